@@ -1,0 +1,13 @@
+/** Photo storage. Keys are content-addressed (sha256 of the stored bytes) and safe as path segments. */
+export interface BlobStore {
+  readonly kind: string;
+  /** Stores bytes atomically (never a partial object) and returns the key. Idempotent for equal bytes. */
+  put(bytes: Uint8Array, contentType: string): Promise<string>;
+  /** Returns the bytes, or undefined when absent. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  has(key: string): Promise<boolean>;
+  /** Removes the object; returns false when it was absent. */
+  delete(key: string): Promise<boolean>;
+  /** Every key, for orphan sweeping and erasure checks. */
+  list(): AsyncIterable<string>;
+}

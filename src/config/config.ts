@@ -1,0 +1,253 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { FacegateError } from '../domain/errors.js';
+
+/** Which embedding model the local engine uses. */
+export type EmbedderChoice = 'fr_feature' | 'dlib' | 'fusion';
+/** Named threshold presets, calibrated by `facegate eval`. */
+export type ThresholdPreset = 'strict' | 'balanced' | 'lenient';
+/** Runtime environment; only `development` and `test` accept missing or example secrets. */
+export type NodeEnv = 'development' | 'test' | 'production';
+
+/** The one validated configuration object of a facegate process. */
+export interface FacegateConfig {
+  env: NodeEnv;
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  dataDir: string;
+  keepPhotos: boolean;
+  engine: {
+    kind: 'local' | 'rekognition';
+    embedder: EmbedderChoice;
+    flipAugment: boolean;
+    /** Worker threads running inference; 0 runs in-process (tests, CLI). */
+    workers: number;
+    maxImageBytes: number;
+    maxImagePixels: number;
+    /** Longest side images are downscaled to before detection. */
+    detectMaxSide: number;
+    minFaceSize: number;
+    maxYaw: number;
+    maxPitch: number;
+    maxRoll: number;
+    minSharpness: number;
+    minBrightness: number;
+    maxBrightness: number;
+  };
+  match: {
+    preset: ThresholdPreset;
+    /** Minimum gap between the best and second-best employee for 1:N. */
+    margin: number;
+  };
+  store: { kind: 'sqlite' | 'postgres'; postgresUrl: string | undefined };
+  security: {
+    /** Base64 32-byte AES-256-GCM key(s): `id:base64[,id:base64]`, first is current. */
+    dataKeys: string | undefined;
+    dataKeyFile: string | undefined;
+    /** PKCS8 PEM or JWK of the token signing key; generated into dataDir when absent in development. */
+    tokenSigningKey: string | undefined;
+    tokenIssuer: string;
+    tokenAudience: string;
+    tokenTtlSeconds: number;
+    sessionTtlSeconds: number;
+    lockoutThreshold: number;
+    lockoutBaseDelaySeconds: number;
+    lockoutHardCap: number;
+    rateLimitPerMinute: number;
+    corsOrigins: string[];
+  };
+  auditRetentionDays: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const EXAMPLE_SECRET = /^(change-?me|example|secret|test|dev|password|x+|0+)$/i;
+
+/** Detects secrets that are blank or obviously copied from an example. */
+export function isExampleSecret(value: string | undefined): boolean {
+  return value === undefined || value.trim() === '' || EXAMPLE_SECRET.test(value.trim());
+}
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  str(name: string, fallback: string): string {
+    const raw = this.env[`FACEGATE_${name}`];
+    return raw === undefined || raw === '' ? fallback : raw;
+  }
+
+  opt(name: string): string | undefined {
+    const raw = this.env[`FACEGATE_${name}`];
+    return raw === undefined || raw === '' ? undefined : raw;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.opt(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`FACEGATE_${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  }
+
+  num(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.opt(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      this.problems.push(`FACEGATE_${name} must be a number in [${min}, ${max}], got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.opt(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    this.problems.push(`FACEGATE_${name} must be a boolean (true/false), got "${raw}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.opt(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`FACEGATE_${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  }
+}
+
+/**
+ * Reads and validates the whole configuration from `FACEGATE_*` environment variables.
+ * Throws `CONFIG_INVALID` listing every problem at once.
+ */
+export function loadConfig(
+  env: Env = process.env,
+  overrides: DeepPartial<FacegateConfig> = {},
+): FacegateConfig {
+  const r = new Reader(env);
+  const nodeEnv = r.oneOf<NodeEnv>(
+    'ENV',
+    (env.NODE_ENV === 'production'
+      ? 'production'
+      : env.NODE_ENV === 'test'
+        ? 'test'
+        : 'development') as NodeEnv,
+    ['development', 'test', 'production'],
+  );
+  const config: FacegateConfig = {
+    env: nodeEnv,
+    host: r.str('HOST', '127.0.0.1'),
+    port: r.int('PORT', 3000, 0, 65535),
+    logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
+    dataDir: resolve(r.str('DATA_DIR', './data')),
+    keepPhotos: r.bool('KEEP_PHOTOS', true),
+    engine: {
+      kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
+      embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fr_feature', ['fr_feature', 'dlib', 'fusion']),
+      flipAugment: r.bool('FLIP_AUGMENT', true),
+      workers: r.int('ENGINE_WORKERS', Math.max(1, availableParallelism()), 0, 64),
+      maxImageBytes: r.int('MAX_IMAGE_BYTES', 15 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+      maxImagePixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 400_000_000),
+      detectMaxSide: r.int('DETECT_MAX_SIDE', 1280, 256, 8192),
+      minFaceSize: r.int('MIN_FACE_SIZE', 40, 8, 4096),
+      maxYaw: r.num('MAX_YAW', 35, 1, 90),
+      maxPitch: r.num('MAX_PITCH', 30, 1, 90),
+      maxRoll: r.num('MAX_ROLL', 30, 1, 180),
+      minSharpness: r.num('MIN_SHARPNESS', 0.02, 0, 10),
+      minBrightness: r.num('MIN_BRIGHTNESS', 0.15, 0, 1),
+      maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
+    },
+    match: {
+      preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', ['strict', 'balanced', 'lenient']),
+      margin: r.num('MATCH_MARGIN', 0.05, 0, 1),
+    },
+    store: {
+      kind: r.oneOf('STORE', 'sqlite', ['sqlite', 'postgres']),
+      postgresUrl: r.opt('POSTGRES_URL'),
+    },
+    security: {
+      dataKeys: r.opt('DATA_KEY'),
+      dataKeyFile: r.opt('DATA_KEY_FILE'),
+      tokenSigningKey: r.opt('TOKEN_SIGNING_KEY'),
+      tokenIssuer: r.str('TOKEN_ISSUER', 'facegate'),
+      tokenAudience: r.str('TOKEN_AUDIENCE', 'facegate-door'),
+      tokenTtlSeconds: r.int('TOKEN_TTL_SECONDS', 60, 5, 3600),
+      sessionTtlSeconds: r.int('SESSION_TTL_SECONDS', 8 * 3600, 60, 30 * 24 * 3600),
+      lockoutThreshold: r.int('LOCKOUT_THRESHOLD', 5, 1, 1000),
+      lockoutBaseDelaySeconds: r.int('LOCKOUT_BASE_DELAY_SECONDS', 30, 1, 86_400),
+      lockoutHardCap: r.int('LOCKOUT_HARD_CAP', 20, 2, 100_000),
+      rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+      corsOrigins: (r.opt('CORS_ORIGINS') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+  };
+
+  if (config.store.kind === 'postgres' && !config.store.postgresUrl) {
+    r.problems.push('FACEGATE_POSTGRES_URL is required when FACEGATE_STORE=postgres');
+  }
+  if (config.engine.minBrightness >= config.engine.maxBrightness) {
+    r.problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');
+  }
+  if (config.security.lockoutHardCap <= config.security.lockoutThreshold) {
+    r.problems.push('FACEGATE_LOCKOUT_HARD_CAP must be above FACEGATE_LOCKOUT_THRESHOLD');
+  }
+  // Secrets: outside development a missing or example secret is refused, never defaulted.
+  if (config.env === 'production') {
+    if (isExampleSecret(config.security.dataKeys) && !config.security.dataKeyFile) {
+      r.problems.push(
+        'FACEGATE_DATA_KEY (or FACEGATE_DATA_KEY_FILE) must be set to a real key in production',
+      );
+    }
+    if (isExampleSecret(config.security.tokenSigningKey)) {
+      r.problems.push('FACEGATE_TOKEN_SIGNING_KEY must be set to a real key in production');
+    }
+  }
+  if (r.problems.length > 0) {
+    throw new FacegateError('CONFIG_INVALID', `Invalid configuration:\n- ${r.problems.join('\n- ')}`, {
+      problems: r.problems,
+    });
+  }
+  return mergeDeep(config, overrides);
+}
+
+/** Recursive partial, for tests and composition-root overrides. */
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
+
+function mergeDeep<T>(base: T, patch: DeepPartial<T>): T {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] =
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current &&
+      typeof current === 'object'
+        ? mergeDeep(current, value as DeepPartial<typeof current>)
+        : value;
+  }
+  return out as T;
+}

@@ -1,0 +1,73 @@
+/**
+ * Stable error codes. Clients and tests rely on these strings; never rename one.
+ * The HTTP status of each code lives here and only here.
+ */
+export const ERROR_STATUS = {
+  // input / images
+  VALIDATION_FAILED: 400,
+  IMAGE_MISSING: 400,
+  IMAGE_UNREADABLE: 422,
+  IMAGE_TOO_LARGE: 413,
+  IMAGE_TOO_SMALL: 422,
+  UNSUPPORTED_FORMAT: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  // faces / quality
+  NO_FACE: 422,
+  MULTIPLE_FACES: 422,
+  SMALL_FACE: 422,
+  EXTREME_POSE: 422,
+  LOW_SHARPNESS: 422,
+  LOW_BRIGHTNESS: 422,
+  OVEREXPOSED: 422,
+  FACE_CUT_OFF: 422,
+  LOW_QUALITY: 422,
+  DUPLICATE_FACE: 409,
+  MODEL_MISMATCH: 409,
+  // identity
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  EMPLOYEE_SUSPENDED: 403,
+  // auth
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  CSRF_FAILED: 403,
+  LOCKED_OUT: 429,
+  RATE_LIMITED: 429,
+  MFA_REQUIRED: 401,
+  SETUP_ALREADY_DONE: 409,
+  // service
+  OVERLOADED: 503,
+  NOT_READY: 503,
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+} as const;
+
+/** A stable, machine-readable error code. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/**
+ * The one error type of facegate's domain. `code` is stable; `message` is for humans;
+ * `details` must never contain image bytes, embeddings or secrets.
+ */
+export class FacegateError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FacegateError';
+    this.code = code;
+    this.details = details;
+  }
+
+  /** HTTP status for this error's code. */
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** True when `value` is a {@link FacegateError}, optionally with the given code. */
+export function isFacegateError(value: unknown, code?: ErrorCode): value is FacegateError {
+  return value instanceof FacegateError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,120 @@
+import type {
+  ApiKey,
+  AuditEvent,
+  AuditQuery,
+  Employee,
+  EmployeePatch,
+  EmployeeStatus,
+  FaceTemplate,
+  LockoutState,
+  NewAuditEvent,
+  NewEmployee,
+  NewFaceTemplate,
+  Page,
+  Session,
+  User,
+} from '../domain/models.js';
+
+/** Employee records. Unique badge: creating or renaming onto a taken badge throws `CONFLICT`. */
+export interface EmployeeRepository {
+  create(employee: NewEmployee): Promise<Employee>;
+  update(id: string, patch: EmployeePatch): Promise<Employee>;
+  get(id: string): Promise<Employee | undefined>;
+  getByBadge(badge: string): Promise<Employee | undefined>;
+  list(query: {
+    search?: string;
+    status?: EmployeeStatus;
+    limit: number;
+    offset: number;
+  }): Promise<Page<Employee>>;
+  /** Deletes the employee row and (by cascade) its templates; returns false when absent. */
+  delete(id: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+/** Face templates; embeddings are encrypted/decrypted inside the store. */
+export interface TemplateRepository {
+  add(employeeId: string, template: NewFaceTemplate): Promise<FaceTemplate>;
+  listByEmployee(employeeId: string): Promise<FaceTemplate[]>;
+  /** Every template, for loading the gallery; streamed in batches. */
+  iterateAll(batchSize?: number): AsyncIterable<FaceTemplate[]>;
+  findBySourceHash(sourceHash: string): Promise<FaceTemplate | undefined>;
+  get(id: string): Promise<FaceTemplate | undefined>;
+  delete(id: string): Promise<boolean>;
+  /** Every blob key referenced by a template (for orphan sweeping). */
+  listPhotoKeys(): Promise<string[]>;
+  count(): Promise<number>;
+}
+
+/** Append-only audit log. */
+export interface AuditRepository {
+  append(event: NewAuditEvent): Promise<AuditEvent>;
+  query(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }>;
+  /** Retention: removes records older than `before`; returns how many. */
+  deleteOlderThan(before: string): Promise<number>;
+}
+
+export interface UserRepository {
+  create(user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt'>): Promise<User>;
+  get(id: string): Promise<User | undefined>;
+  getByUsername(username: string): Promise<User | undefined>;
+  list(): Promise<User[]>;
+  update(
+    id: string,
+    patch: Partial<Pick<User, 'passwordHash' | 'role' | 'disabled' | 'totpSecret' | 'lastLoginAt'>>,
+  ): Promise<User>;
+  delete(id: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+export interface ApiKeyRepository {
+  create(key: Omit<ApiKey, 'createdAt' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKey>;
+  get(id: string): Promise<ApiKey | undefined>;
+  getByPrefix(prefix: string): Promise<ApiKey | undefined>;
+  list(): Promise<ApiKey[]>;
+  touch(id: string, at: string): Promise<void>;
+  revoke(id: string, at: string): Promise<boolean>;
+}
+
+export interface SessionRepository {
+  create(session: Session): Promise<Session>;
+  get(id: string): Promise<Session | undefined>;
+  delete(id: string): Promise<void>;
+  deleteForUser(userId: string): Promise<void>;
+  deleteExpired(now: string): Promise<number>;
+}
+
+export interface LockoutRepository {
+  get(subject: string): Promise<LockoutState | undefined>;
+  put(state: LockoutState): Promise<void>;
+  clear(subject: string): Promise<void>;
+  list(): Promise<LockoutState[]>;
+}
+
+/** Small JSON settings changed at run time by admins (threshold preset, liveness mode, lockout limits...). */
+export interface SettingsRepository {
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T): Promise<void>;
+  all(): Promise<Record<string, unknown>>;
+}
+
+/**
+ * The store: every repository over one database.
+ * `transaction(fn)` runs fn with repositories whose writes commit together or not at all;
+ * operations outside the transaction never observe or join its uncommitted writes.
+ */
+export interface Store {
+  readonly kind: string;
+  employees: EmployeeRepository;
+  templates: TemplateRepository;
+  audit: AuditRepository;
+  users: UserRepository;
+  apiKeys: ApiKeyRepository;
+  sessions: SessionRepository;
+  lockouts: LockoutRepository;
+  settings: SettingsRepository;
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Throws when the database is unreachable (readiness probe). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
