@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerAdminCommands } from './admin.command.js';
+import { registerEmployeeCommands } from './employee.command.js';
+import { registerEngineCommands } from './engine.command.js';
+import { registerEvalCommands } from './eval.command.js';
+import { runCli } from './run-cli.js';
+import { registerServeCommands } from './serve.command.js';
+
+const program = new Command('facegate')
+  .description('Face-recognition authentication for employees')
+  .showHelpAfterError();
+
+registerEngineCommands(program);
+registerEvalCommands(program);
+registerEmployeeCommands(program);
+registerAdminCommands(program);
+registerServeCommands(program);
+
+await runCli(program, process.argv);
