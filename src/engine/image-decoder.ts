@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { FacegateError } from '../domain/errors.js';
 import type { ImageInfo } from './face-engine.port.js';
 
@@ -67,7 +67,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const options = { limitInputPixels: limits.maxImagePixels, failOn: 'error' as const, pages: 1 };
 
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(input, options).metadata();
   } catch (error) {
