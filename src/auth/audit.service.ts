@@ -1,0 +1,66 @@
+import type { AuditEvent, AuditQuery } from '../domain/models.js';
+import type { Store } from '../store/store.port.js';
+import { type Actor, authorize } from './actor.js';
+
+/** Audit columns in export order. */
+export const AUDIT_COLUMNS = [
+  'id',
+  'at',
+  'action',
+  'outcome',
+  'reason',
+  'actorType',
+  'actorId',
+  'employeeId',
+  'score',
+  'threshold',
+  'engine',
+  'ip',
+  'durationMs',
+  'details',
+] as const;
+
+/** Largest page an audit query returns. */
+export const MAX_AUDIT_PAGE = 500;
+
+/** Reads and exports the append-only audit log (auditors and admins). */
+export class AuditService {
+  constructor(private readonly store: Store) {}
+
+  /** One page of events, newest first, with the cursor of the next page. */
+  async query(actor: Actor, query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+    authorize(actor, 'audit:read');
+    return this.store.audit.query({ ...query, limit: Math.min(query.limit ?? 100, MAX_AUDIT_PAGE) });
+  }
+
+  /** Every matching event as CSV or JSON-lines chunks, streamed page by page. */
+  async *export(actor: Actor, query: AuditQuery, format: 'csv' | 'jsonl'): AsyncGenerator<string> {
+    authorize(actor, 'audit:read');
+    if (format === 'csv') yield `${AUDIT_COLUMNS.join(',')}\n`;
+    let cursor: string | undefined = query.cursor;
+    do {
+      const page = await this.store.audit.query({ ...query, cursor, limit: MAX_AUDIT_PAGE });
+      let chunk = '';
+      for (const event of page.items) {
+        chunk += format === 'csv' ? `${toCsvRow(event)}\n` : `${JSON.stringify(event)}\n`;
+      }
+      if (chunk) yield chunk;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+}
+
+function toCsvRow(event: AuditEvent): string {
+  return AUDIT_COLUMNS.map((column) => {
+    const value = event[column];
+    return csvCell(column === 'details' ? JSON.stringify(value ?? {}) : value);
+  }).join(',');
+}
+
+/** Quotes a CSV cell; neutralises spreadsheet formulas (a leading = + - @). */
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text) && typeof value === 'string') text = `'${text}`;
+  return /[",\n\r']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,0 +1,126 @@
+import type { FacegateConfig, ThresholdPreset } from '../config/config.js';
+import { FacegateError } from '../domain/errors.js';
+import { MATCH_PRESET_KEY } from '../services/match-settings.js';
+import type { Store } from '../store/store.port.js';
+import { type Actor, authorize } from './actor.js';
+import type { LockoutLimits } from './lockout.service.js';
+
+/** Liveness modes; `off` until the liveness issue lands, kept here so the UI and API are stable. */
+export type LivenessMode = 'off' | 'passive' | 'challenge';
+
+/** Run-time settings admins change through `PUT /v1/settings`. */
+export interface RuntimeSettings {
+  thresholdPreset: ThresholdPreset;
+  livenessMode: LivenessMode;
+  lockout: LockoutLimits;
+  /** Whether enrollment photos are kept (templates are always kept). */
+  keepPhotos: boolean;
+  auditRetentionDays: number;
+}
+
+/** Settings keys in the store. */
+export const SETTINGS_KEYS = {
+  thresholdPreset: MATCH_PRESET_KEY,
+  livenessMode: 'liveness.mode',
+  lockout: 'lockout.limits',
+  keepPhotos: 'photos.keep',
+  auditRetentionDays: 'audit.retentionDays',
+} as const;
+
+const PRESETS: readonly ThresholdPreset[] = ['strict', 'balanced', 'lenient'];
+const LIVENESS: readonly LivenessMode[] = ['off', 'passive', 'challenge'];
+
+/** Reads settings with config defaults, validates and audits changes. */
+export class SettingsService {
+  private cache: { at: number; value: RuntimeSettings } | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: FacegateConfig,
+  ) {}
+
+  /** The settings in force, for admins, enrollers and auditors. */
+  async get(actor: Actor): Promise<RuntimeSettings> {
+    authorize(actor, 'settings:read');
+    return this.current();
+  }
+
+  /** The settings in force, without a permission check (for internal readers such as lockout). Cached 1 s. */
+  async current(): Promise<RuntimeSettings> {
+    const now = Date.now();
+    if (this.cache && now - this.cache.at < 1000) return this.cache.value;
+    const s = this.store.settings;
+    const preset = await s.get<string>(SETTINGS_KEYS.thresholdPreset);
+    const liveness = await s.get<string>(SETTINGS_KEYS.livenessMode);
+    const lockout = await s.get<Partial<LockoutLimits>>(SETTINGS_KEYS.lockout);
+    const keepPhotos = await s.get<boolean>(SETTINGS_KEYS.keepPhotos);
+    const retention = await s.get<number>(SETTINGS_KEYS.auditRetentionDays);
+    const sec = this.config.security;
+    const value: RuntimeSettings = {
+      thresholdPreset: PRESETS.includes(preset as ThresholdPreset)
+        ? (preset as ThresholdPreset)
+        : this.config.match.preset,
+      livenessMode: LIVENESS.includes(liveness as LivenessMode) ? (liveness as LivenessMode) : 'off',
+      lockout: {
+        threshold: lockout?.threshold ?? sec.lockoutThreshold,
+        baseDelaySeconds: lockout?.baseDelaySeconds ?? sec.lockoutBaseDelaySeconds,
+        hardCap: lockout?.hardCap ?? sec.lockoutHardCap,
+      },
+      keepPhotos: typeof keepPhotos === 'boolean' ? keepPhotos : this.config.keepPhotos,
+      auditRetentionDays: typeof retention === 'number' ? retention : this.config.auditRetentionDays,
+    };
+    this.cache = { at: now, value };
+    return value;
+  }
+
+  /** Lockout limits in force. */
+  async lockoutLimits(): Promise<LockoutLimits> {
+    return (await this.current()).lockout;
+  }
+
+  /** Applies a partial change (admins only); validates every field before writing any. */
+  async update(actor: Actor, patch: Partial<RuntimeSettings>): Promise<RuntimeSettings> {
+    authorize(actor, 'settings:write');
+    const before = await this.current();
+    const next: RuntimeSettings = {
+      ...before,
+      ...patch,
+      lockout: { ...before.lockout, ...(patch.lockout ?? {}) },
+    };
+    const { threshold, baseDelaySeconds, hardCap } = next.lockout;
+    if (!PRESETS.includes(next.thresholdPreset)) invalid('thresholdPreset', 'unknown preset');
+    if (!LIVENESS.includes(next.livenessMode)) invalid('livenessMode', 'unknown mode');
+    if (!Number.isInteger(threshold) || threshold < 1 || threshold > 1000)
+      invalid('lockout.threshold', '1..1000');
+    if (!Number.isInteger(baseDelaySeconds) || baseDelaySeconds < 1 || baseDelaySeconds > 86_400) {
+      invalid('lockout.baseDelaySeconds', '1..86400');
+    }
+    if (!Number.isInteger(hardCap) || hardCap <= threshold || hardCap > 100_000) {
+      invalid('lockout.hardCap', 'an integer above lockout.threshold, at most 100000');
+    }
+    if (!Number.isInteger(next.auditRetentionDays) || next.auditRetentionDays < 1) {
+      invalid('auditRetentionDays', 'an integer ≥ 1');
+    }
+    await this.store.transaction(async (tx) => {
+      await tx.settings.set(SETTINGS_KEYS.thresholdPreset, next.thresholdPreset);
+      await tx.settings.set(SETTINGS_KEYS.livenessMode, next.livenessMode);
+      await tx.settings.set(SETTINGS_KEYS.lockout, next.lockout);
+      await tx.settings.set(SETTINGS_KEYS.keepPhotos, next.keepPhotos);
+      await tx.settings.set(SETTINGS_KEYS.auditRetentionDays, next.auditRetentionDays);
+      await tx.audit.append({
+        action: 'settings.update',
+        outcome: 'success',
+        actorType: actor.type,
+        actorId: actor.id,
+        ip: actor.ip,
+        details: { before, after: next },
+      });
+    });
+    this.cache = undefined;
+    return this.current();
+  }
+}
+
+function invalid(field: string, problem: string): never {
+  throw new FacegateError('VALIDATION_FAILED', `${field}: must be ${problem}`, { field });
+}

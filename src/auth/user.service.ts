@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { FacegateError } from '../domain/errors.js';
+import type { Role, User } from '../domain/models.js';
+import type { Store } from '../store/store.port.js';
+import { type Actor, authorize } from './actor.js';
+import { type LockoutService, lockoutSubject } from './lockout.service.js';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from './password-hasher.js';
+import type { OpenedSession, SessionService } from './session.service.js';
+
+const USERNAME = /^[A-Za-z0-9._@-]{3,64}$/;
+
+/** Validates a username; throws `VALIDATION_FAILED`. */
+export function checkUsername(username: string): void {
+  if (!USERNAME.test(username)) {
+    throw new FacegateError('VALIDATION_FAILED', 'Username must be 3 to 64 of A-Z a-z 0-9 . _ @ -');
+  }
+}
+
+/** Admin and operator accounts: creation, password login/logout, password change, role management. */
+export class UserService {
+  constructor(
+    private readonly store: Store,
+    private readonly sessions: SessionService,
+    private readonly lockout: LockoutService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** True when no enabled admin exists yet (first run). */
+  async needsSetup(): Promise<boolean> {
+    const users = await this.store.users.list();
+    return !users.some((u) => u.role === 'admin' && !u.disabled);
+  }
+
+  /** Creates a user with a role; admins only (the CLI acts as admin). */
+  async create(actor: Actor, input: { username: string; password: string; role: Role }): Promise<User> {
+    authorize(actor, 'users:manage');
+    return this.insert(actor, input);
+  }
+
+  /** Creates the first admin; callers have checked the setup token or run the CLI. */
+  async createFirstAdmin(actor: Actor, input: { username: string; password: string }): Promise<User> {
+    if (!(await this.needsSetup())) {
+      throw new FacegateError('SETUP_ALREADY_DONE', 'An administrator already exists');
+    }
+    return this.insert(actor, { ...input, role: 'admin' });
+  }
+
+  /**
+   * Checks a password and opens a session. Unknown user, wrong password and disabled account give the same
+   * `UNAUTHENTICATED`; repeated failures per username and IP are throttled like face attempts.
+   */
+  async login(input: { username: string; password: string; ip: string | null }): Promise<OpenedSession> {
+    const subjects = [lockoutSubject.login(input.username)];
+    if (input.ip) subjects.push(lockoutSubject.ip(input.ip));
+    const context = { action: 'login', actor: null, ip: input.ip };
+    await this.lockout.assertNotLocked(subjects, context);
+    const user = await this.store.users.getByUsername(input.username);
+    const ok = await verifyPassword(user?.passwordHash, input.password);
+    if (!user || !ok || user.disabled) {
+      await this.lockout.recordFailure(subjects, context);
+      await this.store.audit.append({
+        action: 'login',
+        outcome: 'failure',
+        reason: 'UNAUTHENTICATED',
+        actorType: 'user',
+        actorId: user?.id ?? null,
+        ip: input.ip,
+      });
+      throw new FacegateError('UNAUTHENTICATED', 'Wrong username or password');
+    }
+    await this.lockout.recordSuccess(subjects);
+    const updated = await this.store.users.update(user.id, { lastLoginAt: this.now().toISOString() });
+    const session = await this.sessions.open(updated);
+    await this.store.audit.append({
+      action: 'login',
+      outcome: 'success',
+      actorType: 'user',
+      actorId: user.id,
+      ip: input.ip,
+    });
+    return session;
+  }
+
+  /** Ends the caller's session. */
+  async logout(actor: Actor, token: string): Promise<void> {
+    await this.sessions.close(token);
+    await this.store.audit.append({
+      action: 'logout',
+      outcome: 'success',
+      actorType: actor.type,
+      actorId: actor.id,
+      ip: actor.ip,
+    });
+  }
+
+  /** Changes the caller's own password after checking the current one; ends every other session. */
+  async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }): Promise<void> {
+    if (actor.type !== 'user' || !actor.id) throw new FacegateError('FORBIDDEN', 'Only users have passwords');
+    const user = await this.store.users.get(actor.id);
+    if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+      throw new FacegateError('UNAUTHENTICATED', 'Current password is wrong');
+    }
+    checkPasswordPolicy(input.newPassword);
+    await this.store.users.update(user.id, { passwordHash: await hashPassword(input.newPassword) });
+    await this.sessions.closeAllFor(user.id);
+    await this.audit(actor, 'user.password', user.id);
+  }
+
+  /** Sets a user's password (CLI `admin reset-password`); ends their sessions. */
+  async resetPassword(actor: Actor, username: string, password: string): Promise<User> {
+    authorize(actor, 'users:manage');
+    const user = await this.store.users.getByUsername(username);
+    if (!user) throw new FacegateError('NOT_FOUND', 'User not found');
+    checkPasswordPolicy(password);
+    const updated = await this.store.users.update(user.id, { passwordHash: await hashPassword(password) });
+    await this.sessions.closeAllFor(user.id);
+    await this.store.lockouts.clear(lockoutSubject.login(username));
+    await this.audit(actor, 'user.password.reset', user.id);
+    return updated;
+  }
+
+  /** Every user, by username. */
+  async list(actor: Actor): Promise<User[]> {
+    authorize(actor, 'users:manage');
+    return (await this.store.users.list()).sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  /** The caller's own account (for `/v1/auth/me`). */
+  async me(actor: Actor): Promise<User> {
+    const user = actor.type === 'user' && actor.id ? await this.store.users.get(actor.id) : undefined;
+    if (!user) throw new FacegateError('UNAUTHENTICATED', 'Not signed in as a user');
+    return user;
+  }
+
+  /** Changes a user's role or disabled flag; never leaves the service without an enabled admin. */
+  async update(actor: Actor, id: string, patch: { role?: Role; disabled?: boolean }): Promise<User> {
+    authorize(actor, 'users:manage');
+    const user = await this.store.users.get(id);
+    if (!user) throw new FacegateError('NOT_FOUND', 'User not found');
+    const demotes = (patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true;
+    if (user.role === 'admin' && demotes) await this.assertAnotherAdmin(user.id);
+    const updated = await this.store.users.update(id, {
+      ...(patch.role !== undefined ? { role: patch.role } : {}),
+      ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
+    });
+    if (demotes || patch.role !== undefined) await this.sessions.closeAllFor(id);
+    await this.audit(actor, 'user.update', id, { role: patch.role, disabled: patch.disabled });
+    return updated;
+  }
+
+  /** Deletes a user and their sessions; the last enabled admin cannot be deleted. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    authorize(actor, 'users:manage');
+    const user = await this.store.users.get(id);
+    if (!user) throw new FacegateError('NOT_FOUND', 'User not found');
+    if (user.role === 'admin') await this.assertAnotherAdmin(id);
+    await this.sessions.closeAllFor(id);
+    await this.store.users.delete(id);
+    await this.audit(actor, 'user.delete', id, { username: user.username });
+  }
+
+  private async insert(
+    actor: Actor,
+    input: { username: string; password: string; role: Role },
+  ): Promise<User> {
+    checkUsername(input.username);
+    checkPasswordPolicy(input.password);
+    if (await this.store.users.getByUsername(input.username)) {
+      throw new FacegateError('CONFLICT', 'Username already taken');
+    }
+    const user = await this.store.users.create({
+      id: randomUUID(),
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      role: input.role,
+      disabled: false,
+      totpSecret: null,
+    });
+    await this.audit(actor, 'user.create', user.id, { username: user.username, role: user.role });
+    return user;
+  }
+
+  private async assertAnotherAdmin(exceptId: string): Promise<void> {
+    const users = await this.store.users.list();
+    if (!users.some((u) => u.id !== exceptId && u.role === 'admin' && !u.disabled)) {
+      throw new FacegateError('CONFLICT', 'At least one enabled administrator must remain');
+    }
+  }
+
+  private async audit(actor: Actor, action: string, userId: string, details: Record<string, unknown> = {}) {
+    await this.store.audit.append({
+      action,
+      outcome: 'success',
+      actorType: actor.type,
+      actorId: actor.id,
+      ip: actor.ip,
+      details: { userId, ...details },
+    });
+  }
+}
