@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as tfc from '@tensorflow/tfjs-core';
+import type { Config, Human } from '@vladmandic/human';
+
+const require = createRequire(import.meta.url);
+
+/** The tfjs-core namespace (Human, face-api and we share the one instance in node_modules). */
+export type Tfjs = typeof tfc;
+
+/** Folder of the tfjs-backend-wasm `.wasm` binaries, so no CDN is ever used. */
+export function wasmDir(): string {
+  return `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`;
+}
+
+/** Root folder of the installed `@vladmandic/human` package (its `exports` map hides package.json). */
+export function humanPackageDir(): string {
+  return dirname(dirname(require.resolve('@vladmandic/human')));
+}
+
+/** Root folder of the installed `@vladmandic/face-api` package. */
+export function faceApiPackageDir(): string {
+  return dirname(dirname(require.resolve('@vladmandic/face-api')));
+}
+
+let fetchPatched = false;
+
+/**
+ * Human and face-api load weights through `fetch`, which in Node cannot read `file://` URLs.
+ * This wraps `globalThis.fetch` once so `file://` URLs are served from disk; all other URLs pass through.
+ */
+export function installFileFetch(): void {
+  if (fetchPatched) return;
+  fetchPatched = true;
+  const original = globalThis.fetch;
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (url.startsWith('file://')) {
+      try {
+        return new Response(await readFile(new URL(url)), { status: 200 });
+      } catch {
+        return new Response(null, { status: 404, statusText: 'Not Found' });
+      }
+    }
+    return original(input, init);
+  };
+}
+
+interface HumanModule {
+  Human: new (config?: Partial<Config>) => Human;
+}
+
+let humanModule: HumanModule | undefined;
+
+/** Loads Human's node-wasm bundle by path: its package `exports` map is broken for Node. */
+export function loadHumanModule(): HumanModule {
+  humanModule ??= require(join(humanPackageDir(), 'dist', 'human.node-wasm.js')) as HumanModule;
+  return humanModule;
+}
+
+/** `file://` URL (with trailing slash) of Human's bundled model folder. */
+export function humanModelBaseUrl(): string {
+  return `${pathToFileURL(join(humanPackageDir(), 'models')).href}/`;
+}
+
+/** The shared tfjs-core instance. */
+export function tfjs(): Tfjs {
+  return require('@tensorflow/tfjs-core') as Tfjs;
+}
