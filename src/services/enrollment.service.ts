@@ -1,0 +1,439 @@
+import { createHash } from 'node:crypto';
+import type { BlobStore } from '../blobs/blob-store.port.js';
+import type { FacegateConfig } from '../config/config.js';
+import { FacegateError, isFacegateError } from '../domain/errors.js';
+import type { Employee, NewFaceTemplate } from '../domain/models.js';
+import type { FaceAnalysis, FaceEngine } from '../engine/face-engine.port.js';
+import type { Store } from '../store/store.port.js';
+import { isEligible, resolveEmployee } from './employee.service.js';
+import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
+import { currentThreshold, type ThresholdLookup } from './match-settings.js';
+import {
+  type Actor,
+  type Clock,
+  localOnlyPolicy,
+  type Policy,
+  type ServiceDeps,
+  type ServiceGallery,
+  type ServiceLogger,
+  silentLogger,
+  systemClock,
+} from './service-context.js';
+
+/** One uploaded photo. `file` is only echoed back in results (bulk import, API field name). */
+export interface PhotoInput {
+  bytes: Uint8Array;
+  file?: string;
+  contentType?: string;
+}
+
+/** Who a reason refers to (for `DUPLICATE_FACE`). */
+export interface EmployeeRef {
+  id: string;
+  badge: string;
+  firstName: string;
+  lastName: string;
+}
+
+/** Why a photo was refused (or a note on an accepted one). */
+export interface PhotoReason {
+  code: string;
+  message: string;
+  value?: number;
+  threshold?: number;
+  employee?: EmployeeRef;
+}
+
+/** Outcome for one photo. */
+export interface PhotoResult {
+  file?: string;
+  accepted: boolean;
+  templateId?: string;
+  /** True when the exact same photo was already enrolled for this employee: nothing was added. */
+  alreadyEnrolled?: boolean;
+  reasons: PhotoReason[];
+}
+
+/** Outcome of one enrollment call. */
+export interface EnrollmentResult {
+  /** The employee, or null when a new employee was not created because no photo was accepted. */
+  employee: Employee | null;
+  created: boolean;
+  photos: PhotoResult[];
+  /** Templates added by this call. */
+  added: number;
+}
+
+/** Options of an enrollment call. */
+export interface EnrollOptions {
+  /** Accept photos whose face matches another employee (`DUPLICATE_FACE`). */
+  force?: boolean;
+}
+
+/** Maps a reference to an employee for reasons and results. */
+export function toEmployeeRef(e: Employee): EmployeeRef {
+  return { id: e.id, badge: e.badge, firstName: e.firstName, lastName: e.lastName };
+}
+
+/** sha256 hex of photo bytes: the idempotency key of enrollment. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+interface Candidate {
+  index: number;
+  hash: string;
+  bytes: Uint8Array;
+  contentType: string;
+  analysis: FaceAnalysis;
+  forcedDuplicateOf?: string;
+}
+
+/**
+ * Enrollment: photos → engine → quality gate → duplicate check → templates.
+ * Consistency: blobs are written first (content-addressed, atomic), then one store transaction writes the employee
+ * (when new), its templates and the audit record; the gallery is updated only after commit. A crash in between
+ * leaves at most unreferenced blobs, which {@link EnrollmentService.sweepOrphanBlobs} removes at start-up.
+ */
+export class EnrollmentService {
+  private readonly engine: FaceEngine;
+  private readonly store: Store;
+  private readonly blobs: BlobStore;
+  private readonly gallery: ServiceGallery;
+  private readonly config: FacegateConfig;
+  private readonly policy: Policy;
+  private readonly clock: Clock;
+  private readonly logger: ServiceLogger;
+  private readonly thresholds: ThresholdLookup | undefined;
+  /** Blob keys written by an enrollment that has not committed yet; the sweep must not take them. */
+  private readonly pendingBlobs = new Map<string, number>();
+
+  constructor(deps: ServiceDeps) {
+    this.engine = deps.engine;
+    this.store = deps.store;
+    this.blobs = deps.blobs;
+    this.gallery = deps.gallery;
+    this.config = deps.config;
+    this.policy = deps.policy ?? localOnlyPolicy;
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger ?? silentLogger;
+    this.thresholds = deps.thresholds;
+  }
+
+  /** Adds photos to an existing employee (id or badge). Throws `NOT_FOUND`. */
+  async enrollPhotos(
+    idOrBadge: string,
+    photos: PhotoInput[],
+    actor: Actor,
+    options: EnrollOptions = {},
+  ): Promise<EnrollmentResult> {
+    await this.policy.authorize(actor, 'faces:enroll');
+    const employee = await resolveEmployee(this.store, idOrBadge);
+    return this.run({ existing: employee }, photos, actor, options);
+  }
+
+  /**
+   * Creates the employee together with its first accepted template(s), or adds photos when the badge exists
+   * (bulk import, watch mode). A new employee is never stored without a template.
+   */
+  async enrollByBadge(
+    input: EmployeeInput,
+    photos: PhotoInput[],
+    actor: Actor,
+    options: EnrollOptions = {},
+  ): Promise<EnrollmentResult> {
+    await this.policy.authorize(actor, 'faces:enroll');
+    await this.policy.authorize(actor, 'employees:write');
+    const existing = await this.store.employees.getByBadge(validateBadge(input.badge));
+    if (existing) return this.run({ existing }, photos, actor, options);
+    return this.run({ input: validateNewEmployee(input) }, photos, actor, options);
+  }
+
+  /**
+   * Removes every blob no template references (left by a crash between blob write and commit).
+   * Returns the number of blobs removed.
+   */
+  async sweepOrphanBlobs(): Promise<number> {
+    const referenced = new Set(await this.store.templates.listPhotoKeys());
+    let removed = 0;
+    for await (const key of this.blobs.list()) {
+      if (referenced.has(key) || this.pendingBlobs.has(key)) continue;
+      if (await this.blobs.delete(key)) removed++;
+    }
+    if (removed > 0) this.logger.warn({ removed }, 'removed orphan photo blobs');
+    return removed;
+  }
+
+  private async run(
+    target: { existing: Employee } | { input: ReturnType<typeof validateNewEmployee> },
+    photos: PhotoInput[],
+    actor: Actor,
+    options: EnrollOptions,
+  ): Promise<EnrollmentResult> {
+    if (photos.length === 0) {
+      throw new FacegateError('IMAGE_MISSING', 'At least one photo is required');
+    }
+    const started = performance.now();
+    const existing = 'existing' in target ? target.existing : undefined;
+    const { threshold } = await currentThreshold(
+      this.store,
+      this.config,
+      this.engine.info.model,
+      this.thresholds,
+    );
+    const results: PhotoResult[] = photos.map((p) => ({ file: p.file, accepted: false, reasons: [] }));
+    const candidates: Candidate[] = [];
+    const seen = new Map<string, number>();
+
+    for (const [index, photo] of photos.entries()) {
+      const result = results[index]!;
+      const hash = sha256Hex(photo.bytes);
+      const sameInCall = seen.get(hash);
+      if (sameInCall !== undefined) {
+        result.reasons.push({
+          code: 'SAME_PHOTO',
+          message: `Same photo as #${sameInCall + 1} of this request`,
+        });
+        result.accepted = results[sameInCall]!.accepted;
+        result.alreadyEnrolled = true;
+        continue;
+      }
+      seen.set(hash, index);
+      const prior = await this.store.templates.findBySourceHash(hash);
+      if (prior) {
+        if (existing && prior.employeeId === existing.id) {
+          Object.assign(result, { accepted: true, alreadyEnrolled: true, templateId: prior.id });
+        } else {
+          const owner = await this.store.employees.get(prior.employeeId);
+          result.reasons.push({
+            code: 'DUPLICATE_FACE',
+            message: `This exact photo is already enrolled for employee ${owner?.badge ?? prior.employeeId}`,
+            value: 1,
+            threshold,
+            ...(owner ? { employee: toEmployeeRef(owner) } : {}),
+          });
+        }
+        continue;
+      }
+      const candidate = await this.assess(photo, index, hash, result, threshold, existing?.id, options);
+      if (candidate) candidates.push(candidate);
+    }
+
+    const outcome = await this.commit(target, candidates, results, actor, options, started);
+    return { ...outcome, photos: results };
+  }
+
+  /** Runs one photo through the engine, the quality gate and the duplicate check. */
+  private async assess(
+    photo: PhotoInput,
+    index: number,
+    hash: string,
+    result: PhotoResult,
+    threshold: number,
+    employeeId: string | undefined,
+    options: EnrollOptions,
+  ): Promise<Candidate | undefined> {
+    let analysis: FaceAnalysis;
+    try {
+      analysis = await this.engine.analyze(photo.bytes);
+    } catch (error) {
+      if (!isFacegateError(error)) throw error;
+      result.reasons.push({ code: error.code, message: error.message });
+      return undefined;
+    }
+    for (const issue of analysis.face.quality.issues) {
+      result.reasons.push({
+        code: issue.code,
+        message: issue.message,
+        value: issue.value,
+        threshold: issue.threshold,
+      });
+    }
+    if (result.reasons.length > 0) return undefined;
+    const duplicate = this.gallery.findDuplicate(analysis.embedding, threshold, employeeId);
+    let forcedDuplicateOf: string | undefined;
+    if (duplicate) {
+      const other = await this.store.employees.get(duplicate.employeeId);
+      const reason: PhotoReason = {
+        code: 'DUPLICATE_FACE',
+        message: `Face matches employee ${other?.badge ?? duplicate.employeeId}${
+          other ? ` (${other.firstName} ${other.lastName})` : ''
+        }`,
+        value: round(duplicate.score),
+        threshold: round(threshold),
+        ...(other ? { employee: toEmployeeRef(other) } : {}),
+      };
+      result.reasons.push(reason);
+      if (!options.force) return undefined;
+      forcedDuplicateOf = duplicate.employeeId;
+    }
+    const contentType =
+      photo.contentType ?? `image/${analysis.image.format === 'jpg' ? 'jpeg' : analysis.image.format}`;
+    return { index, hash, bytes: photo.bytes, contentType, analysis, forcedDuplicateOf };
+  }
+
+  private async commit(
+    target: { existing: Employee } | { input: ReturnType<typeof validateNewEmployee> },
+    candidates: Candidate[],
+    results: PhotoResult[],
+    actor: Actor,
+    options: EnrollOptions,
+    started: number,
+  ): Promise<Omit<EnrollmentResult, 'photos'>> {
+    const existing = 'existing' in target ? target.existing : undefined;
+    const rejectedCodes = [
+      ...new Set(results.flatMap((r) => (r.accepted ? [] : r.reasons.map((x) => x.code)))),
+    ];
+    const auditBase = {
+      action: 'enroll',
+      actorType: actor.type,
+      actorId: actor.id,
+      engine: `${this.engine.info.model}@${this.engine.info.version}`,
+    };
+
+    if (candidates.length === 0) {
+      await this.store.audit.append({
+        ...auditBase,
+        outcome: results.some((r) => r.accepted) ? 'unchanged' : 'refused',
+        reason: rejectedCodes[0] ?? null,
+        employeeId: existing?.id ?? null,
+        at: this.clock.now().toISOString(),
+        durationMs: Math.round(performance.now() - started),
+        details: {
+          badge: existing?.badge ?? ('input' in target ? target.input.badge : null),
+          photos: results.length,
+          added: 0,
+          rejected: results.filter((r) => !r.accepted).length,
+          reasons: rejectedCodes,
+        },
+      });
+      return { employee: existing ?? null, created: false, added: 0 };
+    }
+
+    const keys = await this.writeBlobs(candidates);
+    try {
+      const { employee, created, templates } = await this.store.transaction(async (tx) => {
+        let employee: Employee;
+        let created = false;
+        if (existing) {
+          const current = await tx.employees.get(existing.id);
+          if (!current) throw new FacegateError('NOT_FOUND', 'Employee was deleted during enrollment');
+          employee = current;
+        } else {
+          const input = (target as { input: ReturnType<typeof validateNewEmployee> }).input;
+          const raced = await tx.employees.getByBadge(input.badge);
+          if (raced) employee = raced;
+          else {
+            employee = await tx.employees.create(input);
+            created = true;
+          }
+        }
+        const templates: Array<{ candidate: Candidate; id: string; embedding: Float32Array }> = [];
+        for (const [i, candidate] of candidates.entries()) {
+          // A concurrent request may have committed the same photo since the first check.
+          if (await tx.templates.findBySourceHash(candidate.hash)) continue;
+          const saved = await tx.templates.add(employee.id, this.toTemplate(candidate, keys[i] ?? null));
+          templates.push({ candidate, id: saved.id, embedding: saved.embedding });
+        }
+        await tx.audit.append({
+          ...auditBase,
+          outcome: 'success',
+          reason: rejectedCodes[0] ?? null,
+          employeeId: employee.id,
+          at: this.clock.now().toISOString(),
+          durationMs: Math.round(performance.now() - started),
+          details: {
+            badge: employee.badge,
+            created,
+            photos: results.length,
+            added: templates.length,
+            templateIds: templates.map((t) => t.id),
+            rejected: results.filter((r, i) => !r.accepted && !candidates.some((c) => c.index === i)).length,
+            reasons: rejectedCodes,
+            ...(options.force
+              ? {
+                  forcedDuplicateOf: candidates.flatMap((c) =>
+                    c.forcedDuplicateOf ? [c.forcedDuplicateOf] : [],
+                  ),
+                }
+              : {}),
+          },
+        });
+        return { employee, created, templates };
+      });
+      for (const t of templates) {
+        const result = results[t.candidate.index]!;
+        result.accepted = true;
+        result.templateId = t.id;
+      }
+      this.gallery.add(
+        employee.id,
+        templates.map((t) => ({ id: t.id, embedding: t.embedding })),
+      );
+      this.gallery.setEligible(employee.id, isEligible(employee));
+      return { employee, created, added: templates.length };
+    } catch (error) {
+      await this.discardBlobs(keys);
+      throw error;
+    } finally {
+      for (const key of keys) if (key) this.releasePending(key);
+    }
+  }
+
+  private async writeBlobs(candidates: Candidate[]): Promise<Array<string | null>> {
+    if (!this.config.keepPhotos) return candidates.map(() => null);
+    const keys: Array<string | null> = [];
+    for (const c of candidates) {
+      const key = await this.blobs.put(c.bytes, c.contentType);
+      this.pendingBlobs.set(key, (this.pendingBlobs.get(key) ?? 0) + 1);
+      keys.push(key);
+    }
+    return keys;
+  }
+
+  /** Best-effort removal of blobs written for a transaction that failed (the start-up sweep is the backstop). */
+  private async discardBlobs(keys: Array<string | null>): Promise<void> {
+    try {
+      const referenced = new Set(await this.store.templates.listPhotoKeys());
+      for (const key of keys) if (key && !referenced.has(key)) await this.blobs.delete(key);
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'blob cleanup failed',
+      );
+    }
+  }
+
+  private releasePending(key: string): void {
+    const n = (this.pendingBlobs.get(key) ?? 1) - 1;
+    if (n <= 0) this.pendingBlobs.delete(key);
+    else this.pendingBlobs.set(key, n);
+  }
+
+  private toTemplate(c: Candidate, photoKey: string | null): NewFaceTemplate {
+    const { face, embedding, engineInfo } = c.analysis;
+    const q = face.quality;
+    return {
+      embedding,
+      engine: engineInfo.engine,
+      model: engineInfo.model,
+      modelVersion: engineInfo.version,
+      quality: {
+        faceSize: round(q.faceSize),
+        sharpness: round(q.sharpness),
+        brightness: round(q.brightness),
+        yaw: round(q.pose.yaw),
+        pitch: round(q.pose.pitch),
+        roll: round(q.pose.roll),
+        detectorScore: round(face.score),
+      },
+      sourceHash: c.hash,
+      photoKey,
+      photoContentType: photoKey ? c.contentType : null,
+    };
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10_000) / 10_000;
+}

@@ -1,0 +1,25 @@
+import type { FacegateConfig, ThresholdPreset } from '../config/config.js';
+import { thresholdFor } from '../gallery/threshold-presets.js';
+import type { Store } from '../store/store.port.js';
+
+/** Settings key holding the active threshold preset (changed at run time by admins). */
+export const MATCH_PRESET_KEY = 'match.preset';
+
+/** Looks a preset's threshold up for a model; injectable so tests need no calibration table. */
+export type ThresholdLookup = (model: string, preset: ThresholdPreset) => number;
+
+const PRESETS: readonly ThresholdPreset[] = ['strict', 'balanced', 'lenient'];
+
+/** The threshold in force: preset from settings (or config), value calibrated for the engine's model. */
+export async function currentThreshold(
+  store: Store,
+  config: FacegateConfig,
+  model: string,
+  lookup: ThresholdLookup = thresholdFor,
+): Promise<{ preset: ThresholdPreset; threshold: number }> {
+  const stored = await store.settings.get<string>(MATCH_PRESET_KEY);
+  const preset = PRESETS.includes(stored as ThresholdPreset)
+    ? (stored as ThresholdPreset)
+    : config.match.preset;
+  return { preset, threshold: lookup(model, preset) };
+}
