@@ -1,0 +1,238 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { DataCipher } from '../../crypto/data-cipher.js';
+import { FacegateError } from '../../domain/errors.js';
+import type { Store } from '../store.port.js';
+import { AsyncMutex } from './async-mutex.js';
+import { migrate } from './migrations.js';
+import { mapSqliteError, Sql, type SqlRunner } from './sql-runner.js';
+import {
+  SqliteApiKeyRepository,
+  SqliteAuditRepository,
+  SqliteEmployeeRepository,
+  SqliteLockoutRepository,
+  SqliteSessionRepository,
+  SqliteSettingsRepository,
+  SqliteTemplateRepository,
+  SqliteUserRepository,
+} from './sqlite-repositories.js';
+
+/** Options of {@link SqliteStore.open}. */
+export interface SqliteStoreOptions {
+  /** Milliseconds to wait for another process's write lock. */
+  busyTimeoutMs?: number;
+}
+
+interface TxState {
+  store: SqliteStore;
+  active: boolean;
+  erased: boolean;
+  savepoints: number;
+}
+
+const txContext = new AsyncLocalStorage<TxState>();
+
+function run<T>(sql: Sql, fn: (sql: Sql) => T): T {
+  try {
+    return fn(sql);
+  } catch (error) {
+    throw mapSqliteError(error);
+  }
+}
+
+/** The repositories over one runner, as a Store (the root store, or a transaction's view of it). */
+class SqliteRepositories {
+  readonly employees: SqliteEmployeeRepository;
+  readonly templates: SqliteTemplateRepository;
+  readonly audit: SqliteAuditRepository;
+  readonly users: SqliteUserRepository;
+  readonly apiKeys: SqliteApiKeyRepository;
+  readonly sessions: SqliteSessionRepository;
+  readonly lockouts: SqliteLockoutRepository;
+  readonly settings: SqliteSettingsRepository;
+
+  constructor(runner: SqlRunner, cipher: DataCipher) {
+    this.employees = new SqliteEmployeeRepository(runner);
+    this.templates = new SqliteTemplateRepository(runner, cipher);
+    this.audit = new SqliteAuditRepository(runner);
+    this.users = new SqliteUserRepository(runner, cipher);
+    this.apiKeys = new SqliteApiKeyRepository(runner);
+    this.sessions = new SqliteSessionRepository(runner);
+    this.lockouts = new SqliteLockoutRepository(runner);
+    this.settings = new SqliteSettingsRepository(runner);
+  }
+}
+
+/**
+ * The embedded store: one better-sqlite3 connection (WAL, foreign keys, busy timeout, secure_delete).
+ * better-sqlite3 is synchronous but `transaction(fn)` takes an async fn, so an async mutex serialises the
+ * connection: while a transaction is open every other call waits, and nothing outside joins it.
+ */
+export class SqliteStore extends SqliteRepositories implements Store {
+  readonly kind = 'sqlite';
+  private readonly mutex = new AsyncMutex();
+  private readonly sql: Sql;
+  private closed = false;
+
+  private constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly cipher: DataCipher,
+  ) {
+    const runner: SqlRunner = {
+      run: (fn) => this.runLocked(fn),
+      erased: () => this.checkpoint(),
+    };
+    super(runner, cipher);
+    this.sql = new Sql(db);
+  }
+
+  /** Opens (creating when needed) the database file and applies pending migrations. */
+  static open(path: string, cipher: DataCipher, options: SqliteStoreOptions = {}): SqliteStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      // Erased rows are overwritten with zeros instead of lingering in free pages.
+      db.pragma('secure_delete = ON');
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw mapSqliteError(error);
+    }
+    return new SqliteStore(db, cipher);
+  }
+
+  /** The underlying connection, for tests and maintenance tools. */
+  get database(): BetterSqlite3.Database {
+    return this.db;
+  }
+
+  private assertUsable(): void {
+    if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
+    const tx = txContext.getStore();
+    // Using the root store inside its own transaction would wait for itself forever.
+    if (tx?.active && tx.store === this) {
+      throw new FacegateError(
+        'INTERNAL',
+        'Use the transaction store passed to transaction(fn), not the root store',
+      );
+    }
+  }
+
+  private async runLocked<T>(fn: (sql: Sql) => T): Promise<T> {
+    this.assertUsable();
+    if (!this.mutex.locked) return run(this.sql, fn);
+    const release = await this.mutex.acquire();
+    try {
+      if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
+      return run(this.sql, fn);
+    } finally {
+      release();
+    }
+  }
+
+  private checkpoint(): void {
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Best effort: a busy checkpoint is retried by SQLite's automatic checkpoints.
+    }
+  }
+
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    this.assertUsable();
+    const release = await this.mutex.acquire();
+    const state: TxState = { store: this, active: true, erased: false, savepoints: 0 };
+    try {
+      if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
+      run(this.sql, (sql) => sql.db.exec('BEGIN IMMEDIATE'));
+      try {
+        const result = await txContext.run(state, () => fn(this.transactionView(state)));
+        run(this.sql, (sql) => sql.db.exec('COMMIT'));
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      state.active = false;
+      if (state.erased && !this.db.inTransaction) this.checkpoint();
+      release();
+    }
+  }
+
+  private transactionView(state: TxState): Store {
+    const runner: SqlRunner = {
+      run: async (fn) => {
+        if (!state.active) {
+          throw new FacegateError('INTERNAL', 'Transaction store used after its transaction ended');
+        }
+        return run(this.sql, fn);
+      },
+      erased: () => {
+        state.erased = true;
+      },
+    };
+    const repositories = new SqliteRepositories(runner, this.cipher);
+    const view: Store = {
+      kind: this.kind,
+      employees: repositories.employees,
+      templates: repositories.templates,
+      audit: repositories.audit,
+      users: repositories.users,
+      apiKeys: repositories.apiKeys,
+      sessions: repositories.sessions,
+      lockouts: repositories.lockouts,
+      settings: repositories.settings,
+      // Nested transactions are savepoints of the open one.
+      transaction: async <U>(inner: (tx: Store) => Promise<U>): Promise<U> => {
+        if (!state.active) throw new FacegateError('INTERNAL', 'Transaction already ended');
+        const name = `sp${++state.savepoints}`;
+        this.db.exec(`SAVEPOINT ${name}`);
+        try {
+          const result = await inner(view);
+          this.db.exec(`RELEASE ${name}`);
+          return result;
+        } catch (error) {
+          this.db.exec(`ROLLBACK TO ${name}`);
+          this.db.exec(`RELEASE ${name}`);
+          throw error;
+        }
+      },
+      ping: async () => {
+        run(this.sql, (sql) => sql.get('SELECT 1'));
+      },
+      close: async () => {
+        throw new FacegateError('INTERNAL', 'Cannot close the store inside a transaction');
+      },
+    };
+    return view;
+  }
+
+  async ping(): Promise<void> {
+    await this.runLocked((sql) => sql.get('SELECT 1'));
+  }
+
+  /** Re-encrypts stored templates with the current data key (after rotation); returns how many changed. */
+  async reencrypt(): Promise<number> {
+    return this.templates.reencrypt();
+  }
+
+  /** Waits for an open transaction, then closes the connection; later calls fail with `NOT_READY`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const release = await this.mutex.acquire();
+    try {
+      if (this.closed) return;
+      this.closed = true;
+      this.checkpoint();
+      this.db.close();
+    } finally {
+      release();
+    }
+  }
+}
