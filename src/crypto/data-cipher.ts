@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ export interface DataKey {
  */
 export class DataCipher {
   private readonly keys: Map<string, Buffer>;
+  private readonly subkeys = new Map<string, Buffer>();
   /** Id of the key used for new encryptions. */
   readonly currentKeyId: string;
 
@@ -98,6 +99,21 @@ export class DataCipher {
   /** True when the envelope was written with an older key and should be re-encrypted. */
   needsRotation(envelope: Uint8Array): boolean {
     return this.keyIdOf(envelope) !== this.currentKeyId;
+  }
+
+  /**
+   * Keyed hash (HMAC-SHA256, hex) of `data` under a subkey derived (HKDF) from the current key for `purpose`.
+   * Deterministic for one key, so it can address content without revealing a plain hash of it.
+   */
+  keyedHash(data: Uint8Array, purpose: string): string {
+    const cacheKey = `${this.currentKeyId}\u0000${purpose}`;
+    let subkey = this.subkeys.get(cacheKey);
+    if (!subkey) {
+      const key = this.keys.get(this.currentKeyId)!;
+      subkey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `facegate:${purpose}`, 32));
+      this.subkeys.set(cacheKey, subkey);
+    }
+    return createHmac('sha256', subkey).update(data).digest('hex');
   }
 
   /** Re-encrypts an envelope with the current key (same `aad`); returns it unchanged when already current. */
