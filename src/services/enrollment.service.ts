@@ -7,7 +7,7 @@ import type { FaceAnalysis, FaceEngine } from '../engine/face-engine.port.js';
 import type { Store } from '../store/store.port.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
-import { currentThreshold, type ThresholdLookup } from './match-settings.js';
+import { currentThreshold, keepPhotos, type ThresholdLookup } from './match-settings.js';
 import {
   type Actor,
   type Clock,
@@ -381,7 +381,7 @@ export class EnrollmentService {
   }
 
   private async writeBlobs(candidates: Candidate[]): Promise<Array<string | null>> {
-    if (!this.config.keepPhotos) return candidates.map(() => null);
+    if (!(await keepPhotos(this.store, this.config))) return candidates.map(() => null);
     const keys: Array<string | null> = [];
     for (const c of candidates) {
       const key = await this.blobs.put(c.bytes, c.contentType);

@@ -23,3 +23,12 @@ export async function currentThreshold(
     : config.match.preset;
   return { preset, threshold: lookup(model, preset) };
 }
+
+/** Settings key overriding `FACEGATE_KEEP_PHOTOS` at run time. */
+export const KEEP_PHOTOS_KEY = 'photos.keep';
+
+/** Whether enrollment photos are kept: the run-time setting, else the config. */
+export async function keepPhotos(store: Store, config: FacegateConfig): Promise<boolean> {
+  const stored = await store.settings.get<unknown>(KEEP_PHOTOS_KEY);
+  return typeof stored === 'boolean' ? stored : config.keepPhotos;
+}
