@@ -34,6 +34,10 @@ export interface FacegateConfig {
     minSharpness: number;
     minBrightness: number;
     maxBrightness: number;
+    /** ONNX Runtime intra-op threads per engine instance; 0 = cores / workers. */
+    ortThreads: number;
+    /** Weight of fr_feature in the `fusion` embedder (dlib gets 1 − weight). */
+    fusionWeight: number;
   };
   match: {
     preset: ThresholdPreset;
@@ -173,6 +177,8 @@ export function loadConfig(
       minSharpness: r.num('MIN_SHARPNESS', 0.02, 0, 10),
       minBrightness: r.num('MIN_BRIGHTNESS', 0.15, 0, 1),
       maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
+      ortThreads: r.int('ORT_THREADS', 0, 0, 64),
+      fusionWeight: r.num('FUSION_WEIGHT', 0.5, 0.01, 0.99),
     },
     match: {
       preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', ['strict', 'balanced', 'lenient']),

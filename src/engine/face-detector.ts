@@ -1,13 +1,13 @@
 import type { Config, FaceResult, Human } from '@vladmandic/human';
 import type { Box, FiveLandmarks, Point, Pose } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
-import { SerialQueue } from './serial-queue.js';
 import {
   humanModelBaseUrl,
   installFileFetch,
   loadHumanModule,
   type Tfjs,
   tfjs,
+  tfjsQueue,
   wasmDir,
 } from './tfjs-runtime.js';
 
@@ -63,7 +63,6 @@ function humanConfig(maxFaces: number): Partial<Config> {
 export class HumanFaceDetector {
   private loading: Promise<void> | undefined;
   private human: Human | undefined;
-  private readonly queue = new SerialQueue();
 
   constructor(private readonly maxFaces = 20) {}
 
@@ -94,7 +93,7 @@ export class HumanFaceDetector {
    */
   async detect(image: RgbImage, scale = 1): Promise<RawFace[]> {
     await this.load();
-    return this.queue.run(async () => {
+    return tfjsQueue.run(async () => {
       const human = this.human!;
       const tf = human.tf as Tfjs;
       const input = tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Config, Human } from '@vladmandic/human';
+import { SerialQueue } from './serial-queue.js';
 
 const require = createRequire(import.meta.url);
 
@@ -69,3 +70,6 @@ export function humanModelBaseUrl(): string {
 export function tfjs(): Tfjs {
   return require('@tensorflow/tfjs-core') as Tfjs;
 }
+
+/** One queue for every model on the single-threaded tfjs WASM backend, so their calls never interleave. */
+export const tfjsQueue = new SerialQueue();

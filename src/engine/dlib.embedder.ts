@@ -1,0 +1,90 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { alignFace, mirror } from './alignment.js';
+import type { Embedding, FaceEmbedder } from './embedder.js';
+import { l2Normalize } from './embedder.js';
+import type { FiveLandmarks } from './face-engine.port.js';
+import type { RgbImage } from './image-decoder.js';
+import { faceApiPackageDir, type Tfjs, tfjs, tfjsQueue } from './tfjs-runtime.js';
+
+const require = createRequire(import.meta.url);
+
+type FaceApi = typeof import('@vladmandic/face-api');
+
+/** dlib's chips are 150 px with a wider margin than ArcFace's 112-px crop. */
+export const DLIB_CROP_SIZE = 150;
+/** Margin around the ArcFace template, as a fraction of the inner side, tuned on LFW pairs. */
+export const DLIB_CROP_PADDING = 0.1;
+
+/**
+ * The 128-d dlib ResNet face descriptor (Davis King's public-domain weights, as ported by face-api) on the
+ * tfjs WASM backend. Fed a 150×150 crop aligned with the same five landmarks as the ArcFace template
+ * plus a margin. Requires the tfjs WASM backend to be initialised (the Human detector does it).
+ */
+export class DlibEmbedder implements FaceEmbedder {
+  readonly id = 'dlib';
+  readonly dimension = 128;
+  readonly version = 1;
+  private loading: Promise<FaceApi> | undefined;
+
+  /** Loads face-api's recognition net from the installed package once. */
+  async load(): Promise<void> {
+    await this.faceApi();
+  }
+
+  private faceApi(): Promise<FaceApi> {
+    this.loading ??= (async () => {
+      const faceapi = require(join(faceApiPackageDir(), 'dist', 'face-api.node-wasm.js')) as FaceApi;
+      const tf = tfjs();
+      if (tf.getBackend() !== 'wasm') {
+        await tf.setBackend('wasm');
+        await tf.ready();
+      }
+      await faceapi.nets.faceRecognitionNet.loadFromDisk(join(faceApiPackageDir(), 'model'));
+      return faceapi;
+    })().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading;
+  }
+
+  /** Aligns the face to a 150×150 chip and embeds it (and its mirror, batched, with `flip`). */
+  async embed(image: RgbImage, landmarks: FiveLandmarks, flip: boolean): Promise<Embedding> {
+    const faceapi = await this.faceApi();
+    const t0 = performance.now();
+    const crop = alignFace(image, landmarks, DLIB_CROP_SIZE, DLIB_CROP_PADDING);
+    const crops = flip ? [crop, mirror(crop)] : [crop];
+    const t1 = performance.now();
+    const vectors = await tfjsQueue.run(async () => {
+      const tf: Tfjs = tfjs();
+      const size = DLIB_CROP_SIZE * DLIB_CROP_SIZE * 3;
+      const batch = new Float32Array(crops.length * size);
+      crops.forEach((c, i) => {
+        batch.set(c.data, i * size);
+      });
+      const input = tf.tensor4d(batch, [crops.length, DLIB_CROP_SIZE, DLIB_CROP_SIZE, 3]);
+      try {
+        const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(input as never);
+        return Array.isArray(out) ? out : [out];
+      } finally {
+        tf.dispose(input);
+      }
+    });
+    const vector = new Float32Array(this.dimension);
+    for (const v of vectors) {
+      const unit = l2Normalize(Float32Array.from(v));
+      for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! + unit[i]!;
+    }
+    return { vector: l2Normalize(vector), alignMs: t1 - t0, embedMs: performance.now() - t1 };
+  }
+
+  /** Drops the reference to the net; tfjs weights stay with the process-wide backend. */
+  async close(): Promise<void> {
+    const loading = this.loading;
+    this.loading = undefined;
+    const faceapi = await loading?.catch(() => undefined);
+    faceapi?.nets.faceRecognitionNet.dispose();
+  }
+}
