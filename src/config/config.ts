@@ -60,6 +60,8 @@ export interface FacegateConfig {
     lockoutHardCap: number;
     rateLimitPerMinute: number;
     corsOrigins: string[];
+    /** Trust X-Forwarded-For from a reverse proxy (client IPs drive lockout and rate limits). */
+    trustProxy: boolean;
   };
   auditRetentionDays: number;
 }
@@ -173,7 +175,7 @@ export function loadConfig(
       minFaceSize: r.int('MIN_FACE_SIZE', 40, 8, 4096),
       maxYaw: r.num('MAX_YAW', 35, 1, 90),
       maxPitch: r.num('MAX_PITCH', 30, 1, 90),
-      maxRoll: r.num('MAX_ROLL', 30, 1, 180),
+      maxRoll: r.num('MAX_ROLL', 50, 1, 180),
       minSharpness: r.num('MIN_SHARPNESS', 0.02, 0, 10),
       minBrightness: r.num('MIN_BRIGHTNESS', 0.15, 0, 1),
       maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
@@ -204,6 +206,7 @@ export function loadConfig(
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),
+      trustProxy: r.bool('TRUST_PROXY', false),
     },
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
   };

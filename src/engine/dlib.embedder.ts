@@ -12,6 +12,8 @@ const require = createRequire(import.meta.url);
 
 type FaceApi = typeof import('@vladmandic/face-api');
 
+let sharedLoading: Promise<FaceApi> | undefined;
+
 /** dlib's chips are 150 px with a wider margin than ArcFace's 112-px crop. */
 export const DLIB_CROP_SIZE = 150;
 /** Margin around the ArcFace template, as a fraction of the inner side, tuned on LFW pairs. */
@@ -26,15 +28,14 @@ export class DlibEmbedder implements FaceEmbedder {
   readonly id = 'dlib';
   readonly dimension = 128;
   readonly version = 1;
-  private loading: Promise<FaceApi> | undefined;
-
   /** Loads face-api's recognition net from the installed package once. */
   async load(): Promise<void> {
     await this.faceApi();
   }
 
+  // face-api keeps its nets in module-level singletons, so the loaded net is shared process-wide.
   private faceApi(): Promise<FaceApi> {
-    this.loading ??= (async () => {
+    sharedLoading ??= (async () => {
       const faceapi = require(join(faceApiPackageDir(), 'dist', 'face-api.node-wasm.js')) as FaceApi;
       const tf = tfjs();
       if (tf.getBackend() !== 'wasm') {
@@ -44,10 +45,10 @@ export class DlibEmbedder implements FaceEmbedder {
       await faceapi.nets.faceRecognitionNet.loadFromDisk(join(faceApiPackageDir(), 'model'));
       return faceapi;
     })().catch((error: unknown) => {
-      this.loading = undefined;
+      sharedLoading = undefined;
       throw error;
     });
-    return this.loading;
+    return sharedLoading;
   }
 
   /** Aligns the face to a 150×150 chip and embeds it (and its mirror, batched, with `flip`). */
@@ -80,11 +81,6 @@ export class DlibEmbedder implements FaceEmbedder {
     return { vector: l2Normalize(vector), alignMs: t1 - t0, embedMs: performance.now() - t1 };
   }
 
-  /** Drops the reference to the net; tfjs weights stay with the process-wide backend. */
-  async close(): Promise<void> {
-    const loading = this.loading;
-    this.loading = undefined;
-    const faceapi = await loading?.catch(() => undefined);
-    faceapi?.nets.faceRecognitionNet.dispose();
-  }
+  /** Nothing to release per instance: the net is shared by every instance in the thread. */
+  async close(): Promise<void> {}
 }

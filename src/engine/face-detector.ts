@@ -136,8 +136,9 @@ function toRawFace(face: FaceResult, scale: number): RawFace | undefined {
     box: { x: bx * scale, y: by * scale, width: bw * scale, height: bh * scale },
     landmarks: points,
     score: face.score,
+    // Roll comes from the eye line, the same geometry alignment undoes; yaw and pitch from the mesh.
     pose: angle
-      ? { yaw: angle.yaw * DEG, pitch: angle.pitch * DEG, roll: angle.roll * DEG }
+      ? { yaw: angle.yaw * DEG, pitch: angle.pitch * DEG, roll: estimatePose(points).roll }
       : estimatePose(points),
   };
 }

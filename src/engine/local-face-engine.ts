@@ -1,0 +1,191 @@
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { EmbedderChoice } from '../config/config.js';
+import { FacegateError } from '../domain/errors.js';
+import { ARCFACE_TEMPLATE_112 } from './alignment.js';
+import { DlibEmbedder } from './dlib.embedder.js';
+import type { FaceEmbedder } from './embedder.js';
+import { HumanFaceDetector } from './face-detector.js';
+import type {
+  AnalyzeOptions,
+  DetectedFace,
+  DetectionResult,
+  EngineInfo,
+  FaceAnalysis,
+  FaceEngine,
+  StageTimings,
+} from './face-engine.port.js';
+import { FrFeatureEmbedder } from './fr-feature.embedder.js';
+import { FusionEmbedder } from './fusion.embedder.js';
+import { type DecodedImage, type DecodeLimits, decodeImage } from './image-decoder.js';
+import { assessFace, measureFace, type QualityLimits, rankFaces } from './quality.js';
+
+/** Everything the local engine needs, a subset of `config.engine`. */
+export interface LocalEngineSettings extends DecodeLimits, QualityLimits {
+  embedder: EmbedderChoice;
+  flipAugment: boolean;
+  /** ONNX Runtime intra-op threads; 0 = all cores. */
+  ortThreads: number;
+  /** Weight of fr_feature in the fusion (dlib gets the rest). */
+  fusionWeight: number;
+}
+
+/** Version of the shared pipeline (detector, landmarks, alignment); bump when vectors change. */
+const PIPELINE_VERSION = 1;
+
+/** Builds the embedder named by the settings. */
+export function createEmbedder(settings: LocalEngineSettings): FaceEmbedder {
+  const threads = settings.ortThreads > 0 ? settings.ortThreads : availableParallelism();
+  switch (settings.embedder) {
+    case 'fr_feature':
+      return new FrFeatureEmbedder({ intraOpThreads: threads });
+    case 'dlib':
+      return new DlibEmbedder();
+    case 'fusion':
+      return new FusionEmbedder([
+        { embedder: new FrFeatureEmbedder({ intraOpThreads: threads }), weight: settings.fusionWeight },
+        { embedder: new DlibEmbedder(), weight: 1 - settings.fusionWeight },
+      ]);
+  }
+}
+
+/** The EngineInfo a given configuration produces (identical in-process and in the worker pool). */
+export function localEngineInfo(
+  settings: LocalEngineSettings,
+  embedder = createEmbedder(settings),
+): EngineInfo {
+  return {
+    engine: 'local',
+    model: `human-mesh+${embedder.id}${settings.flipAugment ? '+flip' : ''}`,
+    version: `${PIPELINE_VERSION}.${embedder.version}`,
+    dimension: embedder.dimension,
+  };
+}
+
+interface Detection {
+  decoded: DecodedImage;
+  result: DetectionResult;
+}
+
+/**
+ * The local face engine in the calling thread: sharp decode → Human detector + mesh → quality →
+ * 5-point alignment → embedder (fr_feature / dlib / fusion, optional flip augmentation).
+ * Use it directly in CLIs and tests; the HTTP server wraps it in a worker pool.
+ */
+export class LocalFaceEngine implements FaceEngine {
+  readonly info: EngineInfo;
+  private readonly detector = new HumanFaceDetector();
+  private readonly embedder: FaceEmbedder;
+  private loading: Promise<void> | undefined;
+
+  constructor(private readonly settings: LocalEngineSettings) {
+    this.embedder = createEmbedder(settings);
+    this.info = localEngineInfo(settings, this.embedder);
+  }
+
+  /** Loads the detector and embedder once and runs one inference of each (warm-up). */
+  load(): Promise<void> {
+    this.loading ??= (async () => {
+      await this.detector.load();
+      await this.embedder.load();
+      const blank = { data: new Uint8Array(160 * 120 * 3).fill(128), width: 160, height: 120 };
+      await this.detector.detect(blank);
+      await this.embedder.embed(blank, ARCFACE_TEMPLATE_112, this.settings.flipAugment);
+    })().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading;
+  }
+
+  /** Decodes the image and returns every face with landmarks and quality, most prominent first. */
+  async detect(image: Uint8Array, options?: AnalyzeOptions): Promise<DetectionResult> {
+    return (await this.run(image, options)).result;
+  }
+
+  /** Detects, picks the most prominent face, aligns and embeds it. Throws NO_FACE when there is none. */
+  async analyze(image: Uint8Array, options?: AnalyzeOptions): Promise<FaceAnalysis> {
+    const start = performance.now();
+    const { decoded, result } = await this.run(image, options);
+    const face = result.faces[0];
+    if (!face) {
+      throw new FacegateError('NO_FACE', 'No face was found in the image', {
+        width: result.image.width,
+        height: result.image.height,
+      });
+    }
+    const embedding = await this.embedder.embed(decoded.full, face.landmarks, this.settings.flipAugment);
+    const timings: StageTimings = {
+      ...result.timings,
+      align: round(embedding.alignMs),
+      embed: round(embedding.embedMs),
+      total: round(performance.now() - start),
+    };
+    return { ...result, timings, face, embedding: embedding.vector, engineInfo: this.info };
+  }
+
+  private async run(image: Uint8Array, options?: AnalyzeOptions): Promise<Detection> {
+    await this.load();
+    const t0 = performance.now();
+    const decoded = await decodeImage(image, this.settings);
+    const t1 = performance.now();
+    const raw = await this.detector.detect(decoded.detect, decoded.detectScale);
+    const t2 = performance.now();
+    const limits: QualityLimits = {
+      ...this.settings,
+      minFaceSize: options?.minFaceSize ?? this.settings.minFaceSize,
+    };
+    const measured = raw.map((r) => {
+      const m = measureFace(decoded.full, r);
+      return {
+        raw: r,
+        m,
+        faceSize: m.faceSize,
+        center: [r.box.x + r.box.width / 2, r.box.y + r.box.height / 2] as const,
+      };
+    });
+    const { ordered, multiple } = rankFaces(measured, decoded.full.width, decoded.full.height);
+    const faces: DetectedFace[] = ordered.map((f, i) => {
+      const quality = assessFace(f.m, limits);
+      if (i === 0 && multiple) quality.issues.push(multiple);
+      return {
+        box: roundBox(f.raw.box),
+        landmarks: f.raw.landmarks,
+        score: Math.round(f.raw.score * 1000) / 1000,
+        quality,
+      };
+    });
+    const t3 = performance.now();
+    const result: DetectionResult = {
+      image: decoded.info,
+      faces,
+      timings: {
+        decode: round(t1 - t0),
+        detect: round(t2 - t1),
+        quality: round(t3 - t2),
+        total: round(t3 - t0),
+      },
+    };
+    return { decoded, result };
+  }
+
+  /** Releases the ONNX Runtime sessions and tfjs models. */
+  async close(): Promise<void> {
+    this.loading = undefined;
+    await this.embedder.close();
+    await this.detector.close();
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function roundBox(b: DetectedFace['box']): DetectedFace['box'] {
+  return {
+    x: Math.round(b.x * 10) / 10,
+    y: Math.round(b.y * 10) / 10,
+    width: Math.round(b.width * 10) / 10,
+    height: Math.round(b.height * 10) / 10,
+  };
+}
