@@ -1,4 +1,430 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { type App, createApp } from '../app/composition-root.js';
+import { loadConfig } from '../config/config.js';
+import { FacegateError } from '../domain/errors.js';
+import type { Employee, EmployeeStatus } from '../domain/models.js';
+import {
+  type ImportRow,
+  type ImportSummary,
+  isDirectory,
+  planImport,
+  rejectionReportCsv,
+  runImport,
+} from '../services/bulk-import.js';
+import type { EnrollmentResult } from '../services/enrollment.service.js';
+import type { MatchResult } from '../services/identification.service.js';
+import { cliActor } from '../services/service-context.js';
+import { FolderWatcher } from '../services/watch-folder.js';
 
-/** Registers the `facegate` subcommands of this area. */
-export function registerEmployeeCommands(_program: Command): void {}
+/** Exit codes of `identify` / `verify` besides 0 (match), 1 (crash) and 2 (error with a code). */
+export const EXIT_NO_MATCH = 3;
+export const EXIT_RETRY = 4;
+
+/** Builds the app for a CLI command: in-process engine unless FACEGATE_ENGINE_WORKERS says otherwise. */
+async function openApp(): Promise<App> {
+  const workers = process.env.FACEGATE_ENGINE_WORKERS ? undefined : 0;
+  return createApp(loadConfig(process.env, { engine: { workers } }));
+}
+
+async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await openApp();
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function json(value: unknown): void {
+  out(JSON.stringify(value, null, 2));
+}
+
+/** Left-aligned plain-text table. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function employeeDto(e: Employee) {
+  return {
+    id: e.id,
+    badge: e.badge,
+    firstName: e.firstName,
+    lastName: e.lastName,
+    email: e.email,
+    department: e.department,
+    role: e.role,
+    status: e.status,
+    faceLoginLocked: e.faceLoginLocked,
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+  };
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new FacegateError('VALIDATION_FAILED', `${name} must be an integer`);
+    return n;
+  };
+}
+
+async function readPhoto(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    throw new FacegateError('IMAGE_MISSING', `Cannot read ${path}`, { path }, { cause });
+  }
+}
+
+function printEnrollment(r: EnrollmentResult): void {
+  if (r.employee) {
+    out(
+      `${r.created ? 'Created' : 'Updated'} ${r.employee.badge} ${r.employee.firstName} ${r.employee.lastName} (${r.employee.id}); ${r.added} template(s) added`,
+    );
+  } else out('No employee created: no photo was accepted');
+  for (const p of r.photos) {
+    const status = p.accepted ? (p.alreadyEnrolled ? 'already enrolled' : 'accepted') : 'rejected';
+    const why = p.reasons.map((x) => `${x.code} (${x.message})`).join('; ');
+    out(`  ${p.file ?? '-'}: ${status}${why ? ` — ${why}` : ''}`);
+  }
+}
+
+function printDecision(r: MatchResult): void {
+  const who = r.employee ? `${r.employee.badge} ${r.employee.firstName} ${r.employee.lastName}` : '';
+  out(`decision:  ${r.decision.toUpperCase()}${who ? ` — ${who}` : ''}`);
+  out(`score:     ${r.score ?? '-'} (threshold ${r.threshold}, preset ${r.preset})`);
+  if (r.secondBest !== null) out(`runner-up: ${r.secondBest} (margin ${r.margin})`);
+  for (const reason of r.reasons ?? []) out(`reason:    ${reason.code} — ${reason.message}`);
+  out(`engine:    ${r.engine.model}@${r.engine.version}; ${r.timings.total} ms`);
+}
+
+function decisionExit(r: MatchResult): void {
+  process.exitCode = r.decision === 'match' ? 0 : r.decision === 'retry' ? EXIT_RETRY : EXIT_NO_MATCH;
+}
+
+/** Progress on stderr: a bar on a terminal, one line per finished photo otherwise (for logs and supervisors). */
+function progressReporter(enabled: boolean) {
+  if (!enabled) return { update: (_d: number, _t: number, _r: ImportRow[]) => {}, stop: () => {} };
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: 'enroll [{bar}] {value}/{total} photos | {eta_formatted} left', stream: process.stderr },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update: (done: number, total: number) => {
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.update(done);
+      },
+      stop: () => {
+        if (started) bar.stop();
+      },
+    };
+  }
+  return {
+    update: (done: number, total: number, rows: ImportRow[]) => {
+      for (const r of rows) {
+        const status = r.accepted ? (r.alreadyEnrolled ? 'already-enrolled' : 'enrolled') : 'rejected';
+        process.stderr.write(`enroll ${done}/${total} ${status} ${r.file}\n`);
+      }
+    },
+    stop: () => {},
+  };
+}
+
+function printSummary(s: ImportSummary): void {
+  out(
+    table(
+      ['files', 'employees created', 'photos added', 'already enrolled', 'rejected'],
+      [[s.files, s.employeesCreated, s.photosAdded, s.alreadyEnrolled, s.rejected].map(String)],
+    ),
+  );
+  const rejected = s.rows.filter((r) => !r.accepted);
+  if (rejected.length > 0) {
+    out('\nRejected photos:');
+    out(
+      table(
+        ['file', 'badge', 'reasons'],
+        rejected.map((r) => [r.file, r.badge, r.reasons.map((x) => x.code).join(', ')]),
+      ),
+    );
+  }
+}
+
+/** Runs a watch folder until SIGINT/SIGTERM. */
+async function watch(app: App, dir: string, options: { force?: boolean; json?: boolean; interval: number }) {
+  const watcher = new FolderWatcher(app.services.enrollment, dir, {
+    actor: cliActor(),
+    force: options.force,
+    intervalMs: options.interval,
+    onOutcome: (o) => {
+      if (options.json) out(JSON.stringify(o));
+      else {
+        const status = o.accepted ? (o.alreadyEnrolled ? 'already enrolled' : 'enrolled') : 'rejected';
+        out(`${o.file}: ${status}${o.reasons.length ? ` — ${o.reasons.map((r) => r.code).join(', ')}` : ''}`);
+      }
+    },
+  });
+  const stop = () => {
+    process.stderr.write('stopping watch…\n');
+    void watcher.stop();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stderr.write(`watching ${dir} (Ctrl-C to stop)\n`);
+  try {
+    await watcher.run();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+/** Registers `facegate employees …`, `facegate enroll`, `facegate identify` and `facegate verify`. */
+export function registerEmployeeCommands(program: Command): void {
+  const employees = program.command('employees').description('Manage enrolled employees');
+
+  employees
+    .command('list')
+    .description('List employees')
+    .option('--search <text>', 'search badge, names, e-mail')
+    .option('--status <status>', 'active or suspended')
+    .option('--limit <n>', 'page size (1-500)', positiveInt('--limit'), 50)
+    .option('--offset <n>', 'skip this many', positiveInt('--offset'), 0)
+    .option('--json', 'machine-readable output')
+    .action(
+      async (o: {
+        search?: string;
+        status?: EmployeeStatus;
+        limit: number;
+        offset: number;
+        json?: boolean;
+      }) => {
+        await withApp(async (app) => {
+          const page = await app.services.employees.list(o, cliActor());
+          if (o.json) return json({ total: page.total, items: page.items.map(employeeDto) });
+          out(
+            table(
+              ['badge', 'first name', 'last name', 'department', 'status', 'id'],
+              page.items.map((e) => [
+                e.badge,
+                e.firstName,
+                e.lastName,
+                e.department ?? '',
+                e.status + (e.faceLoginLocked ? ' (locked)' : ''),
+                e.id,
+              ]),
+            ),
+          );
+          out(`${page.items.length} of ${page.total}`);
+        });
+      },
+    );
+
+  employees
+    .command('show <idOrBadge>')
+    .description('Show an employee and its face templates')
+    .option('--json', 'machine-readable output')
+    .action(async (idOrBadge: string, o: { json?: boolean }) => {
+      await withApp(async (app) => {
+        const d = await app.services.employees.getDetails(idOrBadge, cliActor());
+        if (o.json) return json({ employee: employeeDto(d.employee), templates: d.templates });
+        const e = d.employee;
+        out(`${e.badge}  ${e.firstName} ${e.lastName}  (${e.id})`);
+        out(`email: ${e.email ?? '-'}  department: ${e.department ?? '-'}  role: ${e.role ?? '-'}`);
+        out(`status: ${e.status}${e.faceLoginLocked ? ', face login locked' : ''}  created ${e.createdAt}`);
+        out(
+          table(
+            ['template', 'model', 'face px', 'sharpness', 'yaw', 'photo', 'created'],
+            d.templates.map((t) => [
+              t.id,
+              `${t.model}@${t.modelVersion}`,
+              String(Math.round(t.quality.faceSize)),
+              t.quality.sharpness.toFixed(3),
+              t.quality.yaw.toFixed(1),
+              t.hasPhoto ? 'kept' : '-',
+              t.createdAt,
+            ]),
+          ),
+        );
+      });
+    });
+
+  employees
+    .command('add')
+    .description('Create an employee, optionally enrolling photos (then created only if a photo is accepted)')
+    .requiredOption('--badge <badge>', 'employee number / badge id')
+    .requiredOption('--first <name>', 'first name')
+    .requiredOption('--last <name>', 'last name')
+    .option('--email <email>')
+    .option('--department <department>')
+    .option('--role <role>', 'free-form role for access rules')
+    .option('--photo <file...>', 'enrollment photo(s)')
+    .option('--force', 'accept faces matching another employee')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (o: {
+        badge: string;
+        first: string;
+        last: string;
+        email?: string;
+        department?: string;
+        role?: string;
+        photo?: string[];
+        force?: boolean;
+        json?: boolean;
+      }) => {
+        const input = {
+          badge: o.badge,
+          firstName: o.first,
+          lastName: o.last,
+          email: o.email,
+          department: o.department,
+          role: o.role,
+        };
+        await withApp(async (app) => {
+          if (!o.photo?.length) {
+            const e = await app.services.employees.create(input, cliActor());
+            return o.json
+              ? json(employeeDto(e))
+              : out(`Created ${e.badge} ${e.firstName} ${e.lastName} (${e.id})`);
+          }
+          const photos = await Promise.all(
+            o.photo.map(async (file) => ({ file, bytes: await readPhoto(file) })),
+          );
+          const r = await app.services.enrollment.enrollByBadge(input, photos, cliActor(), {
+            force: o.force,
+          });
+          if (o.json) json({ ...r, employee: r.employee ? employeeDto(r.employee) : null });
+          else printEnrollment(r);
+          if (r.added === 0 && !r.photos.some((p) => p.accepted)) process.exitCode = 2;
+        });
+      },
+    );
+
+  employees
+    .command('delete <idOrBadge>')
+    .description('Erase an employee: record, templates, photos and index entry, verified')
+    .option('--json', 'machine-readable output')
+    .action(async (idOrBadge: string, o: { json?: boolean }) => {
+      await withApp(async (app) => {
+        const report = await app.services.erasure.deleteEmployee(idOrBadge, cliActor());
+        if (o.json) return json(report);
+        out(
+          `Erased ${report.badge} (${report.employeeId}): ${report.templatesDeleted} template(s), ${report.photosDeleted} photo(s), ${report.galleryEntriesRemoved} index entr(ies); verified nothing remains`,
+        );
+      });
+    });
+
+  for (const [name, description] of [
+    ['suspend', 'Suspend an employee (never matches)'],
+    ['reactivate', 'Reactivate a suspended employee'],
+    ['unlock', 'Clear the face-login lock set by the lockout hard cap'],
+  ] as const) {
+    employees
+      .command(`${name} <idOrBadge>`)
+      .description(description)
+      .option('--json', 'machine-readable output')
+      .action(async (idOrBadge: string, o: { json?: boolean }) => {
+        await withApp(async (app) => {
+          const s = app.services.employees;
+          const e =
+            name === 'suspend'
+              ? await s.suspend(idOrBadge, cliActor())
+              : name === 'reactivate'
+                ? await s.reactivate(idOrBadge, cliActor())
+                : await s.clearFaceLoginLock(idOrBadge, cliActor());
+          if (o.json) return json(employeeDto(e));
+          out(`${e.badge}: ${e.status}${e.faceLoginLocked ? ', face login locked' : ''}`);
+        });
+      });
+  }
+
+  program
+    .command('enroll <dir>')
+    .description(
+      'Enroll a folder: <badge>_<First>_<Last>[_n].jpg files or a manifest.csv; --watch keeps watching',
+    )
+    .option('--watch', 'enroll files dropped into the folder until interrupted')
+    .option('--report <file.csv>', 'write every rejected photo and its reasons to a CSV file')
+    .option('--force', 'accept faces matching another employee')
+    .option('--interval <ms>', 'watch polling period', positiveInt('--interval'), 1000)
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        dir: string,
+        o: { watch?: boolean; report?: string; force?: boolean; interval: number; json?: boolean },
+      ) => {
+        if (!(await isDirectory(dir))) throw new FacegateError('NOT_FOUND', `No such folder: ${dir}`);
+        await withApp(async (app) => {
+          if (o.watch) return watch(app, dir, o);
+          const plan = await planImport(dir);
+          const progress = progressReporter(true);
+          const controller = new AbortController();
+          const interrupt = () => controller.abort();
+          process.once('SIGINT', interrupt);
+          process.once('SIGTERM', interrupt);
+          let summary: ImportSummary;
+          try {
+            summary = await runImport(app.services.enrollment, dir, plan, cliActor(), {
+              force: o.force,
+              signal: controller.signal,
+              onProgress: progress.update,
+            });
+          } finally {
+            progress.stop();
+            process.off('SIGINT', interrupt);
+            process.off('SIGTERM', interrupt);
+          }
+          if (o.report) await writeFile(o.report, rejectionReportCsv(summary.rows), 'utf8');
+          if (o.json) json({ ...summary, interrupted: controller.signal.aborted });
+          else printSummary(summary);
+          if (controller.signal.aborted) process.exitCode = 130;
+        });
+      },
+    );
+
+  program
+    .command('identify <photo>')
+    .description('Who is this? 1:N identification (exit 0 match, 3 no match, 4 retry)')
+    .option('--json', 'machine-readable output')
+    .action(async (photo: string, o: { json?: boolean }) => {
+      const bytes = await readPhoto(photo);
+      await withApp(async (app) => {
+        const r = await app.services.identification.identify(bytes, cliActor());
+        if (o.json) json(r);
+        else printDecision(r);
+        decisionExit(r);
+      });
+    });
+
+  program
+    .command('verify <idOrBadge> <photo>')
+    .description('Is this the employee? 1:1 verification (exit 0 match, 3 no match, 4 retry)')
+    .option('--json', 'machine-readable output')
+    .action(async (idOrBadge: string, photo: string, o: { json?: boolean }) => {
+      const bytes = await readPhoto(photo);
+      await withApp(async (app) => {
+        const r = await app.services.identification.verify(idOrBadge, bytes, cliActor());
+        if (o.json) json(r);
+        else printDecision(r);
+        decisionExit(r);
+      });
+    });
+}

@@ -1,0 +1,155 @@
+import type { BlobStore } from '../blobs/blob-store.port.js';
+import { createBlobStore } from '../blobs/create-blob-store.js';
+import type { FacegateConfig } from '../config/config.js';
+import { createDataCipher, type DataCipher } from '../crypto/data-cipher.js';
+import { createFaceEngine } from '../engine/create-face-engine.js';
+import type { FaceEngine } from '../engine/face-engine.port.js';
+import { EmployeeService, isEligible } from '../services/employee.service.js';
+import { EnrollmentService } from '../services/enrollment.service.js';
+import { ErasureService } from '../services/erasure.service.js';
+import { IdentificationService } from '../services/identification.service.js';
+import {
+  localOnlyPolicy,
+  type Policy,
+  type ServiceDeps,
+  type ServiceGallery,
+  type ServiceLogger,
+  silentLogger,
+} from '../services/service-context.js';
+import { createStore } from '../store/create-store.js';
+import type { Store } from '../store/store.port.js';
+import { createServiceGallery } from './service-gallery.js';
+
+/** The services of issue 3. */
+export interface CoreServices {
+  employees: EmployeeService;
+  enrollment: EnrollmentService;
+  identification: IdentificationService;
+  erasure: ErasureService;
+}
+
+/** What start-up found and repaired. */
+export interface StartupReport {
+  templatesLoaded: number;
+  /** Templates of another model/version than the engine's; they need re-enrollment and never match. */
+  templatesSkipped: number;
+  employees: number;
+  orphanBlobsRemoved: number;
+}
+
+/** A built facegate process: every port and service, and `close()`. */
+export interface App {
+  config: FacegateConfig;
+  engine: FaceEngine;
+  cipher: DataCipher;
+  store: Store;
+  blobs: BlobStore;
+  gallery: ServiceGallery;
+  services: CoreServices;
+  startup: StartupReport;
+  close(): Promise<void>;
+}
+
+/** Replaceable parts, for tests and for the API's role policy. */
+export interface AppOptions {
+  /** Access rules; defaults to CLI/system-only (the API passes its role policy). */
+  policy?: Policy;
+  logger?: ServiceLogger;
+  /** A ready engine to share (tests load models once per file); the app then does not close it. */
+  engine?: FaceEngine;
+  /** Override the threshold lookup (tests with uncalibrated models). */
+  thresholds?: ServiceDeps['thresholds'];
+}
+
+/**
+ * Builds the app from one validated config: cipher → store → blobs → engine → gallery (loaded from the store)
+ * → services, then removes photo blobs no template references (left by a crash between blob write and commit).
+ */
+export async function createApp(config: FacegateConfig, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? silentLogger;
+  const cipher = await createDataCipher(config);
+  const store = await createStore(config, cipher);
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    const blobs = await createBlobStore(config, cipher);
+    const engine = options.engine ?? createFaceEngine(config);
+    if (!options.engine) closers.unshift(() => engine.close());
+    const gallery = createServiceGallery(engine.info);
+    const loaded = await loadGallery(store, gallery, engine);
+    if (loaded.templatesSkipped > 0) {
+      logger.warn(
+        { skipped: loaded.templatesSkipped, model: engine.info.model, version: engine.info.version },
+        'templates of another model were not loaded; re-enroll those employees',
+      );
+    }
+    const deps: ServiceDeps = {
+      engine,
+      store,
+      blobs,
+      gallery,
+      config,
+      logger,
+      policy: options.policy ?? localOnlyPolicy,
+      thresholds: options.thresholds,
+    };
+    const services: CoreServices = {
+      employees: new EmployeeService(deps),
+      enrollment: new EnrollmentService(deps),
+      identification: new IdentificationService(deps),
+      erasure: new ErasureService(deps),
+    };
+    const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
+    let closed = false;
+    return {
+      config,
+      engine,
+      cipher,
+      store,
+      blobs,
+      gallery,
+      services,
+      startup: { ...loaded, orphanBlobsRemoved },
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const close of closers) await close();
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => {});
+    throw error;
+  }
+}
+
+/** Loads every template of the engine's model into the gallery and marks ineligible employees. */
+export async function loadGallery(
+  store: Store,
+  gallery: ServiceGallery,
+  engine: Pick<FaceEngine, 'info'>,
+): Promise<Omit<StartupReport, 'orphanBlobsRemoved'>> {
+  let templatesLoaded = 0;
+  let templatesSkipped = 0;
+  for await (const batch of store.templates.iterateAll(1000)) {
+    const byEmployee = new Map<string, Array<{ id: string; embedding: Float32Array }>>();
+    for (const t of batch) {
+      if (t.model !== engine.info.model || t.modelVersion !== engine.info.version) {
+        templatesSkipped++;
+        continue;
+      }
+      byEmployee.set(t.employeeId, [
+        ...(byEmployee.get(t.employeeId) ?? []),
+        { id: t.id, embedding: t.embedding },
+      ]);
+      templatesLoaded++;
+    }
+    for (const [employeeId, templates] of byEmployee) gallery.add(employeeId, templates);
+  }
+  let employees = 0;
+  for (let offset = 0; ; offset += 500) {
+    const page = await store.employees.list({ limit: 500, offset });
+    for (const e of page.items) gallery.setEligible(e.id, isEligible(e));
+    employees += page.items.length;
+    if (page.items.length < 500) break;
+  }
+  return { templatesLoaded, templatesSkipped, employees };
+}
