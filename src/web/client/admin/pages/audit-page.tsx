@@ -1,0 +1,194 @@
+import { useEffect, useState } from 'preact/hooks';
+import { apiUrl, errorMessage } from '../../shared/api.js';
+import { type AuditDto, type AuditFilter, listAudit } from '../admin-api.js';
+import { Field, formatDate, Notice, PageHeader, SelectField } from '../ui.js';
+
+const ACTIONS = [
+  '',
+  'authenticate',
+  'verify',
+  'login',
+  'logout',
+  'enroll',
+  'employee.create',
+  'employee.update',
+  'employee.delete',
+  'settings.update',
+  'apikey.create',
+  'apikey.revoke',
+  'user.create',
+  'lockout',
+];
+const OUTCOMES = ['', 'match', 'no_match', 'retry', 'success', 'failure', 'refused', 'locked'];
+
+function toIso(local: string, endOfDay = false): string | undefined {
+  if (!local) return undefined;
+  const d = new Date(endOfDay ? `${local}T23:59:59.999` : `${local}T00:00:00`);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** Audit log with filters, paging by cursor and CSV / JSON-lines export. */
+export function AuditPage() {
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [action, setAction] = useState('');
+  const [outcome, setOutcome] = useState('');
+  const [employeeId, setEmployeeId] = useState('');
+  const [actorId, setActorId] = useState('');
+  const [filter, setFilter] = useState<AuditFilter>({});
+  const [items, setItems] = useState<AuditDto[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+
+  const load = async (f: AuditFilter, after: string | null): Promise<void> => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await listAudit(f, after);
+      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  useEffect(() => {
+    void load(filter, null);
+  }, [filter]);
+
+  const exportQuery = (format: 'csv' | 'jsonl') => apiUrl('/audit/export', { ...filter, format });
+  return (
+    <section>
+      <PageHeader title="Audit log">
+        <a class="btn btn--ghost" href={exportQuery('csv')} download="facegate-audit.csv">
+          Export CSV
+        </a>
+        <a class="btn btn--ghost" href={exportQuery('jsonl')} download="facegate-audit.jsonl">
+          Export JSON lines
+        </a>
+      </PageHeader>
+      <form
+        class="card filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilter({
+            from: toIso(from),
+            to: toIso(to, true),
+            action: action || undefined,
+            outcome: outcome || undefined,
+            employeeId: employeeId.trim() || undefined,
+            actorId: actorId.trim() || undefined,
+          });
+        }}
+      >
+        <Field
+          label="From"
+          name="from"
+          type="date"
+          value={from}
+          onInput={(e) => setFrom(e.currentTarget.value)}
+        />
+        <Field label="To" name="to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+        <SelectField
+          label="Action"
+          name="action"
+          value={action}
+          onChange={(e) => setAction(e.currentTarget.value)}
+          options={ACTIONS.map((a) => ({ value: a, label: a || 'Any action' }))}
+        />
+        <SelectField
+          label="Outcome"
+          name="outcome"
+          value={outcome}
+          onChange={(e) => setOutcome(e.currentTarget.value)}
+          options={OUTCOMES.map((o) => ({ value: o, label: o || 'Any outcome' }))}
+        />
+        <Field
+          label="Employee id"
+          name="employeeId"
+          value={employeeId}
+          onInput={(e) => setEmployeeId(e.currentTarget.value)}
+        />
+        <Field
+          label="Actor id"
+          name="actorId"
+          value={actorId}
+          onInput={(e) => setActorId(e.currentTarget.value)}
+        />
+        <div class="filters__submit">
+          <button type="submit" class="btn btn--primary">
+            Apply filters
+          </button>
+        </div>
+      </form>
+      {error ? <Notice kind="error">{error}</Notice> : null}
+      <div class="table-wrap">
+        <table class="table table--dense" data-testid="audit-table">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Action</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Actor</th>
+              <th scope="col" class="col-optional">
+                Employee
+              </th>
+              <th scope="col" class="col-optional">
+                IP
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((e) => (
+              <tr key={e.id}>
+                <td class="nowrap">{formatDate(e.at)}</td>
+                <td class="mono">{e.action}</td>
+                <td>
+                  <span class={`badge badge--${outcomeKind(e.outcome)}`}>{e.outcome}</span>
+                </td>
+                <td>{e.reason ?? ''}</td>
+                <td class="mono small">
+                  {e.actorType ?? ''}
+                  {e.actorId ? `:${e.actorId.slice(0, 8)}` : ''}
+                </td>
+                <td class="mono small col-optional">{e.employeeId ? e.employeeId.slice(0, 8) : ''}</td>
+                <td class="mono small col-optional">{e.ip ?? ''}</td>
+              </tr>
+            ))}
+            {!loading && items.length === 0 ? (
+              <tr>
+                <td colSpan={7} class="empty">
+                  No audit record matches.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      <div class="pager">
+        {cursor ? (
+          <button
+            type="button"
+            class="btn btn--ghost"
+            disabled={loading}
+            onClick={() => void load(filter, cursor)}
+          >
+            Load more
+          </button>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+function outcomeKind(outcome: string): 'ok' | 'bad' | 'warn' | 'neutral' {
+  if (outcome === 'match' || outcome === 'success') return 'ok';
+  if (outcome === 'no_match' || outcome === 'failure' || outcome === 'refused' || outcome === 'locked')
+    return 'bad';
+  if (outcome === 'retry') return 'warn';
+  return 'neutral';
+}

@@ -1,0 +1,481 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { errorMessage } from '../../shared/api.js';
+import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../../shared/camera.js';
+import {
+  createEmployee,
+  deleteEmployee,
+  type EmployeeDto,
+  type EmployeeInput,
+  employeeAction,
+  type FaceDto,
+  getEmployee,
+  listFaces,
+  type PhotoResultDto,
+  photoUrl,
+  updateEmployee,
+  uploadFaces,
+} from '../admin-api.js';
+import { navigate } from '../router.js';
+import { can, type Me } from '../session.js';
+import { ConfirmDialog, Field, formatDate, Notice, PageHeader } from '../ui.js';
+import { StatusBadge } from './employees-page.js';
+
+/** One employee: details form, photos and enrollment, status actions and erasure. `id === null` creates one. */
+export function EmployeePage({ me, id }: { me: Me; id: string | null }) {
+  const [employee, setEmployee] = useState<EmployeeDto | null>(null);
+  const [faces, setFaces] = useState<FaceDto[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<'delete' | null>(null);
+  const [busy, setBusy] = useState(false);
+  const canWrite = can(me.role, 'employees.write');
+  const canPhotos = can(me.role, 'photos.read');
+
+  const reload = useCallback(async () => {
+    if (!id) return;
+    try {
+      setEmployee(await getEmployee(id));
+      if (canPhotos) setFaces(await listFaces(id));
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }, [id, canPhotos]);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  if (!id) {
+    return (
+      <section>
+        <PageHeader title="Add employee" />
+        <EmployeeForm
+          submitLabel="Create employee"
+          onSubmit={async (input) => {
+            const created = await createEmployee(input);
+            navigate(`/admin/employees/${encodeURIComponent(created.id)}`);
+          }}
+        />
+      </section>
+    );
+  }
+
+  if (!employee) {
+    return error ? <Notice kind="error">{error}</Notice> : <p aria-busy="true">Loading…</p>;
+  }
+
+  const act = async (action: 'suspend' | 'reactivate' | 'unlock'): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await employeeAction(employee.id, action);
+      setMessage(
+        action === 'suspend'
+          ? 'Employee suspended.'
+          : action === 'unlock'
+            ? 'Face login unlocked.'
+            : 'Employee reactivated.',
+      );
+      await reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const name = `${employee.firstName} ${employee.lastName}`;
+  return (
+    <section>
+      <p class="breadcrumb">
+        <a href="/admin/employees">Employees</a> / {name}
+      </p>
+      <PageHeader title={name}>
+        <StatusBadge employee={employee} />
+      </PageHeader>
+      {error ? <Notice kind="error">{error}</Notice> : null}
+      {message ? <Notice kind="ok">{message}</Notice> : null}
+      <div class="grid-2">
+        <div class="card">
+          <h2>Details</h2>
+          {canWrite ? (
+            <EmployeeForm
+              initial={employee}
+              submitLabel="Save changes"
+              onSubmit={async (input) => {
+                setEmployee(await updateEmployee(employee.id, input));
+                setMessage('Changes saved.');
+              }}
+            />
+          ) : (
+            <dl class="details">
+              <dt>Badge</dt>
+              <dd>{employee.badge}</dd>
+              <dt>E-mail</dt>
+              <dd>{employee.email ?? '—'}</dd>
+              <dt>Department</dt>
+              <dd>{employee.department ?? '—'}</dd>
+              <dt>Created</dt>
+              <dd>{formatDate(employee.createdAt)}</dd>
+            </dl>
+          )}
+          {canWrite ? (
+            <div class="danger-zone">
+              <h3>Access</h3>
+              <div class="actions-row">
+                {employee.status === 'active' ? (
+                  <button
+                    type="button"
+                    class="btn btn--ghost"
+                    disabled={busy}
+                    onClick={() => void act('suspend')}
+                  >
+                    Suspend
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    class="btn btn--ghost"
+                    disabled={busy}
+                    onClick={() => void act('reactivate')}
+                  >
+                    Reactivate
+                  </button>
+                )}
+                {employee.faceLoginLocked ? (
+                  <button
+                    type="button"
+                    class="btn btn--ghost"
+                    disabled={busy}
+                    onClick={() => void act('unlock')}
+                  >
+                    Unlock face login
+                  </button>
+                ) : null}
+                <button
+                  type="button"
+                  class="btn btn--danger"
+                  disabled={busy}
+                  onClick={() => setConfirm('delete')}
+                >
+                  Delete employee…
+                </button>
+              </div>
+            </div>
+          ) : null}
+        </div>
+        <div class="card">
+          <h2>Face photos</h2>
+          {canPhotos ? (
+            <>
+              <FaceGallery employeeId={employee.id} faces={faces} />
+              {canWrite ? <Enroll employeeId={employee.id} onEnrolled={() => void reload()} /> : null}
+            </>
+          ) : (
+            <p class="muted" data-testid="photos-hidden">
+              Photos and face templates are not shown to your role.
+              {employee.templateCount !== null ? ` ${employee.templateCount} face template(s) enrolled.` : ''}
+            </p>
+          )}
+        </div>
+      </div>
+      {confirm === 'delete' ? (
+        <ConfirmDialog
+          title={`Delete ${name}?`}
+          confirmLabel="Delete permanently"
+          danger
+          busy={busy}
+          onCancel={() => setConfirm(null)}
+          onConfirm={async () => {
+            setBusy(true);
+            try {
+              await deleteEmployee(employee.id);
+              setConfirm(null);
+              navigate('/admin/employees');
+            } catch (e) {
+              setError(errorMessage(e));
+              setConfirm(null);
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          <p>This erases, permanently and at once:</p>
+          <ul>
+            <li>
+              the employee record of <strong>{name}</strong> (badge <strong>{employee.badge}</strong>);
+            </li>
+            <li>
+              every face template (biometric data){faces ? ` — ${faces.length} template(s)` : ''} and every
+              kept enrollment photo;
+            </li>
+            <li>their entry in the live matching gallery: kiosks stop recognising them immediately.</li>
+          </ul>
+          <p>
+            The audit log keeps a record that the deletion happened (no photo, no template). This cannot be
+            undone.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
+  );
+}
+
+function EmployeeForm({
+  initial,
+  submitLabel,
+  onSubmit,
+}: {
+  initial?: EmployeeDto;
+  submitLabel: string;
+  onSubmit: (input: EmployeeInput) => Promise<void>;
+}) {
+  const [badge, setBadge] = useState(initial?.badge ?? '');
+  const [firstName, setFirstName] = useState(initial?.firstName ?? '');
+  const [lastName, setLastName] = useState(initial?.lastName ?? '');
+  const [email, setEmail] = useState(initial?.email ?? '');
+  const [department, setDepartment] = useState(initial?.department ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        try {
+          await onSubmit({
+            badge: badge.trim(),
+            firstName: firstName.trim(),
+            lastName: lastName.trim(),
+            email: email.trim() || null,
+            department: department.trim() || null,
+          });
+        } catch (err) {
+          setError(errorMessage(err));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      {error ? <Notice kind="error">{error}</Notice> : null}
+      <div class="form-row">
+        <Field
+          label="First name"
+          name="firstName"
+          required
+          value={firstName}
+          onInput={(e) => setFirstName(e.currentTarget.value)}
+        />
+        <Field
+          label="Last name"
+          name="lastName"
+          required
+          value={lastName}
+          onInput={(e) => setLastName(e.currentTarget.value)}
+        />
+      </div>
+      <div class="form-row">
+        <Field
+          label="Badge number"
+          name="badge"
+          required
+          value={badge}
+          onInput={(e) => setBadge(e.currentTarget.value)}
+        />
+        <Field
+          label="Department"
+          name="department"
+          value={department}
+          onInput={(e) => setDepartment(e.currentTarget.value)}
+        />
+      </div>
+      <Field
+        label="E-mail"
+        name="email"
+        type="email"
+        value={email}
+        onInput={(e) => setEmail(e.currentTarget.value)}
+      />
+      <div>
+        <button type="submit" class="btn btn--primary" disabled={busy}>
+          {busy ? 'Saving…' : submitLabel}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function FaceGallery({ employeeId, faces }: { employeeId: string; faces: FaceDto[] | null }) {
+  if (!faces) return <p aria-busy="true">Loading photos…</p>;
+  if (faces.length === 0)
+    return <p class="muted">No face enrolled yet. Add two or three clear photos below.</p>;
+  return (
+    <ul class="face-grid" data-testid="face-grid">
+      {faces.map((f, i) => (
+        <li key={f.id} class="face-grid__item">
+          {f.photoId ? (
+            <img src={photoUrl(employeeId, f.photoId)} alt={`Enrolled face ${i + 1}`} loading="lazy" />
+          ) : (
+            <span class="face-grid__nophoto">Template only (photo not kept)</span>
+          )}
+          <small class="muted">{formatDate(f.createdAt)}</small>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+interface UploadRow {
+  name: string;
+  status: 'pending' | 'accepted' | 'rejected' | 'error';
+  detail: string;
+}
+
+function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: () => void }) {
+  const [rows, setRows] = useState<UploadRow[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const [camera, setCamera] = useState(false);
+
+  const send = async (files: Array<Blob & { name?: string }>): Promise<void> => {
+    const names = files.map((f, i) => f.name ?? `Camera photo ${i + 1}`);
+    setRows((r) => [
+      ...names.map((name) => ({ name, status: 'pending' as const, detail: 'Checking…' })),
+      ...r,
+    ]);
+    try {
+      const results = await uploadFaces(employeeId, files);
+      setRows((r) => {
+        const next = [...r];
+        names.forEach((name, i) => {
+          const res: PhotoResultDto | undefined = results[i];
+          const row = describe(name, res);
+          const idx = next.findIndex((x) => x.name === name && x.status === 'pending');
+          if (idx >= 0) next[idx] = row;
+        });
+        return next;
+      });
+      if (results.some((r) => r.accepted)) onEnrolled();
+    } catch (e) {
+      setRows((r) =>
+        r.map((x) => (x.status === 'pending' ? { ...x, status: 'error', detail: errorMessage(e) } : x)),
+      );
+    }
+  };
+
+  return (
+    <div class="enroll">
+      <h3>Add photos</h3>
+      <label
+        class={`dropzone ${dragging ? 'dropzone--active' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setDragging(false);
+          const files = [...(e.dataTransfer?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+          if (files.length) void send(files);
+        }}
+      >
+        <input
+          type="file"
+          multiple
+          accept="image/jpeg,image/png,image/webp"
+          class="visually-hidden"
+          aria-label="Choose face photos to enroll"
+          data-testid="enroll-input"
+          onChange={(e) => {
+            const files = [...(e.currentTarget.files ?? [])];
+            e.currentTarget.value = '';
+            if (files.length) void send(files);
+          }}
+        />
+        <strong>Drop photos here</strong> or <span class="link-like">choose files</span>
+        <small class="muted">One person per photo, face clearly visible, JPEG or PNG.</small>
+      </label>
+      <div class="actions-row">
+        <button type="button" class="btn btn--ghost" onClick={() => setCamera((c) => !c)}>
+          {camera ? 'Close camera' : 'Use the webcam'}
+        </button>
+      </div>
+      {camera ? <WebcamCapture onPhoto={(blob) => void send([blob])} /> : null}
+      {rows.length ? (
+        <ul class="upload-results" aria-live="polite" data-testid="upload-results">
+          {rows.map((row, i) => (
+            <li key={`${row.name}-${i}`} class={`upload-result upload-result--${row.status}`}>
+              <span class="upload-result__name">{row.name}</span>
+              <span class="upload-result__status">
+                {row.status === 'accepted' ? 'Accepted' : row.status === 'pending' ? 'Checking…' : 'Rejected'}
+              </span>
+              <span class="upload-result__detail">{row.detail}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+function describe(name: string, res: PhotoResultDto | undefined): UploadRow {
+  if (!res) return { name, status: 'error', detail: 'No answer for this photo.' };
+  if (res.accepted) {
+    return {
+      name,
+      status: 'accepted',
+      detail: res.alreadyEnrolled ? 'Already enrolled (same photo).' : 'Face enrolled.',
+    };
+  }
+  const reasons = res.reasons.map((r) => `${r.code}: ${r.message}`).join(' · ');
+  return { name, status: 'rejected', detail: reasons || 'Rejected.' };
+}
+
+function WebcamCapture({ onPhoto }: { onPhoto: (blob: Blob & { name: string }) => void }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const stream = useRef<MediaStream | null>(null);
+  const [ready, setReady] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const count = useRef(0);
+  useEffect(() => {
+    const abort = new AbortController();
+    void (async () => {
+      try {
+        stream.current = await openCamera();
+        if (abort.signal.aborted || !video.current) return;
+        video.current.srcObject = stream.current;
+        await video.current.play().catch(() => undefined);
+        await whenPlaying(video.current, abort.signal);
+        setReady(true);
+      } catch (e) {
+        if (!abort.signal.aborted)
+          setError(e instanceof CameraError ? e.message : 'The camera could not start.');
+      }
+    })();
+    return () => {
+      abort.abort();
+      stopCamera(stream.current);
+    };
+  }, []);
+  return (
+    <div class="webcam">
+      {error ? <Notice kind="warn">{error}</Notice> : null}
+      <video ref={video} class="webcam__video" muted playsInline aria-label="Webcam preview" />
+      <button
+        type="button"
+        class="btn btn--primary"
+        disabled={!ready}
+        onClick={async () => {
+          if (!video.current) return;
+          const frame = await captureFrame(video.current);
+          count.current += 1;
+          onPhoto(Object.assign(frame.blob, { name: `webcam-${count.current}.jpg` }));
+        }}
+      >
+        Take photo
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,289 @@
+import { useEffect, useState } from 'preact/hooks';
+import { errorMessage } from '../../shared/api.js';
+import {
+  type CalibrationDto,
+  getCalibration,
+  getSettings,
+  type SettingsDto,
+  saveSettings,
+} from '../admin-api.js';
+import { can, type Me } from '../session.js';
+import { Field, Notice, PageHeader } from '../ui.js';
+
+const PRESET_TEXT: Record<string, string> = {
+  strict: 'Strict — fewest false accepts, more "try again"',
+  balanced: 'Balanced — recommended',
+  lenient: 'Lenient — fewer retries, more false accepts',
+};
+
+function formatRate(rate: number | null): string {
+  if (rate === null) return '—';
+  if (rate === 0) return '0';
+  const oneIn = Math.round(1 / rate);
+  return `${(rate * 100).toPrecision(2)} % (1 in ${oneIn.toLocaleString()})`;
+}
+
+/** Settings: threshold preset with the last calibration, lockout limits, photo retention. Read-only for non-admins. */
+export function SettingsPage({ me }: { me: Me }) {
+  const [settings, setSettings] = useState<SettingsDto | null>(null);
+  const [calibration, setCalibration] = useState<CalibrationDto | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const editable = can(me.role, 'settings.write');
+
+  useEffect(() => {
+    getSettings()
+      .then(setSettings)
+      .catch((e) => setError(errorMessage(e)));
+    getCalibration()
+      .then(setCalibration)
+      .catch(() =>
+        setCalibration({ available: false, measuredOn: null, presets: [], roc: [], rocSvg: null }),
+      );
+  }, []);
+
+  if (!settings) return error ? <Notice kind="error">{error}</Notice> : <p aria-busy="true">Loading…</p>;
+  const set = (patch: Partial<SettingsDto>): void => {
+    setSaved(false);
+    setSettings({ ...settings, ...patch });
+  };
+  const setLockout = (patch: Partial<SettingsDto['lockout']>): void =>
+    set({ lockout: { ...settings.lockout, ...patch } });
+  const int = (v: string): number => Number.parseInt(v, 10) || 0;
+
+  return (
+    <section>
+      <PageHeader title="Settings" />
+      {!editable ? <Notice kind="warn">Your role can read the settings but not change them.</Notice> : null}
+      {error ? <Notice kind="error">{error}</Notice> : null}
+      {saved ? <Notice kind="ok">Settings saved.</Notice> : null}
+      <form
+        class="settings"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          try {
+            await saveSettings(settings);
+            setSaved(true);
+          } catch (err) {
+            setError(errorMessage(err));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <fieldset class="card" disabled={!editable}>
+          <legend>Matching threshold</legend>
+          <div class="radio-list" role="radiogroup" aria-label="Threshold preset">
+            {(['strict', 'balanced', 'lenient'] as const).map((preset) => {
+              const fig = calibration?.presets.find((p) => p.preset === preset);
+              return (
+                <label
+                  key={preset}
+                  class={`radio-card ${settings.thresholdPreset === preset ? 'radio-card--on' : ''}`}
+                >
+                  <input
+                    type="radio"
+                    name="thresholdPreset"
+                    value={preset}
+                    checked={settings.thresholdPreset === preset}
+                    onChange={() => set({ thresholdPreset: preset })}
+                  />
+                  <span>
+                    <strong>{PRESET_TEXT[preset]}</strong>
+                    <small class="muted">
+                      Expected false-accept rate: {formatRate(fig?.far ?? null)}
+                      {fig?.frr !== null && fig?.frr !== undefined
+                        ? ` · false rejects: ${formatRate(fig.frr)}`
+                        : ''}
+                    </small>
+                  </span>
+                </label>
+              );
+            })}
+          </div>
+          <Calibration calibration={calibration} />
+        </fieldset>
+        <fieldset class="card" disabled={!editable}>
+          <legend>Lockout</legend>
+          <div class="form-row">
+            <Field
+              label="Failures before a delay"
+              name="lockoutThreshold"
+              type="number"
+              min={1}
+              max={1000}
+              value={settings.lockout.threshold}
+              onInput={(e) => setLockout({ threshold: int(e.currentTarget.value) })}
+            />
+            <Field
+              label="First delay (seconds)"
+              name="lockoutDelay"
+              type="number"
+              min={1}
+              max={86400}
+              value={settings.lockout.baseDelaySeconds}
+              onInput={(e) => setLockout({ baseDelaySeconds: int(e.currentTarget.value) })}
+            />
+            <Field
+              label="Hard cap (locks face login)"
+              name="lockoutHardCap"
+              type="number"
+              min={2}
+              value={settings.lockout.hardCap}
+              hint="After this many consecutive failures, only an administrator can unlock the employee."
+              onInput={(e) => setLockout({ hardCap: int(e.currentTarget.value) })}
+            />
+          </div>
+        </fieldset>
+        <fieldset class="card" disabled={!editable}>
+          <legend>Photos and retention</legend>
+          <label class="checkbox">
+            <input
+              type="checkbox"
+              name="keepPhotos"
+              checked={settings.keepPhotos}
+              onChange={(e) => set({ keepPhotos: e.currentTarget.checked })}
+            />
+            Keep enrollment photos (encrypted). Templates are always kept; without photos, re-enrollment needs
+            new photos.
+          </label>
+          <Field
+            label="Audit retention (days)"
+            name="auditRetentionDays"
+            type="number"
+            min={1}
+            value={settings.auditRetentionDays}
+            onInput={(e) => set({ auditRetentionDays: int(e.currentTarget.value) })}
+          />
+        </fieldset>
+        {editable ? (
+          <div class="actions-row">
+            <button type="submit" class="btn btn--primary" disabled={busy}>
+              {busy ? 'Saving…' : 'Save settings'}
+            </button>
+          </div>
+        ) : null}
+      </form>
+    </section>
+  );
+}
+
+function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
+  if (!calibration) return <p aria-busy="true">Loading calibration…</p>;
+  if (!calibration.available) {
+    return (
+      <p class="muted">
+        No calibration has been saved yet. Run <code>facegate eval --save-calibration</code> to measure the
+        ROC curve and the false-accept rate of each preset on your own photos.
+      </p>
+    );
+  }
+  return (
+    <div class="calibration">
+      <h3>Last calibration{calibration.measuredOn ? ` (${calibration.measuredOn})` : ''}</h3>
+      {calibration.roc.length > 1 ? (
+        <RocChart points={calibration.roc} presets={calibration.presets} />
+      ) : calibration.rocSvg ? (
+        <img
+          class="roc-image"
+          alt="ROC curve of the last calibration"
+          src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(calibration.rocSvg)}`}
+        />
+      ) : null}
+      {calibration.presets.length ? (
+        <table class="table table--dense">
+          <thead>
+            <tr>
+              <th scope="col">Preset</th>
+              <th scope="col">Threshold</th>
+              <th scope="col">Expected false accepts</th>
+              <th scope="col">False rejects</th>
+            </tr>
+          </thead>
+          <tbody>
+            {calibration.presets.map((p) => (
+              <tr key={p.preset}>
+                <td>{p.preset}</td>
+                <td class="mono">{p.threshold?.toFixed(3) ?? '—'}</td>
+                <td>{formatRate(p.far)}</td>
+                <td>{formatRate(p.frr)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </div>
+  );
+}
+
+/** ROC on a log FAR axis (1e-6 … 1), drawn as inline SVG elements (no inline styles, CSP-safe). */
+function RocChart({
+  points,
+  presets,
+}: {
+  points: Array<{ far: number; tar: number }>;
+  presets: CalibrationDto['presets'];
+}) {
+  const W = 480;
+  const H = 280;
+  const pad = { l: 48, r: 12, t: 12, b: 36 };
+  const minLog = -6;
+  const x = (far: number): number => {
+    const l = Math.max(minLog, Math.log10(Math.max(far, 10 ** minLog)));
+    return pad.l + ((l - minLog) / -minLog) * (W - pad.l - pad.r);
+  };
+  const y = (tar: number): number => pad.t + (1 - tar) * (H - pad.t - pad.b);
+  const sorted = [...points].sort((a, b) => a.far - b.far);
+  const path = sorted
+    .map((p, i) => `${i ? 'L' : 'M'}${x(p.far).toFixed(1)},${y(p.tar).toFixed(1)}`)
+    .join(' ');
+  return (
+    <svg
+      class="roc"
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label="ROC curve: true-accept rate against false-accept rate"
+    >
+      {[-6, -5, -4, -3, -2, -1, 0].map((l) => (
+        <g key={l}>
+          <line x1={x(10 ** l)} x2={x(10 ** l)} y1={pad.t} y2={H - pad.b} class="roc__grid" />
+          <text x={x(10 ** l)} y={H - pad.b + 16} class="roc__label" text-anchor="middle">
+            {`1e${l}`}
+          </text>
+        </g>
+      ))}
+      {[0, 0.25, 0.5, 0.75, 1].map((t) => (
+        <g key={t}>
+          <line x1={pad.l} x2={W - pad.r} y1={y(t)} y2={y(t)} class="roc__grid" />
+          <text x={pad.l - 6} y={y(t) + 4} class="roc__label" text-anchor="end">
+            {t.toFixed(2)}
+          </text>
+        </g>
+      ))}
+      <path d={path} class="roc__curve" />
+      {presets
+        .filter((p) => p.far !== null)
+        .map((p) => {
+          const far = p.far ?? 0;
+          const near = sorted.reduce(
+            (best, q) => (Math.abs(q.far - far) < Math.abs(best.far - far) ? q : best),
+            sorted[0] ?? { far, tar: 0 },
+          );
+          return (
+            <g key={p.preset}>
+              <circle cx={x(far)} cy={y(near.tar)} r={5} class="roc__preset" />
+              <text x={x(far) + 8} y={y(near.tar) + 14} class="roc__label">
+                {p.preset}
+              </text>
+            </g>
+          );
+        })}
+      <text x={(W + pad.l) / 2} y={H - 4} class="roc__label" text-anchor="middle">
+        False-accept rate (log)
+      </text>
+    </svg>
+  );
+}

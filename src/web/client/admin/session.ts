@@ -1,0 +1,106 @@
+import { apiRequest, setCsrfToken } from '../shared/api.js';
+
+/** Admin roles, as the API names them. */
+export type Role = 'admin' | 'enroller' | 'auditor' | 'kiosk';
+
+/** What a page may show or do. Mirrors the server's checks; the server stays the authority. */
+export type Capability =
+  | 'employees.read'
+  | 'employees.write'
+  | 'photos.read'
+  | 'audit.read'
+  | 'settings.read'
+  | 'settings.write'
+  | 'keys.manage'
+  | 'users.manage';
+
+const CAPABILITIES: Record<Role, readonly Capability[]> = {
+  admin: [
+    'employees.read',
+    'employees.write',
+    'photos.read',
+    'audit.read',
+    'settings.read',
+    'settings.write',
+    'keys.manage',
+    'users.manage',
+  ],
+  enroller: ['employees.read', 'employees.write', 'photos.read'],
+  // An auditor reads the audit and the employee list, never photos or templates.
+  auditor: ['audit.read', 'employees.read'],
+  kiosk: [],
+};
+
+/** True when `role` may use `capability`. */
+export function can(role: Role | undefined, capability: Capability): boolean {
+  return role !== undefined && CAPABILITIES[role].includes(capability);
+}
+
+/** The signed-in user. */
+export interface Me {
+  id: string;
+  username: string;
+  role: Role;
+  csrfToken: string | null;
+}
+
+interface RawMe {
+  user?: { id?: string; username?: string; role?: Role };
+  id?: string;
+  username?: string;
+  role?: Role;
+  csrfToken?: string;
+  csrf?: string;
+}
+
+/** Accepts `{ user, csrfToken }` or a flat `{ id, username, role, csrfToken }`. */
+export function toMe(raw: RawMe): Me {
+  const user = raw.user ?? raw;
+  return {
+    id: user.id ?? '',
+    username: user.username ?? '',
+    role: user.role ?? 'auditor',
+    csrfToken: raw.csrfToken ?? raw.csrf ?? null,
+  };
+}
+
+/** Loads the session from `GET /v1/auth/me` and remembers its CSRF token. */
+export async function loadMe(): Promise<Me> {
+  const me = toMe(await apiRequest<RawMe>('/auth/me'));
+  setCsrfToken(me.csrfToken);
+  return me;
+}
+
+/** Signs in with a password; returns the session. */
+export async function login(username: string, password: string): Promise<Me> {
+  const raw = await apiRequest<RawMe | undefined>('/auth/login', {
+    method: 'POST',
+    body: { username, password },
+  });
+  if (raw && (raw.csrfToken || raw.csrf)) {
+    const me = toMe(raw);
+    setCsrfToken(me.csrfToken);
+    if (me.role && me.username) return me;
+  }
+  return loadMe();
+}
+
+/** Ends the session. */
+export async function logout(): Promise<void> {
+  try {
+    await apiRequest('/auth/logout', { method: 'POST' });
+  } finally {
+    setCsrfToken(null);
+  }
+}
+
+/** Whether the first-run set-up is still pending. */
+export async function setupPending(): Promise<boolean> {
+  const raw = await apiRequest<Record<string, unknown>>('/setup/status');
+  if (typeof raw.needsSetup === 'boolean') return raw.needsSetup;
+  if (typeof raw.setupRequired === 'boolean') return raw.setupRequired;
+  if (typeof raw.required === 'boolean') return raw.required;
+  if (typeof raw.done === 'boolean') return !raw.done;
+  if (typeof raw.complete === 'boolean') return !raw.complete;
+  return false;
+}

@@ -1,0 +1,545 @@
+import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { ApiError, apiRequest } from '../shared/api.js';
+import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../shared/camera.js';
+import {
+  type AuthenticateResult,
+  initialKioskState,
+  type KioskEvent,
+  type KioskState,
+  kioskNeedsCamera,
+  kioskTimer,
+  kioskTransition,
+} from './kiosk.machine.js';
+import { HINT_MESSAGES } from './kiosk-hints.js';
+
+const KEY_STORAGE = 'facegate.kioskKey';
+/** Frames darker than this (mean luminance of the centre) are not sent. */
+const MIN_BRIGHTNESS = 0.08;
+
+function loadKey(): string | null {
+  try {
+    return localStorage.getItem(KEY_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+/** Sends one image to `POST /v1/authenticate` with the kiosk key; maps errors to machine events. */
+async function authenticate(image: Blob, key: string, signal: AbortSignal): Promise<KioskEvent> {
+  try {
+    const result = await apiRequest<AuthenticateResult>('/authenticate', {
+      method: 'POST',
+      body: image,
+      headers: { authorization: `Bearer ${key}`, 'content-type': image.type || 'image/jpeg' },
+      signal,
+    });
+    return { type: 'RESULT', result };
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.code === 'LOCKED_OUT') return { type: 'LOCKED', seconds: error.retryAfterSeconds ?? null };
+    if (error.status === 401 || error.code === 'FORBIDDEN') return { type: 'KEY_REJECTED' };
+    if (error.code in HINT_MESSAGES)
+      return { type: 'RESULT', result: { decision: 'retry', hint: error.code } };
+    if (error.code === 'EMPLOYEE_SUSPENDED') return { type: 'RESULT', result: { decision: 'no_match' } };
+    if (error.code === 'RATE_LIMITED' || error.code === 'OVERLOADED') {
+      return { type: 'FAILED', message: 'The system is busy. Please try again in a moment.' };
+    }
+    return { type: 'FAILED', message: 'Something went wrong. Please try again.' };
+  }
+}
+
+/** The kiosk page: set-up, live camera with auto-capture, upload fallback and result screens. */
+export function KioskApp() {
+  const [key, setKey] = useState<string | null>(loadKey);
+  const [editingKey, setEditingKey] = useState(false);
+  const [state, dispatch] = useReducer<KioskState, KioskEvent>(
+    (s, e) => kioskTransition(s, e),
+    initialKioskState(key !== null),
+  );
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const streamRef = useRef<MediaStream | null>(null);
+  const imageRef = useRef<Blob | null>(null);
+  const [photoUrl, setPhotoUrl] = useState<string | null>(null);
+
+  // The timer of the current state (auto-capture, result screens, lockout).
+  useEffect(() => {
+    const timer = kioskTimer(state);
+    if (!timer) return;
+    const id = window.setTimeout(() => dispatch(timer.event), timer.ms);
+    return () => window.clearTimeout(id);
+  }, [state]);
+
+  // Camera on while an attempt runs; off otherwise (nothing is filmed between people).
+  const cameraWanted = kioskNeedsCamera(state);
+  useEffect(() => {
+    if (!cameraWanted) {
+      stopCamera(streamRef.current);
+      streamRef.current = null;
+      return;
+    }
+    if (streamRef.current) return;
+    const abort = new AbortController();
+    void (async () => {
+      try {
+        const stream = await openCamera();
+        if (abort.signal.aborted) {
+          stopCamera(stream);
+          return;
+        }
+        streamRef.current = stream;
+        const video = videoRef.current;
+        if (!video) throw new CameraError('no-camera', 'No video element');
+        video.srcObject = stream;
+        await video.play().catch(() => undefined);
+        await whenPlaying(video, abort.signal);
+        dispatch({ type: 'CAMERA_READY' });
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        dispatch({
+          type: 'CAMERA_UNAVAILABLE',
+          reason: error instanceof CameraError ? error.problem : 'no-camera',
+        });
+      }
+    })();
+    return () => abort.abort();
+  }, [cameraWanted]);
+  useEffect(() => () => stopCamera(streamRef.current), []);
+
+  // capturing: grab a frame, reject obviously dark frames locally, then hand the image to `checking`.
+  useEffect(() => {
+    if (state.name !== 'capturing') return;
+    let cancelled = false;
+    const video = videoRef.current;
+    if (!video) return;
+    captureFrame(video)
+      .then((frame) => {
+        if (cancelled) return;
+        if (frame.brightness < MIN_BRIGHTNESS) {
+          dispatch({
+            type: 'FRAME_REJECTED',
+            hint: { code: 'TOO_DARK', message: HINT_MESSAGES.TOO_DARK ?? 'Too dark' },
+          });
+          return;
+        }
+        imageRef.current = frame.blob;
+        dispatch({ type: 'IMAGE_READY', source: 'camera' });
+      })
+      .catch(() => {
+        if (!cancelled) dispatch({ type: 'FAILED', message: 'The camera stopped. Please try again.' });
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [state]);
+
+  // checking: one API call per image; a cancel aborts it.
+  useEffect(() => {
+    if (state.name !== 'checking' || !key || !imageRef.current) return;
+    const abort = new AbortController();
+    const image = imageRef.current;
+    imageRef.current = null;
+    authenticate(image, key, abort.signal)
+      .then((event) => {
+        if (!abort.signal.aborted) dispatch(event);
+      })
+      .catch(() => {
+        if (!abort.signal.aborted)
+          dispatch({ type: 'FAILED', message: 'Something went wrong. Please try again.' });
+      });
+    return () => abort.abort();
+  }, [state, key]);
+
+  // welcome: the employee's photo, only when the server offers one (a settings choice).
+  useEffect(() => {
+    if (state.name !== 'welcome' || !state.employee.photoUrl || !key) return;
+    const abort = new AbortController();
+    let url: string | null = null;
+    fetch(state.employee.photoUrl, { headers: { authorization: `Bearer ${key}` }, signal: abort.signal })
+      .then((r) => (r.ok ? r.blob() : null))
+      .then((blob) => {
+        if (blob && !abort.signal.aborted) {
+          url = URL.createObjectURL(blob);
+          setPhotoUrl(url);
+        }
+      })
+      .catch(() => undefined);
+    return () => {
+      abort.abort();
+      if (url) URL.revokeObjectURL(url);
+      setPhotoUrl(null);
+    };
+  }, [state, key]);
+
+  // Escape cancels any attempt, from anywhere on the page.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key === 'Escape') dispatch({ type: 'CANCEL' });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const saveKey = useCallback((value: string) => {
+    localStorage.setItem(KEY_STORAGE, value);
+    setKey(value);
+    setEditingKey(false);
+    dispatch({ type: 'KEY_SAVED' });
+  }, []);
+
+  const onPhoto = useCallback((file: File) => {
+    imageRef.current = file;
+    dispatch({ type: 'IMAGE_READY', source: 'upload' });
+  }, []);
+
+  if (state.name === 'setup' || editingKey) {
+    return (
+      <KioskSetup
+        notice={state.name === 'setup' ? state.notice : null}
+        hasKey={key !== null}
+        onSave={saveKey}
+        onCancel={() => setEditingKey(false)}
+      />
+    );
+  }
+
+  const showVideo = cameraWanted;
+  return (
+    <div class={`kiosk kiosk--${state.name}`}>
+      <header class="kiosk__bar">
+        <span class="brand">
+          <span class="brand__mark" aria-hidden="true" />
+          facegate
+        </span>
+        <Clock />
+      </header>
+      <main class="kiosk__main">
+        <div class={`stage ${showVideo ? '' : 'stage--hidden'}`} aria-hidden={showVideo ? undefined : 'true'}>
+          <video ref={videoRef} class="stage__video" muted playsInline autoPlay aria-label="Camera preview" />
+          <svg class="stage__guide" viewBox="0 0 100 100" preserveAspectRatio="none" aria-hidden="true">
+            <ellipse cx="50" cy="47" rx="17" ry="31" />
+          </svg>
+        </div>
+        <KioskPanel state={state} dispatch={dispatch} onPhoto={onPhoto} photoUrl={photoUrl} />
+      </main>
+      <footer class="kiosk__foot">
+        <span>Your face is checked against enrolled employees only. No picture is kept at this kiosk.</span>
+        <button type="button" class="link-button" onClick={() => setEditingKey(true)}>
+          Kiosk set-up
+        </button>
+      </footer>
+    </div>
+  );
+}
+
+interface PanelProps {
+  state: KioskState;
+  dispatch: (event: KioskEvent) => void;
+  onPhoto: (file: File) => void;
+  photoUrl: string | null;
+}
+
+function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
+  const primary = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    primary.current?.focus();
+  }, [state.name]);
+
+  switch (state.name) {
+    case 'idle':
+      return (
+        <section class="panel panel--idle" aria-live="polite">
+          <h1 class="headline">Sign in with your face</h1>
+          <p class="lead">Stand in front of the camera and press Start.</p>
+          <div class="actions">
+            <button
+              ref={primary}
+              type="button"
+              class="btn btn--primary btn--huge"
+              onClick={() => dispatch({ type: 'START' })}
+            >
+              Start
+            </button>
+            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
+              Use a photo instead
+            </button>
+          </div>
+        </section>
+      );
+    case 'camera':
+    case 'capturing':
+    case 'retry':
+    case 'checking': {
+      const hint = state.name === 'retry' ? state.hint.message : null;
+      const status =
+        state.name === 'checking'
+          ? 'Checking…'
+          : state.name === 'camera' && !state.ready
+            ? 'Starting the camera…'
+            : (hint ?? 'Look at the camera and keep your face in the oval');
+      return (
+        <section class="panel panel--camera">
+          <p
+            class={`hint ${hint ? 'hint--warn' : ''}`}
+            role="status"
+            aria-live="assertive"
+            data-testid="kiosk-status"
+          >
+            {status}
+          </p>
+          <div class="actions">
+            <button
+              ref={primary}
+              type="button"
+              class="btn btn--primary"
+              disabled={
+                state.name === 'checking' ||
+                state.name === 'capturing' ||
+                (state.name === 'camera' && !state.ready)
+              }
+              onClick={() => dispatch({ type: 'CAPTURE' })}
+            >
+              Take photo now
+            </button>
+            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
+              Use a photo instead
+            </button>
+            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
+              Cancel
+            </button>
+          </div>
+        </section>
+      );
+    }
+    case 'upload':
+      return (
+        <section class="panel panel--upload">
+          <h1 class="headline headline--small">
+            {state.reason === 'denied'
+              ? 'The camera is not allowed'
+              : state.reason === 'no-camera'
+                ? 'No camera found'
+                : 'Sign in with a photo'}
+          </h1>
+          {state.hint ? (
+            <p class="hint hint--warn" role="status" data-testid="kiosk-status">
+              {state.hint.message}
+            </p>
+          ) : (
+            <p class="lead" role="status" data-testid="kiosk-status">
+              Take a clear photo of your face, alone, looking at the camera.
+            </p>
+          )}
+          <div class="actions">
+            <label class="btn btn--primary file-button">
+              <input
+                type="file"
+                accept="image/jpeg,image/png,image/webp"
+                capture="user"
+                class="visually-hidden"
+                aria-label="Choose a photo of your face"
+                onChange={(event) => {
+                  const file = event.currentTarget.files?.[0];
+                  event.currentTarget.value = '';
+                  if (file) onPhoto(file);
+                }}
+              />
+              Choose a photo
+            </label>
+            <button
+              ref={primary}
+              type="button"
+              class="btn btn--ghost"
+              onClick={() => dispatch({ type: 'START' })}
+            >
+              Try the camera
+            </button>
+            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
+              Cancel
+            </button>
+          </div>
+        </section>
+      );
+    case 'welcome':
+      return (
+        <section
+          class="result result--welcome"
+          role="status"
+          aria-live="assertive"
+          data-testid="kiosk-result"
+        >
+          {photoUrl ? (
+            <img class="result__photo" src={photoUrl} alt="" />
+          ) : (
+            <span class="result__icon" aria-hidden="true">
+              ✓
+            </span>
+          )}
+          <h1 class="result__title">
+            Welcome, {state.employee.firstName} {state.employee.lastName}
+          </h1>
+          <p class="lead">You are signed in.</p>
+          <button
+            ref={primary}
+            type="button"
+            class="btn btn--ghost"
+            onClick={() => dispatch({ type: 'TIMEOUT' })}
+          >
+            Done
+          </button>
+        </section>
+      );
+    case 'refused':
+      return (
+        <section
+          class="result result--refused"
+          role="status"
+          aria-live="assertive"
+          data-testid="kiosk-result"
+        >
+          <span class="result__icon" aria-hidden="true">
+            ✕
+          </span>
+          <h1 class="result__title">{state.reason === 'gave_up' ? 'Please try again' : 'Not recognised'}</h1>
+          <p class="lead">
+            {state.reason === 'gave_up'
+              ? 'We could not get a clear view of your face.'
+              : 'Sorry, we could not sign you in. Please try again or ask at reception.'}
+          </p>
+          <button
+            ref={primary}
+            type="button"
+            class="btn btn--primary"
+            onClick={() => dispatch({ type: 'TIMEOUT' })}
+          >
+            Try again
+          </button>
+        </section>
+      );
+    case 'locked':
+      return (
+        <section class="result result--locked" role="alert" data-testid="kiosk-result">
+          <span class="result__icon" aria-hidden="true">
+            ⏸
+          </span>
+          <h1 class="result__title">Too many attempts</h1>
+          <p class="lead">
+            Face sign-in is paused{state.seconds ? ` for about ${formatWait(state.seconds)}` : ''}. If this
+            keeps happening, please contact an administrator.
+          </p>
+        </section>
+      );
+    case 'error':
+      return (
+        <section class="result result--error" role="alert" data-testid="kiosk-result">
+          <span class="result__icon" aria-hidden="true">
+            !
+          </span>
+          <h1 class="result__title">Please try again</h1>
+          <p class="lead">{state.message}</p>
+          <button
+            ref={primary}
+            type="button"
+            class="btn btn--primary"
+            onClick={() => dispatch({ type: 'TIMEOUT' })}
+          >
+            OK
+          </button>
+        </section>
+      );
+    case 'setup':
+      return null;
+  }
+}
+
+function formatWait(seconds: number): string {
+  if (seconds < 90) return `${Math.ceil(seconds)} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
+interface SetupProps {
+  notice: string | null;
+  hasKey: boolean;
+  onSave: (key: string) => void;
+  onCancel: () => void;
+}
+
+function KioskSetup({ notice, hasKey, onSave, onCancel }: SetupProps) {
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div class="kiosk kiosk--setup">
+      <main class="setup">
+        <h1 class="headline headline--small">Kiosk set-up</h1>
+        <p class="lead">
+          An administrator creates a <strong>kiosk</strong> API key in the admin pages (API keys) and enters
+          it here once. The key stays in this browser only.
+        </p>
+        {notice ? (
+          <p class="notice notice--error" role="alert">
+            {notice}
+          </p>
+        ) : null}
+        <form
+          class="setup__form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const trimmed = value.trim();
+            if (!trimmed || /\s/.test(trimmed)) {
+              setError('Paste the whole key, without spaces.');
+              return;
+            }
+            onSave(trimmed);
+          }}
+        >
+          <label for="kiosk-key">Kiosk API key</label>
+          <input
+            id="kiosk-key"
+            name="kioskKey"
+            type="password"
+            autoComplete="off"
+            spellcheck={false}
+            placeholder="fg_…"
+            value={value}
+            aria-invalid={error ? 'true' : undefined}
+            aria-describedby={error ? 'kiosk-key-error' : undefined}
+            onInput={(event) => {
+              setValue(event.currentTarget.value);
+              setError(null);
+            }}
+          />
+          {error ? (
+            <p id="kiosk-key-error" class="field-error">
+              {error}
+            </p>
+          ) : null}
+          <div class="actions">
+            <button type="submit" class="btn btn--primary">
+              Save key
+            </button>
+            {hasKey ? (
+              <button type="button" class="btn btn--ghost" onClick={onCancel}>
+                Cancel
+              </button>
+            ) : null}
+            <a class="btn btn--ghost" href="/admin/">
+              Admin pages
+            </a>
+          </div>
+        </form>
+      </main>
+    </div>
+  );
+}
+
+function Clock() {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const id = window.setInterval(() => setNow(new Date()), 15_000);
+    return () => window.clearInterval(id);
+  }, []);
+  return (
+    <time class="clock" dateTime={now.toISOString()}>
+      {now.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+    </time>
+  );
+}
