@@ -28,6 +28,8 @@ export class DlibEmbedder implements FaceEmbedder {
   readonly id = 'dlib';
   readonly dimension = 128;
   readonly version = 1;
+
+  constructor(private readonly padding = DLIB_CROP_PADDING) {}
   /** Loads face-api's recognition net from the installed package once. */
   async load(): Promise<void> {
     await this.faceApi();
@@ -55,7 +57,7 @@ export class DlibEmbedder implements FaceEmbedder {
   async embed(image: RgbImage, landmarks: FiveLandmarks, flip: boolean): Promise<Embedding> {
     const faceapi = await this.faceApi();
     const t0 = performance.now();
-    const crop = alignFace(image, landmarks, DLIB_CROP_SIZE, DLIB_CROP_PADDING);
+    const crop = alignFace(image, landmarks, DLIB_CROP_SIZE, this.padding);
     const crops = flip ? [crop, mirror(crop)] : [crop];
     const t1 = performance.now();
     const vectors = await tfjsQueue.run(async () => {
