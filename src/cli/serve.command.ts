@@ -1,4 +1,87 @@
 import type { Command } from 'commander';
+import { createApiContext } from '../api/create-api-context.js';
+import { buildServer } from '../api/server.js';
+import { type AppOptions, createApp } from '../app/composition-root.js';
+import { rolePolicy } from '../auth/actor.js';
+import { type DeepPartial, type FacegateConfig, loadConfig } from '../config/config.js';
+import { webPlugin } from '../web/web.plugin.js';
 
-/** Registers the `facegate` subcommands of this area. */
-export function registerServeCommands(_program: Command): void {}
+/** A running server and how to stop it. */
+export interface RunningServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * loadConfig → createApp (role policy) → build server → listen; prints the first-run setup token when no admin
+ * exists; on SIGINT/SIGTERM closes the server (in-flight requests finish), then the app.
+ */
+export async function startServer(
+  overrides: DeepPartial<FacegateConfig> = {},
+  options: { handleSignals?: boolean; app?: Omit<AppOptions, 'policy'> } = {},
+): Promise<RunningServer> {
+  const config = loadConfig(process.env, overrides);
+  const app = await createApp(config, { ...options.app, policy: rolePolicy });
+  let server: Awaited<ReturnType<typeof buildServer>>;
+  try {
+    const ctx = createApiContext(app);
+    await ctx.auth.tokens.load();
+    server = await buildServer(ctx, { web: webPlugin });
+    const setupToken = await ctx.auth.setup.issueToken();
+    await server.listen({ host: config.host, port: config.port });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    server.log.info({ url, env: config.env, templates: app.startup.templatesLoaded }, 'facegate listening');
+    if (setupToken) {
+      // Printed once, to the operator's terminal only: whoever holds it can create the first admin.
+      process.stdout.write(
+        `\nNo administrator exists yet. Open ${url}/admin and use this one-time setup token,\n` +
+          `or run \`facegate admin create\`:\n\n  ${setupToken}\n\n`,
+      );
+    }
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await server.close();
+      await app.close();
+    })();
+    return stopping;
+  };
+  if (options.handleSignals !== false) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      server.log.info({ signal }, 'shutting down');
+      stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          server.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return { url: `http://${config.host}:${port}`, stop };
+}
+
+/** Registers `facegate serve`. */
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the HTTP API and web UI (same as npm start)')
+    .option('-p, --port <port>', 'port (default FACEGATE_PORT or 3000)', (v) => Number.parseInt(v, 10))
+    .option('--host <host>', 'interface to bind (default FACEGATE_HOST or 127.0.0.1)')
+    .action(async (opts: { port?: number; host?: string }) => {
+      await startServer({ port: opts.port, host: opts.host });
+      // Keep running until a signal stops the server.
+      await new Promise<never>(() => {});
+    });
+}

@@ -1,0 +1,26 @@
+import type { App } from '../app/composition-root.js';
+import { createAuthServices } from '../auth/auth-services.js';
+import type { ApiContext } from './api-context.js';
+
+/**
+ * Adds the auth services to a composed app and returns what the HTTP API needs.
+ * The app must have been created with the role policy (`createApp(config, { policy: rolePolicy })`).
+ */
+export function createApiContext(app: App, now?: () => Date): ApiContext {
+  const auth = createAuthServices({
+    config: app.config,
+    store: app.store,
+    employees: app.services.employees,
+    identification: app.services.identification,
+    now,
+  });
+  return {
+    config: app.config,
+    store: app.store,
+    engine: app.engine,
+    employees: app.services.employees,
+    enrollment: app.services.enrollment,
+    erasure: app.services.erasure,
+    auth,
+  };
+}

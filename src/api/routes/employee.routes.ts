@@ -1,0 +1,231 @@
+import { Type } from 'typebox';
+import { toEmployeeDto, toEnrollResultDto, toErasureDto, toFaceDto } from '../dto/employee.dto.js';
+import { readImages } from '../image-input.js';
+import { actorOf } from '../request-auth.js';
+import { errorResponses, IdParams } from '../schemas/common.schema.js';
+import {
+  CreateEmployeeBody,
+  EmployeeDto,
+  EmployeePage,
+  EnrollQuery,
+  EnrollResultDto,
+  ErasureDto,
+  FaceDto,
+  ListEmployeesQuery,
+  PhotoParams,
+  UpdateEmployeeBody,
+} from '../schemas/employee.schema.js';
+import { type RouteDeps, SECURED, type TypedApp } from './route-types.js';
+
+/** Most photos one enrollment request may carry. */
+export const MAX_PHOTOS_PER_REQUEST = 20;
+
+const tags = ['employees'];
+
+/** Employees: CRUD, suspend/reactivate, photos → templates, erasure, kept photos, face-login unlock. */
+export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): void {
+  const { employees, enrollment, erasure } = ctx;
+
+  app.get(
+    '/v1/employees',
+    {
+      config: { permission: 'employees:read' },
+      schema: {
+        tags,
+        summary: 'List employees (search over badge, names, e-mail; paging)',
+        security: SECURED,
+        querystring: ListEmployeesQuery,
+        response: { 200: EmployeePage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const offset = request.query.offset ?? 0;
+      const page = await employees.list({ ...request.query, limit, offset }, actorOf(request));
+      return { items: page.items.map(toEmployeeDto), total: page.total, limit, offset };
+    },
+  );
+
+  app.post(
+    '/v1/employees',
+    {
+      config: { permission: 'employees:write' },
+      schema: {
+        tags,
+        summary: 'Create an employee (faces are added with POST /v1/employees/{id}/faces)',
+        security: SECURED,
+        body: CreateEmployeeBody,
+        response: { 201: EmployeeDto, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const employee = await employees.create(request.body, actorOf(request));
+      return reply.code(201).send(toEmployeeDto(employee));
+    },
+  );
+
+  app.get(
+    '/v1/employees/:id',
+    {
+      config: { permission: 'employees:read' },
+      schema: {
+        tags,
+        summary: 'Get an employee',
+        security: SECURED,
+        params: IdParams,
+        response: { 200: EmployeeDto, ...errorResponses },
+      },
+    },
+    async (request) => toEmployeeDto(await employees.get(request.params.id, actorOf(request))),
+  );
+
+  app.patch(
+    '/v1/employees/:id',
+    {
+      config: { permission: 'employees:write' },
+      schema: {
+        tags,
+        summary: 'Update badge, names, e-mail, department or role',
+        security: SECURED,
+        params: IdParams,
+        body: UpdateEmployeeBody,
+        response: { 200: EmployeeDto, ...errorResponses },
+      },
+    },
+    async (request) =>
+      toEmployeeDto(await employees.update(request.params.id, request.body, actorOf(request))),
+  );
+
+  app.post(
+    '/v1/employees/:id/suspend',
+    {
+      config: { permission: 'employees:write' },
+      schema: {
+        tags,
+        summary: 'Suspend: the employee never matches until reactivated',
+        security: SECURED,
+        params: IdParams,
+        response: { 200: EmployeeDto, ...errorResponses },
+      },
+    },
+    async (request) => toEmployeeDto(await employees.suspend(request.params.id, actorOf(request))),
+  );
+
+  app.post(
+    '/v1/employees/:id/reactivate',
+    {
+      config: { permission: 'employees:write' },
+      schema: {
+        tags,
+        summary: 'Reactivate a suspended employee',
+        security: SECURED,
+        params: IdParams,
+        response: { 200: EmployeeDto, ...errorResponses },
+      },
+    },
+    async (request) => toEmployeeDto(await employees.reactivate(request.params.id, actorOf(request))),
+  );
+
+  app.post(
+    '/v1/employees/:id/unlock',
+    {
+      config: { permission: 'employees:unlock' },
+      schema: {
+        tags,
+        summary: 'Clear the face-login lock set by the lockout hard cap (admins)',
+        security: SECURED,
+        params: IdParams,
+        response: { 200: EmployeeDto, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      await ctx.auth.lockout.unlockEmployee(actor, request.params.id);
+      return toEmployeeDto(await employees.get(request.params.id, actor));
+    },
+  );
+
+  app.post(
+    '/v1/employees/:id/faces',
+    {
+      config: { permission: 'faces:enroll' },
+      schema: {
+        tags,
+        summary: 'Add photos (multipart, one file part per photo); per-photo accept/reject reasons',
+        description: `Up to ${MAX_PHOTOS_PER_REQUEST} file parts of multipart/form-data, or one raw image/* body.`,
+        security: SECURED,
+        params: IdParams,
+        querystring: EnrollQuery,
+        response: { 200: EnrollResultDto, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { images } = await readImages(request, MAX_PHOTOS_PER_REQUEST);
+      const photos = images.map((i) => ({ bytes: i.bytes, contentType: i.contentType, file: i.fileName }));
+      const result = await imageGate.run(() =>
+        enrollment.enrollPhotos(request.params.id, photos, actor, { force: request.query.force === true }),
+      );
+      const employee = result.employee ?? (await employees.get(request.params.id, actor));
+      return toEnrollResultDto({ ...result, employee });
+    },
+  );
+
+  app.get(
+    '/v1/employees/:id/faces',
+    {
+      config: { permission: 'faces:read' },
+      schema: {
+        tags,
+        summary: 'Templates of an employee (metadata and photo ids; never embeddings)',
+        security: SECURED,
+        params: IdParams,
+        response: { 200: Type.Object({ items: Type.Array(FaceDto) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const details = await employees.getDetails(request.params.id, actorOf(request));
+      return { items: details.templates.map(toFaceDto) };
+    },
+  );
+
+  app.get(
+    '/v1/employees/:id/photos/:photoId',
+    {
+      config: { permission: 'photos:read' },
+      schema: {
+        tags,
+        summary: 'A kept enrollment photo (admins and enrollers; never auditors or kiosks)',
+        security: SECURED,
+        params: PhotoParams,
+        response: { 200: Type.Unknown({ description: 'The image bytes' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const photo = await employees.getPhoto(request.params.id, request.params.photoId, actorOf(request));
+      const type = /^image\/(jpeg|png|webp|gif|avif|tiff)$/.test(photo.contentType)
+        ? photo.contentType
+        : 'application/octet-stream';
+      return reply
+        .header('cache-control', 'private, no-store')
+        .header('content-disposition', 'inline')
+        .type(type)
+        .send(Buffer.from(photo.bytes));
+    },
+  );
+
+  app.delete(
+    '/v1/employees/:id',
+    {
+      config: { permission: 'employees:delete' },
+      schema: {
+        tags,
+        summary: 'Erase the employee: record, every template, every kept photo, gallery entry',
+        security: SECURED,
+        params: IdParams,
+        response: { 200: ErasureDto, ...errorResponses },
+      },
+    },
+    async (request) => toErasureDto(await erasure.deleteEmployee(request.params.id, actorOf(request))),
+  );
+}

@@ -1,0 +1,88 @@
+import { FacegateError, isFacegateError } from '../../domain/errors.js';
+import { toDecisionDto } from '../dto/decision.dto.js';
+import { readImages } from '../image-input.js';
+import { actorOf } from '../request-auth.js';
+import { errorResponses } from '../schemas/common.schema.js';
+import { DecisionDto, JwksDto, VerifyQuery } from '../schemas/face.schema.js';
+import { type RouteDeps, SECURED, type TypedApp } from './route-types.js';
+
+const IMAGE_BODY =
+  'The photo as `multipart/form-data` (one file part, any field name) or as a raw `image/jpeg|png|webp` body.';
+
+/** Face login: `POST /v1/authenticate` (1:N), `POST /v1/verify` (1:1) and the JWKS of the token signer. */
+export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps): void {
+  const { faceLogin, tokens } = ctx.auth;
+
+  app.post(
+    '/v1/authenticate',
+    {
+      config: { permission: 'faces:identify' },
+      schema: {
+        tags: ['face login'],
+        summary: 'Who is this? Photo → match / no_match / retry, with a signed token on match',
+        description: IMAGE_BODY,
+        security: SECURED,
+        response: { 200: DecisionDto, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { images } = await readImages(request, 1);
+      try {
+        const login = await imageGate.run(() => faceLogin.authenticate(actor, images[0]!.bytes));
+        metrics.observeDecision('authenticate', login.result);
+        return toDecisionDto(actor, login);
+      } catch (error) {
+        if (isFacegateError(error)) metrics.observeRefusal('authenticate', error.code);
+        throw error;
+      }
+    },
+  );
+
+  app.post(
+    '/v1/verify',
+    {
+      config: { permission: 'faces:verify' },
+      schema: {
+        tags: ['face login'],
+        summary: 'Is this the claimed employee? Badge or id + photo → match / no_match / retry',
+        description: `${IMAGE_BODY} The claimed employee (id or badge) comes as the \`employee\` multipart field or query parameter.`,
+        security: SECURED,
+        querystring: VerifyQuery,
+        response: { 200: DecisionDto, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { images, fields } = await readImages(request, 1);
+      const claimed = (fields.employee ?? request.query.employee ?? '').trim();
+      if (claimed === '' || claimed.length > 64) {
+        throw new FacegateError('VALIDATION_FAILED', 'employee (id or badge) is required');
+      }
+      try {
+        const login = await imageGate.run(() => faceLogin.verify(actor, claimed, images[0]!.bytes));
+        metrics.observeDecision('verify', login.result);
+        return toDecisionDto(actor, login);
+      } catch (error) {
+        if (isFacegateError(error)) metrics.observeRefusal('verify', error.code);
+        throw error;
+      }
+    },
+  );
+
+  app.get(
+    '/v1/.well-known/jwks.json',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags: ['face login'],
+        summary: 'Public keys that verify face-login tokens',
+        response: { 200: JwksDto },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return tokens.jwks() as Promise<{ keys: Record<string, unknown>[] }>;
+    },
+  );
+}

@@ -1,0 +1,64 @@
+import { Type } from 'typebox';
+import { FacegateError } from '../../domain/errors.js';
+import { ErrorBody } from '../schemas/common.schema.js';
+import type { RouteDeps, TypedApp } from './route-types.js';
+
+/** `/healthz`, `/readyz`, `/metrics`: public, outside `/v1`. */
+export function systemRoutes(app: TypedApp, { ctx, metrics }: RouteDeps): void {
+  let engineReady = false;
+  ctx.engine.load().then(
+    () => {
+      engineReady = true;
+    },
+    (error: unknown) => app.log.error({ err: error }, 'engine failed to load'),
+  );
+
+  app.get(
+    '/healthz',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags: ['system'],
+        summary: 'Readiness: models loaded and store reachable',
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), engine: Type.String() }),
+          503: ErrorBody,
+        },
+      },
+    },
+    async () => {
+      if (!engineReady) throw new FacegateError('NOT_READY', 'Face models are still loading');
+      try {
+        await ctx.store.ping();
+      } catch (error) {
+        throw new FacegateError('NOT_READY', 'Store unreachable', undefined, { cause: error });
+      }
+      return { status: 'ready' as const, engine: `${ctx.engine.info.model}@${ctx.engine.info.version}` };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      config: { auth: 'none', rateLimit: false },
+      schema: { tags: ['system'], summary: 'Prometheus metrics', hide: false },
+    },
+    async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
+}

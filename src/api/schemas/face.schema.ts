@@ -1,0 +1,45 @@
+import { Type } from 'typebox';
+import { Nullable, Timestamp } from './common.schema.js';
+import { EmployeeRefDto, ReasonDto } from './employee.schema.js';
+
+/**
+ * A face-login decision. Kiosk callers get `decision`, `employee`, `token` and a user-facing `hint` only;
+ * `details` (scores, threshold, reasons, timings) is for admins.
+ */
+export const DecisionDto = Type.Object(
+  {
+    decision: Type.Union([Type.Literal('match'), Type.Literal('no_match'), Type.Literal('retry')]),
+    employee: Type.Optional(EmployeeRefDto),
+    token: Type.Optional(Type.String({ description: 'EdDSA JWT; verify against /v1/.well-known/jwks.json' })),
+    tokenExpiresAt: Type.Optional(Timestamp),
+    hint: Type.Optional(Type.String({ description: 'What the person should do before trying again' })),
+    details: Type.Optional(
+      Type.Object({
+        score: Nullable(Type.Number()),
+        threshold: Type.Number(),
+        preset: Type.String(),
+        margin: Type.Number(),
+        secondBest: Nullable(Type.Number()),
+        reasons: Type.Array(ReasonDto),
+        engine: Type.Object({ model: Type.String(), version: Type.String() }),
+        timings: Type.Record(Type.String(), Type.Number()),
+      }),
+    ),
+  },
+  { title: 'Decision' },
+);
+
+/** `POST /v1/verify` query (the claimed employee may also come as a multipart field). */
+export const VerifyQuery = Type.Object(
+  {
+    employee: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'Employee id or badge' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A JSON Web Key Set. */
+export const JwksDto = Type.Object({
+  keys: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+});

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import fastifyUnderPressure from '@fastify/under-pressure';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import { FacegateError } from '../domain/errors.js';
+import type { ApiContext } from './api-context.js';
+import { registerCors } from './cors.js';
+import { errorHandler } from './http-errors.js';
+import { ApiMetrics } from './metrics.js';
+import { registerRequestAuth } from './request-auth.js';
+import { accessRoutes } from './routes/access.routes.js';
+import { adminRoutes } from './routes/admin.routes.js';
+import { employeeRoutes, MAX_PHOTOS_PER_REQUEST } from './routes/employee.routes.js';
+import { faceRoutes } from './routes/face.routes.js';
+import { ImageGate, type RouteDeps, type TypedApp } from './routes/route-types.js';
+import { systemRoutes } from './routes/system.routes.js';
+
+/** Largest JSON body accepted. */
+export const JSON_BODY_LIMIT = 256 * 1024;
+
+/** Options of {@link buildServer}. */
+export interface ServerOptions {
+  /** Pino logger options, or false for none (defaults to the config's level). */
+  logger?: FastifyServerOptions['logger'];
+  /** The web UI plugin (kiosk + admin pages), registered last. */
+  web?: FastifyPluginAsync;
+  /** Concurrent image analyses before `503 OVERLOADED` (default: max(8, 4 × engine workers)). */
+  maxImagesInFlight?: number;
+  /** Event-loop delay (ms) beyond which requests get `503 OVERLOADED`. */
+  maxEventLoopDelayMs?: number;
+}
+
+/** Headers never written to logs. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Builds the HTTP server: security headers, CORS (off unless configured), rate limits, backpressure, body limits,
+ * multipart and raw image uploads, OpenAPI at `/docs`, authentication, every `/v1` route, `/healthz`, `/readyz`,
+ * `/metrics`, then the web UI. Not listening yet.
+ */
+export async function buildServer(ctx: ApiContext, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const { config } = ctx;
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
+    bodyLimit: JSON_BODY_LIMIT,
+    trustProxy: config.security.trustProxy,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    errorHandler(new FacegateError('NOT_FOUND', 'Not found'), request, reply),
+  );
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifyHelmet, {
+    // The web plugin and Swagger UI set their own page CSPs; the API answers JSON with this strict default.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  registerCors(app, config.security.corsOrigins);
+  await app.register(fastifyUnderPressure, {
+    maxEventLoopDelay: options.maxEventLoopDelayMs ?? 2000,
+    retryAfter: 5,
+    pressureHandler: () => {
+      throw new FacegateError('OVERLOADED', 'Server busy; retry shortly', { retryAfterSeconds: 5 });
+    },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: config.security.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // After authentication, so that limits apply per API key / user, and per IP for anonymous calls.
+    hook: 'preHandler',
+    keyGenerator: (request) =>
+      request.actor ? `${request.actor.type}:${request.actor.id}` : `ip:${request.ip ?? 'unknown'}`,
+    errorResponseBuilder: (_request, context) =>
+      new FacegateError('RATE_LIMITED', 'Too many requests; slow down', {
+        retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
+      }),
+  });
+  await app.register(fastifyMultipart, {
+    throwFileSizeLimit: true,
+    limits: {
+      fileSize: config.engine.maxImageBytes,
+      files: MAX_PHOTOS_PER_REQUEST,
+      fields: 10,
+      fieldSize: 1024,
+      parts: MAX_PHOTOS_PER_REQUEST + 10,
+      headerPairs: 100,
+    },
+  });
+  app.addContentTypeParser(
+    /^(image\/[\w.+-]+|application\/octet-stream)$/i,
+    { parseAs: 'buffer', bodyLimit: config.engine.maxImageBytes },
+    (_request, body, done) => done(null, body),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'facegate API',
+        version: '1',
+        description:
+          'Face-recognition authentication for employees. Errors always have the shape ' +
+          '`{ "error": { "code", "message", "requestId" } }` with a stable `code`.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'API key `fg_<prefix>_<secret>` or session token `fgs_…` from POST /v1/auth/login',
+          },
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'fg_session' },
+        },
+      },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  registerRequestAuth(app, ctx.auth);
+  const metrics = new ApiMetrics();
+  metrics.install(app);
+
+  const deps: RouteDeps = {
+    ctx,
+    metrics,
+    imageGate: new ImageGate(
+      options.maxImagesInFlight ?? Math.max(8, 4 * Math.max(1, config.engine.workers)),
+    ),
+  };
+  const typed = app as unknown as TypedApp;
+  systemRoutes(typed, deps);
+  faceRoutes(typed, deps);
+  employeeRoutes(typed, deps);
+  accessRoutes(typed, deps);
+  adminRoutes(typed, deps);
+  if (options.web) await app.register(options.web);
+
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}

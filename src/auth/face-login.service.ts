@@ -1,0 +1,110 @@
+import { FacegateError, isFacegateError } from '../domain/errors.js';
+import type { EmployeeRef } from '../services/enrollment.service.js';
+import type { IdentificationService, MatchResult } from '../services/identification.service.js';
+import type { Store } from '../store/store.port.js';
+import { type Actor, authorize } from './actor.js';
+import { type LockoutService, lockoutSubject } from './lockout.service.js';
+import type { SignedToken, TokenService } from './token.service.js';
+
+/** A face login outcome: the match result, plus a signed token on `match`. */
+export interface FaceLoginResult {
+  result: MatchResult;
+  employee?: EmployeeRef;
+  token?: SignedToken;
+}
+
+/**
+ * Face login over the identification service: lockout checks before the attempt, failure/success accounting
+ * after it, and a signed token for a match. Routes call `authenticate` (1:N) or `verify` (1:1).
+ */
+export class FaceLoginService {
+  constructor(
+    private readonly store: Store,
+    private readonly identification: Pick<IdentificationService, 'identify' | 'verify'>,
+    private readonly lockout: LockoutService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  /** 1:N: who is this? Throws `LOCKED_OUT` while the key or client address is throttled. */
+  async authenticate(actor: Actor, photo: Uint8Array): Promise<FaceLoginResult> {
+    authorize(actor, 'faces:identify');
+    const subjects = callerSubjects(actor);
+    const context = { action: 'authenticate', actor, ip: actor.ip };
+    await this.lockout.assertNotLocked(subjects, context);
+    const result = await this.identification.identify(photo, actor, {
+      clientIp: actor.ip ?? undefined,
+      auditAction: 'authenticate',
+    });
+    return this.settle(result, subjects, context, 'authenticate');
+  }
+
+  /** 1:1: is this the claimed employee (id or badge)? Also throttled per claimed employee. */
+  async verify(actor: Actor, idOrBadge: string, photo: Uint8Array): Promise<FaceLoginResult> {
+    authorize(actor, 'faces:verify');
+    const subjects = callerSubjects(actor);
+    const context = { action: 'verify', actor, ip: actor.ip };
+    const claimed = await this.findEmployee(idOrBadge);
+    if (claimed) subjects.push(lockoutSubject.employee(claimed.id));
+    await this.lockout.assertNotLocked(subjects, context);
+    if (claimed?.faceLoginLocked) {
+      await this.store.audit.append({
+        action: 'verify',
+        outcome: 'refused',
+        reason: 'LOCKED_OUT',
+        actorType: actor.type,
+        actorId: actor.id,
+        employeeId: claimed.id,
+        ip: actor.ip,
+      });
+      throw new FacegateError('LOCKED_OUT', 'Face login is locked for this employee; ask an administrator');
+    }
+    const result = await this.identification.verify(idOrBadge, photo, actor, {
+      clientIp: actor.ip ?? undefined,
+      auditAction: 'verify',
+    });
+    return this.settle(result, subjects, context, 'verify');
+  }
+
+  private async settle(
+    result: MatchResult,
+    subjects: string[],
+    context: { action: string; actor: Actor; ip: string | null },
+    method: 'authenticate' | 'verify',
+  ): Promise<FaceLoginResult> {
+    if (result.decision === 'match' && result.employee) {
+      const all = [...subjects, lockoutSubject.employee(result.employee.id)];
+      await this.lockout.recordSuccess([...new Set(all)]);
+      const token = await this.tokens.sign({
+        employeeId: result.employee.id,
+        badge: result.employee.badge,
+        method,
+      });
+      return { result, employee: result.employee, token };
+    }
+    // A `retry` (no usable face) is not an authentication attempt; a `no_match` is a failure.
+    if (result.decision === 'no_match') await this.lockout.recordFailure(subjects, context);
+    return { result };
+  }
+
+  private async findEmployee(idOrBadge: string) {
+    const key = idOrBadge.trim();
+    if (!key) return undefined;
+    try {
+      return (
+        (/^[0-9a-f-]{36}$/i.test(key) ? await this.store.employees.get(key) : undefined) ??
+        (await this.store.employees.getByBadge(key))
+      );
+    } catch (error) {
+      if (isFacegateError(error)) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** Lockout subjects of the caller: its API key (if any) and client address. */
+function callerSubjects(actor: Actor): string[] {
+  const subjects: string[] = [];
+  if (actor.type === 'api_key') subjects.push(lockoutSubject.key(actor.id));
+  if (actor.ip) subjects.push(lockoutSubject.ip(actor.ip));
+  return subjects;
+}
