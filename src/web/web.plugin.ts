@@ -104,9 +104,9 @@ function registerAssets(app: FastifyInstance, assets: string): void {
     cacheControl: false,
     etag: false,
     lastModified: false,
-    setHeaders: (res) => {
-      res.setHeader('cache-control', IMMUTABLE_CACHE);
-      res.setHeader('x-content-type-options', 'nosniff');
+    setHeaders: (reply) => {
+      reply.header('cache-control', IMMUTABLE_CACHE);
+      reply.header('x-content-type-options', 'nosniff');
     },
     schemaHide: true,
   });

@@ -192,13 +192,25 @@ export interface AuditFilter {
   actorId?: string;
 }
 
+/** The API's names of the audit filters (`employee`, `actor`). */
+export function auditQuery(filter: AuditFilter): Record<string, string | undefined> {
+  return {
+    from: filter.from,
+    to: filter.to,
+    action: filter.action,
+    outcome: filter.outcome,
+    employee: filter.employeeId,
+    actor: filter.actorId,
+  };
+}
+
 /** Reads one page of the audit log. */
 export async function listAudit(
   filter: AuditFilter,
   cursor: string | null,
   limit = 50,
 ): Promise<{ items: AuditDto[]; nextCursor: string | null }> {
-  const raw = await apiRequest<unknown>('/audit', { query: { ...filter, cursor, limit } });
+  const raw = await apiRequest<unknown>('/audit', { query: { ...auditQuery(filter), cursor, limit } });
   const items = listOf(raw, 'events').map((item) => {
     const o = obj(item);
     return {
@@ -268,6 +280,17 @@ export interface CalibrationDto {
   rocSvg: string | null;
 }
 
+function measuredOn(cal: Json): string | null {
+  const at = str(cal.created_at) ?? str(cal.at);
+  const where = str(cal.faces_dir) ?? str(cal.measuredOn) ?? str(cal.dataset);
+  const date = at ? new Date(at).toLocaleDateString([], { dateStyle: 'medium' }) : null;
+  const pairs =
+    num(cal.genuine_pairs) !== null
+      ? `${num(cal.genuine_pairs)} genuine / ${num(cal.impostor_pairs) ?? 0} impostor pairs`
+      : null;
+  return [date, where, pairs].filter(Boolean).join(' · ') || null;
+}
+
 /** Reads `GET /v1/calibration` and extracts presets and the ROC curve from whatever shape eval saved. */
 export async function getCalibration(): Promise<CalibrationDto> {
   const raw = obj(await apiRequest<unknown>('/calibration'));
@@ -285,13 +308,14 @@ export async function getCalibration(): Promise<CalibrationDto> {
       });
     }
   } else {
+    // eval's calibration file: { strict: { threshold, target_far, far, tar }, ... }
     for (const [preset, value] of Object.entries(obj(presetsRaw))) {
       const o = obj(value);
       presets.push({
         preset,
         threshold: typeof value === 'number' ? value : num(o.threshold),
-        far: num(o.far) ?? num(o.expectedFar),
-        frr: num(o.frr) ?? num(o.expectedFrr),
+        far: num(o.far) ?? num(o.expectedFar) ?? num(o.target_far),
+        frr: num(o.frr) ?? (num(o.tar) !== null ? 1 - (num(o.tar) ?? 0) : null),
       });
     }
   }
@@ -305,7 +329,7 @@ export async function getCalibration(): Promise<CalibrationDto> {
     .filter((p): p is { far: number; tar: number } => p !== null);
   return {
     available: raw.available !== false && Object.keys(cal).length > 0,
-    measuredOn: str(cal.measuredOn) ?? str(cal.dataset) ?? str(cal.at) ?? null,
+    measuredOn: measuredOn(cal),
     presets,
     roc,
     rocSvg: str(raw.rocSvg),
@@ -338,12 +362,12 @@ function toApiKey(raw: unknown): ApiKeyDto {
 
 /** Lists API keys. */
 export async function listApiKeys(): Promise<ApiKeyDto[]> {
-  return listOf(await apiRequest<unknown>('/api-keys'), 'keys').map(toApiKey);
+  return listOf(await apiRequest<unknown>('/keys'), 'keys').map(toApiKey);
 }
 
 /** Creates an API key; the secret is returned once. */
 export async function createApiKey(name: string, role: Role): Promise<{ key: ApiKeyDto; secret: string }> {
-  const raw = obj(await apiRequest<unknown>('/api-keys', { method: 'POST', body: { name, role } }));
+  const raw = obj(await apiRequest<unknown>('/keys', { method: 'POST', body: { name, role } }));
   const secret =
     str(raw.secret) ??
     str(raw.apiKey) ??
@@ -354,7 +378,7 @@ export async function createApiKey(name: string, role: Role): Promise<{ key: Api
 
 /** Revokes an API key. */
 export async function revokeApiKey(id: string): Promise<void> {
-  await apiRequest<unknown>(`/api-keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  await apiRequest<unknown>(`/keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
 /** An admin-pages user. */

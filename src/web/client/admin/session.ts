@@ -7,6 +7,8 @@ export type Role = 'admin' | 'enroller' | 'auditor' | 'kiosk';
 export type Capability =
   | 'employees.read'
   | 'employees.write'
+  | 'employees.delete'
+  | 'employees.unlock'
   | 'photos.read'
   | 'audit.read'
   | 'settings.read'
@@ -18,6 +20,8 @@ const CAPABILITIES: Record<Role, readonly Capability[]> = {
   admin: [
     'employees.read',
     'employees.write',
+    'employees.delete',
+    'employees.unlock',
     'photos.read',
     'audit.read',
     'settings.read',
@@ -25,9 +29,9 @@ const CAPABILITIES: Record<Role, readonly Capability[]> = {
     'keys.manage',
     'users.manage',
   ],
-  enroller: ['employees.read', 'employees.write', 'photos.read'],
-  // An auditor reads the audit and the employee list, never photos or templates.
-  auditor: ['audit.read', 'employees.read'],
+  enroller: ['employees.read', 'employees.write', 'photos.read', 'settings.read'],
+  // An auditor reads the audit, the employee list and the settings, never photos or templates.
+  auditor: ['audit.read', 'employees.read', 'settings.read'],
   kiosk: [],
 };
 
@@ -46,6 +50,7 @@ export interface Me {
 
 interface RawMe {
   user?: { id?: string; username?: string; role?: Role };
+  actor?: { id?: string; name?: string; role?: Role };
   id?: string;
   username?: string;
   role?: Role;
@@ -57,9 +62,9 @@ interface RawMe {
 export function toMe(raw: RawMe): Me {
   const user = raw.user ?? raw;
   return {
-    id: user.id ?? '',
-    username: user.username ?? '',
-    role: user.role ?? 'auditor',
+    id: user.id ?? raw.actor?.id ?? '',
+    username: user.username ?? raw.actor?.name ?? '',
+    role: user.role ?? raw.actor?.role ?? 'auditor',
     csrfToken: raw.csrfToken ?? raw.csrf ?? null,
   };
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl, errorMessage } from '../../shared/api.js';
-import { type AuditDto, type AuditFilter, listAudit } from '../admin-api.js';
+import { type AuditDto, type AuditFilter, auditQuery, listAudit } from '../admin-api.js';
 import { Field, formatDate, Notice, PageHeader, SelectField } from '../ui.js';
 
 const ACTIONS = [
@@ -59,7 +59,7 @@ export function AuditPage() {
     void load(filter, null);
   }, [filter]);
 
-  const exportQuery = (format: 'csv' | 'jsonl') => apiUrl('/audit/export', { ...filter, format });
+  const exportQuery = (format: 'csv' | 'jsonl') => apiUrl('/audit/export', { ...auditQuery(filter), format });
   return (
     <section>
       <PageHeader title="Audit log">

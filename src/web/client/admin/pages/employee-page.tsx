@@ -142,7 +142,7 @@ export function EmployeePage({ me, id }: { me: Me; id: string | null }) {
                     Reactivate
                   </button>
                 )}
-                {employee.faceLoginLocked ? (
+                {employee.faceLoginLocked && can(me.role, 'employees.unlock') ? (
                   <button
                     type="button"
                     class="btn btn--ghost"
@@ -152,14 +152,16 @@ export function EmployeePage({ me, id }: { me: Me; id: string | null }) {
                     Unlock face login
                   </button>
                 ) : null}
-                <button
-                  type="button"
-                  class="btn btn--danger"
-                  disabled={busy}
-                  onClick={() => setConfirm('delete')}
-                >
-                  Delete employee…
-                </button>
+                {can(me.role, 'employees.delete') ? (
+                  <button
+                    type="button"
+                    class="btn btn--danger"
+                    disabled={busy}
+                    onClick={() => setConfirm('delete')}
+                  >
+                    Delete employee…
+                  </button>
+                ) : null}
               </div>
             </div>
           ) : null}
