@@ -62,17 +62,17 @@ export class DlibEmbedder implements FaceEmbedder {
     const t1 = performance.now();
     const vectors = await tfjsQueue.run(async () => {
       const tf: Tfjs = tfjs();
-      const size = DLIB_CROP_SIZE * DLIB_CROP_SIZE * 3;
-      const batch = new Float32Array(crops.length * size);
-      crops.forEach((c, i) => {
-        batch.set(c.data, i * size);
-      });
-      const input = tf.tensor4d(batch, [crops.length, DLIB_CROP_SIZE, DLIB_CROP_SIZE, 3]);
+      // face-api takes a batch as an array of 3-D tensors (not one 4-D tensor).
+      const inputs = crops.map((c) =>
+        tf.tensor3d(Float32Array.from(c.data), [DLIB_CROP_SIZE, DLIB_CROP_SIZE, 3], 'float32'),
+      );
       try {
-        const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(input as never);
+        const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(
+          (inputs.length === 1 ? inputs[0] : inputs) as never,
+        );
         return Array.isArray(out) ? out : [out];
       } finally {
-        tf.dispose(input);
+        tf.dispose(inputs);
       }
     });
     const vector = new Float32Array(this.dimension);

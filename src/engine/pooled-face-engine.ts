@@ -14,7 +14,7 @@ import { type LocalEngineSettings, localEngineInfo } from './local-face-engine.j
 /** Queued tasks per worker before callers get OVERLOADED. */
 const QUEUE_PER_WORKER = 32;
 
-function workerFile(): { filename: string; execArgv: string[] } {
+function workerFile(): { filename: string; execArgv: string[] | undefined } {
   const here = fileURLToPath(import.meta.url);
   // Under tsx/vitest the sources are .ts and the worker thread needs tsx's loader too.
   if (here.endsWith('.ts')) {
@@ -23,7 +23,7 @@ function workerFile(): { filename: string; execArgv: string[] } {
       execArgv: ['--import', 'tsx'],
     };
   }
-  return { filename: here.replace(/pooled-face-engine\.js$/, 'engine.worker.js'), execArgv: [] };
+  return { filename: here.replace(/pooled-face-engine\.js$/, 'engine.worker.js'), execArgv: undefined };
 }
 
 /**
@@ -47,7 +47,7 @@ export class PooledFaceEngine implements FaceEngine {
       const { filename, execArgv } = workerFile();
       this.pool = new Piscina({
         filename,
-        execArgv: [...process.execArgv.filter((a) => !a.startsWith('--input-type')), ...execArgv],
+        ...(execArgv ? { execArgv } : {}),
         workerData: this.settings,
         minThreads: this.workers,
         maxThreads: this.workers,
