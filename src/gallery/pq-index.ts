@@ -1,0 +1,296 @@
+import { dot, ExactIndex } from './exact-index.js';
+import type { VectorHit } from './vector-index.port.js';
+
+/** Tuning of {@link PqIndex}. */
+export interface PqIndexOptions {
+  /** Number of sub-spaces (4-bit codes, two per byte); even, at most the dimension. Default 32 (16 bytes/vector). */
+  subspaces?: number;
+  /** Candidates kept by the quantised scan and re-ranked exactly. Default 512. */
+  rerank?: number;
+  /** Size at which the codebooks are trained; below it every search is exact. Default 50 000. */
+  trainAt?: number;
+  /** Training sample size. Default 16 384. */
+  sample?: number;
+  /** k-means iterations. Default 8. */
+  iterations?: number;
+  /** Seed of the deterministic sampling. */
+  seed?: number;
+  chunkRows?: number;
+}
+
+const CENTROIDS = 16;
+
+/** Small deterministic PRNG (mulberry32) so training is reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Approximate search for large galleries: product quantisation with 16 centroids per sub-space (4-bit codes),
+ * asymmetric distance via per-query lookup tables over byte pairs, a full scan of the 16-byte codes to keep the
+ * best `rerank` templates, then exact float32 re-ranking of those. A linear scan of compact codes (rather than a
+ * partition such as IVF) keeps recall high even on unstructured vectors. Below `trainAt` vectors it is exact.
+ */
+export class PqIndex extends ExactIndex {
+  override readonly kind: string = 'pq';
+  private readonly m: number;
+  private readonly rerank: number;
+  private readonly trainAt: number;
+  private readonly sampleSize: number;
+  private readonly iterations: number;
+  private readonly seed: number;
+  /** Sub-space boundaries: sub-space s covers dims [bounds[s], bounds[s+1]). */
+  private readonly bounds: Int32Array;
+  /** Centroids, per sub-space: CENTROIDS rows of that sub-space's width, laid out at dimension offsets. */
+  private codebook: Float32Array | null = null;
+  /** Codes, `words` uint32 per slot; byte p of a row holds sub-spaces 2p (low nibble) and 2p+1 (high nibble). */
+  private codes = new Uint32Array(0);
+  private readonly words: number;
+
+  constructor(dimension: number, options: PqIndexOptions = {}) {
+    super(dimension, options.chunkRows);
+    const m = Math.min(options.subspaces ?? 32, dimension - (dimension % 2));
+    if (m < 8 || m % 8 !== 0) throw new Error('subspaces must be a multiple of 8');
+    this.m = m;
+    this.words = m / 8;
+    this.rerank = options.rerank ?? 512;
+    this.trainAt = options.trainAt ?? 50_000;
+    this.sampleSize = options.sample ?? 16_384;
+    this.iterations = options.iterations ?? 8;
+    this.seed = options.seed ?? 1;
+    this.bounds = new Int32Array(m + 1);
+    for (let s = 0; s <= m; s++) this.bounds[s] = Math.round((s * dimension) / m);
+  }
+
+  /** True once codebooks exist (searches are approximate). */
+  get trained(): boolean {
+    return this.codebook !== null;
+  }
+
+  protected override afterAdd(slot: number, vector: Float32Array): void {
+    if (!this.codebook) {
+      if (this.count >= this.trainAt) this.train();
+      return;
+    }
+    this.ensureCodeCapacity(slot + 1);
+    this.encodeInto(vector, 0, slot);
+  }
+
+  protected override afterMove(from: number, to: number): void {
+    if (!this.codebook) return;
+    this.codes.copyWithin(to * this.words, from * this.words, (from + 1) * this.words);
+  }
+
+  private ensureCodeCapacity(rows: number): void {
+    if (this.codes.length >= rows * this.words) return;
+    const grown = new Uint32Array(
+      Math.max(rows, Math.ceil((this.codes.length / this.words) * 1.5), 1024) * this.words,
+    );
+    grown.set(this.codes);
+    this.codes = grown;
+  }
+
+  /** Trains the codebooks on a deterministic sample (k-means per sub-space) and encodes every stored vector. */
+  train(): void {
+    const d = this.dimension;
+    const n = this.count;
+    if (n < CENTROIDS) return;
+    const random = prng(this.seed);
+    const sampleN = Math.min(n, this.sampleSize);
+    const sample = new Float32Array(sampleN * d);
+    for (let i = 0; i < sampleN; i++) {
+      const slot = sampleN === n ? i : Math.floor(random() * n);
+      sample.set(this.vectorAt(slot), i * d);
+    }
+    const codebook = new Float32Array(CENTROIDS * d);
+    const assign = new Uint8Array(sampleN);
+    for (let s = 0; s < this.m; s++) {
+      const lo = this.bounds[s]!;
+      const w = this.bounds[s + 1]! - lo;
+      const base = CENTROIDS * lo;
+      for (let c = 0; c < CENTROIDS; c++) {
+        const pick = Math.floor(random() * sampleN);
+        for (let j = 0; j < w; j++) codebook[base + c * w + j] = sample[pick * d + lo + j]!;
+      }
+      const sums = new Float64Array(CENTROIDS * w);
+      const counts = new Int32Array(CENTROIDS);
+      for (let it = 0; it < this.iterations; it++) {
+        sums.fill(0);
+        counts.fill(0);
+        for (let i = 0; i < sampleN; i++) {
+          const c = nearest(codebook, base, w, sample, i * d + lo);
+          assign[i] = c;
+          counts[c]!++;
+          for (let j = 0; j < w; j++) sums[c * w + j]! += sample[i * d + lo + j]!;
+        }
+        for (let c = 0; c < CENTROIDS; c++) {
+          const k = counts[c]!;
+          if (k === 0) {
+            // Re-seed an empty centroid on a random sample point.
+            const pick = Math.floor(random() * sampleN);
+            for (let j = 0; j < w; j++) codebook[base + c * w + j] = sample[pick * d + lo + j]!;
+          } else {
+            for (let j = 0; j < w; j++) codebook[base + c * w + j] = sums[c * w + j]! / k;
+          }
+        }
+      }
+    }
+    this.codebook = codebook;
+    this.codes = new Uint32Array(0);
+    this.ensureCodeCapacity(n);
+    for (let slot = 0; slot < n; slot++) {
+      const [chunk, offset] = this.rowOffset(slot);
+      this.encodeInto(chunk, offset, slot);
+    }
+  }
+
+  private encodeInto(source: Float32Array, offset: number, slot: number): void {
+    const codebook = this.codebook!;
+    const row = slot * this.words;
+    for (let w = 0; w < this.words; w++) this.codes[row + w] = 0;
+    for (let s = 0; s < this.m; s++) {
+      const lo = this.bounds[s]!;
+      const w = this.bounds[s + 1]! - lo;
+      const c = nearest(codebook, CENTROIDS * lo, w, source, offset + lo);
+      // Sub-space s is nibble s of the row: byte s>>1, high nibble when s is odd.
+      this.codes[row + (s >>> 3)]! |= c << ((s & 7) * 4);
+    }
+  }
+
+  override search(query: Float32Array, k: number, accept?: (ownerId: string) => boolean): VectorHit[] {
+    this.assertDimension(query);
+    const top = this.topK(k, accept);
+    if (!this.codebook) {
+      this.exactScan(query, top);
+      return this.hits(top);
+    }
+    const candidates = this.candidates(query);
+    const owners = this.ownerOfSlot;
+    for (const slot of candidates) {
+      const [chunk, offset] = this.rowOffset(slot);
+      top.offer(owners[slot]!, slot, dot(chunk, offset, query, 0, this.dimension));
+    }
+    return this.hits(top);
+  }
+
+  /** Byte-pair lookup table: entry [p * 256 + b] = score of byte value b at byte position p. */
+  private lookupTable(query: Float32Array): Float32Array {
+    const codebook = this.codebook!;
+    const single = new Float32Array(this.m * CENTROIDS);
+    for (let s = 0; s < this.m; s++) {
+      const lo = this.bounds[s]!;
+      const w = this.bounds[s + 1]! - lo;
+      for (let c = 0; c < CENTROIDS; c++) {
+        single[s * CENTROIDS + c] = dot(codebook, CENTROIDS * lo + c * w, query, lo, w);
+      }
+    }
+    const bytes = this.m / 2;
+    const table = new Float32Array(bytes * 256);
+    for (let p = 0; p < bytes; p++) {
+      for (let b = 0; b < 256; b++) {
+        table[p * 256 + b] =
+          single[2 * p * CENTROIDS + (b & 15)]! + single[(2 * p + 1) * CENTROIDS + (b >>> 4)]!;
+      }
+    }
+    return table;
+  }
+
+  /** Slots of the `rerank` best rows by quantised score (unordered). */
+  private candidates(query: Float32Array): Int32Array {
+    const table = this.lookupTable(query);
+    const heap = new MinHeap(Math.min(this.rerank, this.count));
+    const codes = this.codes;
+    const words = this.words;
+    const n = this.count;
+    let floor = Number.NEGATIVE_INFINITY;
+    for (let i = 0, o = 0; i < n; i++, o += words) {
+      let s = 0;
+      for (let w = 0, t = 0; w < words; w++, t += 1024) {
+        const x = codes[o + w]!;
+        s +=
+          table[t + (x & 255)]! +
+          table[t + 256 + ((x >>> 8) & 255)]! +
+          table[t + 512 + ((x >>> 16) & 255)]! +
+          table[t + 768 + (x >>> 24)]!;
+      }
+      if (s > floor) floor = heap.push(s, i);
+    }
+    return heap.items();
+  }
+
+  override memoryBytes(): number {
+    return super.memoryBytes() + this.codes.byteLength + (this.codebook?.byteLength ?? 0);
+  }
+}
+
+function nearest(codebook: Float32Array, base: number, w: number, v: Float32Array, vo: number): number {
+  let best = 0;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (let c = 0; c < CENTROIDS; c++) {
+    let distance = 0;
+    const co = base + c * w;
+    for (let j = 0; j < w; j++) {
+      const diff = codebook[co + j]! - v[vo + j]!;
+      distance += diff * diff;
+    }
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Fixed-capacity min-heap of (score, slot) keeping the largest scores. */
+class MinHeap {
+  private readonly scores: Float32Array;
+  private readonly slots: Int32Array;
+  private n = 0;
+
+  constructor(private readonly capacity: number) {
+    this.scores = new Float32Array(Math.max(1, capacity));
+    this.slots = new Int32Array(Math.max(1, capacity));
+  }
+
+  /** Inserts when there is room or the score beats the minimum; returns the new admission floor. */
+  push(score: number, slot: number): number {
+    if (this.n < this.capacity) {
+      let i = this.n++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (this.scores[parent]! <= score) break;
+        this.scores[i] = this.scores[parent]!;
+        this.slots[i] = this.slots[parent]!;
+        i = parent;
+      }
+      this.scores[i] = score;
+      this.slots[i] = slot;
+    } else if (score > this.scores[0]!) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= this.n) break;
+        const r = l + 1;
+        const c = r < this.n && this.scores[r]! < this.scores[l]! ? r : l;
+        if (this.scores[c]! >= score) break;
+        this.scores[i] = this.scores[c]!;
+        this.slots[i] = this.slots[c]!;
+        i = c;
+      }
+      this.scores[i] = score;
+      this.slots[i] = slot;
+    }
+    return this.n < this.capacity ? Number.NEGATIVE_INFINITY : this.scores[0]!;
+  }
+
+  items(): Int32Array {
+    return this.slots.slice(0, this.n);
+  }
+}
