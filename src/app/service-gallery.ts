@@ -1,62 +1,56 @@
 import type { EngineInfo } from '../engine/face-engine.port.js';
-import type { GalleryCandidate, ServiceGallery } from '../services/service-context.js';
+import { ExactIndex } from '../gallery/exact-index.js';
+import type { VectorIndex } from '../gallery/vector-index.port.js';
+import type { ServiceGallery } from '../services/service-context.js';
 
 /**
- * Interim exact gallery behind the services' {@link ServiceGallery} view, used until `src/gallery` provides
- * its index; swap the implementation here only.
+ * The services' gallery over a {@link VectorIndex}: owners are employee ids; employees that must not match
+ * (suspended, face login locked) are filtered out of 1:N searches but stay indexed for verify and duplicate checks.
  */
+export class IndexedGallery implements ServiceGallery {
+  private readonly ineligible = new Set<string>();
+
+  constructor(private readonly index: VectorIndex) {}
+
+  add(employeeId: string, templates: ReadonlyArray<{ id: string; embedding: Float32Array }>): void {
+    for (const t of templates) this.index.add(t.id, employeeId, t.embedding);
+  }
+
+  removeEmployee(employeeId: string): number {
+    this.ineligible.delete(employeeId);
+    return this.index.removeOwner(employeeId);
+  }
+
+  setEligible(employeeId: string, eligible: boolean): void {
+    if (eligible) this.ineligible.delete(employeeId);
+    else this.ineligible.add(employeeId);
+  }
+
+  identify(probe: Float32Array) {
+    const [best, second] = this.index.search(probe, 2, (id) => !this.ineligible.has(id));
+    const cand = (h: typeof best) => (h ? { employeeId: h.ownerId, score: h.score } : null);
+    return { best: cand(best), secondBest: cand(second) };
+  }
+
+  verify(employeeId: string, probe: Float32Array): number | null {
+    return this.index.ownerScore(probe, employeeId)?.score ?? null;
+  }
+
+  findDuplicate(probe: Float32Array, threshold: number, excludeEmployeeId?: string) {
+    const [hit] = this.index.search(probe, 1, (id) => id !== excludeEmployeeId);
+    return hit && hit.score >= threshold ? { employeeId: hit.ownerId, score: hit.score } : null;
+  }
+
+  templateCount(employeeId: string): number {
+    return this.index.ownerSize(employeeId);
+  }
+
+  size(): number {
+    return this.index.size;
+  }
+}
+
+/** The gallery of a process: exact search over the engine's embedding dimension. */
 export function createServiceGallery(info: EngineInfo): ServiceGallery {
-  const templates = new Map<string, Array<{ id: string; embedding: Float32Array }>>();
-  const ineligible = new Set<string>();
-  const best = (ts: ReadonlyArray<{ embedding: Float32Array }>, probe: Float32Array) => {
-    let max = -Infinity;
-    for (const t of ts) {
-      let s = 0;
-      for (let i = 0; i < info.dimension; i++) s += (t.embedding[i] ?? 0) * (probe[i] ?? 0);
-      if (s > max) max = s;
-    }
-    return max;
-  };
-  const ranked = (probe: Float32Array, onlyEligible: boolean): GalleryCandidate[] => {
-    const out: GalleryCandidate[] = [];
-    for (const [employeeId, ts] of templates) {
-      if (ts.length === 0 || (onlyEligible && ineligible.has(employeeId))) continue;
-      out.push({ employeeId, score: best(ts, probe) });
-    }
-    return out.sort((a, b) => b.score - a.score);
-  };
-  return {
-    add(employeeId, added) {
-      templates.set(employeeId, [...(templates.get(employeeId) ?? []), ...added]);
-    },
-    removeEmployee(employeeId) {
-      const n = templates.get(employeeId)?.length ?? 0;
-      templates.delete(employeeId);
-      ineligible.delete(employeeId);
-      return n;
-    },
-    setEligible(employeeId, eligible) {
-      if (eligible) ineligible.delete(employeeId);
-      else ineligible.add(employeeId);
-    },
-    identify(probe) {
-      const [first, second] = ranked(probe, true);
-      return { best: first ?? null, secondBest: second ?? null };
-    },
-    verify(employeeId, probe) {
-      const ts = templates.get(employeeId);
-      return ts && ts.length > 0 ? best(ts, probe) : null;
-    },
-    findDuplicate(probe, threshold, exclude) {
-      return ranked(probe, false).find((c) => c.employeeId !== exclude && c.score >= threshold) ?? null;
-    },
-    templateCount(employeeId) {
-      return templates.get(employeeId)?.length ?? 0;
-    },
-    size() {
-      let n = 0;
-      for (const ts of templates.values()) n += ts.length;
-      return n;
-    },
-  };
+  return new IndexedGallery(new ExactIndex(info.dimension));
 }

@@ -1,4 +1,5 @@
 import type { FacegateConfig, ThresholdPreset } from '../config/config.js';
+import { FacegateError } from '../domain/errors.js';
 import { thresholdFor } from '../gallery/threshold-presets.js';
 import type { Store } from '../store/store.port.js';
 
@@ -21,7 +22,14 @@ export async function currentThreshold(
   const preset = PRESETS.includes(stored as ThresholdPreset)
     ? (stored as ThresholdPreset)
     : config.match.preset;
-  return { preset, threshold: lookup(model, preset) };
+  let threshold: number;
+  try {
+    threshold = lookup(model, preset);
+  } catch (cause) {
+    // Matching with a guessed threshold would let strangers in: refuse until `facegate eval` calibrated the model.
+    throw new FacegateError('NOT_READY', `No calibrated thresholds for model "${model}"`, { model }, { cause });
+  }
+  return { preset, threshold };
 }
 
 /** Settings key overriding `FACEGATE_KEEP_PHOTOS` at run time. */
