@@ -28,6 +28,8 @@ export const lockoutSubject = {
   ip: (ip: string) => `ip:${ip}`,
   employee: (id: string) => `employee:${id}`,
   login: (username: string) => `login:${username.toLowerCase()}`,
+  /** Password attempts per address are counted apart from face attempts, so a busy kiosk never blocks admins. */
+  loginIp: (ip: string) => `login-ip:${ip}`,
 } as const;
 
 /** Context of an attempt, for the audit trail. */

@@ -51,7 +51,7 @@ export class UserService {
    */
   async login(input: { username: string; password: string; ip: string | null }): Promise<OpenedSession> {
     const subjects = [lockoutSubject.login(input.username)];
-    if (input.ip) subjects.push(lockoutSubject.ip(input.ip));
+    if (input.ip) subjects.push(lockoutSubject.loginIp(input.ip));
     const context = { action: 'login', actor: null, ip: input.ip };
     await this.lockout.assertNotLocked(subjects, context);
     const user = await this.store.users.getByUsername(input.username);
