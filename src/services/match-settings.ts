@@ -27,7 +27,12 @@ export async function currentThreshold(
     threshold = lookup(model, preset);
   } catch (cause) {
     // Matching with a guessed threshold would let strangers in: refuse until `facegate eval` calibrated the model.
-    throw new FacegateError('NOT_READY', `No calibrated thresholds for model "${model}"`, { model }, { cause });
+    throw new FacegateError(
+      'NOT_READY',
+      `No calibrated thresholds for model "${model}"`,
+      { model },
+      { cause },
+    );
   }
   return { preset, threshold };
 }
