@@ -53,15 +53,19 @@ export class PqIndex extends ExactIndex {
   /** Codes, `words` uint32 per slot; byte p of a row holds sub-spaces 2p (low nibble) and 2p+1 (high nibble). */
   private codes = new Uint32Array(0);
   private readonly words: number;
+  private readonly enabled: boolean;
 
   constructor(dimension: number, options: PqIndexOptions = {}) {
     super(dimension, options.chunkRows);
-    const m = Math.min(options.subspaces ?? 32, dimension - (dimension % 2));
-    if (m < 8 || m % 8 !== 0) throw new Error('subspaces must be a multiple of 8');
-    this.m = m;
-    this.words = m / 8;
+    const requested = options.subspaces ?? 32;
+    if (requested < 8 || requested % 8 !== 0) throw new Error('subspaces must be a multiple of 8');
+    // Sub-spaces come in words of eight 4-bit codes; vectors under 8 dimensions stay exact.
+    const m = Math.floor(Math.min(requested, dimension) / 8) * 8;
+    this.m = Math.max(m, 8);
+    this.words = this.m / 8;
     this.rerank = options.rerank ?? 512;
-    this.trainAt = options.trainAt ?? 50_000;
+    this.enabled = m >= 8;
+    this.trainAt = this.enabled ? (options.trainAt ?? 50_000) : Number.POSITIVE_INFINITY;
     this.sampleSize = options.sample ?? 16_384;
     this.iterations = options.iterations ?? 8;
     this.seed = options.seed ?? 1;
@@ -101,7 +105,7 @@ export class PqIndex extends ExactIndex {
   train(): void {
     const d = this.dimension;
     const n = this.count;
-    if (n < CENTROIDS) return;
+    if (!this.enabled || n < CENTROIDS) return;
     const random = prng(this.seed);
     const sampleN = Math.min(n, this.sampleSize);
     const sample = new Float32Array(sampleN * d);

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { ExactIndex } from './exact-index.js';
+import { PqIndex } from './pq-index.js';
+import type { VectorIndex } from './vector-index.port.js';
+
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a * 1664525 + 1013904223) >>> 0;
+    return a / 4294967296 - 0.5;
+  };
+}
+
+function unit(dim: number, next: () => number): Float32Array {
+  const v = Float32Array.from({ length: dim }, () => next());
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+function near(v: Float32Array, next: () => number, noise = 0.3): Float32Array {
+  const w = v.map((x) => x + noise * next() * (2 / Math.sqrt(v.length)) * 3);
+  const n = Math.hypot(...w);
+  return w.map((x) => x / n);
+}
+
+function bruteForce(vectors: Map<string, [string, Float32Array]>, q: Float32Array): Map<string, number> {
+  const best = new Map<string, number>();
+  for (const [, [owner, v]] of vectors) {
+    const s = v.reduce((acc, x, i) => acc + x * q[i]!, 0);
+    if (s > (best.get(owner) ?? Number.NEGATIVE_INFINITY)) best.set(owner, s);
+  }
+  return best;
+}
+
+const factories: Array<[string, (dim: number) => VectorIndex]> = [
+  ['exact', (dim) => new ExactIndex(dim, 16)],
+  ['pq (untrained)', (dim) => new PqIndex(dim, { chunkRows: 16, trainAt: 1e9 })],
+];
+
+describe.each(factories)('%s index', (_name, make) => {
+  it('ranks owners by their best template, matching brute force, across chunk boundaries and removals', () => {
+    const dim = 24;
+    const next = seeded(7);
+    const index = make(dim);
+    const truth = new Map<string, [string, Float32Array]>();
+    for (let i = 0; i < 100; i++) {
+      const v = unit(dim, next);
+      const owner = `e${i % 30}`;
+      index.add(`t${i}`, owner, v);
+      truth.set(`t${i}`, [owner, v]);
+    }
+    for (let i = 0; i < 100; i += 3) {
+      expect(index.remove(`t${i}`)).toBe(true);
+      truth.delete(`t${i}`);
+    }
+    expect(index.remove('t0')).toBe(false);
+    expect(index.size).toBe(truth.size);
+    for (let qi = 0; qi < 10; qi++) {
+      const q = unit(dim, next);
+      const expected = [...bruteForce(truth, q)].sort((a, b) => b[1] - a[1]).slice(0, 5);
+      const hits = index.search(q, 5);
+      expect(hits.map((h) => h.ownerId)).toEqual(expected.map(([o]) => o));
+      hits.forEach((h, i) => {
+        expect(h.score).toBeCloseTo(expected[i]![1], 5);
+        expect(truth.get(h.templateId)?.[0]).toBe(h.ownerId);
+      });
+      expect(new Set(hits.map((h) => h.ownerId)).size).toBe(hits.length);
+    }
+  });
+
+  it('filters owners, scores one owner, removes an owner', () => {
+    const dim = 8;
+    const next = seeded(3);
+    const index = make(dim);
+    const a = unit(dim, next);
+    index.add('a1', 'A', a);
+    index.add('a2', 'A', unit(dim, next));
+    index.add('b1', 'B', near(a, next, 0.1));
+    expect(index.search(a, 2)[0]!.ownerId).toBe('A');
+    expect(index.search(a, 2, (o) => o !== 'A').map((h) => h.ownerId)).toEqual(['B']);
+    expect(index.ownerScore(a, 'A')).toMatchObject({ templateId: 'a1', ownerId: 'A' });
+    expect(index.ownerScore(a, 'A')!.score).toBeCloseTo(1, 5);
+    expect(index.ownerSize('A')).toBe(2);
+    expect(index.removeOwner('A')).toBe(2);
+    expect(index.ownerScore(a, 'A')).toBeNull();
+    expect(index.ownerSize('A')).toBe(0);
+    expect([...index.owners()]).toEqual(['B']);
+    expect(index.search(a, 2).map((h) => h.ownerId)).toEqual(['B']);
+  });
+
+  it('replaces a template added twice and refuses another dimension', () => {
+    const index = make(4);
+    index.add('t', 'A', Float32Array.of(1, 0, 0, 0));
+    index.add('t', 'B', Float32Array.of(0, 1, 0, 0));
+    expect(index.size).toBe(1);
+    expect(index.search(Float32Array.of(0, 1, 0, 0), 1)[0]).toMatchObject({ ownerId: 'B' });
+    expect(() => index.add('u', 'A', new Float32Array(5))).toThrow(/dimension/);
+  });
+});
+
+describe('PqIndex once trained', () => {
+  it('finds the genuine owner of noisy probes like exact search, and keeps codes right through swap-removes', () => {
+    const dim = 64;
+    const next = seeded(11);
+    const index = new PqIndex(dim, { subspaces: 16, trainAt: 400, rerank: 32, sample: 400, chunkRows: 64 });
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < 600; i++) {
+      const v = unit(dim, next);
+      vectors.push(v);
+      index.add(`t${i}`, `e${i}`, v);
+    }
+    expect(index.trained).toBe(true);
+    for (let i = 0; i < 600; i += 4) index.remove(`t${i}`);
+    let agree = 0;
+    for (let i = 1; i < 600; i += 8) {
+      const q = near(vectors[i]!, next, 0.6);
+      const exact = index.searchExact(q, 1)[0]!;
+      const approx = index.search(q, 1)[0]!;
+      expect(exact.ownerId).toBe(`e${i}`);
+      if (approx.ownerId === exact.ownerId) {
+        agree++;
+        expect(approx.score).toBeCloseTo(exact.score, 5);
+      }
+    }
+    expect(agree).toBe(Math.ceil(599 / 8));
+  });
+});
