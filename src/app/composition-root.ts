@@ -4,7 +4,8 @@ import type { FacegateConfig } from '../config/config.js';
 import { createDataCipher, type DataCipher } from '../crypto/data-cipher.js';
 import { createFaceEngine } from '../engine/create-face-engine.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
-import { EmployeeService, isEligible } from '../services/employee.service.js';
+import { Gallery } from '../gallery/gallery.js';
+import { EmployeeService } from '../services/employee.service.js';
 import { EnrollmentService } from '../services/enrollment.service.js';
 import { ErasureService } from '../services/erasure.service.js';
 import { IdentificationService } from '../services/identification.service.js';
@@ -12,13 +13,11 @@ import {
   localOnlyPolicy,
   type Policy,
   type ServiceDeps,
-  type ServiceGallery,
   type ServiceLogger,
   silentLogger,
 } from '../services/service-context.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.port.js';
-import { createServiceGallery } from './service-gallery.js';
 
 /** The services of issue 3. */
 export interface CoreServices {
@@ -44,7 +43,7 @@ export interface App {
   cipher: DataCipher;
   store: Store;
   blobs: BlobStore;
-  gallery: ServiceGallery;
+  gallery: Gallery;
   services: CoreServices;
   startup: StartupReport;
   close(): Promise<void>;
@@ -74,8 +73,13 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     const blobs = await createBlobStore(config, cipher);
     const engine = options.engine ?? createFaceEngine(config);
     if (!options.engine) closers.unshift(() => engine.close());
-    const gallery = createServiceGallery(engine.info);
-    const loaded = await loadGallery(store, gallery, engine);
+    const gallery = new Gallery(engine.info, store);
+    const stats = await gallery.load();
+    const loaded = {
+      templatesLoaded: stats.templates,
+      templatesSkipped: stats.stale,
+      employees: stats.employees,
+    };
     if (loaded.templatesSkipped > 0) {
       logger.warn(
         { skipped: loaded.templatesSkipped, model: engine.info.model, version: engine.info.version },
@@ -119,37 +123,4 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     for (const close of closers) await close().catch(() => {});
     throw error;
   }
-}
-
-/** Loads every template of the engine's model into the gallery and marks ineligible employees. */
-export async function loadGallery(
-  store: Store,
-  gallery: ServiceGallery,
-  engine: Pick<FaceEngine, 'info'>,
-): Promise<Omit<StartupReport, 'orphanBlobsRemoved'>> {
-  let templatesLoaded = 0;
-  let templatesSkipped = 0;
-  for await (const batch of store.templates.iterateAll(1000)) {
-    const byEmployee = new Map<string, Array<{ id: string; embedding: Float32Array }>>();
-    for (const t of batch) {
-      if (t.model !== engine.info.model || t.modelVersion !== engine.info.version) {
-        templatesSkipped++;
-        continue;
-      }
-      byEmployee.set(t.employeeId, [
-        ...(byEmployee.get(t.employeeId) ?? []),
-        { id: t.id, embedding: t.embedding },
-      ]);
-      templatesLoaded++;
-    }
-    for (const [employeeId, templates] of byEmployee) gallery.add(employeeId, templates);
-  }
-  let employees = 0;
-  for (let offset = 0; ; offset += 500) {
-    const page = await store.employees.list({ limit: 500, offset });
-    for (const e of page.items) gallery.setEligible(e.id, isEligible(e));
-    employees += page.items.length;
-    if (page.items.length < 500) break;
-  }
-  return { templatesLoaded, templatesSkipped, employees };
 }

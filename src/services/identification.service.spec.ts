@@ -128,6 +128,19 @@ describe('IdentificationService.identify', () => {
     expect(s.gallery.ineligible.has(s.annId)).toBe(true);
   });
 
+  it('honours the gallery refusing a match (a suspended look-alike scores as high)', async () => {
+    const s = await setup();
+    const real = s.gallery.identify.bind(s.gallery);
+    s.gallery.identify = (probe, options) => ({
+      ...real(probe, options),
+      decision: 'no_match',
+      reason: 'AMBIGUOUS',
+    });
+    const r = await s.id.identify(s.engine.define('ann-probe', { embedding: vec(0) }), cli);
+    expect(r).toMatchObject({ decision: 'no_match', reasons: [{ code: 'AMBIGUOUS_MATCH' }] });
+    expect(r.employee).toBeUndefined();
+  });
+
   it('lets the API name the audit action and refuses actors the policy refuses', async () => {
     const s = await setup();
     await s.id.identify(s.engine.define('ann-probe', { embedding: vec(0) }), cli, {

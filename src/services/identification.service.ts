@@ -78,7 +78,8 @@ export class IdentificationService {
     if ('decision' in analysed) return analysed;
 
     const t0 = performance.now();
-    const { best, secondBest } = this.gallery.identify(analysed.embedding);
+    const verdict = this.gallery.identify(analysed.embedding, { threshold, margin });
+    const { best, secondBest } = verdict;
     const matchMs = performance.now() - t0;
     const result: MatchResult = {
       ...base,
@@ -98,6 +99,11 @@ export class IdentificationService {
           value: round(best.score - secondBest.score),
           threshold: margin,
         },
+      ];
+    } else if (verdict.decision === 'no_match') {
+      // e.g. a suspended or locked employee resembles this face as closely as the best one
+      result.reasons = [
+        { code: 'AMBIGUOUS_MATCH', message: 'Another enrolled person matches this face too closely' },
       ];
     } else {
       const employee = await this.store.employees.get(best.employeeId);

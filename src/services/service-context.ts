@@ -73,8 +73,19 @@ export interface ServiceGallery {
   removeEmployee(employeeId: string): number;
   /** Whether the employee may be matched by 1:N identification. */
   setEligible(employeeId: string, eligible: boolean): void;
-  /** Best and second-best eligible employees for a probe (best score per employee). */
-  identify(probe: Float32Array): { best: GalleryCandidate | null; secondBest: GalleryCandidate | null };
+  /**
+   * Best and second-best eligible employees for a probe (best score per employee). A gallery may also give its own
+   * verdict (e.g. refusing when a suspended look-alike scores as high): a `no_match` there is final.
+   */
+  identify(
+    probe: Float32Array,
+    options: { threshold: number; margin: number },
+  ): {
+    best: GalleryCandidate | null;
+    secondBest: GalleryCandidate | null;
+    decision?: 'match' | 'no_match';
+    reason?: string | null;
+  };
   /** Best similarity of the probe to this employee's templates, or null when it has none. */
   verify(employeeId: string, probe: Float32Array): number | null;
   /** Best employee other than `excludeEmployeeId` scoring at least `threshold`, or null. */

@@ -111,7 +111,7 @@ export class FakeGallery implements ServiceGallery {
     }
     return out.sort((a, b) => b.score - a.score);
   }
-  identify(probe: Float32Array) {
+  identify(probe: Float32Array, _options: { threshold: number; margin: number }) {
     const [best, second] = this.scores(probe, true);
     return { best: best ?? null, secondBest: second ?? null };
   }
