@@ -137,8 +137,7 @@ function main(): void {
     const afterExact = process.memoryUsage();
     // Typed arrays as allocated by the index, plus the JS heap of id maps (measured).
     const vectorBytes = index.memoryBytes();
-    const exactBytes =
-      vectorBytes + Math.max(0, afterExact.heapUsed - before.heapUsed);
+    const exactBytes = vectorBytes + Math.max(0, afterExact.heapUsed - before.heapUsed);
     const trainMs = time(() => index.train());
     const pqExtra = index.memoryBytes() - vectorBytes;
 
