@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -147,5 +147,45 @@ describe('crash during a bulk import', () => {
     expect((await exited(third)).code).toBe(0);
     expect(JSON.parse(out3)).toMatchObject({ photosAdded: 0, employeesCreated: 0 });
     expect(inspect().templates).toBe(final.templates);
+  });
+});
+
+describe('facegate enroll --watch', () => {
+  it('handles dropped files and stops cleanly on SIGTERM', async () => {
+    const inbox = await mkdtemp(join(tmpdir(), 'facegate-inbox-'));
+    try {
+      const child = cli(['enroll', '--watch', inbox, '--interval', '50']);
+      const exit = exited(child);
+      let stdout = '';
+      let stderr = '';
+      const saw = (pattern: RegExp, stream: () => string) =>
+        new Promise<void>((done, fail) => {
+          const check = () => {
+            if (pattern.test(stream())) done();
+          };
+          child.stdout!.on('data', check);
+          child.stderr!.on('data', check);
+          void exit.then(() => fail(new Error(`child exited early:\n${stderr}`)));
+        });
+      child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+      });
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+        stderr += c;
+      });
+      await saw(/watching /, () => stderr);
+      // a badly named file is refused without needing the face models
+      await writeFile(join(inbox, 'holiday.jpg'), Buffer.from('not even an image'));
+      await saw(/holiday\.jpg: rejected/, () => stdout);
+      process.kill(child.pid!, 'SIGTERM');
+      expect(await exit).toEqual({ code: 0, signal: null });
+      expect((await readdir(join(inbox, 'rejected'))).sort()).toEqual([
+        'holiday.jpg',
+        'holiday.jpg.reason.txt',
+      ]);
+      expect(stdout).toContain('BAD_FILE_NAME');
+    } finally {
+      await rm(inbox, { recursive: true, force: true });
+    }
   });
 });
