@@ -1,0 +1,565 @@
+import { crc32, deflateSync } from 'node:zlib';
+import type { InjectOptions } from 'fastify';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
+import { faceCrop, groupPhoto, transform } from '../../fixtures/sample-faces.js';
+import {
+  bearer,
+  body,
+  createKey,
+  errorCode,
+  loadEngine,
+  multipart,
+  openApi,
+  setupAdmin,
+  type TestApi,
+} from './api-test-kit.js';
+
+const MAX_IMAGE_BYTES = 3 * 1024 * 1024;
+
+let engine: FaceEngine;
+let api: TestApi;
+let admin: Record<string, string>;
+let kiosk: Record<string, string>;
+let employeeId: string;
+let face: Buffer;
+
+beforeAll(async () => {
+  engine = await loadEngine();
+  api = await openApi(engine, { engine: { maxImageBytes: MAX_IMAGE_BYTES } });
+  const token = await setupAdmin(api);
+  admin = bearer(token);
+  kiosk = bearer((await createKey(api, token, 'kiosk')).secret);
+  face = await faceCrop('s2-0');
+  const created = await api.server.inject({
+    method: 'POST',
+    url: '/v1/employees',
+    headers: admin,
+    payload: { badge: 'BAD-1', firstName: 'Bad', lastName: 'Input' },
+  });
+  employeeId = body<{ id: string }>(created).id;
+  const upload = multipart([{ bytes: face }]);
+  await api.server.inject({
+    method: 'POST',
+    url: `/v1/employees/${employeeId}/faces`,
+    headers: { ...admin, ...upload.headers },
+    payload: upload.payload,
+  });
+});
+afterAll(async () => {
+  await api?.close();
+  await engine?.close();
+});
+
+/** A PNG chunk. */
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A real decompression bomb: 8000×8000 grey PNG whose IDAT inflates to 64 MB from a few dozen KB. */
+function pngBomb(): Buffer {
+  const side = 8000;
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  const raw = Buffer.alloc((side + 1) * side); // filter byte 0 + zero pixels per row
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A JPEG whose header claims 20 000 × 20 000 pixels (SOF dimensions patched). */
+function hugeJpeg(jpeg: Buffer): Buffer {
+  const out = Buffer.from(jpeg);
+  for (let i = 2; i < out.length - 9; i++) {
+    if (out[i] === 0xff && out[i + 1] !== undefined && out[i + 1]! >= 0xc0 && out[i + 1]! <= 0xc2) {
+      out.writeUInt16BE(20_000, i + 5);
+      out.writeUInt16BE(20_000, i + 7);
+      return out;
+    }
+  }
+  throw new Error('no SOF marker');
+}
+
+async function animatedGif(): Promise<Buffer> {
+  const frame = await sharp(face).resize(200, 240).raw().toBuffer();
+  return sharp(Buffer.concat([frame, frame]), { raw: { width: 200, height: 480, channels: 3 } })
+    .gif({ loop: 0 })
+    .toBuffer()
+    .then((gif) => sharp(gif, { pages: -1 }).gif().toBuffer());
+}
+
+/** What every data-bearing table and the blob store look like (the audit grows, by design). */
+async function snapshot(): Promise<string> {
+  const store = api.app.store;
+  const employees = await store.employees.list({ limit: 1000, offset: 0 });
+  const templates = await store.templates.count();
+  const users = (await store.users.list()).map((u) => [u.id, u.role, u.disabled]);
+  const keys = (await store.apiKeys.list()).map((k) => [k.id, k.revokedAt]);
+  const blobs: string[] = [];
+  for await (const key of api.app.blobs.list()) blobs.push(key);
+  return JSON.stringify({
+    employees,
+    templates,
+    users,
+    keys,
+    blobs: blobs.sort(),
+    settings: await store.settings.all(),
+  });
+}
+
+type Send = {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  payload?: string | Buffer | object;
+};
+
+function raw(url: string, bytes: Buffer | string, type: string, headers = kiosk): Send {
+  return { method: 'POST', url, headers: { ...headers, 'content-type': type }, payload: bytes };
+}
+
+function form(
+  url: string,
+  files: Parameters<typeof multipart>[0],
+  fields?: Record<string, string>,
+  headers = admin,
+): Send {
+  const upload = multipart(files, fields);
+  return { method: 'POST', url, headers: { ...headers, ...upload.headers }, payload: upload.payload };
+}
+
+describe('bad-input corpus: a stable code for each, the server keeps serving, nothing changes', () => {
+  const cases: Array<{ kind: string; expect: string; request: () => Promise<Send> | Send }> = [
+    {
+      kind: 'empty body',
+      expect: 'IMAGE_MISSING',
+      request: () => raw('/v1/authenticate', Buffer.alloc(0), 'image/jpeg'),
+    },
+    {
+      kind: 'no body, no content type',
+      expect: 'IMAGE_MISSING',
+      request: () => ({ method: 'POST', url: '/v1/authenticate', headers: kiosk }),
+    },
+    {
+      kind: 'wrong content type (text/plain)',
+      expect: 'UNSUPPORTED_MEDIA_TYPE',
+      request: () => raw('/v1/authenticate', 'hello', 'text/plain'),
+    },
+    {
+      kind: 'JSON instead of a photo',
+      expect: 'UNSUPPORTED_MEDIA_TYPE',
+      request: () => raw('/v1/authenticate', '{"a":1}', 'application/json'),
+    },
+    {
+      kind: 'unknown content type',
+      expect: 'UNSUPPORTED_MEDIA_TYPE',
+      request: () => raw('/v1/authenticate', '<a/>', 'application/xml'),
+    },
+    {
+      kind: 'text as image',
+      expect: 'IMAGE_UNREADABLE',
+      request: () => raw('/v1/authenticate', 'this is not a jpeg at all', 'image/jpeg'),
+    },
+    {
+      kind: 'truncated JPEG',
+      expect: 'IMAGE_UNREADABLE',
+      request: () => raw('/v1/authenticate', face.subarray(0, Math.floor(face.length / 3)), 'image/jpeg'),
+    },
+    {
+      kind: 'PNG bomb',
+      expect: 'IMAGE_TOO_LARGE',
+      request: () => raw('/v1/authenticate', pngBomb(), 'image/png'),
+    },
+    {
+      kind: '20000×20000 image',
+      expect: 'IMAGE_TOO_LARGE',
+      request: () => raw('/v1/authenticate', hugeJpeg(face), 'image/jpeg'),
+    },
+    {
+      kind: 'image over the byte limit (raw)',
+      expect: 'IMAGE_TOO_LARGE',
+      request: () => raw('/v1/authenticate', Buffer.alloc(MAX_IMAGE_BYTES + 10, 1), 'image/jpeg'),
+    },
+    {
+      kind: 'image over the byte limit (multipart)',
+      expect: 'IMAGE_TOO_LARGE',
+      request: () =>
+        form(`/v1/employees/${employeeId}/faces`, [{ bytes: Buffer.alloc(MAX_IMAGE_BYTES + 10, 1) }]),
+    },
+    {
+      kind: 'HEIC-like unsupported format',
+      expect: 'UNSUPPORTED_FORMAT',
+      request: () =>
+        raw(
+          '/v1/authenticate',
+          Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(64)]),
+          'image/heic',
+        ),
+    },
+    {
+      kind: 'photo rejected at enrollment: no face',
+      expect: 'NO_FACE',
+      request: async () =>
+        form(`/v1/employees/${employeeId}/faces`, [
+          {
+            bytes: await sharp({ create: { width: 400, height: 400, channels: 3, background: '#7a9' } })
+              .jpeg()
+              .toBuffer(),
+          },
+        ]),
+    },
+    {
+      kind: 'photo rejected at enrollment: several faces',
+      expect: 'MULTIPLE_FACES',
+      request: async () => form(`/v1/employees/${employeeId}/faces`, [{ bytes: await groupPhoto(1) }]),
+    },
+    {
+      kind: 'photo rejected at enrollment: tiny face',
+      expect: 'SMALL_FACE',
+      request: async () =>
+        form(`/v1/employees/${employeeId}/faces`, [{ bytes: await transform(face, 'tiny') }]),
+    },
+    {
+      kind: 'multipart without a file',
+      expect: 'IMAGE_MISSING',
+      request: () => form(`/v1/employees/${employeeId}/faces`, [], { note: 'no file' }),
+    },
+    {
+      kind: 'too many files',
+      expect: 'PAYLOAD_TOO_LARGE',
+      request: () =>
+        form(
+          `/v1/employees/${employeeId}/faces`,
+          Array.from({ length: 21 }, () => ({ bytes: Buffer.from('x') })),
+        ),
+    },
+    {
+      kind: 'huge JSON',
+      expect: 'PAYLOAD_TOO_LARGE',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: { ...admin, 'content-type': 'application/json' },
+        payload: JSON.stringify({ badge: 'H-1', firstName: 'x'.repeat(400_000), lastName: 'y' }),
+      }),
+    },
+    {
+      kind: 'invalid JSON',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: { ...admin, 'content-type': 'application/json' },
+        payload: '{"badge": ',
+      }),
+    },
+    {
+      kind: 'empty JSON body',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: { ...admin, 'content-type': 'application/json' },
+        payload: '',
+      }),
+    },
+    {
+      kind: 'missing fields',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({ method: 'POST', url: '/v1/employees', headers: admin, payload: { badge: 'M-1' } }),
+    },
+    {
+      kind: 'unknown field',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: admin,
+        payload: { badge: 'M-2', firstName: 'a', lastName: 'b', isAdmin: true },
+      }),
+    },
+    {
+      kind: 'wrong field type',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: admin,
+        payload: { badge: 'M-3', firstName: { a: 1 }, lastName: 'b' },
+      }),
+    },
+    {
+      kind: 'control characters in a name',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: admin,
+        payload: { badge: 'M-4', firstName: 'a\u0000b', lastName: 'c' },
+      }),
+    },
+    {
+      kind: 'SQL-ish badge',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: admin,
+        payload: { badge: "1'; DROP TABLE employees; --", firstName: 'a', lastName: 'b' },
+      }),
+    },
+    {
+      kind: 'path-traversal badge',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: admin,
+        payload: { badge: '../../etc/passwd', firstName: 'a', lastName: 'b' },
+      }),
+    },
+    {
+      kind: 'invalid UUID id',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({ method: 'GET', url: '/v1/employees/not-a-uuid', headers: admin }),
+    },
+    {
+      kind: 'path-traversal id',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({ method: 'GET', url: '/v1/employees/..%2F..%2Fetc%2Fpasswd', headers: admin }),
+    },
+    {
+      kind: 'path-traversal photo id',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'GET',
+        url: `/v1/employees/${employeeId}/photos/..%2F..%2Ffacegate.db`,
+        headers: admin,
+      }),
+    },
+    {
+      kind: 'unknown employee (valid UUID)',
+      expect: 'NOT_FOUND',
+      request: () => ({
+        method: 'DELETE',
+        url: '/v1/employees/00000000-0000-4000-8000-000000000000',
+        headers: admin,
+      }),
+    },
+    {
+      kind: 'negative paging',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({ method: 'GET', url: '/v1/employees?limit=-1', headers: admin }),
+    },
+    {
+      kind: 'negative offset',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({ method: 'GET', url: '/v1/employees?offset=-5', headers: admin }),
+    },
+    {
+      kind: 'oversized page',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({ method: 'GET', url: '/v1/employees?limit=100000', headers: admin }),
+    },
+    {
+      kind: 'non-numeric paging',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({ method: 'GET', url: '/v1/audit?limit=abc', headers: admin }),
+    },
+    {
+      kind: 'bad audit date',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({ method: 'GET', url: '/v1/audit?from=yesterday', headers: admin }),
+    },
+    {
+      kind: 'verify without an employee',
+      expect: 'VALIDATION_FAILED',
+      request: () => form('/v1/verify', [{ bytes: face }], {}, kiosk),
+    },
+    {
+      kind: 'duplicate badge',
+      expect: 'CONFLICT',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: admin,
+        payload: { badge: 'BAD-1', firstName: 'a', lastName: 'b' },
+      }),
+    },
+    {
+      kind: 'malformed Authorization header',
+      expect: 'UNAUTHENTICATED',
+      request: () => ({
+        method: 'GET',
+        url: '/v1/employees',
+        headers: { authorization: 'Basic YWRtaW46YWRtaW4=' },
+      }),
+    },
+    {
+      kind: 'forged API key',
+      expect: 'UNAUTHENTICATED',
+      request: () => ({
+        method: 'GET',
+        url: '/v1/auth/me',
+        headers: bearer(`fg_000000000000_${'A'.repeat(43)}`),
+      }),
+    },
+    {
+      kind: 'weak password',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/users',
+        headers: admin,
+        payload: { username: 'weak', password: 'aaaaaaaaaaaaaaa', role: 'admin' },
+      }),
+    },
+    {
+      kind: 'unknown role',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: '/v1/keys',
+        headers: admin,
+        payload: { name: 'x', role: 'root' },
+      }),
+    },
+    {
+      kind: 'bad settings value',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'PUT',
+        url: '/v1/settings',
+        headers: admin,
+        payload: { thresholdPreset: 'none' },
+      }),
+    },
+    {
+      kind: 'unknown route',
+      expect: 'NOT_FOUND',
+      request: () => ({ method: 'GET', url: '/v1/../../etc/passwd', headers: admin }),
+    },
+  ];
+
+  it(`has at least 25 kinds (${cases.length})`, () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+  });
+
+  for (const c of cases) {
+    it(`${c.kind} → ${c.expect}`, async () => {
+      const before = await snapshot();
+      const request = await c.request();
+      const res = await api.server.inject(request);
+      const isEnrollRefusal = ['NO_FACE', 'MULTIPLE_FACES', 'SMALL_FACE'].includes(c.expect);
+      if (isEnrollRefusal) {
+        // Enrollment answers per photo: 200 with the photo rejected for that reason.
+        expect(res.statusCode, res.body).toBe(200);
+        const result = body<{
+          added: number;
+          photos: Array<{ accepted: boolean; reasons: Array<{ code: string }> }>;
+        }>(res);
+        expect(result.added).toBe(0);
+        expect(result.photos[0]?.accepted).toBe(false);
+        expect(result.photos[0]?.reasons.map((r) => r.code)).toContain(c.expect);
+      } else {
+        expect(errorCode(res), `${res.statusCode} ${res.body}`).toBe(c.expect);
+        const error = body<{ error: Record<string, unknown> }>(res).error;
+        expect(Object.keys(error).sort()).toEqual(['code', 'message', 'requestId']);
+        expect(res.body).not.toMatch(/at .+\.(ts|js):\d+/); // no stack trace
+      }
+      expect(await snapshot()).toBe(before);
+      expect((await api.server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    });
+  }
+});
+
+describe('odd but valid input is handled, not refused', () => {
+  it('kiosk hints for retries never leak figures', async () => {
+    const group = await api.server.inject(raw('/v1/authenticate', await groupPhoto(1), 'image/jpeg'));
+    expect(body(group)).toEqual({ decision: 'retry', hint: 'One person at a time' });
+    const tiny = await api.server.inject(
+      raw('/v1/authenticate', await transform(face, 'tiny'), 'image/jpeg'),
+    );
+    expect(body(tiny)).toEqual({ decision: 'retry', hint: 'Move closer' });
+    const blank = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#333' } })
+      .jpeg()
+      .toBuffer();
+    expect(body(await api.server.inject(raw('/v1/authenticate', blank, 'image/jpeg')))).toEqual({
+      decision: 'retry',
+      hint: 'Face the camera',
+    });
+  });
+
+  for (const kind of ['cmyk', '16bit', 'exif-rotated', 'png', 'webp', 'alpha'] as const) {
+    it(`${kind} photo of the enrolled person matches`, async () => {
+      const res = await api.server.inject(
+        raw(
+          '/v1/authenticate',
+          await transform(face, kind),
+          kind === '16bit' || kind === 'png' || kind === 'alpha'
+            ? 'image/png'
+            : kind === 'webp'
+              ? 'image/webp'
+              : 'image/jpeg',
+        ),
+      );
+      expect(body(res), res.body).toMatchObject({ decision: 'match', employee: { id: employeeId } });
+    });
+  }
+
+  it('animated GIF: the first frame is used', async () => {
+    const res = await api.server.inject(raw('/v1/authenticate', await animatedGif(), 'image/gif'));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(['match', 'no_match', 'retry']).toContain(body<{ decision: string }>(res).decision);
+  });
+
+  it('unicode names round-trip; SQL-ish search text is just text', async () => {
+    const created = await api.server.inject({
+      method: 'POST',
+      url: '/v1/employees',
+      headers: admin,
+      payload: {
+        badge: 'U-1',
+        firstName: 'Zoë Ångström',
+        lastName: '李小龍 🙂',
+        department: "O'Brien & Co; DROP TABLE x",
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(body(created)).toMatchObject({ firstName: 'Zoë Ångström', lastName: '李小龍 🙂' });
+    const search = await api.server.inject({
+      method: 'GET',
+      url: `/v1/employees?search=${encodeURIComponent("' OR 1=1; --")}`,
+      headers: admin,
+    });
+    expect(body<{ items: unknown[] }>(search).items).toEqual([]);
+    const found = await api.server.inject({
+      method: 'GET',
+      url: `/v1/employees?search=${encodeURIComponent('李小龍')}`,
+      headers: admin,
+    });
+    expect(body<{ items: Array<{ badge: string }> }>(found).items.map((e) => e.badge)).toEqual(['U-1']);
+  });
+
+  it('path-traversal upload file names are reduced to a base name and only echoed back', async () => {
+    const res = await api.server.inject(
+      form(`/v1/employees/${employeeId}/faces`, [
+        { bytes: await transform(face, 'recompress'), name: '../../../../etc/passwd' },
+      ]),
+    );
+    expect(res.statusCode).toBe(200);
+    expect(body<{ photos: Array<{ file: string }> }>(res).photos[0]?.file).toBe('passwd');
+  });
+});

@@ -1,0 +1,102 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
+import { faceCrop } from '../../fixtures/sample-faces.js';
+import { bearer, body, loadEngine, multipart, openApi, setupAdmin, type TestApi } from './api-test-kit.js';
+
+let engine: FaceEngine;
+let api: TestApi;
+let admin: Record<string, string>;
+
+beforeAll(async () => {
+  engine = await loadEngine();
+  api = await openApi(engine);
+  admin = bearer(await setupAdmin(api));
+});
+afterAll(async () => {
+  await api?.close();
+  await engine?.close();
+});
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
+}
+
+/** Every file of the data directory (database, WAL, blobs, keys), raw. */
+async function rawFiles(): Promise<Array<{ name: string; bytes: Buffer }>> {
+  const names = await listFiles(api.dataDir);
+  return Promise.all(names.map(async (name) => ({ name, bytes: await readFile(join(api.dataDir, name)) })));
+}
+
+describe('encryption at rest, end to end over HTTP', () => {
+  it('the database holds no plaintext embedding and the blobs hold no plaintext photo', async () => {
+    const photo = await faceCrop('s6-0');
+    const created = await api.server.inject({
+      method: 'POST',
+      url: '/v1/employees',
+      headers: admin,
+      payload: { badge: 'C-1', firstName: 'Cipher', lastName: 'Text' },
+    });
+    const id = body<{ id: string }>(created).id;
+    const upload = multipart([{ bytes: photo }]);
+    const enrolled = await api.server.inject({
+      method: 'POST',
+      url: `/v1/employees/${id}/faces`,
+      headers: { ...admin, ...upload.headers },
+      payload: upload.payload,
+    });
+    expect(body<{ added: number }>(enrolled).added).toBe(1);
+
+    // The store decrypts for us: these are the exact float32 bytes that must not be found on disk.
+    const [template] = await api.app.store.templates.listByEmployee(id);
+    expect(template?.photoKey).not.toBeNull();
+    const embedding = Buffer.from(
+      template!.embedding.buffer,
+      template!.embedding.byteOffset,
+      template!.embedding.byteLength,
+    );
+    expect(embedding.length).toBeGreaterThanOrEqual(128 * 4);
+
+    const files = await rawFiles();
+    expect(files.some((f) => /\.db$/.test(f.name))).toBe(true);
+    for (const { name, bytes } of files) {
+      // Any 16-byte run of the vector (4 floats) would betray it; check runs across the whole vector.
+      for (let offset = 0; offset + 16 <= embedding.length; offset += 64) {
+        expect(
+          bytes.includes(embedding.subarray(offset, offset + 16)),
+          `${name} holds embedding bytes @${offset}`,
+        ).toBe(false);
+      }
+      for (const at of [200, Math.floor(photo.length / 2), photo.length - 100]) {
+        expect(bytes.includes(photo.subarray(at, at + 48)), `${name} holds photo bytes @${at}`).toBe(false);
+      }
+    }
+
+    // Yet the API still serves the photo to admins, decrypted.
+    const served = await api.server.inject({
+      method: 'GET',
+      url: `/v1/employees/${id}/photos/${template!.id}`,
+      headers: admin,
+    });
+    expect(Buffer.compare(served.rawPayload, photo)).toBe(0);
+  });
+
+  it('secrets are stored only as hashes: no API key, session token or password on disk', async () => {
+    const key = await api.server.inject({
+      method: 'POST',
+      url: '/v1/keys',
+      headers: admin,
+      payload: { name: 'k', role: 'kiosk' },
+    });
+    const secret = body<{ secret: string }>(key).secret;
+    const session = admin.authorization!.slice('Bearer '.length);
+    const files = await rawFiles();
+    for (const { name, bytes } of files) {
+      expect(bytes.includes(Buffer.from(secret.split('_').pop()!)), name).toBe(false);
+      expect(bytes.includes(Buffer.from(session.slice(4))), name).toBe(false);
+      expect(bytes.includes(Buffer.from('correct horse battery staple')), name).toBe(false);
+    }
+  });
+});
