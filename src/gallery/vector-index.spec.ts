@@ -98,11 +98,11 @@ describe.each(factories)('%s index', (_name, make) => {
   });
 });
 
-describe('PqIndex once trained', () => {
+describe.each([16, 32])('PqIndex once trained (%i sub-spaces)', (subspaces) => {
   it('finds the genuine owner of noisy probes like exact search, and keeps codes right through swap-removes', () => {
     const dim = 64;
     const next = seeded(11);
-    const index = new PqIndex(dim, { subspaces: 16, trainAt: 400, rerank: 32, sample: 400, chunkRows: 64 });
+    const index = new PqIndex(dim, { subspaces, trainAt: 400, rerank: 32, sample: 400, chunkRows: 64 });
     const vectors: Float32Array[] = [];
     for (let i = 0; i < 600; i++) {
       const v = unit(dim, next);
