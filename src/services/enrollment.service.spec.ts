@@ -142,6 +142,40 @@ describe('EnrollmentService', () => {
     expect(s.store.state.audit.at(-1)!.details).toMatchObject({ forcedDuplicateOf: [expect.any(String)] });
   });
 
+  it('counts the same photo twice in one request once', async () => {
+    const s = setup();
+    const a1 = s.engine.define('ann-1', { embedding: vec(0) });
+    const r = await s.enrollment.enrollByBadge(
+      { badge: 'B1', firstName: 'Ann', lastName: 'Lee' },
+      [{ bytes: a1 }, { bytes: a1 }],
+      cli,
+    );
+    expect(r.added).toBe(1);
+    expect(r.photos[1]).toMatchObject({
+      accepted: true,
+      alreadyEnrolled: true,
+      templateId: r.photos[0]!.templateId,
+    });
+  });
+
+  it('lets only one of two concurrent look-alike enrollments through', async () => {
+    const s = setup();
+    const [a, b] = await Promise.all([
+      s.enrollment.enrollByBadge(
+        { badge: 'B1', firstName: 'Ann', lastName: 'Lee' },
+        [{ bytes: s.engine.define('x-1', { embedding: vec(0) }) }],
+        cli,
+      ),
+      s.enrollment.enrollByBadge(
+        { badge: 'B2', firstName: 'Ann', lastName: 'Twin' },
+        [{ bytes: s.engine.define('x-2', { embedding: vec(0, 0.05) }) }],
+        cli,
+      ),
+    ]);
+    expect([a!.added, b!.added].sort()).toEqual([0, 1]);
+    expect(s.store.state.employees.size).toBe(1);
+  });
+
   it('does not count the employee’s own faces as duplicates', async () => {
     const s = setup();
     const r = await s.enrollment.enrollByBadge(

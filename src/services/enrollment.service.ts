@@ -107,6 +107,7 @@ export class EnrollmentService {
   private readonly thresholds: ThresholdLookup | undefined;
   /** Blob keys written by an enrollment that has not committed yet; the sweep must not take them. */
   private readonly pendingBlobs = new Map<string, number>();
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(deps: ServiceDeps) {
     this.engine = deps.engine;
@@ -182,20 +183,16 @@ export class EnrollmentService {
       this.thresholds,
     );
     const results: PhotoResult[] = photos.map((p) => ({ file: p.file, accepted: false, reasons: [] }));
-    const candidates: Candidate[] = [];
+    const analysed: Candidate[] = [];
     const seen = new Map<string, number>();
+    const copies: Array<[copy: number, original: number]> = [];
 
     for (const [index, photo] of photos.entries()) {
       const result = results[index]!;
       const hash = sha256Hex(photo.bytes);
-      const sameInCall = seen.get(hash);
-      if (sameInCall !== undefined) {
-        result.reasons.push({
-          code: 'SAME_PHOTO',
-          message: `Same photo as #${sameInCall + 1} of this request`,
-        });
-        result.accepted = results[sameInCall]!.accepted;
-        result.alreadyEnrolled = true;
+      const original = seen.get(hash);
+      if (original !== undefined) {
+        copies.push([index, original]);
         continue;
       }
       seen.set(hash, index);
@@ -215,23 +212,70 @@ export class EnrollmentService {
         }
         continue;
       }
-      const candidate = await this.assess(photo, index, hash, result, threshold, existing?.id, options);
-      if (candidate) candidates.push(candidate);
+      const candidate = await this.assess(photo, index, hash, result);
+      if (candidate) analysed.push(candidate);
     }
 
-    const outcome = await this.commit(target, candidates, results, actor, options, started);
+    // Duplicate check and commit run one enrollment at a time, so two look-alike photos enrolled concurrently for
+    // different people cannot both pass the check before either reaches the gallery.
+    const outcome = await this.serial(async () => {
+      const candidates = await this.checkDuplicates(analysed, results, threshold, existing?.id, options);
+      return this.commit(target, candidates, results, actor, options, started);
+    });
+    for (const [copy, original] of copies) {
+      const from = results[original]!;
+      Object.assign(results[copy]!, {
+        accepted: from.accepted,
+        alreadyEnrolled: from.accepted,
+        templateId: from.templateId,
+        reasons: from.accepted ? [] : [...from.reasons],
+      });
+    }
     return { ...outcome, photos: results };
   }
 
-  /** Runs one photo through the engine, the quality gate and the duplicate check. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Refuses candidates whose face matches another employee (kept, with the reason, when forced). */
+  private async checkDuplicates(
+    analysed: Candidate[],
+    results: PhotoResult[],
+    threshold: number,
+    employeeId: string | undefined,
+    options: EnrollOptions,
+  ): Promise<Candidate[]> {
+    const kept: Candidate[] = [];
+    for (const candidate of analysed) {
+      const duplicate = this.gallery.findDuplicate(candidate.analysis.embedding, threshold, employeeId);
+      if (duplicate) {
+        const other = await this.store.employees.get(duplicate.employeeId);
+        results[candidate.index]!.reasons.push({
+          code: 'DUPLICATE_FACE',
+          message: `Face matches employee ${other?.badge ?? duplicate.employeeId}${
+            other ? ` (${other.firstName} ${other.lastName})` : ''
+          }`,
+          value: round(duplicate.score),
+          threshold: round(threshold),
+          ...(other ? { employee: toEmployeeRef(other) } : {}),
+        });
+        if (!options.force) continue;
+        candidate.forcedDuplicateOf = duplicate.employeeId;
+      }
+      kept.push(candidate);
+    }
+    return kept;
+  }
+
+  /** Runs one photo through the engine and the quality gate. */
   private async assess(
     photo: PhotoInput,
     index: number,
     hash: string,
     result: PhotoResult,
-    threshold: number,
-    employeeId: string | undefined,
-    options: EnrollOptions,
   ): Promise<Candidate | undefined> {
     let analysis: FaceAnalysis;
     try {
@@ -250,26 +294,15 @@ export class EnrollmentService {
       });
     }
     if (result.reasons.length > 0) return undefined;
-    const duplicate = this.gallery.findDuplicate(analysis.embedding, threshold, employeeId);
-    let forcedDuplicateOf: string | undefined;
-    if (duplicate) {
-      const other = await this.store.employees.get(duplicate.employeeId);
-      const reason: PhotoReason = {
-        code: 'DUPLICATE_FACE',
-        message: `Face matches employee ${other?.badge ?? duplicate.employeeId}${
-          other ? ` (${other.firstName} ${other.lastName})` : ''
-        }`,
-        value: round(duplicate.score),
-        threshold: round(threshold),
-        ...(other ? { employee: toEmployeeRef(other) } : {}),
-      };
-      result.reasons.push(reason);
-      if (!options.force) return undefined;
-      forcedDuplicateOf = duplicate.employeeId;
+    if (analysis.engineInfo.model !== this.engine.info.model) {
+      result.reasons.push({
+        code: 'MODEL_MISMATCH',
+        message: 'Engine returned an embedding of another model',
+      });
+      return undefined;
     }
-    const contentType =
-      photo.contentType ?? `image/${analysis.image.format === 'jpg' ? 'jpeg' : analysis.image.format}`;
-    return { index, hash, bytes: photo.bytes, contentType, analysis, forcedDuplicateOf };
+    const format = analysis.image.format === 'jpg' ? 'jpeg' : analysis.image.format;
+    return { index, hash, bytes: photo.bytes, contentType: photo.contentType ?? `image/${format}`, analysis };
   }
 
   private async commit(
