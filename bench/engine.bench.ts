@@ -1,0 +1,120 @@
+/**
+ * Engine benchmark: median / p95 per pipeline stage and end to end, for a 640×480 one-face photo and for
+ * the 1920-px group photos, in-process and through the worker pool. `npm run bench:engine [-- --runs N]`.
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import { loadConfig } from '../src/config/config.js';
+import { createFaceEngine } from '../src/engine/create-face-engine.js';
+import type { FaceEngine, StageTimings } from '../src/engine/face-engine.port.js';
+import { faceCrop, groupPhoto } from '../test/fixtures/sample-faces.js';
+
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 40;
+const STAGES = ['decode', 'detect', 'quality', 'align', 'embed', 'total'] as const;
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+interface Row {
+  label: string;
+  stages: Record<string, number[]>;
+  wall: number[];
+}
+
+async function measure(label: string, engine: FaceEngine, images: Buffer[], runs: number, concurrency = 1) {
+  const row: Row = { label, stages: Object.fromEntries(STAGES.map((s) => [s, []])), wall: [] };
+  // Warm-up: one pass over the images.
+  for (const img of images) await engine.analyze(img);
+  let next = 0;
+  const worker = async () => {
+    while (next < runs) {
+      const img = images[next++ % images.length]!;
+      const t0 = performance.now();
+      const a = await engine.analyze(img);
+      row.wall.push(performance.now() - t0);
+      for (const s of STAGES) {
+        const v = (a.timings as StageTimings)[s];
+        if (v !== undefined) row.stages[s]!.push(v);
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return { row, throughput: runs / seconds };
+}
+
+function print(rows: Array<{ row: Row; throughput: number }>): void {
+  const header = ['scenario', ...STAGES.map((s) => `${s} med/p95`), 'wall med/p95', 'img/s'];
+  const lines = rows.map(({ row, throughput }) => [
+    row.label,
+    ...STAGES.map(
+      (s) => `${quantile(row.stages[s]!, 0.5).toFixed(1)} / ${quantile(row.stages[s]!, 0.95).toFixed(1)}`,
+    ),
+    `${quantile(row.wall, 0.5).toFixed(1)} / ${quantile(row.wall, 0.95).toFixed(1)}`,
+    throughput.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(fmt(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of lines) console.log(fmt(l));
+}
+
+async function main(): Promise<void> {
+  const vga = await sharp(await faceCrop('s3-0'))
+    .resize(640, 480, { fit: 'cover', position: 'top' })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  const groups = await Promise.all(([1, 2, 3, 4, 5, 6] as const).map((n) => groupPhoto(n)));
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`facegate engine benchmark — ${new Date().toISOString()} — ${availableParallelism()} × ${cpu}`);
+  console.log(`runs per scenario: ${RUNS}; ms unless noted; stage times measured inside the engine\n`);
+
+  const results = [];
+  for (const flip of [false, true]) {
+    const config = loadConfig({ NODE_ENV: 'test' }, { engine: { workers: 0, flipAugment: flip } });
+    const engine = createFaceEngine(config);
+    const t0 = performance.now();
+    await engine.load();
+    console.log(
+      `${engine.info.model}: load + warm-up ${(performance.now() - t0).toFixed(0)} ms (in-process)`,
+    );
+    results.push(await measure(`in-process ${engine.info.model} 640×480`, engine, [vga], RUNS));
+    results.push(
+      await measure(`in-process ${engine.info.model} 1920 group`, engine, groups, Math.ceil(RUNS / 2)),
+    );
+    await engine.close();
+  }
+  const workers = availableParallelism();
+  const pooled = createFaceEngine(loadConfig({ NODE_ENV: 'test' }, { engine: { workers } }));
+  const t0 = performance.now();
+  await pooled.load();
+  console.log(
+    `${pooled.info.model}: load + warm-up ${(performance.now() - t0).toFixed(0)} ms (${workers} workers)\n`,
+  );
+  results.push(
+    await measure(`pool×${workers} ${pooled.info.model} 640×480, 1 at a time`, pooled, [vga], RUNS),
+  );
+  results.push(
+    await measure(
+      `pool×${workers} ${pooled.info.model} 640×480, ${workers * 2} concurrent`,
+      pooled,
+      [vga],
+      RUNS,
+      workers * 2,
+    ),
+  );
+  results.push(
+    await measure(`pool×${workers} ${pooled.info.model} 1920 group`, pooled, groups, Math.ceil(RUNS / 2)),
+  );
+  await pooled.close();
+  print(results);
+}
+
+await main();
