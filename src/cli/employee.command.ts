@@ -249,6 +249,7 @@ export function registerEmployeeCommands(program: Command): void {
         out(`${e.badge}  ${e.firstName} ${e.lastName}  (${e.id})`);
         out(`email: ${e.email ?? '-'}  department: ${e.department ?? '-'}  role: ${e.role ?? '-'}`);
         out(`status: ${e.status}${e.faceLoginLocked ? ', face login locked' : ''}  created ${e.createdAt}`);
+        if (d.templates.length === 0) return out('no face templates: enroll photos to enable face login');
         out(
           table(
             ['template', 'model', 'face px', 'sharpness', 'yaw', 'photo', 'created'],
