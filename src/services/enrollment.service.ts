@@ -155,9 +155,12 @@ export class EnrollmentService {
    * Returns the number of blobs removed.
    */
   async sweepOrphanBlobs(): Promise<number> {
+    // Blobs are listed before the references are read: a photo committed in between is then seen as referenced.
+    const keys: string[] = [];
+    for await (const key of this.blobs.list()) keys.push(key);
     const referenced = new Set(await this.store.templates.listPhotoKeys());
     let removed = 0;
-    for await (const key of this.blobs.list()) {
+    for (const key of keys) {
       if (referenced.has(key) || this.pendingBlobs.has(key)) continue;
       if (await this.blobs.delete(key)) removed++;
     }
