@@ -112,7 +112,7 @@ describe('enrollment and identification with the real engine and SQLite', () => 
 
   it('erases an employee completely: no row, template, photo file or index entry remains', async () => {
     app = await openApp(engine);
-    const ana = await enroll('E1', 'Ana', [
+    const ana = await enroll('E1', 'Quixotella', [
       await faceCrop('s1-0'),
       await transform(await faceCrop('s1-0'), 'flip'),
     ]);
@@ -143,6 +143,12 @@ describe('enrollment and identification with the real engine and SQLite', () => 
       expect(db.prepare('SELECT count(*) AS n FROM face_templates').get()).toEqual({ n: 1 });
     } finally {
       db.close();
+    }
+    // nothing of her record lingers in the database files (free pages, WAL)
+    const dbFiles = (await readdir(app.dataDir)).filter((f) => f.startsWith(SQLITE_FILE));
+    for (const file of dbFiles) {
+      const raw = await readFile(join(app.dataDir, file));
+      expect(raw.includes(Buffer.from('Quixotella')), file).toBe(false);
     }
     const probe = await transform(await faceCrop('s1-0'), 'recompress');
     expect((await app.services.identification.identify(probe, operator)).decision).toBe('no_match');
