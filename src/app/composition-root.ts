@@ -16,6 +16,7 @@ import {
   type ServiceLogger,
   silentLogger,
 } from '../services/service-context.js';
+import { FolderWatcher, type WatchOptions } from '../services/watch-folder.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.port.js';
 
@@ -46,6 +47,11 @@ export interface App {
   gallery: Gallery;
   services: CoreServices;
   startup: StartupReport;
+  /**
+   * Starts enrolling photos dropped into `dir` (watch mode inside a long-running process, e.g. `FACEGATE_WATCH_DIR`
+   * for the server); `close()` stops it after the file in progress.
+   */
+  startWatchFolder(dir: string, options?: Partial<WatchOptions>): FolderWatcher;
   close(): Promise<void>;
 }
 
@@ -103,6 +109,7 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
       erasure: new ErasureService(deps),
     };
     const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
+    const watchers: Array<{ watcher: FolderWatcher; running: Promise<void> }> = [];
     let closed = false;
     return {
       config,
@@ -113,9 +120,28 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
       gallery,
       services,
       startup: { ...loaded, orphanBlobsRemoved },
+      startWatchFolder(dir, watchOptions = {}) {
+        const watcher = new FolderWatcher(services.enrollment, dir, {
+          actor: { type: 'system', id: 'watch-folder' },
+          logger,
+          ...watchOptions,
+        });
+        const running = watcher.run().catch((error: unknown) => {
+          logger.error(
+            { err: error instanceof Error ? error.message : String(error), dir },
+            'watch folder failed',
+          );
+        });
+        watchers.push({ watcher, running });
+        return watcher;
+      },
       async close() {
         if (closed) return;
         closed = true;
+        for (const { watcher, running } of watchers) {
+          await watcher.stop();
+          await running;
+        }
         for (const close of closers) await close();
       },
     };

@@ -17,6 +17,8 @@ export interface FacegateConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   keepPhotos: boolean;
+  /** Folder a server watches for photos to enroll (`FACEGATE_WATCH_DIR`); off when unset. */
+  watchDir: string | undefined;
   engine: {
     kind: 'local' | 'rekognition';
     embedder: EmbedderChoice;
@@ -164,6 +166,7 @@ export function loadConfig(
     ]),
     dataDir: resolve(r.str('DATA_DIR', './data')),
     keepPhotos: r.bool('KEEP_PHOTOS', true),
+    watchDir: r.opt('WATCH_DIR') === undefined ? undefined : resolve(r.str('WATCH_DIR', '')),
     engine: {
       kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
       embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fr_feature', ['fr_feature', 'dlib', 'fusion']),

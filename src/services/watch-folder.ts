@@ -53,6 +53,7 @@ export class FolderWatcher {
   /** Starts polling; the promise resolves once {@link stop} has been called and the current file is finished. */
   async run(): Promise<void> {
     await this.prepare();
+    if (this.stopped) return;
     const finished = new Promise<void>((r) => {
       this.done = r;
     });

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app/composition-root.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { planImport, rejectionReportCsv, runImport } from '../../../src/services/bulk-import.js';
-import { FolderWatcher } from '../../../src/services/watch-folder.js';
+import { FolderWatcher, type WatchOutcome } from '../../../src/services/watch-folder.js';
 import { SQLITE_FILE } from '../../../src/store/create-store.js';
 import { faceCrop, groupPhoto, transform } from '../../fixtures/sample-faces.js';
 import { disposeApp, listFiles, loadEngine, openApp, operator } from './service-test-kit.js';
@@ -208,5 +208,20 @@ describe('bulk import and watch folder with the real engine', () => {
       'MULTIPLE_FACES',
     );
     expect(await app.store.employees.getByBadge('W1')).toMatchObject({ firstName: 'Cleo', lastName: 'Park' });
+  });
+
+  it('a long-running app watches a folder until it is closed', async () => {
+    app = await openApp(engine);
+    const dir = await folder({});
+    let seen!: (o: WatchOutcome) => void;
+    const outcome = new Promise<WatchOutcome>((done) => {
+      seen = done;
+    });
+    app.startWatchFolder(dir, { intervalMs: 20, onOutcome: (o) => seen(o) });
+    await writeFile(join(dir, 'W4_Dana_Lee.jpg'), await faceCrop('s4-0'));
+    expect(await outcome).toMatchObject({ file: 'W4_Dana_Lee.jpg', accepted: true });
+    expect(await readdir(join(dir, 'processed'))).toEqual(['W4_Dana_Lee.jpg']);
+    const audit = (await app.store.audit.query({ action: 'enroll' })).items;
+    expect(audit[0]).toMatchObject({ actorType: 'system', actorId: 'watch-folder', outcome: 'success' });
   });
 });
