@@ -10,7 +10,16 @@ import { LoginPage, SetupPage } from './pages/login-page.js';
 import { SettingsPage } from './pages/settings-page.js';
 import { UsersPage } from './pages/users-page.js';
 import { matchRoute, navigate, useLocation } from './router.js';
-import { type Capability, can, loadMe, logout, type Me, setupPending } from './session.js';
+import {
+  type Capability,
+  can,
+  hasSessionHint,
+  loadMe,
+  logout,
+  type Me,
+  setSessionHint,
+  setupPending,
+} from './session.js';
 
 type Boot =
   | { kind: 'loading' }
@@ -45,10 +54,16 @@ export function AdminApp() {
         setBoot({ kind: 'setup' });
         return;
       }
+      if (!hasSessionHint()) {
+        setBoot({ kind: 'login' });
+        return;
+      }
       setBoot({ kind: 'ready', me: await loadMe() });
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) setBoot({ kind: 'login' });
-      else setBoot({ kind: 'error', message: errorMessage(error) });
+      if (error instanceof ApiError && error.status === 401) {
+        setSessionHint(false);
+        setBoot({ kind: 'login' });
+      } else setBoot({ kind: 'error', message: errorMessage(error) });
     }
   }, []);
 

@@ -69,6 +69,30 @@ export function toMe(raw: RawMe): Me {
   };
 }
 
+const SESSION_HINT = 'facegate.adminSession';
+
+/**
+ * Whether this browser probably holds a session cookie. The cookie is HttpOnly, so the app keeps this hint to
+ * avoid probing `/v1/auth/me` (a 401 in the console) on every visit of a signed-out browser.
+ */
+export function hasSessionHint(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT) === '1';
+  } catch {
+    return true;
+  }
+}
+
+/** Records or forgets the session hint. */
+export function setSessionHint(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT, '1');
+    else localStorage.removeItem(SESSION_HINT);
+  } catch {
+    // Storage disabled: the app then always probes.
+  }
+}
+
 /** Loads the session from `GET /v1/auth/me` and remembers its CSRF token. */
 export async function loadMe(): Promise<Me> {
   const me = toMe(await apiRequest<RawMe>('/auth/me'));
@@ -82,6 +106,7 @@ export async function login(username: string, password: string): Promise<Me> {
     method: 'POST',
     body: { username, password },
   });
+  setSessionHint(true);
   if (raw && (raw.csrfToken || raw.csrf)) {
     const me = toMe(raw);
     setCsrfToken(me.csrfToken);
@@ -96,6 +121,7 @@ export async function logout(): Promise<void> {
     await apiRequest('/auth/logout', { method: 'POST' });
   } finally {
     setCsrfToken(null);
+    setSessionHint(false);
   }
 }
 

@@ -367,15 +367,12 @@ function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
           aria-live="assertive"
           data-testid="kiosk-result"
         >
-          {photoUrl ? (
-            <img class="result__photo" src={photoUrl} alt="" />
-          ) : (
-            <span class="result__icon" aria-hidden="true">
-              ✓
-            </span>
-          )}
+          {photoUrl ? <img class="result__photo" src={photoUrl} alt="" /> : <ResultIcon kind="ok" />}
           <h1 class="result__title">
-            Welcome, {state.employee.firstName} {state.employee.lastName}
+            <span class="result__kicker">Welcome,</span>{' '}
+            <span class="result__name">
+              {state.employee.firstName} {state.employee.lastName}
+            </span>
           </h1>
           <p class="lead">You are signed in.</p>
           <button
@@ -396,9 +393,7 @@ function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
           aria-live="assertive"
           data-testid="kiosk-result"
         >
-          <span class="result__icon" aria-hidden="true">
-            ✕
-          </span>
+          <ResultIcon kind="no" />
           <h1 class="result__title">{state.reason === 'gave_up' ? 'Please try again' : 'Not recognised'}</h1>
           <p class="lead">
             {state.reason === 'gave_up'
@@ -418,9 +413,7 @@ function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
     case 'locked':
       return (
         <section class="result result--locked" role="alert" data-testid="kiosk-result">
-          <span class="result__icon" aria-hidden="true">
-            ⏸
-          </span>
+          <ResultIcon kind="pause" />
           <h1 class="result__title">Too many attempts</h1>
           <p class="lead">
             Face sign-in is paused{state.seconds ? ` for about ${formatWait(state.seconds)}` : ''}. If this
@@ -431,9 +424,7 @@ function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
     case 'error':
       return (
         <section class="result result--error" role="alert" data-testid="kiosk-result">
-          <span class="result__icon" aria-hidden="true">
-            !
-          </span>
+          <ResultIcon kind="alert" />
           <h1 class="result__title">Please try again</h1>
           <p class="lead">{state.message}</p>
           <button
@@ -449,6 +440,22 @@ function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
     case 'setup':
       return null;
   }
+}
+
+const ICON_PATHS: Record<'ok' | 'no' | 'pause' | 'alert', string> = {
+  ok: 'M6 12.5l4 4 8-9',
+  no: 'M7 7l10 10M17 7L7 17',
+  pause: 'M9.5 7v10M14.5 7v10',
+  alert: 'M12 6.5v7M12 17.2v.3',
+};
+
+/** A large round result icon drawn as SVG (no font glyph needed). */
+function ResultIcon({ kind }: { kind: keyof typeof ICON_PATHS }) {
+  return (
+    <svg class="result__icon" viewBox="0 0 24 24" aria-hidden="true">
+      <path d={ICON_PATHS[kind]} />
+    </svg>
+  );
 }
 
 function formatWait(seconds: number): string {

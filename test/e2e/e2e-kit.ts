@@ -1,0 +1,219 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { build } from 'vite';
+import type { ApiContext } from '../../src/api/api-context.js';
+import { createApiContext } from '../../src/api/create-api-context.js';
+import { buildServer } from '../../src/api/server.js';
+import { type App, createApp } from '../../src/app/composition-root.js';
+import { rolePolicy } from '../../src/auth/actor.js';
+import { type DeepPartial, type FacegateConfig, loadConfig } from '../../src/config/config.js';
+import { MODEL_THRESHOLDS, thresholdFor } from '../../src/gallery/threshold-presets.js';
+import { webPlugin } from '../../src/web/web.plugin.js';
+
+/** Debian's Chromium; never a downloaded browser. */
+export const CHROMIUM = process.env.FACEGATE_CHROMIUM ?? '/usr/bin/chromium';
+
+/** A strong test password (tests only). */
+export const PASSWORD = 'correct horse battery staple';
+
+const BASE_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-extensions',
+];
+
+/**
+ * Launches Chromium. With `fakeVideo`, the webcam is Chromium's fake device playing that .y4m file and the
+ * permission prompt is auto-accepted; without it the browser has no camera at all (upload fallback).
+ */
+export function launchBrowser(fakeVideo?: string): Promise<Browser> {
+  const camera = fakeVideo
+    ? [
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-video-capture=${fakeVideo}`,
+      ]
+    : [];
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...BASE_ARGS, ...camera] });
+}
+
+/** Builds the web client into dist/web (what `npm run build:web` does), so tests run the current sources. */
+export async function buildWeb(): Promise<void> {
+  await build({ configFile: join(import.meta.dirname, '../../src/web/vite.config.ts'), logLevel: 'error' });
+}
+
+/** The real server (real SQLite, real engine, role policy, web UI) on a loopback port. */
+export interface RunningFacegate {
+  url: string;
+  server: FastifyInstance;
+  ctx: ApiContext;
+  app: App;
+  setupToken: string;
+  close(): Promise<void>;
+}
+
+/** Starts facegate over a fresh temp data directory; `overrides` adjust the config (e.g. lockout limits). */
+export async function startFacegate(overrides: DeepPartial<FacegateConfig> = {}): Promise<RunningFacegate> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'facegate-e2e-'));
+  const config = loadConfig(
+    { FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir, FACEGATE_ENGINE_WORKERS: '0', FACEGATE_PORT: '0' },
+    { ...overrides, security: { rateLimitPerMinute: 100_000, ...overrides.security } },
+  );
+  const app = await createApp(config, {
+    policy: rolePolicy,
+    // Uncalibrated models (before `facegate eval` records thresholds) fall back to 0.5 in tests.
+    thresholds: (model, preset) => (MODEL_THRESHOLDS[model] ? thresholdFor(model, preset) : 0.5),
+  });
+  const ctx = createApiContext(app);
+  await ctx.auth.tokens.load();
+  const server = await buildServer(ctx, { logger: false, web: webPlugin });
+  const setupToken = (await ctx.auth.setup.issueToken()) ?? '';
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    ctx,
+    app,
+    setupToken,
+    async close() {
+      await server.close();
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Writes a YUV4MPEG2 video (640×480, 10 fps, 4:2:0 JPEG chroma siting) showing `photo` fitted on a grey
+ * background, `frames` frames, each shifted by a pixel or two so the picture is not perfectly still.
+ */
+export async function writeY4m(photo: Buffer, file: string, frames = 10): Promise<string> {
+  const W = 640;
+  const H = 480;
+  const SW = W + 4;
+  const SH = H + 4;
+  const fitted = await sharp(photo)
+    .resize({ width: W - 40, height: H, fit: 'inside' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const data = await sharp({ create: { width: SW, height: SH, channels: 3, background: '#7a7f85' } })
+    .composite([
+      {
+        input: fitted.data,
+        raw: { width: fitted.info.width, height: fitted.info.height, channels: 3 },
+        left: Math.round((SW - fitted.info.width) / 2),
+        top: Math.round((SH - fitted.info.height) / 2),
+      },
+    ])
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  const chunks: Buffer[] = [Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`)];
+  for (let f = 0; f < frames; f++) {
+    const dx = f % 3;
+    const dy = (f >> 1) % 3;
+    const y = Buffer.alloc(W * H);
+    const u = Buffer.alloc((W / 2) * (H / 2));
+    const v = Buffer.alloc((W / 2) * (H / 2));
+    const rgb = (px: number, py: number): [number, number, number] => {
+      const i = ((py + dy) * SW + (px + dx)) * 3;
+      return [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
+    };
+    for (let py = 0; py < H; py++) {
+      for (let px = 0; px < W; px++) {
+        const [r, g, b] = rgb(px, py);
+        y[py * W + px] = clamp(0.299 * r + 0.587 * g + 0.114 * b);
+      }
+    }
+    for (let cy = 0; cy < H / 2; cy++) {
+      for (let cx = 0; cx < W / 2; cx++) {
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (const [ox, oy] of [
+          [0, 0],
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ] as const) {
+          const [pr, pg, pb] = rgb(cx * 2 + ox, cy * 2 + oy);
+          r += pr / 4;
+          g += pg / 4;
+          b += pb / 4;
+        }
+        u[cy * (W / 2) + cx] = clamp(-0.168736 * r - 0.331264 * g + 0.5 * b + 128);
+        v[cy * (W / 2) + cx] = clamp(0.5 * r - 0.418688 * g - 0.081312 * b + 128);
+      }
+    }
+    chunks.push(Buffer.from('FRAME\n'), y, u, v);
+  }
+  await writeFile(file, Buffer.concat(chunks));
+  return file;
+}
+
+function clamp(x: number): number {
+  return Math.max(0, Math.min(255, Math.round(x)));
+}
+
+/** Collects console errors and uncaught exceptions of a page. */
+export function watchConsole(page: Page): { errors: string[] } {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`${page.url()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`${page.url()}: uncaught ${err.message}`));
+  return { errors };
+}
+
+// Browser-side code is passed as strings: the server tsconfig has no DOM types.
+const UNLABELLED = `(() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    const byFor = el.id ? document.querySelector('label[for="' + CSS.escape(el.id) + '"]') : null;
+    const wrapped = el.closest('label');
+    const aria = (el.getAttribute('aria-label') || '').trim() || (el.getAttribute('aria-labelledby') || '').trim();
+    if (!byFor && !wrapped && !aria) bad.push(el.outerHTML.slice(0, 120));
+  }
+  return bad;
+})()`;
+
+/** Form controls with no accessible label (label[for], wrapping label, aria-label or aria-labelledby). */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return (await page.evaluate(UNLABELLED)) as string[];
+}
+
+/** Number of form controls on the page (to make sure the label check looked at something). */
+export async function controlCount(page: Page): Promise<number> {
+  return (await page.evaluate(`document.querySelectorAll('input, select, textarea').length`)) as number;
+}
+
+/** Horizontal overflow of the page in CSS pixels (0 when it fits the viewport). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return (await page.evaluate(
+    `Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth)`,
+  )) as number;
+}
+
+/** Folder of the committed screenshots. */
+export const SCREENSHOTS = join(import.meta.dirname, '../../docs/screenshots');
+
+/** Saves a screenshot under docs/screenshots. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
