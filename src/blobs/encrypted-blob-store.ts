@@ -39,6 +39,20 @@ export class EncryptedBlobStore implements BlobStore {
     return stored && this.cipher.decrypt(stored, blobAad(key));
   }
 
+  /**
+   * Re-encrypts every object not under the current data key, in place (same key: it is only an address);
+   * returns how many were rewritten. After it, retired keys are no longer needed for photos.
+   */
+  async reencrypt(): Promise<number> {
+    let rewritten = 0;
+    for await (const key of this.inner.list()) {
+      const stored = await this.inner.get(key);
+      if (!stored || !this.cipher.needsRotation(stored)) continue;
+      if (await this.inner.replace(key, this.cipher.rotate(stored, blobAad(key)))) rewritten++;
+    }
+    return rewritten;
+  }
+
   has(key: string): Promise<boolean> {
     return this.inner.has(key);
   }

@@ -66,6 +66,14 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** Atomically replaces the bytes of an existing object (key rotation); false when it is absent. */
+  async replace(key: string, bytes: Uint8Array): Promise<boolean> {
+    const path = this.pathOf(key);
+    if (!(await this.has(key))) return false;
+    await this.writeAtomic(join(this.root, key.slice(0, 2), key.slice(2, 4)), path, bytes);
+    return true;
+  }
+
   private async writeAtomic(dir: string, path: string, bytes: Uint8Array): Promise<void> {
     await mkdir(dir, { recursive: true });
     const temp = join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);

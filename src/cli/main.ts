@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './admin.command.js';
+import { registerDataKeyCommands } from './data-keys.command.js';
 import { registerEmployeeCommands } from './employee.command.js';
 import { registerEngineCommands } from './engine.command.js';
 import { registerEvalCommands } from './eval.command.js';
@@ -15,5 +16,6 @@ registerEvalCommands(program);
 registerEmployeeCommands(program);
 registerAdminCommands(program);
 registerServeCommands(program);
+registerDataKeyCommands(program);
 
 await runCli(program, process.argv);

@@ -114,6 +114,8 @@ export interface Store {
   lockouts: LockoutRepository;
   settings: SettingsRepository;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Re-encrypts stored secrets under the current data key after a rotation; returns how many records changed. */
+  reencrypt?(): Promise<number>;
   /** Throws when the database is unreachable (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -543,6 +543,23 @@ export class SqliteUserRepository implements UserRepository {
     return this.runner.run((sql) => sql.run('DELETE FROM users WHERE id = ?', id).changes > 0);
   }
 
+  /** Re-encrypts TOTP secrets not under the current data key; returns how many were rewritten. */
+  async reencrypt(): Promise<number> {
+    return this.runner.run((sql) => {
+      let rewritten = 0;
+      const rows = sql.all<{ id: string; totp_secret_enc: Buffer }>(
+        'SELECT id, totp_secret_enc FROM users WHERE totp_secret_enc IS NOT NULL',
+      );
+      for (const row of rows) {
+        if (!this.cipher.needsRotation(row.totp_secret_enc)) continue;
+        const fresh = this.cipher.rotate(row.totp_secret_enc, userTotpAad(row.id));
+        sql.run('UPDATE users SET totp_secret_enc = ? WHERE id = ?', fresh, row.id);
+        rewritten++;
+      }
+      return rewritten;
+    });
+  }
+
   async count(): Promise<number> {
     return this.runner.run((sql) => sql.get<{ n: number }>('SELECT count(*) AS n FROM users')!.n);
   }

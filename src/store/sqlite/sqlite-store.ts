@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { DataCipher } from '../../crypto/data-cipher.js';
@@ -90,9 +90,11 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   /** Opens (creating when needed) the database file and applies pending migrations. */
   static open(path: string, cipher: DataCipher, options: SqliteStoreOptions = {}): SqliteStore {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs ?? 5000 });
     try {
+      // Owner-only: names and e-mails are in clear; SQLite gives -wal/-shm the same mode.
+      if (path !== ':memory:') chmodSync(path, 0o600);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
@@ -217,9 +219,9 @@ export class SqliteStore extends SqliteRepositories implements Store {
     await this.runLocked((sql) => sql.get('SELECT 1'));
   }
 
-  /** Re-encrypts stored templates with the current data key (after rotation); returns how many changed. */
+  /** Re-encrypts templates and TOTP secrets under the current data key (after rotation); returns how many changed. */
   async reencrypt(): Promise<number> {
-    return this.templates.reencrypt();
+    return (await this.templates.reencrypt()) + (await this.users.reencrypt());
   }
 
   /** Waits for an open transaction, then closes the connection; later calls fail with `NOT_READY`. */

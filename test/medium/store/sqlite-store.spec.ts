@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -79,6 +79,7 @@ describe('SQLite store: schema', () => {
   it('uses WAL and foreign keys, and migrations are idempotent on re-open', async () => {
     expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.database.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect((await stat(join(dir, SQLITE_FILE))).mode & 0o777).toBe(0o600);
     await store.employees.create({ badge: 'B1', firstName: 'Ann', lastName: 'Lee' });
     await store.close();
     store = SqliteStore.open(join(dir, SQLITE_FILE), cipher);
@@ -252,7 +253,20 @@ describe('SQLite store: templates', () => {
     store = SqliteStore.open(join(dir, SQLITE_FILE), rotated);
     expect(Array.from((await store.templates.get(t.id))!.embedding)).toEqual(Array.from(t.embedding));
     const t2 = await store.templates.add(e.id, template(6));
-    expect(await store.reencrypt()).toBe(1);
+    await store.database
+      .prepare(
+        'INSERT INTO users (id, username, password_hash, role, totp_secret_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        'u-old',
+        'old',
+        'h',
+        'admin',
+        new DataCipher([key1]).encrypt(Buffer.from('OLDSECRET'), 'facegate:user-totp:u-old'),
+        'x',
+        'x',
+      );
+    expect(await store.reencrypt()).toBe(2);
     expect(await store.reencrypt()).toBe(0);
     await store.close();
     store = SqliteStore.open(join(dir, SQLITE_FILE), new DataCipher([key2]));
