@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cosine } from '../../../src/engine/embedder.js';
+import { ARCFACE_TEMPLATE_112, alignFace, mirror } from '../../../src/engine/alignment.js';
+import { cosine, l2Normalize } from '../../../src/engine/embedder.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
+import { FrFeatureEmbedder } from '../../../src/engine/fr-feature.embedder.js';
+import { decodeImage } from '../../../src/engine/image-decoder.js';
 import { faceCrop, type TransformKind, transform } from '../../fixtures/sample-faces.js';
 import { codeOf, testEngine } from './engine-helpers.js';
 
@@ -84,6 +87,31 @@ describe('embedder choices', () => {
         (await engines.fusion!.analyze(q)).embedding,
       );
       expect(fused).toBeCloseTo(0.7 * fr + 0.3 * dl, 4);
+    }
+  });
+});
+
+describe('fr_feature flip augmentation', () => {
+  it('runs the crop and its mirror as one batch and sums the two unit vectors', async () => {
+    const embedder = new FrFeatureEmbedder({ intraOpThreads: 1 });
+    try {
+      expect(await embedder.batchedFlip()).toBe(true);
+      const decoded = await decodeImage(await faceCrop('s1-0'), {
+        maxImageBytes: 1e7,
+        maxImagePixels: 1e7,
+        detectMaxSide: 1280,
+      });
+      const landmarks = (await engines.fr!.detect(await faceCrop('s1-0'))).faces[0]!.landmarks;
+      const crop = alignFace(decoded.full, landmarks);
+      // With the template as landmarks the warp is the identity, so these embed exactly `crop` and its mirror.
+      const plain = (await embedder.embed(crop, ARCFACE_TEMPLATE_112, false)).vector;
+      const mirrored = (await embedder.embed(mirror(crop), ARCFACE_TEMPLATE_112, false)).vector;
+      const flipped = (await embedder.embed(crop, ARCFACE_TEMPLATE_112, true)).vector;
+      const expected = l2Normalize(plain.map((v, i) => v + mirrored[i]!));
+      expect(cosine(flipped, expected)).toBeGreaterThan(0.99999);
+      expect(cosine(plain, mirrored)).toBeLessThan(0.999);
+    } finally {
+      await embedder.close();
     }
   });
 });
