@@ -148,6 +148,28 @@ describe('crash during a bulk import', () => {
     expect(JSON.parse(out3)).toMatchObject({ photosAdded: 0, employeesCreated: 0 });
     expect(inspect().templates).toBe(final.templates);
   });
+
+  it('identify and verify from the command line answer with exit codes', async () => {
+    // runs on the data directory the import above completed: C04 is the s2-0 crop
+    const probe = join(photos, 'probe.jpg');
+    await writeFile(probe, await transform((await faceCrops())[3]!.jpeg, 'recompress'));
+    const run = async (args: string[]) => {
+      const child = cli(args);
+      let stdout = '';
+      child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+      });
+      child.stderr!.resume();
+      const { code } = await exited(child);
+      return { code, stdout };
+    };
+    const hit = await run(['identify', probe, '--json']);
+    expect(hit.code, hit.stdout).toBe(0);
+    expect(JSON.parse(hit.stdout)).toMatchObject({ decision: 'match', employee: { badge: 'C04' } });
+    const wrong = await run(['verify', 'C01', probe]);
+    expect(wrong.code).toBe(3);
+    expect(wrong.stdout).toMatch(/^decision: {2}NO_MATCH/m);
+  });
 });
 
 describe('facegate enroll --watch', () => {
