@@ -26,8 +26,10 @@ export const JSON_BODY_LIMIT = 256 * 1024;
 
 /** Options of {@link buildServer}. */
 export interface ServerOptions {
-  /** Pino logger options, or false for none (defaults to the config's level). */
+  /** Pino logger options, or false for none (defaults to the config's level, with redaction). */
   logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes (tests capture it); stdout otherwise. */
+  logStream?: NodeJS.WritableStream;
   /** The web UI plugin (kiosk + admin pages), registered last. */
   web?: FastifyPluginAsync;
   /** Concurrent image analyses before `503 OVERLOADED` (default: max(8, 4 × engine workers)). */
@@ -57,6 +59,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      ...(options.logStream ? { stream: options.logStream } : {}),
     },
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: config.security.trustProxy,
@@ -74,14 +77,22 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   app.setNotFoundHandler((request, reply) =>
     errorHandler(new FacegateError('NOT_FOUND', 'Not found'), request, reply),
   );
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Graceful shutdown: requests in flight finish, and their keep-alive connections close right after.
+    if (closing) reply.header('connection', 'close');
   });
 
   await app.register(fastifyHelmet, {
     // The web plugin and Swagger UI set their own page CSPs; the API answers JSON with this strict default.
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: 'same-origin' },
+    // HSTS only where TLS is expected; a development server on http://localhost must stay reachable.
+    hsts: config.env === 'production',
   });
   registerCors(app, config.security.corsOrigins);
   await app.register(fastifyUnderPressure, {

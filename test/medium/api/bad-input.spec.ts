@@ -119,12 +119,7 @@ async function snapshot(): Promise<string> {
   });
 }
 
-type Send = {
-  method: string;
-  url: string;
-  headers?: Record<string, string>;
-  payload?: string | Buffer | object;
-};
+type Send = InjectOptions;
 
 function raw(url: string, bytes: Buffer | string, type: string, headers = kiosk): Send {
   return { method: 'POST', url, headers: { ...headers, 'content-type': type }, payload: bytes };

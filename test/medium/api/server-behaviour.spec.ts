@@ -1,0 +1,214 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../../src/api/server.js';
+import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
+import { faceCrop, transform } from '../../fixtures/sample-faces.js';
+import {
+  bearer,
+  body,
+  createKey,
+  errorCode,
+  loadEngine,
+  multipart,
+  openApi,
+  setupAdmin,
+  type TestApi,
+} from './api-test-kit.js';
+
+let engine: FaceEngine;
+let api: TestApi;
+let adminToken: string;
+let kioskSecret: string;
+let face: Buffer;
+
+beforeAll(async () => {
+  engine = await loadEngine();
+  api = await openApi(engine, { security: { rateLimitPerMinute: 100_000 } });
+  adminToken = await setupAdmin(api);
+  kioskSecret = (await createKey(api, adminToken, 'kiosk')).secret;
+  face = await faceCrop('s6-3');
+  const created = await api.server.inject({
+    method: 'POST',
+    url: '/v1/employees',
+    headers: bearer(adminToken),
+    payload: { badge: 'S-1', firstName: 'Server', lastName: 'Side' },
+  });
+  const upload = multipart([{ bytes: face }]);
+  await api.server.inject({
+    method: 'POST',
+    url: `/v1/employees/${body<{ id: string }>(created).id}/faces`,
+    headers: { ...bearer(adminToken), ...upload.headers },
+    payload: upload.payload,
+  });
+});
+afterAll(async () => {
+  await api?.close();
+  await engine?.close();
+});
+
+describe('server behaviour', () => {
+  it('rate-limits per API key with 429 RATE_LIMITED and Retry-After', async () => {
+    const limited = await openApi(engine, { security: { rateLimitPerMinute: 3 } });
+    try {
+      const token = await setupAdmin(limited);
+      const key = (await createKey(limited, token, 'auditor')).secret;
+      const statuses: number[] = [];
+      let last = await limited.server.inject({ method: 'GET', url: '/v1/auth/me', headers: bearer(key) });
+      statuses.push(last.statusCode);
+      for (let i = 0; i < 3; i++) {
+        last = await limited.server.inject({ method: 'GET', url: '/v1/auth/me', headers: bearer(key) });
+        statuses.push(last.statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect(errorCode(last)).toBe('RATE_LIMITED');
+      expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
+      // Another key has its own budget.
+      const other = (await createKey(limited, token, 'auditor')).secret;
+      expect(
+        (await limited.server.inject({ method: 'GET', url: '/v1/auth/me', headers: bearer(other) }))
+          .statusCode,
+      ).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('turns overload into 503 OVERLOADED with Retry-After, never a crash', async () => {
+    const server = await buildServer(api.ctx, { logger: false, maxImagesInFlight: 1 });
+    try {
+      const probe = await transform(face, 'flip');
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          server.inject({
+            method: 'POST',
+            url: '/v1/authenticate',
+            headers: { ...bearer(kioskSecret), 'content-type': 'image/jpeg' },
+            payload: probe,
+          }),
+        ),
+      );
+      const statuses = results.map((r) => r.statusCode).sort();
+      expect(statuses).toContain(200);
+      expect(statuses).toContain(503);
+      const busy = results.find((r) => r.statusCode === 503)!;
+      expect(errorCode(busy)).toBe('OVERLOADED');
+      expect(busy.headers['retry-after']).toBeDefined();
+      expect(results.every((r) => r.statusCode === 200 || r.statusCode === 503)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('graceful shutdown: an in-flight request on a real port finishes, then the port is closed', async () => {
+    const server = await buildServer(api.ctx, { logger: false });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const inFlight = fetch(`http://127.0.0.1:${port}/v1/authenticate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${kioskSecret}`, 'content-type': 'image/jpeg' },
+      body: await transform(face, 'recompress'),
+    });
+    // Close once the request is being served.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closing = server.close();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { decision: string }).decision).toBe('match');
+    await closing;
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('never logs credentials, cookies, image bytes or embeddings', async () => {
+    let log = '';
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        log += String(chunk);
+        done();
+      },
+    });
+    const logged = await buildServer(
+      { ...api.ctx, config: { ...api.ctx.config, logLevel: 'trace' } },
+      { logStream: stream },
+    );
+    try {
+      const probe = await transform(face, 'flip');
+      await logged.inject({
+        method: 'POST',
+        url: '/v1/authenticate',
+        headers: {
+          ...bearer(kioskSecret),
+          'content-type': 'image/jpeg',
+          cookie: 'fg_session=fgs_secretcookie',
+        },
+        payload: probe,
+      });
+      await logged.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { username: 'admin', password: 'wrong-password-xyz' },
+      });
+      await logged.inject({
+        method: 'GET',
+        url: '/v1/employees',
+        headers: { authorization: 'Bearer fgs_not_a_session' },
+      });
+      expect(log).toContain('request completed');
+      expect(log).not.toContain(kioskSecret.split('_').pop()!);
+      expect(log).not.toContain('fgs_secretcookie');
+      expect(log).not.toContain('wrong-password-xyz');
+      expect(log).not.toContain('fgs_not_a_session');
+      expect(log).not.toContain(probe.subarray(100, 140).toString('base64'));
+      expect(log).not.toMatch(/embedding/i);
+    } finally {
+      await logged.close();
+    }
+  });
+
+  it('answers unknown errors with a logged 500 and a request id, never a stack or the cause', async () => {
+    const failing = Object.create(api.ctx.auth.settings) as typeof api.ctx.auth.settings;
+    failing.get = async () => {
+      throw new Error('disk on fire at /secret/path.ts:12');
+    };
+    let log = '';
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        log += String(chunk);
+        done();
+      },
+    });
+    const broken = await buildServer(
+      {
+        ...api.ctx,
+        config: { ...api.ctx.config, logLevel: 'error' },
+        auth: { ...api.ctx.auth, settings: failing },
+        store: {
+          ping: async () => {
+            throw new Error('database gone');
+          },
+        },
+      },
+      { logStream: stream },
+    );
+    try {
+      const res = await broken.inject({
+        method: 'GET',
+        url: '/v1/settings',
+        headers: { ...bearer(adminToken), 'x-request-id': 'trace-me-1' },
+      });
+      expect(res.statusCode).toBe(500);
+      expect(body(res)).toEqual({
+        error: { code: 'INTERNAL', message: 'Internal error', requestId: 'trace-me-1' },
+      });
+      expect(res.headers['x-request-id']).toBe('trace-me-1');
+      expect(log).toContain('disk on fire'); // logged for operators, with the request id
+      expect(log).toContain('trace-me-1');
+      const ready = await broken.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(errorCode(ready)).toBe('NOT_READY');
+      expect(ready.body).not.toContain('database gone');
+    } finally {
+      await broken.close();
+    }
+  });
+});
