@@ -1,5 +1,5 @@
 import { FacegateError } from '../domain/errors.js';
-import type { VectorHit, VectorIndex } from './vector-index.port.js';
+import type { SearchReport, VectorHit, VectorIndex } from './vector-index.port.js';
 
 /** Rows per storage chunk: the index grows a chunk at a time and never copies vectors to grow. */
 const DEFAULT_CHUNK_ROWS = 8192;
@@ -10,6 +10,10 @@ export class OwnerTopK {
   readonly scores: Float32Array;
   readonly slots: Int32Array;
   count = 0;
+  /** Best refused owner offered (score above the floor at the time), or -1. */
+  rejectedOwner = -1;
+  rejectedScore = Number.NEGATIVE_INFINITY;
+  rejectedSlot = -1;
   private readonly verdicts = new Map<number, boolean>();
 
   constructor(
@@ -45,7 +49,14 @@ export class OwnerTopK {
           ok = this.accept(owner);
           this.verdicts.set(owner, ok);
         }
-        if (!ok) return;
+        if (!ok) {
+          if (score > this.rejectedScore) {
+            this.rejectedScore = score;
+            this.rejectedOwner = owner;
+            this.rejectedSlot = slot;
+          }
+          return;
+        }
       }
       at = this.count < this.k ? this.count++ : this.k - 1;
     }
@@ -264,7 +275,17 @@ export class ExactIndex implements VectorIndex {
     return new OwnerTopK(Math.max(1, k), accept && ((owner: number) => accept(this.ownerNames[owner]!)));
   }
 
-  protected hits(top: OwnerTopK): VectorHit[] {
+  protected hits(top: OwnerTopK, report?: SearchReport): VectorHit[] {
+    if (report) {
+      report.rejectedBest =
+        top.rejectedOwner < 0
+          ? null
+          : {
+              templateId: this.templateOfSlot[top.rejectedSlot]!,
+              ownerId: this.ownerNames[top.rejectedOwner]!,
+              score: top.rejectedScore,
+            };
+    }
     const out: VectorHit[] = [];
     for (let i = 0; i < top.count; i++) {
       out.push({
@@ -276,16 +297,26 @@ export class ExactIndex implements VectorIndex {
     return out;
   }
 
-  search(query: Float32Array, k: number, accept?: (ownerId: string) => boolean): VectorHit[] {
-    return this.searchExact(query, k, accept);
+  search(
+    query: Float32Array,
+    k: number,
+    accept?: (ownerId: string) => boolean,
+    report?: SearchReport,
+  ): VectorHit[] {
+    return this.searchExact(query, k, accept, report);
   }
 
   /** Exact search, also on derived approximate indexes (benchmarks compare the two on the same data). */
-  searchExact(query: Float32Array, k: number, accept?: (ownerId: string) => boolean): VectorHit[] {
+  searchExact(
+    query: Float32Array,
+    k: number,
+    accept?: (ownerId: string) => boolean,
+    report?: SearchReport,
+  ): VectorHit[] {
     this.assertDimension(query);
     const top = this.topK(k, accept);
     this.exactScan(query, top);
-    return this.hits(top);
+    return this.hits(top, report);
   }
 
   /** Scores every row into `top`. */

@@ -76,6 +76,18 @@ describe('Gallery.identify', () => {
       decision: 'no_match',
       reason: 'AMBIGUOUS',
     });
+    // A suspended employee far below the matched one does not block the match.
+    g.setEligible('dave', true);
+    g.setEligible('carol', false);
+    expect(g.identify(v(0, 1, 0, 0), { threshold: 0.8, margin: 0.01 })).toMatchObject({
+      decision: 'match',
+      employeeId: 'bob',
+    });
+    expect(g.identify(v(0, 0, 1, 0.1), { threshold: 0.8, margin: 0.01 })).toMatchObject({
+      decision: 'no_match',
+      reason: 'AMBIGUOUS',
+    });
+    expect(g.identify(v(0, 0, 1, 0.12), { threshold: 0.8, margin: 0 })).toMatchObject({ decision: 'match' });
     g.add('erin', [{ id: 'e1', embedding: v(0, 0, 0, 1) }]);
     expect(g.identify(v(0, 0, 0, 1), opts).decision).toBe('no_match');
   });

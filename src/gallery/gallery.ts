@@ -6,7 +6,7 @@ import type { Store } from '../store/store.port.js';
 import { ExactIndex } from './exact-index.js';
 import { PqIndex } from './pq-index.js';
 import { thresholdFor } from './threshold-presets.js';
-import type { VectorIndex } from './vector-index.port.js';
+import type { SearchReport, VectorHit, VectorIndex } from './vector-index.port.js';
 
 /** The engine identity every gallery vector must come from. */
 export type GalleryEngine = Pick<EngineInfo, 'model' | 'version' | 'dimension'>;
@@ -86,7 +86,6 @@ const NEVER: MatchOptions = { threshold: Number.POSITIVE_INFINITY, margin: 0 };
 export class Gallery {
   readonly index: VectorIndex;
   private readonly eligibility = new Map<string, boolean>();
-  private readonly ineligible = new Set<string>();
   private readonly defaults: MatchOptions;
   private loading: Promise<GalleryLoadStats> | null = null;
   private removedDuringLoad: Set<string> | null = null;
@@ -216,15 +215,12 @@ export class Gallery {
   removeEmployee(employeeId: string): number {
     this.removedDuringLoad?.add(employeeId);
     this.eligibility.delete(employeeId);
-    this.ineligible.delete(employeeId);
     return this.index.removeOwner(employeeId);
   }
 
   /** Whether the employee may be matched by 1:N identification. */
   setEligible(employeeId: string, eligible: boolean): void {
     this.eligibility.set(employeeId, eligible);
-    if (eligible) this.ineligible.delete(employeeId);
-    else this.ineligible.add(employeeId);
   }
 
   /** Sets eligibility from an employee record: active and not face-login-locked. */
@@ -255,8 +251,9 @@ export class Gallery {
    */
   identify(probe: Float32Array, options: MatchOptions = this.defaults): IdentifyResult {
     const query = this.query(probe);
+    const report: SearchReport = { rejectedBest: null };
     const [best, second] = this.index
-      .search(query, 2, (owner) => this.eligibility.get(owner) === true)
+      .search(query, 2, (owner) => this.eligibility.get(owner) === true, report)
       .map(toCandidate);
     const result: IdentifyResult = {
       decision: 'no_match',
@@ -272,20 +269,12 @@ export class Gallery {
     if (!best) result.reason = 'EMPTY_GALLERY';
     else if (!(best.score >= options.threshold)) result.reason = 'BELOW_THRESHOLD';
     else if (second && best.score - second.score < options.margin) result.reason = 'AMBIGUOUS';
-    else if (this.ineligibleRival(query, best.score, options)) result.reason = 'AMBIGUOUS';
+    else if (isRival(report.rejectedBest, best.score, options)) result.reason = 'AMBIGUOUS';
     else {
       result.decision = 'match';
       result.employeeId = best.employeeId;
     }
     return result;
-  }
-
-  private ineligibleRival(query: Float32Array, bestScore: number, options: MatchOptions): boolean {
-    for (const owner of this.ineligible) {
-      const hit = this.index.ownerScore(query, owner);
-      if (hit && hit.score >= options.threshold && hit.score > bestScore - options.margin) return true;
-    }
-    return false;
   }
 
   /** Best similarity of the probe to this employee's templates (exact), or null when it has none. */
@@ -314,6 +303,17 @@ export class Gallery {
     }
     return normalised(probe);
   }
+}
+
+/**
+ * A refused (suspended/locked/unknown) employee close to the best one makes the match ambiguous. The index reports
+ * every refused owner that scored above the second-best eligible one, which is all this rule needs: a refused
+ * score below the second-best is either out of the margin or the result is already ambiguous.
+ */
+function isRival(rejected: VectorHit | null, bestScore: number, options: MatchOptions): boolean {
+  return (
+    rejected !== null && rejected.score >= options.threshold && rejected.score > bestScore - options.margin
+  );
 }
 
 function toCandidate(hit: { ownerId: string; templateId: string; score: number }): GalleryCandidate {

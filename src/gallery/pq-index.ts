@@ -1,5 +1,5 @@
 import { dot, ExactIndex } from './exact-index.js';
-import type { VectorHit } from './vector-index.port.js';
+import type { SearchReport, VectorHit } from './vector-index.port.js';
 
 /** Tuning of {@link PqIndex}. */
 export interface PqIndexOptions {
@@ -168,12 +168,17 @@ export class PqIndex extends ExactIndex {
     }
   }
 
-  override search(query: Float32Array, k: number, accept?: (ownerId: string) => boolean): VectorHit[] {
+  override search(
+    query: Float32Array,
+    k: number,
+    accept?: (ownerId: string) => boolean,
+    report?: SearchReport,
+  ): VectorHit[] {
     this.assertDimension(query);
     const top = this.topK(k, accept);
     if (!this.codebook) {
       this.exactScan(query, top);
-      return this.hits(top);
+      return this.hits(top, report);
     }
     const candidates = this.candidates(query);
     const owners = this.ownerOfSlot;
@@ -181,7 +186,7 @@ export class PqIndex extends ExactIndex {
       const [chunk, offset] = this.rowOffset(slot);
       top.offer(owners[slot]!, slot, dot(chunk, offset, query, 0, this.dimension));
     }
-    return this.hits(top);
+    return this.hits(top, report);
   }
 
   /** Byte-pair lookup table: entry [p * 256 + b] = score of byte value b at byte position p. */

@@ -6,6 +6,15 @@ export interface VectorHit {
   score: number;
 }
 
+/** Filled by `search` when an `accept` filter is given. */
+export interface SearchReport {
+  /**
+   * Best template among owners the filter refused, when it scored at least as high as the search's admission floor
+   * at the time (so any refused owner scoring above the k-th accepted owner is seen).
+   */
+  rejectedBest: VectorHit | null;
+}
+
 /**
  * An in-memory index of unit vectors, each owned by an employee. `search` ranks owners, not templates:
  * each owner appears at most once, with the score of its best template.
@@ -25,7 +34,12 @@ export interface VectorIndex {
    * Best `k` owners for `query`, best first. `accept` (when given) filters owners; it is only consulted for owners
    * that would enter the top k.
    */
-  search(query: Float32Array, k: number, accept?: (ownerId: string) => boolean): VectorHit[];
+  search(
+    query: Float32Array,
+    k: number,
+    accept?: (ownerId: string) => boolean,
+    report?: SearchReport,
+  ): VectorHit[];
   /** Best score of `query` against one owner's templates (exact), or null when it has none. */
   ownerScore(query: Float32Array, ownerId: string): VectorHit | null;
   /** Number of templates of an owner. */

@@ -77,7 +77,11 @@ describe.each(factories)('%s index', (_name, make) => {
     index.add('a2', 'A', unit(dim, next));
     index.add('b1', 'B', near(a, next, 0.1));
     expect(index.search(a, 2)[0]!.ownerId).toBe('A');
-    expect(index.search(a, 2, (o) => o !== 'A').map((h) => h.ownerId)).toEqual(['B']);
+    const report = { rejectedBest: null as import('./vector-index.port.js').VectorHit | null };
+    expect(index.search(a, 2, (o) => o !== 'A', report).map((h) => h.ownerId)).toEqual(['B']);
+    expect(report.rejectedBest).toMatchObject({ ownerId: 'A', templateId: 'a1' });
+    index.search(a, 2, () => true, report);
+    expect(report.rejectedBest).toBeNull();
     expect(index.ownerScore(a, 'A')).toMatchObject({ templateId: 'a1', ownerId: 'A' });
     expect(index.ownerScore(a, 'A')!.score).toBeCloseTo(1, 5);
     expect(index.ownerSize('A')).toBe(2);
