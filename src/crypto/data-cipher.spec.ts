@@ -75,6 +75,14 @@ describe('DataCipher', () => {
     expect(Buffer.from(new DataCipher([k2]).decrypt(fresh, 'a'))).toEqual(Buffer.from(plain));
   });
 
+  it('keyed hashes are deterministic per key and purpose, and differ from a plain hash', () => {
+    const a = new DataCipher([k1]);
+    expect(a.keyedHash(plain, 'blob-key')).toBe(new DataCipher([k1, k2]).keyedHash(plain, 'blob-key'));
+    expect(a.keyedHash(plain, 'blob-key')).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.keyedHash(plain, 'other')).not.toBe(a.keyedHash(plain, 'blob-key'));
+    expect(new DataCipher([k2]).keyedHash(plain, 'blob-key')).not.toBe(a.keyedHash(plain, 'blob-key'));
+  });
+
   it('refuses bad keys at construction', () => {
     expectError(() => new DataCipher([]), 'CONFIG_INVALID');
     expectError(() => new DataCipher([{ id: 'x', key: randomBytes(16) }]), 'CONFIG_INVALID');
