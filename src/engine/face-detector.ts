@@ -37,7 +37,7 @@ function humanConfig(maxFaces: number): Partial<Config> {
     filter: { enabled: false },
     face: {
       enabled: true,
-      detector: { enabled: true, rotation: true, maxDetected: maxFaces, minConfidence: 0.3, return: false },
+      detector: { enabled: true, rotation: true, maxDetected: maxFaces, minConfidence: 0.2, return: false },
       mesh: { enabled: true },
       attention: { enabled: false },
       iris: { enabled: false },
