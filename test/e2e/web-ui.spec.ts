@@ -173,6 +173,7 @@ describe('facegate web UI in Chromium', () => {
       await enrolled.first().waitFor();
       expect(await enrolled.count()).toBe(1);
       expect(await enrolled.first().evaluate(imageLoaded)).toBe(true);
+      await screenshot(page, 'admin-enroll');
       await checkPage(page);
 
       // Two more employees through the API (same session), for a realistic list.

@@ -396,7 +396,9 @@ function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: ()
             if (files.length) void send(files);
           }}
         />
-        <strong>Drop photos here</strong> or <span class="link-like">choose files</span>
+        <span>
+          <strong>Drop photos here</strong> or <span class="link-like">choose files</span>
+        </span>
         <small class="muted">One person per photo, face clearly visible, JPEG or PNG.</small>
       </label>
       <div class="actions-row">

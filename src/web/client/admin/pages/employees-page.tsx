@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../../shared/api.js';
-import { type EmployeeDto, listEmployees, listFaces, photoUrl } from '../admin-api.js';
+import { type EmployeeDto, type FaceDto, listEmployees, listFaces, photoUrl } from '../admin-api.js';
 import { navigate, useLocation } from '../router.js';
 import { can, type Me } from '../session.js';
 import { Notice, PageHeader } from '../ui.js';
@@ -96,31 +96,13 @@ export function EmployeesPage({ me }: { me: Me }) {
               <th scope="col" class="col-optional">
                 Department
               </th>
-              <th scope="col">Faces</th>
+              {showPhotos ? <th scope="col">Faces</th> : null}
               <th scope="col">Status</th>
             </tr>
           </thead>
           <tbody>
             {data?.items.map((e) => (
-              <tr key={e.id}>
-                {showPhotos ? (
-                  <td class="col-thumb">
-                    <Thumb employee={e} />
-                  </td>
-                ) : null}
-                <td>
-                  <a href={`/admin/employees/${encodeURIComponent(e.id)}`} class="strong-link">
-                    {e.firstName} {e.lastName}
-                  </a>
-                  {e.email ? <div class="muted small">{e.email}</div> : null}
-                </td>
-                <td class="mono">{e.badge}</td>
-                <td class="col-optional">{e.department ?? '—'}</td>
-                <td>{e.templateCount ?? '—'}</td>
-                <td>
-                  <StatusBadge employee={e} />
-                </td>
-              </tr>
+              <EmployeeRow key={e.id} employee={e} showPhotos={showPhotos} />
             ))}
             {data && data.items.length === 0 ? (
               <tr>
@@ -166,20 +148,44 @@ export function StatusBadge({ employee }: { employee: EmployeeDto }) {
   return <span class="badge badge--ok">Active</span>;
 }
 
-function Thumb({ employee }: { employee: EmployeeDto }) {
-  const [src, setSrc] = useState<string | null>(null);
+function EmployeeRow({ employee: e, showPhotos }: { employee: EmployeeDto; showPhotos: boolean }) {
+  // Face summaries (thumbnail and count) only for roles that may see biometric data.
+  const [faces, setFaces] = useState<FaceDto[] | null>(null);
   useEffect(() => {
+    if (!showPhotos) return;
     let live = true;
-    listFaces(employee.id)
-      .then((faces) => {
-        const first = faces.find((f) => f.photoId);
-        if (live && first?.photoId) setSrc(photoUrl(employee.id, first.photoId));
-      })
+    listFaces(e.id)
+      .then((list) => live && setFaces(list))
       .catch(() => undefined);
     return () => {
       live = false;
     };
-  }, [employee.id]);
+  }, [e.id, showPhotos]);
+  const photo = faces?.find((f) => f.photoId)?.photoId;
+  return (
+    <tr>
+      {showPhotos ? (
+        <td class="col-thumb">
+          <Thumb employee={e} src={photo ? photoUrl(e.id, photo) : null} />
+        </td>
+      ) : null}
+      <td>
+        <a href={`/admin/employees/${encodeURIComponent(e.id)}`} class="strong-link">
+          {e.firstName} {e.lastName}
+        </a>
+        {e.email ? <div class="muted small">{e.email}</div> : null}
+      </td>
+      <td class="mono">{e.badge}</td>
+      <td class="col-optional">{e.department ?? '—'}</td>
+      {showPhotos ? <td>{faces ? faces.length : ''}</td> : null}
+      <td>
+        <StatusBadge employee={e} />
+      </td>
+    </tr>
+  );
+}
+
+function Thumb({ employee, src }: { employee: EmployeeDto; src: string | null }) {
   const initials = `${employee.firstName[0] ?? ''}${employee.lastName[0] ?? ''}`.toUpperCase();
   return src ? (
     <img class="thumb" src={src} alt={`${employee.firstName} ${employee.lastName}`} loading="lazy" />
