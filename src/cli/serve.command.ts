@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ApiContext } from '../api/api-context.js';
 import { createApiContext } from '../api/create-api-context.js';
 import { buildServer } from '../api/server.js';
 import { type AppOptions, createApp } from '../app/composition-root.js';
@@ -9,6 +10,8 @@ import { webPlugin } from '../web/web.plugin.js';
 /** A running server and how to stop it. */
 export interface RunningServer {
   url: string;
+  /** The services behind the server (benchmarks and tests prepare data through them). */
+  ctx: ApiContext;
   stop(): Promise<void>;
 }
 
@@ -23,8 +26,9 @@ export async function startServer(
   const config = loadConfig(process.env, overrides);
   const app = await createApp(config, { ...options.app, policy: rolePolicy });
   let server: Awaited<ReturnType<typeof buildServer>>;
+  let ctx: ApiContext;
   try {
-    const ctx = createApiContext(app);
+    ctx = createApiContext(app);
     await ctx.auth.tokens.load();
     server = await buildServer(ctx, { web: webPlugin });
     const setupToken = await ctx.auth.setup.issueToken();
@@ -69,7 +73,7 @@ export async function startServer(
   }
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  return { url: `http://${config.host}:${port}`, stop };
+  return { url: `http://${config.host}:${port}`, ctx, stop };
 }
 
 /** Registers `facegate serve`. */

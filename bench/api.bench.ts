@@ -1,0 +1,135 @@
+/**
+ * API benchmark: starts the real server on 127.0.0.1 (temp data dir, worker-thread engine), enrolls a few fixture
+ * people over HTTP, then POSTs /v1/authenticate with a kiosk key at concurrency 1, 4 and 16 for a bounded time
+ * each; prints throughput, p50/p95 latency, non-2xx counts by status and peak RSS.
+ * `npm run bench:api [-- --seconds 15]`. Targets (2 cores): p50 ≤ 100 ms at c=1, ≥ 15 auth/s at c=16, only 503s.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import { cliActor } from '../src/auth/actor.js';
+import { startServer } from '../src/cli/serve.command.js';
+import { MODEL_THRESHOLDS, thresholdFor } from '../src/gallery/threshold-presets.js';
+import { faceCrops, transform } from '../test/fixtures/sample-faces.js';
+
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 15;
+const CONCURRENCY = [1, 4, 16];
+const PEOPLE = 5;
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 200);
+
+const dataDir = await mkdtemp(join(tmpdir(), 'facegate-bench-api-'));
+process.env.FACEGATE_DATA_DIR = dataDir;
+process.env.FACEGATE_ENV ??= 'test';
+const server = await startServer(
+  { host: '127.0.0.1', port: 0, logLevel: 'warn', security: { rateLimitPerMinute: 1_000_000 } },
+  {
+    handleSignals: false,
+    // Until `facegate eval` calibrates the model, use a fixed threshold so the benchmark still runs.
+    app: { thresholds: (model, preset) => (MODEL_THRESHOLDS[model] ? thresholdFor(model, preset) : 0.5) },
+  },
+);
+
+try {
+  const { ctx, url } = server;
+  const admin = await ctx.auth.apiKeys.create(cliActor(), { name: 'bench admin', role: 'admin' });
+  const kiosk = await ctx.auth.apiKeys.create(cliActor(), { name: 'bench kiosk', role: 'kiosk' });
+  const crops = (await faceCrops()).slice(0, PEOPLE);
+  const probes: Buffer[] = [];
+  for (const [i, crop] of crops.entries()) {
+    const created = await fetch(`${url}/v1/employees`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ badge: `BENCH-${i}`, firstName: 'Bench', lastName: `Person ${i}` }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const form = new FormData();
+    form.append('photo', new Blob([new Uint8Array(crop.jpeg)], { type: 'image/jpeg' }), `${crop.id}.jpg`);
+    const enrolled = await fetch(`${url}/v1/employees/${id}/faces`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.secret}` },
+      body: form,
+    });
+    const result = (await enrolled.json()) as { added: number };
+    if (result.added !== 1) throw new Error(`enrollment of ${crop.id} failed: ${JSON.stringify(result)}`);
+    // A kiosk-like probe: the mirrored shot at webcam resolution.
+    probes.push(
+      await sharp(await transform(crop.jpeg, 'flip'))
+        .resize({ width: 640, height: 480, fit: 'cover' })
+        .jpeg({ quality: 85 })
+        .toBuffer(),
+    );
+  }
+
+  async function authenticate(probe: Buffer): Promise<{ status: number; ms: number; decision?: string }> {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/v1/authenticate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${kiosk.secret}`, 'content-type': 'image/jpeg' },
+      body: probe,
+    });
+    const json = (await res.json()) as { decision?: string };
+    return { status: res.status, ms: performance.now() - t0, decision: json.decision };
+  }
+
+  for (let i = 0; i < 6; i++) await authenticate(probes[i % probes.length]!); // warm-up
+
+  console.log(
+    `facegate API benchmark — ${cpus()[0]?.model ?? 'cpu'} ×${availableParallelism()}, ` +
+      `${PEOPLE} enrolled, ${SECONDS}s per level, engine ${ctx.engine.info.model}@${ctx.engine.info.version}, ` +
+      `workers ${ctx.config.engine.workers}`,
+  );
+  console.log(
+    '| concurrency | requests | auth/s | p50 ms | p95 ms | matches | non-2xx by status | peak RSS MB |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
+  for (const concurrency of CONCURRENCY) {
+    peakRss = process.memoryUsage().rss;
+    const latencies: number[] = [];
+    const statuses = new Map<number, number>();
+    let matches = 0;
+    let ok = 0;
+    const started = performance.now();
+    const deadline = started + SECONDS * 1000;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < deadline) {
+          const r = await authenticate(probes[next++ % probes.length]!);
+          if (r.status >= 200 && r.status < 300) {
+            ok++;
+            latencies.push(r.ms);
+            if (r.decision === 'match') matches++;
+          } else {
+            statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+            // Honour backpressure like a real kiosk would.
+            if (r.status === 503) await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+      }),
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    const errors = [...statuses].map(([s, n]) => `${s}: ${n}`).join(', ') || 'none';
+    console.log(
+      `| ${concurrency} | ${ok + [...statuses.values()].reduce((a, b) => a + b, 0)} | ${(ok / elapsed).toFixed(1)} | ` +
+        `${quantile(latencies, 0.5).toFixed(0)} | ${quantile(latencies, 0.95).toFixed(0)} | ${matches}/${ok} | ${errors} | ` +
+        `${(peakRss / 1024 / 1024).toFixed(0)} |`,
+    );
+  }
+} finally {
+  clearInterval(sampler);
+  await server.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
