@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { type ImportFile, parseCsv, parsePhotoName, planImport, reportCsv } from './import-plan.js';
+
+const file = (name: string): ImportFile => ({ name, blob: new Blob([name]) });
+
+describe('bulk import planning', () => {
+  it('parses <badge>_<First>_<Last>[_n].jpg names', () => {
+    expect(parsePhotoName('E-1001_Ada_Lovelace.jpg')).toEqual({
+      badge: 'E-1001',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+    });
+    expect(parsePhotoName('dir/E-1001_Ada_Lovelace_2.JPEG')).toMatchObject({
+      badge: 'E-1001',
+      lastName: 'Lovelace',
+    });
+    expect(parsePhotoName('7_Jean_Le_Rond.png')).toEqual({
+      badge: '7',
+      firstName: 'Jean',
+      lastName: 'Le Rond',
+    });
+    expect(parsePhotoName('Ada_Lovelace.jpg')).toBeNull();
+    expect(parsePhotoName('E1_Ada_Lovelace.gif')).toBeNull();
+    expect(parsePhotoName('E1__Lovelace.jpg')).toBeNull();
+  });
+
+  it('groups photos per badge and reports files that do not fit', () => {
+    const plan = planImport([
+      file('E1_Ada_Lovelace.jpg'),
+      file('E1_Ada_Lovelace_2.jpg'),
+      file('E2_Grace_Hopper.png'),
+      file('holiday.jpg'),
+      file('notes.txt'),
+    ]);
+    expect(plan.people.map((p) => [p.badge, p.photos.length])).toEqual([
+      ['E1', 2],
+      ['E2', 1],
+    ]);
+    expect(plan.problems.map((p) => p.file)).toEqual(['holiday.jpg', 'notes.txt']);
+  });
+
+  it('reads a manifest with quoted cells, several files per person and missing files', () => {
+    const manifest =
+      'badge,firstName,lastName,email,department,file\r\n' +
+      'E1,Ada,"Lovelace, Countess",ada@example.com,Research,a1.jpg|a2.jpg\r\n' +
+      'E2,Grace,Hopper,,,gone.jpg\r\n' +
+      ',No,Badge,,,x.jpg\r\n';
+    const plan = planImport([file('photos/a1.jpg'), file('photos/a2.jpg'), file('extra.jpg')], manifest);
+    expect(plan.people[0]).toMatchObject({
+      badge: 'E1',
+      lastName: 'Lovelace, Countess',
+      email: 'ada@example.com',
+      department: 'Research',
+    });
+    expect(plan.people[0]?.photos.map((p) => p.name)).toEqual(['photos/a1.jpg', 'photos/a2.jpg']);
+    expect(plan.people[1]?.photos).toEqual([]);
+    expect(plan.problems.map((p) => p.problem)).toEqual([
+      'listed for badge E2 but not found',
+      'badge, firstName and lastName are required',
+      'not listed in manifest.csv',
+    ]);
+  });
+
+  it('refuses a manifest without the required columns', () => {
+    const plan = planImport([file('a.jpg')], 'name,photo\nAda,a.jpg\n');
+    expect(plan.people).toEqual([]);
+    expect(plan.problems.map((p) => p.problem)).toContain('missing column "badge"');
+  });
+
+  it('parses semicolon CSV and writes a formula-safe report', () => {
+    expect(parseCsv('a;b\n1;"x;y"\n')).toEqual([
+      ['a', 'b'],
+      ['1', 'x;y'],
+    ]);
+    const csv = reportCsv([
+      { file: '=cmd.jpg', badge: 'E1', name: 'A "B"', outcome: 'rejected', reason: 'NO_FACE: none' },
+    ]);
+    expect(csv).toBe(
+      'file,badge,name,outcome,reason\r\n"\'=cmd.jpg","E1","A ""B""","rejected","NO_FACE: none"\r\n',
+    );
+  });
+});
