@@ -60,6 +60,7 @@ export interface RunningFacegate {
   ctx: ApiContext;
   app: App;
   setupToken: string;
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -88,6 +89,7 @@ export async function startFacegate(overrides: DeepPartial<FacegateConfig> = {})
     ctx,
     app,
     setupToken,
+    dataDir,
     async close() {
       await server.close();
       await app.close();
@@ -207,6 +209,34 @@ export async function horizontalOverflow(page: Page): Promise<number> {
   return (await page.evaluate(
     `Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth)`,
   )) as number;
+}
+
+/**
+ * Writes `<dataDir>/calibration/last.json` in the shape `facegate eval --save-calibration` writes, with an
+ * illustrative ROC, so the settings page has a curve and per-preset figures to show.
+ */
+export async function writeCalibration(dataDir: string): Promise<void> {
+  const roc = [];
+  for (let l = -5; l <= 0.001; l += 0.25) {
+    roc.push({ far: 10 ** l, tar: 1 - 0.3 * 10 ** (-(l + 6) * 0.3), threshold: 0.2 - l * 0.06 });
+  }
+  const preset = (far: number, threshold: number) => ({
+    threshold,
+    target_far: far,
+    far: far * 0.8,
+    tar: 1 - 0.3 * 10 ** (-(Math.log10(far) + 6) * 0.3),
+  });
+  const file = {
+    format: 1,
+    created_at: '2026-11-20T10:00:00.000Z',
+    faces_dir: 'test calibration',
+    genuine_pairs: 3000,
+    impostor_pairs: 3000,
+    presets: { strict: preset(1e-5, 0.5), balanced: preset(1e-4, 0.44), lenient: preset(1e-3, 0.38) },
+    roc,
+  };
+  await mkdir(join(dataDir, 'calibration'), { recursive: true });
+  await writeFile(join(dataDir, 'calibration', 'last.json'), JSON.stringify(file));
 }
 
 /** Folder of the committed screenshots. */

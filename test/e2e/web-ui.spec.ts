@@ -15,6 +15,7 @@ import {
   startFacegate,
   unlabelledControls,
   watchConsole,
+  writeCalibration,
   writeY4m,
 } from './e2e-kit.js';
 
@@ -238,8 +239,13 @@ describe('facegate web UI in Chromium', () => {
       await page.getByTestId('user-table').getByRole('cell', { name: 'audrey', exact: true }).waitFor();
       await checkPage(page);
 
+      await writeCalibration(fg.dataDir);
       await page.getByRole('link', { name: 'Settings' }).click();
       await page.getByRole('radio', { name: /Balanced/ }).waitFor();
+      await page.getByRole('img', { name: /ROC curve/ }).waitFor();
+      expect(await page.locator('.radio-card', { hasText: 'Balanced' }).innerText()).toMatch(
+        /Expected false-accept rate: 0\.0080 % \(1 in 12,500\)/,
+      );
       await checkPage(page);
       await page.getByRole('radio', { name: /Strict/ }).check();
       await page.getByRole('button', { name: 'Save settings' }).click();
@@ -296,6 +302,21 @@ describe('facegate web UI in Chromium', () => {
         await screenshot(page, 'kiosk-welcome');
         await checkPage(page);
         expect(errors).toEqual([]);
+
+        // Enrollment from the webcam on the admin page (same fake camera).
+        const admin = await camBrowser.newContext({ viewport: { width: 1280, height: 800 } });
+        const adminPage = await admin.newPage();
+        const adminConsole = watchConsole(adminPage);
+        await signIn(adminPage, 'admin');
+        await adminPage.goto(`${fg.url}/admin/employees/${state.employeeId}`);
+        await adminPage.getByRole('button', { name: 'Use the webcam' }).click();
+        const take = adminPage.getByRole('button', { name: 'Take photo' });
+        await expect.poll(() => take.isEnabled(), WAIT).toBe(true);
+        await take.click();
+        await adminPage.locator('.upload-result--accepted', { hasText: 'webcam-1.jpg' }).waitFor(WAIT);
+        await expect.poll(() => adminPage.getByTestId('face-grid').locator('img').count()).toBe(2);
+        expect(adminConsole.errors).toEqual([]);
+        await admin.close();
       } finally {
         await camBrowser.close();
       }

@@ -284,6 +284,13 @@ function RocChart({
       <text x={(W + pad.l) / 2} y={H - 4} class="roc__label" text-anchor="middle">
         False-accept rate (log)
       </text>
+      <text
+        transform={`translate(12 ${(H - pad.b + pad.t) / 2}) rotate(-90)`}
+        class="roc__label"
+        text-anchor="middle"
+      >
+        True-accept rate
+      </text>
     </svg>
   );
 }
