@@ -146,6 +146,23 @@ describe('createDataCipher', () => {
     for (const c of ciphers) expect(Buffer.from(c.decrypt(envelope))).toEqual(Buffer.from(plain));
   });
 
+  it('keeps reading with the generated development key after keys are configured', async () => {
+    const dataDir = await tempDir();
+    const generated = await createDataCipher(
+      loadConfig({ FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir }),
+    );
+    const old = generated.encrypt(plain, 'x');
+    const configured = await createDataCipher(
+      loadConfig({
+        FACEGATE_ENV: 'test',
+        FACEGATE_DATA_DIR: dataDir,
+        FACEGATE_DATA_KEY: `k2:${k2.key.toString('base64')}`,
+      }),
+    );
+    expect(configured.currentKeyId).toBe('k2');
+    expect(Buffer.from(configured.decrypt(old, 'x'))).toEqual(Buffer.from(plain));
+  });
+
   it('merges env keys (current first) with a key file', async () => {
     const dataDir = await tempDir();
     const keyFile = join(dataDir, 'keys.txt');

@@ -185,7 +185,8 @@ export function formatDataKeys(keys: readonly DataKey[]): string {
 /**
  * Builds the data cipher from config: `security.dataKeys`, then `security.dataKeyFile` (keys of both are merged;
  * the first listed is current). In development/test with neither, a key file is generated once in `dataDir`
- * (mode 0600) and reused. Production without keys is refused by config validation already.
+ * (mode 0600) and reused; outside production that generated key is also kept (never current) once keys are
+ * configured, so older records stay readable. Production without keys is refused by config validation already.
  */
 export async function createDataCipher(config: FacegateConfig): Promise<DataCipher> {
   const keys: DataKey[] = [];
@@ -198,8 +199,22 @@ export async function createDataCipher(config: FacegateConfig): Promise<DataCiph
       throw new FacegateError('CONFIG_INVALID', 'No data key configured (FACEGATE_DATA_KEY)');
     }
     keys.push(...(await ensureGeneratedKeyFile(config.dataDir)));
+  } else if (config.env !== 'production') {
+    // Moving a development data dir onto configured keys: its generated key still decrypts old records.
+    const generated = join(config.dataDir, GENERATED_KEY_FILE);
+    if (await exists(generated)) {
+      const known = new Set(keys.map((k) => k.id));
+      keys.push(...(await readKeyFile(generated, generated)).filter((k) => !known.has(k.id)));
+    }
   }
   return new DataCipher(keys);
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function readKeyFile(path: string, source: string): Promise<DataKey[]> {
@@ -215,11 +230,7 @@ async function readKeyFile(path: string, source: string): Promise<DataKey[]> {
 /** Reads `<dataDir>/data-keys`, creating it atomically (0600) with a fresh random key when absent. */
 async function ensureGeneratedKeyFile(dataDir: string): Promise<DataKey[]> {
   const path = join(dataDir, GENERATED_KEY_FILE);
-  const exists = await stat(path).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
+  if (!(await exists(path))) {
     await mkdir(dataDir, { recursive: true });
     const id = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
     const temp = join(dataDir, `.${GENERATED_KEY_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
