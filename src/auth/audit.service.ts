@@ -33,6 +33,12 @@ export class AuditService {
     return this.store.audit.query({ ...query, limit: Math.min(query.limit ?? 100, MAX_AUDIT_PAGE) });
   }
 
+  /** Retention: removes events older than `days`; returns how many (system task, no actor). */
+  async applyRetention(days: number, now: Date = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - days * 86_400_000).toISOString();
+    return this.store.audit.deleteOlderThan(before);
+  }
+
   /** Every matching event as CSV or JSON-lines chunks, streamed page by page. */
   async *export(actor: Actor, query: AuditQuery, format: 'csv' | 'jsonl'): AsyncGenerator<string> {
     authorize(actor, 'audit:read');

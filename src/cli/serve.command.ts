@@ -49,9 +49,26 @@ export async function startServer(
     throw error;
   }
 
+  // Housekeeping: expired sessions and audit events past the retention setting, at start and daily.
+  const housekeeping = async () => {
+    try {
+      const sessions = await ctx.auth.sessions.sweep();
+      const { auditRetentionDays } = await ctx.auth.settings.current();
+      const events = await ctx.auth.audit.applyRetention(auditRetentionDays);
+      if (sessions + events > 0)
+        server.log.info({ sessions, events }, 'housekeeping removed expired records');
+    } catch (error) {
+      server.log.error({ err: error }, 'housekeeping failed');
+    }
+  };
+  await housekeeping();
+  const timer = setInterval(housekeeping, 24 * 3600 * 1000);
+  timer.unref();
+
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      clearInterval(timer);
       await server.close();
       await app.close();
     })();

@@ -265,3 +265,14 @@ describe('users and sessions', () => {
     });
   });
 });
+
+describe('audit retention', () => {
+  it('removes events older than the retention setting, keeps newer ones', async () => {
+    const before = body<{ items: unknown[] }>(await get('/v1/audit?limit=500')).items.length;
+    expect(before).toBeGreaterThan(0);
+    expect(await api.ctx.auth.audit.applyRetention(30)).toBe(0);
+    const removed = await api.ctx.auth.audit.applyRetention(30, new Date(Date.now() + 31 * 86_400_000));
+    expect(removed).toBe(before);
+    expect(body<{ items: unknown[] }>(await get('/v1/audit?limit=500')).items.length).toBeLessThanOrEqual(1);
+  });
+});
