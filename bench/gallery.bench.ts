@@ -8,7 +8,6 @@
  * A genuine probe is a stored vector rotated to cosine `cos` with it (a typical same-person score); an impostor
  * probe is a fresh random vector. 1 M × 512 float32 is 2 GB of typed arrays (outside the V8 heap).
  */
-import { ExactIndex } from '../src/gallery/exact-index.js';
 import { PqIndex } from '../src/gallery/pq-index.js';
 
 interface Args {
@@ -216,7 +215,6 @@ function main(): void {
       `| ${r.size.toLocaleString('en')} | ${r.index} | ${r.build} | ${r.median} | ${r.p95} | ${r.bytesPerTemplate} | ${r.recall} |`,
     );
   }
-  void ExactIndex;
 }
 
 main();
