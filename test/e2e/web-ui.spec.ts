@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -17,6 +17,7 @@ import {
   watchConsole,
   writeCalibration,
   writeY4m,
+  writeZip,
 } from './e2e-kit.js';
 
 const LONG = 240_000;
@@ -262,8 +263,33 @@ describe('facegate web UI in Chromium', () => {
       await page.getByTestId('audit-table').getByText('employee.create').first().waitFor();
       await checkPage(page);
 
-      await page.getByRole('link', { name: 'Bulk import' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Bulk import' }).click();
       await page.getByRole('heading', { name: 'Bulk import' }).waitFor();
+      await checkPage(page);
+      const mary = await faceCrop('s5-0');
+      const zip = await writeZip(join(dir, 'people.zip'), [
+        { name: 'people/E-2001_Mary_Jackson.jpg', data: mary },
+        { name: 'people/E-2001_Mary_Jackson_2.jpg', data: await transform(mary, 'crop') },
+        { name: 'people/E-2002_Dorothy_Vaughan.jpg', data: await groupPhoto(3) },
+        { name: 'people/readme.txt', data: Buffer.from('not a photo') },
+      ]);
+      await page.getByLabel('Choose photos, a zip or a manifest').setInputFiles(zip);
+      await page.getByText('2 employee(s), 3 photo(s), 1 file(s) skipped.').waitFor();
+      await page.getByRole('button', { name: 'Start import' }).click();
+      const report = page.getByTestId('import-report');
+      await report.waitFor(WAIT);
+      expect(await page.locator('#import-progress').getAttribute('value')).toBe('3');
+      expect(await report.innerText()).toContain('2 photo(s) accepted, 2 rejected or skipped.');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download report of rejected photos (CSV)' }).click(),
+      ]);
+      const csv = await readFile((await download.path()) ?? '', 'utf8');
+      expect(csv.split('\r\n')[0]).toBe('file,badge,name,outcome,reason');
+      expect(csv).toMatch(
+        /"people\/E-2002_Dorothy_Vaughan\.jpg","E-2002","Dorothy Vaughan","rejected","MULTIPLE_FACES/,
+      );
+      expect(csv).toContain('"people/readme.txt"');
       await checkPage(page);
       expect(console.errors).toEqual([]);
       await context.close();
