@@ -5,7 +5,7 @@
  * `npm run bench:api [-- --seconds 15]`. Targets (2 cores): p50 ≤ 100 ms at c=1, ≥ 15 auth/s at c=16, only 503s.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -83,6 +83,17 @@ try {
     return { status: res.status, ms: performance.now() - t0, decision: json.decision };
   }
 
+  /** Sum and count of the engine's `total` stage so far, from /metrics (server-side time per decision). */
+  async function engineTotals(): Promise<{ sum: number; count: number }> {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const pick = (name: string) =>
+      Number(new RegExp(`^${name}\\{stage="total"\\} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+    return {
+      sum: pick('facegate_engine_stage_seconds_sum'),
+      count: pick('facegate_engine_stage_seconds_count'),
+    };
+  }
+
   for (let i = 0; i < 6; i++) await authenticate(probes[i % probes.length]!); // warm-up
 
   console.log(
@@ -100,6 +111,7 @@ try {
     const statuses = new Map<number, number>();
     let matches = 0;
     let ok = 0;
+    const engineBefore = await engineTotals();
     const started = performance.now();
     const deadline = started + SECONDS * 1000;
     let next = 0;
@@ -120,12 +132,15 @@ try {
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
+    const engineAfter = await engineTotals();
+    const engineMs =
+      ((engineAfter.sum - engineBefore.sum) / Math.max(1, engineAfter.count - engineBefore.count)) * 1000;
     latencies.sort((a, b) => a - b);
     const errors = [...statuses].map(([s, n]) => `${s}: ${n}`).join(', ') || 'none';
     console.log(
       `| ${concurrency} | ${ok + [...statuses.values()].reduce((a, b) => a + b, 0)} | ${(ok / elapsed).toFixed(1)} | ` +
-        `${quantile(latencies, 0.5).toFixed(0)} | ${quantile(latencies, 0.95).toFixed(0)} | ${matches}/${ok} | ${errors} | ` +
-        `${(peakRss / 1024 / 1024).toFixed(0)} |`,
+        `${quantile(latencies, 0.5).toFixed(0)} | ${quantile(latencies, 0.95).toFixed(0)} | ${engineMs.toFixed(0)} | ` +
+        `${matches}/${ok} | ${errors} | ${(peakRss / 1024 / 1024).toFixed(0)} | ${loadavg()[0]!.toFixed(1)} |`,
     );
   }
 } finally {
