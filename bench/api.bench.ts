@@ -102,9 +102,9 @@ try {
       `workers ${ctx.config.engine.workers}`,
   );
   console.log(
-    '| concurrency | requests | auth/s | p50 ms | p95 ms | matches | non-2xx by status | peak RSS MB |',
+    '| concurrency | requests | auth/s | p50 ms | p95 ms | server mean ms | matches | non-2xx by status | peak RSS MB | load avg |',
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
   for (const concurrency of CONCURRENCY) {
     peakRss = process.memoryUsage().rss;
     const latencies: number[] = [];
