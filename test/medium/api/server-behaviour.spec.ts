@@ -211,4 +211,47 @@ describe('server behaviour', () => {
       await broken.close();
     }
   });
+
+  it('CORS is off by default and, when configured, allows only the listed origins without credentials', async () => {
+    const off = await api.server.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(off.headers['access-control-allow-origin']).toBeUndefined();
+    const server = await buildServer(
+      {
+        ...api.ctx,
+        config: {
+          ...api.ctx.config,
+          security: { ...api.ctx.config.security, corsOrigins: ['https://door.example'] },
+        },
+      },
+      { logger: false },
+    );
+    try {
+      const allowed = await server.inject({
+        method: 'GET',
+        url: '/healthz',
+        headers: { origin: 'https://door.example' },
+      });
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://door.example');
+      expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
+      const preflight = await server.inject({
+        method: 'OPTIONS',
+        url: '/v1/authenticate',
+        headers: { origin: 'https://door.example', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
+      const other = await server.inject({
+        method: 'GET',
+        url: '/healthz',
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
 });
