@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type EmbedderChoice, type FacegateConfig, loadConfig } from '../config/config.js';
+import { createFaceEngine } from '../engine/create-face-engine.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { runEvaluation } from '../eval/eval.service.js';
 import { saveCalibration, writeEvalOutputs } from '../eval/eval-output.js';
@@ -23,19 +24,16 @@ interface EvalCliOptions {
 /** Creates the engine `facegate eval` measures (replaced in tests). */
 export type EvalEngineFactory = (config: FacegateConfig) => Promise<FaceEngine>;
 
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
-
-// TODO(eval): static import once src/engine/create-face-engine.ts has landed.
-const ENGINE_MODULE = '../engine/create-face-engine.js';
+const intAtLeast =
+  (min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer ≥ ${min}`);
+    return n;
+  };
+const positiveInt = intAtLeast(1);
 
 async function defaultEngineFactory(config: FacegateConfig): Promise<FaceEngine> {
-  const { createFaceEngine } = (await import(ENGINE_MODULE)) as {
-    createFaceEngine(config: FacegateConfig): FaceEngine | Promise<FaceEngine>;
-  };
   return createFaceEngine(config);
 }
 
@@ -92,7 +90,7 @@ export function registerEvalCommands(
     .option('--cache <file>', 'embedding cache (JSON lines); re-runs only embed new images')
     .option('--save-calibration', 'write <dataDir>/calibration/last.json and roc.svg for the admin UI')
     .option('--min-face-size <px>', 'minimum face size in pixels for detection', positiveInt)
-    .option('--workers <n>', 'engine worker threads', positiveInt, 2)
+    .option('--workers <n>', 'engine worker threads (0 = in this thread)', intAtLeast(0), 2)
     .action(async (opts: EvalCliOptions) => {
       const base = loadConfig(process.env);
       const config = loadConfig(process.env, {
