@@ -6,11 +6,18 @@ import type { RouteDeps, TypedApp } from './route-types.js';
 /** `/healthz`, `/readyz`, `/metrics`: public, outside `/v1`. */
 export function systemRoutes(app: TypedApp, { ctx, metrics }: RouteDeps): void {
   let engineReady = false;
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   ctx.engine.load().then(
     () => {
       engineReady = true;
     },
-    (error: unknown) => app.log.error({ err: error }, 'engine failed to load'),
+    // A shutdown during start-up aborts loading; only a failure of a running server is worth an error line.
+    (error: unknown) => {
+      if (!closing) app.log.error({ err: error }, 'engine failed to load');
+    },
   );
 
   app.get(
