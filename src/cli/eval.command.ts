@@ -118,7 +118,8 @@ export function registerEvalCommands(
             embedder: config.engine.embedder,
             flip: config.engine.flipAugment,
             margin: config.match.margin,
-            concurrency: Math.max(2, opts.workers * 2),
+            // one image per worker at a time, so that engine timings exclude queueing
+            concurrency: Math.max(1, opts.workers),
             ...(opts.limit === undefined ? {} : { limit: opts.limit }),
             ...(opts.cache === undefined ? {} : { cacheFile: resolve(opts.cache) }),
             ...(opts.minFaceSize === undefined ? {} : { minFaceSize: opts.minFaceSize }),
