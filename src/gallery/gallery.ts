@@ -52,6 +52,7 @@ export interface VerifyResult {
 /** Figures of a load from the store. */
 export interface GalleryLoadStats {
   templates: number;
+  /** Employees with at least one loaded template. */
   employees: number;
   /** Templates skipped because another model (or model version) produced them: re-enroll those employees. */
   stale: number;
@@ -133,15 +134,6 @@ export class Gallery {
     const started = performance.now();
     this.removedDuringLoad = new Set();
     try {
-      let employees = 0;
-      for (let offset = 0; ; offset += 1000) {
-        const page = await store.employees.list({ limit: 1000, offset });
-        for (const employee of page.items) {
-          if (!this.removedDuringLoad.has(employee.id)) this.setEmployee(employee);
-        }
-        employees += page.items.length;
-        if (page.items.length < 1000) break;
-      }
       let templates = 0;
       for await (const batch of store.templates.iterateAll(1000)) {
         for (const template of batch) {
@@ -155,20 +147,22 @@ export class Gallery {
           templates++;
         }
       }
-      // Employees created after the employee pass: learn their status now.
-      for (const employeeId of this.ownersWithoutStatus()) {
-        const employee = await store.employees.get(employeeId);
-        if (employee) this.setEmployee(employee);
+      // Only employees with templates matter here: one bulk read when the store offers it, else point lookups.
+      const owners = new Set(this.index.owners());
+      let employees = 0;
+      const apply = (employee: Pick<Employee, 'id' | 'status' | 'faceLoginLocked'> | undefined): void => {
+        if (!employee || !owners.has(employee.id) || this.removedDuringLoad?.has(employee.id)) return;
+        this.setEmployee(employee);
+        employees++;
+      };
+      if (store.employees.statuses) {
+        for (const employee of await store.employees.statuses()) apply(employee);
+      } else {
+        for (const employeeId of owners) apply(await store.employees.get(employeeId));
       }
       return { templates, employees, stale: this.stale, ms: performance.now() - started };
     } finally {
       this.removedDuringLoad = null;
-    }
-  }
-
-  private *ownersWithoutStatus(): Iterable<string> {
-    for (const owner of [...this.index.owners()]) {
-      if (!this.eligibility.has(owner)) yield owner;
     }
   }
 

@@ -9,9 +9,9 @@ export interface PqIndexOptions {
   rerank?: number;
   /** Size at which the codebooks are trained; below it every search is exact. Default 50 000. */
   trainAt?: number;
-  /** Training sample size. Default 16 384. */
+  /** Training sample size. Default 8192 (512 points per centroid). */
   sample?: number;
-  /** k-means iterations. Default 8. */
+  /** k-means iterations. Default 6. */
   iterations?: number;
   /** Seed of the deterministic sampling. */
   seed?: number;
@@ -66,8 +66,8 @@ export class PqIndex extends ExactIndex {
     this.rerank = options.rerank ?? 512;
     this.enabled = m >= 8;
     this.trainAt = this.enabled ? (options.trainAt ?? 50_000) : Number.POSITIVE_INFINITY;
-    this.sampleSize = options.sample ?? 16_384;
-    this.iterations = options.iterations ?? 8;
+    this.sampleSize = options.sample ?? 8192;
+    this.iterations = options.iterations ?? 6;
     this.seed = options.seed ?? 1;
     this.bounds = new Int32Array(m + 1);
     for (let s = 0; s <= m; s++) this.bounds[s] = Math.round((s * dimension) / m);

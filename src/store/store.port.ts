@@ -27,6 +27,8 @@ export interface EmployeeRepository {
     limit: number;
     offset: number;
   }): Promise<Page<Employee>>;
+  /** Every employee's matching status in one read (gallery start-up); optional, callers fall back to `get`. */
+  statuses?(): Promise<Array<Pick<Employee, 'id' | 'status' | 'faceLoginLocked'>>>;
   /** Deletes the employee row and (by cascade) its templates; returns false when absent. */
   delete(id: string): Promise<boolean>;
   count(): Promise<number>;

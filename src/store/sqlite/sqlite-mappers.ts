@@ -1,3 +1,4 @@
+import { FacegateError } from '../../domain/errors.js';
 import type {
   ActorType,
   ApiKey,
@@ -146,8 +147,11 @@ export function toTemplate(row: TemplateRow, embedding: Float32Array): FaceTempl
   };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Little-endian float32 bytes of an embedding (the plaintext that gets encrypted). */
 export function embeddingToBytes(embedding: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(Float32Array.from(embedding).buffer);
   const bytes = new Uint8Array(embedding.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < embedding.length; i++) view.setFloat32(i * 4, embedding[i]!, true);
@@ -156,6 +160,9 @@ export function embeddingToBytes(embedding: Float32Array): Uint8Array {
 
 /** Inverse of {@link embeddingToBytes}. */
 export function bytesToEmbedding(bytes: Uint8Array): Float32Array {
+  if (bytes.byteLength % 4 !== 0) throw new FacegateError('INTERNAL', 'Stored embedding has a partial float');
+  if (LITTLE_ENDIAN)
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.byteLength / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);

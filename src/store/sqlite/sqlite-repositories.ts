@@ -176,6 +176,20 @@ export class SqliteEmployeeRepository implements EmployeeRepository {
     });
   }
 
+  async statuses(): Promise<Array<Pick<Employee, 'id' | 'status' | 'faceLoginLocked'>>> {
+    return this.runner.run((sql) =>
+      sql
+        .all<Pick<EmployeeRow, 'id' | 'status' | 'face_login_locked'>>(
+          'SELECT id, status, face_login_locked FROM employees',
+        )
+        .map((row) => ({
+          id: row.id,
+          status: row.status as EmployeeStatus,
+          faceLoginLocked: row.face_login_locked === 1,
+        })),
+    );
+  }
+
   async delete(id: string): Promise<boolean> {
     return this.runner.run((sql) => {
       const deleted = sql.run('DELETE FROM employees WHERE id = ?', id).changes > 0;

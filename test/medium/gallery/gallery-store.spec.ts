@@ -9,6 +9,7 @@ import { Gallery } from '../../../src/gallery/gallery.js';
 import { PqIndex } from '../../../src/gallery/pq-index.js';
 import { SQLITE_FILE } from '../../../src/store/create-store.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../../src/store/store.port.js';
 
 const DIM = 128;
 const engine = { model: 'test-model', version: '1', dimension: DIM };
@@ -97,6 +98,18 @@ describe('Gallery over the SQLite store', () => {
     expect(a).toMatchObject({ templates: 80, employees: 40, stale: 1 });
     expect(gallery.size()).toBe(80);
     expect(gallery.templateCount(id('B3'))).toBe(2);
+    expect(gallery.isEligible(id('B0'))).toBe(true);
+    expect(gallery.isEligible(id('B1'))).toBe(false);
+    expect(gallery.isEligible(id('B2'))).toBe(false);
+  });
+
+  it('loads statuses by point lookups from a store without the bulk statuses() read', async () => {
+    const minimal = {
+      templates: store.templates,
+      employees: { get: (employeeId: string) => store.employees.get(employeeId) },
+    } as unknown as Store;
+    const gallery = new Gallery(engine, minimal);
+    expect(await gallery.load()).toMatchObject({ templates: 80, employees: 40, stale: 1 });
     expect(gallery.isEligible(id('B0'))).toBe(true);
     expect(gallery.isEligible(id('B1'))).toBe(false);
     expect(gallery.isEligible(id('B2'))).toBe(false);

@@ -141,6 +141,13 @@ describe('SQLite store: employees', () => {
       (await store.employees.list({ search: "'; DROP TABLE employees; --", limit: 10, offset: 0 })).total,
     ).toBe(0);
     expect((await store.employees.list({ status: 'suspended', limit: 10, offset: 0 })).total).toBe(1);
+    const statuses = await store.employees.statuses();
+    expect(statuses).toHaveLength(12);
+    expect(statuses.find((s) => s.id === ann.id)).toEqual({
+      id: ann.id,
+      status: 'suspended',
+      faceLoginLocked: true,
+    });
 
     expect(await store.employees.delete(ann.id)).toBe(true);
     expect(await store.employees.delete(ann.id)).toBe(false);
