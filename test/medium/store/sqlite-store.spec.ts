@@ -155,6 +155,27 @@ describe('SQLite store: employees', () => {
     expect(await store.employees.count()).toBe(11);
   });
 
+  it('erasure leaves no trace of the deleted row in the database or WAL files', async () => {
+    const marker = 'Zyxwvut-Erasure-Marker';
+    const keep = await store.employees.create({ badge: 'KEEP', firstName: 'Keep', lastName: 'Me' });
+    const gone = await store.employees.create({ badge: 'GONE-1', firstName: marker, lastName: marker });
+    await store.templates.add(gone.id, template(41, { sourceHash: `${marker}-hash` }));
+    expect((await rawBytes(dir)).includes(Buffer.from(marker))).toBe(true);
+    await store.transaction(async (tx) => {
+      await tx.employees.delete(gone.id);
+      await tx.audit.append({
+        action: 'employee.delete',
+        outcome: 'success',
+        actorType: 'cli',
+        employeeId: gone.id,
+      });
+    });
+    const raw = await rawBytes(dir);
+    expect(raw.includes(Buffer.from(marker))).toBe(false);
+    expect(raw.includes(Buffer.from('GONE-1'))).toBe(false);
+    expect(await store.employees.get(keep.id)).toBeDefined();
+  });
+
   it('refuses a taken badge (any case) with CONFLICT, unknown ids with NOT_FOUND, bad status with VALIDATION_FAILED', async () => {
     const a = await store.employees.create({ badge: 'A1', firstName: 'A', lastName: 'A' });
     await store.employees.create({ badge: 'B1', firstName: 'B', lastName: 'B' });
