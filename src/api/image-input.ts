@@ -16,6 +16,24 @@ export interface ImageUpload {
   fields: Record<string, string>;
 }
 
+/** Limits the error handler maps itself (sizes, counts); anything else from the parser is a malformed body. */
+const MULTIPART_LIMIT_CODES = new Set([
+  'FST_REQ_FILE_TOO_LARGE',
+  'FST_PARTS_LIMIT',
+  'FST_FILES_LIMIT',
+  'FST_FIELDS_LIMIT',
+  'FST_INVALID_MULTIPART_CONTENT_TYPE',
+]);
+
+function malformedMultipart(error: unknown): unknown {
+  if (error instanceof FacegateError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && MULTIPART_LIMIT_CODES.has(code)) return error;
+  return new FacegateError('VALIDATION_FAILED', 'Malformed multipart/form-data body', undefined, {
+    cause: error,
+  });
+}
+
 /** Reduces a client file name to a display-safe base name. */
 export function safeFileName(name: string | undefined): string | undefined {
   if (!name) return undefined;
@@ -38,17 +56,21 @@ export async function readImages(request: FastifyRequest, maxFiles: number): Pro
   const images: UploadedImage[] = [];
   const fields: Record<string, string> = {};
   if (request.isMultipart()) {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        if (images.length >= maxFiles) {
-          await part.toBuffer();
-          throw new FacegateError('VALIDATION_FAILED', `At most ${maxFiles} image(s) per request`);
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          if (images.length >= maxFiles) {
+            await part.toBuffer();
+            throw new FacegateError('VALIDATION_FAILED', `At most ${maxFiles} image(s) per request`);
+          }
+          const image = await readFile(part);
+          if (image.bytes.length > 0) images.push(image);
+        } else if (typeof part.value === 'string') {
+          fields[part.fieldname] = part.value;
         }
-        const image = await readFile(part);
-        if (image.bytes.length > 0) images.push(image);
-      } else if (typeof part.value === 'string') {
-        fields[part.fieldname] = part.value;
       }
+    } catch (error) {
+      throw malformedMultipart(error);
     }
   } else if (Buffer.isBuffer(request.body)) {
     const contentType = request.headers['content-type'] ?? 'application/octet-stream';

@@ -232,6 +232,25 @@ describe('bad-input corpus: a stable code for each, the server keeps serving, no
       request: () => form(`/v1/employees/${employeeId}/faces`, [], { note: 'no file' }),
     },
     {
+      kind: 'truncated multipart body',
+      expect: 'VALIDATION_FAILED',
+      request: () => {
+        const upload = form(`/v1/employees/${employeeId}/faces`, [{ bytes: face }]);
+        const payload = upload.payload as Buffer;
+        return { ...upload, payload: payload.subarray(0, Math.floor(payload.length / 2)) };
+      },
+    },
+    {
+      kind: 'multipart without a boundary',
+      expect: 'VALIDATION_FAILED',
+      request: () => ({
+        method: 'POST',
+        url: `/v1/employees/${employeeId}/faces`,
+        headers: { ...admin, 'content-type': 'multipart/form-data' },
+        payload: 'garbage',
+      }),
+    },
+    {
       kind: 'too many files',
       expect: 'PAYLOAD_TOO_LARGE',
       request: () =>
@@ -557,4 +576,91 @@ describe('odd but valid input is handled, not refused', () => {
     expect(res.statusCode).toBe(200);
     expect(body<{ photos: Array<{ file: string }> }>(res).photos[0]?.file).toBe('passwd');
   });
+});
+
+describe('hostile requests never produce a 500', () => {
+  const hostile: Array<[string, () => InjectOptions]> = [
+    [
+      'malformed cookie',
+      () => ({ method: 'GET', url: '/v1/auth/me', headers: { cookie: 'fg_session=%E0%A4%A' } }),
+    ],
+    [
+      'cookie with a forged session',
+      () => ({ method: 'POST', url: '/v1/keys', headers: { cookie: 'fg_session=fgs_forged' } }),
+    ],
+    ['empty bearer', () => ({ method: 'GET', url: '/v1/auth/me', headers: { authorization: 'Bearer ' } })],
+    [
+      'huge bearer',
+      () => ({
+        method: 'GET',
+        url: '/v1/auth/me',
+        headers: { authorization: `Bearer fg_${'a'.repeat(5000)}` },
+      }),
+    ],
+    [
+      'repeated query parameter',
+      () => ({ method: 'GET', url: '/v1/employees?limit=1&limit=2', headers: admin }),
+    ],
+    ['NUL in the path', () => ({ method: 'GET', url: '/v1/employees/%00', headers: admin })],
+    [
+      'very long URL',
+      () => ({ method: 'GET', url: `/v1/employees?search=${'x'.repeat(8000)}`, headers: admin }),
+    ],
+    [
+      'long request id',
+      () => ({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'r'.repeat(5000) } }),
+    ],
+    [
+      'JSON with a UTF-16 charset',
+      () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: { ...admin, 'content-type': 'application/json; charset=utf-16' },
+        payload: '{}',
+      }),
+    ],
+    [
+      'JSON prototype pollution',
+      () => ({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: { ...admin, 'content-type': 'application/json' },
+        payload: '{"badge":"PP-1","firstName":"a","lastName":"b","__proto__":{"isAdmin":true}}',
+      }),
+    ],
+    [
+      'array instead of an object',
+      () => ({ method: 'PUT', url: '/v1/settings', headers: admin, payload: [1, 2] }),
+    ],
+    [
+      'deeply nested JSON',
+      () => ({
+        method: 'PUT',
+        url: '/v1/settings',
+        headers: { ...admin, 'content-type': 'application/json' },
+        payload: `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      }),
+    ],
+    [
+      'login with a non-string password',
+      () => ({ method: 'POST', url: '/v1/auth/login', payload: { username: 'admin', password: { $ne: 1 } } }),
+    ],
+    [
+      'setup after setup',
+      () => ({
+        method: 'POST',
+        url: '/v1/setup',
+        payload: { setupToken: 'x', username: 'admin2', password: 'x' },
+      }),
+    ],
+  ];
+  for (const [name, request] of hostile) {
+    it(name, async () => {
+      const before = await snapshot();
+      const res = await api.server.inject(request());
+      expect(res.statusCode, res.body).toBeLessThan(500);
+      expect(body<{ error?: { code: string } }>(res).error?.code ?? 'ok').toMatch(/^[A-Z_]+$|^ok$/);
+      expect(await snapshot()).toBe(before);
+    });
+  }
 });
