@@ -83,27 +83,34 @@ export class LockoutService {
     const limits = await this.limits();
     const now = this.now();
     for (const subject of subjects) {
-      const previous = await this.store.lockouts.get(subject);
-      const consecutive = (previous?.consecutiveFailures ?? 0) + 1;
-      const state: LockoutState = {
-        subject,
-        consecutiveFailures: consecutive,
-        totalFailures: (previous?.totalFailures ?? 0) + 1,
-        lockedUntil: previous?.lockedUntil ?? null,
-        updatedAt: now.toISOString(),
-      };
-      if (consecutive >= limits.threshold) {
-        const delay = Math.min(
-          MAX_DELAY_SECONDS,
-          limits.baseDelaySeconds * 2 ** Math.min(30, consecutive - limits.threshold),
-        );
-        state.lockedUntil = new Date(now.getTime() + delay * 1000).toISOString();
+      // One transaction per subject: concurrent failures of one kiosk must each count.
+      const { consecutive, delay } = await this.store.transaction(async (tx) => {
+        const previous = await tx.lockouts.get(subject);
+        const count = (previous?.consecutiveFailures ?? 0) + 1;
+        const state: LockoutState = {
+          subject,
+          consecutiveFailures: count,
+          totalFailures: (previous?.totalFailures ?? 0) + 1,
+          lockedUntil: previous?.lockedUntil ?? null,
+          updatedAt: now.toISOString(),
+        };
+        const seconds =
+          count >= limits.threshold
+            ? Math.min(
+                MAX_DELAY_SECONDS,
+                limits.baseDelaySeconds * 2 ** Math.min(30, count - limits.threshold),
+              )
+            : 0;
+        if (seconds > 0) state.lockedUntil = new Date(now.getTime() + seconds * 1000).toISOString();
+        await tx.lockouts.put(state);
+        return { consecutive: count, delay: seconds };
+      });
+      if (delay > 0) {
         await this.audit('lockout.delay', subject, context, {
           consecutiveFailures: consecutive,
           delaySeconds: delay,
         });
       }
-      await this.store.lockouts.put(state);
       const employeeId = subject.startsWith('employee:') ? subject.slice('employee:'.length) : null;
       if (employeeId && consecutive >= limits.hardCap) await this.lockEmployee(employeeId, subject, context);
     }

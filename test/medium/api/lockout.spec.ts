@@ -205,4 +205,17 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     });
     expect(errorCode(bad)).toBe('VALIDATION_FAILED');
   });
+
+  it('concurrent failures of one key each count', async () => {
+    await api.server.inject({
+      method: 'PUT',
+      url: '/v1/settings',
+      headers: admin,
+      payload: { lockout: { threshold: 50, hardCap: 100 } },
+    });
+    await api.app.store.lockouts.clear(`key:${kioskKeyId}`);
+    const results = await Promise.all(Array.from({ length: 4 }, () => authenticate(stranger)));
+    expect(results.map((r) => body(r).decision)).toEqual(['no_match', 'no_match', 'no_match', 'no_match']);
+    expect((await api.app.store.lockouts.get(`key:${kioskKeyId}`))?.consecutiveFailures).toBe(4);
+  });
 });
