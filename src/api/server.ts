@@ -7,7 +7,12 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifyUnderPressure from '@fastify/under-pressure';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifySchema,
+  type FastifyServerOptions,
+} from 'fastify';
 import { FacegateError } from '../domain/errors.js';
 import type { ApiContext } from './api-context.js';
 import { registerCors } from './cors.js';
@@ -47,6 +52,27 @@ export const REDACTED_PATHS = [
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+const PHOTO = { type: 'string', format: 'binary', description: 'JPEG, PNG or WebP photo' };
+/** Multipart bodies of the image routes, for the OpenAPI document only (the routes parse them themselves). */
+const IMAGE_UPLOADS: Record<string, Record<string, unknown>> = {
+  '/v1/authenticate': { photo: PHOTO },
+  '/v1/verify': { employee: { type: 'string', description: 'Employee id or badge' }, photo: PHOTO },
+  '/v1/employees/:id/faces': { photos: { type: 'array', items: PHOTO, maxItems: MAX_PHOTOS_PER_REQUEST } },
+};
+
+function documentImageUploads({ schema, url }: { schema: FastifySchema; url: string }) {
+  const fields = IMAGE_UPLOADS[url];
+  if (!fields || !schema) return { schema, url };
+  return {
+    url,
+    schema: {
+      ...schema,
+      consumes: ['multipart/form-data'],
+      body: { type: 'object', properties: fields },
+    } as FastifySchema,
+  };
+}
 
 /**
  * Builds the HTTP server: security headers, CORS (off unless configured), rate limits, backpressure, body limits,
@@ -134,6 +160,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   );
 
   await app.register(fastifySwagger, {
+    transform: documentImageUploads,
     openapi: {
       openapi: '3.0.3',
       info: {

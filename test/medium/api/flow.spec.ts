@@ -258,6 +258,10 @@ describe('the whole flow over HTTP', () => {
     const openapi = body<{ openapi: string; paths: Record<string, unknown> }>(doc);
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toContain('/v1/authenticate');
+    const upload = (
+      openapi.paths as Record<string, { post?: { requestBody?: { content?: Record<string, unknown> } } }>
+    )['/v1/employees/{id}/faces'];
+    expect(Object.keys(upload?.post?.requestBody?.content ?? {})).toEqual(['multipart/form-data']);
     const ui = await server.inject({ method: 'GET', url: '/docs/' });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers['content-type']).toMatch(/text\/html/);
