@@ -183,7 +183,7 @@ export function loadConfig(
       minBrightness: r.num('MIN_BRIGHTNESS', 0.15, 0, 1),
       maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
       ortThreads: r.int('ORT_THREADS', 0, 0, 64),
-      fusionWeight: r.num('FUSION_WEIGHT', 0.5, 0.01, 0.99),
+      fusionWeight: r.num('FUSION_WEIGHT', 0.3, 0.01, 0.99),
     },
     match: {
       preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', ['strict', 'balanced', 'lenient']),

@@ -7,6 +7,7 @@ import {
   invertSimilarity,
   mirror,
   type Similarity,
+  templateInWindow,
   warpSimilarity,
 } from './alignment.js';
 import type { Point } from './face-engine.port.js';
@@ -152,6 +153,15 @@ describe('alignFace', () => {
       expect(crop.data[(Math.round(y) * 112 + Math.round(x)) * 3]).toBe(255);
     }
     expect(crop.data[(10 * 112 + 10) * 3]).toBe(0);
+  });
+});
+
+describe('templateInWindow', () => {
+  it('is the template itself for the full 112-px window and scales with the window', () => {
+    expect(templateInWindow(112, { x: 0, y: 0, side: 112 })).toEqual(ARCFACE_TEMPLATE_112);
+    const half = templateInWindow(56, { x: 10, y: 20, side: 112 });
+    expect(half[0][0]).toBeCloseTo((38.2946 - 10) / 2, 9);
+    expect(half[0][1]).toBeCloseTo((51.6963 - 20) / 2, 9);
   });
 });
 

@@ -121,9 +121,37 @@ export function scaledTemplate(size: number, padding = 0): FiveLandmarks {
   ) as unknown as FiveLandmarks;
 }
 
-/** Aligns a face onto the ArcFace template (optionally scaled/padded) and returns the RGB crop. */
-export function alignFace(image: RgbImage, landmarks: FiveLandmarks, size = 112, padding = 0): RgbImage {
-  const template = size === 112 && padding === 0 ? ARCFACE_TEMPLATE_112 : scaledTemplate(size, padding);
+/** A square window in the coordinates of the 112-px ArcFace template. */
+export interface TemplateWindow {
+  x: number;
+  y: number;
+  side: number;
+}
+
+/** The ArcFace template as seen in a `size`-px crop of the given window of the 112-px template. */
+export function templateInWindow(size: number, window: TemplateWindow): FiveLandmarks {
+  const k = size / window.side;
+  return ARCFACE_TEMPLATE_112.map(
+    ([x, y]) => [(x - window.x) * k, (y - window.y) * k] as Point,
+  ) as unknown as FiveLandmarks;
+}
+
+/**
+ * Aligns a face onto the ArcFace template and returns the RGB crop: by default the 112×112 ArcFace crop;
+ * with a padding, the template scaled to `size` with that margin; with a window, that part of the template.
+ */
+export function alignFace(
+  image: RgbImage,
+  landmarks: FiveLandmarks,
+  size = 112,
+  padding: number | TemplateWindow = 0,
+): RgbImage {
+  const template =
+    typeof padding === 'object'
+      ? templateInWindow(size, padding)
+      : size === 112 && padding === 0
+        ? ARCFACE_TEMPLATE_112
+        : scaledTemplate(size, padding);
   return warpSimilarity(image, estimateSimilarity(landmarks, template), size);
 }
 
