@@ -17,13 +17,14 @@ import { FacegateError } from '../domain/errors.js';
 import type { ApiContext } from './api-context.js';
 import { registerCors } from './cors.js';
 import { errorHandler } from './http-errors.js';
+import { ImageGate } from './image-gate.js';
 import { ApiMetrics } from './metrics.js';
 import { registerRequestAuth } from './request-auth.js';
 import { accessRoutes } from './routes/access.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { employeeRoutes, MAX_PHOTOS_PER_REQUEST } from './routes/employee.routes.js';
 import { faceRoutes } from './routes/face.routes.js';
-import { ImageGate, type RouteDeps, type TypedApp } from './routes/route-types.js';
+import type { RouteDeps, TypedApp } from './routes/route-types.js';
 import { systemRoutes } from './routes/system.routes.js';
 
 /** Largest JSON body accepted. */

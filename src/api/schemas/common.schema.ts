@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 
 /** The one error body of every failed request. */
 export const ErrorBody = Type.Object(
@@ -11,7 +11,6 @@ export const ErrorBody = Type.Object(
   },
   { title: 'Error' },
 );
-export type ErrorBodyT = Static<typeof ErrorBody>;
 
 /** A uuid path parameter. */
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
