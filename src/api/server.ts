@@ -112,6 +112,9 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
     reply.header('x-request-id', request.id);
     // Graceful shutdown: requests in flight finish, and their keep-alive connections close right after.
     if (closing) reply.header('connection', 'close');
+    // API answers hold personal data and secrets (CSRF tokens, new keys): never cached unless a route says so.
+    if (request.url.startsWith('/v1/') && !reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'no-store');
   });
 
   await app.register(fastifyHelmet, {

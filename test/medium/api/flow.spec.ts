@@ -58,6 +58,7 @@ describe('the whole flow over HTTP', () => {
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Strict/i);
     expect(body(login)).not.toHaveProperty('token');
+    expect(login.headers['cache-control']).toBe('no-store');
     const cookie = setCookie.split(';')[0]!;
     const csrf = body<{ csrfToken: string }>(login).csrfToken;
 
@@ -151,6 +152,7 @@ describe('the whole flow over HTTP', () => {
     const set = body<{ keys: Array<Record<string, string>> }>(jwks);
     expect(set.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
     expect(set.keys[0]).not.toHaveProperty('d');
+    expect(jwks.headers['cache-control']).toBe('public, max-age=300');
     const { payload, protectedHeader } = await jwtVerify(
       decision.token as string,
       createLocalJWKSet(set as never),
