@@ -1,4 +1,15 @@
 import { startServer } from './cli/serve.command.js';
+import { isFacegateError } from './domain/errors.js';
 
 // `npm start`: development defaults on a fresh clone, generated keys under ./data.
-await startServer();
+try {
+  await startServer();
+} catch (error) {
+  // A configuration problem is a message for the operator, not a stack trace.
+  process.stderr.write(
+    isFacegateError(error)
+      ? `${error.code}: ${error.message}\n`
+      : `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(isFacegateError(error) ? 2 : 1);
+}

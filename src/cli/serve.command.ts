@@ -5,6 +5,7 @@ import { buildServer } from '../api/server.js';
 import { type AppOptions, createApp } from '../app/composition-root.js';
 import { rolePolicy } from '../auth/actor.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../config/config.js';
+import { FacegateError } from '../domain/errors.js';
 import { webPlugin } from '../web/web.plugin.js';
 
 /** A running server and how to stop it. */
@@ -25,14 +26,20 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config = loadConfig(process.env, overrides);
   const app = await createApp(config, { ...options.app, policy: rolePolicy });
-  let server: Awaited<ReturnType<typeof buildServer>>;
+  let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let ctx: ApiContext;
   try {
     ctx = createApiContext(app);
     await ctx.auth.tokens.load();
     server = await buildServer(ctx, { web: webPlugin });
     const setupToken = await ctx.auth.setup.issueToken();
-    await server.listen({ host: config.host, port: config.port });
+    await server.listen({ host: config.host, port: config.port }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+      throw new FacegateError(
+        'CONFIG_INVALID',
+        `Cannot listen on ${config.host}:${config.port} (${error.code}); set FACEGATE_PORT or FACEGATE_HOST`,
+      );
+    });
     const address = server.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -45,6 +52,7 @@ export async function startServer(
       );
     }
   } catch (error) {
+    await server?.close().catch(() => {});
     await app.close();
     throw error;
   }
