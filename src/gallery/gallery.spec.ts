@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isFacegateError } from '../domain/errors.js';
+import type { FaceTemplate } from '../domain/models.js';
+import type { Store } from '../store/store.port.js';
 import { ExactIndex } from './exact-index.js';
 import { Gallery, normalised } from './gallery.js';
 
@@ -147,5 +149,66 @@ describe('Gallery', () => {
     const g = new Gallery(engine, undefined, { index: new ExactIndex(4) });
     g.add('a', [{ id: 'a1', embedding: Float32Array.of(3, 0, 0, 0) }]);
     expect(g.verify('a', Float32Array.of(10, 0, 0, 0))).toBeCloseTo(1, 6);
+  });
+});
+
+describe('Gallery.load', () => {
+  function stored(id: string, employeeId: string, embedding: Float32Array, modelVersion = '1'): FaceTemplate {
+    return {
+      id,
+      employeeId,
+      embedding,
+      engine: 'local',
+      model: 'm1',
+      modelVersion,
+      quality: { faceSize: 1, sharpness: 1, brightness: 1, yaw: 0, pitch: 0, roll: 0, detectorScore: 1 },
+      sourceHash: id,
+      photoKey: null,
+      photoContentType: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    };
+  }
+
+  it('keeps removals made while loading, skips stale templates, and loads once', async () => {
+    let gallery!: Gallery;
+    let iterations = 0;
+    const fakeStore = {
+      templates: {
+        async *iterateAll() {
+          iterations++;
+          yield [stored('a1', 'alice', v(1, 0, 0, 0)), stored('old', 'alice', v(0, 0, 1, 0), '0')];
+          // An erasure lands between two batches: its later templates must not come back.
+          gallery.removeEmployee('bob');
+          gallery.removeTemplate('c2');
+          yield [
+            stored('b1', 'bob', v(0, 1, 0, 0)),
+            stored('c1', 'carol', v(0, 0, 0, 1)),
+            stored('c2', 'carol', v(0, 0, 1, 1)),
+          ];
+        },
+      },
+      employees: {
+        statuses: async () => [
+          { id: 'alice', status: 'active', faceLoginLocked: false },
+          { id: 'bob', status: 'active', faceLoginLocked: false },
+          { id: 'carol', status: 'suspended', faceLoginLocked: false },
+        ],
+      },
+    } as unknown as Store;
+    gallery = new Gallery(engine, fakeStore, { index: new ExactIndex(4) });
+    const [stats] = await Promise.all([gallery.load(), gallery.load()]);
+    expect(iterations).toBe(1);
+    expect(stats).toMatchObject({ templates: 2, employees: 2, stale: 1 });
+    expect(gallery.templateCount('bob')).toBe(0);
+    expect(gallery.isEligible('bob')).toBe(false);
+    expect(gallery.templateCount('carol')).toBe(1);
+    expect(gallery.isEligible('carol')).toBe(false);
+    expect(gallery.identify(v(1, 0, 0, 0), opts).employeeId).toBe('alice');
+  });
+
+  it('fails without a store and can be retried', async () => {
+    const gallery = new Gallery(engine);
+    await expect(gallery.load()).rejects.toThrow(/no store/);
+    await expect(gallery.load()).rejects.toThrow(/no store/);
   });
 });
