@@ -38,6 +38,7 @@ export class PooledFaceEngine implements FaceEngine {
   constructor(
     private readonly settings: LocalEngineSettings,
     private readonly workers: number,
+    private readonly queuePerWorker = QUEUE_PER_WORKER,
   ) {
     this.info = localEngineInfo(settings);
   }
@@ -52,7 +53,7 @@ export class PooledFaceEngine implements FaceEngine {
         minThreads: this.workers,
         maxThreads: this.workers,
         idleTimeout: 2 ** 31 - 1,
-        maxQueue: this.workers * QUEUE_PER_WORKER,
+        maxQueue: this.workers * this.queuePerWorker,
         concurrentTasksPerWorker: 1,
         atomics: 'disabled',
       });

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/config.js';
 import { ARCFACE_TEMPLATE_112, alignFace, mirror } from '../../../src/engine/alignment.js';
+import { localEngineSettings } from '../../../src/engine/create-face-engine.js';
 import { cosine, l2Normalize } from '../../../src/engine/embedder.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { FrFeatureEmbedder } from '../../../src/engine/fr-feature.embedder.js';
 import { decodeImage } from '../../../src/engine/image-decoder.js';
+import { PooledFaceEngine } from '../../../src/engine/pooled-face-engine.js';
 import { faceCrop, type TransformKind, transform } from '../../fixtures/sample-faces.js';
 import { codeOf, testEngine } from './engine-helpers.js';
 
@@ -139,6 +142,20 @@ describe('worker-pool engine', () => {
     expect(pooled.face.box).toEqual(local.face.box);
     const detected = await pool.detect(jpeg);
     expect(detected.faces).toHaveLength(1);
+  });
+
+  it('answers OVERLOADED when the queue is full, and recovers', async () => {
+    const tiny = new PooledFaceEngine(localEngineSettings(loadConfig({ NODE_ENV: 'test' })), 1, 1);
+    try {
+      await tiny.load();
+      const jpeg = await faceCrop('s3-0');
+      const outcomes = await Promise.all(Array.from({ length: 6 }, () => codeOf(tiny.analyze(jpeg))));
+      expect(outcomes).toContain('OVERLOADED');
+      expect(outcomes).toContain('resolved');
+      expect(await codeOf(tiny.analyze(jpeg))).toBe('resolved');
+    } finally {
+      await tiny.close();
+    }
   });
 
   it('carries error codes across the thread boundary', async () => {
