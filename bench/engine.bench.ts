@@ -44,20 +44,25 @@ async function measure(label: string, engine: FaceEngine, images: Buffer[], runs
     }
   };
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const cpu = process.cpuUsage(cpu0);
   const seconds = (performance.now() - started) / 1000;
-  return { row, throughput: runs / seconds };
+  // Process CPU time per image: less sensitive to other jobs on the machine than wall time (in-process only).
+  const cpuMs = (cpu.user + cpu.system) / 1000 / runs;
+  return { row, throughput: runs / seconds, cpuMs: label.startsWith('in-process') ? cpuMs : undefined };
 }
 
-function print(rows: Array<{ row: Row; throughput: number }>): void {
-  const header = ['scenario', ...STAGES.map((s) => `${s} med/p95`), 'wall med/p95', 'img/s'];
-  const lines = rows.map(({ row, throughput }) => [
+function print(rows: Array<{ row: Row; throughput: number; cpuMs: number | undefined }>): void {
+  const header = ['scenario', ...STAGES.map((s) => `${s} med/p95`), 'wall med/p95', 'img/s', 'cpu ms/img'];
+  const lines = rows.map(({ row, throughput, cpuMs }) => [
     row.label,
     ...STAGES.map(
       (s) => `${quantile(row.stages[s]!, 0.5).toFixed(1)} / ${quantile(row.stages[s]!, 0.95).toFixed(1)}`,
     ),
     `${quantile(row.wall, 0.5).toFixed(1)} / ${quantile(row.wall, 0.95).toFixed(1)}`,
     throughput.toFixed(1),
+    cpuMs === undefined ? '—' : cpuMs.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
