@@ -72,7 +72,9 @@ try {
     );
   }
 
-  async function authenticate(probe: Buffer): Promise<{ status: number; ms: number; decision?: string }> {
+  async function authenticate(
+    probe: Buffer,
+  ): Promise<{ status: number; ms: number; decision?: string; retryAfter: number }> {
     const t0 = performance.now();
     const res = await fetch(`${url}/v1/authenticate`, {
       method: 'POST',
@@ -80,7 +82,12 @@ try {
       body: probe,
     });
     const json = (await res.json()) as { decision?: string };
-    return { status: res.status, ms: performance.now() - t0, decision: json.decision };
+    return {
+      status: res.status,
+      ms: performance.now() - t0,
+      decision: json.decision,
+      retryAfter: Number(res.headers.get('retry-after') ?? 0),
+    };
   }
 
   /** Sum and count of the engine's `total` stage so far, from /metrics (server-side time per decision). */
@@ -125,8 +132,11 @@ try {
             if (r.decision === 'match') matches++;
           } else {
             statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-            // Honour backpressure like a real kiosk would.
-            if (r.status === 503) await new Promise((resolve) => setTimeout(resolve, 50));
+            // Honour backpressure like a real kiosk would: wait for Retry-After (bounded by the level's deadline).
+            if (r.status === 503) {
+              const wait = Math.min(r.retryAfter * 1000 || 1000, Math.max(0, deadline - performance.now()));
+              await new Promise((resolve) => setTimeout(resolve, wait));
+            }
           }
         }
       }),

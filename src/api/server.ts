@@ -189,15 +189,19 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   registerRequestAuth(app, ctx.auth);
+  const imageGate = new ImageGate(
+    options.maxImagesInFlight ?? Math.max(8, 4 * Math.max(1, config.engine.workers)),
+  );
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.imageWork) imageGate.assertCapacity();
+  });
   const metrics = new ApiMetrics();
   metrics.install(app);
 
   const deps: RouteDeps = {
     ctx,
     metrics,
-    imageGate: new ImageGate(
-      options.maxImagesInFlight ?? Math.max(8, 4 * Math.max(1, config.engine.workers)),
-    ),
+    imageGate,
   };
   const typed = app as unknown as TypedApp;
   systemRoutes(typed, deps);

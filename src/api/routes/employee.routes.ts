@@ -148,7 +148,7 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
   app.post(
     '/v1/employees/:id/faces',
     {
-      config: { permission: 'faces:enroll' },
+      config: { permission: 'faces:enroll', imageWork: true },
       schema: {
         tags,
         summary: 'Add photos (multipart, one file part per photo); per-photo accept/reject reasons',

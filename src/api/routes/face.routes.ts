@@ -16,7 +16,7 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
   app.post(
     '/v1/authenticate',
     {
-      config: { permission: 'faces:identify' },
+      config: { permission: 'faces:identify', imageWork: true },
       schema: {
         tags: ['face login'],
         summary: 'Who is this? Photo → match / no_match / retry, with a signed token on match',
@@ -42,7 +42,7 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
   app.post(
     '/v1/verify',
     {
-      config: { permission: 'faces:verify' },
+      config: { permission: 'faces:verify', imageWork: true },
       schema: {
         tags: ['face login'],
         summary: 'Is this the claimed employee? Badge or id + photo → match / no_match / retry',
