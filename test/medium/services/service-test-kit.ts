@@ -5,19 +5,10 @@ import { type App, createApp } from '../../../src/app/composition-root.js';
 import { type FacegateConfig, loadConfig } from '../../../src/config/config.js';
 import { createFaceEngine } from '../../../src/engine/create-face-engine.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
-import { MODEL_THRESHOLDS, thresholdFor } from '../../../src/gallery/threshold-presets.js';
 import type { Actor } from '../../../src/services/service-context.js';
 
 /** The CLI-like actor of medium tests. */
 export const operator: Actor = { type: 'cli', id: 'medium-test' };
-
-/** Fallback similarity threshold used only while the model has no calibrated presets yet. */
-export const UNCALIBRATED_THRESHOLD = 0.5;
-
-/** Calibrated threshold when the model has presets, else {@link UNCALIBRATED_THRESHOLD}. */
-export function testThresholds(model: string, preset: 'strict' | 'balanced' | 'lenient'): number {
-  return MODEL_THRESHOLDS[model] ? thresholdFor(model, preset) : UNCALIBRATED_THRESHOLD;
-}
 
 /** Config of a throw-away data directory, in-process engine. */
 export function testConfig(dataDir: string): FacegateConfig {
@@ -34,7 +25,7 @@ export async function loadEngine(): Promise<FaceEngine> {
 /** A fresh data directory and an app over it, sharing `engine`. */
 export async function openApp(engine: FaceEngine, dataDir?: string): Promise<App & { dataDir: string }> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'facegate-svc-')));
-  const app = await createApp(testConfig(dir), { engine, thresholds: testThresholds });
+  const app = await createApp(testConfig(dir), { engine });
   return Object.assign(app, { dataDir: dir });
 }
 
