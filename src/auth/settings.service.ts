@@ -1,6 +1,6 @@
 import type { FacegateConfig, ThresholdPreset } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
-import { MATCH_PRESET_KEY } from '../services/match-settings.js';
+import { KEEP_PHOTOS_KEY, MATCH_PRESET_KEY } from '../services/match-settings.js';
 import type { Store } from '../store/store.port.js';
 import { type Actor, authorize } from './actor.js';
 import type { LockoutLimits } from './lockout.service.js';
@@ -23,7 +23,7 @@ export const SETTINGS_KEYS = {
   thresholdPreset: MATCH_PRESET_KEY,
   livenessMode: 'liveness.mode',
   lockout: 'lockout.limits',
-  keepPhotos: 'photos.keep',
+  keepPhotos: KEEP_PHOTOS_KEY,
   auditRetentionDays: 'audit.retentionDays',
 } as const;
 
