@@ -183,6 +183,43 @@ describe('settings and calibration', () => {
     });
   });
 
+  it('keepPhotos off: enrollment keeps templates only', async () => {
+    await api.server.inject({
+      method: 'PUT',
+      url: '/v1/settings',
+      headers: admin,
+      payload: { keepPhotos: false },
+    });
+    try {
+      const created = await api.server.inject({
+        method: 'POST',
+        url: '/v1/employees',
+        headers: admin,
+        payload: { badge: 'NP-1', firstName: 'No', lastName: 'Photo' },
+      });
+      const id = body<{ id: string }>(created).id;
+      const upload = multipart([{ bytes: await faceCrop('s4-3') }]);
+      const enrolled = await api.server.inject({
+        method: 'POST',
+        url: `/v1/employees/${id}/faces`,
+        headers: { ...admin, ...upload.headers },
+        payload: upload.payload,
+      });
+      expect(body<{ added: number }>(enrolled).added).toBe(1);
+      const faces = body<{ items: Array<{ photoId: string | null }> }>(
+        await get(`/v1/employees/${id}/faces`),
+      );
+      expect(faces.items.map((f) => f.photoId)).toEqual([null]);
+    } finally {
+      await api.server.inject({
+        method: 'PUT',
+        url: '/v1/settings',
+        headers: admin,
+        payload: { keepPhotos: true },
+      });
+    }
+  });
+
   it('serves the last calibration when eval saved one', async () => {
     expect(body(await get('/v1/calibration'))).toEqual({ available: false, calibration: null, rocSvg: null });
     const dir = join(api.dataDir, 'calibration');
