@@ -223,7 +223,8 @@ export class EnrollmentService {
     // different people cannot both pass the check before either reaches the gallery.
     const outcome = await this.serial(async () => {
       const candidates = await this.checkDuplicates(analysed, results, threshold, existing?.id, options);
-      return this.commit(target, candidates, results, actor, options, started);
+      const copyIndexes = new Set(copies.map(([copy]) => copy));
+      return this.commit(target, candidates, results, actor, options, started, copyIndexes);
     });
     for (const [copy, original] of copies) {
       const from = results[original]!;
@@ -315,6 +316,7 @@ export class EnrollmentService {
     actor: Actor,
     options: EnrollOptions,
     started: number,
+    copyIndexes: ReadonlySet<number>,
   ): Promise<Omit<EnrollmentResult, 'photos'>> {
     const existing = 'existing' in target ? target.existing : undefined;
     const rejectedCodes = [
@@ -339,7 +341,7 @@ export class EnrollmentService {
           badge: existing?.badge ?? ('input' in target ? target.input.badge : null),
           photos: results.length,
           added: 0,
-          rejected: results.filter((r) => !r.accepted).length,
+          rejected: results.filter((r, i) => !r.accepted && !copyIndexes.has(i)).length,
           reasons: rejectedCodes,
         },
       });
@@ -384,7 +386,9 @@ export class EnrollmentService {
             photos: results.length,
             added: templates.length,
             templateIds: templates.map((t) => t.id),
-            rejected: results.filter((r, i) => !r.accepted && !candidates.some((c) => c.index === i)).length,
+            rejected: results.filter(
+              (r, i) => !r.accepted && !copyIndexes.has(i) && !candidates.some((c) => c.index === i),
+            ).length,
             reasons: rejectedCodes,
             ...(options.force
               ? {
