@@ -171,6 +171,14 @@ describe('settings and calibration', () => {
     });
     expect(body(put)).toMatchObject({ thresholdPreset: 'strict', keepPhotos: false, auditRetentionDays: 90 });
     expect(body(await get('/v1/settings'))).toMatchObject({ thresholdPreset: 'strict' });
+    // The identification service applies the preset at once.
+    const decided = await api.server.inject({
+      method: 'POST',
+      url: '/v1/authenticate',
+      headers: { ...admin, 'content-type': 'image/jpeg' },
+      payload: await transform(await faceCrop('s3-2'), 'flip'),
+    });
+    expect(body<{ details: { preset: string } }>(decided).details.preset).toBe('strict');
     const audit = body<{ items: Array<{ details: { after?: { thresholdPreset?: string } } }> }>(
       await get('/v1/audit?action=settings.update'),
     );
