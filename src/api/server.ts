@@ -89,6 +89,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     bodyLimit: JSON_BODY_LIMIT,
+    // Slow uploads (slowloris) cannot hold a connection, or a graceful shutdown, for long.
+    requestTimeout: 120_000,
     trustProxy: config.security.trustProxy,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

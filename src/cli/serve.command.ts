@@ -85,6 +85,8 @@ export async function startServer(
   if (options.handleSignals !== false) {
     const onSignal = (signal: NodeJS.Signals) => {
       server.log.info({ signal }, 'shutting down');
+      // In-flight requests get a bounded time to finish; a stuck client must not keep the process alive.
+      setTimeout(() => process.exit(1), 30_000).unref();
       stop().then(
         () => process.exit(0),
         (error: unknown) => {
