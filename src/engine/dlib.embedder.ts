@@ -80,6 +80,7 @@ export class DlibEmbedder implements FaceEmbedder {
         tf.tensor3d(Float32Array.from(c.data), [DLIB_CROP_SIZE, DLIB_CROP_SIZE, 3], 'float32'),
       );
       try {
+        // face-api's typings bundle their own tfjs Tensor class; at run time it is the shared one.
         const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(
           (inputs.length === 1 ? inputs[0] : inputs) as never,
         );

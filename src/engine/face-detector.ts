@@ -98,6 +98,7 @@ export class HumanFaceDetector {
       const tf = human.tf as Tfjs;
       const input = tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');
       try {
+        // Human's typings bundle their own copy of the tfjs Tensor class; at run time it is the same one.
         const result = await human.detect(input as never);
         return result.face.flatMap((face) => {
           const raw = toRawFace(face, scale);
