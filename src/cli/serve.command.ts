@@ -18,7 +18,8 @@ export interface RunningServer {
 
 /**
  * loadConfig → createApp (role policy) → build server → listen; prints the first-run setup token when no admin
- * exists; on SIGINT/SIGTERM closes the server (in-flight requests finish), then the app.
+ * exists; starts the watch folder when `FACEGATE_WATCH_DIR` is set; on SIGINT/SIGTERM closes the server
+ * (in-flight requests finish), then the app (which stops the watch folder after the file in progress).
  */
 export async function startServer(
   overrides: DeepPartial<FacegateConfig> = {},
@@ -70,6 +71,10 @@ export async function startServer(
     }
   };
   await housekeeping();
+  if (config.watchDir) {
+    app.startWatchFolder(config.watchDir);
+    server.log.info({ dir: config.watchDir }, 'watching folder for photos to enroll');
+  }
   const timer = setInterval(housekeeping, 24 * 3600 * 1000);
   timer.unref();
 
