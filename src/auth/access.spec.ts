@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../store/testing/memory-store.js';
 import type { Actor } from './actor.js';
 import { authorize, seesDecisionDetails } from './actor.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -6,7 +7,6 @@ import { LockoutService } from './lockout.service.js';
 import { ROLE_PERMISSIONS, roleHas } from './permissions.js';
 import { SessionService } from './session.service.js';
 import { SetupService } from './setup.service.js';
-import { createMemoryAuthStore } from './testing/memory-auth-store.js';
 import { UserService } from './user.service.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -15,17 +15,17 @@ const cli: Actor = { type: 'cli', id: 'op', role: 'admin', name: 'op', ip: null 
 function setup() {
   let now = new Date('2026-01-01T00:00:00Z');
   const clock = () => now;
-  const mem = createMemoryAuthStore(clock);
+  const mem = createMemoryStore(clock);
   const noLocks = { lockFaceLogin: async () => undefined, clearFaceLoginLock: async () => undefined };
   const lockout = new LockoutService(
-    mem.store,
+    mem,
     noLocks,
     async () => ({ threshold: 5, baseDelaySeconds: 30, hardCap: 20 }),
     clock,
   );
-  const sessions = new SessionService(mem.store, 3600, clock);
-  const users = new UserService(mem.store, sessions, lockout, clock);
-  const keys = new ApiKeyService(mem.store, clock);
+  const sessions = new SessionService(mem, 3600, clock);
+  const users = new UserService(mem, sessions, lockout, clock);
+  const keys = new ApiKeyService(mem, clock);
   return {
     mem,
     sessions,
@@ -58,13 +58,13 @@ describe('API keys', () => {
     const { keys, mem } = setup();
     const { key, secret } = await keys.create(cli, { name: 'door', role: 'kiosk' });
     expect(secret).toMatch(/^fg_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
-    expect(JSON.stringify([...mem.keys.values()])).not.toContain(secret.slice(17));
+    expect(JSON.stringify([...mem.state.apiKeys.values()])).not.toContain(secret.slice(17));
     await expect(keys.authenticate(secret, '1.2.3.4')).resolves.toMatchObject({
       type: 'api_key',
       id: key.id,
       role: 'kiosk',
     });
-    expect(mem.keys.get(key.id)?.lastUsedAt).not.toBeNull();
+    expect(mem.state.apiKeys.get(key.id)?.lastUsedAt).not.toBeNull();
     await expect(keys.authenticate(`${secret.slice(0, -1)}x`, null)).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
     });
@@ -109,14 +109,14 @@ describe('users, sessions and setup', () => {
     await users.update(cli, alice.id, { disabled: true });
     await expect(users.login({ username: 'alice', password: PASSWORD, ip: null })).rejects.toMatchObject(bad);
     expect((await users.login({ username: 'root', password: PASSWORD, ip: null })).user.id).toBe(admin.id);
-    expect(mem.audit.filter((e) => e.action === 'login' && e.outcome === 'failure')).toHaveLength(3);
+    expect(mem.state.audit.filter((e) => e.action === 'login' && e.outcome === 'failure')).toHaveLength(3);
   });
 
   it('sessions are stored hashed, expire, carry a CSRF token, and end on password change', async () => {
     const { users, sessions, mem, advance } = setup();
     await users.create(cli, { username: 'root', password: PASSWORD, role: 'admin' });
     const opened = await users.login({ username: 'root', password: PASSWORD, ip: null });
-    expect([...mem.sessions.keys()]).not.toContain(opened.token);
+    expect([...mem.state.sessions.keys()]).not.toContain(opened.token);
     const active = await sessions.resolve(opened.token, null);
     expect(() => sessions.checkCsrf(active.session, opened.csrfToken)).not.toThrow();
     expect(() => sessions.checkCsrf(active.session, 'nope')).toThrow(

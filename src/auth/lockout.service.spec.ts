@@ -1,19 +1,19 @@
 import { describe, expect, it, vi } from 'vitest';
+import { createMemoryStore, employeeRecord } from '../store/testing/memory-store.js';
 import { LockoutService, lockoutSubject } from './lockout.service.js';
-import { createMemoryAuthStore, employeeRecord } from './testing/memory-auth-store.js';
 
 const EMPLOYEE = '11111111-1111-4111-8111-111111111111';
 
 function setup(limits = { threshold: 3, baseDelaySeconds: 30, hardCap: 5 }) {
   let now = new Date('2026-01-01T00:00:00Z');
   const clock = () => now;
-  const mem = createMemoryAuthStore(clock);
-  mem.employees.set(EMPLOYEE, employeeRecord(EMPLOYEE));
+  const mem = createMemoryStore(clock);
+  mem.state.employees.set(EMPLOYEE, employeeRecord(EMPLOYEE));
   const locks = {
     lockFaceLogin: vi.fn(async () => undefined),
     clearFaceLoginLock: vi.fn(async () => undefined),
   };
-  const service = new LockoutService(mem.store, locks, async () => limits, clock);
+  const service = new LockoutService(mem, locks, async () => limits, clock);
   const advance = (seconds: number) => {
     now = new Date(now.getTime() + seconds * 1000);
   };
@@ -57,7 +57,7 @@ describe('LockoutService', () => {
     await service.recordFailure([key], ctx);
     await service.recordSuccess([key]);
     await service.recordFailure([key], ctx);
-    expect(mem.lockouts.get(key)).toMatchObject({
+    expect(mem.state.lockouts.get(key)).toMatchObject({
       consecutiveFailures: 1,
       totalFailures: 3,
       lockedUntil: null,
@@ -79,8 +79,8 @@ describe('LockoutService', () => {
     }
     expect(locks.lockFaceLogin).toHaveBeenCalledTimes(1);
     expect(locks.lockFaceLogin).toHaveBeenCalledWith(EMPLOYEE, expect.objectContaining({ type: 'system' }));
-    expect(mem.audit.some((e) => e.action === 'lockout.hard' && e.employeeId === EMPLOYEE)).toBe(true);
-    expect(mem.audit.filter((e) => e.action === 'lockout.delay')).toHaveLength(3);
+    expect(mem.state.audit.some((e) => e.action === 'lockout.hard' && e.employeeId === EMPLOYEE)).toBe(true);
+    expect(mem.state.audit.filter((e) => e.action === 'lockout.delay')).toHaveLength(3);
   });
 
   it('the hard cap never locks API keys or addresses as employees', async () => {
@@ -94,8 +94,8 @@ describe('LockoutService', () => {
     const login = lockoutSubject.login('Alice');
     for (let i = 0; i < 3; i++) await service.recordFailure([login], { ...ctx, action: 'login' });
     await expect(service.assertNotLocked([login], ctx)).rejects.toMatchObject({ code: 'LOCKED_OUT' });
-    expect(mem.audit.some((e) => e.outcome === 'refused' && e.reason === 'LOCKED_OUT')).toBe(true);
-    expect(JSON.stringify(mem.audit)).not.toContain('alice');
+    expect(mem.state.audit.some((e) => e.outcome === 'refused' && e.reason === 'LOCKED_OUT')).toBe(true);
+    expect(JSON.stringify(mem.state.audit)).not.toContain('alice');
   });
 
   it('unlock needs the admin permission and clears the employee subject', async () => {
@@ -109,6 +109,6 @@ describe('LockoutService', () => {
       EMPLOYEE,
       expect.objectContaining({ role: 'admin' }),
     );
-    expect(mem.lockouts.has(subject)).toBe(false);
+    expect(mem.state.lockouts.has(subject)).toBe(false);
   });
 });

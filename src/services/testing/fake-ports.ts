@@ -1,13 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { BlobStore } from '../../blobs/blob-store.port.js';
 import { loadConfig } from '../../config/config.js';
 import { FacegateError } from '../../domain/errors.js';
-import type { AuditEvent, Employee, FaceTemplate } from '../../domain/models.js';
 import type { EngineInfo, FaceAnalysis, FaceEngine, QualityIssue } from '../../engine/face-engine.port.js';
-import type { Store } from '../../store/store.port.js';
+import { createMemoryStore, type MemoryStore } from '../../store/testing/memory-store.js';
 import type { GalleryCandidate, ServiceDeps, ServiceGallery } from '../service-context.js';
 
-/** Unit-test fakes of the service ports: in-memory store, blob map, scripted engine, exact gallery. */
+/** Unit-test fakes of the service ports: blob map, scripted engine, exact gallery (store: memory-store). */
 
 export const FAKE_INFO: EngineInfo = { engine: 'fake', model: 'fake-model', version: '1', dimension: 4 };
 
@@ -161,183 +160,10 @@ export class FakeBlobStore implements BlobStore {
   }
 }
 
-interface MemoryState {
-  employees: Map<string, Employee>;
-  templates: Map<string, FaceTemplate>;
-  audit: AuditEvent[];
-  settings: Map<string, unknown>;
-}
-
-/**
- * In-memory store with the employee, template, audit and settings repositories; `transaction` restores
- * a snapshot when `fn` throws. Other repositories throw.
- */
-export function createMemoryStore(): Store & { state: MemoryState; failNextTemplateAdd: boolean } {
-  const state: MemoryState = { employees: new Map(), templates: new Map(), audit: [], settings: new Map() };
-  const now = () => new Date().toISOString();
-  const unsupported = new Proxy(
-    {} as Store['users'] & Store['apiKeys'] & Store['sessions'] & Store['lockouts'],
-    {
-      get: () => () => {
-        throw new Error('not in the memory store');
-      },
-    },
-  );
-  const store: Store & { state: MemoryState; failNextTemplateAdd: boolean } = {
-    kind: 'memory',
-    state,
-    failNextTemplateAdd: false,
-    employees: {
-      async create(e) {
-        if ([...state.employees.values()].some((x) => x.badge === e.badge)) {
-          throw new FacegateError('CONFLICT', 'badge taken');
-        }
-        const row: Employee = {
-          id: e.id ?? randomUUID(),
-          badge: e.badge,
-          firstName: e.firstName,
-          lastName: e.lastName,
-          email: e.email ?? null,
-          department: e.department ?? null,
-          role: e.role ?? null,
-          status: e.status ?? 'active',
-          faceLoginLocked: false,
-          createdAt: now(),
-          updatedAt: now(),
-        };
-        state.employees.set(row.id, row);
-        return { ...row };
-      },
-      async update(id, patch) {
-        const cur = state.employees.get(id);
-        if (!cur) throw new FacegateError('NOT_FOUND', 'no employee');
-        const next = { ...cur, ...patch, updatedAt: now() };
-        state.employees.set(id, next);
-        return { ...next };
-      },
-      async get(id) {
-        const e = state.employees.get(id);
-        return e ? { ...e } : undefined;
-      },
-      async getByBadge(badge) {
-        const e = [...state.employees.values()].find((x) => x.badge === badge);
-        return e ? { ...e } : undefined;
-      },
-      async list(q) {
-        const all = [...state.employees.values()].filter(
-          (e) =>
-            (!q.status || e.status === q.status) &&
-            (!q.search ||
-              `${e.badge} ${e.firstName} ${e.lastName}`.toLowerCase().includes(q.search.toLowerCase())),
-        );
-        return { items: all.slice(q.offset, q.offset + q.limit), total: all.length };
-      },
-      async delete(id) {
-        for (const [tid, t] of state.templates) if (t.employeeId === id) state.templates.delete(tid);
-        return state.employees.delete(id);
-      },
-      async count() {
-        return state.employees.size;
-      },
-    },
-    templates: {
-      async add(employeeId, t) {
-        if (store.failNextTemplateAdd) {
-          store.failNextTemplateAdd = false;
-          throw new Error('disk full');
-        }
-        const row: FaceTemplate = { ...t, id: t.id ?? randomUUID(), employeeId, createdAt: now() };
-        state.templates.set(row.id, row);
-        return { ...row };
-      },
-      async listByEmployee(employeeId) {
-        return [...state.templates.values()].filter((t) => t.employeeId === employeeId);
-      },
-      async *iterateAll() {
-        yield [...state.templates.values()];
-      },
-      async findBySourceHash(hash) {
-        return [...state.templates.values()].find((t) => t.sourceHash === hash);
-      },
-      async get(id) {
-        return state.templates.get(id);
-      },
-      async delete(id) {
-        return state.templates.delete(id);
-      },
-      async listPhotoKeys() {
-        return [...state.templates.values()].flatMap((t) => (t.photoKey ? [t.photoKey] : []));
-      },
-      async count() {
-        return state.templates.size;
-      },
-    },
-    audit: {
-      async append(e) {
-        const row: AuditEvent = {
-          reason: null,
-          actorId: null,
-          employeeId: null,
-          score: null,
-          threshold: null,
-          engine: null,
-          ip: null,
-          durationMs: null,
-          details: {},
-          ...e,
-          id: randomUUID(),
-          at: e.at ?? now(),
-        };
-        state.audit.push(row);
-        return row;
-      },
-      async query() {
-        return { items: [...state.audit], nextCursor: null };
-      },
-      async deleteOlderThan() {
-        return 0;
-      },
-    },
-    settings: {
-      async get<T>(key: string) {
-        return state.settings.get(key) as T | undefined;
-      },
-      async set<T>(key: string, value: T) {
-        state.settings.set(key, value);
-      },
-      async all() {
-        return Object.fromEntries(state.settings);
-      },
-    },
-    users: unsupported,
-    apiKeys: unsupported,
-    sessions: unsupported,
-    lockouts: unsupported,
-    async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
-      const snapshot = {
-        employees: new Map(state.employees),
-        templates: new Map(state.templates),
-        audit: [...state.audit],
-      };
-      try {
-        return await fn(store);
-      } catch (error) {
-        state.employees = snapshot.employees;
-        state.templates = snapshot.templates;
-        state.audit = snapshot.audit;
-        throw error;
-      }
-    },
-    async ping() {},
-    async close() {},
-  };
-  return store;
-}
-
 /** Service dependencies wired with fakes; threshold 0.8 for every preset unless given. */
 export function fakeDeps(): {
   engine: FakeEngine;
-  store: ReturnType<typeof createMemoryStore>;
+  store: MemoryStore;
   blobs: FakeBlobStore;
   gallery: FakeGallery;
   config: ServiceDeps['config'];
