@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { toApiKeyDto } from '../api/dto/auth.dto.js';
 import { cliActor } from '../auth/actor.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { LockoutService } from '../auth/lockout.service.js';
@@ -142,15 +143,7 @@ export function registerAdminCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const list = await withStore((store) => new ApiKeyService(store).list(cliActor()));
-      const rows = list.map((k) => ({
-        id: k.id,
-        name: k.name,
-        prefix: k.prefix,
-        role: k.role,
-        createdAt: k.createdAt,
-        lastUsedAt: k.lastUsedAt,
-        revokedAt: k.revokedAt,
-      }));
+      const rows = list.map(toApiKeyDto);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;

@@ -1,10 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { toEmployeeDto } from '../api/dto/employee.dto.js';
 import { type App, createApp } from '../app/composition-root.js';
 import { loadConfig } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
-import type { Employee, EmployeeStatus } from '../domain/models.js';
+import type { EmployeeStatus } from '../domain/models.js';
 import {
   type ImportRow,
   type ImportSummary,
@@ -54,22 +55,6 @@ export function table(headers: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-function employeeDto(e: Employee) {
-  return {
-    id: e.id,
-    badge: e.badge,
-    firstName: e.firstName,
-    lastName: e.lastName,
-    email: e.email,
-    department: e.department,
-    role: e.role,
-    status: e.status,
-    faceLoginLocked: e.faceLoginLocked,
-    createdAt: e.createdAt,
-    updatedAt: e.updatedAt,
-  };
 }
 
 function positiveInt(name: string) {
@@ -218,7 +203,7 @@ export function registerEmployeeCommands(program: Command): void {
       }) => {
         await withApp(async (app) => {
           const page = await app.services.employees.list(o, cliActor());
-          if (o.json) return json({ total: page.total, items: page.items.map(employeeDto) });
+          if (o.json) return json({ total: page.total, items: page.items.map(toEmployeeDto) });
           out(
             table(
               ['badge', 'first name', 'last name', 'department', 'status', 'id'],
@@ -244,7 +229,7 @@ export function registerEmployeeCommands(program: Command): void {
     .action(async (idOrBadge: string, o: { json?: boolean }) => {
       await withApp(async (app) => {
         const d = await app.services.employees.getDetails(idOrBadge, cliActor());
-        if (o.json) return json({ employee: employeeDto(d.employee), templates: d.templates });
+        if (o.json) return json({ employee: toEmployeeDto(d.employee), templates: d.templates });
         const e = d.employee;
         out(`${e.badge}  ${e.firstName} ${e.lastName}  (${e.id})`);
         out(`email: ${e.email ?? '-'}  department: ${e.department ?? '-'}  role: ${e.role ?? '-'}`);
@@ -303,7 +288,7 @@ export function registerEmployeeCommands(program: Command): void {
           if (!o.photo?.length) {
             const e = await app.services.employees.create(input, cliActor());
             return o.json
-              ? json(employeeDto(e))
+              ? json(toEmployeeDto(e))
               : out(`Created ${e.badge} ${e.firstName} ${e.lastName} (${e.id})`);
           }
           const photos = await Promise.all(
@@ -312,7 +297,7 @@ export function registerEmployeeCommands(program: Command): void {
           const r = await app.services.enrollment.enrollByBadge(input, photos, cliActor(), {
             force: o.force,
           });
-          if (o.json) json({ ...r, employee: r.employee ? employeeDto(r.employee) : null });
+          if (o.json) json({ ...r, employee: r.employee ? toEmployeeDto(r.employee) : null });
           else printEnrollment(r);
           if (r.added === 0 && !r.photos.some((p) => p.accepted)) process.exitCode = 2;
         });
@@ -351,7 +336,7 @@ export function registerEmployeeCommands(program: Command): void {
               : name === 'reactivate'
                 ? await s.reactivate(idOrBadge, cliActor())
                 : await s.clearFaceLoginLock(idOrBadge, cliActor());
-          if (o.json) return json(employeeDto(e));
+          if (o.json) return json(toEmployeeDto(e));
           out(`${e.badge}: ${e.status}${e.faceLoginLocked ? ', face login locked' : ''}`);
         });
       });
