@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { toEmployeeDto } from '../api/dto/employee.dto.js';
 import { type App, createApp } from '../app/composition-root.js';
+import { cliActor } from '../auth/actor.js';
 import { loadConfig } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
 import type { EmployeeStatus } from '../domain/models.js';
@@ -16,7 +17,6 @@ import {
 } from '../services/bulk-import.js';
 import type { EnrollmentResult } from '../services/enrollment.service.js';
 import type { MatchResult } from '../services/identification.service.js';
-import { cliActor } from '../services/service-context.js';
 import { FolderWatcher } from '../services/watch-folder.js';
 
 /** Exit codes of `identify` / `verify` besides 0 (match), 1 (crash) and 2 (error with a code). */

@@ -113,8 +113,3 @@ export interface ServiceDeps {
 export const systemClock: Clock = { now: () => new Date() };
 
 export const silentLogger: ServiceLogger = { info() {}, warn() {}, error() {} };
-
-/** The actor used by the `facegate` command line. */
-export function cliActor(): Actor {
-  return { type: 'cli', id: process.env.USER ?? process.env.USERNAME ?? 'cli' };
-}
