@@ -1,6 +1,6 @@
 import { FacegateError } from '../domain/errors.js';
 import type { Employee, EmployeeStatus, FaceTemplate, Page, TemplateQuality } from '../domain/models.js';
-import type { Store } from '../store/store.port.js';
+import type { EmployeeFaceSummary, Store } from '../store/store.port.js';
 import {
   type EmployeeInput,
   type EmployeeUpdate,
@@ -131,6 +131,32 @@ export class EmployeeService {
     }
     const search = query.search?.normalize('NFC').trim().slice(0, 200) || undefined;
     return this.store.employees.list({ search, status: query.status, limit, offset });
+  }
+
+  /**
+   * Per employee: number of templates and the id of the first kept photo (absent ids: 0 and null). One grouped
+   * read when the store offers it (list pages), else one read per employee.
+   */
+  async faceSummaries(
+    employeeIds: readonly string[],
+    actor: Actor,
+  ): Promise<Map<string, EmployeeFaceSummary>> {
+    await this.policy.authorize(actor, 'employees:read');
+    const templates = this.store.templates;
+    const found = templates.faceSummaries
+      ? await templates.faceSummaries(employeeIds)
+      : new Map(
+          await Promise.all(
+            employeeIds.map(async (id) => {
+              const list = await templates.listByEmployee(id);
+              const photo = list.find((t) => t.photoKey !== null);
+              return [id, { templateCount: list.length, firstPhotoTemplateId: photo?.id ?? null }] as const;
+            }),
+          ),
+        );
+    return new Map(
+      employeeIds.map((id) => [id, found.get(id) ?? { templateCount: 0, firstPhotoTemplateId: null }]),
+    );
   }
 
   /** Updates badge, names, email, department or role. Throws `CONFLICT` when the new badge is taken. */

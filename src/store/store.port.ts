@@ -34,6 +34,12 @@ export interface EmployeeRepository {
   count(): Promise<number>;
 }
 
+/** How many templates an employee has and which one holds the first kept photo. */
+export interface EmployeeFaceSummary {
+  templateCount: number;
+  firstPhotoTemplateId: string | null;
+}
+
 /** Face templates; embeddings are encrypted/decrypted inside the store. */
 export interface TemplateRepository {
   add(employeeId: string, template: NewFaceTemplate): Promise<FaceTemplate>;
@@ -41,6 +47,12 @@ export interface TemplateRepository {
   /** Every template, for loading the gallery; streamed in batches. */
   iterateAll(batchSize?: number): AsyncIterable<FaceTemplate[]>;
   findBySourceHash(sourceHash: string): Promise<FaceTemplate | undefined>;
+  /**
+   * Per employee, the number of templates and the id of the first template with a kept photo (list pages and
+   * thumbnails), for many employees in one read; employees without templates are absent. Optional: callers fall
+   * back to `listByEmployee`.
+   */
+  faceSummaries?(employeeIds: readonly string[]): Promise<Map<string, EmployeeFaceSummary>>;
   get(id: string): Promise<FaceTemplate | undefined>;
   delete(id: string): Promise<boolean>;
   /** Every blob key referenced by a template (for orphan sweeping). */

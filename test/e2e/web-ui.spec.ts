@@ -199,6 +199,11 @@ describe('facegate web UI in Chromium', () => {
         });
         expect(faces.status()).toBe(200);
       }
+      // The list carries each employee's face count and thumbnail: no per-row template request.
+      const faceRequests: string[] = [];
+      page.on('request', (r) => {
+        if (/\/v1\/employees\/[^/]+\/faces/.test(r.url())) faceRequests.push(r.url());
+      });
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Employees' }).click();
       const rows = page.getByTestId('employee-table').locator('tbody tr');
       await rows.nth(2).waitFor();
@@ -207,6 +212,9 @@ describe('facegate web UI in Chromium', () => {
       for (let i = 0; i < 3; i++) {
         await expect.poll(() => thumbs.nth(i).evaluate(imageLoaded)).toBe(true);
       }
+      expect(faceRequests).toEqual([]);
+      // Columns: photo, name, badge, department, faces, status.
+      expect(await rows.filter({ hasText: 'Lovelace' }).locator('td').nth(4).textContent()).toBe('1');
       await screenshot(page, 'admin-employees');
       await page.getByLabel('Search employees').fill('lovelace');
       await expect.poll(() => rows.count()).toBe(1);

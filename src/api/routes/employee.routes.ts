@@ -1,4 +1,7 @@
 import { Type } from 'typebox';
+import type { Actor } from '../../auth/actor.js';
+import { roleHas } from '../../auth/permissions.js';
+import type { Employee } from '../../domain/models.js';
 import { toEmployeeDto, toEnrollResultDto, toErasureDto, toFaceDto } from '../dto/employee.dto.js';
 import { readImages } from '../image-input.js';
 import { actorOf } from '../request-auth.js';
@@ -22,9 +25,33 @@ export const MAX_PHOTOS_PER_REQUEST = 20;
 
 const tags = ['employees'];
 
+/** Template counts are face metadata: only for callers that may list templates (never auditors). */
+function sees(actor: Actor, permission: 'faces:read' | 'photos:read'): boolean {
+  return actor.type === 'cli' || actor.type === 'system' || roleHas(actor.role, permission);
+}
+
 /** Employees: CRUD, suspend/reactivate, photos → templates, erasure, kept photos, face-login unlock. */
 export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): void {
   const { employees, enrollment, erasure } = ctx;
+
+  /** Employees as this caller sees them, with template counts and thumbnails from one grouped read. */
+  const toDtos = async (list: Employee[], actor: Actor) => {
+    if (!sees(actor, 'faces:read')) return list.map((e) => toEmployeeDto(e));
+    const photos = sees(actor, 'photos:read');
+    const summaries = await employees.faceSummaries(
+      list.map((e) => e.id),
+      actor,
+    );
+    return list.map((e) => {
+      const summary = summaries.get(e.id);
+      return {
+        ...toEmployeeDto(e),
+        templateCount: summary?.templateCount ?? 0,
+        ...(photos ? { photoId: summary?.firstPhotoTemplateId ?? null } : {}),
+      };
+    });
+  };
+  const toDto = async (employee: Employee, actor: Actor) => (await toDtos([employee], actor))[0]!;
 
   app.get(
     '/v1/employees',
@@ -41,8 +68,9 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
     async (request) => {
       const limit = request.query.limit ?? 50;
       const offset = request.query.offset ?? 0;
-      const page = await employees.list({ ...request.query, limit, offset }, actorOf(request));
-      return { items: page.items.map(toEmployeeDto), total: page.total, limit, offset };
+      const actor = actorOf(request);
+      const page = await employees.list({ ...request.query, limit, offset }, actor);
+      return { items: await toDtos(page.items, actor), total: page.total, limit, offset };
     },
   );
 
@@ -59,8 +87,9 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
       },
     },
     async (request, reply) => {
-      const employee = await employees.create(request.body, actorOf(request));
-      return reply.code(201).send(toEmployeeDto(employee));
+      const actor = actorOf(request);
+      const employee = await employees.create(request.body, actor);
+      return reply.code(201).send(await toDto(employee, actor));
     },
   );
 
@@ -76,7 +105,10 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         response: { 200: EmployeeDto, ...errorResponses },
       },
     },
-    async (request) => toEmployeeDto(await employees.get(request.params.id, actorOf(request))),
+    async (request) => {
+      const actor = actorOf(request);
+      return toDto(await employees.get(request.params.id, actor), actor);
+    },
   );
 
   app.patch(
@@ -92,8 +124,10 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         response: { 200: EmployeeDto, ...errorResponses },
       },
     },
-    async (request) =>
-      toEmployeeDto(await employees.update(request.params.id, request.body, actorOf(request))),
+    async (request) => {
+      const actor = actorOf(request);
+      return toDto(await employees.update(request.params.id, request.body, actor), actor);
+    },
   );
 
   app.post(
@@ -108,7 +142,10 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         response: { 200: EmployeeDto, ...errorResponses },
       },
     },
-    async (request) => toEmployeeDto(await employees.suspend(request.params.id, actorOf(request))),
+    async (request) => {
+      const actor = actorOf(request);
+      return toDto(await employees.suspend(request.params.id, actor), actor);
+    },
   );
 
   app.post(
@@ -123,7 +160,10 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         response: { 200: EmployeeDto, ...errorResponses },
       },
     },
-    async (request) => toEmployeeDto(await employees.reactivate(request.params.id, actorOf(request))),
+    async (request) => {
+      const actor = actorOf(request);
+      return toDto(await employees.reactivate(request.params.id, actor), actor);
+    },
   );
 
   app.post(
@@ -141,7 +181,7 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
     async (request) => {
       const actor = actorOf(request);
       await ctx.auth.lockout.unlockEmployee(actor, request.params.id);
-      return toEmployeeDto(await employees.get(request.params.id, actor));
+      return toDto(await employees.get(request.params.id, actor), actor);
     },
   );
 

@@ -17,6 +17,18 @@ export const EmployeeDto = Type.Object(
     role: Nullable(Type.String()),
     status: Type.Union([Type.Literal('active'), Type.Literal('suspended')]),
     faceLoginLocked: Type.Boolean(),
+    templateCount: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Number of face templates (for roles that may list templates: admin, enroller)',
+      }),
+    ),
+    photoId: Type.Optional(
+      Type.Union([Uuid, Type.Null()], {
+        description:
+          'First kept photo (GET /v1/employees/{id}/photos/{photoId}), for roles that may view photos',
+      }),
+    ),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },

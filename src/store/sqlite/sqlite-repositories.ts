@@ -20,6 +20,7 @@ import type {
 import type {
   ApiKeyRepository,
   AuditRepository,
+  EmployeeFaceSummary,
   EmployeeRepository,
   LockoutRepository,
   SessionRepository,
@@ -299,6 +300,30 @@ export class SqliteTemplateRepository implements TemplateRepository {
       );
       return row && this.decode(row);
     });
+  }
+
+  /** One grouped query over the employee index; employees without templates are absent from the map. */
+  async faceSummaries(employeeIds: readonly string[]): Promise<Map<string, EmployeeFaceSummary>> {
+    const ids = [...new Set(employeeIds)];
+    const summaries = new Map<string, EmployeeFaceSummary>();
+    // Chunks stay far below SQLite's bound-parameter limit.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = await this.runner.run((sql) =>
+        sql.all<{ employee_id: string; n: number; photo: string | null }>(
+          `SELECT t.employee_id, count(*) AS n,
+             (SELECT p.id FROM face_templates p WHERE p.employee_id = t.employee_id AND p.photo_key IS NOT NULL
+              ORDER BY p.created_at, p.id LIMIT 1) AS photo
+           FROM face_templates t
+           WHERE t.employee_id IN (${chunk.map(() => '?').join(', ')}) GROUP BY t.employee_id`,
+          ...chunk,
+        ),
+      );
+      for (const row of rows) {
+        summaries.set(row.employee_id, { templateCount: row.n, firstPhotoTemplateId: row.photo });
+      }
+    }
+    return summaries;
   }
 
   async get(id: string): Promise<FaceTemplate | undefined> {

@@ -12,6 +12,8 @@ export interface EmployeeDto {
   status: 'active' | 'suspended';
   faceLoginLocked: boolean;
   templateCount: number | null;
+  /** First kept photo (thumbnail), for roles that may view photos. */
+  photoId: string | null;
   createdAt: string | null;
 }
 
@@ -61,6 +63,7 @@ export function toEmployee(raw: unknown): EmployeeDto {
     status: o.status === 'suspended' ? 'suspended' : 'active',
     faceLoginLocked: o.faceLoginLocked === true || o.locked === true,
     templateCount: num(o.templateCount) ?? num(o.faceCount) ?? num(o.faces) ?? (templates.length || null),
+    photoId: str(o.photoId),
     createdAt: str(o.createdAt),
   };
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../../shared/api.js';
-import { type EmployeeDto, type FaceDto, listEmployees, listFaces, photoUrl } from '../admin-api.js';
+import { type EmployeeDto, listEmployees, photoUrl } from '../admin-api.js';
 import { navigate, useLocation } from '../router.js';
 import { can, type Me } from '../session.js';
 import { Notice, PageHeader } from '../ui.js';
@@ -149,24 +149,12 @@ export function StatusBadge({ employee }: { employee: EmployeeDto }) {
 }
 
 function EmployeeRow({ employee: e, showPhotos }: { employee: EmployeeDto; showPhotos: boolean }) {
-  // Face summaries (thumbnail and count) only for roles that may see biometric data.
-  const [faces, setFaces] = useState<FaceDto[] | null>(null);
-  useEffect(() => {
-    if (!showPhotos) return;
-    let live = true;
-    listFaces(e.id)
-      .then((list) => live && setFaces(list))
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [e.id, showPhotos]);
-  const photo = faces?.find((f) => f.photoId)?.photoId;
+  // Face count and thumbnail come with the list (one grouped read on the server), only for roles that may see them.
   return (
     <tr>
       {showPhotos ? (
         <td class="col-thumb">
-          <Thumb employee={e} src={photo ? photoUrl(e.id, photo) : null} />
+          <Thumb employee={e} src={e.photoId ? photoUrl(e.id, e.photoId) : null} />
         </td>
       ) : null}
       <td>
@@ -177,7 +165,7 @@ function EmployeeRow({ employee: e, showPhotos }: { employee: EmployeeDto; showP
       </td>
       <td class="mono">{e.badge}</td>
       <td class="col-optional">{e.department ?? '—'}</td>
-      {showPhotos ? <td>{faces ? faces.length : ''}</td> : null}
+      {showPhotos ? <td>{e.templateCount ?? ''}</td> : null}
       <td>
         <StatusBadge employee={e} />
       </td>
