@@ -12,7 +12,7 @@ export interface ApiContext {
   store: Pick<Store, 'ping'>;
   engine: Pick<FaceEngine, 'load' | 'info'>;
   employees: EmployeeService;
-  enrollment: Pick<EnrollmentService, 'enrollPhotos'>;
+  enrollment: Pick<EnrollmentService, 'enrollPhotos' | 'enrollByBadge'>;
   erasure: Pick<ErasureService, 'deleteEmployee'>;
   auth: AuthServices;
 }

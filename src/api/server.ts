@@ -60,6 +60,15 @@ const IMAGE_UPLOADS: Record<string, Record<string, unknown>> = {
   '/v1/authenticate': { photo: PHOTO },
   '/v1/verify': { employee: { type: 'string', description: 'Employee id or badge' }, photo: PHOTO },
   '/v1/employees/:id/faces': { photos: { type: 'array', items: PHOTO, maxItems: MAX_PHOTOS_PER_REQUEST } },
+  '/v1/employees/enroll': {
+    badge: { type: 'string' },
+    firstName: { type: 'string' },
+    lastName: { type: 'string' },
+    email: { type: 'string' },
+    department: { type: 'string' },
+    role: { type: 'string' },
+    photos: { type: 'array', items: PHOTO, maxItems: MAX_PHOTOS_PER_REQUEST },
+  },
 };
 
 function documentImageUploads({ schema, url }: { schema: FastifySchema; url: string }) {

@@ -298,6 +298,15 @@ describe('facegate web UI in Chromium', () => {
         /"people\/E-2002_Dorothy_Vaughan\.jpg","E-2002","Dorothy Vaughan","rejected","MULTIPLE_FACES/,
       );
       expect(csv).toContain('"people/readme.txt"');
+      // Dorothy's only photo was refused: she is not left behind as an employee without a face.
+      const imported = async (badge: string) =>
+        (
+          (await (await page.request.get(`${fg.url}/v1/employees?search=${badge}`)).json()) as {
+            items: Array<{ badge: string; templateCount: number }>;
+          }
+        ).items.filter((e) => e.badge === badge);
+      expect(await imported('E-2002')).toEqual([]);
+      expect((await imported('E-2001')).map((e) => e.templateCount)).toEqual([2]);
       await checkPage(page);
       expect(console.errors).toEqual([]);
       await context.close();

@@ -55,18 +55,19 @@ export function toFaceDto(t: TemplateSummary | FaceTemplate) {
 }
 
 /** Per-photo enrollment results. */
+export function toPhotoResultsDto(r: EnrollmentResult) {
+  return r.photos.map((p) => ({
+    ...(p.file !== undefined ? { file: p.file } : {}),
+    accepted: p.accepted,
+    ...(p.templateId !== undefined ? { faceId: p.templateId } : {}),
+    ...(p.alreadyEnrolled !== undefined ? { alreadyEnrolled: p.alreadyEnrolled } : {}),
+    reasons: p.reasons.map(toReasonDto),
+  }));
+}
+
+/** Per-photo enrollment results with the employee. */
 export function toEnrollResultDto(r: EnrollmentResult & { employee: Employee }) {
-  return {
-    employee: toEmployeeDto(r.employee),
-    added: r.added,
-    photos: r.photos.map((p) => ({
-      ...(p.file !== undefined ? { file: p.file } : {}),
-      accepted: p.accepted,
-      ...(p.templateId !== undefined ? { faceId: p.templateId } : {}),
-      ...(p.alreadyEnrolled !== undefined ? { alreadyEnrolled: p.alreadyEnrolled } : {}),
-      reasons: p.reasons.map(toReasonDto),
-    })),
-  };
+  return { employee: toEmployeeDto(r.employee), added: r.added, photos: toPhotoResultsDto(r) };
 }
 
 /** What an erasure removed. */

@@ -1,8 +1,15 @@
 import { Type } from 'typebox';
 import type { Actor } from '../../auth/actor.js';
 import { roleHas } from '../../auth/permissions.js';
+import { FacegateError } from '../../domain/errors.js';
 import type { Employee } from '../../domain/models.js';
-import { toEmployeeDto, toEnrollResultDto, toErasureDto, toFaceDto } from '../dto/employee.dto.js';
+import {
+  toEmployeeDto,
+  toEnrollResultDto,
+  toErasureDto,
+  toFaceDto,
+  toPhotoResultsDto,
+} from '../dto/employee.dto.js';
 import { readImages } from '../image-input.js';
 import { actorOf } from '../request-auth.js';
 import { errorResponses, IdParams } from '../schemas/common.schema.js';
@@ -10,6 +17,7 @@ import {
   CreateEmployeeBody,
   EmployeeDto,
   EmployeePage,
+  EnrollNewResultDto,
   EnrollQuery,
   EnrollResultDto,
   ErasureDto,
@@ -208,6 +216,53 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
       );
       const employee = result.employee ?? (await employees.get(request.params.id, actor));
       return toEnrollResultDto({ ...result, employee });
+    },
+  );
+
+  app.post(
+    '/v1/employees/enroll',
+    {
+      config: { permission: 'faces:enroll', imageWork: true },
+      schema: {
+        tags,
+        summary: 'Create an employee together with its photos: never an employee without a face template',
+        description:
+          'multipart/form-data with the fields `badge`, `firstName`, `lastName` (and optional `email`, ' +
+          `\`department\`, \`role\`) and up to ${MAX_PHOTOS_PER_REQUEST} file parts. A new badge is created in the ` +
+          'same transaction as its first accepted template, and not at all when no photo is accepted ' +
+          '(`employee: null`); an existing badge gets the photos added. `201` when the employee was created.',
+        security: SECURED,
+        querystring: EnrollQuery,
+        response: { 200: EnrollNewResultDto, 201: EnrollNewResultDto, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      if (!request.isMultipart()) {
+        throw new FacegateError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Send the employee and photos as multipart/form-data',
+        );
+      }
+      const { images, fields } = await readImages(request, MAX_PHOTOS_PER_REQUEST);
+      const photos = images.map((i) => ({ bytes: i.bytes, contentType: i.contentType, file: i.fileName }));
+      const input = {
+        badge: fields.badge ?? '',
+        firstName: fields.firstName ?? '',
+        lastName: fields.lastName ?? '',
+        email: fields.email || null,
+        department: fields.department || null,
+        role: fields.role || null,
+      };
+      const result = await imageGate.run(() =>
+        enrollment.enrollByBadge(input, photos, actor, { force: request.query.force === true }),
+      );
+      return reply.code(result.created ? 201 : 200).send({
+        employee: result.employee ? await toDto(result.employee, actor) : null,
+        created: result.created,
+        added: result.added,
+        photos: toPhotoResultsDto(result),
+      });
     },
   );
 

@@ -117,19 +117,29 @@ export const ReasonDto = Type.Object({
   employee: Type.Optional(EmployeeRefDto),
 });
 
+const PhotoResults = Type.Array(
+  Type.Object({
+    file: Type.Optional(Type.String()),
+    accepted: Type.Boolean(),
+    faceId: Type.Optional(Uuid),
+    alreadyEnrolled: Type.Optional(Type.Boolean()),
+    reasons: Type.Array(ReasonDto),
+  }),
+);
+
 /** `POST /v1/employees/{id}/faces` response. */
 export const EnrollResultDto = Type.Object({
   employee: EmployeeDto,
   added: Type.Integer(),
-  photos: Type.Array(
-    Type.Object({
-      file: Type.Optional(Type.String()),
-      accepted: Type.Boolean(),
-      faceId: Type.Optional(Uuid),
-      alreadyEnrolled: Type.Optional(Type.Boolean()),
-      reasons: Type.Array(ReasonDto),
-    }),
-  ),
+  photos: PhotoResults,
+});
+
+/** `POST /v1/employees/enroll` response: `employee` is null when a new badge got no accepted photo. */
+export const EnrollNewResultDto = Type.Object({
+  employee: Nullable(EmployeeDto),
+  created: Type.Boolean({ description: 'True when this request created the employee' }),
+  added: Type.Integer(),
+  photos: PhotoResults,
 });
 
 /** `POST /v1/employees/{id}/faces` query. */

@@ -171,6 +171,23 @@ export async function uploadFaces(
   return toPhotoResults(raw);
 }
 
+/**
+ * Creates an employee together with photos (`POST /v1/employees/enroll`): a new badge is created only with its
+ * first accepted photo, an existing badge gets the photos added. Returns one result per photo.
+ */
+export async function enrollByBadge(
+  input: EmployeeInput,
+  files: ReadonlyArray<Blob & { name?: string }>,
+): Promise<{ created: boolean; photos: PhotoResultDto[] }> {
+  const form = new FormData();
+  for (const [field, value] of Object.entries(input)) if (value) form.append(field, value);
+  files.forEach((file, i) => {
+    form.append('photos', file, file.name ?? `photo-${i + 1}.jpg`);
+  });
+  const raw = await apiRequest<unknown>('/employees/enroll', { method: 'POST', body: form });
+  return { created: obj(raw).created === true, photos: toPhotoResults(raw) };
+}
+
 /** One audit record as listed. */
 export interface AuditDto {
   id: string;

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { errorMessage } from '../../shared/api.js';
-import { createEmployee, type EmployeeDto, listEmployees, uploadFaces } from '../admin-api.js';
+import { enrollByBadge } from '../admin-api.js';
 import {
   type ImportFile,
   type ImportPlan,
@@ -28,19 +28,6 @@ async function expand(files: readonly File[]): Promise<{ images: ImportFile[]; m
     }
   }
   return { images, manifest };
-}
-
-async function findOrCreate(person: ImportPlan['people'][number]): Promise<EmployeeDto> {
-  const found = await listEmployees({ search: person.badge, limit: 50, offset: 0 });
-  const existing = found.items.find((e) => e.badge === person.badge);
-  if (existing) return existing;
-  return createEmployee({
-    badge: person.badge,
-    firstName: person.firstName,
-    lastName: person.lastName,
-    email: person.email,
-    department: person.department,
-  });
 }
 
 /** Bulk import of a folder, several files or a zip (file names or manifest.csv), with progress and a report. */
@@ -79,43 +66,37 @@ export function ImportPage() {
     setProgress({ done, total });
     for (const person of plan.people) {
       const name = `${person.firstName} ${person.lastName}`;
-      try {
-        const employee = await findOrCreate(person);
-        // Small batches keep each request well under the body limit and the progress bar moving.
-        for (let i = 0; i < person.photos.length; i += 3) {
-          const batch = person.photos.slice(i, i + 3);
-          try {
-            const results = await uploadFaces(
-              employee.id,
-              batch.map((f) => Object.assign(f.blob, { name: f.name.split('/').pop() ?? f.name })),
-            );
-            batch.forEach((f, j) => {
-              const r = results[j];
-              rows.push({
-                file: f.name,
-                badge: person.badge,
-                name,
-                outcome: r?.accepted ? 'accepted' : 'rejected',
-                reason: r ? r.reasons.map((x) => `${x.code}: ${x.message}`).join('; ') : 'no answer',
-              });
+      const fields = {
+        badge: person.badge,
+        firstName: person.firstName,
+        lastName: person.lastName,
+        email: person.email,
+        department: person.department,
+      };
+      // Small batches keep each request well under the body limit and the progress bar moving. The server creates
+      // a new badge only with its first accepted photo: a person whose photos are all rejected is not added.
+      for (let i = 0; i < person.photos.length; i += 3) {
+        const batch = person.photos.slice(i, i + 3);
+        try {
+          const { photos: results } = await enrollByBadge(
+            fields,
+            batch.map((f) => Object.assign(f.blob, { name: f.name.split('/').pop() ?? f.name })),
+          );
+          batch.forEach((f, j) => {
+            const r = results[j];
+            rows.push({
+              file: f.name,
+              badge: person.badge,
+              name,
+              outcome: r?.accepted ? 'accepted' : 'rejected',
+              reason: r ? r.reasons.map((x) => `${x.code}: ${x.message}`).join('; ') : 'no answer',
             });
-          } catch (e) {
-            for (const f of batch)
-              rows.push({
-                file: f.name,
-                badge: person.badge,
-                name,
-                outcome: 'error',
-                reason: errorMessage(e),
-              });
-          }
-          done += batch.length;
-          setProgress({ done, total });
+          });
+        } catch (e) {
+          for (const f of batch)
+            rows.push({ file: f.name, badge: person.badge, name, outcome: 'error', reason: errorMessage(e) });
         }
-      } catch (e) {
-        for (const f of person.photos)
-          rows.push({ file: f.name, badge: person.badge, name, outcome: 'error', reason: errorMessage(e) });
-        done += person.photos.length;
+        done += batch.length;
         setProgress({ done, total });
       }
     }
@@ -134,7 +115,8 @@ export function ImportPage() {
           <code>&lt;badge&gt;_&lt;First&gt;_&lt;Last&gt;.jpg</code> (add <code>_2</code>, <code>_3</code>… for
           more photos of one person), or include a <code>manifest.csv</code> with the columns{' '}
           <code>badge,firstName,lastName,email,department,file</code> (several files separated by{' '}
-          <code>|</code>). Employees are created when their badge is new.
+          <code>|</code>). Employees are created when their badge is new, together with their first accepted
+          photo: nobody is added without a face.
         </p>
         <div class="actions-row">
           <label class="btn btn--primary file-button">
