@@ -1,40 +1,31 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
 import {
   bearer,
   body,
-  createKey,
+  createEmployee,
+  enrollEmployee,
   errorCode,
-  loadEngine,
+  imagePost,
   login,
-  multipart,
-  openApi,
+  openStaffedApi,
   PASSWORD,
-  setupAdmin,
-  type TestApi,
+  type StaffedApi,
+  uploadFaces,
 } from './api-test-kit.js';
 
-let engine: FaceEngine;
-let api: TestApi;
-let admin: Record<string, string>;
-let kiosk: Record<string, string>;
+let api: StaffedApi;
 
 beforeAll(async () => {
-  engine = await loadEngine();
-  api = await openApi(engine);
-  const token = await setupAdmin(api);
-  admin = bearer(token);
-  kiosk = bearer((await createKey(api, token, 'kiosk')).secret);
+  api = await openStaffedApi();
 });
 afterAll(async () => {
   await api?.close();
-  await engine?.close();
 });
 
-function get(url: string, headers = admin) {
+function get(url: string, headers = api.admin) {
   return api.server.inject({ method: 'GET', url, headers });
 }
 
@@ -44,7 +35,7 @@ describe('employees list, search, paging, suspension', () => {
       const res = await api.server.inject({
         method: 'POST',
         url: '/v1/employees',
-        headers: admin,
+        headers: api.admin,
         payload: { badge: `P-${i}`, firstName: i % 2 ? 'Grace' : 'Alan', lastName: `Page${i}` },
       });
       expect(res.statusCode).toBe(201);
@@ -62,42 +53,28 @@ describe('employees list, search, paging, suspension', () => {
 
   it('a suspended employee never matches; reactivation restores matching', async () => {
     const face = await faceCrop('s3-2');
-    const created = await api.server.inject({
-      method: 'POST',
-      url: '/v1/employees',
-      headers: admin,
-      payload: { badge: 'SUS-1', firstName: 'Sus', lastName: 'Pended' },
-    });
-    const id = body<{ id: string }>(created).id;
-    const upload = multipart([{ bytes: face }]);
-    await api.server.inject({
-      method: 'POST',
-      url: `/v1/employees/${id}/faces`,
-      headers: { ...admin, ...upload.headers },
-      payload: upload.payload,
-    });
+    const id = await enrollEmployee(
+      api,
+      api.admin,
+      { badge: 'SUS-1', firstName: 'Sus', lastName: 'Pended' },
+      face,
+    );
     const probe = await transform(face, 'flip');
-    const auth = () =>
-      api.server.inject({
-        method: 'POST',
-        url: '/v1/authenticate',
-        headers: { ...kiosk, 'content-type': 'image/jpeg' },
-        payload: probe,
-      });
+    const auth = () => api.server.inject(imagePost('/v1/authenticate', probe, api.kiosk));
     expect(body(await auth()).decision).toBe('match');
     const suspended = await api.server.inject({
       method: 'POST',
       url: `/v1/employees/${id}/suspend`,
-      headers: admin,
+      headers: api.admin,
     });
     expect(body(suspended)).toMatchObject({ status: 'suspended' });
     expect(body(await auth())).toEqual({ decision: 'no_match' });
-    await api.server.inject({ method: 'POST', url: `/v1/employees/${id}/reactivate`, headers: admin });
+    await api.server.inject({ method: 'POST', url: `/v1/employees/${id}/reactivate`, headers: api.admin });
     expect(body(await auth()).decision).toBe('match');
     const patched = await api.server.inject({
       method: 'PATCH',
       url: `/v1/employees/${id}`,
-      headers: admin,
+      headers: api.admin,
       payload: { department: 'R&D', email: 'sus@example.com' },
     });
     expect(body(patched)).toMatchObject({ department: 'R&D', email: 'sus@example.com', badge: 'SUS-1' });
@@ -166,18 +143,15 @@ describe('settings and calibration', () => {
     const put = await api.server.inject({
       method: 'PUT',
       url: '/v1/settings',
-      headers: admin,
+      headers: api.admin,
       payload: { thresholdPreset: 'strict', keepPhotos: false, auditRetentionDays: 90 },
     });
     expect(body(put)).toMatchObject({ thresholdPreset: 'strict', keepPhotos: false, auditRetentionDays: 90 });
     expect(body(await get('/v1/settings'))).toMatchObject({ thresholdPreset: 'strict' });
     // The identification service applies the preset at once.
-    const decided = await api.server.inject({
-      method: 'POST',
-      url: '/v1/authenticate',
-      headers: { ...admin, 'content-type': 'image/jpeg' },
-      payload: await transform(await faceCrop('s3-2'), 'flip'),
-    });
+    const decided = await api.server.inject(
+      imagePost('/v1/authenticate', await transform(await faceCrop('s3-2'), 'flip'), api.admin),
+    );
     expect(body<{ details: { preset: string } }>(decided).details.preset).toBe('strict');
     const audit = body<{ items: Array<{ details: { after?: { thresholdPreset?: string } } }> }>(
       await get('/v1/audit?action=settings.update'),
@@ -186,7 +160,7 @@ describe('settings and calibration', () => {
     await api.server.inject({
       method: 'PUT',
       url: '/v1/settings',
-      headers: admin,
+      headers: api.admin,
       payload: { thresholdPreset: 'balanced', keepPhotos: true },
     });
   });
@@ -195,24 +169,12 @@ describe('settings and calibration', () => {
     await api.server.inject({
       method: 'PUT',
       url: '/v1/settings',
-      headers: admin,
+      headers: api.admin,
       payload: { keepPhotos: false },
     });
     try {
-      const created = await api.server.inject({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: admin,
-        payload: { badge: 'NP-1', firstName: 'No', lastName: 'Photo' },
-      });
-      const id = body<{ id: string }>(created).id;
-      const upload = multipart([{ bytes: await faceCrop('s4-3') }]);
-      const enrolled = await api.server.inject({
-        method: 'POST',
-        url: `/v1/employees/${id}/faces`,
-        headers: { ...admin, ...upload.headers },
-        payload: upload.payload,
-      });
+      const id = await createEmployee(api, api.admin, { badge: 'NP-1', firstName: 'No', lastName: 'Photo' });
+      const enrolled = await uploadFaces(api, api.admin, id, [{ bytes: await faceCrop('s4-3') }]);
       expect(body<{ added: number }>(enrolled).added).toBe(1);
       const faces = body<{ items: Array<{ photoId: string | null }> }>(
         await get(`/v1/employees/${id}/faces`),
@@ -222,7 +184,7 @@ describe('settings and calibration', () => {
       await api.server.inject({
         method: 'PUT',
         url: '/v1/settings',
-        headers: admin,
+        headers: api.admin,
         payload: { keepPhotos: true },
       });
     }
@@ -250,7 +212,7 @@ describe('users and sessions', () => {
     const created = await api.server.inject({
       method: 'POST',
       url: '/v1/users',
-      headers: admin,
+      headers: api.admin,
       payload: { username: 'carol', password: PASSWORD, role: 'auditor' },
     });
     expect(created.statusCode).toBe(201);
@@ -265,7 +227,7 @@ describe('users and sessions', () => {
     const promoted = await api.server.inject({
       method: 'PATCH',
       url: `/v1/users/${id}`,
-      headers: admin,
+      headers: api.admin,
       payload: { role: 'enroller' },
     });
     expect(body(promoted)).toMatchObject({ role: 'enroller' });
@@ -285,11 +247,11 @@ describe('users and sessions', () => {
     await api.server.inject({
       method: 'PATCH',
       url: `/v1/users/${id}`,
-      headers: admin,
+      headers: api.admin,
       payload: { disabled: true },
     });
     expect(errorCode(await get('/v1/auth/me', carol3))).toBe('UNAUTHENTICATED');
-    const deleted = await api.server.inject({ method: 'DELETE', url: `/v1/users/${id}`, headers: admin });
+    const deleted = await api.server.inject({ method: 'DELETE', url: `/v1/users/${id}`, headers: api.admin });
     expect(deleted.statusCode).toBe(204);
     const list = body<{ items: Array<{ username: string }> }>(await get('/v1/users'));
     expect(list.items.map((u) => u.username)).toEqual(['admin']);
@@ -297,13 +259,13 @@ describe('users and sessions', () => {
     const lastAdmin = await api.server.inject({
       method: 'DELETE',
       url: `/v1/users/${adminId}`,
-      headers: admin,
+      headers: api.admin,
     });
     expect(errorCode(lastAdmin)).toBe('CONFLICT');
   });
 
   it('an API key caller sees itself in /v1/auth/me without a CSRF token', async () => {
-    expect(body(await get('/v1/auth/me', kiosk))).toEqual({
+    expect(body(await get('/v1/auth/me', api.kiosk))).toEqual({
       actor: { type: 'api_key', id: expect.any(String), name: 'kiosk key', role: 'kiosk' },
       permissions: ['faces:identify', 'faces:verify'],
       csrfToken: null,

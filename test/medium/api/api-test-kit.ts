@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { ApiContext } from '../../../src/api/api-context.js';
 import { createApiContext } from '../../../src/api/create-api-context.js';
 import { buildServer } from '../../../src/api/server.js';
@@ -73,6 +73,47 @@ export async function openApi(
       if (!dataDir) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A test API on its own engine, with the first admin signed in and a kiosk key. */
+export interface StaffedApi extends TestApi {
+  engine: FaceEngine;
+  adminToken: string;
+  /** Bearer headers of the admin's session. */
+  admin: Record<string, string>;
+  kioskSecret: string;
+  kioskKeyId: string;
+  /** Bearer headers of the kiosk key. */
+  kiosk: Record<string, string>;
+}
+
+/** Loads an engine, opens an API on it, sets up the admin and creates a kiosk key; `close` ends it all. */
+export async function openStaffedApi(overrides: DeepPartial<FacegateConfig> = {}): Promise<StaffedApi> {
+  const engine = await loadEngine();
+  let api: TestApi | undefined;
+  try {
+    api = await openApi(engine, overrides);
+    const adminToken = await setupAdmin(api);
+    const key = await createKey(api, adminToken, 'kiosk');
+    const opened = api;
+    return {
+      ...api,
+      engine,
+      adminToken,
+      admin: bearer(adminToken),
+      kioskSecret: key.secret,
+      kioskKeyId: key.key.id,
+      kiosk: bearer(key.secret),
+      async close() {
+        await opened.close();
+        await engine.close();
+      },
+    };
+  } catch (error) {
+    await api?.close();
+    await engine.close();
+    throw error;
+  }
 }
 
 /** A file part of a multipart body. */
@@ -163,4 +204,78 @@ export async function createKey(api: TestApi, adminToken: string, role: string, 
   });
   if (res.statusCode !== 201) throw new Error(`key failed: ${res.body}`);
   return body<{ secret: string; key: { id: string } }>(res);
+}
+
+/** A POST of raw image bytes (how kiosks send a photo). */
+export function imagePost(
+  url: string,
+  bytes: Buffer | string,
+  headers: Record<string, string>,
+  type = 'image/jpeg',
+): InjectOptions {
+  return { method: 'POST', url, headers: { ...headers, 'content-type': type }, payload: bytes };
+}
+
+/** A multipart/form-data POST of files and fields. */
+export function formPost(
+  url: string,
+  headers: Record<string, string>,
+  files: FilePart[],
+  fields?: Record<string, string>,
+): InjectOptions {
+  const upload = multipart(files, fields);
+  return { method: 'POST', url, headers: { ...headers, ...upload.headers }, payload: upload.payload };
+}
+
+/** Creates a user with a role (the test password) and returns its id. */
+export async function createUser(api: TestApi, adminToken: string, username: string, role: string) {
+  const res = await api.server.inject({
+    method: 'POST',
+    url: '/v1/users',
+    headers: bearer(adminToken),
+    payload: { username, password: PASSWORD, role },
+  });
+  if (res.statusCode !== 201) throw new Error(`user failed: ${res.body}`);
+  return body<{ id: string }>(res).id;
+}
+
+/** The fields an employee is created with. */
+export interface NewEmployeeFields {
+  badge: string;
+  firstName: string;
+  lastName: string;
+}
+
+/** Creates an employee and returns its id. */
+export async function createEmployee(
+  api: TestApi,
+  headers: Record<string, string>,
+  employee: NewEmployeeFields,
+): Promise<string> {
+  const res = await api.server.inject({ method: 'POST', url: '/v1/employees', headers, payload: employee });
+  if (res.statusCode !== 201) throw new Error(`employee failed: ${res.body}`);
+  return body<{ id: string }>(res).id;
+}
+
+/** Uploads photos to an employee's faces (multipart) and returns the response. */
+export function uploadFaces(
+  api: TestApi,
+  headers: Record<string, string>,
+  employeeId: string,
+  files: FilePart[],
+): Promise<LightMyRequestResponse> {
+  return api.server.inject(formPost(`/v1/employees/${employeeId}/faces`, headers, files));
+}
+
+/** Creates an employee enrolled with one photo; throws unless the photo became a template. */
+export async function enrollEmployee(
+  api: TestApi,
+  headers: Record<string, string>,
+  employee: NewEmployeeFields,
+  photo: Buffer,
+): Promise<string> {
+  const id = await createEmployee(api, headers, employee);
+  const res = await uploadFaces(api, headers, id, [{ bytes: photo }]);
+  if (body<{ added?: number }>(res).added !== 1) throw new Error(`enrollment failed: ${res.body}`);
+  return id;
 }

@@ -2,54 +2,37 @@ import { crc32, deflateSync } from 'node:zlib';
 import type { InjectOptions } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop, groupPhoto, transform } from '../../fixtures/sample-faces.js';
 import {
   bearer,
   body,
-  createKey,
+  enrollEmployee,
   errorCode,
-  loadEngine,
-  multipart,
-  openApi,
-  setupAdmin,
-  type TestApi,
+  type FilePart,
+  formPost,
+  imagePost,
+  openStaffedApi,
+  type StaffedApi,
 } from './api-test-kit.js';
 
 const MAX_IMAGE_BYTES = 3 * 1024 * 1024;
 
-let engine: FaceEngine;
-let api: TestApi;
-let admin: Record<string, string>;
-let kiosk: Record<string, string>;
+let api: StaffedApi;
 let employeeId: string;
 let face: Buffer;
 
 beforeAll(async () => {
-  engine = await loadEngine();
-  api = await openApi(engine, { engine: { maxImageBytes: MAX_IMAGE_BYTES } });
-  const token = await setupAdmin(api);
-  admin = bearer(token);
-  kiosk = bearer((await createKey(api, token, 'kiosk')).secret);
+  api = await openStaffedApi({ engine: { maxImageBytes: MAX_IMAGE_BYTES } });
   face = await faceCrop('s2-0');
-  const created = await api.server.inject({
-    method: 'POST',
-    url: '/v1/employees',
-    headers: admin,
-    payload: { badge: 'BAD-1', firstName: 'Bad', lastName: 'Input' },
-  });
-  employeeId = body<{ id: string }>(created).id;
-  const upload = multipart([{ bytes: face }]);
-  await api.server.inject({
-    method: 'POST',
-    url: `/v1/employees/${employeeId}/faces`,
-    headers: { ...admin, ...upload.headers },
-    payload: upload.payload,
-  });
+  employeeId = await enrollEmployee(
+    api,
+    api.admin,
+    { badge: 'BAD-1', firstName: 'Bad', lastName: 'Input' },
+    face,
+  );
 });
 afterAll(async () => {
   await api?.close();
-  await engine?.close();
 });
 
 /** A PNG chunk. */
@@ -121,18 +104,22 @@ async function snapshot(): Promise<string> {
 
 type Send = InjectOptions;
 
-function raw(url: string, bytes: Buffer | string, type: string, headers = kiosk): Send {
-  return { method: 'POST', url, headers: { ...headers, 'content-type': type }, payload: bytes };
+function raw(url: string, bytes: Buffer | string, type: string, headers = api.kiosk): Send {
+  return imagePost(url, bytes, headers, type);
 }
 
-function form(
-  url: string,
-  files: Parameters<typeof multipart>[0],
-  fields?: Record<string, string>,
-  headers = admin,
-): Send {
-  const upload = multipart(files, fields);
-  return { method: 'POST', url, headers: { ...headers, ...upload.headers }, payload: upload.payload };
+function form(url: string, files: FilePart[], fields?: Record<string, string>, headers = api.admin): Send {
+  return formPost(url, headers, files, fields);
+}
+
+/** A request of the admin, with a payload Fastify serialises as JSON when given. */
+function asAdmin(method: Send['method'], url: string, payload?: Send['payload']): Send {
+  return { method, url, headers: api.admin, ...(payload === undefined ? {} : { payload }) };
+}
+
+/** A request of the admin with a body sent as typed, not serialised (JSON unless told). */
+function textBody(method: Send['method'], url: string, text: string, type = 'application/json'): Send {
+  return { method, url, headers: { ...api.admin, 'content-type': type }, payload: text };
 }
 
 describe('bad-input corpus: a stable code for each, the server keeps serving, nothing changes', () => {
@@ -145,7 +132,7 @@ describe('bad-input corpus: a stable code for each, the server keeps serving, no
     {
       kind: 'no body, no content type',
       expect: 'IMAGE_MISSING',
-      request: () => ({ method: 'POST', url: '/v1/authenticate', headers: kiosk }),
+      request: () => ({ method: 'POST', url: '/v1/authenticate', headers: api.kiosk }),
     },
     {
       kind: 'wrong content type (text/plain)',
@@ -243,12 +230,7 @@ describe('bad-input corpus: a stable code for each, the server keeps serving, no
     {
       kind: 'multipart without a boundary',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: `/v1/employees/${employeeId}/faces`,
-        headers: { ...admin, 'content-type': 'multipart/form-data' },
-        payload: 'garbage',
-      }),
+      request: () => textBody('POST', `/v1/employees/${employeeId}/faces`, 'garbage', 'multipart/form-data'),
     },
     {
       kind: 'too many files',
@@ -262,155 +244,114 @@ describe('bad-input corpus: a stable code for each, the server keeps serving, no
     {
       kind: 'huge JSON',
       expect: 'PAYLOAD_TOO_LARGE',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: { ...admin, 'content-type': 'application/json' },
-        payload: JSON.stringify({ badge: 'H-1', firstName: 'x'.repeat(400_000), lastName: 'y' }),
-      }),
+      request: () =>
+        textBody(
+          'POST',
+          '/v1/employees',
+          JSON.stringify({ badge: 'H-1', firstName: 'x'.repeat(400_000), lastName: 'y' }),
+        ),
     },
     {
       kind: 'invalid JSON',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: { ...admin, 'content-type': 'application/json' },
-        payload: '{"badge": ',
-      }),
+      request: () => textBody('POST', '/v1/employees', '{"badge": '),
     },
     {
       kind: 'empty JSON body',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: { ...admin, 'content-type': 'application/json' },
-        payload: '',
-      }),
+      request: () => textBody('POST', '/v1/employees', ''),
     },
     {
       kind: 'missing fields',
       expect: 'VALIDATION_FAILED',
-      request: () => ({ method: 'POST', url: '/v1/employees', headers: admin, payload: { badge: 'M-1' } }),
+      request: () => asAdmin('POST', '/v1/employees', { badge: 'M-1' }),
     },
     {
       kind: 'unknown field',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: admin,
-        payload: { badge: 'M-2', firstName: 'a', lastName: 'b', isAdmin: true },
-      }),
+      request: () =>
+        asAdmin('POST', '/v1/employees', { badge: 'M-2', firstName: 'a', lastName: 'b', isAdmin: true }),
     },
     {
       kind: 'wrong field type',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: admin,
-        payload: { badge: 'M-3', firstName: { a: 1 }, lastName: 'b' },
-      }),
+      request: () => asAdmin('POST', '/v1/employees', { badge: 'M-3', firstName: { a: 1 }, lastName: 'b' }),
     },
     {
       kind: 'control characters in a name',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: admin,
-        payload: { badge: 'M-4', firstName: 'a\u0000b', lastName: 'c' },
-      }),
+      request: () => asAdmin('POST', '/v1/employees', { badge: 'M-4', firstName: 'a\u0000b', lastName: 'c' }),
     },
     {
       kind: 'SQL-ish badge',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: admin,
-        payload: { badge: "1'; DROP TABLE employees; --", firstName: 'a', lastName: 'b' },
-      }),
+      request: () =>
+        asAdmin('POST', '/v1/employees', {
+          badge: "1'; DROP TABLE employees; --",
+          firstName: 'a',
+          lastName: 'b',
+        }),
     },
     {
       kind: 'path-traversal badge',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: admin,
-        payload: { badge: '../../etc/passwd', firstName: 'a', lastName: 'b' },
-      }),
+      request: () =>
+        asAdmin('POST', '/v1/employees', { badge: '../../etc/passwd', firstName: 'a', lastName: 'b' }),
     },
     {
       kind: 'invalid UUID id',
       expect: 'VALIDATION_FAILED',
-      request: () => ({ method: 'GET', url: '/v1/employees/not-a-uuid', headers: admin }),
+      request: () => asAdmin('GET', '/v1/employees/not-a-uuid'),
     },
     {
       kind: 'path-traversal id',
       expect: 'VALIDATION_FAILED',
-      request: () => ({ method: 'GET', url: '/v1/employees/..%2F..%2Fetc%2Fpasswd', headers: admin }),
+      request: () => asAdmin('GET', '/v1/employees/..%2F..%2Fetc%2Fpasswd'),
     },
     {
       kind: 'path-traversal photo id',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'GET',
-        url: `/v1/employees/${employeeId}/photos/..%2F..%2Ffacegate.db`,
-        headers: admin,
-      }),
+      request: () => asAdmin('GET', `/v1/employees/${employeeId}/photos/..%2F..%2Ffacegate.db`),
     },
     {
       kind: 'unknown employee (valid UUID)',
       expect: 'NOT_FOUND',
-      request: () => ({
-        method: 'DELETE',
-        url: '/v1/employees/00000000-0000-4000-8000-000000000000',
-        headers: admin,
-      }),
+      request: () => asAdmin('DELETE', '/v1/employees/00000000-0000-4000-8000-000000000000'),
     },
     {
       kind: 'negative paging',
       expect: 'VALIDATION_FAILED',
-      request: () => ({ method: 'GET', url: '/v1/employees?limit=-1', headers: admin }),
+      request: () => asAdmin('GET', '/v1/employees?limit=-1'),
     },
     {
       kind: 'negative offset',
       expect: 'VALIDATION_FAILED',
-      request: () => ({ method: 'GET', url: '/v1/employees?offset=-5', headers: admin }),
+      request: () => asAdmin('GET', '/v1/employees?offset=-5'),
     },
     {
       kind: 'oversized page',
       expect: 'VALIDATION_FAILED',
-      request: () => ({ method: 'GET', url: '/v1/employees?limit=100000', headers: admin }),
+      request: () => asAdmin('GET', '/v1/employees?limit=100000'),
     },
     {
       kind: 'non-numeric paging',
       expect: 'VALIDATION_FAILED',
-      request: () => ({ method: 'GET', url: '/v1/audit?limit=abc', headers: admin }),
+      request: () => asAdmin('GET', '/v1/audit?limit=abc'),
     },
     {
       kind: 'bad audit date',
       expect: 'VALIDATION_FAILED',
-      request: () => ({ method: 'GET', url: '/v1/audit?from=yesterday', headers: admin }),
+      request: () => asAdmin('GET', '/v1/audit?from=yesterday'),
     },
     {
       kind: 'verify without an employee',
       expect: 'VALIDATION_FAILED',
-      request: () => form('/v1/verify', [{ bytes: face }], {}, kiosk),
+      request: () => form('/v1/verify', [{ bytes: face }], {}, api.kiosk),
     },
     {
       kind: 'duplicate badge',
       expect: 'CONFLICT',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: admin,
-        payload: { badge: 'BAD-1', firstName: 'a', lastName: 'b' },
-      }),
+      request: () => asAdmin('POST', '/v1/employees', { badge: 'BAD-1', firstName: 'a', lastName: 'b' }),
     },
     {
       kind: 'malformed Authorization header',
@@ -433,37 +374,23 @@ describe('bad-input corpus: a stable code for each, the server keeps serving, no
     {
       kind: 'weak password',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/users',
-        headers: admin,
-        payload: { username: 'weak', password: 'aaaaaaaaaaaaaaa', role: 'admin' },
-      }),
+      request: () =>
+        asAdmin('POST', '/v1/users', { username: 'weak', password: 'aaaaaaaaaaaaaaa', role: 'admin' }),
     },
     {
       kind: 'unknown role',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'POST',
-        url: '/v1/keys',
-        headers: admin,
-        payload: { name: 'x', role: 'root' },
-      }),
+      request: () => asAdmin('POST', '/v1/keys', { name: 'x', role: 'root' }),
     },
     {
       kind: 'bad settings value',
       expect: 'VALIDATION_FAILED',
-      request: () => ({
-        method: 'PUT',
-        url: '/v1/settings',
-        headers: admin,
-        payload: { thresholdPreset: 'none' },
-      }),
+      request: () => asAdmin('PUT', '/v1/settings', { thresholdPreset: 'none' }),
     },
     {
       kind: 'unknown route',
       expect: 'NOT_FOUND',
-      request: () => ({ method: 'GET', url: '/v1/../../etc/passwd', headers: admin }),
+      request: () => asAdmin('GET', '/v1/../../etc/passwd'),
     },
   ];
 
@@ -540,30 +467,23 @@ describe('odd but valid input is handled, not refused', () => {
   });
 
   it('unicode names round-trip; SQL-ish search text is just text', async () => {
-    const created = await api.server.inject({
-      method: 'POST',
-      url: '/v1/employees',
-      headers: admin,
-      payload: {
+    const created = await api.server.inject(
+      asAdmin('POST', '/v1/employees', {
         badge: 'U-1',
         firstName: 'Zoë Ångström',
         lastName: '李小龍 🙂',
         department: "O'Brien & Co; DROP TABLE x",
-      },
-    });
+      }),
+    );
     expect(created.statusCode).toBe(201);
     expect(body(created)).toMatchObject({ firstName: 'Zoë Ångström', lastName: '李小龍 🙂' });
-    const search = await api.server.inject({
-      method: 'GET',
-      url: `/v1/employees?search=${encodeURIComponent("' OR 1=1; --")}`,
-      headers: admin,
-    });
+    const search = await api.server.inject(
+      asAdmin('GET', `/v1/employees?search=${encodeURIComponent("' OR 1=1; --")}`),
+    );
     expect(body<{ items: unknown[] }>(search).items).toEqual([]);
-    const found = await api.server.inject({
-      method: 'GET',
-      url: `/v1/employees?search=${encodeURIComponent('李小龍')}`,
-      headers: admin,
-    });
+    const found = await api.server.inject(
+      asAdmin('GET', `/v1/employees?search=${encodeURIComponent('李小龍')}`),
+    );
     expect(body<{ items: Array<{ badge: string }> }>(found).items.map((e) => e.badge)).toEqual(['U-1']);
   });
 
@@ -597,50 +517,28 @@ describe('hostile requests never produce a 500', () => {
         headers: { authorization: `Bearer fg_${'a'.repeat(5000)}` },
       }),
     ],
-    [
-      'repeated query parameter',
-      () => ({ method: 'GET', url: '/v1/employees?limit=1&limit=2', headers: admin }),
-    ],
-    ['NUL in the path', () => ({ method: 'GET', url: '/v1/employees/%00', headers: admin })],
-    [
-      'very long URL',
-      () => ({ method: 'GET', url: `/v1/employees?search=${'x'.repeat(8000)}`, headers: admin }),
-    ],
+    ['repeated query parameter', () => asAdmin('GET', '/v1/employees?limit=1&limit=2')],
+    ['NUL in the path', () => asAdmin('GET', '/v1/employees/%00')],
+    ['very long URL', () => asAdmin('GET', `/v1/employees?search=${'x'.repeat(8000)}`)],
     [
       'long request id',
       () => ({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'r'.repeat(5000) } }),
     ],
     [
       'JSON with a UTF-16 charset',
-      () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: { ...admin, 'content-type': 'application/json; charset=utf-16' },
-        payload: '{}',
-      }),
+      () => textBody('POST', '/v1/employees', '{}', 'application/json; charset=utf-16'),
     ],
     [
       'JSON prototype pollution',
-      () => ({
-        method: 'POST',
-        url: '/v1/employees',
-        headers: { ...admin, 'content-type': 'application/json' },
-        payload: '{"badge":"PP-1","firstName":"a","lastName":"b","__proto__":{"isAdmin":true}}',
-      }),
+      () =>
+        textBody(
+          'POST',
+          '/v1/employees',
+          '{"badge":"PP-1","firstName":"a","lastName":"b","__proto__":{"isAdmin":true}}',
+        ),
     ],
-    [
-      'array instead of an object',
-      () => ({ method: 'PUT', url: '/v1/settings', headers: admin, payload: [1, 2] }),
-    ],
-    [
-      'deeply nested JSON',
-      () => ({
-        method: 'PUT',
-        url: '/v1/settings',
-        headers: { ...admin, 'content-type': 'application/json' },
-        payload: `${'['.repeat(5000)}${']'.repeat(5000)}`,
-      }),
-    ],
+    ['array instead of an object', () => asAdmin('PUT', '/v1/settings', [1, 2])],
+    ['deeply nested JSON', () => textBody('PUT', '/v1/settings', `${'['.repeat(5000)}${']'.repeat(5000)}`)],
     [
       'login with a non-string password',
       () => ({ method: 'POST', url: '/v1/auth/login', payload: { username: 'admin', password: { $ne: 1 } } }),

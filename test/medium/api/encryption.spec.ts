@@ -1,22 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop } from '../../fixtures/sample-faces.js';
-import { bearer, body, loadEngine, multipart, openApi, setupAdmin, type TestApi } from './api-test-kit.js';
+import { body, enrollEmployee, openStaffedApi, type StaffedApi } from './api-test-kit.js';
 
-let engine: FaceEngine;
-let api: TestApi;
-let admin: Record<string, string>;
+let api: StaffedApi;
 
 beforeAll(async () => {
-  engine = await loadEngine();
-  api = await openApi(engine);
-  admin = bearer(await setupAdmin(api));
+  api = await openStaffedApi();
 });
 afterAll(async () => {
   await api?.close();
-  await engine?.close();
 });
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -33,21 +27,12 @@ async function rawFiles(): Promise<Array<{ name: string; bytes: Buffer }>> {
 describe('encryption at rest, end to end over HTTP', () => {
   it('the database holds no plaintext embedding and the blobs hold no plaintext photo', async () => {
     const photo = await faceCrop('s6-0');
-    const created = await api.server.inject({
-      method: 'POST',
-      url: '/v1/employees',
-      headers: admin,
-      payload: { badge: 'C-1', firstName: 'Cipher', lastName: 'Text' },
-    });
-    const id = body<{ id: string }>(created).id;
-    const upload = multipart([{ bytes: photo }]);
-    const enrolled = await api.server.inject({
-      method: 'POST',
-      url: `/v1/employees/${id}/faces`,
-      headers: { ...admin, ...upload.headers },
-      payload: upload.payload,
-    });
-    expect(body<{ added: number }>(enrolled).added).toBe(1);
+    const id = await enrollEmployee(
+      api,
+      api.admin,
+      { badge: 'C-1', firstName: 'Cipher', lastName: 'Text' },
+      photo,
+    );
 
     // The store decrypts for us: these are the exact float32 bytes that must not be found on disk.
     const [template] = await api.app.store.templates.listByEmployee(id);
@@ -78,7 +63,7 @@ describe('encryption at rest, end to end over HTTP', () => {
     const served = await api.server.inject({
       method: 'GET',
       url: `/v1/employees/${id}/photos/${template!.id}`,
-      headers: admin,
+      headers: api.admin,
     });
     expect(Buffer.compare(served.rawPayload, photo)).toBe(0);
   });
@@ -87,11 +72,11 @@ describe('encryption at rest, end to end over HTTP', () => {
     const key = await api.server.inject({
       method: 'POST',
       url: '/v1/keys',
-      headers: admin,
+      headers: api.admin,
       payload: { name: 'k', role: 'kiosk' },
     });
     const secret = body<{ secret: string }>(key).secret;
-    const session = admin.authorization!.slice('Bearer '.length);
+    const session = api.adminToken;
     const files = await rawFiles();
     for (const { name, bytes } of files) {
       expect(bytes.includes(Buffer.from(secret.split('_').pop()!)), name).toBe(false);

@@ -7,11 +7,13 @@ import {
   bearer,
   body,
   errorCode,
+  formPost,
+  imagePost,
   loadEngine,
-  multipart,
   openApi,
   PASSWORD,
   type TestApi,
+  uploadFaces,
 } from './api-test-kit.js';
 
 let engine: FaceEngine;
@@ -99,16 +101,10 @@ describe('the whole flow over HTTP', () => {
     const employee = body<{ id: string }>(created);
 
     const face = await faceCrop('s1-0');
-    const upload = multipart([
+    const enrolled = await uploadFaces(api, { cookie, 'x-csrf-token': csrf }, employee.id, [
       { name: 'ada-1.jpg', bytes: face },
       { name: 'ada-2.jpg', bytes: await transform(face, 'crop') },
     ]);
-    const enrolled = await server.inject({
-      method: 'POST',
-      url: `/v1/employees/${employee.id}/faces`,
-      headers: { cookie, 'x-csrf-token': csrf, ...upload.headers },
-      payload: upload.payload,
-    });
     expect(enrolled.statusCode).toBe(200);
     const enrollBody = body<{ added: number; photos: Array<{ accepted: boolean; file: string }> }>(enrolled);
     expect(enrollBody.added).toBeGreaterThanOrEqual(1);
@@ -132,12 +128,7 @@ describe('the whole flow over HTTP', () => {
 
     // The kiosk authenticates with a different shot (raw image body): match, names, token; no scores.
     const probe = await transform(face, 'flip');
-    const auth = await server.inject({
-      method: 'POST',
-      url: '/v1/authenticate',
-      headers: { ...bearer(kiosk.secret), 'content-type': 'image/jpeg' },
-      payload: probe,
-    });
+    const auth = await server.inject(imagePost('/v1/authenticate', probe, bearer(kiosk.secret)));
     expect(auth.statusCode).toBe(200);
     const decision = body<Record<string, unknown>>(auth);
     expect(decision).toMatchObject({
@@ -164,24 +155,17 @@ describe('the whole flow over HTTP', () => {
     createPublicKey({ key: set.keys[0] as never, format: 'jwk' });
 
     // An admin calling authenticate sees the figures.
-    const adminAuth = await server.inject({
-      method: 'POST',
-      url: '/v1/authenticate',
-      headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'image/jpeg' },
-      payload: probe,
-    });
+    const adminAuth = await server.inject(
+      imagePost('/v1/authenticate', probe, { cookie, 'x-csrf-token': csrf }),
+    );
     expect(body<{ details: { score: number; threshold: number } }>(adminAuth).details.score).toBeGreaterThan(
       0,
     );
 
     // 1:1 verify by badge.
-    const verifyUpload = multipart([{ bytes: probe }], { employee: 'E-1001' });
-    const verified = await server.inject({
-      method: 'POST',
-      url: '/v1/verify',
-      headers: { ...bearer(kiosk.secret), ...verifyUpload.headers },
-      payload: verifyUpload.payload,
-    });
+    const verified = await server.inject(
+      formPost('/v1/verify', bearer(kiosk.secret), [{ bytes: probe }], { employee: 'E-1001' }),
+    );
     expect(body(verified)).toMatchObject({ decision: 'match', employee: { id: employee.id } });
 
     // Complete erasure, then the same face no longer matches.
@@ -192,12 +176,7 @@ describe('the whole flow over HTTP', () => {
     });
     expect(erased.statusCode).toBe(200);
     expect(body(erased)).toMatchObject({ employeeId: employee.id, verified: true });
-    const after = await server.inject({
-      method: 'POST',
-      url: '/v1/authenticate',
-      headers: { ...bearer(kiosk.secret), 'content-type': 'image/jpeg' },
-      payload: probe,
-    });
+    const after = await server.inject(imagePost('/v1/authenticate', probe, bearer(kiosk.secret)));
     expect(body(after)).toEqual({ decision: 'no_match' });
     const gone = await server.inject({
       method: 'GET',
@@ -232,12 +211,7 @@ describe('the whole flow over HTTP', () => {
       url: `/v1/keys/${kiosk.key.id}`,
       headers: { cookie, 'x-csrf-token': csrf },
     });
-    const revoked = await server.inject({
-      method: 'POST',
-      url: '/v1/authenticate',
-      headers: { ...bearer(kiosk.secret), 'content-type': 'image/jpeg' },
-      payload: probe,
-    });
+    const revoked = await server.inject(imagePost('/v1/authenticate', probe, bearer(kiosk.secret)));
     expect(errorCode(revoked)).toBe('UNAUTHENTICATED');
     const out = await server.inject({
       method: 'POST',

@@ -1,24 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
 import {
-  bearer,
   body,
-  createKey,
+  createUser,
+  enrollEmployee,
   errorCode,
-  loadEngine,
-  multipart,
-  openApi,
+  formPost,
+  imagePost,
+  openStaffedApi,
   PASSWORD,
-  setupAdmin,
-  type TestApi,
+  type StaffedApi,
 } from './api-test-kit.js';
 
-let engine: FaceEngine;
-let api: TestApi;
-let admin: Record<string, string>;
-let kiosk: Record<string, string>;
-let kioskKeyId: string;
+let api: StaffedApi;
 let employeeId: string;
 let own: Buffer;
 let stranger: Buffer;
@@ -32,56 +26,30 @@ async function expireDelays(): Promise<void> {
   }
 }
 
-function authenticate(photo: Buffer, headers = kiosk) {
-  return api.server.inject({
-    method: 'POST',
-    url: '/v1/authenticate',
-    headers: { ...headers, 'content-type': 'image/jpeg' },
-    payload: photo,
-  });
+function authenticate(photo: Buffer, headers = api.kiosk) {
+  return api.server.inject(imagePost('/v1/authenticate', photo, headers));
 }
 
 function verify(photo: Buffer, employee: string) {
-  const upload = multipart([{ bytes: photo }], { employee });
-  return api.server.inject({
-    method: 'POST',
-    url: '/v1/verify',
-    headers: { ...kiosk, ...upload.headers },
-    payload: upload.payload,
-  });
+  return api.server.inject(formPost('/v1/verify', api.kiosk, [{ bytes: photo }], { employee }));
 }
 
 beforeAll(async () => {
-  engine = await loadEngine();
   // Threshold 2 and hard cap 3 keep the test short; the rules are the same as with the defaults (5 / 20).
-  api = await openApi(engine, {
+  api = await openStaffedApi({
     security: { lockoutThreshold: 2, lockoutHardCap: 3, lockoutBaseDelaySeconds: 30 },
   });
-  admin = bearer(await setupAdmin(api));
-  const key = await createKey(api, admin.authorization!.slice(7), 'kiosk');
-  kiosk = bearer(key.secret);
-  kioskKeyId = key.key.id;
   own = await faceCrop('s4-0');
   stranger = await faceCrop('s5-0');
-  const created = await api.server.inject({
-    method: 'POST',
-    url: '/v1/employees',
-    headers: admin,
-    payload: { badge: 'L-1', firstName: 'Lock', lastName: 'Out' },
-  });
-  employeeId = body<{ id: string }>(created).id;
-  const upload = multipart([{ bytes: own }]);
-  const enrolled = await api.server.inject({
-    method: 'POST',
-    url: `/v1/employees/${employeeId}/faces`,
-    headers: { ...admin, ...upload.headers },
-    payload: upload.payload,
-  });
-  expect(body<{ added: number }>(enrolled).added).toBe(1);
+  employeeId = await enrollEmployee(
+    api,
+    api.admin,
+    { badge: 'L-1', firstName: 'Lock', lastName: 'Out' },
+    own,
+  );
 });
 afterAll(async () => {
   await api?.close();
-  await engine?.close();
 });
 
 describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
@@ -89,7 +57,7 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     expect(body(await authenticate(stranger)).decision).toBe('no_match');
     expect(body(await authenticate(await transform(own, 'flip'))).decision).toBe('match');
     expect(body(await authenticate(stranger)).decision).toBe('no_match');
-    const state = await api.app.store.lockouts.get(`key:${kioskKeyId}`);
+    const state = await api.app.store.lockouts.get(`key:${api.kioskKeyId}`);
     expect(state?.consecutiveFailures).toBe(1);
     expect(state?.lockedUntil).toBeNull();
   });
@@ -111,7 +79,7 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
 
     await expireDelays();
     expect(body(await authenticate(await transform(own, 'flip'))).decision).toBe('match');
-    expect((await api.app.store.lockouts.get(`key:${kioskKeyId}`))?.consecutiveFailures).toBe(0);
+    expect((await api.app.store.lockouts.get(`key:${api.kioskKeyId}`))?.consecutiveFailures).toBe(0);
   });
 
   it('the hard cap locks face login of the claimed employee until an admin unlocks it', async () => {
@@ -123,7 +91,7 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     const employee = await api.server.inject({
       method: 'GET',
       url: `/v1/employees/${employeeId}`,
-      headers: admin,
+      headers: api.admin,
     });
     expect(body(employee)).toMatchObject({ faceLoginLocked: true });
 
@@ -131,20 +99,14 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     // Even the right face is refused now, by 1:1 (LOCKED_OUT) and by 1:N (never matches).
     const refused = await verify(own, 'L-1');
     expect(errorCode(refused)).toBe('LOCKED_OUT');
-    expect(body(await authenticate(own, admin)).decision).toBe('no_match');
+    expect(body(await authenticate(own, api.admin)).decision).toBe('no_match');
 
     // Only admins clear it.
-    const enrollerTry = await api.server.inject({
-      method: 'POST',
-      url: '/v1/users',
-      headers: admin,
-      payload: { username: 'enroller', password: PASSWORD, role: 'enroller' },
-    });
-    expect(enrollerTry.statusCode).toBe(201);
+    await createUser(api, api.adminToken, 'enroller', 'enroller');
     const unlocked = await api.server.inject({
       method: 'POST',
       url: `/v1/employees/${employeeId}/unlock`,
-      headers: admin,
+      headers: api.admin,
     });
     expect(unlocked.statusCode).toBe(200);
     expect(body(unlocked)).toMatchObject({ faceLoginLocked: false });
@@ -153,7 +115,7 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
   });
 
   it('audits failures, delays, the hard lock, refusals and the unlock', async () => {
-    const audit = await api.server.inject({ method: 'GET', url: '/v1/audit?limit=500', headers: admin });
+    const audit = await api.server.inject({ method: 'GET', url: '/v1/audit?limit=500', headers: api.admin });
     const events = body<{
       items: Array<{ action: string; outcome: string; reason: string | null; employeeId: string | null }>;
     }>(audit).items;
@@ -193,14 +155,14 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     const put = await api.server.inject({
       method: 'PUT',
       url: '/v1/settings',
-      headers: admin,
+      headers: api.admin,
       payload: { lockout: { threshold: 4, hardCap: 9 } },
     });
     expect(body(put)).toMatchObject({ lockout: { threshold: 4, hardCap: 9, baseDelaySeconds: 30 } });
     const bad = await api.server.inject({
       method: 'PUT',
       url: '/v1/settings',
-      headers: admin,
+      headers: api.admin,
       payload: { lockout: { threshold: 10, hardCap: 9 } },
     });
     expect(errorCode(bad)).toBe('VALIDATION_FAILED');
@@ -210,12 +172,12 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     await api.server.inject({
       method: 'PUT',
       url: '/v1/settings',
-      headers: admin,
+      headers: api.admin,
       payload: { lockout: { threshold: 50, hardCap: 100 } },
     });
-    await api.app.store.lockouts.clear(`key:${kioskKeyId}`);
+    await api.app.store.lockouts.clear(`key:${api.kioskKeyId}`);
     const results = await Promise.all(Array.from({ length: 4 }, () => authenticate(stranger)));
     expect(results.map((r) => body(r).decision)).toEqual(['no_match', 'no_match', 'no_match', 'no_match']);
-    expect((await api.app.store.lockouts.get(`key:${kioskKeyId}`))?.consecutiveFailures).toBe(4);
+    expect((await api.app.store.lockouts.get(`key:${api.kioskKeyId}`))?.consecutiveFailures).toBe(4);
   });
 });

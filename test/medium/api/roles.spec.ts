@@ -2,20 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_PERMISSIONS } from '../../../src/auth/permissions.js';
 import type { Role } from '../../../src/domain/models.js';
-import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop } from '../../fixtures/sample-faces.js';
 import {
   bearer,
   body,
-  createKey,
+  createUser,
+  enrollEmployee,
   errorCode,
-  loadEngine,
+  formPost,
   login,
-  multipart,
-  openApi,
+  openStaffedApi,
   PASSWORD,
-  setupAdmin,
-  type TestApi,
+  type StaffedApi,
 } from './api-test-kit.js';
 
 type Who = Role | 'anonymous';
@@ -29,56 +27,37 @@ interface Call {
   fields?: Record<string, string>;
 }
 
-let engine: FaceEngine;
-let api: TestApi;
+let api: StaffedApi;
 const tokens = new Map<Who, Record<string, string>>();
 let employeeId: string;
 let photoId: string;
 let face: Buffer;
 
 beforeAll(async () => {
-  engine = await loadEngine();
-  api = await openApi(engine);
-  const admin = await setupAdmin(api);
-  tokens.set('admin', bearer(admin));
+  api = await openStaffedApi();
+  tokens.set('admin', api.admin);
   for (const role of ['enroller', 'auditor'] as const) {
-    const res = await api.server.inject({
-      method: 'POST',
-      url: '/v1/users',
-      headers: bearer(admin),
-      payload: { username: role, password: PASSWORD, role },
-    });
-    expect(res.statusCode).toBe(201);
+    await createUser(api, api.adminToken, role, role);
     tokens.set(role, bearer(await login(api, role)));
   }
-  tokens.set('kiosk', bearer((await createKey(api, admin, 'kiosk')).secret));
+  tokens.set('kiosk', api.kiosk);
   tokens.set('anonymous', {});
   face = await faceCrop('s3-0');
-  const created = await api.server.inject({
-    method: 'POST',
-    url: '/v1/employees',
-    headers: bearer(admin),
-    payload: { badge: 'R-1', firstName: 'Role', lastName: 'Table' },
-  });
-  employeeId = body<{ id: string }>(created).id;
-  const upload = multipart([{ bytes: face }]);
-  const enrolled = await api.server.inject({
-    method: 'POST',
-    url: `/v1/employees/${employeeId}/faces`,
-    headers: { ...bearer(admin), ...upload.headers },
-    payload: upload.payload,
-  });
-  expect(body<{ added: number }>(enrolled).added).toBe(1);
+  employeeId = await enrollEmployee(
+    api,
+    api.admin,
+    { badge: 'R-1', firstName: 'Role', lastName: 'Table' },
+    face,
+  );
   const faces = await api.server.inject({
     method: 'GET',
     url: `/v1/employees/${employeeId}/faces`,
-    headers: bearer(admin),
+    headers: api.admin,
   });
   photoId = body<{ items: Array<{ photoId: string }> }>(faces).items[0]!.photoId;
 });
 afterAll(async () => {
   await api?.close();
-  await engine?.close();
 });
 
 /** Every endpoint, who may call it, and a harmless request (destructive calls target unknown ids). */
@@ -229,12 +208,9 @@ function table(): Array<{ name: string; allowed: readonly Who[]; call: () => Cal
 async function send(who: Who, call: Call) {
   const headers: Record<string, string> = { ...tokens.get(who) };
   if (call.image) {
-    const upload = multipart([{ bytes: call.image }], call.fields);
     return api.server.inject({
+      ...formPost(call.url, headers, [{ bytes: call.image }], call.fields),
       method: call.method,
-      url: call.url,
-      headers: { ...headers, ...upload.headers },
-      payload: upload.payload,
     });
   }
   return api.server.inject({

@@ -1,54 +1,35 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../../src/api/server.js';
-import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
 import {
   bearer,
   body,
   createKey,
+  enrollEmployee,
   errorCode,
-  loadEngine,
-  multipart,
+  imagePost,
   openApi,
+  openStaffedApi,
+  type StaffedApi,
   setupAdmin,
-  type TestApi,
 } from './api-test-kit.js';
 
-let engine: FaceEngine;
-let api: TestApi;
-let adminToken: string;
-let kioskSecret: string;
+let api: StaffedApi;
 let face: Buffer;
 
 beforeAll(async () => {
-  engine = await loadEngine();
-  api = await openApi(engine, { security: { rateLimitPerMinute: 100_000 } });
-  adminToken = await setupAdmin(api);
-  kioskSecret = (await createKey(api, adminToken, 'kiosk')).secret;
+  api = await openStaffedApi();
   face = await faceCrop('s6-3');
-  const created = await api.server.inject({
-    method: 'POST',
-    url: '/v1/employees',
-    headers: bearer(adminToken),
-    payload: { badge: 'S-1', firstName: 'Server', lastName: 'Side' },
-  });
-  const upload = multipart([{ bytes: face }]);
-  await api.server.inject({
-    method: 'POST',
-    url: `/v1/employees/${body<{ id: string }>(created).id}/faces`,
-    headers: { ...bearer(adminToken), ...upload.headers },
-    payload: upload.payload,
-  });
+  await enrollEmployee(api, api.admin, { badge: 'S-1', firstName: 'Server', lastName: 'Side' }, face);
 });
 afterAll(async () => {
   await api?.close();
-  await engine?.close();
 });
 
 describe('server behaviour', () => {
   it('rate-limits per API key with 429 RATE_LIMITED and Retry-After', async () => {
-    const limited = await openApi(engine, { security: { rateLimitPerMinute: 3 } });
+    const limited = await openApi(api.engine, { security: { rateLimitPerMinute: 3 } });
     try {
       const token = await setupAdmin(limited);
       const key = (await createKey(limited, token, 'auditor')).secret;
@@ -78,14 +59,7 @@ describe('server behaviour', () => {
     try {
       const probe = await transform(face, 'flip');
       const results = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          server.inject({
-            method: 'POST',
-            url: '/v1/authenticate',
-            headers: { ...bearer(kioskSecret), 'content-type': 'image/jpeg' },
-            payload: probe,
-          }),
-        ),
+        Array.from({ length: 4 }, () => server.inject(imagePost('/v1/authenticate', probe, api.kiosk))),
       );
       const statuses = results.map((r) => r.statusCode).sort();
       expect(statuses).toContain(200);
@@ -106,7 +80,7 @@ describe('server behaviour', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     const inFlight = fetch(`http://127.0.0.1:${port}/v1/authenticate`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${kioskSecret}`, 'content-type': 'image/jpeg' },
+      headers: { authorization: `Bearer ${api.kioskSecret}`, 'content-type': 'image/jpeg' },
       body: await transform(face, 'recompress'),
     });
     // Close once the request is being served.
@@ -137,7 +111,7 @@ describe('server behaviour', () => {
         method: 'POST',
         url: '/v1/authenticate',
         headers: {
-          ...bearer(kioskSecret),
+          ...api.kiosk,
           'content-type': 'image/jpeg',
           cookie: 'fg_session=fgs_secretcookie',
         },
@@ -154,7 +128,7 @@ describe('server behaviour', () => {
         headers: { authorization: 'Bearer fgs_not_a_session' },
       });
       expect(log).toContain('request completed');
-      expect(log).not.toContain(kioskSecret.split('_').pop()!);
+      expect(log).not.toContain(api.kioskSecret.split('_').pop()!);
       expect(log).not.toContain('fgs_secretcookie');
       expect(log).not.toContain('wrong-password-xyz');
       expect(log).not.toContain('fgs_not_a_session');
@@ -194,7 +168,7 @@ describe('server behaviour', () => {
       const res = await broken.inject({
         method: 'GET',
         url: '/v1/settings',
-        headers: { ...bearer(adminToken), 'x-request-id': 'trace-me-1' },
+        headers: { ...api.admin, 'x-request-id': 'trace-me-1' },
       });
       expect(res.statusCode).toBe(500);
       expect(body(res)).toEqual({
