@@ -93,7 +93,7 @@ export function evalRocSvg(result: EvalResult): string {
         points: result.roc,
       },
     ],
-    { title: `ROC: ${r.engine.model}${r.flip ? ' + flip' : ''}`, markers: markers(r) },
+    { title: `ROC: ${r.engine.model} (engine ${r.engine.version})`, markers: markers(r) },
   );
 }
 

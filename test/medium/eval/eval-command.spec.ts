@@ -105,6 +105,8 @@ describe('facegate eval on transformed package photos', () => {
     expect(r.ms_per_image_median).toBeGreaterThan(0);
     expect(r.engine).toMatchObject({ engine: 'local', model: expect.stringContaining('human-mesh') });
     expect(r.rank1).toBe(1);
+    // the default model is calibrated, so the report measures FAR/TAR at its preset thresholds
+    expect(r.presets).toMatchObject({ balanced: { threshold: expect.any(Number), target_far: 1e-4 } });
     expect(r.identify).toMatchObject({ gallery_identities: 4, mated_probes: 8, non_mated_probes: 1 });
     for (const f of ['report.json', 'scores.csv', 'roc.svg', 'identify.csv']) {
       expect((await readFile(join(out, f), 'utf8')).length).toBeGreaterThan(10);
