@@ -8,15 +8,7 @@ import {
   validateNewEmployee,
   validatePaging,
 } from './employee-validation.js';
-import {
-  type Actor,
-  type Clock,
-  localOnlyPolicy,
-  type Policy,
-  type ServiceDeps,
-  type ServiceGallery,
-  systemClock,
-} from './service-context.js';
+import { type Actor, ServiceBase } from './service-context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -66,21 +58,7 @@ export async function resolveEmployee(store: Store, idOrBadge: string): Promise<
 }
 
 /** Employee records: create, read, update, suspend/reactivate, clear the face-login lock, read kept photos. */
-export class EmployeeService {
-  private readonly store: Store;
-  private readonly gallery: ServiceGallery;
-  private readonly policy: Policy;
-  private readonly clock: Clock;
-  private readonly blobs: ServiceDeps['blobs'];
-
-  constructor(deps: ServiceDeps) {
-    this.store = deps.store;
-    this.gallery = deps.gallery;
-    this.blobs = deps.blobs;
-    this.policy = deps.policy ?? localOnlyPolicy;
-    this.clock = deps.clock ?? systemClock;
-  }
-
+export class EmployeeService extends ServiceBase {
   /** Creates an employee without faces (faces come through the enrollment service). */
   async create(input: EmployeeInput, actor: Actor): Promise<Employee> {
     await this.policy.authorize(actor, 'employees:write');

@@ -1,24 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { BlobStore } from '../blobs/blob-store.port.js';
-import type { FacegateConfig } from '../config/config.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee, NewFaceTemplate } from '../domain/models.js';
-import type { FaceAnalysis, FaceEngine } from '../engine/face-engine.port.js';
-import type { Store } from '../store/store.port.js';
+import type { FaceAnalysis } from '../engine/face-engine.port.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
-import { currentThreshold, keepPhotos, type ThresholdLookup } from './match-settings.js';
-import {
-  type Actor,
-  type Clock,
-  localOnlyPolicy,
-  type Policy,
-  type ServiceDeps,
-  type ServiceGallery,
-  type ServiceLogger,
-  silentLogger,
-  systemClock,
-} from './service-context.js';
+import { currentThreshold, keepPhotos } from './match-settings.js';
+import { type Actor, ServiceBase } from './service-context.js';
 
 /** One uploaded photo. `file` is only echoed back in results (bulk import, API field name). */
 export interface PhotoInput {
@@ -95,31 +82,10 @@ interface Candidate {
  * (when new), its templates and the audit record; the gallery is updated only after commit. A crash in between
  * leaves at most unreferenced blobs, which {@link EnrollmentService.sweepOrphanBlobs} removes at start-up.
  */
-export class EnrollmentService {
-  private readonly engine: FaceEngine;
-  private readonly store: Store;
-  private readonly blobs: BlobStore;
-  private readonly gallery: ServiceGallery;
-  private readonly config: FacegateConfig;
-  private readonly policy: Policy;
-  private readonly clock: Clock;
-  private readonly logger: ServiceLogger;
-  private readonly thresholds: ThresholdLookup | undefined;
+export class EnrollmentService extends ServiceBase {
   /** Blob keys written by an enrollment that has not committed yet; the sweep must not take them. */
   private readonly pendingBlobs = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(deps: ServiceDeps) {
-    this.engine = deps.engine;
-    this.store = deps.store;
-    this.blobs = deps.blobs;
-    this.gallery = deps.gallery;
-    this.config = deps.config;
-    this.policy = deps.policy ?? localOnlyPolicy;
-    this.clock = deps.clock ?? systemClock;
-    this.logger = deps.logger ?? silentLogger;
-    this.thresholds = deps.thresholds;
-  }
 
   /** Adds photos to an existing employee (id or badge). Throws `NOT_FOUND`. */
   async enrollPhotos(

@@ -1,18 +1,6 @@
-import type { BlobStore } from '../blobs/blob-store.port.js';
 import { FacegateError } from '../domain/errors.js';
-import type { Store } from '../store/store.port.js';
 import { resolveEmployee } from './employee.service.js';
-import {
-  type Actor,
-  type Clock,
-  localOnlyPolicy,
-  type Policy,
-  type ServiceDeps,
-  type ServiceGallery,
-  type ServiceLogger,
-  silentLogger,
-  systemClock,
-} from './service-context.js';
+import { type Actor, ServiceBase } from './service-context.js';
 
 /** What an erasure removed, and the proof that nothing remains. */
 export interface ErasureReport {
@@ -29,23 +17,7 @@ export interface ErasureReport {
  * Complete erasure of a person's biometric data: employee row, every template, every kept photo and the gallery
  * entry, then a check that none remains. The audit keeps who/when/which employee only.
  */
-export class ErasureService {
-  private readonly store: Store;
-  private readonly blobs: BlobStore;
-  private readonly gallery: ServiceGallery;
-  private readonly policy: Policy;
-  private readonly clock: Clock;
-  private readonly logger: ServiceLogger;
-
-  constructor(deps: ServiceDeps) {
-    this.store = deps.store;
-    this.blobs = deps.blobs;
-    this.gallery = deps.gallery;
-    this.policy = deps.policy ?? localOnlyPolicy;
-    this.clock = deps.clock ?? systemClock;
-    this.logger = deps.logger ?? silentLogger;
-  }
-
+export class ErasureService extends ServiceBase {
   /** Erases the employee (id or badge) and all its biometric data; throws `NOT_FOUND` or `INTERNAL` if residue. */
   async deleteEmployee(idOrBadge: string, actor: Actor): Promise<ErasureReport> {
     await this.policy.authorize(actor, 'employees:delete');

@@ -1,20 +1,10 @@
-import type { FacegateConfig } from '../config/config.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee } from '../domain/models.js';
-import type { FaceAnalysis, FaceEngine, StageTimings } from '../engine/face-engine.port.js';
-import type { Store } from '../store/store.port.js';
+import type { FaceAnalysis, StageTimings } from '../engine/face-engine.port.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeRef, type PhotoReason, toEmployeeRef } from './enrollment.service.js';
-import { currentThreshold, type ThresholdLookup } from './match-settings.js';
-import {
-  type Actor,
-  type Clock,
-  localOnlyPolicy,
-  type Policy,
-  type ServiceDeps,
-  type ServiceGallery,
-  systemClock,
-} from './service-context.js';
+import { currentThreshold } from './match-settings.js';
+import { type Actor, ServiceBase } from './service-context.js';
 
 /** Outcome of a 1:N identification or a 1:1 verification. */
 export type Decision = 'match' | 'no_match' | 'retry';
@@ -48,25 +38,7 @@ export interface DecisionOptions {
 }
 
 /** 1:N identification and 1:1 verification against the in-memory gallery; every decision is audited. */
-export class IdentificationService {
-  private readonly engine: FaceEngine;
-  private readonly store: Store;
-  private readonly gallery: ServiceGallery;
-  private readonly config: FacegateConfig;
-  private readonly policy: Policy;
-  private readonly clock: Clock;
-  private readonly thresholds: ThresholdLookup | undefined;
-
-  constructor(deps: ServiceDeps) {
-    this.engine = deps.engine;
-    this.store = deps.store;
-    this.gallery = deps.gallery;
-    this.config = deps.config;
-    this.policy = deps.policy ?? localOnlyPolicy;
-    this.clock = deps.clock ?? systemClock;
-    this.thresholds = deps.thresholds;
-  }
-
+export class IdentificationService extends ServiceBase {
   /** Who is this? Best employee above the threshold and ahead of the runner-up by the margin, else no match. */
   async identify(photo: Uint8Array, actor: Actor, options: DecisionOptions = {}): Promise<MatchResult> {
     await this.policy.authorize(actor, 'faces:identify');

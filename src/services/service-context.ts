@@ -113,3 +113,31 @@ export interface ServiceDeps {
 export const systemClock: Clock = { now: () => new Date() };
 
 export const silentLogger: ServiceLogger = { info() {}, warn() {}, error() {} };
+
+/**
+ * The ports every service holds, with the defaults of the optional ones (local-only policy, system clock,
+ * silent logger), so each service states only its rules.
+ */
+export abstract class ServiceBase {
+  protected readonly engine: FaceEngine;
+  protected readonly store: Store;
+  protected readonly blobs: BlobStore;
+  protected readonly gallery: ServiceGallery;
+  protected readonly config: FacegateConfig;
+  protected readonly policy: Policy;
+  protected readonly clock: Clock;
+  protected readonly logger: ServiceLogger;
+  protected readonly thresholds: ThresholdLookup | undefined;
+
+  constructor(deps: ServiceDeps) {
+    this.engine = deps.engine;
+    this.store = deps.store;
+    this.blobs = deps.blobs;
+    this.gallery = deps.gallery;
+    this.config = deps.config;
+    this.policy = deps.policy ?? localOnlyPolicy;
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger ?? silentLogger;
+    this.thresholds = deps.thresholds;
+  }
+}
