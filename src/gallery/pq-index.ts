@@ -174,12 +174,9 @@ export class PqIndex extends ExactIndex {
     accept?: (ownerId: string) => boolean,
     report?: SearchReport,
   ): VectorHit[] {
+    if (!this.codebook) return this.searchExact(query, k, accept, report);
     this.assertDimension(query);
     const top = this.topK(k, accept);
-    if (!this.codebook) {
-      this.exactScan(query, top);
-      return this.hits(top, report);
-    }
     const candidates = this.candidates(query);
     const owners = this.ownerOfSlot;
     for (const slot of candidates) {
