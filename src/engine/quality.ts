@@ -1,18 +1,14 @@
+import type { FacegateConfig } from '../config/config.js';
 import { ARCFACE_TEMPLATE_112, estimateSimilarity, invertSimilarity, warpSimilarity } from './alignment.js';
 import type { RawFace } from './face-detector.js';
 import type { FaceQuality, Pose, QualityIssue } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
 
-/** Limits of the quality checks (from `config.engine`). */
-export interface QualityLimits {
-  minFaceSize: number;
-  maxYaw: number;
-  maxPitch: number;
-  maxRoll: number;
-  minSharpness: number;
-  minBrightness: number;
-  maxBrightness: number;
-}
+/** Limits of the quality checks: the quality fields of `config.engine`. */
+export type QualityLimits = Pick<
+  FacegateConfig['engine'],
+  'minFaceSize' | 'maxYaw' | 'maxPitch' | 'maxRoll' | 'minSharpness' | 'minBrightness' | 'maxBrightness'
+>;
 
 /** Largest fraction of the aligned face crop that may fall outside the image. */
 export const MAX_CUT_OFF = 0.2;
