@@ -27,6 +27,20 @@ afterAll(async () => {
   await api?.close();
 });
 
+/** A log stream that keeps what the server writes. */
+function captureLog(): { stream: Writable; text: string } {
+  const log = {
+    text: '',
+    stream: new Writable({
+      write(chunk, _encoding, done) {
+        log.text += String(chunk);
+        done();
+      },
+    }),
+  };
+  return log;
+}
+
 describe('server behaviour', () => {
   it('rate-limits per API key with 429 RATE_LIMITED and Retry-After', async () => {
     const limited = await openApi(api.engine, { security: { rateLimitPerMinute: 3 } });
@@ -94,16 +108,10 @@ describe('server behaviour', () => {
   });
 
   it('never logs credentials, cookies, image bytes or embeddings', async () => {
-    let log = '';
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        log += String(chunk);
-        done();
-      },
-    });
+    const log = captureLog();
     const logged = await buildServer(
       { ...api.ctx, config: { ...api.ctx.config, logLevel: 'trace' } },
-      { logStream: stream },
+      { logStream: log.stream },
     );
     try {
       const probe = await transform(face, 'flip');
@@ -127,13 +135,13 @@ describe('server behaviour', () => {
         url: '/v1/employees',
         headers: { authorization: 'Bearer fgs_not_a_session' },
       });
-      expect(log).toContain('request completed');
-      expect(log).not.toContain(api.kioskSecret.split('_').pop()!);
-      expect(log).not.toContain('fgs_secretcookie');
-      expect(log).not.toContain('wrong-password-xyz');
-      expect(log).not.toContain('fgs_not_a_session');
-      expect(log).not.toContain(probe.subarray(100, 140).toString('base64'));
-      expect(log).not.toMatch(/embedding/i);
+      expect(log.text).toContain('request completed');
+      expect(log.text).not.toContain(api.kioskSecret.split('_').pop()!);
+      expect(log.text).not.toContain('fgs_secretcookie');
+      expect(log.text).not.toContain('wrong-password-xyz');
+      expect(log.text).not.toContain('fgs_not_a_session');
+      expect(log.text).not.toContain(probe.subarray(100, 140).toString('base64'));
+      expect(log.text).not.toMatch(/embedding/i);
     } finally {
       await logged.close();
     }
@@ -144,13 +152,7 @@ describe('server behaviour', () => {
     failing.get = async () => {
       throw new Error('disk on fire at /secret/path.ts:12');
     };
-    let log = '';
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        log += String(chunk);
-        done();
-      },
-    });
+    const log = captureLog();
     const broken = await buildServer(
       {
         ...api.ctx,
@@ -162,7 +164,7 @@ describe('server behaviour', () => {
           },
         },
       },
-      { logStream: stream },
+      { logStream: log.stream },
     );
     try {
       const res = await broken.inject({
@@ -175,8 +177,8 @@ describe('server behaviour', () => {
         error: { code: 'INTERNAL', message: 'Internal error', requestId: 'trace-me-1' },
       });
       expect(res.headers['x-request-id']).toBe('trace-me-1');
-      expect(log).toContain('disk on fire'); // logged for operators, with the request id
-      expect(log).toContain('trace-me-1');
+      expect(log.text).toContain('disk on fire'); // logged for operators, with the request id
+      expect(log.text).toContain('trace-me-1');
       const ready = await broken.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(503);
       expect(errorCode(ready)).toBe('NOT_READY');
