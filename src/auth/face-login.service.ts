@@ -1,4 +1,5 @@
 import { FacegateError, isFacegateError } from '../domain/errors.js';
+import { resolveEmployee } from '../services/employee.service.js';
 import type { EmployeeRef } from '../services/enrollment.service.js';
 import type { IdentificationService, MatchResult } from '../services/identification.service.js';
 import type { Store } from '../store/store.port.js';
@@ -87,13 +88,8 @@ export class FaceLoginService {
   }
 
   private async findEmployee(idOrBadge: string) {
-    const key = idOrBadge.trim();
-    if (!key) return undefined;
     try {
-      return (
-        (/^[0-9a-f-]{36}$/i.test(key) ? await this.store.employees.get(key) : undefined) ??
-        (await this.store.employees.getByBadge(key))
-      );
+      return await resolveEmployee(this.store, idOrBadge);
     } catch (error) {
       if (isFacegateError(error)) return undefined;
       throw error;
