@@ -8,10 +8,10 @@ import { createApiContext } from '../../../src/api/create-api-context.js';
 import { buildServer } from '../../../src/api/server.js';
 import { type App, createApp } from '../../../src/app/composition-root.js';
 import { rolePolicy } from '../../../src/auth/actor.js';
-import { type DeepPartial, type FacegateConfig, loadConfig } from '../../../src/config/config.js';
-import { createFaceEngine } from '../../../src/engine/create-face-engine.js';
+import type { DeepPartial, FacegateConfig } from '../../../src/config/config.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { MODEL_THRESHOLDS, thresholdFor } from '../../../src/gallery/threshold-presets.js';
+import { loadEngine, testConfig as serviceTestConfig } from '../services/service-test-kit.js';
 
 /** A strong test password (never used outside tests). */
 export const PASSWORD = 'correct horse battery staple';
@@ -21,19 +21,14 @@ export function testThresholds(model: string, preset: 'strict' | 'balanced' | 'l
   return MODEL_THRESHOLDS[model] ? thresholdFor(model, preset) : 0.5;
 }
 
-/** Config of a throw-away data directory with the in-process engine. */
-export function testConfig(dataDir: string, overrides: DeepPartial<FacegateConfig> = {}): FacegateConfig {
-  return loadConfig(
-    { FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir, FACEGATE_ENGINE_WORKERS: '0' },
-    { ...overrides, security: { rateLimitPerMinute: 100_000, ...overrides.security } },
-  );
-}
+export { listFiles, loadEngine } from '../services/service-test-kit.js';
 
-/** One loaded engine per test file. */
-export async function loadEngine(): Promise<FaceEngine> {
-  const engine = createFaceEngine(testConfig(tmpdir()));
-  await engine.load();
-  return engine;
+/** The services' test config with the rate limit out of the way (tests that need one set it). */
+export function testConfig(dataDir: string, overrides: DeepPartial<FacegateConfig> = {}): FacegateConfig {
+  return serviceTestConfig(dataDir, {
+    ...overrides,
+    security: { rateLimitPerMinute: 100_000, ...overrides.security },
+  });
 }
 
 /** A running API over a fresh data directory. */

@@ -1,8 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faceCrop } from '../../fixtures/sample-faces.js';
-import { body, enrollEmployee, openStaffedApi, type StaffedApi } from './api-test-kit.js';
+import { body, enrollEmployee, listFiles, openStaffedApi, type StaffedApi } from './api-test-kit.js';
 
 let api: StaffedApi;
 
@@ -12,11 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
 });
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
-}
 
 /** Every file of the data directory (database, WAL, blobs, keys), raw. */
 async function rawFiles(): Promise<Array<{ name: string; bytes: Buffer }>> {

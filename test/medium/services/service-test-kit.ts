@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, createApp } from '../../../src/app/composition-root.js';
-import { type FacegateConfig, loadConfig } from '../../../src/config/config.js';
+import { type DeepPartial, type FacegateConfig, loadConfig } from '../../../src/config/config.js';
 import { createFaceEngine } from '../../../src/engine/create-face-engine.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import type { Actor } from '../../../src/services/service-context.js';
@@ -11,8 +11,11 @@ import type { Actor } from '../../../src/services/service-context.js';
 export const operator: Actor = { type: 'cli', id: 'medium-test' };
 
 /** Config of a throw-away data directory, in-process engine. */
-export function testConfig(dataDir: string): FacegateConfig {
-  return loadConfig({ FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir, FACEGATE_ENGINE_WORKERS: '0' });
+export function testConfig(dataDir: string, overrides: DeepPartial<FacegateConfig> = {}): FacegateConfig {
+  return loadConfig(
+    { FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir, FACEGATE_ENGINE_WORKERS: '0' },
+    overrides,
+  );
 }
 
 /** One loaded engine per test file. */
