@@ -5,6 +5,7 @@ import type { EmployeeService } from '../services/employee.service.js';
 import type { EnrollmentService } from '../services/enrollment.service.js';
 import type { ErasureService } from '../services/erasure.service.js';
 import type { Store } from '../store/store.port.js';
+import type { WelcomePhotoPasses } from './welcome-photo.js';
 
 /** What the HTTP API is built from: the composed application. */
 export interface ApiContext {
@@ -15,4 +16,6 @@ export interface ApiContext {
   enrollment: Pick<EnrollmentService, 'enrollPhotos' | 'enrollByBadge'>;
   erasure: Pick<ErasureService, 'deleteEmployee'>;
   auth: AuthServices;
+  /** Short-lived links to the matched employee's photo for the kiosk welcome (`kiosk.showPhoto` setting). */
+  welcomePhotos: WelcomePhotoPasses;
 }

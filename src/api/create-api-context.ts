@@ -1,6 +1,7 @@
 import type { App } from '../app/composition-root.js';
 import { createAuthServices } from '../auth/auth-services.js';
 import type { ApiContext } from './api-context.js';
+import { WelcomePhotoPasses } from './welcome-photo.js';
 
 /**
  * Adds the auth services to a composed app and returns what the HTTP API needs.
@@ -22,5 +23,9 @@ export function createApiContext(app: App, now?: () => Date): ApiContext {
     enrollment: app.services.enrollment,
     erasure: app.services.erasure,
     auth,
+    welcomePhotos: new WelcomePhotoPasses(
+      (data) => app.cipher.keyedHash(Buffer.from(data), 'welcome-photo-pass'),
+      now,
+    ),
   };
 }

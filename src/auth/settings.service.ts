@@ -16,6 +16,8 @@ export interface RuntimeSettings {
   /** Whether enrollment photos are kept (templates are always kept). */
   keepPhotos: boolean;
   auditRetentionDays: number;
+  /** Whether a kiosk match shows the employee's kept photo (a short-lived link bound to that kiosk). */
+  kioskShowPhoto: boolean;
 }
 
 /** Settings keys in the store. */
@@ -25,6 +27,7 @@ export const SETTINGS_KEYS = {
   lockout: 'lockout.limits',
   keepPhotos: KEEP_PHOTOS_KEY,
   auditRetentionDays: 'audit.retentionDays',
+  kioskShowPhoto: 'kiosk.showPhoto',
 } as const;
 
 const PRESETS: readonly ThresholdPreset[] = ['strict', 'balanced', 'lenient'];
@@ -55,6 +58,7 @@ export class SettingsService {
     const lockout = await s.get<Partial<LockoutLimits>>(SETTINGS_KEYS.lockout);
     const keepPhotos = await s.get<boolean>(SETTINGS_KEYS.keepPhotos);
     const retention = await s.get<number>(SETTINGS_KEYS.auditRetentionDays);
+    const kioskShowPhoto = await s.get<boolean>(SETTINGS_KEYS.kioskShowPhoto);
     const sec = this.config.security;
     const value: RuntimeSettings = {
       thresholdPreset: PRESETS.includes(preset as ThresholdPreset)
@@ -68,6 +72,7 @@ export class SettingsService {
       },
       keepPhotos: typeof keepPhotos === 'boolean' ? keepPhotos : this.config.keepPhotos,
       auditRetentionDays: typeof retention === 'number' ? retention : this.config.auditRetentionDays,
+      kioskShowPhoto: kioskShowPhoto === true,
     };
     this.cache = { at: now, value };
     return value;
@@ -101,12 +106,14 @@ export class SettingsService {
     if (!Number.isInteger(next.auditRetentionDays) || next.auditRetentionDays < 1) {
       invalid('auditRetentionDays', 'an integer ≥ 1');
     }
+    if (typeof next.kioskShowPhoto !== 'boolean') invalid('kioskShowPhoto', 'true or false');
     await this.store.transaction(async (tx) => {
       await tx.settings.set(SETTINGS_KEYS.thresholdPreset, next.thresholdPreset);
       await tx.settings.set(SETTINGS_KEYS.livenessMode, next.livenessMode);
       await tx.settings.set(SETTINGS_KEYS.lockout, next.lockout);
       await tx.settings.set(SETTINGS_KEYS.keepPhotos, next.keepPhotos);
       await tx.settings.set(SETTINGS_KEYS.auditRetentionDays, next.auditRetentionDays);
+      await tx.settings.set(SETTINGS_KEYS.kioskShowPhoto, next.kioskShowPhoto);
       await tx.audit.append({
         action: 'settings.update',
         outcome: 'success',

@@ -264,8 +264,14 @@ describe('facegate web UI in Chromium', () => {
       };
       expect(saved.thresholdPreset).toBe('strict');
       await page.getByRole('radio', { name: /Balanced/ }).check();
+      // The kiosk welcome shows the enrolled photo from now on (checked in the webcam test).
+      await page.getByLabel(/enrollment photo on the kiosk welcome screen/).check();
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByText('Settings saved.').waitFor();
+      const showsPhoto = async () =>
+        ((await (await page.request.get(`${fg.url}/v1/settings`)).json()) as { kioskShowPhoto: boolean })
+          .kioskShowPhoto;
+      await expect.poll(showsPhoto).toBe(true);
 
       await page.getByRole('link', { name: 'Audit log' }).click();
       await page.getByTestId('audit-table').getByText('employee.create').first().waitFor();
@@ -342,6 +348,10 @@ describe('facegate web UI in Chromium', () => {
         await result.waitFor(WAIT);
         expect((await result.innerText()).replace(/\s+/g, ' ')).toContain('Welcome, Ada Lovelace');
         expect(await result.innerText()).not.toMatch(/\d\.\d|score|%/i);
+        // kiosk.showPhoto is on: the enrolled photo, read with the kiosk key through the match's short-lived link.
+        const welcomePhoto = result.locator('img.result__photo');
+        await welcomePhoto.waitFor();
+        await expect.poll(() => welcomePhoto.evaluate(imageLoaded)).toBe(true);
         await screenshot(page, 'kiosk-welcome');
         await checkPage(page);
         expect(errors).toEqual([]);

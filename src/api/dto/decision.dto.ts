@@ -21,10 +21,10 @@ export function hintFor(reasonCode: string | undefined): string {
 }
 
 /**
- * Maps a face-login result to what this caller may see: kiosks get the decision, the employee's names, the token
- * and a hint; admins also get score, threshold, reasons and timings.
+ * Maps a face-login result to what this caller may see: kiosks get the decision, the employee's names (and a
+ * short-lived photo link when offered), the token and a hint; admins also get score, threshold, reasons and timings.
  */
-export function toDecisionDto(actor: Actor, login: FaceLoginResult) {
+export function toDecisionDto(actor: Actor, login: FaceLoginResult, options: { photoUrl?: string } = {}) {
   const { result } = login;
   return {
     decision: result.decision,
@@ -35,6 +35,7 @@ export function toDecisionDto(actor: Actor, login: FaceLoginResult) {
             badge: login.employee.badge,
             firstName: login.employee.firstName,
             lastName: login.employee.lastName,
+            ...(options.photoUrl ? { photoUrl: options.photoUrl } : {}),
           },
         }
       : {}),

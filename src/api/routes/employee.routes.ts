@@ -11,6 +11,7 @@ import {
   toPhotoResultsDto,
 } from '../dto/employee.dto.js';
 import { readImages } from '../image-input.js';
+import { sendPhoto } from '../photo-reply.js';
 import { actorOf } from '../request-auth.js';
 import { errorResponses, IdParams } from '../schemas/common.schema.js';
 import {
@@ -298,14 +299,7 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
     },
     async (request, reply) => {
       const photo = await employees.getPhoto(request.params.id, request.params.photoId, actorOf(request));
-      const type = /^image\/(jpeg|png|webp|gif|avif|tiff)$/.test(photo.contentType)
-        ? photo.contentType
-        : 'application/octet-stream';
-      return reply
-        .header('cache-control', 'private, no-store')
-        .header('content-disposition', 'inline')
-        .type(type)
-        .send(Buffer.from(photo.bytes));
+      return sendPhoto(reply, photo);
     },
   );
 

@@ -78,6 +78,9 @@ export const SettingsDto = Type.Object(
     lockout: Lockout,
     keepPhotos: Type.Boolean(),
     auditRetentionDays: Type.Integer({ minimum: 1, maximum: 36_500 }),
+    kioskShowPhoto: Type.Boolean({
+      description: "Kiosk welcome shows the employee's kept photo (short-lived link bound to that kiosk)",
+    }),
   },
   { title: 'Settings' },
 );
@@ -90,6 +93,7 @@ export const UpdateSettingsBody = Type.Object(
     lockout: Type.Optional(Type.Partial(Lockout)),
     keepPhotos: Type.Optional(Type.Boolean()),
     auditRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
+    kioskShowPhoto: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
 );

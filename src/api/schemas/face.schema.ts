@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import { Nullable, Timestamp } from './common.schema.js';
-import { EmployeeRefDto, ReasonDto } from './employee.schema.js';
+import { Nullable, Timestamp, Uuid } from './common.schema.js';
+import { ReasonDto } from './employee.schema.js';
 
 /**
  * A face-login decision. Kiosk callers get `decision`, `employee`, `token` and a user-facing `hint` only;
@@ -9,7 +9,20 @@ import { EmployeeRefDto, ReasonDto } from './employee.schema.js';
 export const DecisionDto = Type.Object(
   {
     decision: Type.Union([Type.Literal('match'), Type.Literal('no_match'), Type.Literal('retry')]),
-    employee: Type.Optional(EmployeeRefDto),
+    employee: Type.Optional(
+      Type.Object({
+        id: Uuid,
+        badge: Type.String(),
+        firstName: Type.String(),
+        lastName: Type.String(),
+        photoUrl: Type.Optional(
+          Type.String({
+            description:
+              'With the kiosk.showPhoto setting: the kept photo, readable with the same credentials for a short time',
+          }),
+        ),
+      }),
+    ),
     token: Type.Optional(Type.String({ description: 'EdDSA JWT; verify against /v1/.well-known/jwks.json' })),
     tokenExpiresAt: Type.Optional(Timestamp),
     hint: Type.Optional(Type.String({ description: 'What the person should do before trying again' })),

@@ -256,6 +256,7 @@ export interface SettingsDto {
   lockout: { threshold: number; baseDelaySeconds: number; hardCap: number };
   keepPhotos: boolean;
   auditRetentionDays: number;
+  kioskShowPhoto: boolean;
 }
 
 /** Reads the settings. */
@@ -274,6 +275,7 @@ export async function getSettings(): Promise<SettingsDto> {
     },
     keepPhotos: s.keepPhotos !== false,
     auditRetentionDays: num(s.auditRetentionDays) ?? 365,
+    kioskShowPhoto: s.kioskShowPhoto === true,
   };
 }
 

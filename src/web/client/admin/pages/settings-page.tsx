@@ -150,6 +150,16 @@ export function SettingsPage({ me }: { me: Me }) {
             Keep enrollment photos (encrypted). Templates are always kept; without photos, re-enrollment needs
             new photos.
           </label>
+          <label class="checkbox">
+            <input
+              type="checkbox"
+              name="kioskShowPhoto"
+              checked={settings.kioskShowPhoto}
+              onChange={(e) => set({ kioskShowPhoto: e.currentTarget.checked })}
+            />
+            Show the employee's enrollment photo on the kiosk welcome screen (a link valid for 30 seconds, for
+            that kiosk only).
+          </label>
           <Field
             label="Audit retention (days)"
             name="auditRetentionDays"
