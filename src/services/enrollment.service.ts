@@ -4,7 +4,7 @@ import type { Employee, NewFaceTemplate } from '../domain/models.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
-import { currentThreshold, keepPhotos } from './match-settings.js';
+import { currentThreshold, keepPhotos, roundScore } from './match-settings.js';
 import { type Actor, ServiceBase } from './service-context.js';
 
 /** One uploaded photo. `file` is only echoed back in results (bulk import, API field name). */
@@ -228,8 +228,8 @@ export class EnrollmentService extends ServiceBase {
           message: `Face matches employee ${other?.badge ?? duplicate.employeeId}${
             other ? ` (${other.firstName} ${other.lastName})` : ''
           }`,
-          value: round(duplicate.score),
-          threshold: round(threshold),
+          value: roundScore(duplicate.score),
+          threshold: roundScore(threshold),
           ...(other ? { employee: toEmployeeRef(other) } : {}),
         });
         if (!options.force) continue;
@@ -425,21 +425,17 @@ export class EnrollmentService extends ServiceBase {
       model: engineInfo.model,
       modelVersion: engineInfo.version,
       quality: {
-        faceSize: round(q.faceSize),
-        sharpness: round(q.sharpness),
-        brightness: round(q.brightness),
-        yaw: round(q.pose.yaw),
-        pitch: round(q.pose.pitch),
-        roll: round(q.pose.roll),
-        detectorScore: round(face.score),
+        faceSize: roundScore(q.faceSize),
+        sharpness: roundScore(q.sharpness),
+        brightness: roundScore(q.brightness),
+        yaw: roundScore(q.pose.yaw),
+        pitch: roundScore(q.pose.pitch),
+        roll: roundScore(q.pose.roll),
+        detectorScore: roundScore(face.score),
       },
       sourceHash: c.hash,
       photoKey,
       photoContentType: photoKey ? c.contentType : null,
     };
   }
-}
-
-function round(n: number): number {
-  return Math.round(n * 10_000) / 10_000;
 }

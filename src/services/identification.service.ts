@@ -3,7 +3,7 @@ import type { Employee } from '../domain/models.js';
 import type { FaceAnalysis, StageTimings } from '../engine/face-engine.port.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeRef, type PhotoReason, toEmployeeRef } from './enrollment.service.js';
-import { currentThreshold } from './match-settings.js';
+import { currentThreshold, roundScore } from './match-settings.js';
 import { type Actor, ServiceBase } from './service-context.js';
 
 /** Outcome of a 1:N identification or a 1:1 verification. */
@@ -43,7 +43,7 @@ export class IdentificationService extends ServiceBase {
   async identify(photo: Uint8Array, actor: Actor, options: DecisionOptions = {}): Promise<MatchResult> {
     await this.policy.authorize(actor, 'faces:identify');
     const started = performance.now();
-    const { preset, threshold } = await this.threshold();
+    const { preset, threshold } = await this.threshold('identify');
     const margin = this.config.match.margin;
     const base = { threshold, preset, margin, secondBest: null, score: null };
     const analysed = await this.analyse(photo, actor, options, started, base, 'identify');
@@ -56,8 +56,8 @@ export class IdentificationService extends ServiceBase {
     const result: MatchResult = {
       ...base,
       decision: 'no_match',
-      score: best ? round(best.score) : null,
-      secondBest: secondBest ? round(secondBest.score) : null,
+      score: best ? roundScore(best.score) : null,
+      secondBest: secondBest ? roundScore(secondBest.score) : null,
       engine: this.engineRef(),
       timings: { ...analysed.timings, match: ms(matchMs), total: 0 },
     };
@@ -68,7 +68,7 @@ export class IdentificationService extends ServiceBase {
         {
           code: 'AMBIGUOUS_MATCH',
           message: 'Two employees match this face too closely',
-          value: round(best.score - secondBest.score),
+          value: roundScore(best.score - secondBest.score),
           threshold: margin,
         },
       ];
@@ -103,7 +103,7 @@ export class IdentificationService extends ServiceBase {
   ): Promise<MatchResult> {
     await this.policy.authorize(actor, 'faces:verify');
     const started = performance.now();
-    const { preset, threshold } = await this.threshold();
+    const { preset, threshold } = await this.threshold('verify');
     const base = { threshold, preset, margin: 0, secondBest: null, score: null };
     const action = options.auditAction ?? 'verify';
     let employee: Employee | undefined;
@@ -129,7 +129,7 @@ export class IdentificationService extends ServiceBase {
     const t0 = performance.now();
     const score = this.gallery.verify(employee.id, analysed.embedding);
     result.timings.match = ms(performance.now() - t0);
-    result.score = score === null ? null : round(score);
+    result.score = score === null ? null : roundScore(score);
     const refusal = this.refusal(employee);
     if (refusal) result.reasons = [refusal];
     else if (score === null)
@@ -189,7 +189,7 @@ export class IdentificationService extends ServiceBase {
         reasons: issues.map((i) => ({
           code: i.code,
           message: i.message,
-          value: round(i.value),
+          value: roundScore(i.value),
           threshold: i.threshold,
         })),
       };
@@ -217,7 +217,7 @@ export class IdentificationService extends ServiceBase {
       actorId: actor.id,
       employeeId: result.subjectEmployeeId ?? null,
       score: result.score,
-      threshold: round(result.threshold),
+      threshold: roundScore(result.threshold),
       engine: `${result.engine.model}@${result.engine.version}`,
       ip: options.clientIp ?? null,
       durationMs: Math.round(result.timings.total),
@@ -255,17 +255,13 @@ export class IdentificationService extends ServiceBase {
     });
   }
 
-  private threshold() {
-    return currentThreshold(this.store, this.config, this.engine.info.model, this.thresholds);
+  private threshold(mode: MatchMode) {
+    return currentThreshold(this.store, this.config, this.engine.info.model, this.thresholds, mode);
   }
 
   private engineRef(): { model: string; version: string } {
     return { model: this.engine.info.model, version: this.engine.info.version };
   }
-}
-
-function round(n: number): number {
-  return Math.round(n * 10_000) / 10_000;
 }
 
 function ms(n: number): number {
