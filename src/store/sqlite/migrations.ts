@@ -147,9 +147,3 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   }
   return applied;
 }
-
-/** Highest applied schema version (0 for an empty database). */
-export function schemaVersion(db: Database): number {
-  const row = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
-  return row.v ?? 0;
-}
