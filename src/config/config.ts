@@ -42,7 +42,13 @@ export interface FacegateConfig {
     fusionWeight: number;
   };
   match: {
+    /** Preset of 1:1 verification (badge + face). */
     preset: ThresholdPreset;
+    /**
+     * Preset of 1:N identification. A probe is compared with every employee, so its false-accept rate grows
+     * with the gallery (FPIR ≈ N × FAR); hence a stricter default than 1:1.
+     */
+    identifyPreset: ThresholdPreset;
     /** Minimum gap between the best and second-best employee for 1:N. */
     margin: number;
   };
@@ -188,6 +194,7 @@ export function loadConfig(
     },
     match: {
       preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', ['strict', 'balanced', 'lenient']),
+      identifyPreset: r.oneOf<ThresholdPreset>('IDENTIFY_PRESET', 'strict', ['strict', 'balanced', 'lenient']),
       margin: r.num('MATCH_MARGIN', 0.05, 0, 1),
     },
     store: {

@@ -36,7 +36,8 @@ describe('IdentificationService.identify', () => {
     expect(r.decision).toBe('match');
     expect(r.employee).toEqual({ id: s.annId, badge: 'B1', firstName: 'Ann', lastName: 'Lee' });
     expect(r.score).toBeCloseTo(Math.cos(0.3), 3);
-    expect(r).toMatchObject({ threshold: 0.8, preset: 'balanced', margin: 0.05, secondBest: 0 });
+    // 1:N uses the identify preset (default strict): FPIR grows with the gallery size.
+    expect(r).toMatchObject({ threshold: 0.9, preset: 'strict', margin: 0.05, secondBest: 0 });
     expect(r.engine).toEqual({ model: 'fake-model', version: '1' });
     expect(r.timings.total).toBeGreaterThanOrEqual(0);
     const audit = s.store.state.audit.at(-1)!;
@@ -45,7 +46,7 @@ describe('IdentificationService.identify', () => {
       outcome: 'match',
       employeeId: s.annId,
       ip: '10.0.0.7',
-      threshold: 0.8,
+      threshold: 0.9,
       engine: 'fake-model@1',
       actorType: 'cli',
     });
@@ -65,13 +66,15 @@ describe('IdentificationService.identify', () => {
     });
   });
 
-  it('uses the preset stored in settings', async () => {
+  it('uses the identify preset stored in settings, apart from the verify preset', async () => {
     const s = await setup();
     const probe = s.engine.define('ann-far', { embedding: vec(0, 0.6) }); // cos 0.825
-    expect((await s.id.identify(probe, cli)).decision).toBe('match');
+    expect(await s.id.identify(probe, cli)).toMatchObject({ decision: 'no_match', preset: 'strict' });
+    expect(await s.id.verify('B1', probe, cli)).toMatchObject({ decision: 'match', preset: 'balanced' });
+    await s.store.settings.set('match.identifyPreset', 'balanced');
     await s.store.settings.set('match.preset', 'strict');
-    const strict = await s.id.identify(probe, cli);
-    expect(strict).toMatchObject({ decision: 'no_match', threshold: 0.9, preset: 'strict' });
+    expect(await s.id.identify(probe, cli)).toMatchObject({ decision: 'match', threshold: 0.8, preset: 'balanced' });
+    expect(await s.id.verify('B1', probe, cli)).toMatchObject({ decision: 'no_match', threshold: 0.9 });
   });
 
   it('refuses an ambiguous match where two employees are within the margin', async () => {

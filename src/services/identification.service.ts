@@ -3,7 +3,7 @@ import type { Employee } from '../domain/models.js';
 import type { FaceAnalysis, StageTimings } from '../engine/face-engine.port.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeRef, type PhotoReason, toEmployeeRef } from './enrollment.service.js';
-import { currentThreshold, roundScore } from './match-settings.js';
+import { currentThreshold, type MatchMode, roundScore } from './match-settings.js';
 import { type Actor, ServiceBase } from './service-context.js';
 
 /** Outcome of a 1:N identification or a 1:1 verification. */
