@@ -194,7 +194,11 @@ export function loadConfig(
     },
     match: {
       preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', ['strict', 'balanced', 'lenient']),
-      identifyPreset: r.oneOf<ThresholdPreset>('IDENTIFY_PRESET', 'strict', ['strict', 'balanced', 'lenient']),
+      identifyPreset: r.oneOf<ThresholdPreset>('IDENTIFY_PRESET', 'strict', [
+        'strict',
+        'balanced',
+        'lenient',
+      ]),
       margin: r.num('MATCH_MARGIN', 0.05, 0, 1),
     },
     store: {

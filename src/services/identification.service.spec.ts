@@ -73,7 +73,11 @@ describe('IdentificationService.identify', () => {
     expect(await s.id.verify('B1', probe, cli)).toMatchObject({ decision: 'match', preset: 'balanced' });
     await s.store.settings.set('match.identifyPreset', 'balanced');
     await s.store.settings.set('match.preset', 'strict');
-    expect(await s.id.identify(probe, cli)).toMatchObject({ decision: 'match', threshold: 0.8, preset: 'balanced' });
+    expect(await s.id.identify(probe, cli)).toMatchObject({
+      decision: 'match',
+      threshold: 0.8,
+      preset: 'balanced',
+    });
     expect(await s.id.verify('B1', probe, cli)).toMatchObject({ decision: 'no_match', threshold: 0.9 });
   });
 

@@ -24,7 +24,9 @@ export async function currentThreshold(
   lookup: ThresholdLookup = thresholdFor,
   mode: MatchMode = 'verify',
 ): Promise<{ preset: ThresholdPreset; threshold: number }> {
-  const stored = await store.settings.get<string>(mode === 'identify' ? IDENTIFY_PRESET_KEY : MATCH_PRESET_KEY);
+  const stored = await store.settings.get<string>(
+    mode === 'identify' ? IDENTIFY_PRESET_KEY : MATCH_PRESET_KEY,
+  );
   const fallback = mode === 'identify' ? config.match.identifyPreset : config.match.preset;
   const preset = PRESETS.includes(stored as ThresholdPreset) ? (stored as ThresholdPreset) : fallback;
   let threshold: number;
