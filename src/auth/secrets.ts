@@ -1,14 +1,12 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** `bytes` random bytes as base64url (no padding). */
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** sha256 hex of a UTF-8 string; used to store bearer secrets without keeping them. */
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
+/** Bearer secrets are stored as their sha256 hex, never kept. */
+export { sha256Hex } from '../crypto/hash.js';
 
 /** Constant-time equality of two hex/ASCII strings. */
 export function safeEqual(a: string, b: string): boolean {

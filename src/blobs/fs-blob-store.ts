@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256Hex } from '../crypto/hash.js';
 import { FacegateError } from '../domain/errors.js';
 import type { BlobStore } from './blob-store.port.js';
 
@@ -13,11 +14,6 @@ export function assertBlobKey(key: string): void {
   if (typeof key !== 'string' || !KEY.test(key)) {
     throw new FacegateError('VALIDATION_FAILED', 'Invalid blob key');
   }
-}
-
-/** sha256 hex of `bytes`. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function isMissing(error: unknown): boolean {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../crypto/hash.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee, NewFaceTemplate } from '../domain/models.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
@@ -60,11 +60,6 @@ export interface EnrollOptions {
 /** Maps a reference to an employee for reasons and results. */
 export function toEmployeeRef(e: Employee): EmployeeRef {
   return { id: e.id, badge: e.badge, firstName: e.firstName, lastName: e.lastName };
-}
-
-/** sha256 hex of photo bytes: the idempotency key of enrollment. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 interface Candidate {

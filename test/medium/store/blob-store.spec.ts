@@ -5,9 +5,10 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BLOB_DIR, createBlobStore } from '../../../src/blobs/create-blob-store.js';
 import { EncryptedBlobStore } from '../../../src/blobs/encrypted-blob-store.js';
-import { FsBlobStore, sha256Hex } from '../../../src/blobs/fs-blob-store.js';
+import { FsBlobStore } from '../../../src/blobs/fs-blob-store.js';
 import { loadConfig } from '../../../src/config/config.js';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
+import { sha256Hex } from '../../../src/crypto/hash.js';
 import { isFacegateError } from '../../../src/domain/errors.js';
 
 async function walk(dir: string): Promise<string[]> {
