@@ -6,6 +6,7 @@ import { ApiKeyService } from '../auth/api-key.service.js';
 import { LockoutService } from '../auth/lockout.service.js';
 import { ROLES } from '../auth/permissions.js';
 import { SessionService } from '../auth/session.service.js';
+import { SettingsService } from '../auth/settings.service.js';
 import { UserService } from '../auth/user.service.js';
 import { loadConfig } from '../config/config.js';
 import { createDataCipher } from '../crypto/data-cipher.js';
@@ -31,11 +32,8 @@ function userService(store: Store): UserService {
     lockFaceLogin: async () => undefined,
     clearFaceLoginLock: async () => undefined,
   };
-  const lockout = new LockoutService(store, noLocks, async () => ({
-    threshold: config.security.lockoutThreshold,
-    baseDelaySeconds: config.security.lockoutBaseDelaySeconds,
-    hardCap: config.security.lockoutHardCap,
-  }));
+  const settings = new SettingsService(store, config);
+  const lockout = new LockoutService(store, noLocks, () => settings.lockoutLimits());
   return new UserService(store, new SessionService(store, config.security.sessionTtlSeconds), lockout);
 }
 
