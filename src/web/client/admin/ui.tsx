@@ -1,5 +1,6 @@
 import type { ComponentChildren, InputHTMLAttributes, SelectHTMLAttributes } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { errorMessage } from '../shared/api.js';
 
 let fieldSeq = 0;
 
@@ -133,6 +134,147 @@ export function ConfirmDialog({
         </button>
       </div>
     </dialog>
+  );
+}
+
+/** A form action's state: busy while it runs, then an error or a success message. */
+export interface Action {
+  busy: boolean;
+  error: string | null;
+  message: string | null;
+  setError(error: string | null): void;
+  /**
+   * Runs `fn` (clearing the previous error and message); on success shows `ok` when given, on failure the
+   * error as `describe` words it. Resolves to whether `fn` succeeded.
+   */
+  run(fn: () => Promise<void>, ok?: string, describe?: (error: unknown) => string): Promise<boolean>;
+}
+
+/** Busy flag, error and success message around the async actions of a page or form. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const run = useCallback<Action['run']>(async (fn, ok, describe = errorMessage) => {
+    setBusy(true);
+    setError(null);
+    setMessage(null);
+    try {
+      await fn();
+      if (ok) setMessage(ok);
+      return true;
+    } catch (e) {
+      setError(describe(e));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, message, setError, run };
+}
+
+/** The error and success banners of an {@link Action}. */
+export function ActionNotices({ action }: { action: Pick<Action, 'error' | 'message'> }) {
+  return (
+    <>
+      {action.error ? <Notice kind="error">{action.error}</Notice> : null}
+      {action.message ? <Notice kind="ok">{action.message}</Notice> : null}
+    </>
+  );
+}
+
+/** Data loaded once on mount and again on `reload()`; a failure goes to `onError`. */
+export function useLoaded<T>(
+  load: () => Promise<T>,
+  onError: (message: string) => void,
+): [T | null, () => void] {
+  const [data, setData] = useState<T | null>(null);
+  const reload = useCallback(() => {
+    load()
+      .then(setData)
+      .catch((e) => onError(errorMessage(e)));
+  }, []);
+  useEffect(reload, []);
+  return [data, reload];
+}
+
+/** A one-line create form in a card: its fields, then the submit button; the page's default submit is prevented. */
+export function InlineForm({
+  submitLabel,
+  onSubmit,
+  children,
+}: {
+  submitLabel: string;
+  onSubmit: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form
+      class="card form-inline"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSubmit();
+      }}
+    >
+      {children}
+      <button type="submit" class="btn btn--primary">
+        {submitLabel}
+      </button>
+    </form>
+  );
+}
+
+/** A column of a {@link DataTable}: `optional` columns hide on narrow screens, `hidden` labels only screen readers. */
+export interface Column {
+  label: string;
+  optional?: boolean;
+  hidden?: boolean;
+  class?: string;
+}
+
+/** A scrollable table with a header row and, when `empty` is set, a one-cell row saying there is nothing. */
+export function DataTable({
+  testId,
+  columns,
+  dense,
+  empty,
+  children,
+}: {
+  testId: string;
+  columns: ReadonlyArray<Column | null>;
+  dense?: boolean;
+  empty?: string | null;
+  children: ComponentChildren;
+}) {
+  const shown = columns.filter((c): c is Column => c !== null);
+  return (
+    <div class="table-wrap">
+      <table class={dense ? 'table table--dense' : 'table'} data-testid={testId}>
+        <thead>
+          <tr>
+            {shown.map((c) => (
+              <th
+                key={c.label}
+                scope="col"
+                class={[c.class, c.optional ? 'col-optional' : ''].filter(Boolean).join(' ') || undefined}
+              >
+                {c.hidden ? <span class="visually-hidden">{c.label}</span> : c.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {children}
+          {empty ? (
+            <tr>
+              <td colSpan={shown.length} class="empty">
+                {empty}
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

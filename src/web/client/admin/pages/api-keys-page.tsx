@@ -1,29 +1,32 @@
-import { useEffect, useState } from 'preact/hooks';
-import { errorMessage } from '../../shared/api.js';
+import { useState } from 'preact/hooks';
 import { type ApiKeyDto, createApiKey, listApiKeys, revokeApiKey } from '../admin-api.js';
 import type { Role } from '../session.js';
-import { ConfirmDialog, Field, formatDate, Notice, PageHeader, SelectField } from '../ui.js';
+import {
+  ActionNotices,
+  ConfirmDialog,
+  DataTable,
+  Field,
+  formatDate,
+  InlineForm,
+  PageHeader,
+  SelectField,
+  useAction,
+  useLoaded,
+} from '../ui.js';
 
 /** API keys: create (secret shown once), list with last use, revoke. */
 export function ApiKeysPage() {
-  const [keys, setKeys] = useState<ApiKeyDto[] | null>(null);
+  const action = useAction();
+  const [keys, reload] = useLoaded(listApiKeys, action.setError);
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('kiosk');
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const reload = (): void => {
-    listApiKeys()
-      .then(setKeys)
-      .catch((e) => setError(errorMessage(e)));
-  };
-  useEffect(reload, []);
 
   return (
     <section>
       <PageHeader title="API keys" />
-      {error ? <Notice kind="error">{error}</Notice> : null}
+      <ActionNotices action={action} />
       {created ? (
         <div class="card card--highlight" role="status" data-testid="new-key">
           <h2>Key “{created.name}” created</h2>
@@ -55,19 +58,15 @@ export function ApiKeysPage() {
           </div>
         </div>
       ) : null}
-      <form
-        class="card form-inline"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setError(null);
-          try {
+      <InlineForm
+        submitLabel="Create key"
+        onSubmit={() => {
+          void action.run(async () => {
             const result = await createApiKey(name.trim(), role);
             setCreated({ name: name.trim(), secret: result.secret });
             setName('');
             reload();
-          } catch (err) {
-            setError(errorMessage(err));
-          }
+          });
         }}
       >
         <Field
@@ -90,69 +89,51 @@ export function ApiKeysPage() {
             { value: 'admin', label: 'Admin (integration)' },
           ]}
         />
-        <button type="submit" class="btn btn--primary">
-          Create key
-        </button>
-      </form>
-      <div class="table-wrap">
-        <table class="table" data-testid="key-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Role</th>
-              <th scope="col" class="col-optional">
-                Created
-              </th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys?.map((k) => (
-              <tr key={k.id} class={k.revokedAt ? 'row--muted' : ''}>
-                <td>{k.name}</td>
-                <td class="mono">fg_{k.prefix}_…</td>
-                <td>{k.role}</td>
-                <td class="col-optional">{formatDate(k.createdAt)}</td>
-                <td>{k.lastUsedAt ? formatDate(k.lastUsedAt) : 'never'}</td>
-                <td class="right">
-                  {k.revokedAt ? (
-                    <span class="badge badge--neutral">Revoked</span>
-                  ) : (
-                    <button type="button" class="btn btn--ghost btn--small" onClick={() => setRevoking(k)}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-            {keys && keys.length === 0 ? (
-              <tr>
-                <td colSpan={6} class="empty">
-                  No API key yet. Create one per kiosk.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      </InlineForm>
+      <DataTable
+        testId="key-table"
+        columns={[
+          { label: 'Name' },
+          { label: 'Prefix' },
+          { label: 'Role' },
+          { label: 'Created', optional: true },
+          { label: 'Last used' },
+          { label: 'Actions', hidden: true },
+        ]}
+        empty={keys && keys.length === 0 ? 'No API key yet. Create one per kiosk.' : null}
+      >
+        {keys?.map((k) => (
+          <tr key={k.id} class={k.revokedAt ? 'row--muted' : ''}>
+            <td>{k.name}</td>
+            <td class="mono">fg_{k.prefix}_…</td>
+            <td>{k.role}</td>
+            <td class="col-optional">{formatDate(k.createdAt)}</td>
+            <td>{k.lastUsedAt ? formatDate(k.lastUsedAt) : 'never'}</td>
+            <td class="right">
+              {k.revokedAt ? (
+                <span class="badge badge--neutral">Revoked</span>
+              ) : (
+                <button type="button" class="btn btn--ghost btn--small" onClick={() => setRevoking(k)}>
+                  Revoke
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {revoking ? (
         <ConfirmDialog
           title={`Revoke “${revoking.name}”?`}
           confirmLabel="Revoke key"
           danger
           onCancel={() => setRevoking(null)}
-          onConfirm={async () => {
-            try {
-              await revokeApiKey(revoking.id);
-              reload();
-            } catch (e) {
-              setError(errorMessage(e));
-            }
+          onConfirm={() => {
+            const id = revoking.id;
             setRevoking(null);
+            void action.run(async () => {
+              await revokeApiKey(id);
+              reload();
+            });
           }}
         >
           <p>Every kiosk or integration using this key stops working at once. This cannot be undone.</p>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl, errorMessage } from '../../shared/api.js';
 import { type AuditDto, type AuditFilter, auditQuery, listAudit } from '../admin-api.js';
-import { Field, formatDate, Notice, PageHeader, SelectField } from '../ui.js';
+import { DataTable, Field, formatDate, Notice, PageHeader, SelectField } from '../ui.js';
 
 const ACTIONS = [
   '',
@@ -125,50 +125,37 @@ export function AuditPage() {
         </div>
       </form>
       {error ? <Notice kind="error">{error}</Notice> : null}
-      <div class="table-wrap">
-        <table class="table table--dense" data-testid="audit-table">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Action</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Actor</th>
-              <th scope="col" class="col-optional">
-                Employee
-              </th>
-              <th scope="col" class="col-optional">
-                IP
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((e) => (
-              <tr key={e.id}>
-                <td class="nowrap">{formatDate(e.at)}</td>
-                <td class="mono">{e.action}</td>
-                <td>
-                  <span class={`badge badge--${outcomeKind(e.outcome)}`}>{e.outcome}</span>
-                </td>
-                <td>{e.reason ?? ''}</td>
-                <td class="mono small">
-                  {e.actorType ?? ''}
-                  {e.actorId ? `:${e.actorId.slice(0, 8)}` : ''}
-                </td>
-                <td class="mono small col-optional">{e.employeeId ? e.employeeId.slice(0, 8) : ''}</td>
-                <td class="mono small col-optional">{e.ip ?? ''}</td>
-              </tr>
-            ))}
-            {!loading && items.length === 0 ? (
-              <tr>
-                <td colSpan={7} class="empty">
-                  No audit record matches.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="audit-table"
+        dense
+        columns={[
+          { label: 'Time' },
+          { label: 'Action' },
+          { label: 'Outcome' },
+          { label: 'Reason' },
+          { label: 'Actor' },
+          { label: 'Employee', optional: true },
+          { label: 'IP', optional: true },
+        ]}
+        empty={!loading && items.length === 0 ? 'No audit record matches.' : null}
+      >
+        {items.map((e) => (
+          <tr key={e.id}>
+            <td class="nowrap">{formatDate(e.at)}</td>
+            <td class="mono">{e.action}</td>
+            <td>
+              <span class={`badge badge--${outcomeKind(e.outcome)}`}>{e.outcome}</span>
+            </td>
+            <td>{e.reason ?? ''}</td>
+            <td class="mono small">
+              {e.actorType ?? ''}
+              {e.actorId ? `:${e.actorId.slice(0, 8)}` : ''}
+            </td>
+            <td class="mono small col-optional">{e.employeeId ? e.employeeId.slice(0, 8) : ''}</td>
+            <td class="mono small col-optional">{e.ip ?? ''}</td>
+          </tr>
+        ))}
+      </DataTable>
       <div class="pager">
         {cursor ? (
           <button

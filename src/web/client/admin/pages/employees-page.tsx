@@ -3,7 +3,7 @@ import { errorMessage } from '../../shared/api.js';
 import { type EmployeeDto, listEmployees, photoUrl } from '../admin-api.js';
 import { navigate, useLocation } from '../router.js';
 import { can, type Me } from '../session.js';
-import { Notice, PageHeader } from '../ui.js';
+import { DataTable, Notice, PageHeader } from '../ui.js';
 
 const PAGE_SIZE = 20;
 
@@ -82,40 +82,28 @@ export function EmployeesPage({ me }: { me: Me }) {
         </span>
       </form>
       {error ? <Notice kind="error">{error}</Notice> : null}
-      <div class="table-wrap">
-        <table class="table" data-testid="employee-table">
-          <thead>
-            <tr>
-              {showPhotos ? (
-                <th scope="col" class="col-thumb">
-                  <span class="visually-hidden">Photo</span>
-                </th>
-              ) : null}
-              <th scope="col">Name</th>
-              <th scope="col">Badge</th>
-              <th scope="col" class="col-optional">
-                Department
-              </th>
-              {showPhotos ? <th scope="col">Faces</th> : null}
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.items.map((e) => (
-              <EmployeeRow key={e.id} employee={e} showPhotos={showPhotos} />
-            ))}
-            {data && data.items.length === 0 ? (
-              <tr>
-                <td colSpan={showPhotos ? 6 : 5} class="empty">
-                  {query
-                    ? 'No employee matches this search.'
-                    : 'No employees yet. Add one or use the bulk import.'}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="employee-table"
+        columns={[
+          showPhotos ? { label: 'Photo', hidden: true, class: 'col-thumb' } : null,
+          { label: 'Name' },
+          { label: 'Badge' },
+          { label: 'Department', optional: true },
+          showPhotos ? { label: 'Faces' } : null,
+          { label: 'Status' },
+        ]}
+        empty={
+          data && data.items.length === 0
+            ? query
+              ? 'No employee matches this search.'
+              : 'No employees yet. Add one or use the bulk import.'
+            : null
+        }
+      >
+        {data?.items.map((e) => (
+          <EmployeeRow key={e.id} employee={e} showPhotos={showPhotos} />
+        ))}
+      </DataTable>
       <nav class="pager" aria-label="Pages">
         <button
           type="button"

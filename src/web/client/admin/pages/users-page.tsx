@@ -1,8 +1,18 @@
-import { useEffect, useState } from 'preact/hooks';
-import { errorMessage } from '../../shared/api.js';
+import { useState } from 'preact/hooks';
 import { createUser, deleteUser, listUsers, type UserDto, updateUser } from '../admin-api.js';
 import type { Me, Role } from '../session.js';
-import { ConfirmDialog, Field, formatDate, Notice, PageHeader, SelectField } from '../ui.js';
+import {
+  ActionNotices,
+  ConfirmDialog,
+  DataTable,
+  Field,
+  formatDate,
+  InlineForm,
+  PageHeader,
+  SelectField,
+  useAction,
+  useLoaded,
+} from '../ui.js';
 
 const ROLE_OPTIONS = [
   { value: 'admin', label: 'Admin — everything' },
@@ -12,42 +22,24 @@ const ROLE_OPTIONS = [
 
 /** Admin users and their roles. */
 export function UsersPage({ me }: { me: Me }) {
-  const [users, setUsers] = useState<UserDto[] | null>(null);
+  const action = useAction();
+  const [users, reload] = useLoaded(listUsers, action.setError);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('enroller');
-  const [error, setError] = useState<string | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<UserDto | null>(null);
 
-  const reload = (): void => {
-    listUsers()
-      .then(setUsers)
-      .catch((e) => setError(errorMessage(e)));
-  };
-  useEffect(reload, []);
-
   const run = async (fn: () => Promise<void>, ok: string): Promise<void> => {
-    setError(null);
-    setMessage(null);
-    try {
-      await fn();
-      setMessage(ok);
-      reload();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    if (await action.run(fn, ok)) reload();
   };
 
   return (
     <section>
       <PageHeader title="Users and roles" />
-      {error ? <Notice kind="error">{error}</Notice> : null}
-      {message ? <Notice kind="ok">{message}</Notice> : null}
-      <form
-        class="card form-inline"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <ActionNotices action={action} />
+      <InlineForm
+        submitLabel="Add user"
+        onSubmit={() => {
           void run(async () => {
             await createUser({ username: username.trim(), password, role });
             setUsername('');
@@ -80,95 +72,77 @@ export function UsersPage({ me }: { me: Me }) {
           onChange={(e) => setRole(e.currentTarget.value as Role)}
           options={ROLE_OPTIONS}
         />
-        <button type="submit" class="btn btn--primary">
-          Add user
-        </button>
-      </form>
-      <div class="table-wrap">
-        <table class="table" data-testid="user-table">
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="col-optional">
-                Last sign-in
-              </th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {users?.map((u) => {
-              const self = u.id === me.id;
-              return (
-                <tr key={u.id}>
-                  <td>
-                    {u.username}
-                    {self ? <span class="muted"> (you)</span> : null}
-                  </td>
-                  <td>
-                    <label for={`role-${u.id}`} class="visually-hidden">
-                      Role of {u.username}
-                    </label>
-                    <select
-                      id={`role-${u.id}`}
-                      value={u.role}
-                      disabled={self}
-                      onChange={(e) =>
+      </InlineForm>
+      <DataTable
+        testId="user-table"
+        columns={[
+          { label: 'Username' },
+          { label: 'Role' },
+          { label: 'Status' },
+          { label: 'Last sign-in', optional: true },
+          { label: 'Actions', hidden: true },
+        ]}
+      >
+        {users?.map((u) => {
+          const self = u.id === me.id;
+          return (
+            <tr key={u.id}>
+              <td>
+                {u.username}
+                {self ? <span class="muted"> (you)</span> : null}
+              </td>
+              <td>
+                <label for={`role-${u.id}`} class="visually-hidden">
+                  Role of {u.username}
+                </label>
+                <select
+                  id={`role-${u.id}`}
+                  value={u.role}
+                  disabled={self}
+                  onChange={(e) =>
+                    void run(() => updateUser(u.id, { role: e.currentTarget.value as Role }), 'Role changed.')
+                  }
+                >
+                  {ROLE_OPTIONS.map((o) => (
+                    <option key={o.value} value={o.value}>
+                      {o.value}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                {u.disabled ? (
+                  <span class="badge badge--bad">Disabled</span>
+                ) : (
+                  <span class="badge badge--ok">Active</span>
+                )}
+              </td>
+              <td class="col-optional">{formatDate(u.lastLoginAt)}</td>
+              <td class="right nowrap">
+                {self ? null : (
+                  <>
+                    <button
+                      type="button"
+                      class="btn btn--ghost btn--small"
+                      onClick={() =>
                         void run(
-                          () => updateUser(u.id, { role: e.currentTarget.value as Role }),
-                          'Role changed.',
+                          () => updateUser(u.id, { disabled: !u.disabled }),
+                          u.disabled ? 'User enabled.' : 'User disabled.',
                         )
                       }
                     >
-                      {ROLE_OPTIONS.map((o) => (
-                        <option key={o.value} value={o.value}>
-                          {o.value}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    {u.disabled ? (
-                      <span class="badge badge--bad">Disabled</span>
-                    ) : (
-                      <span class="badge badge--ok">Active</span>
-                    )}
-                  </td>
-                  <td class="col-optional">{formatDate(u.lastLoginAt)}</td>
-                  <td class="right nowrap">
-                    {self ? null : (
-                      <>
-                        <button
-                          type="button"
-                          class="btn btn--ghost btn--small"
-                          onClick={() =>
-                            void run(
-                              () => updateUser(u.id, { disabled: !u.disabled }),
-                              u.disabled ? 'User enabled.' : 'User disabled.',
-                            )
-                          }
-                        >
-                          {u.disabled ? 'Enable' : 'Disable'}
-                        </button>{' '}
-                        <button
-                          type="button"
-                          class="btn btn--ghost btn--small"
-                          onClick={() => setDeleting(u)}
-                        >
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+                      {u.disabled ? 'Enable' : 'Disable'}
+                    </button>{' '}
+                    <button type="button" class="btn btn--ghost btn--small" onClick={() => setDeleting(u)}>
+                      Delete
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </DataTable>
       {deleting ? (
         <ConfirmDialog
           title={`Delete user “${deleting.username}”?`}
