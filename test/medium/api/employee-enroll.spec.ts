@@ -1,19 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop, groupPhoto, transform } from '../../fixtures/sample-faces.js';
 import {
   bearer,
   body,
-  createKey,
+  createUser,
   errorCode,
   type FilePart,
-  loadEngine,
+  formPost,
   login,
-  multipart,
-  openApi,
-  PASSWORD,
-  setupAdmin,
-  type TestApi,
+  openStaffedApi,
+  type StaffedApi,
 } from './api-test-kit.js';
 
 interface EnrollNew {
@@ -23,20 +19,13 @@ interface EnrollNew {
   photos: Array<{ file?: string; accepted: boolean; reasons: Array<{ code: string }> }>;
 }
 
-let engine: FaceEngine;
-let api: TestApi;
+let api: StaffedApi;
 let admin: Record<string, string>;
 let face: Buffer;
 let group: Buffer;
 
 async function enroll(headers: Record<string, string>, files: FilePart[], fields: Record<string, string>) {
-  const form = multipart(files, fields);
-  return api.server.inject({
-    method: 'POST',
-    url: '/v1/employees/enroll',
-    headers: { ...headers, ...form.headers },
-    payload: form.payload,
-  });
+  return api.server.inject(formPost('/v1/employees/enroll', headers, files, fields));
 }
 
 async function employeeCount(): Promise<number> {
@@ -45,16 +34,14 @@ async function employeeCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  engine = await loadEngine();
-  api = await openApi(engine);
-  admin = bearer(await setupAdmin(api));
+  api = await openStaffedApi();
+  admin = api.admin;
   face = await faceCrop('s6-0');
   group = await groupPhoto(3);
 });
 
 afterAll(async () => {
   await api?.close();
-  await engine?.close();
 });
 
 describe('POST /v1/employees/enroll (create an employee only together with a face)', () => {
@@ -124,15 +111,9 @@ describe('POST /v1/employees/enroll (create an employee only together with a fac
       payload: { badge: 'N-4', firstName: 'Json', lastName: 'Body' },
     });
     expect(json.statusCode).toBe(415);
-    await api.server.inject({
-      method: 'POST',
-      url: '/v1/users',
-      headers: admin,
-      payload: { username: 'audrey', password: PASSWORD, role: 'auditor' },
-    });
+    await createUser(api, api.adminToken, 'audrey', 'auditor');
     const auditor = bearer(await login(api, 'audrey'));
-    const kiosk = bearer((await createKey(api, admin.authorization!.slice(7), 'kiosk')).secret);
-    for (const headers of [auditor, kiosk]) {
+    for (const headers of [auditor, api.kiosk]) {
       const refused = await enroll(headers, [{ bytes: face }], {
         badge: 'N-5',
         firstName: 'A',

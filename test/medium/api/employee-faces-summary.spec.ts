@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
 import {
   bearer,
   body,
-  loadEngine,
+  createEmployee,
+  createUser,
   login,
-  multipart,
-  openApi,
-  PASSWORD,
-  setupAdmin,
-  type TestApi,
+  openStaffedApi,
+  type StaffedApi,
+  uploadFaces,
 } from './api-test-kit.js';
 
 interface ListedEmployee {
@@ -20,44 +18,29 @@ interface ListedEmployee {
   photoId?: string | null;
 }
 
-let engine: FaceEngine;
-let api: TestApi;
+let api: StaffedApi;
 let admin: Record<string, string>;
 let auditor: Record<string, string>;
 const ids: Record<string, string> = {};
 
 async function create(badge: string, photos: Buffer[]): Promise<string> {
-  const res = await api.server.inject({
-    method: 'POST',
-    url: '/v1/employees',
-    headers: admin,
-    payload: { badge, firstName: 'Test', lastName: badge },
-  });
-  expect(res.statusCode).toBe(201);
-  const { id } = body<{ id: string }>(res);
+  const id = await createEmployee(api, admin, { badge, firstName: 'Test', lastName: badge });
   if (photos.length > 0) {
-    const upload = multipart(photos.map((bytes, i) => ({ bytes, name: `${badge}-${i}.jpg` })));
-    const enrolled = await api.server.inject({
-      method: 'POST',
-      url: `/v1/employees/${id}/faces`,
-      headers: { ...admin, ...upload.headers },
-      payload: upload.payload,
-    });
+    const enrolled = await uploadFaces(
+      api,
+      admin,
+      id,
+      photos.map((bytes, i) => ({ bytes, name: `${badge}-${i}.jpg` })),
+    );
     expect(body<{ added: number }>(enrolled).added).toBe(photos.length);
   }
   return id;
 }
 
 beforeAll(async () => {
-  engine = await loadEngine();
-  api = await openApi(engine);
-  admin = bearer(await setupAdmin(api));
-  await api.server.inject({
-    method: 'POST',
-    url: '/v1/users',
-    headers: admin,
-    payload: { username: 'audrey', password: PASSWORD, role: 'auditor' },
-  });
+  api = await openStaffedApi();
+  admin = api.admin;
+  await createUser(api, api.adminToken, 'audrey', 'auditor');
   auditor = bearer(await login(api, 'audrey'));
   const ada = await faceCrop('s1-0');
   ids.two = await create('T-2', [ada, await transform(ada, 'crop')]);
@@ -73,7 +56,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  await engine?.close();
 });
 
 describe('templateCount and thumbnail photo id in employee answers', () => {

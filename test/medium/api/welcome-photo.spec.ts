@@ -1,17 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WELCOME_PHOTO_TTL_SECONDS } from '../../../src/api/welcome-photo.js';
-import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
 import {
   bearer,
   body,
   createKey,
+  enrollEmployee,
   errorCode,
-  loadEngine,
+  imagePost,
   multipart,
-  openApi,
-  setupAdmin,
-  type TestApi,
+  openStaffedApi,
+  type StaffedApi,
 } from './api-test-kit.js';
 
 interface Decision {
@@ -19,8 +18,7 @@ interface Decision {
   employee?: { id: string; badge: string; photoUrl?: string };
 }
 
-let engine: FaceEngine;
-let api: TestApi;
+let api: StaffedApi;
 let admin: Record<string, string>;
 let kioskA: Record<string, string>;
 let kioskB: Record<string, string>;
@@ -28,32 +26,14 @@ let ada: Buffer;
 const employees: Record<string, { id: string; photoId: string }> = {};
 
 async function enroll(badge: string, firstName: string, photo: Buffer) {
-  const created = await api.server.inject({
-    method: 'POST',
-    url: '/v1/employees',
-    headers: admin,
-    payload: { badge, firstName, lastName: 'Welcome' },
-  });
-  const { id } = body<{ id: string }>(created);
-  const form = multipart([{ bytes: photo }]);
-  await api.server.inject({
-    method: 'POST',
-    url: `/v1/employees/${id}/faces`,
-    headers: { ...admin, ...form.headers },
-    payload: form.payload,
-  });
+  const id = await enrollEmployee(api, admin, { badge, firstName, lastName: 'Welcome' }, photo);
   const faces = await api.server.inject({ method: 'GET', url: `/v1/employees/${id}/faces`, headers: admin });
   const photoId = body<{ items: Array<{ photoId: string }> }>(faces).items[0]?.photoId ?? '';
   employees[badge] = { id, photoId };
 }
 
 async function authenticate(headers: Record<string, string>): Promise<Decision> {
-  const res = await api.server.inject({
-    method: 'POST',
-    url: '/v1/authenticate',
-    headers: { ...headers, 'content-type': 'image/jpeg' },
-    payload: await transform(ada, 'flip'),
-  });
+  const res = await api.server.inject(imagePost('/v1/authenticate', await transform(ada, 'flip'), headers));
   expect(res.statusCode).toBe(200);
   const decision = body<Decision>(res);
   expect(decision).toMatchObject({ decision: 'match', employee: { badge: 'W-1' } });
@@ -71,12 +51,10 @@ async function showPhoto(on: boolean): Promise<void> {
 }
 
 beforeAll(async () => {
-  engine = await loadEngine();
-  api = await openApi(engine);
-  const adminToken = await setupAdmin(api);
-  admin = bearer(adminToken);
-  kioskA = bearer((await createKey(api, adminToken, 'kiosk', 'front door')).secret);
-  kioskB = bearer((await createKey(api, adminToken, 'kiosk', 'back door')).secret);
+  api = await openStaffedApi();
+  admin = api.admin;
+  kioskA = api.kiosk;
+  kioskB = bearer((await createKey(api, api.adminToken, 'kiosk', 'back door')).secret);
   ada = await faceCrop('s1-0');
   await enroll('W-1', 'Ada', ada);
   await enroll('W-2', 'Grace', await faceCrop('s3-0'));
@@ -88,7 +66,6 @@ afterEach(() => {
 
 afterAll(async () => {
   await api?.close();
-  await engine?.close();
 });
 
 describe('kiosk welcome photo (kiosk.showPhoto setting)', () => {
