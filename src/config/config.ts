@@ -36,7 +36,7 @@ export interface FacegateConfig {
     minSharpness: number;
     minBrightness: number;
     maxBrightness: number;
-    /** ONNX Runtime intra-op threads per engine instance; 0 = cores / workers. */
+    /** ONNX Runtime intra-op threads per engine instance; 0 = auto (1). */
     ortThreads: number;
     /** Weight of fr_feature in the `fusion` embedder (dlib gets 1 − weight). */
     fusionWeight: number;
@@ -175,9 +175,10 @@ export function loadConfig(
     watchDir: r.opt('WATCH_DIR') === undefined ? undefined : resolve(r.str('WATCH_DIR', '')),
     engine: {
       kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
-      // fusion (fr_feature 0.3 + dlib 0.7) with flip measured best overall (README "Accuracy").
+      // fusion (fr_feature 0.3 + dlib 0.7) measured best overall (README "Accuracy"); flip off: it cost ≈ 25 % more
+      // CPU per image for a difference within the benchmark's noise (README "Face engine", "Benchmarks").
       embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fusion', ['fr_feature', 'dlib', 'fusion']),
-      flipAugment: r.bool('FLIP_AUGMENT', true),
+      flipAugment: r.bool('FLIP_AUGMENT', false),
       workers: r.int('ENGINE_WORKERS', Math.max(1, availableParallelism()), 0, 64),
       maxImageBytes: r.int('MAX_IMAGE_BYTES', 15 * 1024 * 1024, 1024, 200 * 1024 * 1024),
       maxImagePixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 400_000_000),

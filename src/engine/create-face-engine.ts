@@ -1,16 +1,16 @@
-import { availableParallelism } from 'node:os';
 import type { FacegateConfig } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
 import type { FaceEngine } from './face-engine.port.js';
 import { type LocalEngineSettings, LocalFaceEngine } from './local-face-engine.js';
 import { PooledFaceEngine } from './pooled-face-engine.js';
 
-/** The local engine's settings from the validated config; ORT threads default to cores ÷ workers. */
+/**
+ * The local engine's settings from the validated config. ORT threads default to 1: fr_feature is a small
+ * net (≈ 9 ms), and a second thread cost more than it saved whenever the other core was busy (measured).
+ */
 export function localEngineSettings(config: FacegateConfig): LocalEngineSettings {
   const e = config.engine;
-  const cores = availableParallelism();
-  const ortThreads =
-    e.ortThreads > 0 ? e.ortThreads : Math.max(1, Math.floor(cores / Math.max(1, e.workers)));
+  const ortThreads = e.ortThreads > 0 ? e.ortThreads : 1;
   return {
     maxImageBytes: e.maxImageBytes,
     maxImagePixels: e.maxImagePixels,

@@ -17,7 +17,7 @@ export function frFeatureModelPath(): string {
 
 /** Options of the ONNX Runtime session. */
 export interface FrFeatureOptions {
-  /** ONNX Runtime intra-op threads; 0 lets ORT choose (all cores). */
+  /** ONNX Runtime intra-op threads (≥ 1). */
   intraOpThreads: number;
 }
 
@@ -79,6 +79,8 @@ export class FrFeatureEmbedder implements FaceEmbedder {
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         executionMode: 'sequential',
+        // Idle intra-op threads must not spin: tfjs-wasm needs the same cores right after each run.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
         // The batch-2 copy makes ORT warn that its static output shape disagrees; the check below is what counts.
         logSeverityLevel: 3,
       };

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { EmbedderChoice } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
@@ -24,7 +23,7 @@ import { assessFace, measureFace, type QualityLimits, rankFaces } from './qualit
 export interface LocalEngineSettings extends DecodeLimits, QualityLimits {
   embedder: EmbedderChoice;
   flipAugment: boolean;
-  /** ONNX Runtime intra-op threads; 0 = all cores. */
+  /** ONNX Runtime intra-op threads; 0 = 1. */
   ortThreads: number;
   /** Weight of fr_feature in the fusion (dlib gets the rest). */
   fusionWeight: number;
@@ -35,7 +34,7 @@ const PIPELINE_VERSION = 1;
 
 /** Builds the embedder named by the settings. */
 export function createEmbedder(settings: LocalEngineSettings): FaceEmbedder {
-  const threads = settings.ortThreads > 0 ? settings.ortThreads : availableParallelism();
+  const threads = Math.max(1, settings.ortThreads);
   switch (settings.embedder) {
     case 'fr_feature':
       return new FrFeatureEmbedder({ intraOpThreads: threads });

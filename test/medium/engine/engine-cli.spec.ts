@@ -56,7 +56,13 @@ describe('facegate detect / embed', () => {
   });
 
   it('embed prints the model, dimension and a unit vector', async () => {
-    const { lines, code } = await facegate('embed', '--embedder', 'fr_feature', '--no-flip', join(dir, 'face.jpg'));
+    const { lines, code } = await facegate(
+      'embed',
+      '--embedder',
+      'fr_feature',
+      '--no-flip',
+      join(dir, 'face.jpg'),
+    );
     expect(code).toBe(0);
     const out = lines[0]!;
     expect(out).toMatchObject({ model: 'human-mesh+fr_feature', dimension: 512 });

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.js';
+import { MODEL_THRESHOLDS } from '../gallery/threshold-presets.js';
+import { localEngineSettings } from './create-face-engine.js';
+import { localEngineInfo } from './local-face-engine.js';
+
+describe('default engine settings', () => {
+  const config = loadConfig({ NODE_ENV: 'test' });
+
+  it('produce a model id that has calibrated thresholds', () => {
+    const info = localEngineInfo(localEngineSettings(config));
+    expect(info).toMatchObject({ model: 'human-mesh+fr_feature*0.3+dlib*0.7', dimension: 640 });
+    expect(MODEL_THRESHOLDS[info.model]).toBeDefined();
+  });
+
+  it('give ONNX Runtime one thread unless told otherwise', () => {
+    expect(localEngineSettings(config).ortThreads).toBe(1);
+    const three = loadConfig({ NODE_ENV: 'test', FACEGATE_ORT_THREADS: '3' });
+    expect(localEngineSettings(three).ortThreads).toBe(3);
+  });
+});
