@@ -1,6 +1,6 @@
 import type { FacegateConfig, ThresholdPreset } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
-import { KEEP_PHOTOS_KEY, MATCH_PRESET_KEY } from '../services/match-settings.js';
+import { IDENTIFY_PRESET_KEY, KEEP_PHOTOS_KEY, MATCH_PRESET_KEY } from '../services/match-settings.js';
 import type { Store } from '../store/store.port.js';
 import { type Actor, authorize } from './actor.js';
 import type { LockoutLimits } from './lockout.service.js';
@@ -10,7 +10,10 @@ export type LivenessMode = 'off' | 'passive' | 'challenge';
 
 /** Run-time settings admins change through `PUT /v1/settings`. */
 export interface RuntimeSettings {
+  /** Preset of 1:1 verification and of the duplicate-face check. */
   thresholdPreset: ThresholdPreset;
+  /** Preset of 1:N identification (stricter by default: FPIR grows with the gallery). */
+  identifyPreset: ThresholdPreset;
   livenessMode: LivenessMode;
   lockout: LockoutLimits;
   /** Whether enrollment photos are kept (templates are always kept). */
@@ -23,6 +26,7 @@ export interface RuntimeSettings {
 /** Settings keys in the store. */
 export const SETTINGS_KEYS = {
   thresholdPreset: MATCH_PRESET_KEY,
+  identifyPreset: IDENTIFY_PRESET_KEY,
   livenessMode: 'liveness.mode',
   lockout: 'lockout.limits',
   keepPhotos: KEEP_PHOTOS_KEY,
@@ -54,6 +58,7 @@ export class SettingsService {
     if (this.cache && now - this.cache.at < 1000) return this.cache.value;
     const s = this.store.settings;
     const preset = await s.get<string>(SETTINGS_KEYS.thresholdPreset);
+    const identifyPreset = await s.get<string>(SETTINGS_KEYS.identifyPreset);
     const liveness = await s.get<string>(SETTINGS_KEYS.livenessMode);
     const lockout = await s.get<Partial<LockoutLimits>>(SETTINGS_KEYS.lockout);
     const keepPhotos = await s.get<boolean>(SETTINGS_KEYS.keepPhotos);
@@ -64,6 +69,9 @@ export class SettingsService {
       thresholdPreset: PRESETS.includes(preset as ThresholdPreset)
         ? (preset as ThresholdPreset)
         : this.config.match.preset,
+      identifyPreset: PRESETS.includes(identifyPreset as ThresholdPreset)
+        ? (identifyPreset as ThresholdPreset)
+        : this.config.match.identifyPreset,
       livenessMode: LIVENESS.includes(liveness as LivenessMode) ? (liveness as LivenessMode) : 'off',
       lockout: {
         threshold: lockout?.threshold ?? sec.lockoutThreshold,
@@ -94,6 +102,7 @@ export class SettingsService {
     };
     const { threshold, baseDelaySeconds, hardCap } = next.lockout;
     if (!PRESETS.includes(next.thresholdPreset)) invalid('thresholdPreset', 'unknown preset');
+    if (!PRESETS.includes(next.identifyPreset)) invalid('identifyPreset', 'unknown preset');
     if (!LIVENESS.includes(next.livenessMode)) invalid('livenessMode', 'unknown mode');
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 1000)
       invalid('lockout.threshold', '1..1000');
@@ -109,6 +118,7 @@ export class SettingsService {
     if (typeof next.kioskShowPhoto !== 'boolean') invalid('kioskShowPhoto', 'true or false');
     await this.store.transaction(async (tx) => {
       await tx.settings.set(SETTINGS_KEYS.thresholdPreset, next.thresholdPreset);
+      await tx.settings.set(SETTINGS_KEYS.identifyPreset, next.identifyPreset);
       await tx.settings.set(SETTINGS_KEYS.livenessMode, next.livenessMode);
       await tx.settings.set(SETTINGS_KEYS.lockout, next.lockout);
       await tx.settings.set(SETTINGS_KEYS.keepPhotos, next.keepPhotos);

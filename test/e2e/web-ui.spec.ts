@@ -250,20 +250,26 @@ describe('facegate web UI in Chromium', () => {
 
       await writeCalibration(fg.dataDir);
       await page.getByRole('link', { name: 'Settings' }).click();
-      await page.getByRole('radio', { name: /Balanced/ }).waitFor();
+      const verifyPresets = page.getByRole('radiogroup', { name: /Verification \(1:1/ });
+      const identifyPresets = page.getByRole('radiogroup', { name: /Kiosk identification \(1:N/ });
+      await verifyPresets.getByRole('radio', { name: /Balanced/ }).waitFor();
       await page.getByRole('img', { name: /ROC curve/ }).waitFor();
-      expect(await page.locator('.radio-card', { hasText: 'Balanced' }).innerText()).toMatch(
-        /Expected false-accept rate: 0\.0080 % \(1 in 12,500\)/,
+      expect(await verifyPresets.locator('.radio-card', { hasText: 'Balanced' }).innerText()).toMatch(
+        /Expected false-accept rate per comparison: 0\.0080 % \(1 in 12,500\)/,
       );
+      expect(await identifyPresets.getByRole('radio', { name: /Strict/ }).isChecked()).toBe(true);
       await checkPage(page);
-      await page.getByRole('radio', { name: /Strict/ }).check();
+      await verifyPresets.getByRole('radio', { name: /Strict/ }).check();
+      await identifyPresets.getByRole('radio', { name: /Balanced/ }).check();
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByText('Settings saved.').waitFor();
       const saved = (await (await page.request.get(`${fg.url}/v1/settings`)).json()) as {
         thresholdPreset: string;
+        identifyPreset: string;
       };
-      expect(saved.thresholdPreset).toBe('strict');
-      await page.getByRole('radio', { name: /Balanced/ }).check();
+      expect(saved).toMatchObject({ thresholdPreset: 'strict', identifyPreset: 'balanced' });
+      await verifyPresets.getByRole('radio', { name: /Balanced/ }).check();
+      await identifyPresets.getByRole('radio', { name: /Strict/ }).check();
       // The kiosk welcome shows the enrolled photo from now on (checked in the webcam test).
       await page.getByLabel(/enrollment photo on the kiosk welcome screen/).check();
       await page.getByRole('button', { name: 'Save settings' }).click();

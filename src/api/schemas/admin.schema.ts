@@ -74,6 +74,7 @@ const Lockout = Type.Object(
 export const SettingsDto = Type.Object(
   {
     thresholdPreset: Preset,
+    identifyPreset: Preset,
     livenessMode: Liveness,
     lockout: Lockout,
     keepPhotos: Type.Boolean(),
@@ -89,6 +90,7 @@ export const SettingsDto = Type.Object(
 export const UpdateSettingsBody = Type.Object(
   {
     thresholdPreset: Type.Optional(Preset),
+    identifyPreset: Type.Optional(Preset),
     livenessMode: Type.Optional(Liveness),
     lockout: Type.Optional(Type.Partial(Lockout)),
     keepPhotos: Type.Optional(Type.Boolean()),

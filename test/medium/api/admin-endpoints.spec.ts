@@ -137,6 +137,7 @@ describe('settings and calibration', () => {
     );
     expect(before).toMatchObject({
       thresholdPreset: 'balanced',
+      identifyPreset: 'strict',
       livenessMode: 'off',
       lockout: { threshold: 5 },
     });
@@ -144,15 +145,28 @@ describe('settings and calibration', () => {
       method: 'PUT',
       url: '/v1/settings',
       headers: api.admin,
-      payload: { thresholdPreset: 'strict', keepPhotos: false, auditRetentionDays: 90 },
+      payload: {
+        thresholdPreset: 'strict',
+        identifyPreset: 'balanced',
+        keepPhotos: false,
+        auditRetentionDays: 90,
+      },
     });
-    expect(body(put)).toMatchObject({ thresholdPreset: 'strict', keepPhotos: false, auditRetentionDays: 90 });
-    expect(body(await get('/v1/settings'))).toMatchObject({ thresholdPreset: 'strict' });
-    // The identification service applies the preset at once.
+    expect(body(put)).toMatchObject({
+      thresholdPreset: 'strict',
+      identifyPreset: 'balanced',
+      keepPhotos: false,
+      auditRetentionDays: 90,
+    });
+    expect(body(await get('/v1/settings'))).toMatchObject({
+      thresholdPreset: 'strict',
+      identifyPreset: 'balanced',
+    });
+    // The identification service applies the 1:N preset at once.
     const decided = await api.server.inject(
       imagePost('/v1/authenticate', await transform(await faceCrop('s3-2'), 'flip'), api.admin),
     );
-    expect(body<{ details: { preset: string } }>(decided).details.preset).toBe('strict');
+    expect(body<{ details: { preset: string } }>(decided).details.preset).toBe('balanced');
     const audit = body<{ items: Array<{ details: { after?: { thresholdPreset?: string } } }> }>(
       await get('/v1/audit?action=settings.update'),
     );
@@ -161,7 +175,7 @@ describe('settings and calibration', () => {
       method: 'PUT',
       url: '/v1/settings',
       headers: api.admin,
-      payload: { thresholdPreset: 'balanced', keepPhotos: true },
+      payload: { thresholdPreset: 'balanced', identifyPreset: 'strict', keepPhotos: true },
     });
   });
 

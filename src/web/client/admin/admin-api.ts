@@ -249,9 +249,14 @@ export async function listAudit(
   return { items, nextCursor: str(obj(raw).nextCursor) };
 }
 
+export type PresetName = 'strict' | 'balanced' | 'lenient';
+
 /** Run-time settings (`GET/PUT /v1/settings`). */
 export interface SettingsDto {
-  thresholdPreset: 'strict' | 'balanced' | 'lenient';
+  /** 1:1 verification and duplicate-face check. */
+  thresholdPreset: PresetName;
+  /** 1:N identification at the kiosk. */
+  identifyPreset: PresetName;
   livenessMode: string;
   lockout: { threshold: number; baseDelaySeconds: number; hardCap: number };
   keepPhotos: boolean;
@@ -259,14 +264,18 @@ export interface SettingsDto {
   kioskShowPhoto: boolean;
 }
 
+function presetOr(value: unknown, fallback: PresetName): PresetName {
+  return value === 'strict' || value === 'balanced' || value === 'lenient' ? value : fallback;
+}
+
 /** Reads the settings. */
 export async function getSettings(): Promise<SettingsDto> {
   const raw = obj(await apiRequest<unknown>('/settings'));
   const s = raw.settings ? obj(raw.settings) : raw;
   const lockout = obj(s.lockout);
-  const preset = s.thresholdPreset;
   return {
-    thresholdPreset: preset === 'strict' || preset === 'lenient' ? preset : 'balanced',
+    thresholdPreset: presetOr(s.thresholdPreset, 'balanced'),
+    identifyPreset: presetOr(s.identifyPreset, 'strict'),
     livenessMode: str(s.livenessMode) ?? 'off',
     lockout: {
       threshold: num(lockout.threshold) ?? 5,

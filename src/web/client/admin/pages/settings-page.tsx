@@ -4,6 +4,7 @@ import {
   type CalibrationDto,
   getCalibration,
   getSettings,
+  type PresetName,
   type SettingsDto,
   saveSettings,
 } from '../admin-api.js';
@@ -12,7 +13,7 @@ import { Field, Notice, PageHeader } from '../ui.js';
 
 const PRESET_TEXT: Record<string, string> = {
   strict: 'Strict — fewest false accepts, more "try again"',
-  balanced: 'Balanced — recommended',
+  balanced: 'Balanced',
   lenient: 'Lenient — fewer retries, more false accepts',
 };
 
@@ -75,35 +76,22 @@ export function SettingsPage({ me }: { me: Me }) {
         }}
       >
         <fieldset class="card" disabled={!editable}>
-          <legend>Matching threshold</legend>
-          <div class="radio-list" role="radiogroup" aria-label="Threshold preset">
-            {(['strict', 'balanced', 'lenient'] as const).map((preset) => {
-              const fig = calibration?.presets.find((p) => p.preset === preset);
-              return (
-                <label
-                  key={preset}
-                  class={`radio-card ${settings.thresholdPreset === preset ? 'radio-card--on' : ''}`}
-                >
-                  <input
-                    type="radio"
-                    name="thresholdPreset"
-                    value={preset}
-                    checked={settings.thresholdPreset === preset}
-                    onChange={() => set({ thresholdPreset: preset })}
-                  />
-                  <span>
-                    <strong>{PRESET_TEXT[preset]}</strong>
-                    <small class="muted">
-                      Expected false-accept rate: {formatRate(fig?.far ?? null)}
-                      {fig?.frr !== null && fig?.frr !== undefined
-                        ? ` · false rejects: ${formatRate(fig.frr)}`
-                        : ''}
-                    </small>
-                  </span>
-                </label>
-              );
-            })}
-          </div>
+          <legend>Matching thresholds</legend>
+          <PresetChoice
+            name="identifyPreset"
+            label="Kiosk identification (1:N, face only)"
+            hint="Every face is compared with every employee, so the chance that some stranger passes grows with the number of employees (about N × the rate below). Strict is recommended."
+            value={settings.identifyPreset}
+            calibration={calibration}
+            onChange={(identifyPreset) => set({ identifyPreset })}
+          />
+          <PresetChoice
+            name="thresholdPreset"
+            label="Verification (1:1, badge + face) and duplicate-face check at enrollment"
+            value={settings.thresholdPreset}
+            calibration={calibration}
+            onChange={(thresholdPreset) => set({ thresholdPreset })}
+          />
           <Calibration calibration={calibration} />
         </fieldset>
         <fieldset class="card" disabled={!editable}>
@@ -178,6 +166,54 @@ export function SettingsPage({ me }: { me: Me }) {
         ) : null}
       </form>
     </section>
+  );
+}
+
+function PresetChoice({
+  name,
+  label,
+  hint,
+  value,
+  calibration,
+  onChange,
+}: {
+  name: string;
+  label: string;
+  hint?: string;
+  value: PresetName;
+  calibration: CalibrationDto | null;
+  onChange: (preset: PresetName) => void;
+}) {
+  return (
+    <div class="preset-choice">
+      <h3 id={`${name}-label`}>{label}</h3>
+      {hint ? <p class="muted">{hint}</p> : null}
+      <div class="radio-list" role="radiogroup" aria-labelledby={`${name}-label`}>
+        {(['strict', 'balanced', 'lenient'] as const).map((preset) => {
+          const fig = calibration?.presets.find((p) => p.preset === preset);
+          return (
+            <label key={preset} class={`radio-card ${value === preset ? 'radio-card--on' : ''}`}>
+              <input
+                type="radio"
+                name={name}
+                value={preset}
+                checked={value === preset}
+                onChange={() => onChange(preset)}
+              />
+              <span>
+                <strong>{PRESET_TEXT[preset]}</strong>
+                <small class="muted">
+                  Expected false-accept rate per comparison: {formatRate(fig?.far ?? null)}
+                  {fig?.frr !== null && fig?.frr !== undefined
+                    ? ` · false rejects: ${formatRate(fig.frr)}`
+                    : ''}
+                </small>
+              </span>
+            </label>
+          );
+        })}
+      </div>
+    </div>
   );
 }
 
