@@ -120,10 +120,17 @@ export class FrFeatureEmbedder implements FaceEmbedder {
 
   /** Aligns, normalises and embeds the face; with `flip`, sums the unit vectors of the crop and its mirror. */
   async embed(image: RgbImage, landmarks: FiveLandmarks, flip: boolean): Promise<Embedding> {
-    const { single, pair } = await this.sessions();
+    await this.sessions();
     const t0 = performance.now();
     const crop = alignFace(image, landmarks, 112);
     const t1 = performance.now();
+    const vector = await this.embedCrop(crop, flip);
+    return { vector, alignMs: t1 - t0, embedMs: performance.now() - t1 };
+  }
+
+  /** Embeds an already aligned 112×112 crop (and its mirror with `flip`); returns the unit vector. */
+  async embedCrop(crop: RgbImage, flip: boolean): Promise<Float32Array> {
+    const { single, pair } = await this.sessions();
     let views: Float32Array[];
     if (!flip) views = await this.infer(single, [toInput(crop)]);
     else if (pair) views = await this.infer(pair, [toInput(crop), toInput(mirror(crop))]);
@@ -138,7 +145,7 @@ export class FrFeatureEmbedder implements FaceEmbedder {
       const unit = l2Normalize(v);
       for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! + unit[i]!;
     }
-    return { vector: l2Normalize(vector), alignMs: t1 - t0, embedMs: performance.now() - t1 };
+    return l2Normalize(vector);
   }
 
   private async infer(session: InferenceSession, inputs: Float32Array[]): Promise<Float32Array[]> {

@@ -18,6 +18,7 @@ import { FrFeatureEmbedder } from './fr-feature.embedder.js';
 import { FusionEmbedder } from './fusion.embedder.js';
 import { type DecodedImage, type DecodeLimits, decodeImage } from './image-decoder.js';
 import { assessFace, measureFace, type QualityLimits, rankFaces } from './quality.js';
+import { ThreadedFrFeatureEmbedder } from './threaded-fr-feature.embedder.js';
 
 /** Everything the local engine needs, a subset of `config.engine`. */
 export interface LocalEngineSettings extends DecodeLimits, QualityLimits {
@@ -42,7 +43,11 @@ export function createEmbedder(settings: LocalEngineSettings): FaceEmbedder {
       return new DlibEmbedder();
     case 'fusion':
       return new FusionEmbedder([
-        { embedder: new FrFeatureEmbedder({ intraOpThreads: threads }), weight: settings.fusionWeight },
+        // Off-thread, so the ONNX run overlaps dlib's tfjs-wasm run (same vectors).
+        {
+          embedder: new ThreadedFrFeatureEmbedder({ intraOpThreads: threads }),
+          weight: settings.fusionWeight,
+        },
         { embedder: new DlibEmbedder(), weight: 1 - settings.fusionWeight },
       ]);
   }
