@@ -19,7 +19,11 @@ export interface RawFace {
   pose: Pose;
 }
 
-/** Mesh indices averaged into the five ArcFace landmarks (subject's right eye first = image-left when upright). */
+/**
+ * Mesh indices averaged into the five ArcFace landmarks (subject's right eye first = image-left when upright).
+ * Human truncates mesh coordinates to whole input pixels; enlarging small images 4× before detection (sub-pixel
+ * landmarks) and eye centres from the whole eye contour were measured on ../shared/faces and did not help (README).
+ */
 const FIVE_POINT_MESH: ReadonlyArray<readonly number[]> = [[33, 133], [362, 263], [1], [61], [291]];
 
 const DEG = 180 / Math.PI;
