@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/actor.js';
 import { safeEqual } from '../auth/secrets.js';
 import { FacegateError } from '../domain/errors.js';
+import { isUuid } from '../domain/ids.js';
 
 /** How long a welcome-photo URL stays valid after the match that issued it. */
 export const WELCOME_PHOTO_TTL_SECONDS = 30;
@@ -11,10 +12,8 @@ export interface WelcomePhotoPass {
   photoId: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const uuidBytes = (id: string): Buffer => {
-  if (!UUID.test(id)) throw new FacegateError('INTERNAL', 'Welcome photo pass needs uuid ids');
+  if (!isUuid(id)) throw new FacegateError('INTERNAL', 'Welcome photo pass needs uuid ids');
   return Buffer.from(id.replaceAll('-', ''), 'hex');
 };
 

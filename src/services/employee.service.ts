@@ -1,4 +1,5 @@
 import { FacegateError } from '../domain/errors.js';
+import { isUuid } from '../domain/ids.js';
 import type { Employee, EmployeeStatus, FaceTemplate, Page, TemplateQuality } from '../domain/models.js';
 import type { EmployeeFaceSummary, Store } from '../store/store.port.js';
 import {
@@ -9,8 +10,6 @@ import {
   validatePaging,
 } from './employee-validation.js';
 import { type Actor, ServiceBase } from './service-context.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A template as admins may see it: never the embedding. */
 export interface TemplateSummary {
@@ -52,7 +51,7 @@ export async function resolveEmployee(store: Store, idOrBadge: string): Promise<
   const key = typeof idOrBadge === 'string' ? idOrBadge.trim() : '';
   if (key === '') throw new FacegateError('NOT_FOUND', 'Employee not found');
   const found =
-    (UUID.test(key) ? await store.employees.get(key) : undefined) ?? (await store.employees.getByBadge(key));
+    (isUuid(key) ? await store.employees.get(key) : undefined) ?? (await store.employees.getByBadge(key));
   if (!found) throw new FacegateError('NOT_FOUND', 'Employee not found', { employee: key });
   return found;
 }

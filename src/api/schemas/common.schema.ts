@@ -39,6 +39,3 @@ export const errorResponses = {
   500: ErrorBody,
   503: ErrorBody,
 } as const;
-
-/** `204 No Content`. */
-export const NoContent = Type.Null({ description: 'No content' });
