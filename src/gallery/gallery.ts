@@ -6,7 +6,7 @@ import type { Store } from '../store/store.port.js';
 import { ExactIndex } from './exact-index.js';
 import { PqIndex } from './pq-index.js';
 import { thresholdFor } from './threshold-presets.js';
-import type { SearchReport, VectorHit, VectorIndex } from './vector-index.port.js';
+import type { SearchReport, VectorIndex } from './vector-index.port.js';
 
 /** The engine identity every gallery vector must come from. */
 export type GalleryEngine = Pick<EngineInfo, 'model' | 'version' | 'dimension'>;
@@ -260,14 +260,15 @@ export class Gallery {
       threshold: options.threshold,
       margin: options.margin,
     };
-    if (!best) result.reason = 'EMPTY_GALLERY';
-    else if (!(best.score >= options.threshold)) result.reason = 'BELOW_THRESHOLD';
-    else if (second && best.score - second.score < options.margin) result.reason = 'AMBIGUOUS';
-    else if (isRival(report.rejectedBest, best.score, options)) result.reason = 'AMBIGUOUS';
-    else {
-      result.decision = 'match';
-      result.employeeId = best.employeeId;
-    }
+    const verdict = decideIdentify(
+      best?.score ?? null,
+      second?.score ?? null,
+      report.rejectedBest?.score ?? null,
+      options,
+    );
+    result.decision = verdict.decision;
+    result.reason = verdict.reason;
+    if (verdict.decision === 'match') result.employeeId = best?.employeeId ?? null;
     return result;
   }
 
@@ -304,10 +305,29 @@ export class Gallery {
  * every refused owner that scored above the second-best eligible one, which is all this rule needs: a refused
  * score below the second-best is either out of the margin or the result is already ambiguous.
  */
-function isRival(rejected: VectorHit | null, bestScore: number, options: MatchOptions): boolean {
-  return (
-    rejected !== null && rejected.score >= options.threshold && rejected.score > bestScore - options.margin
-  );
+/**
+ * The 1:N decision rule, from the best and second-best eligible employees' scores and the best score of an
+ * ineligible (suspended or locked) employee: `match` only when best ≥ threshold, best − second ≥ margin, and no
+ * ineligible employee scores ≥ threshold within the margin of the best.
+ */
+export function decideIdentify(
+  best: number | null,
+  second: number | null,
+  bestIneligible: number | null,
+  options: MatchOptions,
+): { decision: 'match' | 'no_match'; reason: NoMatchReason | null } {
+  if (best === null) return { decision: 'no_match', reason: 'EMPTY_GALLERY' };
+  if (!(best >= options.threshold)) return { decision: 'no_match', reason: 'BELOW_THRESHOLD' };
+  if (second !== null && best - second < options.margin) return { decision: 'no_match', reason: 'AMBIGUOUS' };
+  // A suspended person must not pass as a look-alike colleague.
+  if (
+    bestIneligible !== null &&
+    bestIneligible >= options.threshold &&
+    bestIneligible > best - options.margin
+  ) {
+    return { decision: 'no_match', reason: 'AMBIGUOUS' };
+  }
+  return { decision: 'match', reason: null };
 }
 
 function toCandidate(hit: { ownerId: string; templateId: string; score: number }): GalleryCandidate {

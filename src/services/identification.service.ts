@@ -61,21 +61,12 @@ export class IdentificationService extends ServiceBase {
       engine: this.engineRef(),
       timings: { ...analysed.timings, match: ms(matchMs), total: 0 },
     };
-    if (!best || best.score < threshold) {
-      result.reasons = [{ code: 'NO_MATCH', message: 'No enrolled employee matches this face' }];
-    } else if (secondBest && best.score - secondBest.score < margin) {
+    if (verdict.decision === 'no_match' || !best) {
+      // AMBIGUOUS: a second employee (or a suspended look-alike) scores within the margin of the best one.
       result.reasons = [
-        {
-          code: 'AMBIGUOUS_MATCH',
-          message: 'Two employees match this face too closely',
-          value: roundScore(best.score - secondBest.score),
-          threshold: margin,
-        },
-      ];
-    } else if (verdict.decision === 'no_match') {
-      // e.g. a suspended or locked employee resembles this face as closely as the best one
-      result.reasons = [
-        { code: 'AMBIGUOUS_MATCH', message: 'Another enrolled person matches this face too closely' },
+        verdict.reason === 'AMBIGUOUS'
+          ? { code: 'AMBIGUOUS_MATCH', message: 'Another enrolled person matches this face too closely' }
+          : { code: 'NO_MATCH', message: 'No enrolled employee matches this face' },
       ];
     } else {
       const employee = await this.store.employees.get(best.employeeId);

@@ -74,8 +74,8 @@ export interface ServiceGallery {
   /** Whether the employee may be matched by 1:N identification. */
   setEligible(employeeId: string, eligible: boolean): void;
   /**
-   * Best and second-best eligible employees for a probe (best score per employee). A gallery may also give its own
-   * verdict (e.g. refusing when a suspended look-alike scores as high): a `no_match` there is final.
+   * Best and second-best eligible employees for a probe (best score per employee) and the verdict of the 1:N rule
+   * (`decideIdentify` in src/gallery/gallery.ts); `reason` is `AMBIGUOUS` when another person scores too close.
    */
   identify(
     probe: Float32Array,
@@ -83,8 +83,8 @@ export interface ServiceGallery {
   ): {
     best: GalleryCandidate | null;
     secondBest: GalleryCandidate | null;
-    decision?: 'match' | 'no_match';
-    reason?: string | null;
+    decision: 'match' | 'no_match';
+    reason: string | null;
   };
   /** Best similarity of the probe to this employee's templates, or null when it has none. */
   verify(employeeId: string, probe: Float32Array): number | null;

@@ -3,6 +3,7 @@ import type { BlobStore } from '../../blobs/blob-store.port.js';
 import { loadConfig } from '../../config/config.js';
 import { FacegateError } from '../../domain/errors.js';
 import type { EngineInfo, FaceAnalysis, FaceEngine, QualityIssue } from '../../engine/face-engine.port.js';
+import { decideIdentify } from '../../gallery/gallery.js';
 import { createMemoryStore, type MemoryStore } from '../../store/testing/memory-store.js';
 import type { GalleryCandidate, ServiceDeps, ServiceGallery } from '../service-context.js';
 
@@ -110,9 +111,14 @@ export class FakeGallery implements ServiceGallery {
     }
     return out.sort((a, b) => b.score - a.score);
   }
-  identify(probe: Float32Array, _options: { threshold: number; margin: number }) {
+  identify(probe: Float32Array, options: { threshold: number; margin: number }) {
     const [best, second] = this.scores(probe, true);
-    return { best: best ?? null, secondBest: second ?? null };
+    const rival = this.scores(probe, false).find((c) => this.ineligible.has(c.employeeId));
+    return {
+      best: best ?? null,
+      secondBest: second ?? null,
+      ...decideIdentify(best?.score ?? null, second?.score ?? null, rival?.score ?? null, options),
+    };
   }
   verify(employeeId: string, probe: Float32Array): number | null {
     const ts = this.templates.get(employeeId);
