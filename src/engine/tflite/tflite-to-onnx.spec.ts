@@ -1,0 +1,188 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { runTfliteReference } from '../../../test/fixtures/tflite-reference.js';
+import { encodeOnnxModel } from './onnx-encoder.js';
+import {
+  readTfliteModel,
+  type TfliteGraph,
+  TfliteOp,
+  type TfliteOperator,
+  type TfliteTensor,
+} from './tflite-model.js';
+import { convertGraph, TfliteConversionError, tfliteToOnnx } from './tflite-to-onnx.js';
+
+/** Deterministic pseudo-random floats in [−1, 1). */
+function noise(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+function activation(name: string, shape: number[]): TfliteTensor {
+  return { name, shape, type: 0, data: new Uint8Array(0) };
+}
+
+function weights(name: string, shape: number[], seed: number): TfliteTensor {
+  const values = noise(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  );
+  return { name, shape, type: 0, data: new Uint8Array(values.buffer) };
+}
+
+function op(
+  code: number,
+  inputs: number[],
+  outputs: number[],
+  extra: Partial<TfliteOperator> = {},
+): TfliteOperator {
+  return { op: code, inputs, outputs, activation: 0, window: undefined, ...extra };
+}
+
+const same = (stride: number, dilation = 1, depthMultiplier = 1) => ({
+  padding: 0,
+  strideW: stride,
+  strideH: stride,
+  dilationW: dilation,
+  dilationH: dilation,
+  depthMultiplier,
+});
+
+/** NHWC → NCHW copy of a batch of images. */
+function toNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n!; b++)
+    for (let y = 0; y < h!; y++)
+      for (let i = 0; i < w!; i++)
+        for (let k = 0; k < c!; k++)
+          out[((b * c! + k) * h! + y) * w! + i] = x[((b * h! + y) * w! + i) * c! + k]!;
+  return out;
+}
+
+function fromNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n!; b++)
+    for (let y = 0; y < h!; y++)
+      for (let i = 0; i < w!; i++)
+        for (let k = 0; k < c!; k++)
+          out[((b * h! + y) * w! + i) * c! + k] = x[((b * c! + k) * h! + y) * w! + i]!;
+  return out;
+}
+
+/** Runs the converted graph in onnxruntime and returns its output in the TFLite (NHWC) layout. */
+async function runConverted(graph: TfliteGraph, input: Float32Array): Promise<Float32Array> {
+  const inShape = graph.tensors[graph.inputs[0]!]!.shape;
+  const outShape = graph.tensors[graph.outputs[0]!]!.shape;
+  const session = await ort.InferenceSession.create(encodeOnnxModel(convertGraph(graph)));
+  try {
+    const [n, h, w, c] = inShape as [number, number, number, number];
+    const result = await session.run({
+      input: new ort.Tensor('float32', toNchw(input, inShape), [n, c, h, w]),
+    });
+    const data = result.output!.data as Float32Array;
+    return outShape.length === 4 ? fromNchw(data, outShape) : data;
+  } finally {
+    await session.release();
+  }
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
+describe('tfliteToOnnx', () => {
+  it('translates SAME-padded strided and dilated (depthwise) convolutions like TFLite computes them', async () => {
+    // Odd sizes with stride 2 put TensorFlow's extra padding pixel at the end; a wrong side shows here.
+    const graph: TfliteGraph = {
+      tensors: [
+        activation('in', [2, 7, 9, 3]),
+        weights('w0', [5, 3, 3, 3], 1),
+        weights('b0', [5], 2),
+        activation('c0', [2, 4, 5, 5]),
+        weights('w1', [1, 3, 3, 10], 3),
+        weights('b1', [10], 4),
+        activation('c1', [2, 4, 5, 10]),
+        weights('w2', [4, 2, 2, 10], 5),
+        activation('c2', [2, 3, 4, 4]),
+      ],
+      operators: [
+        op(TfliteOp.CONV_2D, [0, 1, 2], [3], { activation: 1, window: same(2) }),
+        op(TfliteOp.DEPTHWISE_CONV_2D, [3, 4, 5], [6], { window: same(1, 2, 2) }),
+        op(TfliteOp.CONV_2D, [6, 7, -1], [8], { window: { ...same(1), padding: 1 } }),
+      ],
+      inputs: [0],
+      outputs: [8],
+    };
+    const input = noise(2 * 7 * 9 * 3, 9);
+    const expected = runTfliteReference(graph, input);
+    expect(maxDiff(await runConverted(graph, input), expected)).toBeLessThan(1e-5);
+  });
+
+  it('translates the PReLU pattern with per-channel constants and a final [N,1,1,C] squeeze', async () => {
+    // prelu(x) = relu(x) + alpha · (x − |x|) / 2, as TensorFlow Lite files spell it; then a VALID conv to 1×1.
+    const graph: TfliteGraph = {
+      tensors: [
+        activation('in', [1, 3, 3, 4]),
+        activation('relu', [1, 3, 3, 4]),
+        activation('abs', [1, 3, 3, 4]),
+        activation('sub', [1, 3, 3, 4]),
+        weights('alpha', [4], 7),
+        activation('mul', [1, 3, 3, 4]),
+        activation('prelu', [1, 3, 3, 4]),
+        weights('w', [6, 3, 3, 4], 8),
+        weights('b', [6], 9),
+        activation('conv', [1, 1, 1, 6]),
+        { name: 'shape', shape: [2], type: 2, data: new Uint8Array(new Int32Array([1, 6]).buffer) },
+        activation('out', [1, 6]),
+      ],
+      operators: [
+        op(TfliteOp.RELU, [0], [1]),
+        op(TfliteOp.ABS, [0], [2]),
+        op(TfliteOp.SUB, [0, 2], [3]),
+        op(TfliteOp.MUL, [4, 3], [5]),
+        op(TfliteOp.ADD, [1, 5], [6]),
+        op(TfliteOp.CONV_2D, [6, 7, 8], [9], { window: { ...same(1), padding: 1 } }),
+        op(TfliteOp.RESHAPE, [9, 10], [11]),
+      ],
+      inputs: [0],
+      outputs: [11],
+    };
+    const input = noise(36, 11);
+    const expected = runTfliteReference(graph, input);
+    expect(expected.some((v) => v < 0)).toBe(true);
+    expect(maxDiff(await runConverted(graph, input), expected)).toBeLessThan(1e-5);
+  });
+
+  it('refuses what it cannot translate faithfully, naming the reason', () => {
+    const base = (): TfliteGraph => ({
+      tensors: [activation('in', [1, 2, 2, 3]), activation('out', [1, 2, 2, 3])],
+      operators: [op(TfliteOp.RELU, [0], [1])],
+      inputs: [0],
+      outputs: [1],
+    });
+    expect(() => convertGraph(base())).not.toThrow();
+    const fullyConnected = base();
+    fullyConnected.operators = [op(9, [0], [1])];
+    expect(() => convertGraph(fullyConnected)).toThrow(/operator 9 is not supported/);
+    const quantised = base();
+    quantised.tensors[1] = { ...quantised.tensors[1]!, type: 9 };
+    expect(() => convertGraph(quantised)).toThrow(TfliteConversionError);
+    const reorder = base();
+    reorder.tensors[1] = activation('out', [1, 12]);
+    reorder.operators = [op(TfliteOp.RESHAPE, [0], [1])];
+    expect(() => convertGraph(reorder)).toThrow(/reshapes/);
+    const relu6 = base();
+    relu6.operators = [op(TfliteOp.ADD, [0, 0], [1], { activation: 3 })];
+    expect(() => convertGraph(relu6)).toThrow(/fused activation 3/);
+  });
+
+  it('refuses files that are not TFLite models', () => {
+    expect(() => readTfliteModel(new TextEncoder().encode('not a model at all'))).toThrow(/TFL3/);
+    expect(() => tfliteToOnnx(new Uint8Array(4))).toThrow(RangeError);
+  });
+});
