@@ -7,12 +7,12 @@ import sharp from 'sharp';
 import { alignFace, mirror } from '../src/engine/alignment.js';
 import { DLIB_CROP_SIZE, DlibEmbedder } from '../src/engine/dlib.embedder.js';
 import { HumanFaceDetector } from '../src/engine/face-detector.js';
-import { FrFeatureEmbedder } from '../src/engine/fr-feature.embedder.js';
 import { FusionEmbedder } from '../src/engine/fusion.embedder.js';
 import { decodeImage } from '../src/engine/image-decoder.js';
+import { OnnxFaceEmbedder } from '../src/engine/onnx-face.embedder.js';
 import { measureFace } from '../src/engine/quality.js';
 import { tfjs } from '../src/engine/tfjs-runtime.js';
-import { ThreadedFrFeatureEmbedder } from '../src/engine/threaded-fr-feature.embedder.js';
+import { ThreadedOnnxFaceEmbedder } from '../src/engine/threaded-onnx-face.embedder.js';
 import { faceCrop } from '../test/fixtures/sample-faces.js';
 
 const runsArg = process.argv.indexOf('--runs');
@@ -53,20 +53,30 @@ await time('decode (sharp)', () => decodeImage(vga, limits));
 await time('detect (Human)', () => detector.detect(decoded.detect));
 await time('quality (measureFace)', () => measureFace(decoded.full, face));
 await time('align 112 + mirror', () => mirror(alignFace(decoded.full, face.landmarks, 112)));
-for (const threads of [1, 2]) {
-  const fr = new FrFeatureEmbedder({ intraOpThreads: threads });
-  await fr.load();
-  await time(`fr_feature ${threads} thread(s), no flip`, () => fr.embed(decoded.full, face.landmarks, false));
-  await time(`fr_feature ${threads} thread(s), flip`, () => fr.embed(decoded.full, face.landmarks, true));
-  await fr.close();
+for (const model of ['fr_feature', 'mobilefacenet'] as const) {
+  for (const threads of [1, 2]) {
+    const onnx = new OnnxFaceEmbedder({ model, intraOpThreads: threads });
+    await onnx.load();
+    await time(`${model} ${threads} thread(s), no flip`, () =>
+      onnx.embed(decoded.full, face.landmarks, false),
+    );
+    await time(`${model} ${threads} thread(s), flip`, () => onnx.embed(decoded.full, face.landmarks, true));
+    await onnx.close();
+  }
 }
 const dlib = new DlibEmbedder();
 await dlib.load();
 await time(`dlib ${DLIB_CROP_SIZE} no flip`, () => dlib.embed(decoded.full, face.landmarks, false));
 await time(`dlib ${DLIB_CROP_SIZE} flip`, () => dlib.embed(decoded.full, face.landmarks, true));
 for (const [label, fr] of [
-  ['fusion, fr_feature in the JS thread', new FrFeatureEmbedder({ intraOpThreads: 1 })],
-  ['fusion, fr_feature in its own thread', new ThreadedFrFeatureEmbedder({ intraOpThreads: 1 })],
+  [
+    'fr_feature+dlib, fr_feature in the JS thread',
+    new OnnxFaceEmbedder({ model: 'fr_feature', intraOpThreads: 1 }),
+  ],
+  [
+    'fr_feature+dlib, fr_feature in its own thread',
+    new ThreadedOnnxFaceEmbedder({ model: 'fr_feature', intraOpThreads: 1 }),
+  ],
 ] as const) {
   const fusion = new FusionEmbedder([
     { embedder: fr, weight: 0.3 },
@@ -75,5 +85,32 @@ for (const [label, fr] of [
   await fusion.load();
   await time(`${label}, no flip`, () => fusion.embed(decoded.full, face.landmarks, false));
   await fr.close();
+}
+for (const threaded of [false, true]) {
+  const make = (model: 'fr_feature' | 'mobilefacenet') =>
+    threaded
+      ? new ThreadedOnnxFaceEmbedder({ model, intraOpThreads: 1 })
+      : new OnnxFaceEmbedder({ model, intraOpThreads: 1 });
+  const members = [make('fr_feature'), make('mobilefacenet')];
+  const fusion = new FusionEmbedder(members.map((embedder) => ({ embedder, weight: 0.5 })));
+  await fusion.load();
+  const where = threaded ? 'each in its own thread' : 'both in the JS thread';
+  await time(`fr_feature+mobilefacenet, ${where}`, () => fusion.embed(decoded.full, face.landmarks, false));
+  await fusion.close();
+}
+{
+  const onnx = (['fr_feature', 'mobilefacenet'] as const).map(
+    (model) => new ThreadedOnnxFaceEmbedder({ model, intraOpThreads: 1 }),
+  );
+  const fusion = new FusionEmbedder([
+    { embedder: onnx[0]!, weight: 0.3 },
+    { embedder: onnx[1]!, weight: 0.3 },
+    { embedder: dlib, weight: 0.4 },
+  ]);
+  await fusion.load();
+  await time('fr_feature+mobilefacenet+dlib, ONNX in threads', () =>
+    fusion.embed(decoded.full, face.landmarks, false),
+  );
+  for (const e of onnx) await e.close();
 }
 await detector.close();

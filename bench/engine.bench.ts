@@ -1,11 +1,14 @@
 /**
  * Engine benchmark: median / p95 per pipeline stage and end to end, for a 640×480 one-face photo and for
- * the 1920-px group photos, in-process and through the worker pool. `npm run bench:engine [-- --runs N]`.
+ * the 1920-px group photos, in-process and through the worker pool. The configured engine (FACEGATE_* from
+ * the environment) is first measured against other embedders, run in turns within the same loop so that all
+ * see the same machine load, with its ratio to fr_feature alone (the bake-off's pipeline A).
+ * `npm run bench:engine [-- --runs N]`.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { loadConfig } from '../src/config/config.js';
+import { type DeepPartial, type FacegateConfig, loadConfig } from '../src/config/config.js';
 import { createFaceEngine } from '../src/engine/create-face-engine.js';
 import type { FaceEngine, StageTimings } from '../src/engine/face-engine.port.js';
 import { faceCrop, groupPhoto } from '../test/fixtures/sample-faces.js';
@@ -53,6 +56,33 @@ async function measure(label: string, engine: FaceEngine, images: Buffer[], runs
   return { row, throughput: runs / seconds, cpuMs: label.startsWith('in-process') ? cpuMs : undefined };
 }
 
+/** The configured engine with these overrides (environment FACEGATE_* variables apply, NODE_ENV=test). */
+function engineFor(engine: DeepPartial<FacegateConfig['engine']>): FaceEngine {
+  return createFaceEngine(loadConfig({ ...process.env, NODE_ENV: 'test' }, { engine }));
+}
+
+/** Each engine analyses the image in turn, `runs` times; returns one row per engine. */
+async function compare(labelled: Array<[string, FaceEngine]>, image: Buffer, runs: number): Promise<Row[]> {
+  const rows = labelled.map(([label]) => ({
+    label,
+    stages: Object.fromEntries(STAGES.map((s) => [s, [] as number[]])),
+    wall: [] as number[],
+  }));
+  for (const [, engine] of labelled) for (let i = 0; i < 3; i++) await engine.analyze(image);
+  for (let i = 0; i < runs; i++) {
+    for (const [k, [, engine]] of labelled.entries()) {
+      const t0 = performance.now();
+      const a = await engine.analyze(image);
+      rows[k]!.wall.push(performance.now() - t0);
+      for (const s of STAGES) {
+        const v = (a.timings as StageTimings)[s];
+        if (v !== undefined) rows[k]!.stages[s]!.push(v);
+      }
+    }
+  }
+  return rows;
+}
+
 function print(rows: Array<{ row: Row; throughput: number; cpuMs: number | undefined }>): void {
   const header = ['scenario', ...STAGES.map((s) => `${s} med/p95`), 'wall med/p95', 'img/s', 'cpu ms/img'];
   const lines = rows.map(({ row, throughput, cpuMs }) => [
@@ -81,10 +111,54 @@ async function main(): Promise<void> {
   console.log(`facegate engine benchmark — ${new Date().toISOString()} — ${availableParallelism()} × ${cpu}`);
   console.log(`runs per scenario: ${RUNS}; ms unless noted; stage times measured inside the engine\n`);
 
+  const configured = engineFor({ workers: 0 });
+  const contenders: Array<[string, FaceEngine]> = [
+    ['configured', configured],
+    ['fr_feature alone (baseline)', engineFor({ workers: 0, embedder: 'fr_feature', flipAugment: false })],
+    ['mobilefacenet alone', engineFor({ workers: 0, embedder: 'mobilefacenet', flipAugment: false })],
+    [
+      'fr_feature*0.3+dlib*0.7',
+      engineFor({
+        workers: 0,
+        embedder: 'fusion',
+        flipAugment: false,
+        fusion: [
+          { embedder: 'fr_feature', weight: 0.3 },
+          { embedder: 'dlib', weight: 0.7 },
+        ],
+      }),
+    ],
+    [
+      'fr_feature*0.3+mobilefacenet*0.3+dlib*0.4',
+      engineFor({
+        workers: 0,
+        embedder: 'fusion',
+        flipAugment: false,
+        fusion: [
+          { embedder: 'fr_feature', weight: 0.3 },
+          { embedder: 'mobilefacenet', weight: 0.3 },
+          { embedder: 'dlib', weight: 0.4 },
+        ],
+      }),
+    ],
+  ];
+  for (const [, e] of contenders) await e.load();
+  const compared = await compare(contenders, vga, RUNS);
+  const baseline = quantile(compared[1]!.wall, 0.5);
+  console.log('640×480, one face, in-process, engines in turns (total = decode → embedding):');
+  for (const [k, row] of compared.entries()) {
+    const med = quantile(row.wall, 0.5);
+    const model = contenders[k]![1].info.model;
+    console.log(
+      `  ${row.label.padEnd(44)} ${model.padEnd(52)} median ${med.toFixed(1).padStart(6)} ms  p95 ${quantile(row.wall, 0.95).toFixed(1).padStart(6)} ms  ×${(med / baseline).toFixed(2)} of baseline`,
+    );
+  }
+  console.log('');
+  for (const [, e] of contenders) await e.close();
+
   const results = [];
   for (const flip of [false, true]) {
-    const config = loadConfig({ NODE_ENV: 'test' }, { engine: { workers: 0, flipAugment: flip } });
-    const engine = createFaceEngine(config);
+    const engine = engineFor({ workers: 0, flipAugment: flip });
     const t0 = performance.now();
     await engine.load();
     console.log(
@@ -97,7 +171,7 @@ async function main(): Promise<void> {
     await engine.close();
   }
   const workers = availableParallelism();
-  const pooled = createFaceEngine(loadConfig({ NODE_ENV: 'test' }, { engine: { workers } }));
+  const pooled = engineFor({ workers });
   const t0 = performance.now();
   await pooled.load();
   console.log(

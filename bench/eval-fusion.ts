@@ -1,10 +1,15 @@
 /**
  * Offline fusion / flip study from `facegate eval --embedder fusion --cache FILE` caches: splits each fused
- * embedding back into its members (fr_feature 512-d, dlib 128-d), re-combines them with other weights and scores
- * every variant with the same code as `facegate eval` (no image is embedded again).
+ * embedding back into its members (by default fr_feature 512-d and dlib 128-d; see `--names` / `--dims`),
+ * re-combines them with other weights and scores every variant with the same code as `facegate eval` (no image
+ * is embedded again). Weight vectors: `--weights "0.3,0.7;0.5,0.5"`, or every point of the simplex with
+ * `--grid STEP` (the default, step 0.1).
  *
  *   npx tsx bench/eval-fusion.ts --faces ../shared/faces --cache noflip=/tmp/fusion.jsonl \
- *     --cache flip=/tmp/fusion-flip.jsonl [--weights 0,0.5,0.6,0.7,0.8,1] [--margin 0.05] [--json out.json]
+ *     --cache flip=/tmp/fusion-flip.jsonl [--weights "0.3,0.7;0.5,0.5"] [--margin 0.05] [--json out.json]
+ *   FACEGATE_FUSION='fr_feature*1+mobilefacenet*1+dlib*1' facegate eval --embedder fusion --cache /tmp/three.jsonl ...
+ *   npx tsx bench/eval-fusion.ts --faces ../shared/faces --cache /tmp/three.jsonl \
+ *     --names fr_feature,mobilefacenet,dlib --dims 512,192,128 --grid 0.1
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -19,7 +24,8 @@ const { values } = parseArgs({
     cache: { type: 'string', multiple: true },
     dims: { type: 'string', default: '512,128' },
     names: { type: 'string', default: 'fr_feature,dlib' },
-    weights: { type: 'string', default: '1,0.9,0.8,0.7,0.6,0.5,0.4,0.3,0' },
+    weights: { type: 'string' },
+    grid: { type: 'string' },
     margin: { type: 'string', default: '0.05' },
     json: { type: 'string' },
   },
@@ -30,7 +36,7 @@ if (!values.faces || !values.cache?.length) {
 }
 const dims = values.dims.split(',').map(Number);
 const names = values.names.split(',');
-const weights = values.weights.split(',').map(Number);
+const weightSets = weightVectors(values.weights, values.grid, names.length);
 const dataset = await loadFacesDataset(values.faces);
 const rows: { variant: string; report: EvalReport }[] = [];
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (x * 100).toFixed(2));
@@ -43,10 +49,12 @@ for (const spec of values.cache) {
   const [label, file] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : ['', spec];
   const cache = readEmbeddingCache(file);
   const members = membersFromCache(cache.entries, dims);
-  for (const w of weights) {
-    const ws = [w, 1 - w];
-    const variant =
-      w === 1 ? names[0] : w === 0 ? names[1] : `${names[0]}*${w}+${names[1]}*${Number((1 - w).toFixed(2))}`;
+  for (const ws of weightSets) {
+    const variant = names
+      .map((n, i) => [n, ws[i] ?? 0] as const)
+      .filter(([, w]) => w > 0)
+      .map(([n, w], _, used) => (used.length === 1 ? n : `${n}*${Number(w.toFixed(2))}`))
+      .join('+');
     const name = `${variant}${label ? ` (${label})` : ''}`;
     const { report } = buildReport(dataset, combineMembers(members, ws), {
       engine: { ...cache.engine, model: variant ?? '' },
@@ -67,3 +75,19 @@ for (const spec of values.cache) {
   }
 }
 if (values.json) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+
+/** The weight vectors to score: an explicit list, else every point of the simplex grid. */
+function weightVectors(list: string | undefined, grid: string | undefined, members: number): number[][] {
+  if (list) return list.split(';').map((v) => v.split(',').map(Number));
+  const steps = Math.round(1 / Number(grid ?? '0.1'));
+  const out: number[][] = [];
+  const walk = (prefix: number[], left: number): void => {
+    if (prefix.length === members - 1) {
+      out.push([...prefix, left].map((k) => k / steps));
+      return;
+    }
+    for (let k = left; k >= 0; k--) walk([...prefix, k], left - k);
+  };
+  walk([], steps);
+  return out;
+}

@@ -62,7 +62,10 @@ async function forEachImage(
 
 function addEngineOptions(cmd: Command): Command {
   return cmd
-    .option('--embedder <name>', 'fr_feature | dlib | fusion (default from FACEGATE_EMBEDDER)')
+    .option(
+      '--embedder <name>',
+      'fr_feature | mobilefacenet | dlib | fusion (default from FACEGATE_EMBEDDER; members from FACEGATE_FUSION)',
+    )
     .option('--no-flip', 'disable flip test-time augmentation')
     .option('--min-face-size <px>', 'minimum face size for the SMALL_FACE check');
 }

@@ -83,7 +83,14 @@ export function registerEvalCommands(
     .requiredOption('--faces <dir>', 'folder of <identity>/<image> photos')
     .option('--out <dir>', 'write report.json, scores.csv, lfw_scores.csv, identify.csv and roc.svg there')
     .option('--identify', 'also measure open-set 1:N identification (gallery = first photo per identity)')
-    .addOption(new Option('--embedder <name>', 'embedding model').choices(['fr_feature', 'dlib', 'fusion']))
+    .addOption(
+      new Option('--embedder <name>', 'embedding model').choices([
+        'fr_feature',
+        'mobilefacenet',
+        'dlib',
+        'fusion',
+      ]),
+    )
     .option('--flip', 'average the embeddings of the image and its mirror')
     .option('--no-flip', 'embed the image only')
     .option('--limit <n>', 'use at most n images (whole identities, in name order)', positiveInt)

@@ -2,8 +2,15 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { FacegateError } from '../domain/errors.js';
 
-/** Which embedding model the local engine uses. */
-export type EmbedderChoice = 'fr_feature' | 'dlib' | 'fusion';
+/** A single embedding model of the local engine. */
+export type EmbedderId = 'fr_feature' | 'mobilefacenet' | 'dlib';
+/** Which embedding model the local engine uses: one model, or the weighted fusion in `engine.fusion`. */
+export type EmbedderChoice = EmbedderId | 'fusion';
+/** One member of the fused embedder and its weight. */
+export interface FusionMember {
+  embedder: EmbedderId;
+  weight: number;
+}
 /** Named threshold presets, calibrated by `facegate eval`. */
 export type ThresholdPreset = 'strict' | 'balanced' | 'lenient';
 /** Runtime environment; only `development` and `test` accept missing or example secrets. */
@@ -38,8 +45,8 @@ export interface FacegateConfig {
     maxBrightness: number;
     /** ONNX Runtime intra-op threads per engine instance; 0 = auto (1). */
     ortThreads: number;
-    /** Weight of fr_feature in the `fusion` embedder (dlib gets 1 − weight). */
-    fusionWeight: number;
+    /** Members of the `fusion` embedder; weights sum to 1. */
+    fusion: FusionMember[];
   };
   match: {
     /** Preset of 1:1 verification (badge + face). */
@@ -82,6 +89,14 @@ const EXAMPLE_SECRET = /^(change-?me|example|secret|test|dev|password|x+|0+)$/i;
 export function isExampleSecret(value: string | undefined): boolean {
   return value === undefined || value.trim() === '' || EXAMPLE_SECRET.test(value.trim());
 }
+
+/** The measured default (README "Accuracy"). */
+const DEFAULT_FUSION: FusionMember[] = [
+  { embedder: 'fr_feature', weight: 0.5 },
+  { embedder: 'mobilefacenet', weight: 0.5 },
+];
+
+const EMBEDDER_IDS: readonly EmbedderId[] = ['fr_feature', 'mobilefacenet', 'dlib'];
 
 class Reader {
   readonly problems: string[] = [];
@@ -126,6 +141,29 @@ class Reader {
     if (['0', 'false', 'no', 'off'].includes(raw)) return false;
     this.problems.push(`FACEGATE_${name} must be a boolean (true/false), got "${raw}"`);
     return fallback;
+  }
+
+  /** A fusion written as the engine names it, e.g. `fr_feature*0.5+mobilefacenet*0.5`. */
+  fusion(name: string, fallback: FusionMember[]): FusionMember[] {
+    const raw = this.opt(name);
+    if (raw === undefined) return fallback;
+    const members = raw.split('+').map((part) => {
+      const [id, weight] = part.trim().split('*');
+      return { embedder: id?.trim() as EmbedderId, weight: Number(weight) };
+    });
+    const ids = members.map((m) => m.embedder);
+    const valid =
+      members.length >= 2 &&
+      new Set(ids).size === ids.length &&
+      members.every((m) => EMBEDDER_IDS.includes(m.embedder) && Number.isFinite(m.weight) && m.weight > 0);
+    if (!valid) {
+      this.problems.push(
+        `FACEGATE_${name} must be two or more distinct members of ${EMBEDDER_IDS.join(', ')} with positive weights, e.g. "fr_feature*0.5+mobilefacenet*0.5", got "${raw}"`,
+      );
+      return fallback;
+    }
+    const total = members.reduce((sum, m) => sum + m.weight, 0);
+    return members.map((m) => ({ embedder: m.embedder, weight: m.weight / total }));
   }
 
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
@@ -177,7 +215,7 @@ export function loadConfig(
       kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
       // fusion (fr_feature 0.3 + dlib 0.7) measured best overall (README "Accuracy"); flip off: it cost ≈ 25 % more
       // CPU per image for a difference within the benchmark's noise (README "Face engine", "Benchmarks").
-      embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fusion', ['fr_feature', 'dlib', 'fusion']),
+      embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fusion', [...EMBEDDER_IDS, 'fusion']),
       flipAugment: r.bool('FLIP_AUGMENT', false),
       workers: r.int('ENGINE_WORKERS', Math.max(1, availableParallelism()), 0, 64),
       maxImageBytes: r.int('MAX_IMAGE_BYTES', 15 * 1024 * 1024, 1024, 200 * 1024 * 1024),
@@ -191,7 +229,7 @@ export function loadConfig(
       minBrightness: r.num('MIN_BRIGHTNESS', 0.15, 0, 1),
       maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
       ortThreads: r.int('ORT_THREADS', 0, 0, 64),
-      fusionWeight: r.num('FUSION_WEIGHT', 0.3, 0.01, 0.99),
+      fusion: r.fusion('FUSION', DEFAULT_FUSION),
     },
     match: {
       preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', ['strict', 'balanced', 'lenient']),

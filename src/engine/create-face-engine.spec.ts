@@ -9,7 +9,11 @@ describe('default engine settings', () => {
 
   it('produce a model id that has calibrated thresholds', () => {
     const info = localEngineInfo(localEngineSettings(config));
-    expect(info).toMatchObject({ model: 'human-mesh+fr_feature*0.3+dlib*0.7', dimension: 640 });
+    expect(info).toMatchObject({
+      model: 'human-mesh+fr_feature*0.5+mobilefacenet*0.5',
+      version: '1.2',
+      dimension: 704,
+    });
     expect(MODEL_THRESHOLDS[info.model]).toBeDefined();
   });
 

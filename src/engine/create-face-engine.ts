@@ -25,7 +25,7 @@ export function localEngineSettings(config: FacegateConfig): LocalEngineSettings
     embedder: e.embedder,
     flipAugment: e.flipAugment,
     ortThreads,
-    fusionWeight: e.fusionWeight,
+    fusion: e.fusion,
   };
 }
 

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Embedding, FaceEmbedder } from './embedder.js';
 import type { FiveLandmarks } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
-import type { ThreadedFrFeatureEmbedder } from './threaded-fr-feature.embedder.js';
+import type { ThreadedOnnxFaceEmbedder } from './threaded-onnx-face.embedder.js';
 
 /** One member of a fusion with its weight (weights sum to 1). */
 export interface FusionPart {
@@ -39,7 +39,7 @@ export class FusionEmbedder implements FaceEmbedder {
 
   /**
    * Starts every member at once (a member that computes off the JS thread, such as
-   * {@link ThreadedFrFeatureEmbedder}, then overlaps the others) and concatenates the weighted unit vectors.
+   * {@link ThreadedOnnxFaceEmbedder}, then overlaps the others) and concatenates the weighted unit vectors.
    */
   async embed(image: RgbImage, landmarks: FiveLandmarks, flip: boolean): Promise<Embedding> {
     const t0 = performance.now();

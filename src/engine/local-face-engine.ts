@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { EmbedderChoice } from '../config/config.js';
+import type { EmbedderChoice, EmbedderId, FusionMember } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
 import { ARCFACE_TEMPLATE_112 } from './alignment.js';
 import { DlibEmbedder } from './dlib.embedder.js';
@@ -14,11 +14,11 @@ import type {
   FaceEngine,
   StageTimings,
 } from './face-engine.port.js';
-import { FrFeatureEmbedder } from './fr-feature.embedder.js';
 import { FusionEmbedder } from './fusion.embedder.js';
 import { type DecodedImage, type DecodeLimits, decodeImage } from './image-decoder.js';
+import { OnnxFaceEmbedder } from './onnx-face.embedder.js';
 import { assessFace, measureFace, type QualityLimits, rankFaces } from './quality.js';
-import { ThreadedFrFeatureEmbedder } from './threaded-fr-feature.embedder.js';
+import { ThreadedOnnxFaceEmbedder } from './threaded-onnx-face.embedder.js';
 
 /** Everything the local engine needs, a subset of `config.engine`. */
 export interface LocalEngineSettings extends DecodeLimits, QualityLimits {
@@ -26,8 +26,8 @@ export interface LocalEngineSettings extends DecodeLimits, QualityLimits {
   flipAugment: boolean;
   /** ONNX Runtime intra-op threads; 0 = 1. */
   ortThreads: number;
-  /** Weight of fr_feature in the fusion (dlib gets the rest). */
-  fusionWeight: number;
+  /** Members of the `fusion` embedder. */
+  fusion: FusionMember[];
 }
 
 /** Version of the shared pipeline (detector, landmarks, alignment); bump when vectors change. */
@@ -36,21 +36,16 @@ const PIPELINE_VERSION = 1;
 /** Builds the embedder named by the settings. */
 export function createEmbedder(settings: LocalEngineSettings): FaceEmbedder {
   const threads = Math.max(1, settings.ortThreads);
-  switch (settings.embedder) {
-    case 'fr_feature':
-      return new FrFeatureEmbedder({ intraOpThreads: threads });
-    case 'dlib':
-      return new DlibEmbedder();
-    case 'fusion':
-      return new FusionEmbedder([
-        // Off-thread, so the ONNX run overlaps dlib's tfjs-wasm run (same vectors).
-        {
-          embedder: new ThreadedFrFeatureEmbedder({ intraOpThreads: threads }),
-          weight: settings.fusionWeight,
-        },
-        { embedder: new DlibEmbedder(), weight: 1 - settings.fusionWeight },
-      ]);
-  }
+  const single = (id: EmbedderId, threaded: boolean): FaceEmbedder => {
+    if (id === 'dlib') return new DlibEmbedder();
+    const options = { model: id, intraOpThreads: threads };
+    return threaded ? new ThreadedOnnxFaceEmbedder(options) : new OnnxFaceEmbedder(options);
+  };
+  if (settings.embedder !== 'fusion') return single(settings.embedder, false);
+  // ONNX members run in threads of their own, so that they overlap each other and dlib (same vectors).
+  return new FusionEmbedder(
+    settings.fusion.map((m) => ({ embedder: single(m.embedder, true), weight: m.weight })),
+  );
 }
 
 /** The EngineInfo a given configuration produces (identical in-process and in the worker pool). */

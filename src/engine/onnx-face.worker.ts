@@ -1,32 +1,32 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { FrFeatureEmbedder, type FrFeatureOptions } from './fr-feature.embedder.js';
+import { OnnxFaceEmbedder, type OnnxFaceOptions } from './onnx-face.embedder.js';
 
-/** A request to the fr_feature thread: one aligned 112×112 RGB crop. */
-export interface FrFeatureRequest {
+/** A request to an ONNX embedder thread: one aligned 112×112 RGB crop. */
+export interface OnnxFaceRequest {
   id: number;
   crop: Uint8Array;
   flip: boolean;
 }
 
 /** The thread's answer: the unit vector, or an error message. */
-export type FrFeatureResponse =
+export type OnnxFaceResponse =
   | { kind: 'ready' }
   | { kind: 'load-error'; error: string }
   | { kind: 'vector'; id: number; vector: Float32Array }
   | { kind: 'error'; id: number; error: string };
 
 const port = parentPort;
-if (!port) throw new Error('fr-feature.worker must run in a worker thread');
-const embedder = new FrFeatureEmbedder(workerData as FrFeatureOptions);
+if (!port) throw new Error('onnx-face.worker must run in a worker thread');
+const embedder = new OnnxFaceEmbedder(workerData as OnnxFaceOptions);
 embedder.load().then(
-  () => port.postMessage({ kind: 'ready' } satisfies FrFeatureResponse),
+  () => port.postMessage({ kind: 'ready' } satisfies OnnxFaceResponse),
   (error: unknown) =>
-    port.postMessage({ kind: 'load-error', error: String(error) } satisfies FrFeatureResponse),
+    port.postMessage({ kind: 'load-error', error: String(error) } satisfies OnnxFaceResponse),
 );
-port.on('message', (req: FrFeatureRequest) => {
+port.on('message', (req: OnnxFaceRequest) => {
   embedder.embedCrop({ data: req.crop, width: 112, height: 112 }, req.flip).then(
     (vector) =>
-      port.postMessage({ kind: 'vector', id: req.id, vector } satisfies FrFeatureResponse, [
+      port.postMessage({ kind: 'vector', id: req.id, vector } satisfies OnnxFaceResponse, [
         vector.buffer as ArrayBuffer,
       ]),
     (error: unknown) =>
@@ -34,6 +34,6 @@ port.on('message', (req: FrFeatureRequest) => {
         kind: 'error',
         id: req.id,
         error: error instanceof Error ? error.message : String(error),
-      } satisfies FrFeatureResponse),
+      } satisfies OnnxFaceResponse),
   );
 });

@@ -3,14 +3,15 @@ import { Worker } from 'node:worker_threads';
 import { alignFace } from './alignment.js';
 import type { Embedding, FaceEmbedder } from './embedder.js';
 import type { FiveLandmarks } from './face-engine.port.js';
-import type { FrFeatureOptions } from './fr-feature.embedder.js';
-import type { FrFeatureRequest, FrFeatureResponse } from './fr-feature.worker.js';
 import type { RgbImage } from './image-decoder.js';
+import type { OnnxFaceOptions } from './onnx-face.embedder.js';
+import type { OnnxFaceRequest, OnnxFaceResponse } from './onnx-face.worker.js';
+import { ONNX_FACE_MODELS, type OnnxModelId } from './onnx-face-models.js';
 
 /** Starts the worker; under tsx/vitest (sources are .ts) it registers tsx's loader before importing the file. */
-function spawnWorker(workerData: FrFeatureOptions): Worker {
+function spawnWorker(workerData: OnnxFaceOptions): Worker {
   const url = new URL(
-    import.meta.url.endsWith('.ts') ? './fr-feature.worker.ts' : './fr-feature.worker.js',
+    import.meta.url.endsWith('.ts') ? './onnx-face.worker.ts' : './onnx-face.worker.js',
     import.meta.url,
   );
   if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
@@ -25,21 +26,26 @@ interface Pending {
 }
 
 /**
- * `fr_feature` with its ONNX Runtime session in a thread of its own. onnxruntime-node's `session.run`
- * computes on the calling JS thread (inside a `setImmediate`), so in the same thread it cannot overlap
- * dlib's tfjs-wasm work; here the crop is aligned in the caller, posted at once, and the fusion runs dlib
- * while this thread computes. Same code and vectors as {@link FrFeatureEmbedder}.
+ * An {@link OnnxFaceEmbedder} with its ONNX Runtime session in a thread of its own. onnxruntime-node's
+ * `session.run` computes on the calling JS thread (inside a `setImmediate`), so in the same thread it cannot
+ * overlap other members of a fusion; here the crop is aligned in the caller, posted at once, and the fusion
+ * runs its other members while this thread computes. Same code and vectors as {@link OnnxFaceEmbedder}.
  */
-export class ThreadedFrFeatureEmbedder implements FaceEmbedder {
-  readonly id = 'fr_feature';
-  readonly dimension = 512;
-  readonly version = 1;
+export class ThreadedOnnxFaceEmbedder implements FaceEmbedder {
+  readonly id: OnnxModelId;
+  readonly dimension: number;
+  readonly version: number;
   private worker: Worker | undefined;
   private loading: Promise<Worker> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
-  constructor(private readonly options: FrFeatureOptions) {}
+  constructor(private readonly options: OnnxFaceOptions) {
+    const model = ONNX_FACE_MODELS[options.model];
+    this.id = model.id;
+    this.dimension = model.dimension;
+    this.version = model.version;
+  }
 
   /** Starts the thread and waits until its session is loaded (once; concurrent callers share it). */
   async load(): Promise<void> {
@@ -51,22 +57,22 @@ export class ThreadedFrFeatureEmbedder implements FaceEmbedder {
       const worker = spawnWorker(this.options);
       // Never keeps the process alive (CLIs may exit without close()).
       worker.unref();
-      worker.on('message', (msg: FrFeatureResponse) => {
+      worker.on('message', (msg: OnnxFaceResponse) => {
         if (msg.kind === 'ready') {
           this.worker = worker;
           resolve(worker);
         } else if (msg.kind === 'load-error') {
-          reject(new Error(`fr_feature thread failed to load: ${msg.error}`));
+          reject(new Error(`${this.id} thread failed to load: ${msg.error}`));
           void worker.terminate();
         } else {
           const p = this.pending.get(msg.id);
           this.pending.delete(msg.id);
           if (msg.kind === 'vector') p?.resolve(msg.vector);
-          else p?.reject(new Error(`fr_feature thread: ${msg.error}`));
+          else p?.reject(new Error(`${this.id} thread: ${msg.error}`));
         }
       });
       worker.on('error', (error) => this.fail(error, reject));
-      worker.on('exit', (code) => this.fail(new Error(`fr_feature thread exited (${code})`), reject));
+      worker.on('exit', (code) => this.fail(new Error(`${this.id} thread exited (${code})`), reject));
     });
     return this.loading;
   }
@@ -91,7 +97,7 @@ export class ThreadedFrFeatureEmbedder implements FaceEmbedder {
     const id = this.nextId++;
     const vector = await new Promise<Float32Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, crop: crop.data, flip } satisfies FrFeatureRequest, [
+      worker.postMessage({ id, crop: crop.data, flip } satisfies OnnxFaceRequest, [
         crop.data.buffer as ArrayBuffer,
       ]);
     });

@@ -10,7 +10,7 @@ export interface ModelThresholds {
 
 /**
  * How every entry below was measured: `facegate eval` on ../shared/faces (3,811 LFW images of 2,086 people,
- * pairs.tsv = 4,414 genuine / 88,280 impostor pairs), engine version 1.3 (dlib v2), 2026-11-26, 2-core AMD EPYC VM.
+ * pairs.tsv = 4,414 genuine / 88,280 impostor pairs), pipeline version 1 (dlib v2), 2026-11-26, 2-core AMD EPYC VM.
  * lenient = the threshold at FAR 1e-3 and balanced = at FAR 1e-4 (smallest threshold whose measured FAR is at most
  * the target), each rounded up to 3 decimals. strict (FAR 1e-5) cannot be measured on 88 k impostor pairs, so it is
  * the larger of "just above the highest impostor score" and balanced + (balanced − lenient), rounded up.
@@ -27,6 +27,19 @@ const MEASURED =
 export const MODEL_THRESHOLDS: Record<string, ModelThresholds> = {
   'human-mesh+fr_feature': { strict: 0.49, balanced: 0.413, lenient: 0.335, measuredOn: MEASURED },
   'human-mesh+fr_feature+flip': { strict: 0.501, balanced: 0.418, lenient: 0.335, measuredOn: MEASURED },
+  'human-mesh+mobilefacenet': { strict: 0.618, balanced: 0.528, lenient: 0.451, measuredOn: MEASURED },
+  'human-mesh+fr_feature*0.5+mobilefacenet*0.5': {
+    strict: 0.523,
+    balanced: 0.446,
+    lenient: 0.369,
+    measuredOn: MEASURED,
+  },
+  'human-mesh+fr_feature*0.3+mobilefacenet*0.3+dlib*0.4': {
+    strict: 0.676,
+    balanced: 0.63,
+    lenient: 0.584,
+    measuredOn: MEASURED,
+  },
   'human-mesh+dlib': { strict: 0.954, balanced: 0.94, lenient: 0.927, measuredOn: MEASURED },
   'human-mesh+dlib+flip': { strict: 0.96, balanced: 0.945, lenient: 0.93, measuredOn: MEASURED },
   'human-mesh+fr_feature*0.7+dlib*0.3': {

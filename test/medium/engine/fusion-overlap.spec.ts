@@ -1,22 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DlibEmbedder } from '../../../src/engine/dlib.embedder.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
-import { FrFeatureEmbedder } from '../../../src/engine/fr-feature.embedder.js';
 import { FusionEmbedder } from '../../../src/engine/fusion.embedder.js';
 import { decodeImage } from '../../../src/engine/image-decoder.js';
-import { ThreadedFrFeatureEmbedder } from '../../../src/engine/threaded-fr-feature.embedder.js';
+import { OnnxFaceEmbedder } from '../../../src/engine/onnx-face.embedder.js';
+import { ThreadedOnnxFaceEmbedder } from '../../../src/engine/threaded-onnx-face.embedder.js';
 import { faceCrop } from '../../fixtures/sample-faces.js';
 import { testEngine } from './engine-helpers.js';
 
 const limits = { maxImageBytes: 15 * 1024 * 1024, maxImagePixels: 40_000_000, detectMaxSide: 1280 };
 let engine: FaceEngine;
-const inThread = new FrFeatureEmbedder({ intraOpThreads: 1 });
-const threaded = new ThreadedFrFeatureEmbedder({ intraOpThreads: 1 });
+const inThread = new OnnxFaceEmbedder({ model: 'fr_feature', intraOpThreads: 1 });
+const threaded = new ThreadedOnnxFaceEmbedder({ model: 'fr_feature', intraOpThreads: 1 });
 const dlib = new DlibEmbedder();
 
 beforeAll(async () => {
   // The engine loads Human, which initialises the tfjs WASM backend dlib needs.
-  engine = testEngine({ embedder: 'fusion', fusionWeight: 0.3, flipAugment: false });
+  engine = testEngine({
+    embedder: 'fusion',
+    fusion: [
+      { embedder: 'fr_feature', weight: 0.3 },
+      { embedder: 'dlib', weight: 0.7 },
+    ],
+    flipAugment: false,
+  });
   await engine.load();
 });
 
@@ -66,5 +73,28 @@ describe('fusion with fr_feature in its own thread', () => {
     const e = await fusion.embed(full, landmarks, false);
     expect(e.vector).toHaveLength(640);
     expect(Math.hypot(...e.vector)).toBeCloseTo(1, 5);
+  });
+});
+
+describe('default fusion: fr_feature and MobileFaceNet, each in its own thread', () => {
+  it('gives the vectors of the two in-thread members, weighted', async () => {
+    const engine = testEngine({ embedder: 'fusion', flipAugment: false });
+    const mfn = new OnnxFaceEmbedder({ model: 'mobilefacenet', intraOpThreads: 1 });
+    try {
+      expect(engine.info).toMatchObject({
+        model: 'human-mesh+fr_feature*0.5+mobilefacenet*0.5',
+        dimension: 704,
+      });
+      const jpeg = await faceCrop('s5-3');
+      const analysis = await engine.analyze(jpeg);
+      const { full } = await decodeImage(jpeg, limits);
+      const fr = (await inThread.embed(full, analysis.face.landmarks, false)).vector;
+      const mf = (await mfn.embed(full, analysis.face.landmarks, false)).vector;
+      const expected = [...fr, ...mf].map((v) => v * Math.sqrt(0.5));
+      expect(Array.from(analysis.embedding)).toEqual(Array.from(Float32Array.from(expected)));
+    } finally {
+      await engine.close();
+      await mfn.close();
+    }
   });
 });
