@@ -23,7 +23,8 @@ export type Permission =
   | 'faces:enroll'
   | 'faces:identify'
   | 'faces:verify'
-  | 'photos:read';
+  | 'photos:read'
+  | 'templates:upgrade';
 
 /**
  * The single place where access rules plug in: every service method calls `authorize` before doing anything.
