@@ -4,6 +4,7 @@ import type { FaceEngine } from '../engine/face-engine.port.js';
 import type { EmployeeService } from '../services/employee.service.js';
 import type { EnrollmentService } from '../services/enrollment.service.js';
 import type { ErasureService } from '../services/erasure.service.js';
+import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { Store } from '../store/store.port.js';
 import type { WelcomePhotoPasses } from './welcome-photo.js';
 
@@ -15,6 +16,7 @@ export interface ApiContext {
   employees: EmployeeService;
   enrollment: Pick<EnrollmentService, 'enrollPhotos' | 'enrollByBadge'>;
   erasure: Pick<ErasureService, 'deleteEmployee'>;
+  templateUpgrade: Pick<TemplateUpgradeService, 'upgrade'>;
   auth: AuthServices;
   /** Short-lived links to the matched employee's photo for the kiosk welcome (`kiosk.showPhoto` setting). */
   welcomePhotos: WelcomePhotoPasses;

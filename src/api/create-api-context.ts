@@ -22,6 +22,7 @@ export function createApiContext(app: App, now?: () => Date): ApiContext {
     employees: app.services.employees,
     enrollment: app.services.enrollment,
     erasure: app.services.erasure,
+    templateUpgrade: app.services.templateUpgrade,
     auth,
     welcomePhotos: new WelcomePhotoPasses(
       (data) => app.cipher.keyedHash(Buffer.from(data), 'welcome-photo-pass'),

@@ -26,6 +26,7 @@ import { employeeRoutes, MAX_PHOTOS_PER_REQUEST } from './routes/employee.routes
 import { faceRoutes } from './routes/face.routes.js';
 import type { RouteDeps, TypedApp } from './routes/route-types.js';
 import { systemRoutes } from './routes/system.routes.js';
+import { templateRoutes } from './routes/template.routes.js';
 
 /** Largest JSON body accepted. */
 export const JSON_BODY_LIMIT = 256 * 1024;
@@ -220,6 +221,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   employeeRoutes(typed, deps);
   accessRoutes(typed, deps);
   adminRoutes(typed, deps);
+  templateRoutes(typed, deps);
   if (options.web) await app.register(options.web);
 
   await app.ready();

@@ -16,6 +16,7 @@ import {
   type ServiceLogger,
   silentLogger,
 } from '../services/service-context.js';
+import { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import { FolderWatcher, type WatchOptions } from '../services/watch-folder.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.port.js';
@@ -26,12 +27,16 @@ export interface CoreServices {
   enrollment: EnrollmentService;
   identification: IdentificationService;
   erasure: ErasureService;
+  templateUpgrade: TemplateUpgradeService;
 }
 
 /** What start-up found and repaired. */
 export interface StartupReport {
   templatesLoaded: number;
-  /** Templates of another model/version than the engine's; they need re-enrollment and never match. */
+  /**
+   * Templates of another model/version than the engine's; they never match until rebuilt from their kept photos
+   * (`facegate templates upgrade`) or re-enrolled.
+   */
   templatesSkipped: number;
   employees: number;
   orphanBlobsRemoved: number;
@@ -89,7 +94,7 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     if (loaded.templatesSkipped > 0) {
       logger.warn(
         { skipped: loaded.templatesSkipped, model: engine.info.model, version: engine.info.version },
-        'templates of another model were not loaded; re-enroll those employees',
+        'templates of another model were not loaded; run `facegate templates upgrade` or re-enroll those employees',
       );
     }
     const deps: ServiceDeps = {
@@ -107,6 +112,7 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
       enrollment: new EnrollmentService(deps),
       identification: new IdentificationService(deps),
       erasure: new ErasureService(deps),
+      templateUpgrade: new TemplateUpgradeService({ ...deps, gallery }),
     };
     const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
     const watchers: Array<{ watcher: FolderWatcher; running: Promise<void> }> = [];

@@ -33,6 +33,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'keys:manage',
     'users:manage',
     'calibration:read',
+    'templates:upgrade',
   ],
   enroller: [
     'employees:read',

@@ -6,6 +6,7 @@ import { registerEngineCommands } from './engine.command.js';
 import { registerEvalCommands } from './eval.command.js';
 import { runCli } from './run-cli.js';
 import { registerServeCommands } from './serve.command.js';
+import { registerTemplateCommands } from './templates.command.js';
 
 const program = new Command('facegate')
   .description('Face-recognition authentication for employees')
@@ -17,5 +18,6 @@ registerEmployeeCommands(program);
 registerAdminCommands(program);
 registerServeCommands(program);
 registerDataKeyCommands(program);
+registerTemplateCommands(program);
 
 await runCli(program, process.argv);
