@@ -8,7 +8,13 @@
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { type DeepPartial, type FacegateConfig, loadConfig } from '../src/config/config.js';
+import {
+  type DeepPartial,
+  type EmbedderId,
+  type FacegateConfig,
+  type FusionMember,
+  loadConfig,
+} from '../src/config/config.js';
 import { createFaceEngine } from '../src/engine/create-face-engine.js';
 import type { FaceEngine, StageTimings } from '../src/engine/face-engine.port.js';
 import { faceCrop, groupPhoto } from '../test/fixtures/sample-faces.js';
@@ -111,35 +117,27 @@ async function main(): Promise<void> {
   console.log(`facegate engine benchmark — ${new Date().toISOString()} — ${availableParallelism()} × ${cpu}`);
   console.log(`runs per scenario: ${RUNS}; ms unless noted; stage times measured inside the engine\n`);
 
-  const configured = engineFor({ workers: 0 });
+  const single = (embedder: EmbedderId) => engineFor({ workers: 0, embedder, flipAugment: false });
+  const fused = (fusion: FusionMember[]) =>
+    engineFor({ workers: 0, embedder: 'fusion', flipAugment: false, fusion });
   const contenders: Array<[string, FaceEngine]> = [
-    ['configured', configured],
-    ['fr_feature alone (baseline)', engineFor({ workers: 0, embedder: 'fr_feature', flipAugment: false })],
-    ['mobilefacenet alone', engineFor({ workers: 0, embedder: 'mobilefacenet', flipAugment: false })],
+    ['configured', engineFor({ workers: 0 })],
+    ['fr_feature alone (baseline)', single('fr_feature')],
+    ['mobilefacenet alone', single('mobilefacenet')],
     [
       'fr_feature*0.3+dlib*0.7',
-      engineFor({
-        workers: 0,
-        embedder: 'fusion',
-        flipAugment: false,
-        fusion: [
-          { embedder: 'fr_feature', weight: 0.3 },
-          { embedder: 'dlib', weight: 0.7 },
-        ],
-      }),
+      fused([
+        { embedder: 'fr_feature', weight: 0.3 },
+        { embedder: 'dlib', weight: 0.7 },
+      ]),
     ],
     [
       'fr_feature*0.3+mobilefacenet*0.3+dlib*0.4',
-      engineFor({
-        workers: 0,
-        embedder: 'fusion',
-        flipAugment: false,
-        fusion: [
-          { embedder: 'fr_feature', weight: 0.3 },
-          { embedder: 'mobilefacenet', weight: 0.3 },
-          { embedder: 'dlib', weight: 0.4 },
-        ],
-      }),
+      fused([
+        { embedder: 'fr_feature', weight: 0.3 },
+        { embedder: 'mobilefacenet', weight: 0.3 },
+        { embedder: 'dlib', weight: 0.4 },
+      ]),
     ],
   ];
   for (const [, e] of contenders) await e.load();
