@@ -159,6 +159,11 @@ function table(): Array<{ name: string; allowed: readonly Who[]; call: () => Cal
       allowed: ['admin', 'auditor'],
       call: () => ({ method: 'GET', url: '/v1/calibration' }),
     },
+    {
+      name: 'POST /v1/templates/upgrade',
+      allowed: ['admin'],
+      call: () => ({ method: 'POST', url: '/v1/templates/upgrade', json: { dryRun: true } }),
+    },
     { name: 'GET /v1/keys', allowed: ['admin'], call: () => ({ method: 'GET', url: '/v1/keys' }) },
     {
       name: 'POST /v1/keys',
