@@ -1,9 +1,10 @@
 import { sha256Hex } from '../crypto/hash.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
-import type { Employee, NewFaceTemplate } from '../domain/models.js';
+import type { Employee } from '../domain/models.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
+import { toNewTemplate } from './face-template.mapper.js';
 import { currentThreshold, keepPhotos, roundScore } from './match-settings.js';
 import { type Actor, ServiceBase } from './service-context.js';
 
@@ -331,7 +332,14 @@ export class EnrollmentService extends ServiceBase {
         for (const [i, candidate] of candidates.entries()) {
           // A concurrent request may have committed the same photo since the first check.
           if (await tx.templates.findBySourceHash(candidate.hash)) continue;
-          const saved = await tx.templates.add(employee.id, this.toTemplate(candidate, keys[i] ?? null));
+          const saved = await tx.templates.add(
+            employee.id,
+            toNewTemplate(candidate.analysis, {
+              sourceHash: candidate.hash,
+              photoKey: keys[i] ?? null,
+              photoContentType: keys[i] ? candidate.contentType : null,
+            }),
+          );
           templates.push({ candidate, id: saved.id, embedding: saved.embedding });
         }
         await tx.audit.append({
@@ -409,28 +417,5 @@ export class EnrollmentService extends ServiceBase {
     const n = (this.pendingBlobs.get(key) ?? 1) - 1;
     if (n <= 0) this.pendingBlobs.delete(key);
     else this.pendingBlobs.set(key, n);
-  }
-
-  private toTemplate(c: Candidate, photoKey: string | null): NewFaceTemplate {
-    const { face, embedding, engineInfo } = c.analysis;
-    const q = face.quality;
-    return {
-      embedding,
-      engine: engineInfo.engine,
-      model: engineInfo.model,
-      modelVersion: engineInfo.version,
-      quality: {
-        faceSize: roundScore(q.faceSize),
-        sharpness: roundScore(q.sharpness),
-        brightness: roundScore(q.brightness),
-        yaw: roundScore(q.pose.yaw),
-        pitch: roundScore(q.pose.pitch),
-        roll: roundScore(q.pose.roll),
-        detectorScore: roundScore(face.score),
-      },
-      sourceHash: c.hash,
-      photoKey,
-      photoContentType: photoKey ? c.contentType : null,
-    };
   }
 }

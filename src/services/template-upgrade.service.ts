@@ -1,8 +1,9 @@
 import { FacegateError, isFacegateError } from '../domain/errors.js';
-import type { Employee, FaceTemplate, NewFaceTemplate } from '../domain/models.js';
+import type { Employee, FaceTemplate } from '../domain/models.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
 import { isEligible } from './employee.service.js';
 import { type EmployeeRef, type PhotoReason, toEmployeeRef } from './enrollment.service.js';
+import { toNewTemplate } from './face-template.mapper.js';
 import { currentThreshold, roundScore } from './match-settings.js';
 import { type Actor, ServiceBase, type ServiceDeps, type ServiceGallery } from './service-context.js';
 
@@ -194,7 +195,14 @@ export class TemplateUpgradeService extends ServiceBase {
       for (const { old, analysis } of rebuilt) {
         // Replaced or erased meanwhile (another process or run): leave it to whoever did it.
         if (!(await tx.templates.delete(old.id))) continue;
-        const added = await tx.templates.add(employee.id, toTemplate(old, analysis));
+        const added = await tx.templates.add(
+          employee.id,
+          toNewTemplate(analysis, {
+            sourceHash: old.sourceHash,
+            photoKey: old.photoKey,
+            photoContentType: old.photoContentType,
+          }),
+        );
         saved.push({ oldId: old.id, id: added.id, embedding: added.embedding });
       }
       return { employee: current, saved };
@@ -324,29 +332,5 @@ function needs(employee: Employee, template: StaleTemplate, reasons: PhotoReason
     model: template.model,
     modelVersion: template.modelVersion,
     reasons,
-  };
-}
-
-/** The new template: the engine's embedding and quality, the old template's photo and source hash. */
-function toTemplate(old: StaleTemplate, analysis: FaceAnalysis): NewFaceTemplate {
-  const { face, embedding, engineInfo } = analysis;
-  const q = face.quality;
-  return {
-    embedding,
-    engine: engineInfo.engine,
-    model: engineInfo.model,
-    modelVersion: engineInfo.version,
-    quality: {
-      faceSize: roundScore(q.faceSize),
-      sharpness: roundScore(q.sharpness),
-      brightness: roundScore(q.brightness),
-      yaw: roundScore(q.pose.yaw),
-      pitch: roundScore(q.pose.pitch),
-      roll: roundScore(q.pose.roll),
-      detectorScore: roundScore(face.score),
-    },
-    sourceHash: old.sourceHash,
-    photoKey: old.photoKey,
-    photoContentType: old.photoContentType,
   };
 }
