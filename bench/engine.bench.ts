@@ -68,18 +68,27 @@ function engineFor(engine: DeepPartial<FacegateConfig['engine']>): FaceEngine {
 }
 
 /** Each engine analyses the image in turn, `runs` times; returns one row per engine. */
-async function compare(labelled: Array<[string, FaceEngine]>, image: Buffer, runs: number): Promise<Row[]> {
+async function compare(
+  labelled: Array<[string, FaceEngine]>,
+  image: Buffer,
+  runs: number,
+): Promise<Array<Row & { cpu: number[] }>> {
   const rows = labelled.map(([label]) => ({
     label,
     stages: Object.fromEntries(STAGES.map((s) => [s, [] as number[]])),
     wall: [] as number[],
+    cpu: [] as number[],
   }));
   for (const [, engine] of labelled) for (let i = 0; i < 3; i++) await engine.analyze(image);
   for (let i = 0; i < runs; i++) {
     for (const [k, [, engine]] of labelled.entries()) {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const a = await engine.analyze(image);
       rows[k]!.wall.push(performance.now() - t0);
+      // Process CPU across all threads; the engines run one at a time here, so it is this call's.
+      const cpu = process.cpuUsage(cpu0);
+      rows[k]!.cpu.push((cpu.user + cpu.system) / 1000);
       for (const s of STAGES) {
         const v = (a.timings as StageTimings)[s];
         if (v !== undefined) rows[k]!.stages[s]!.push(v);
@@ -148,7 +157,7 @@ async function main(): Promise<void> {
     const med = quantile(row.wall, 0.5);
     const model = contenders[k]![1].info.model;
     console.log(
-      `  ${row.label.padEnd(44)} ${model.padEnd(52)} median ${med.toFixed(1).padStart(6)} ms  p95 ${quantile(row.wall, 0.95).toFixed(1).padStart(6)} ms  ×${(med / baseline).toFixed(2)} of baseline`,
+      `  ${row.label.padEnd(44)} ${model.padEnd(52)} median ${med.toFixed(1).padStart(6)} ms  p95 ${quantile(row.wall, 0.95).toFixed(1).padStart(6)} ms  ×${(med / baseline).toFixed(2)} of baseline  cpu ${quantile(row.cpu, 0.5).toFixed(1).padStart(6)} ms`,
     );
   }
   console.log('');
