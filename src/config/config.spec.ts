@@ -52,6 +52,10 @@ describe('engine fusion setting', () => {
     expect(problems({ FACEGATE_EMBEDDER: 'faceres' })[0]).toContain('FACEGATE_EMBEDDER');
   });
 
+  it('refuses the removed FACEGATE_FUSION_WEIGHT instead of ignoring it', () => {
+    expect(problems({ FACEGATE_FUSION_WEIGHT: '0.3' })[0]).toContain('FACEGATE_FUSION');
+  });
+
   it('reports every problem at once', () => {
     expect(problems({ FACEGATE_FUSION: 'dlib*1', FACEGATE_PORT: 'eighty' })).toHaveLength(2);
   });

@@ -265,6 +265,12 @@ export function loadConfig(
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
   };
 
+  // A removed setting that is still set would otherwise be ignored silently, with another model than intended.
+  if (r.opt('FUSION_WEIGHT') !== undefined) {
+    r.problems.push(
+      'FACEGATE_FUSION_WEIGHT was replaced by FACEGATE_FUSION, e.g. "fr_feature*0.3+dlib*0.7" for the former default',
+    );
+  }
   if (config.store.kind === 'postgres' && !config.store.postgresUrl) {
     r.problems.push('FACEGATE_POSTGRES_URL is required when FACEGATE_STORE=postgres');
   }
