@@ -9,9 +9,9 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { cliActor } from '../src/auth/actor.js';
-import { startServer } from '../src/cli/serve.command.js';
-import { MODEL_THRESHOLDS, thresholdFor } from '../src/gallery/threshold-presets.js';
+import { startServer } from '../src/app/server-lifecycle.js';
+import { loadConfig } from '../src/config/config.js';
+import { cliActor } from '../src/domain/access.js';
 import { faceCrops, transform } from '../test/fixtures/sample-faces.js';
 
 const secondsArg = process.argv.indexOf('--seconds');
@@ -33,12 +33,13 @@ const dataDir = await mkdtemp(join(tmpdir(), 'facegate-bench-api-'));
 process.env.FACEGATE_DATA_DIR = dataDir;
 process.env.FACEGATE_ENV ??= 'test';
 const server = await startServer(
-  { host: '127.0.0.1', port: 0, logLevel: 'warn', security: { rateLimitPerMinute: 1_000_000 } },
-  {
-    handleSignals: false,
-    // Until `facegate eval` calibrates the model, use a fixed threshold so the benchmark still runs.
-    app: { thresholds: (model, preset) => (MODEL_THRESHOLDS[model] ? thresholdFor(model, preset) : 0.5) },
-  },
+  loadConfig(process.env, {
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'warn',
+    security: { rateLimitPerMinute: 1_000_000 },
+  }),
+  { handleSignals: false },
 );
 
 try {

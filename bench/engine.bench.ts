@@ -8,6 +8,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
+import { createFaceEngine } from '../src/app/adapters.js';
 import {
   type DeepPartial,
   type EmbedderId,
@@ -15,7 +16,6 @@ import {
   type FusionMember,
   loadConfig,
 } from '../src/config/config.js';
-import { createFaceEngine } from '../src/engine/create-face-engine.js';
 import type { FaceEngine, StageTimings } from '../src/engine/face-engine.port.js';
 import { faceCrop, groupPhoto } from '../test/fixtures/sample-faces.js';
 

@@ -1,9 +1,10 @@
-import { startServer } from './cli/serve.command.js';
+import { startServer } from './app/server-lifecycle.js';
+import { loadConfig } from './config/config.js';
 import { isFacegateError } from './domain/errors.js';
 
 // `npm start`: development defaults on a fresh clone, generated keys under ./data.
 try {
-  await startServer();
+  await startServer(loadConfig(process.env));
 } catch (error) {
   // A configuration problem is a message for the operator, not a stack trace.
   process.stderr.write(

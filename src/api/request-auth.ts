@@ -1,9 +1,8 @@
 import '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Actor, authorize } from '../auth/actor.js';
 import { looksLikeApiKey } from '../auth/api-key.service.js';
 import type { AuthServices } from '../auth/auth-services.js';
-import type { Permission } from '../auth/permissions.js';
+import type { AuthenticatedActor, Permission, Policy } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import type { Session } from '../domain/models.js';
 
@@ -20,7 +19,7 @@ declare module 'fastify' {
     permission?: Permission;
   }
   interface FastifyRequest {
-    actor: Actor | null;
+    actor: AuthenticatedActor | null;
     /** The session behind a cookie or bearer session token. */
     session: Session | null;
     sessionToken: string | null;
@@ -45,7 +44,7 @@ function bearerToken(request: FastifyRequest): string | undefined {
  * `Authorization: Bearer fgs_…` session tokens, or the session cookie with an `X-CSRF-Token` header on unsafe
  * methods. Then applies the route's `auth` mode and early permission check.
  */
-export function registerRequestAuth(app: FastifyInstance, auth: AuthServices): void {
+export function registerRequestAuth(app: FastifyInstance, auth: AuthServices, policy: Policy): void {
   app.decorateRequest('actor', null);
   app.decorateRequest('session', null);
   app.decorateRequest('sessionToken', null);
@@ -93,12 +92,12 @@ export function registerRequestAuth(app: FastifyInstance, auth: AuthServices): v
       throw new FacegateError('UNAUTHENTICATED', 'Authentication required');
     }
     const permission = request.routeOptions.config?.permission;
-    if (permission && request.actor) authorize(request.actor, permission);
+    if (permission && request.actor) await policy.authorize(request.actor, permission);
   });
 }
 
 /** The authenticated actor of a `required` route. */
-export function actorOf(request: FastifyRequest): Actor {
+export function actorOf(request: FastifyRequest): AuthenticatedActor {
   if (!request.actor) throw new FacegateError('UNAUTHENTICATED', 'Authentication required');
   return request.actor;
 }

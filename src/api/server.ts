@@ -13,6 +13,7 @@ import Fastify, {
   type FastifySchema,
   type FastifyServerOptions,
 } from 'fastify';
+import type { FacegateConfig } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
 import type { ApiContext } from './api-context.js';
 import { registerCors } from './cors.js';
@@ -92,7 +93,26 @@ function documentImageUploads({ schema, url }: { schema: FastifySchema; url: str
  */
 export async function buildServer(ctx: ApiContext, options: ServerOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
-  const app = Fastify({
+  const app = createFastify(config, options);
+  installReplyDefaults(app);
+  await registerHelmet(app, config);
+  registerCors(app, config.security.corsOrigins);
+  await registerLimits(app, config, options);
+  await registerBodyParsers(app, config);
+  await registerOpenApi(app);
+  registerRequestAuth(app, ctx.auth, ctx.policy);
+  registerRoutes(app, ctx, options);
+  if (options.web) await app.register(options.web);
+
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}
+
+type ServerApp = ReturnType<typeof createFastify>;
+
+/** The Fastify instance: logger with redaction, body limit, timeouts, request ids, validation options. */
+function createFastify(config: FacegateConfig, options: ServerOptions) {
+  return Fastify({
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -111,7 +131,10 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
     },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+}
 
+/** Error and not-found handlers, request id, cache and keep-alive headers of every reply. */
+function installReplyDefaults(app: ServerApp): void {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     errorHandler(new FacegateError('NOT_FOUND', 'Not found'), request, reply),
@@ -128,7 +151,10 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
     if (request.url.startsWith('/v1/') && !reply.hasHeader('cache-control'))
       reply.header('cache-control', 'no-store');
   });
+}
 
+/** Security headers. */
+async function registerHelmet(app: ServerApp, config: FacegateConfig): Promise<void> {
   await app.register(fastifyHelmet, {
     // The web plugin and Swagger UI set their own page CSPs; the API answers JSON with this strict default.
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
@@ -136,7 +162,10 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
     // HSTS only where TLS is expected; a development server on http://localhost must stay reachable.
     hsts: config.env === 'production',
   });
-  registerCors(app, config.security.corsOrigins);
+}
+
+/** Backpressure (event-loop delay), cookies, and rate limits per caller. */
+async function registerLimits(app: ServerApp, config: FacegateConfig, options: ServerOptions): Promise<void> {
   await app.register(fastifyUnderPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs ?? 2000,
     retryAfter: 5,
@@ -158,6 +187,10 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
         retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
       }),
   });
+}
+
+/** Multipart uploads and raw image bodies, both bounded by the engine's image size limit. */
+async function registerBodyParsers(app: ServerApp, config: FacegateConfig): Promise<void> {
   await app.register(fastifyMultipart, {
     throwFileSizeLimit: true,
     limits: {
@@ -174,7 +207,10 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
     { parseAs: 'buffer', bodyLimit: config.engine.maxImageBytes },
     (_request, body, done) => done(null, body),
   );
+}
 
+/** The OpenAPI document and Swagger UI at `/docs`. */
+async function registerOpenApi(app: ServerApp): Promise<void> {
   await app.register(fastifySwagger, {
     transform: documentImageUploads,
     openapi: {
@@ -199,10 +235,12 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+}
 
-  registerRequestAuth(app, ctx.auth);
+/** The image-capacity gate, metrics and every `/v1` route. */
+function registerRoutes(app: ServerApp, ctx: ApiContext, options: ServerOptions): void {
   const imageGate = new ImageGate(
-    options.maxImagesInFlight ?? Math.max(8, 4 * Math.max(1, config.engine.workers)),
+    options.maxImagesInFlight ?? Math.max(8, 4 * Math.max(1, ctx.config.engine.workers)),
   );
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.imageWork) imageGate.assertCapacity();
@@ -222,8 +260,4 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   accessRoutes(typed, deps);
   adminRoutes(typed, deps);
   templateRoutes(typed, deps);
-  if (options.web) await app.register(options.web);
-
-  await app.ready();
-  return app as unknown as FastifyInstance;
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../domain/access.js';
 import { isFacegateError } from '../domain/errors.js';
 import { WELCOME_PHOTO_TTL_SECONDS, WelcomePhotoPasses } from './welcome-photo.js';
 

@@ -1,5 +1,5 @@
-import type { Actor } from '../auth/actor.js';
 import { safeEqual } from '../auth/secrets.js';
+import type { Actor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
 

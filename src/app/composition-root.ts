@@ -1,8 +1,10 @@
+import type { ApiContext } from '../api/api-context.js';
+import { WelcomePhotoPasses } from '../api/welcome-photo.js';
+import type { AuthServices } from '../auth/auth-services.js';
 import type { BlobStore } from '../blobs/blob-store.port.js';
-import { createBlobStore } from '../blobs/create-blob-store.js';
 import type { FacegateConfig } from '../config/config.js';
-import { createDataCipher, type DataCipher } from '../crypto/data-cipher.js';
-import { createFaceEngine } from '../engine/create-face-engine.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import { type Policy, rolePolicy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { Gallery } from '../gallery/gallery.js';
 import { EmployeeService } from '../services/employee.service.js';
@@ -10,24 +12,34 @@ import { EnrollmentService } from '../services/enrollment.service.js';
 import { ErasureService } from '../services/erasure.service.js';
 import { IdentificationService } from '../services/identification.service.js';
 import {
-  localOnlyPolicy,
-  type Policy,
+  type Clock,
   type ServiceDeps,
   type ServiceLogger,
+  type ServiceRuntime,
   silentLogger,
+  systemClock,
 } from '../services/service-context.js';
 import { TemplateUpgradeService } from '../services/template-upgrade.service.js';
-import { FolderWatcher, type WatchOptions } from '../services/watch-folder.js';
-import { createStore } from '../store/create-store.js';
+import type { FolderWatcher, WatchOptions } from '../services/watch-folder.js';
 import type { Store } from '../store/store.port.js';
+import { createFaceEngine, openStorage } from './adapters.js';
+import { buildAuthServices } from './build-auth-services.js';
+import { WatchFolders } from './watch-folders.js';
 
-/** The services of issue 3. */
+/** The rule services. */
 export interface CoreServices {
   employees: EmployeeService;
   enrollment: EnrollmentService;
   identification: IdentificationService;
   erasure: ErasureService;
   templateUpgrade: TemplateUpgradeService;
+}
+
+/** Every service of the process: the rule services, the auth services and the kiosk welcome-photo passes. */
+export interface AppServices extends CoreServices {
+  auth: AuthServices;
+  /** Short-lived links to the matched employee's photo for the kiosk welcome (`kiosk.showPhoto` setting). */
+  welcomePhotos: WelcomePhotoPasses;
 }
 
 /** What start-up found and repaired. */
@@ -50,7 +62,9 @@ export interface App {
   store: Store;
   blobs: BlobStore;
   gallery: Gallery;
-  services: CoreServices;
+  /** The access policy every service was given. */
+  policy: Policy;
+  services: AppServices;
   startup: StartupReport;
   /**
    * Starts enrolling photos dropped into `dir` (watch mode inside a long-running process, e.g. `FACEGATE_WATCH_DIR`
@@ -60,62 +74,42 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Replaceable parts, for tests and for the API's role policy. */
+/** Replaceable parts, for tests. */
 export interface AppOptions {
-  /** Access rules; defaults to CLI/system-only (the API passes its role policy). */
+  /** Access rules of every service; defaults to the role policy (`cli` and `system` actors may do everything). */
   policy?: Policy;
+  /** Time source of every service; defaults to the system clock. */
+  clock?: Clock;
   logger?: ServiceLogger;
   /** A ready engine to share (tests load models once per file); the app then does not close it. */
   engine?: FaceEngine;
-  /** Override the threshold lookup (tests with uncalibrated models). */
+  /** Override the threshold lookup (unit-level experiments; the calibrated table otherwise). */
   thresholds?: ServiceDeps['thresholds'];
 }
 
 /**
  * Builds the app from one validated config: cipher → store → blobs → engine → gallery (loaded from the store)
- * → services, then removes photo blobs no template references (left by a crash between blob write and commit).
+ * → services (core, auth, welcome photos), then removes photo blobs no template references (left by a crash
+ * between blob write and commit).
  */
 export async function createApp(config: FacegateConfig, options: AppOptions = {}): Promise<App> {
-  const logger = options.logger ?? silentLogger;
-  const cipher = await createDataCipher(config);
-  const store = await createStore(config, cipher);
-  const closers: Array<() => Promise<void>> = [() => store.close()];
+  const runtime: Required<ServiceRuntime> = {
+    policy: options.policy ?? rolePolicy,
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? silentLogger,
+  };
+  const storage = await openStorage(config);
+  const closers: Array<() => Promise<void>> = [() => storage.close()];
   try {
-    const blobs = await createBlobStore(config, cipher);
     const engine = options.engine ?? createFaceEngine(config);
     if (!options.engine) closers.unshift(() => engine.close());
+    const { cipher, store, blobs } = storage;
     const gallery = new Gallery(engine.info, store);
-    const stats = await gallery.load();
-    const loaded = {
-      templatesLoaded: stats.templates,
-      templatesSkipped: stats.stale,
-      employees: stats.employees,
-    };
-    if (loaded.templatesSkipped > 0) {
-      logger.warn(
-        { skipped: loaded.templatesSkipped, model: engine.info.model, version: engine.info.version },
-        'templates of another model were not loaded; run `facegate templates upgrade` or re-enroll those employees',
-      );
-    }
-    const deps: ServiceDeps = {
-      engine,
-      store,
-      blobs,
-      gallery,
-      config,
-      logger,
-      policy: options.policy ?? localOnlyPolicy,
-      thresholds: options.thresholds,
-    };
-    const services: CoreServices = {
-      employees: new EmployeeService(deps),
-      enrollment: new EnrollmentService(deps),
-      identification: new IdentificationService(deps),
-      erasure: new ErasureService(deps),
-      templateUpgrade: new TemplateUpgradeService({ ...deps, gallery }),
-    };
+    const loaded = await loadGallery(gallery, engine, runtime.logger);
+    const deps = { ...runtime, engine, store, blobs, gallery, config, thresholds: options.thresholds };
+    const services = buildServices(deps, cipher, runtime);
     const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
-    const watchers: Array<{ watcher: FolderWatcher; running: Promise<void> }> = [];
+    const watchers = new WatchFolders(services.enrollment, runtime.logger);
     let closed = false;
     return {
       config,
@@ -124,30 +118,14 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
       store,
       blobs,
       gallery,
+      policy: runtime.policy,
       services,
       startup: { ...loaded, orphanBlobsRemoved },
-      startWatchFolder(dir, watchOptions = {}) {
-        const watcher = new FolderWatcher(services.enrollment, dir, {
-          actor: { type: 'system', id: 'watch-folder' },
-          logger,
-          ...watchOptions,
-        });
-        const running = watcher.run().catch((error: unknown) => {
-          logger.error(
-            { err: error instanceof Error ? error.message : String(error), dir },
-            'watch folder failed',
-          );
-        });
-        watchers.push({ watcher, running });
-        return watcher;
-      },
+      startWatchFolder: (dir, watchOptions) => watchers.start(dir, watchOptions),
       async close() {
         if (closed) return;
         closed = true;
-        for (const { watcher, running } of watchers) {
-          await watcher.stop();
-          await running;
-        }
+        await watchers.stopAll();
         for (const close of closers) await close();
       },
     };
@@ -155,4 +133,59 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     for (const close of closers) await close().catch(() => {});
     throw error;
   }
+}
+
+/** Loads the gallery from the store; warns about templates of another model, which never match. */
+async function loadGallery(gallery: Gallery, engine: FaceEngine, logger: ServiceLogger) {
+  const stats = await gallery.load();
+  if (stats.stale > 0) {
+    logger.warn(
+      { skipped: stats.stale, model: engine.info.model, version: engine.info.version },
+      'templates of another model were not loaded; run `facegate templates upgrade` or re-enroll those employees',
+    );
+  }
+  return { templatesLoaded: stats.templates, templatesSkipped: stats.stale, employees: stats.employees };
+}
+
+/** Every service over the same ports, policy and clock. */
+function buildServices(
+  deps: ServiceDeps & { gallery: Gallery },
+  cipher: DataCipher,
+  runtime: Required<ServiceRuntime>,
+): AppServices {
+  const employees = new EmployeeService(deps);
+  const identification = new IdentificationService(deps);
+  const auth = buildAuthServices(
+    { config: deps.config, store: deps.store, employees, identification },
+    runtime,
+  );
+  return {
+    employees,
+    enrollment: new EnrollmentService(deps),
+    identification,
+    erasure: new ErasureService(deps),
+    templateUpgrade: new TemplateUpgradeService(deps),
+    auth,
+    welcomePhotos: new WelcomePhotoPasses(
+      (data) => cipher.keyedHash(Buffer.from(data), 'welcome-photo-pass'),
+      () => runtime.clock.now(),
+    ),
+  };
+}
+
+/** What the HTTP API needs of a built app. */
+export function apiContextOf(app: App): ApiContext {
+  const { services } = app;
+  return {
+    config: app.config,
+    store: app.store,
+    engine: app.engine,
+    policy: app.policy,
+    employees: services.employees,
+    enrollment: services.enrollment,
+    erasure: services.erasure,
+    templateUpgrade: services.templateUpgrade,
+    auth: services.auth,
+    welcomePhotos: services.welcomePhotos,
+  };
 }

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import {
+  type Actor,
+  authorize,
+  ROLE_PERMISSIONS,
+  roleHas,
+  rolePolicy,
+  seesDecisionDetails,
+} from '../domain/access.js';
 import { createMemoryStore } from '../store/testing/memory-store.js';
-import type { Actor } from './actor.js';
-import { authorize, seesDecisionDetails } from './actor.js';
 import { ApiKeyService } from './api-key.service.js';
 import { LockoutService } from './lockout.service.js';
-import { ROLE_PERMISSIONS, roleHas } from './permissions.js';
 import { SessionService } from './session.service.js';
 import { SetupService } from './setup.service.js';
 import { UserService } from './user.service.js';
@@ -14,24 +19,23 @@ const cli: Actor = { type: 'cli', id: 'op', role: 'admin', name: 'op', ip: null 
 
 function setup() {
   let now = new Date('2026-01-01T00:00:00Z');
-  const clock = () => now;
-  const mem = createMemoryStore(clock);
+  const mem = createMemoryStore(() => now);
+  const runtime = { store: mem, policy: rolePolicy, clock: { now: () => now } };
   const noLocks = { lockFaceLogin: async () => undefined, clearFaceLoginLock: async () => undefined };
-  const lockout = new LockoutService(
-    mem,
-    noLocks,
-    async () => ({ threshold: 5, baseDelaySeconds: 30, hardCap: 20 }),
-    clock,
-  );
-  const sessions = new SessionService(mem, 3600, clock);
-  const users = new UserService(mem, sessions, lockout, clock);
-  const keys = new ApiKeyService(mem, clock);
+  const lockout = new LockoutService({
+    ...runtime,
+    employees: noLocks,
+    limits: async () => ({ threshold: 5, baseDelaySeconds: 30, hardCap: 20 }),
+  });
+  const sessions = new SessionService({ ...runtime, ttlSeconds: 3600 });
+  const users = new UserService({ ...runtime, sessions, lockout });
+  const keys = new ApiKeyService(runtime);
   return {
     mem,
     sessions,
     users,
     keys,
-    setup: new SetupService(users),
+    setup: new SetupService({ ...runtime, users }),
     advance: (s: number) => (now = new Date(now.getTime() + s * 1000)),
   };
 }

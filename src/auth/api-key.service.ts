@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Actor, AuthenticatedActor, Role } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
-import type { ApiKey, Role } from '../domain/models.js';
+import type { ApiKey } from '../domain/models.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
-import { type Actor, authorize } from './actor.js';
 import { randomToken, safeEqual, sha256Hex } from './secrets.js';
 
 const KEY_PATTERN = /^fg_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -19,15 +20,17 @@ export function looksLikeApiKey(bearer: string): boolean {
 }
 
 /** API keys for kiosks and integrations: random, shown once, stored as a sha256 hash, role-scoped, revocable. */
-export class ApiKeyService {
-  constructor(
-    private readonly store: Store,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+export class ApiKeyService extends GuardedService {
+  private readonly store: Store;
+
+  constructor(deps: ServiceRuntime & { store: Store }) {
+    super(deps);
+    this.store = deps.store;
+  }
 
   /** Creates a key; the returned `secret` (`fg_<prefix>_<secret>`) is the only time it is visible. */
   async create(actor: Actor, input: { name: string; role: Role }): Promise<CreatedApiKey> {
-    authorize(actor, 'keys:manage');
+    await this.policy.authorize(actor, 'keys:manage');
     const name = input.name.trim();
     if (name.length === 0 || name.length > 100) {
       throw new FacegateError('VALIDATION_FAILED', 'Key name must have 1 to 100 characters');
@@ -56,17 +59,17 @@ export class ApiKeyService {
 
   /** Every key, newest first, with prefix and last-used time (never the hash). */
   async list(actor: Actor): Promise<ApiKey[]> {
-    authorize(actor, 'keys:manage');
+    await this.policy.authorize(actor, 'keys:manage');
     const keys = await this.store.apiKeys.list();
     return keys.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   /** Revokes a key; it stops working at once. */
   async revoke(actor: Actor, id: string): Promise<void> {
-    authorize(actor, 'keys:manage');
+    await this.policy.authorize(actor, 'keys:manage');
     const key = await this.store.apiKeys.get(id);
     if (!key) throw new FacegateError('NOT_FOUND', 'API key not found');
-    if (!key.revokedAt) await this.store.apiKeys.revoke(id, this.now().toISOString());
+    if (!key.revokedAt) await this.store.apiKeys.revoke(id, this.clock.now().toISOString());
     await this.store.audit.append({
       action: 'apikey.revoke',
       outcome: 'success',
@@ -81,13 +84,13 @@ export class ApiKeyService {
    * Resolves a bearer key to its actor, or throws `UNAUTHENTICATED` (unknown, malformed or revoked key alike).
    * Records the last-used time.
    */
-  async authenticate(secret: string, ip: string | null): Promise<Actor> {
+  async authenticate(secret: string, ip: string | null): Promise<AuthenticatedActor> {
     const match = KEY_PATTERN.exec(secret);
     const key = match?.[1] ? await this.store.apiKeys.getByPrefix(match[1]) : undefined;
     if (!key || key.revokedAt || !safeEqual(key.secretHash, sha256Hex(secret))) {
       throw new FacegateError('UNAUTHENTICATED', 'Invalid or revoked API key');
     }
-    const now = this.now();
+    const now = this.clock.now();
     // Throttled so that a busy kiosk does not turn every request into a write.
     if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > 60_000) {
       await this.store.apiKeys.touch(key.id, now.toISOString());

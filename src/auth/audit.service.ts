@@ -1,6 +1,7 @@
+import type { Actor } from '../domain/access.js';
 import type { AuditEvent, AuditQuery } from '../domain/models.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
-import { type Actor, authorize } from './actor.js';
 
 /** Audit columns in export order. */
 export const AUDIT_COLUMNS = [
@@ -24,24 +25,29 @@ export const AUDIT_COLUMNS = [
 export const MAX_AUDIT_PAGE = 500;
 
 /** Reads and exports the append-only audit log (auditors and admins). */
-export class AuditService {
-  constructor(private readonly store: Store) {}
+export class AuditService extends GuardedService {
+  private readonly store: Store;
+
+  constructor(deps: ServiceRuntime & { store: Store }) {
+    super(deps);
+    this.store = deps.store;
+  }
 
   /** One page of events, newest first, with the cursor of the next page. */
   async query(actor: Actor, query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
-    authorize(actor, 'audit:read');
+    await this.policy.authorize(actor, 'audit:read');
     return this.store.audit.query({ ...query, limit: Math.min(query.limit ?? 100, MAX_AUDIT_PAGE) });
   }
 
   /** Retention: removes events older than `days`; returns how many (system task, no actor). */
-  async applyRetention(days: number, now: Date = new Date()): Promise<number> {
+  async applyRetention(days: number, now: Date = this.clock.now()): Promise<number> {
     const before = new Date(now.getTime() - days * 86_400_000).toISOString();
     return this.store.audit.deleteOlderThan(before);
   }
 
   /** Every matching event as CSV or JSON-lines chunks, streamed page by page. */
   async *export(actor: Actor, query: AuditQuery, format: 'csv' | 'jsonl'): AsyncGenerator<string> {
-    authorize(actor, 'audit:read');
+    await this.policy.authorize(actor, 'audit:read');
     if (format === 'csv') yield `${AUDIT_COLUMNS.join(',')}\n`;
     let cursor: string | undefined = query.cursor;
     do {

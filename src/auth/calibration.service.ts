@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Actor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
-import { type Actor, authorize } from './actor.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 
 /** The last calibration written by `facegate eval --save-calibration`, if any. */
 export interface CalibrationReport {
@@ -13,12 +14,17 @@ export interface CalibrationReport {
 }
 
 /** Reads `<dataDir>/calibration/last.json` (and `roc.svg` beside it, or an `rocSvg` field inside it). */
-export class CalibrationService {
-  constructor(private readonly dataDir: string) {}
+export class CalibrationService extends GuardedService {
+  private readonly dataDir: string;
+
+  constructor(deps: ServiceRuntime & { dataDir: string }) {
+    super(deps);
+    this.dataDir = deps.dataDir;
+  }
 
   /** The last calibration for admins and auditors; `available: false` when eval never saved one. */
   async last(actor: Actor): Promise<CalibrationReport> {
-    authorize(actor, 'calibration:read');
+    await this.policy.authorize(actor, 'calibration:read');
     const dir = join(this.dataDir, 'calibration');
     const json = await readOptional(join(dir, 'last.json'));
     if (json === undefined) return { available: false, calibration: null, rocSvg: null };

@@ -1,9 +1,10 @@
+import type { Actor } from '../domain/access.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import { resolveEmployee } from '../services/employee.service.js';
 import type { EmployeeRef } from '../services/enrollment.service.js';
 import type { IdentificationService, MatchResult } from '../services/identification.service.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
-import { type Actor, authorize } from './actor.js';
 import { type LockoutService, lockoutSubject } from './lockout.service.js';
 import type { SignedToken, TokenService } from './token.service.js';
 
@@ -14,23 +15,37 @@ export interface FaceLoginResult {
   token?: SignedToken;
 }
 
+/** What face login is built from. */
+export interface FaceLoginDeps extends ServiceRuntime {
+  store: Store;
+  identification: Pick<IdentificationService, 'identify' | 'verify'>;
+  lockout: LockoutService;
+  tokens: TokenService;
+}
+
 /**
  * Face login over the identification service: lockout checks before the attempt, failure/success accounting
  * after it, and a signed token for a match. Routes call `authenticate` (1:N) or `verify` (1:1).
  */
-export class FaceLoginService {
-  constructor(
-    private readonly store: Store,
-    private readonly identification: Pick<IdentificationService, 'identify' | 'verify'>,
-    private readonly lockout: LockoutService,
-    private readonly tokens: TokenService,
-  ) {}
+export class FaceLoginService extends GuardedService {
+  private readonly store: Store;
+  private readonly identification: Pick<IdentificationService, 'identify' | 'verify'>;
+  private readonly lockout: LockoutService;
+  private readonly tokens: TokenService;
+
+  constructor(deps: FaceLoginDeps) {
+    super(deps);
+    this.store = deps.store;
+    this.identification = deps.identification;
+    this.lockout = deps.lockout;
+    this.tokens = deps.tokens;
+  }
 
   /** 1:N: who is this? Throws `LOCKED_OUT` while the key or client address is throttled. */
   async authenticate(actor: Actor, photo: Uint8Array): Promise<FaceLoginResult> {
-    authorize(actor, 'faces:identify');
+    await this.policy.authorize(actor, 'faces:identify');
     const subjects = callerSubjects(actor);
-    const context = { action: 'authenticate', actor, ip: actor.ip };
+    const context = { action: 'authenticate', actor, ip: actor.ip ?? null };
     await this.lockout.assertNotLocked(subjects, context);
     const result = await this.identification.identify(photo, actor, {
       clientIp: actor.ip ?? undefined,
@@ -41,9 +56,9 @@ export class FaceLoginService {
 
   /** 1:1: is this the claimed employee (id or badge)? Also throttled per claimed employee. */
   async verify(actor: Actor, idOrBadge: string, photo: Uint8Array): Promise<FaceLoginResult> {
-    authorize(actor, 'faces:verify');
+    await this.policy.authorize(actor, 'faces:verify');
     const subjects = callerSubjects(actor);
-    const context = { action: 'verify', actor, ip: actor.ip };
+    const context = { action: 'verify', actor, ip: actor.ip ?? null };
     const claimed = await this.findEmployee(idOrBadge);
     if (claimed) subjects.push(lockoutSubject.employee(claimed.id));
     await this.lockout.assertNotLocked(subjects, context);

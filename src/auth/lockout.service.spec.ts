@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { rolePolicy } from '../domain/access.js';
 import { createMemoryStore, employeeRecord } from '../store/testing/memory-store.js';
 import { LockoutService, lockoutSubject } from './lockout.service.js';
 
@@ -13,7 +14,13 @@ function setup(limits = { threshold: 3, baseDelaySeconds: 30, hardCap: 5 }) {
     lockFaceLogin: vi.fn(async () => undefined),
     clearFaceLoginLock: vi.fn(async () => undefined),
   };
-  const service = new LockoutService(mem, locks, async () => limits, clock);
+  const service = new LockoutService({
+    store: mem,
+    employees: locks,
+    limits: async () => limits,
+    policy: rolePolicy,
+    clock: { now: clock },
+  });
   const advance = (seconds: number) => {
     now = new Date(now.getTime() + seconds * 1000);
   };

@@ -1,7 +1,8 @@
+import { type Actor, systemActor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import type { LockoutState } from '../domain/models.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
-import { type Actor, authorize, SYSTEM_ACTOR } from './actor.js';
 
 /** The employee operations lockout needs (the employee service keeps the gallery in step). */
 export interface EmployeeLocks {
@@ -32,6 +33,18 @@ export const lockoutSubject = {
   loginIp: (ip: string) => `login-ip:${ip}`,
 } as const;
 
+/** What lockout is built from. */
+export interface LockoutDeps extends ServiceRuntime {
+  store: Store;
+  /** The employee service (lock/unlock keep the gallery in step). */
+  employees: EmployeeLocks;
+  /** The limits in force (run-time settings). */
+  limits: () => Promise<LockoutLimits>;
+}
+
+/** The actor of the hard-cap lock. */
+const LOCKOUT_ACTOR = systemActor('auth');
+
 /** Context of an attempt, for the audit trail. */
 export interface AttemptContext {
   action: string;
@@ -45,17 +58,21 @@ export interface AttemptContext {
  * and doubles; an employee who reaches `hardCap` has face login locked until an admin clears it.
  * A success resets the consecutive counter of that subject.
  */
-export class LockoutService {
-  constructor(
-    private readonly store: Store,
-    private readonly employees: EmployeeLocks,
-    private readonly limits: () => Promise<LockoutLimits>,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+export class LockoutService extends GuardedService {
+  private readonly store: Store;
+  private readonly employees: EmployeeLocks;
+  private readonly limits: () => Promise<LockoutLimits>;
+
+  constructor(deps: LockoutDeps) {
+    super(deps);
+    this.store = deps.store;
+    this.employees = deps.employees;
+    this.limits = deps.limits;
+  }
 
   /** Throws `LOCKED_OUT` (with `retryAfterSeconds`) when any subject is inside its delay. */
   async assertNotLocked(subjects: readonly string[], context: AttemptContext): Promise<void> {
-    const now = this.now().getTime();
+    const now = this.clock.now().getTime();
     let retryAfter = 0;
     for (const subject of subjects) {
       const state = await this.store.lockouts.get(subject);
@@ -81,7 +98,7 @@ export class LockoutService {
   /** Counts one failed attempt against each subject; applies delays and the employee hard cap. */
   async recordFailure(subjects: readonly string[], context: AttemptContext): Promise<void> {
     const limits = await this.limits();
-    const now = this.now();
+    const now = this.clock.now();
     for (const subject of subjects) {
       // One transaction per subject: concurrent failures of one kiosk must each count.
       const { consecutive, delay } = await this.store.transaction(async (tx) => {
@@ -125,7 +142,7 @@ export class LockoutService {
           ...state,
           consecutiveFailures: 0,
           lockedUntil: null,
-          updatedAt: this.now().toISOString(),
+          updatedAt: this.clock.now().toISOString(),
         });
       }
     }
@@ -133,7 +150,7 @@ export class LockoutService {
 
   /** Admin action: clears an employee's hard lock and failure counter. */
   async unlockEmployee(actor: Actor, employeeId: string): Promise<void> {
-    authorize(actor, 'employees:unlock');
+    await this.policy.authorize(actor, 'employees:unlock');
     const employee = await this.store.employees.get(employeeId);
     if (!employee) throw new FacegateError('NOT_FOUND', 'Employee not found');
     await this.store.lockouts.clear(lockoutSubject.employee(employeeId));
@@ -143,7 +160,7 @@ export class LockoutService {
   private async lockEmployee(employeeId: string, subject: string, context: AttemptContext): Promise<void> {
     const employee = await this.store.employees.get(employeeId);
     if (!employee || employee.faceLoginLocked) return;
-    await this.employees.lockFaceLogin(employeeId, SYSTEM_ACTOR);
+    await this.employees.lockFaceLogin(employeeId, LOCKOUT_ACTOR);
     await this.audit('lockout.hard', subject, context, { employeeId });
   }
 

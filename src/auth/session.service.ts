@@ -1,7 +1,8 @@
+import type { AuthenticatedActor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import type { Session, User } from '../domain/models.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
-import type { Actor } from './actor.js';
 import { randomToken, safeEqual, sha256Hex } from './secrets.js';
 
 /** A new session: `token` goes to the client (cookie or bearer) and is stored only as a hash. */
@@ -16,25 +17,28 @@ export interface OpenedSession {
 export interface ActiveSession {
   session: Session;
   user: User;
-  actor: Actor;
+  actor: AuthenticatedActor;
 }
 
 /** Session tokens are prefixed so that they are never mistaken for API keys. */
 export const SESSION_TOKEN_PREFIX = 'fgs_';
 
 /** Login sessions: random tokens stored hashed, with expiry and a CSRF token for cookie use. */
-export class SessionService {
-  constructor(
-    private readonly store: Store,
-    private readonly ttlSeconds: number,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+export class SessionService extends GuardedService {
+  private readonly store: Store;
+  private readonly ttlSeconds: number;
+
+  constructor(deps: ServiceRuntime & { store: Store; ttlSeconds: number }) {
+    super(deps);
+    this.store = deps.store;
+    this.ttlSeconds = deps.ttlSeconds;
+  }
 
   /** Opens a session for a user who has just proved their password. */
   async open(user: User): Promise<OpenedSession> {
     const token = `${SESSION_TOKEN_PREFIX}${randomToken(32)}`;
     const csrfToken = randomToken(24);
-    const now = this.now();
+    const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.ttlSeconds * 1000).toISOString();
     await this.store.sessions.create({
       id: sha256Hex(token),
@@ -53,7 +57,7 @@ export class SessionService {
     const id = sha256Hex(token);
     const session = await this.store.sessions.get(id);
     if (!session) throw invalid;
-    if (Date.parse(session.expiresAt) <= this.now().getTime()) {
+    if (Date.parse(session.expiresAt) <= this.clock.now().getTime()) {
       await this.store.sessions.delete(id);
       throw invalid;
     }
@@ -85,6 +89,6 @@ export class SessionService {
 
   /** Removes expired sessions; returns how many. */
   async sweep(): Promise<number> {
-    return this.store.sessions.deleteExpired(this.now().toISOString());
+    return this.store.sessions.deleteExpired(this.clock.now().toISOString());
   }
 }

@@ -1,8 +1,9 @@
 import type { FacegateConfig, ThresholdPreset } from '../config/config.js';
+import type { Actor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import { IDENTIFY_PRESET_KEY, KEEP_PHOTOS_KEY, MATCH_PRESET_KEY } from '../services/match-settings.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
-import { type Actor, authorize } from './actor.js';
 import type { LockoutLimits } from './lockout.service.js';
 
 /** Liveness modes; `off` until the liveness issue lands, kept here so the UI and API are stable. */
@@ -38,17 +39,20 @@ const PRESETS: readonly ThresholdPreset[] = ['strict', 'balanced', 'lenient'];
 const LIVENESS: readonly LivenessMode[] = ['off', 'passive', 'challenge'];
 
 /** Reads settings with config defaults, validates and audits changes. */
-export class SettingsService {
+export class SettingsService extends GuardedService {
   private cache: { at: number; value: RuntimeSettings } | undefined;
+  private readonly store: Store;
+  private readonly config: FacegateConfig;
 
-  constructor(
-    private readonly store: Store,
-    private readonly config: FacegateConfig,
-  ) {}
+  constructor(deps: ServiceRuntime & { store: Store; config: FacegateConfig }) {
+    super(deps);
+    this.store = deps.store;
+    this.config = deps.config;
+  }
 
   /** The settings in force, for admins, enrollers and auditors. */
   async get(actor: Actor): Promise<RuntimeSettings> {
-    authorize(actor, 'settings:read');
+    await this.policy.authorize(actor, 'settings:read');
     return this.current();
   }
 
@@ -93,7 +97,7 @@ export class SettingsService {
 
   /** Applies a partial change (admins only); validates every field before writing any. */
   async update(actor: Actor, patch: Partial<RuntimeSettings>): Promise<RuntimeSettings> {
-    authorize(actor, 'settings:write');
+    await this.policy.authorize(actor, 'settings:write');
     const before = await this.current();
     const next: RuntimeSettings = {
       ...before,

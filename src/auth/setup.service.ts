@@ -1,6 +1,7 @@
+import type { Actor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import type { User } from '../domain/models.js';
-import type { Actor } from './actor.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import { randomToken, safeEqual, sha256Hex } from './secrets.js';
 import type { UserService } from './user.service.js';
 
@@ -8,10 +9,14 @@ import type { UserService } from './user.service.js';
  * First-run setup: while no admin exists, a one-time token (printed once at start) lets `POST /v1/setup` create
  * the first admin. Only its hash is kept, in memory; a restart issues a new one.
  */
-export class SetupService {
+export class SetupService extends GuardedService {
   private tokenHash: string | null = null;
+  private readonly users: UserService;
 
-  constructor(private readonly users: UserService) {}
+  constructor(deps: ServiceRuntime & { users: UserService }) {
+    super(deps);
+    this.users = deps.users;
+  }
 
   /** Whether the service still needs its first admin. */
   async status(): Promise<{ needsSetup: boolean }> {

@@ -20,7 +20,7 @@ async function config(env: Record<string, string> = {}) {
 
 describe('TokenService', () => {
   it('signs EdDSA tokens that verify against its JWKS with iss, aud, sub, exp and kid', async () => {
-    const service = new TokenService(await config());
+    const service = new TokenService({ config: await config() });
     const { token, expiresAt } = await service.sign({
       employeeId: 'e-1',
       badge: 'B1',
@@ -40,25 +40,25 @@ describe('TokenService', () => {
 
   it('generates the development key once, 0600, and reuses it', async () => {
     const cfg = await config();
-    const first = await new TokenService(cfg).jwks();
+    const first = await new TokenService({ config: cfg }).jwks();
     const file = join(cfg.dataDir, 'keys', 'token-signing-key.pem');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readFile(file, 'utf8')).toMatch(/BEGIN PRIVATE KEY/);
-    expect((await new TokenService(cfg).jwks()).keys[0]!.kid).toBe(first.keys[0]!.kid);
+    expect((await new TokenService({ config: cfg }).jwks()).keys[0]!.kid).toBe(first.keys[0]!.kid);
   });
 
   it('uses a configured PEM or JWK key', async () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const jwk = JSON.stringify(privateKey.export({ format: 'jwk' }));
-    const a = await new TokenService(await config({ FACEGATE_TOKEN_SIGNING_KEY: pem })).jwks();
-    const b = await new TokenService(await config({ FACEGATE_TOKEN_SIGNING_KEY: jwk })).jwks();
+    const a = await new TokenService({ config: await config({ FACEGATE_TOKEN_SIGNING_KEY: pem }) }).jwks();
+    const b = await new TokenService({ config: await config({ FACEGATE_TOKEN_SIGNING_KEY: jwk }) }).jwks();
     expect(a.keys[0]!.x).toBe(b.keys[0]!.x);
   });
 
   it('refuses a bad key, a non-Ed25519 key, and a missing key in production', async () => {
     await expect(
-      new TokenService(await config({ FACEGATE_TOKEN_SIGNING_KEY: 'not a key' })).load(),
+      new TokenService({ config: await config({ FACEGATE_TOKEN_SIGNING_KEY: 'not a key' }) }).load(),
     ).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
     });
@@ -67,16 +67,16 @@ describe('TokenService', () => {
       type: 'pkcs8',
     });
     await expect(
-      new TokenService(await config({ FACEGATE_TOKEN_SIGNING_KEY: rsa.toString() })).load(),
+      new TokenService({ config: await config({ FACEGATE_TOKEN_SIGNING_KEY: rsa.toString() }) }).load(),
     ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     const prod = { ...(await config()), env: 'production' as const };
     prod.security = { ...prod.security, tokenSigningKey: undefined };
-    await expect(new TokenService(prod).load()).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(new TokenService({ config: prod }).load()).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 
   it('rejects expired tokens', async () => {
     let now = new Date('2026-01-01T00:00:00Z');
-    const service = new TokenService(await config(), () => now);
+    const service = new TokenService({ config: await config(), clock: { now: () => now } });
     const { token } = await service.sign({ employeeId: 'e', badge: 'b', method: 'verify' });
     expect(decodeProtectedHeader(token).alg).toBe('EdDSA');
     await expect(service.verify(token)).resolves.toMatchObject({ employeeId: 'e' });

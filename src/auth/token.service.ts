@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { calculateJwkThumbprint, type JWK, jwtVerify, SignJWT } from 'jose';
 import type { FacegateConfig } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 
 /** What a signed face-login token says. */
 export interface TokenSubject {
@@ -43,13 +44,14 @@ interface LoadedKey {
  * The key comes from `security.tokenSigningKey` (PKCS8 PEM or JWK); in development/test it is generated once
  * into `<dataDir>/keys/token-signing-key.pem` (mode 0600).
  */
-export class TokenService {
+export class TokenService extends GuardedService {
   private loading: Promise<LoadedKey> | undefined;
+  private readonly config: Pick<FacegateConfig, 'env' | 'dataDir' | 'security'>;
 
-  constructor(
-    private readonly config: Pick<FacegateConfig, 'env' | 'dataDir' | 'security'>,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  constructor(deps: ServiceRuntime & { config: Pick<FacegateConfig, 'env' | 'dataDir' | 'security'> }) {
+    super(deps);
+    this.config = deps.config;
+  }
 
   /** Loads (or creates, in development) the signing key; later calls share the same promise. */
   load(): Promise<LoadedKey> {
@@ -61,7 +63,7 @@ export class TokenService {
   async sign(subject: TokenSubject): Promise<SignedToken> {
     const { privateKey, kid } = await this.load();
     const { tokenIssuer, tokenAudience, tokenTtlSeconds } = this.config.security;
-    const iat = Math.floor(this.now().getTime() / 1000);
+    const iat = Math.floor(this.clock.now().getTime() / 1000);
     const exp = iat + tokenTtlSeconds;
     const token = await new SignJWT({ badge: subject.badge, amr: ['face'], method: subject.method })
       .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
@@ -86,7 +88,7 @@ export class TokenService {
           issuer: this.config.security.tokenIssuer,
           audience: this.config.security.tokenAudience,
           algorithms: [ALG],
-          currentDate: this.now(),
+          currentDate: this.clock.now(),
         },
       );
       return { employeeId: String(payload.sub), badge: String(payload.badge) };

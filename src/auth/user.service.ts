@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { Actor, Role } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
-import type { Role, User } from '../domain/models.js';
+import type { User } from '../domain/models.js';
+import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
-import { type Actor, authorize } from './actor.js';
 import { type LockoutService, lockoutSubject } from './lockout.service.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './password-hasher.js';
 import type { OpenedSession, SessionService } from './session.service.js';
@@ -17,13 +18,17 @@ export function checkUsername(username: string): void {
 }
 
 /** Admin and operator accounts: creation, password login/logout, password change, role management. */
-export class UserService {
-  constructor(
-    private readonly store: Store,
-    private readonly sessions: SessionService,
-    private readonly lockout: LockoutService,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+export class UserService extends GuardedService {
+  private readonly store: Store;
+  private readonly sessions: SessionService;
+  private readonly lockout: LockoutService;
+
+  constructor(deps: ServiceRuntime & { store: Store; sessions: SessionService; lockout: LockoutService }) {
+    super(deps);
+    this.store = deps.store;
+    this.sessions = deps.sessions;
+    this.lockout = deps.lockout;
+  }
 
   /** True when no enabled admin exists yet (first run). */
   async needsSetup(): Promise<boolean> {
@@ -33,7 +38,7 @@ export class UserService {
 
   /** Creates a user with a role; admins only (the CLI acts as admin). */
   async create(actor: Actor, input: { username: string; password: string; role: Role }): Promise<User> {
-    authorize(actor, 'users:manage');
+    await this.policy.authorize(actor, 'users:manage');
     return this.insert(actor, input);
   }
 
@@ -69,7 +74,7 @@ export class UserService {
       throw new FacegateError('UNAUTHENTICATED', 'Wrong username or password');
     }
     await this.lockout.recordSuccess(subjects);
-    const updated = await this.store.users.update(user.id, { lastLoginAt: this.now().toISOString() });
+    const updated = await this.store.users.update(user.id, { lastLoginAt: this.clock.now().toISOString() });
     const session = await this.sessions.open(updated);
     await this.store.audit.append({
       action: 'login',
@@ -108,7 +113,7 @@ export class UserService {
 
   /** Sets a user's password (CLI `admin reset-password`); ends their sessions. */
   async resetPassword(actor: Actor, username: string, password: string): Promise<User> {
-    authorize(actor, 'users:manage');
+    await this.policy.authorize(actor, 'users:manage');
     const user = await this.store.users.getByUsername(username);
     if (!user) throw new FacegateError('NOT_FOUND', 'User not found');
     checkPasswordPolicy(password);
@@ -121,7 +126,7 @@ export class UserService {
 
   /** Every user, by username. */
   async list(actor: Actor): Promise<User[]> {
-    authorize(actor, 'users:manage');
+    await this.policy.authorize(actor, 'users:manage');
     return (await this.store.users.list()).sort((a, b) => a.username.localeCompare(b.username));
   }
 
@@ -134,7 +139,7 @@ export class UserService {
 
   /** Changes a user's role or disabled flag; never leaves the service without an enabled admin. */
   async update(actor: Actor, id: string, patch: { role?: Role; disabled?: boolean }): Promise<User> {
-    authorize(actor, 'users:manage');
+    await this.policy.authorize(actor, 'users:manage');
     const user = await this.store.users.get(id);
     if (!user) throw new FacegateError('NOT_FOUND', 'User not found');
     const demotes = (patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true;
@@ -150,7 +155,7 @@ export class UserService {
 
   /** Deletes a user and their sessions; the last enabled admin cannot be deleted. */
   async delete(actor: Actor, id: string): Promise<void> {
-    authorize(actor, 'users:manage');
+    await this.policy.authorize(actor, 'users:manage');
     const user = await this.store.users.get(id);
     if (!user) throw new FacegateError('NOT_FOUND', 'User not found');
     if (user.role === 'admin') await this.assertAnotherAdmin(id);

@@ -1,40 +1,15 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { toApiKeyDto } from '../api/dto/auth.dto.js';
-import { cliActor } from '../auth/actor.js';
-import { ApiKeyService } from '../auth/api-key.service.js';
-import { LockoutService } from '../auth/lockout.service.js';
-import { ROLES } from '../auth/permissions.js';
-import { SessionService } from '../auth/session.service.js';
-import { SettingsService } from '../auth/settings.service.js';
-import { UserService } from '../auth/user.service.js';
-import { loadConfig } from '../config/config.js';
-import { createDataCipher } from '../crypto/data-cipher.js';
+import type { AuthServices } from '../auth/auth-services.js';
+import { ROLES, type Role } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
-import type { Role } from '../domain/models.js';
-import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.port.js';
+import { operator, withApp } from './cli-app.js';
 
-/** Opens only the store (no engine, no gallery): account commands need nothing else. */
-async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const store = await createStore(config, await createDataCipher(config));
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
-
-function userService(store: Store): UserService {
-  const config = loadConfig();
-  const noLocks = {
-    lockFaceLogin: async () => undefined,
-    clearFaceLoginLock: async () => undefined,
-  };
-  const settings = new SettingsService(store, config);
-  const lockout = new LockoutService(store, noLocks, () => settings.lockoutLimits());
-  return new UserService(store, new SessionService(store, config.security.sessionTtlSeconds), lockout);
+/** Runs an account command over the app's auth services. */
+function withAuth<T>(fn: (auth: AuthServices, store: Store) => Promise<T>): Promise<T> {
+  return withApp((app) => fn(app.services.auth, app.store));
 }
 
 /** Reads a password: first line of stdin with `--password-stdin`, else a hidden prompt (twice) on a terminal. */
@@ -97,8 +72,8 @@ export function registerAdminCommands(program: Command): void {
     .action(async (opts: { username: string; role: string; passwordStdin?: boolean }) => {
       const role = parseRole(opts.role);
       const password = await readPassword(opts.passwordStdin === true);
-      const user = await withStore((store) =>
-        userService(store).create(cliActor(), { username: opts.username, password, role }),
+      const user = await withAuth((auth) =>
+        auth.users.create(operator(), { username: opts.username, password, role }),
       );
       process.stdout.write(`Created ${user.role} "${user.username}" (${user.id})\n`);
     });
@@ -109,7 +84,7 @@ export function registerAdminCommands(program: Command): void {
     .option('--password-stdin', 'read the password from the first line of stdin')
     .action(async (username: string, opts: { passwordStdin?: boolean }) => {
       const password = await readPassword(opts.passwordStdin === true);
-      await withStore((store) => userService(store).resetPassword(cliActor(), username, password));
+      await withAuth((auth) => auth.users.resetPassword(operator(), username, password));
       process.stdout.write(`Password of "${username}" reset; their sessions were ended\n`);
     });
 
@@ -122,8 +97,8 @@ export function registerAdminCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { name: string; role: string; json?: boolean }) => {
       const role = parseRole(opts.role);
-      const { key, secret } = await withStore((store) =>
-        new ApiKeyService(store).create(cliActor(), { name: opts.name, role }),
+      const { key, secret } = await withAuth((auth) =>
+        auth.apiKeys.create(operator(), { name: opts.name, role }),
       );
       if (opts.json) {
         process.stdout.write(
@@ -140,7 +115,7 @@ export function registerAdminCommands(program: Command): void {
     .description('List API keys (never their secrets)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const list = await withStore((store) => new ApiKeyService(store).list(cliActor()));
+      const list = await withAuth((auth) => auth.apiKeys.list(operator()));
       const rows = list.map(toApiKeyDto);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -158,11 +133,10 @@ export function registerAdminCommands(program: Command): void {
     .description('Revoke an API key by id or prefix')
     .argument('<idOrPrefix>')
     .action(async (idOrPrefix: string) => {
-      await withStore(async (store) => {
-        const service = new ApiKeyService(store);
+      await withAuth(async (auth, store) => {
         const key = (await store.apiKeys.get(idOrPrefix)) ?? (await store.apiKeys.getByPrefix(idOrPrefix));
         if (!key) throw new FacegateError('NOT_FOUND', 'API key not found');
-        await service.revoke(cliActor(), key.id);
+        await auth.apiKeys.revoke(operator(), key.id);
         process.stdout.write(`Revoked key "${key.name}" (fg_${key.prefix}_…)\n`);
       });
     });

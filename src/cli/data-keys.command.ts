@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { BLOB_DIR } from '../blobs/create-blob-store.js';
-import { EncryptedBlobStore } from '../blobs/encrypted-blob-store.js';
-import { FsBlobStore } from '../blobs/fs-blob-store.js';
+import { openStorage } from '../app/adapters.js';
 import { loadConfig } from '../config/config.js';
-import { createDataCipher, formatDataKeys } from '../crypto/data-cipher.js';
-import { createStore } from '../store/create-store.js';
+import { formatDataKeys } from '../crypto/data-cipher.js';
 
 /** `facegate data-keys generate|reencrypt`: data keys for encryption at rest. */
 export function registerDataKeyCommands(program: Command): void {
@@ -29,15 +25,10 @@ export function registerDataKeyCommands(program: Command): void {
     )
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {
-      const config = loadConfig();
-      const cipher = await createDataCipher(config);
-      const store = await createStore(config, cipher);
+      const { cipher, store, blobs, close } = await openStorage(loadConfig());
       try {
         const templates = (await store.reencrypt?.()) ?? 0;
-        const photos = await new EncryptedBlobStore(
-          new FsBlobStore(join(config.dataDir, BLOB_DIR)),
-          cipher,
-        ).reencrypt();
+        const photos = await blobs.reencrypt();
         const result = { currentKeyId: cipher.currentKeyId, templates, photos };
         process.stdout.write(
           options.json
@@ -45,7 +36,7 @@ export function registerDataKeyCommands(program: Command): void {
             : `Re-encrypted ${templates} template(s) and ${photos} photo(s) under key ${cipher.currentKeyId}.\n`,
         );
       } finally {
-        await store.close();
+        await close();
       }
     });
 }

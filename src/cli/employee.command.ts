@@ -2,11 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { toEmployeeDto } from '../api/dto/employee.dto.js';
-import { type App, createApp } from '../app/composition-root.js';
-import { cliActor } from '../auth/actor.js';
-import { loadConfig } from '../config/config.js';
+import type { App } from '../app/composition-root.js';
 import { FacegateError } from '../domain/errors.js';
-import type { EmployeeStatus } from '../domain/models.js';
+import type { Employee, EmployeeStatus } from '../domain/models.js';
 import {
   type ImportRow,
   type ImportSummary,
@@ -18,25 +16,11 @@ import {
 import type { EnrollmentResult } from '../services/enrollment.service.js';
 import type { MatchResult } from '../services/identification.service.js';
 import { FolderWatcher } from '../services/watch-folder.js';
+import { operator, withApp } from './cli-app.js';
 
 /** Exit codes of `identify` / `verify` besides 0 (match), 1 (crash) and 2 (error with a code). */
 export const EXIT_NO_MATCH = 3;
 export const EXIT_RETRY = 4;
-
-/** Builds the app for a CLI command: in-process engine unless FACEGATE_ENGINE_WORKERS says otherwise. */
-async function openApp(): Promise<App> {
-  const workers = process.env.FACEGATE_ENGINE_WORKERS ? undefined : 0;
-  return createApp(loadConfig(process.env, { engine: { workers } }));
-}
-
-async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
-  const app = await openApp();
-  try {
-    return await fn(app);
-  } finally {
-    await app.close();
-  }
-}
 
 function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -155,7 +139,7 @@ function printSummary(s: ImportSummary): void {
 /** Runs a watch folder until SIGINT/SIGTERM. */
 async function watch(app: App, dir: string, options: { force?: boolean; json?: boolean; interval: number }) {
   const watcher = new FolderWatcher(app.services.enrollment, dir, {
-    actor: cliActor(),
+    actor: operator(),
     force: options.force,
     intervalMs: options.interval,
     onOutcome: (o) => {
@@ -184,7 +168,16 @@ async function watch(app: App, dir: string, options: { force?: boolean; json?: b
 /** Registers `facegate employees …`, `facegate enroll`, `facegate identify` and `facegate verify`. */
 export function registerEmployeeCommands(program: Command): void {
   const employees = program.command('employees').description('Manage enrolled employees');
+  addListCommand(employees);
+  addShowCommand(employees);
+  addCreateCommand(employees);
+  addDeleteCommand(employees);
+  addStatusCommands(employees);
+  addEnrollCommand(program);
+  addMatchCommands(program);
+}
 
+function addListCommand(employees: Command): void {
   employees
     .command('list')
     .description('List employees')
@@ -202,56 +195,83 @@ export function registerEmployeeCommands(program: Command): void {
         json?: boolean;
       }) => {
         await withApp(async (app) => {
-          const page = await app.services.employees.list(o, cliActor());
+          const page = await app.services.employees.list(o, operator());
           if (o.json) return json({ total: page.total, items: page.items.map(toEmployeeDto) });
-          out(
-            table(
-              ['badge', 'first name', 'last name', 'department', 'status', 'id'],
-              page.items.map((e) => [
-                e.badge,
-                e.firstName,
-                e.lastName,
-                e.department ?? '',
-                e.status + (e.faceLoginLocked ? ' (locked)' : ''),
-                e.id,
-              ]),
-            ),
-          );
+          out(employeeTable(page.items));
           out(`${page.items.length} of ${page.total}`);
         });
       },
     );
+}
 
+function employeeTable(items: Employee[]): string {
+  return table(
+    ['badge', 'first name', 'last name', 'department', 'status', 'id'],
+    items.map((e) => [
+      e.badge,
+      e.firstName,
+      e.lastName,
+      e.department ?? '',
+      e.status + (e.faceLoginLocked ? ' (locked)' : ''),
+      e.id,
+    ]),
+  );
+}
+
+function addShowCommand(employees: Command): void {
   employees
     .command('show <idOrBadge>')
     .description('Show an employee and its face templates')
     .option('--json', 'machine-readable output')
     .action(async (idOrBadge: string, o: { json?: boolean }) => {
       await withApp(async (app) => {
-        const d = await app.services.employees.getDetails(idOrBadge, cliActor());
+        const d = await app.services.employees.getDetails(idOrBadge, operator());
         if (o.json) return json({ employee: toEmployeeDto(d.employee), templates: d.templates });
-        const e = d.employee;
-        out(`${e.badge}  ${e.firstName} ${e.lastName}  (${e.id})`);
-        out(`email: ${e.email ?? '-'}  department: ${e.department ?? '-'}  role: ${e.role ?? '-'}`);
-        out(`status: ${e.status}${e.faceLoginLocked ? ', face login locked' : ''}  created ${e.createdAt}`);
-        if (d.templates.length === 0) return out('no face templates: enroll photos to enable face login');
-        out(
-          table(
-            ['template', 'model', 'face px', 'sharpness', 'yaw', 'photo', 'created'],
-            d.templates.map((t) => [
-              t.id,
-              `${t.model}@${t.modelVersion}`,
-              String(Math.round(t.quality.faceSize)),
-              t.quality.sharpness.toFixed(3),
-              t.quality.yaw.toFixed(1),
-              t.hasPhoto ? 'kept' : '-',
-              t.createdAt,
-            ]),
-          ),
-        );
+        printDetails(d);
       });
     });
+}
 
+type EmployeeDetails = Awaited<ReturnType<App['services']['employees']['getDetails']>>;
+
+function printDetails(d: EmployeeDetails): void {
+  const e = d.employee;
+  out(`${e.badge}  ${e.firstName} ${e.lastName}  (${e.id})`);
+  out(`email: ${e.email ?? '-'}  department: ${e.department ?? '-'}  role: ${e.role ?? '-'}`);
+  out(`status: ${e.status}${e.faceLoginLocked ? ', face login locked' : ''}  created ${e.createdAt}`);
+  if (d.templates.length === 0) {
+    out('no face templates: enroll photos to enable face login');
+    return;
+  }
+  out(
+    table(
+      ['template', 'model', 'face px', 'sharpness', 'yaw', 'photo', 'created'],
+      d.templates.map((t) => [
+        t.id,
+        `${t.model}@${t.modelVersion}`,
+        String(Math.round(t.quality.faceSize)),
+        t.quality.sharpness.toFixed(3),
+        t.quality.yaw.toFixed(1),
+        t.hasPhoto ? 'kept' : '-',
+        t.createdAt,
+      ]),
+    ),
+  );
+}
+
+interface CreateOptions {
+  badge: string;
+  first: string;
+  last: string;
+  email?: string;
+  department?: string;
+  role?: string;
+  photo?: string[];
+  force?: boolean;
+  json?: boolean;
+}
+
+function addCreateCommand(employees: Command): void {
   employees
     .command('add')
     .description('Create an employee, optionally enrolling photos (then created only if a photo is accepted)')
@@ -264,60 +284,46 @@ export function registerEmployeeCommands(program: Command): void {
     .option('--photo <file...>', 'enrollment photo(s)')
     .option('--force', 'accept faces matching another employee')
     .option('--json', 'machine-readable output')
-    .action(
-      async (o: {
-        badge: string;
-        first: string;
-        last: string;
-        email?: string;
-        department?: string;
-        role?: string;
-        photo?: string[];
-        force?: boolean;
-        json?: boolean;
-      }) => {
-        const input = {
-          badge: o.badge,
-          firstName: o.first,
-          lastName: o.last,
-          email: o.email,
-          department: o.department,
-          role: o.role,
-        };
-        await withApp(async (app) => {
-          if (!o.photo?.length) {
-            const e = await app.services.employees.create(input, cliActor());
-            return o.json
-              ? json(toEmployeeDto(e))
-              : out(`Created ${e.badge} ${e.firstName} ${e.lastName} (${e.id})`);
-          }
-          const photos = await Promise.all(
-            o.photo.map(async (file) => ({ file, bytes: await readPhoto(file) })),
-          );
-          const r = await app.services.enrollment.enrollByBadge(input, photos, cliActor(), {
-            force: o.force,
-          });
-          if (o.json) json({ ...r, employee: r.employee ? toEmployeeDto(r.employee) : null });
-          else printEnrollment(r);
-          if (r.added === 0 && !r.photos.some((p) => p.accepted)) process.exitCode = 2;
-        });
-      },
-    );
+    .action((o: CreateOptions) => withApp((app) => createEmployee(app, o)));
+}
 
+async function createEmployee(app: App, o: CreateOptions): Promise<void> {
+  const input = {
+    badge: o.badge,
+    firstName: o.first,
+    lastName: o.last,
+    email: o.email,
+    department: o.department,
+    role: o.role,
+  };
+  if (!o.photo?.length) {
+    const e = await app.services.employees.create(input, operator());
+    return o.json ? json(toEmployeeDto(e)) : out(`Created ${e.badge} ${e.firstName} ${e.lastName} (${e.id})`);
+  }
+  const photos = await Promise.all(o.photo.map(async (file) => ({ file, bytes: await readPhoto(file) })));
+  const r = await app.services.enrollment.enrollByBadge(input, photos, operator(), { force: o.force });
+  if (o.json) json({ ...r, employee: r.employee ? toEmployeeDto(r.employee) : null });
+  else printEnrollment(r);
+  if (r.added === 0 && !r.photos.some((p) => p.accepted)) process.exitCode = 2;
+}
+
+function addDeleteCommand(employees: Command): void {
   employees
     .command('delete <idOrBadge>')
     .description('Erase an employee: record, templates, photos and index entry, verified')
     .option('--json', 'machine-readable output')
     .action(async (idOrBadge: string, o: { json?: boolean }) => {
       await withApp(async (app) => {
-        const report = await app.services.erasure.deleteEmployee(idOrBadge, cliActor());
+        const report = await app.services.erasure.deleteEmployee(idOrBadge, operator());
         if (o.json) return json(report);
         out(
           `Erased ${report.badge} (${report.employeeId}): ${report.templatesDeleted} template(s), ${report.photosDeleted} photo(s), ${report.galleryEntriesRemoved} index entr(ies); verified nothing remains`,
         );
       });
     });
+}
 
+function addStatusCommands(employees: Command): void {
   for (const [name, description] of [
     ['suspend', 'Suspend an employee (never matches)'],
     ['reactivate', 'Reactivate a suspended employee'],
@@ -332,16 +338,26 @@ export function registerEmployeeCommands(program: Command): void {
           const s = app.services.employees;
           const e =
             name === 'suspend'
-              ? await s.suspend(idOrBadge, cliActor())
+              ? await s.suspend(idOrBadge, operator())
               : name === 'reactivate'
-                ? await s.reactivate(idOrBadge, cliActor())
-                : await s.clearFaceLoginLock(idOrBadge, cliActor());
+                ? await s.reactivate(idOrBadge, operator())
+                : await s.clearFaceLoginLock(idOrBadge, operator());
           if (o.json) return json(toEmployeeDto(e));
           out(`${e.badge}: ${e.status}${e.faceLoginLocked ? ', face login locked' : ''}`);
         });
       });
   }
+}
 
+interface EnrollOptions {
+  watch?: boolean;
+  report?: string;
+  force?: boolean;
+  interval: number;
+  json?: boolean;
+}
+
+function addEnrollCommand(program: Command): void {
   program
     .command('enroll <dir>')
     .description(
@@ -352,40 +368,39 @@ export function registerEmployeeCommands(program: Command): void {
     .option('--force', 'accept faces matching another employee')
     .option('--interval <ms>', 'watch polling period', positiveInt('--interval'), 1000)
     .option('--json', 'machine-readable output')
-    .action(
-      async (
-        dir: string,
-        o: { watch?: boolean; report?: string; force?: boolean; interval: number; json?: boolean },
-      ) => {
-        if (!(await isDirectory(dir))) throw new FacegateError('NOT_FOUND', `No such folder: ${dir}`);
-        await withApp(async (app) => {
-          if (o.watch) return watch(app, dir, o);
-          const plan = await planImport(dir);
-          const progress = progressReporter(true);
-          const controller = new AbortController();
-          const interrupt = () => controller.abort();
-          process.once('SIGINT', interrupt);
-          process.once('SIGTERM', interrupt);
-          let summary: ImportSummary;
-          try {
-            summary = await runImport(app.services.enrollment, dir, plan, cliActor(), {
-              force: o.force,
-              signal: controller.signal,
-              onProgress: progress.update,
-            });
-          } finally {
-            progress.stop();
-            process.off('SIGINT', interrupt);
-            process.off('SIGTERM', interrupt);
-          }
-          if (o.report) await writeFile(o.report, rejectionReportCsv(summary.rows), 'utf8');
-          if (o.json) json({ ...summary, interrupted: controller.signal.aborted });
-          else printSummary(summary);
-          if (controller.signal.aborted) process.exitCode = 130;
-        });
-      },
-    );
+    .action(async (dir: string, o: EnrollOptions) => {
+      if (!(await isDirectory(dir))) throw new FacegateError('NOT_FOUND', `No such folder: ${dir}`);
+      await withApp((app) => (o.watch ? watch(app, dir, o) : enrollFolder(app, dir, o)));
+    });
+}
 
+/** Enrolls a folder once; SIGINT/SIGTERM stop after the photo in progress (exit 130). */
+async function enrollFolder(app: App, dir: string, o: EnrollOptions): Promise<void> {
+  const plan = await planImport(dir);
+  const progress = progressReporter(true);
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  let summary: ImportSummary;
+  try {
+    summary = await runImport(app.services.enrollment, dir, plan, operator(), {
+      force: o.force,
+      signal: controller.signal,
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  if (o.report) await writeFile(o.report, rejectionReportCsv(summary.rows), 'utf8');
+  if (o.json) json({ ...summary, interrupted: controller.signal.aborted });
+  else printSummary(summary);
+  if (controller.signal.aborted) process.exitCode = 130;
+}
+
+function addMatchCommands(program: Command): void {
   program
     .command('identify <photo>')
     .description('Who is this? 1:N identification (exit 0 match, 3 no match, 4 retry)')
@@ -393,10 +408,7 @@ export function registerEmployeeCommands(program: Command): void {
     .action(async (photo: string, o: { json?: boolean }) => {
       const bytes = await readPhoto(photo);
       await withApp(async (app) => {
-        const r = await app.services.identification.identify(bytes, cliActor());
-        if (o.json) json(r);
-        else printDecision(r);
-        decisionExit(r);
+        reportDecision(await app.services.identification.identify(bytes, operator()), o.json);
       });
     });
 
@@ -407,10 +419,13 @@ export function registerEmployeeCommands(program: Command): void {
     .action(async (idOrBadge: string, photo: string, o: { json?: boolean }) => {
       const bytes = await readPhoto(photo);
       await withApp(async (app) => {
-        const r = await app.services.identification.verify(idOrBadge, bytes, cliActor());
-        if (o.json) json(r);
-        else printDecision(r);
-        decisionExit(r);
+        reportDecision(await app.services.identification.verify(idOrBadge, bytes, operator()), o.json);
       });
     });
+}
+
+function reportDecision(r: MatchResult, asJson: boolean | undefined): void {
+  if (asJson) json(r);
+  else printDecision(r);
+  decisionExit(r);
 }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { createFaceEngine } from '../app/adapters.js';
 import { type EmbedderChoice, loadConfig } from '../config/config.js';
 import { isFacegateError } from '../domain/errors.js';
-import { createFaceEngine } from '../engine/create-face-engine.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 
 interface EngineFlags {

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { createFaceEngine } from '../app/adapters.js';
 import { type EmbedderChoice, type FacegateConfig, loadConfig } from '../config/config.js';
-import { createFaceEngine } from '../engine/create-face-engine.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { runEvaluation } from '../eval/eval.service.js';
 import { saveCalibration, writeEvalOutputs } from '../eval/eval-output.js';

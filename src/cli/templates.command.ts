@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { createApp } from '../app/composition-root.js';
-import { cliActor } from '../auth/actor.js';
-import { loadConfig } from '../config/config.js';
+import { operator, withApp } from './cli-app.js';
 
 /**
  * `facegate templates upgrade [--dry-run]`: rebuilds templates of another model or version from their kept photos
@@ -18,16 +16,12 @@ export function registerTemplateCommands(program: Command): void {
     )
     .option('--dry-run', 'only count stale templates and check their photos exist; change nothing')
     .action(async (o: { dryRun?: boolean }) => {
-      const workers = process.env.FACEGATE_ENGINE_WORKERS ? undefined : 0;
-      const app = await createApp(loadConfig(process.env, { engine: { workers } }));
-      try {
-        const summary = await app.services.templateUpgrade.upgrade(cliActor(), {
+      await withApp(async (app) => {
+        const summary = await app.services.templateUpgrade.upgrade(operator(), {
           dryRun: o.dryRun === true,
           onProgress: (done, total) => process.stderr.write(`upgrade ${done}/${total} employees\n`),
         });
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      } finally {
-        await app.close();
-      }
+      });
     });
 }

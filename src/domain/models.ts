@@ -1,5 +1,7 @@
 /** Storage-level domain records. Never returned to clients as they are: API DTO mappers pick fields. */
 
+import type { ActorType, Role } from './access.js';
+
 export type EmployeeStatus = 'active' | 'suspended';
 
 /** An enrolled (or to-be-enrolled) person. */
@@ -64,9 +66,6 @@ export interface FaceTemplate {
 /** Fields a caller supplies to create a template. */
 export type NewFaceTemplate = Omit<FaceTemplate, 'id' | 'createdAt' | 'employeeId'> & { id?: string };
 
-/** Admin roles. */
-export type Role = 'admin' | 'enroller' | 'auditor' | 'kiosk';
-
 /** An administrator / operator account. */
 export interface User {
   id: string;
@@ -111,8 +110,6 @@ export interface LockoutState {
   lockedUntil: string | null;
   updatedAt: string;
 }
-
-export type ActorType = 'user' | 'api_key' | 'cli' | 'system';
 
 /** An append-only audit record. Never holds images or embeddings. */
 export interface AuditEvent {

@@ -1,8 +1,5 @@
 import type { FacegateConfig } from '../config/config.js';
-import { FacegateError } from '../domain/errors.js';
-import type { FaceEngine } from './face-engine.port.js';
-import { type LocalEngineSettings, LocalFaceEngine } from './local-face-engine.js';
-import { PooledFaceEngine } from './pooled-face-engine.js';
+import type { LocalEngineSettings } from './local-face-engine.js';
 
 /**
  * The local engine's settings from the validated config. ORT threads default to 1: fr_feature is a small
@@ -27,22 +24,4 @@ export function localEngineSettings(config: FacegateConfig): LocalEngineSettings
     ortThreads,
     fusion: e.fusion,
   };
-}
-
-/**
- * Builds the configured FaceEngine: `engine.workers` = 0 runs the local engine in the calling thread
- * (CLI, tests, eval); more runs it in that many worker threads so inference never blocks the event loop.
- * Models load on the first call or on `load()`.
- */
-export function createFaceEngine(config: FacegateConfig): FaceEngine {
-  if (config.engine.kind !== 'local') {
-    throw new FacegateError(
-      'CONFIG_INVALID',
-      `Face engine "${config.engine.kind}" is not available in this build`,
-    );
-  }
-  const settings = localEngineSettings(config);
-  return config.engine.workers === 0
-    ? new LocalFaceEngine(settings)
-    : new PooledFaceEngine(settings, config.engine.workers);
 }

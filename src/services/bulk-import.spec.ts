@@ -2,9 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Actor } from '../domain/access.js';
 import { parseCsv, parsePhotoFileName, planImport, rejectionReportCsv, runImport } from './bulk-import.js';
 import { EnrollmentService } from './enrollment.service.js';
-import type { Actor } from './service-context.js';
 import { fakeDeps, vec } from './testing/fake-ports.js';
 import { FolderWatcher, type WatchOutcome } from './watch-folder.js';
 

@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { Actor } from '../domain/access.js';
 import { isFacegateError } from '../domain/errors.js';
 import type { EnrollmentService, PhotoReason } from './enrollment.service.js';
-import type { Actor } from './service-context.js';
 
 /** Image files a bulk import or watch folder picks up. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);

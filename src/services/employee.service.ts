@@ -1,3 +1,4 @@
+import type { Actor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
 import type { Employee, EmployeeStatus, FaceTemplate, Page, TemplateQuality } from '../domain/models.js';
@@ -9,7 +10,7 @@ import {
   validateNewEmployee,
   validatePaging,
 } from './employee-validation.js';
-import { type Actor, ServiceBase } from './service-context.js';
+import { ServiceBase } from './service-context.js';
 
 /** A template as admins may see it: never the embedding. */
 export interface TemplateSummary {

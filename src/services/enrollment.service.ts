@@ -1,4 +1,5 @@
 import { sha256Hex } from '../crypto/hash.js';
+import type { Actor } from '../domain/access.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee } from '../domain/models.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
@@ -6,7 +7,7 @@ import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
 import { toNewTemplate } from './face-template.mapper.js';
 import { currentThreshold, keepPhotos, roundScore } from './match-settings.js';
-import { type Actor, ServiceBase } from './service-context.js';
+import { ServiceBase } from './service-context.js';
 
 /** One uploaded photo. `file` is only echoed back in results (bulk import, API field name). */
 export interface PhotoInput {

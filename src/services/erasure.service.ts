@@ -1,6 +1,7 @@
+import type { Actor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import { resolveEmployee } from './employee.service.js';
-import { type Actor, ServiceBase } from './service-context.js';
+import { ServiceBase } from './service-context.js';
 
 /** What an erasure removed, and the proof that nothing remains. */
 export interface ErasureReport {

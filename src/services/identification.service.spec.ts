@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Actor } from '../domain/access.js';
 import { EmployeeService } from './employee.service.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { IdentificationService } from './identification.service.js';
-import type { Actor } from './service-context.js';
 import { fakeDeps, vec } from './testing/fake-ports.js';
 
 const cli: Actor = { type: 'cli', id: 'tester' };

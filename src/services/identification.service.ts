@@ -1,10 +1,11 @@
+import type { Actor } from '../domain/access.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee } from '../domain/models.js';
 import type { FaceAnalysis, StageTimings } from '../engine/face-engine.port.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeRef, type PhotoReason, toEmployeeRef } from './enrollment.service.js';
 import { currentThreshold, type MatchMode, roundScore } from './match-settings.js';
-import { type Actor, ServiceBase } from './service-context.js';
+import { ServiceBase } from './service-context.js';
 
 /** Outcome of a 1:N identification or a 1:1 verification. */
 export type Decision = 'match' | 'no_match' | 'retry';

@@ -1,49 +1,10 @@
 import type { BlobStore } from '../blobs/blob-store.port.js';
 import type { FacegateConfig } from '../config/config.js';
-import { FacegateError } from '../domain/errors.js';
-import type { ActorType, Role } from '../domain/models.js';
+import type { Policy } from '../domain/access.js';
+import { localOnlyPolicy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import type { Store } from '../store/store.port.js';
 import type { ThresholdLookup } from './match-settings.js';
-
-/** Who asks: recorded in the audit and checked by the policy. */
-export interface Actor {
-  type: ActorType;
-  /** User id, API key id, OS user name for the CLI, or a component name for `system`. */
-  id: string;
-  /** Admin role of a user or API key; absent for `cli` and `system`. */
-  role?: Role;
-}
-
-/** Every permission a service method may ask for. */
-export type Permission =
-  | 'employees:read'
-  | 'employees:write'
-  | 'employees:delete'
-  | 'faces:enroll'
-  | 'faces:identify'
-  | 'faces:verify'
-  | 'photos:read'
-  | 'templates:upgrade';
-
-/**
- * The single place where access rules plug in: every service method calls `authorize` before doing anything.
- * Throws `FORBIDDEN` (or `UNAUTHENTICATED`) to refuse.
- */
-export interface Policy {
-  authorize(actor: Actor, permission: Permission): void | Promise<void>;
-}
-
-/**
- * Default policy: the local CLI operator and internal system tasks may do everything; any other actor is refused,
- * so forgetting to wire the API's role policy fails closed.
- */
-export const localOnlyPolicy: Policy = {
-  authorize(actor, permission) {
-    if (actor.type === 'cli' || actor.type === 'system') return;
-    throw new FacegateError('FORBIDDEN', `Not allowed: ${permission}`, { permission });
-  },
-};
 
 /** A time source, injectable for tests. */
 export interface Clock {
@@ -97,16 +58,21 @@ export interface ServiceGallery {
   size(): number;
 }
 
-/** What every service is built from. */
-export interface ServiceDeps {
+/** What every service holds besides its ports: the access policy, a time source and a logger. */
+export interface ServiceRuntime {
+  /** Access rules; defaults to {@link localOnlyPolicy} (fails closed when the role policy is not wired). */
+  policy?: Policy;
+  clock?: Clock;
+  logger?: ServiceLogger;
+}
+
+/** What every core service is built from. */
+export interface ServiceDeps extends ServiceRuntime {
   engine: FaceEngine;
   store: Store;
   blobs: BlobStore;
   gallery: ServiceGallery;
   config: FacegateConfig;
-  clock?: Clock;
-  logger?: ServiceLogger;
-  policy?: Policy;
   /** Threshold lookup; defaults to the calibrated table of `threshold-presets.ts`. */
   thresholds?: ThresholdLookup;
 }
@@ -116,29 +82,37 @@ export const systemClock: Clock = { now: () => new Date() };
 export const silentLogger: ServiceLogger = { info() {}, warn() {}, error() {} };
 
 /**
- * The ports every service holds, with the defaults of the optional ones (local-only policy, system clock,
- * silent logger), so each service states only its rules.
+ * The policy, clock and logger every service holds (core and auth services alike), with their defaults
+ * (local-only policy, system clock, silent logger).
  */
-export abstract class ServiceBase {
+export abstract class GuardedService {
+  protected readonly policy: Policy;
+  protected readonly clock: Clock;
+  protected readonly logger: ServiceLogger;
+
+  constructor(deps: ServiceRuntime) {
+    this.policy = deps.policy ?? localOnlyPolicy;
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger ?? silentLogger;
+  }
+}
+
+/** The ports every core service holds, so each service states only its rules. */
+export abstract class ServiceBase extends GuardedService {
   protected readonly engine: FaceEngine;
   protected readonly store: Store;
   protected readonly blobs: BlobStore;
   protected readonly gallery: ServiceGallery;
   protected readonly config: FacegateConfig;
-  protected readonly policy: Policy;
-  protected readonly clock: Clock;
-  protected readonly logger: ServiceLogger;
   protected readonly thresholds: ThresholdLookup | undefined;
 
   constructor(deps: ServiceDeps) {
+    super(deps);
     this.engine = deps.engine;
     this.store = deps.store;
     this.blobs = deps.blobs;
     this.gallery = deps.gallery;
     this.config = deps.config;
-    this.policy = deps.policy ?? localOnlyPolicy;
-    this.clock = deps.clock ?? systemClock;
-    this.logger = deps.logger ?? silentLogger;
     this.thresholds = deps.thresholds;
   }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../crypto/hash.js';
+import type { Actor } from '../domain/access.js';
 import type { Employee } from '../domain/models.js';
 import { EnrollmentService } from './enrollment.service.js';
-import type { Actor } from './service-context.js';
 import { TemplateUpgradeService } from './template-upgrade.service.js';
 import { FakeGallery, fakeDeps, vec } from './testing/fake-ports.js';
 

@@ -1,3 +1,4 @@
+import type { Actor } from '../domain/access.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee, FaceTemplate } from '../domain/models.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
@@ -5,7 +6,7 @@ import { isEligible } from './employee.service.js';
 import { type EmployeeRef, type PhotoReason, toEmployeeRef } from './enrollment.service.js';
 import { toNewTemplate } from './face-template.mapper.js';
 import { currentThreshold, roundScore } from './match-settings.js';
-import { type Actor, ServiceBase, type ServiceDeps, type ServiceGallery } from './service-context.js';
+import { ServiceBase, type ServiceDeps, type ServiceGallery } from './service-context.js';
 
 /** The gallery as the upgrade needs it: the services' view plus removing one template. */
 export interface UpgradeGallery extends ServiceGallery {

@@ -1,9 +1,10 @@
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
+import type { Actor } from '../domain/access.js';
 import { isFacegateError } from '../domain/errors.js';
 import { IMAGE_EXTENSIONS, parsePhotoFileName } from './bulk-import.js';
 import type { EnrollmentService, PhotoReason } from './enrollment.service.js';
-import type { Actor, ServiceLogger } from './service-context.js';
+import type { ServiceLogger } from './service-context.js';
 import { silentLogger } from './service-context.js';
 
 /** What happened to one dropped file. */

@@ -7,13 +7,10 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
 import type { ApiContext } from '../../src/api/api-context.js';
-import { createApiContext } from '../../src/api/create-api-context.js';
-import { buildServer } from '../../src/api/server.js';
-import { type App, createApp } from '../../src/app/composition-root.js';
-import { rolePolicy } from '../../src/auth/actor.js';
+import type { App } from '../../src/app/composition-root.js';
+import { startServer } from '../../src/app/server-lifecycle.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../src/config/config.js';
-import { MODEL_THRESHOLDS, thresholdFor } from '../../src/gallery/threshold-presets.js';
-import { webPlugin } from '../../src/web/web.plugin.js';
+import { noteMissingCalibration } from '../fixtures/calibration-check.js';
 
 /** Debian's Chromium; never a downloaded browser. */
 export const CHROMIUM = process.env.FACEGATE_CHROMIUM ?? '/usr/bin/chromium';
@@ -54,7 +51,10 @@ export async function buildWeb(): Promise<void> {
   await build({ configFile: join(import.meta.dirname, '../../src/web/vite.config.ts'), logLevel: 'error' });
 }
 
-/** The real server (real SQLite, real engine, role policy, web UI) on a loopback port. */
+/**
+ * The real server (real SQLite, real engine, role policy, calibrated thresholds, web UI) on a loopback port.
+ * A model without calibration makes every match fail with `NOT_READY` (and says so on stderr).
+ */
 export interface RunningFacegate {
   url: string;
   server: FastifyInstance;
@@ -72,28 +72,21 @@ export async function startFacegate(overrides: DeepPartial<FacegateConfig> = {})
     { FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir, FACEGATE_ENGINE_WORKERS: '0', FACEGATE_PORT: '0' },
     { ...overrides, security: { rateLimitPerMinute: 100_000, ...overrides.security } },
   );
-  const app = await createApp(config, {
-    policy: rolePolicy,
-    // Uncalibrated models (before `facegate eval` records thresholds) fall back to 0.5 in tests.
-    thresholds: (model, preset) => (MODEL_THRESHOLDS[model] ? thresholdFor(model, preset) : 0.5),
+  const running = await startServer(config, {
+    handleSignals: false,
+    announceSetupToken: false,
+    server: { logger: false },
   });
-  const ctx = createApiContext(app);
-  await ctx.auth.tokens.load();
-  const server = await buildServer(ctx, { logger: false, web: webPlugin });
-  const setupToken = (await ctx.auth.setup.issueToken()) ?? '';
-  await server.listen({ host: '127.0.0.1', port: 0 });
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  noteMissingCalibration(running.app.engine.info.model);
   return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    ctx,
-    app,
-    setupToken,
+    url: running.url,
+    server: running.server,
+    ctx: running.ctx,
+    app: running.app,
+    setupToken: running.setupToken ?? '',
     dataDir,
     async close() {
-      await server.close();
-      await app.close();
+      await running.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

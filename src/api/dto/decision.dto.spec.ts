@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor } from '../../auth/actor.js';
 import type { FaceLoginResult } from '../../auth/face-login.service.js';
+import type { Actor } from '../../domain/access.js';
 import type { MatchResult } from '../../services/identification.service.js';
 import { hintFor, toDecisionDto } from './decision.dto.js';
 

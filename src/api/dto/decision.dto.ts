@@ -1,6 +1,5 @@
-import type { Actor } from '../../auth/actor.js';
-import { seesDecisionDetails } from '../../auth/actor.js';
 import type { FaceLoginResult } from '../../auth/face-login.service.js';
+import { type Actor, seesDecisionDetails } from '../../domain/access.js';
 import { toReasonDto } from './employee.dto.js';
 
 /** User-facing hints for a `retry`, by reason code. Deliberately vague: nothing that helps tune a photo. */

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { permissionsOf } from '../../auth/permissions.js';
+import { permissionsOf } from '../../domain/access.js';
 import { toApiKeyDto, toUserDto } from '../dto/auth.dto.js';
 import { actorOf, SESSION_COOKIE } from '../request-auth.js';
 import {

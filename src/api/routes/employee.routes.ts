@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
-import type { Actor } from '../../auth/actor.js';
-import { roleHas } from '../../auth/permissions.js';
+import { type AuthenticatedActor as Actor, roleHas } from '../../domain/access.js';
 import { FacegateError } from '../../domain/errors.js';
 import type { Employee } from '../../domain/models.js';
 import {

@@ -1,8 +1,7 @@
 import { Type } from 'typebox';
-import type { Actor } from '../../auth/actor.js';
 import type { FaceLoginResult } from '../../auth/face-login.service.js';
+import type { AuthenticatedActor as Actor, Actor as ServiceActor } from '../../domain/access.js';
 import { FacegateError, isFacegateError } from '../../domain/errors.js';
-import type { Actor as ServiceActor } from '../../services/service-context.js';
 import { toDecisionDto } from '../dto/decision.dto.js';
 import { readImages } from '../image-input.js';
 import { sendPhoto } from '../photo-reply.js';

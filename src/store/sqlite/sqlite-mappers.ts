@@ -1,13 +1,12 @@
+import type { ActorType, Role } from '../../domain/access.js';
 import { FacegateError } from '../../domain/errors.js';
 import type {
-  ActorType,
   ApiKey,
   AuditEvent,
   Employee,
   EmployeeStatus,
   FaceTemplate,
   LockoutState,
-  Role,
   Session,
   TemplateQuality,
   User,

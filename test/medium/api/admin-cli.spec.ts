@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeyService } from '../../../src/auth/api-key.service.js';
+import { createApp } from '../../../src/app/composition-root.js';
 import { loadConfig } from '../../../src/config/config.js';
-import { createDataCipher } from '../../../src/crypto/data-cipher.js';
-import { createStore } from '../../../src/store/create-store.js';
 
 const run = promisify(execFile);
 let dataDir: string;
@@ -73,19 +71,23 @@ describe('facegate admin / keys', () => {
     expect(list.stdout).toContain(key.prefix);
     expect(list.stdout).not.toContain(key.secret.split('_').slice(2).join('_'));
 
-    const config = loadConfig({ FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir });
-    const store = await createStore(config, await createDataCipher(config));
+    const config = loadConfig(
+      { FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir },
+      { engine: { workers: 0 } },
+    );
+    const app = await createApp(config);
+    const { apiKeys } = app.services.auth;
     try {
-      await expect(new ApiKeyService(store).authenticate(key.secret, null)).resolves.toMatchObject({
+      await expect(apiKeys.authenticate(key.secret, null)).resolves.toMatchObject({
         role: 'kiosk',
       });
       const revoked = await facegate(['keys', 'revoke', key.prefix]);
       expect(revoked.code, revoked.stderr).toBe(0);
-      await expect(new ApiKeyService(store).authenticate(key.secret, null)).rejects.toMatchObject({
+      await expect(apiKeys.authenticate(key.secret, null)).rejects.toMatchObject({
         code: 'UNAUTHENTICATED',
       });
     } finally {
-      await store.close();
+      await app.close();
     }
   });
 });

@@ -4,22 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { ApiContext } from '../../../src/api/api-context.js';
-import { createApiContext } from '../../../src/api/create-api-context.js';
-import { buildServer } from '../../../src/api/server.js';
-import { type App, createApp } from '../../../src/app/composition-root.js';
-import { rolePolicy } from '../../../src/auth/actor.js';
+import { type App, apiContextOf, createApp } from '../../../src/app/composition-root.js';
+import { buildAppServer } from '../../../src/app/server-lifecycle.js';
 import type { DeepPartial, FacegateConfig } from '../../../src/config/config.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
-import { MODEL_THRESHOLDS, thresholdFor } from '../../../src/gallery/threshold-presets.js';
+import { noteMissingCalibration } from '../../fixtures/calibration-check.js';
 import { loadEngine, testConfig as serviceTestConfig } from '../services/service-test-kit.js';
 
 /** A strong test password (never used outside tests). */
 export const PASSWORD = 'correct horse battery staple';
-
-/** Calibrated threshold when the model has presets, else 0.5 (uncalibrated models in early development). */
-export function testThresholds(model: string, preset: 'strict' | 'balanced' | 'lenient'): number {
-  return MODEL_THRESHOLDS[model] ? thresholdFor(model, preset) : 0.5;
-}
 
 export { listFiles, loadEngine } from '../services/service-test-kit.js';
 
@@ -41,20 +34,20 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** Builds the real server (real SQLite, real engine, role policy) over a temp data dir. */
+/**
+ * Builds the real server (real SQLite, real engine, role policy, calibrated thresholds) over a temp data dir.
+ * A model without calibration makes every match fail with `NOT_READY` (and says so on stderr).
+ */
 export async function openApi(
   engine: FaceEngine,
   overrides: DeepPartial<FacegateConfig> = {},
   dataDir?: string,
 ): Promise<TestApi> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'facegate-api-')));
-  const app = await createApp(testConfig(dir, overrides), {
-    engine,
-    thresholds: testThresholds,
-    policy: rolePolicy,
-  });
-  const ctx = createApiContext(app);
-  const server = await buildServer(ctx, { logger: false });
+  noteMissingCalibration(engine.info.model);
+  const app = await createApp(testConfig(dir, overrides), { engine });
+  const ctx = apiContextOf(app);
+  const server = await buildAppServer(app, { logger: false });
   const setupToken = (await ctx.auth.setup.issueToken()) ?? '';
   return {
     server,

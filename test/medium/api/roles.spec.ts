@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_PERMISSIONS } from '../../../src/auth/permissions.js';
-import type { Role } from '../../../src/domain/models.js';
+import { ROLE_PERMISSIONS, type Role } from '../../../src/domain/access.js';
 import { faceCrop } from '../../fixtures/sample-faces.js';
 import {
   bearer,

@@ -2,11 +2,12 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliActor } from '../../../src/auth/actor.js';
-import { type RunningServer, startServer } from '../../../src/cli/serve.command.js';
+import { type RunningServer, startServer } from '../../../src/app/server-lifecycle.js';
+import { loadConfig } from '../../../src/config/config.js';
+import { cliActor } from '../../../src/domain/access.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop } from '../../fixtures/sample-faces.js';
-import { loadEngine, testThresholds } from './api-test-kit.js';
+import { loadEngine } from './api-test-kit.js';
 
 let engine: FaceEngine;
 let dataDir: string;
@@ -38,8 +39,15 @@ describe('facegate serve with FACEGATE_WATCH_DIR', () => {
     let server: RunningServer | undefined;
     try {
       server = await startServer(
-        { env: 'test', dataDir, host: '127.0.0.1', port: 0, watchDir: inbox, engine: { workers: 0 } },
-        { handleSignals: false, app: { engine, thresholds: testThresholds } },
+        loadConfig(process.env, {
+          env: 'test',
+          dataDir,
+          host: '127.0.0.1',
+          port: 0,
+          watchDir: inbox,
+          engine: { workers: 0 },
+        }),
+        { handleSignals: false, announceSetupToken: false, app: { engine } },
       );
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       await writeFile(join(inbox, 'W-1_Wanda_Watcher.jpg'), await faceCrop('s4-3'));

@@ -1,5 +1,5 @@
+import { createFaceEngine } from '../../../src/app/adapters.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../../src/config/config.js';
-import { createFaceEngine } from '../../../src/engine/create-face-engine.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 
 /** An in-process engine from the default config (environment ignored) with engine overrides. */

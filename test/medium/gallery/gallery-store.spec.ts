@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SQLITE_FILE } from '../../../src/app/adapters.js';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import type { Employee, NewFaceTemplate } from '../../../src/domain/models.js';
 import { Gallery } from '../../../src/gallery/gallery.js';
 import { PqIndex } from '../../../src/gallery/pq-index.js';
-import { SQLITE_FILE } from '../../../src/store/create-store.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../../src/store/store.port.js';
 

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobStore } from '../../../src/blobs/create-blob-store.js';
+import { createBlobStore, SQLITE_FILE } from '../../../src/app/adapters.js';
 import { createDataCipher } from '../../../src/crypto/data-cipher.js';
-import { SQLITE_FILE } from '../../../src/store/create-store.js';
 import { faceCrops, transform } from '../../fixtures/sample-faces.js';
 import { listFiles, testConfig } from './service-test-kit.js';
 

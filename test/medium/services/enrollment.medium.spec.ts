@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SQLITE_FILE } from '../../../src/app/adapters.js';
 import type { App } from '../../../src/app/composition-root.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { planImport, rejectionReportCsv, runImport } from '../../../src/services/bulk-import.js';
 import { FolderWatcher, type WatchOutcome } from '../../../src/services/watch-folder.js';
-import { SQLITE_FILE } from '../../../src/store/create-store.js';
 import { faceCrop, groupPhoto, transform } from '../../fixtures/sample-faces.js';
 import { disposeApp, listFiles, loadEngine, openApp, operator } from './service-test-kit.js';
 

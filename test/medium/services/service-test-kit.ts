@@ -1,11 +1,11 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createFaceEngine } from '../../../src/app/adapters.js';
 import { type App, createApp } from '../../../src/app/composition-root.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../../src/config/config.js';
-import { createFaceEngine } from '../../../src/engine/create-face-engine.js';
+import type { Actor } from '../../../src/domain/access.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
-import type { Actor } from '../../../src/services/service-context.js';
 
 /** The CLI-like actor of medium tests. */
 export const operator: Actor = { type: 'cli', id: 'medium-test' };

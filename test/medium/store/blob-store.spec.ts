@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BLOB_DIR, createBlobStore } from '../../../src/blobs/create-blob-store.js';
+import { BLOB_DIR, createBlobStore } from '../../../src/app/adapters.js';
 import { EncryptedBlobStore } from '../../../src/blobs/encrypted-blob-store.js';
 import { FsBlobStore } from '../../../src/blobs/fs-blob-store.js';
 import { loadConfig } from '../../../src/config/config.js';

@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStore, SQLITE_FILE } from '../../../src/app/adapters.js';
 import { loadConfig } from '../../../src/config/config.js';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import { isFacegateError } from '../../../src/domain/errors.js';
 import type { NewFaceTemplate } from '../../../src/domain/models.js';
-import { createStore, SQLITE_FILE } from '../../../src/store/create-store.js';
 import { migrate } from '../../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 

@@ -1,7 +1,8 @@
+import type { Role } from '../../../domain/access.js';
 import { apiRequest, setCsrfToken } from '../shared/api.js';
 
 /** Admin roles, as the API names them. */
-export type Role = 'admin' | 'enroller' | 'auditor' | 'kiosk';
+export type { Role };
 
 /** What a page may show or do. Mirrors the server's checks; the server stays the authority. */
 export type Capability =

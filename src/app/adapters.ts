@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { EncryptedBlobStore } from '../blobs/encrypted-blob-store.js';
+import { FsBlobStore } from '../blobs/fs-blob-store.js';
+import type { FacegateConfig } from '../config/config.js';
+import { createDataCipher, type DataCipher } from '../crypto/data-cipher.js';
+import { FacegateError } from '../domain/errors.js';
+import { localEngineSettings } from '../engine/create-face-engine.js';
+import type { FaceEngine } from '../engine/face-engine.port.js';
+import { LocalFaceEngine } from '../engine/local-face-engine.js';
+import { PooledFaceEngine } from '../engine/pooled-face-engine.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.port.js';
+
+// The adapters behind each port, chosen from the config. Only the composition root (and tests of one adapter
+// through it) call these.
+
+/** File name of the embedded database inside the data directory. */
+export const SQLITE_FILE = 'facegate.db';
+
+/** Directory of photo objects inside the data directory. */
+export const BLOB_DIR = 'blobs';
+
+/**
+ * Opens the configured store: SQLite at `<dataDir>/facegate.db` (migrated on open).
+ * PostgreSQL is not implemented yet and is refused with `CONFIG_INVALID`.
+ */
+export async function createStore(config: FacegateConfig, cipher: DataCipher): Promise<Store> {
+  switch (config.store.kind) {
+    case 'sqlite':
+      return SqliteStore.open(join(config.dataDir, SQLITE_FILE), cipher);
+    case 'postgres':
+      throw new FacegateError('CONFIG_INVALID', 'FACEGATE_STORE=postgres is not implemented yet; use sqlite');
+    default:
+      throw new FacegateError('CONFIG_INVALID', `Unknown store kind "${String(config.store.kind)}"`);
+  }
+}
+
+/**
+ * The photo store: encrypted objects under `<dataDir>/blobs`. Temp files older than an hour (left by a crashed
+ * writer) are swept on creation.
+ */
+export async function createBlobStore(
+  config: FacegateConfig,
+  cipher: DataCipher,
+): Promise<EncryptedBlobStore> {
+  const files = new FsBlobStore(join(config.dataDir, BLOB_DIR));
+  await files.removeStaleTempFiles();
+  return new EncryptedBlobStore(files, cipher);
+}
+
+/**
+ * Builds the configured FaceEngine: `engine.workers` = 0 runs the local engine in the calling thread
+ * (CLI, tests, eval); more runs it in that many worker threads so inference never blocks the event loop.
+ * Models load on the first call or on `load()`.
+ */
+export function createFaceEngine(config: FacegateConfig): FaceEngine {
+  if (config.engine.kind !== 'local') {
+    throw new FacegateError(
+      'CONFIG_INVALID',
+      `Face engine "${config.engine.kind}" is not available in this build`,
+    );
+  }
+  const settings = localEngineSettings(config);
+  return config.engine.workers === 0
+    ? new LocalFaceEngine(settings)
+    : new PooledFaceEngine(settings, config.engine.workers);
+}
+
+/** The data at rest without an engine: cipher, store and photo store (key rotation, account commands). */
+export interface Storage {
+  cipher: DataCipher;
+  store: Store;
+  blobs: EncryptedBlobStore;
+  close(): Promise<void>;
+}
+
+/** Opens cipher → store → photo store; closes the store again when the photo store cannot be opened. */
+export async function openStorage(config: FacegateConfig): Promise<Storage> {
+  const cipher = await createDataCipher(config);
+  const store = await createStore(config, cipher);
+  try {
+    const blobs = await createBlobStore(config, cipher);
+    return { cipher, store, blobs, close: () => store.close() };
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
+}

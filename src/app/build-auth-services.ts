@@ -1,0 +1,57 @@
+import { ApiKeyService } from '../auth/api-key.service.js';
+import { AuditService } from '../auth/audit.service.js';
+import type { AuthServices } from '../auth/auth-services.js';
+import { CalibrationService } from '../auth/calibration.service.js';
+import { FaceLoginService } from '../auth/face-login.service.js';
+import { type EmployeeLocks, LockoutService } from '../auth/lockout.service.js';
+import { SessionService } from '../auth/session.service.js';
+import { SettingsService } from '../auth/settings.service.js';
+import { SetupService } from '../auth/setup.service.js';
+import { TokenService } from '../auth/token.service.js';
+import { UserService } from '../auth/user.service.js';
+import type { FacegateConfig } from '../config/config.js';
+import type { IdentificationService } from '../services/identification.service.js';
+import type { ServiceRuntime } from '../services/service-context.js';
+import type { Store } from '../store/store.port.js';
+
+/** What the auth services are built from, besides the policy, clock and logger every service gets. */
+export interface AuthPorts {
+  config: FacegateConfig;
+  store: Store;
+  /** The employee service (lock/unlock keep the gallery in step). */
+  employees: EmployeeLocks;
+  identification: Pick<IdentificationService, 'identify' | 'verify'>;
+}
+
+/** Builds the auth services over one store, each with the same policy and clock. */
+export function buildAuthServices(ports: AuthPorts, runtime: ServiceRuntime): AuthServices {
+  const { config, store } = ports;
+  const settings = new SettingsService({ ...runtime, store, config });
+  const lockout = new LockoutService({
+    ...runtime,
+    store,
+    employees: ports.employees,
+    limits: () => settings.lockoutLimits(),
+  });
+  const sessions = new SessionService({ ...runtime, store, ttlSeconds: config.security.sessionTtlSeconds });
+  const users = new UserService({ ...runtime, store, sessions, lockout });
+  const tokens = new TokenService({ ...runtime, config });
+  return {
+    users,
+    sessions,
+    apiKeys: new ApiKeyService({ ...runtime, store }),
+    setup: new SetupService({ ...runtime, users }),
+    lockout,
+    tokens,
+    faceLogin: new FaceLoginService({
+      ...runtime,
+      store,
+      identification: ports.identification,
+      lockout,
+      tokens,
+    }),
+    settings,
+    audit: new AuditService({ ...runtime, store }),
+    calibration: new CalibrationService({ ...runtime, dataDir: config.dataDir }),
+  };
+}
