@@ -8,7 +8,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { createFaceEngine } from '../src/app/adapters.js';
+import { createEngine } from '../src/app/adapters.js';
 import {
   type DeepPartial,
   type EmbedderId,
@@ -64,7 +64,7 @@ async function measure(label: string, engine: FaceEngine, images: Buffer[], runs
 
 /** The configured engine with these overrides (environment FACEGATE_* variables apply, NODE_ENV=test). */
 function engineFor(engine: DeepPartial<FacegateConfig['engine']>): FaceEngine {
-  return createFaceEngine(loadConfig({ ...process.env, NODE_ENV: 'test' }, { engine }));
+  return createEngine(loadConfig({ ...process.env, NODE_ENV: 'test' }, { engine }));
 }
 
 /** Each engine analyses the image in turn, `runs` times; returns one row per engine. */

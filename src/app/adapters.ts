@@ -24,7 +24,7 @@ export const BLOB_DIR = 'blobs';
  * Opens the configured store: SQLite at `<dataDir>/facegate.db` (migrated on open).
  * PostgreSQL is not implemented yet and is refused with `CONFIG_INVALID`.
  */
-export async function createStore(config: FacegateConfig, cipher: DataCipher): Promise<Store> {
+async function createStore(config: FacegateConfig, cipher: DataCipher): Promise<Store> {
   switch (config.store.kind) {
     case 'sqlite':
       return SqliteStore.open(join(config.dataDir, SQLITE_FILE), cipher);
@@ -53,7 +53,7 @@ export async function createBlobStore(
  * (CLI, tests, eval); more runs it in that many worker threads so inference never blocks the event loop.
  * Models load on the first call or on `load()`.
  */
-export function createFaceEngine(config: FacegateConfig): FaceEngine {
+export function createEngine(config: FacegateConfig): FaceEngine {
   if (config.engine.kind !== 'local') {
     throw new FacegateError(
       'CONFIG_INVALID',

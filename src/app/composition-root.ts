@@ -22,7 +22,7 @@ import {
 import { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { FolderWatcher, WatchOptions } from '../services/watch-folder.js';
 import type { Store } from '../store/store.port.js';
-import { createFaceEngine, openStorage } from './adapters.js';
+import { createEngine, openStorage } from './adapters.js';
 import { buildAuthServices } from './build-auth-services.js';
 import { WatchFolders } from './watch-folders.js';
 
@@ -101,7 +101,7 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
   const storage = await openStorage(config);
   const closers: Array<() => Promise<void>> = [() => storage.close()];
   try {
-    const engine = options.engine ?? createFaceEngine(config);
+    const engine = options.engine ?? createEngine(config);
     if (!options.engine) closers.unshift(() => engine.close());
     const { cipher, store, blobs } = storage;
     const gallery = new Gallery(engine.info, store);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createFaceEngine } from '../app/adapters.js';
+import { createEngine } from '../app/adapters.js';
 import { type EmbedderChoice, loadConfig } from '../config/config.js';
 import { isFacegateError } from '../domain/errors.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
@@ -12,7 +12,7 @@ interface EngineFlags {
 }
 
 function engineFromFlags(flags: EngineFlags): FaceEngine {
-  return createFaceEngine(
+  return createEngine(
     loadConfig(process.env, {
       engine: {
         workers: 0,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { createFaceEngine } from '../app/adapters.js';
+import { createEngine } from '../app/adapters.js';
 import { type EmbedderChoice, type FacegateConfig, loadConfig } from '../config/config.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { runEvaluation } from '../eval/eval.service.js';
@@ -34,7 +34,7 @@ const intAtLeast =
 const positiveInt = intAtLeast(1);
 
 async function defaultEngineFactory(config: FacegateConfig): Promise<FaceEngine> {
-  return createFaceEngine(config);
+  return createEngine(config);
 }
 
 const pct = (x: number | null | undefined): string =>
@@ -72,7 +72,7 @@ export function summaryLines(r: EvalReport): string[] {
 /** Registers `facegate eval`. */
 export function registerEvalCommands(
   program: Command,
-  createEngine: EvalEngineFactory = defaultEngineFactory,
+  engineFactory: EvalEngineFactory = defaultEngineFactory,
 ): void {
   program
     .command('eval')
@@ -107,7 +107,7 @@ export function registerEvalCommands(
           workers: opts.workers,
         },
       });
-      const engine = await createEngine(config);
+      const engine = await engineFactory(config);
       const bar = new cliProgress.SingleBar(
         {
           stream: process.stderr,

@@ -1,10 +1,10 @@
-import { createFaceEngine } from '../../../src/app/adapters.js';
+import { createEngine } from '../../../src/app/adapters.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../../src/config/config.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 
 /** An in-process engine from the default config (environment ignored) with engine overrides. */
 export function testEngine(engine: DeepPartial<FacegateConfig['engine']> = {}): FaceEngine {
-  return createFaceEngine(loadConfig({ NODE_ENV: 'test' }, { engine: { workers: 0, ...engine } }));
+  return createEngine(loadConfig({ NODE_ENV: 'test' }, { engine: { workers: 0, ...engine } }));
 }
 
 /** The FacegateError code a promise rejects with (or `resolved`). */

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFaceEngine } from '../../../src/app/adapters.js';
+import { createEngine } from '../../../src/app/adapters.js';
 import { type App, createApp } from '../../../src/app/composition-root.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../../src/config/config.js';
 import type { Actor } from '../../../src/domain/access.js';
@@ -20,7 +20,7 @@ export function testConfig(dataDir: string, overrides: DeepPartial<FacegateConfi
 
 /** One loaded engine per test file. */
 export async function loadEngine(): Promise<FaceEngine> {
-  const engine = createFaceEngine(testConfig(tmpdir()));
+  const engine = createEngine(testConfig(tmpdir()));
   await engine.load();
   return engine;
 }

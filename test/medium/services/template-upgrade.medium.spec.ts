@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFaceEngine } from '../../../src/app/adapters.js';
+import { createEngine } from '../../../src/app/adapters.js';
 import { type App, createApp } from '../../../src/app/composition-root.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { KEEP_PHOTOS_KEY } from '../../../src/services/match-settings.js';
@@ -23,7 +23,7 @@ const dirs: string[] = [];
 const apps: App[] = [];
 
 beforeAll(async () => {
-  oldEngine = createFaceEngine(testConfig(tmpdir(), OLD_ENGINE));
+  oldEngine = createEngine(testConfig(tmpdir(), OLD_ENGINE));
   await oldEngine.load();
   engine = await loadEngine();
 });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore, SQLITE_FILE } from '../../../src/app/adapters.js';
+import { openStorage, SQLITE_FILE } from '../../../src/app/adapters.js';
 import { loadConfig } from '../../../src/config/config.js';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import { isFacegateError } from '../../../src/domain/errors.js';
@@ -92,12 +92,12 @@ describe('SQLite store: schema', () => {
 
   it('createStore opens <dataDir>/facegate.db and refuses postgres for now', async () => {
     const config = loadConfig({ FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dir });
-    const other = await createStore({ ...config, dataDir: join(dir, 'sub') }, cipher);
+    const other = await openStorage({ ...config, dataDir: join(dir, 'sub') });
     expect(existsSync(join(dir, 'sub', SQLITE_FILE))).toBe(true);
     await other.close();
-    expect(await codeOf(other.ping())).toBe('NOT_READY');
+    expect(await codeOf(other.store.ping())).toBe('NOT_READY');
     const pg = { ...config, store: { kind: 'postgres' as const, postgresUrl: 'postgres://x' } };
-    expect(await codeOf(createStore(pg, cipher))).toBe('CONFIG_INVALID');
+    expect(await codeOf(openStorage(pg))).toBe('CONFIG_INVALID');
   });
 });
 
