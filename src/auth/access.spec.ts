@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { buildAuthServices } from '../app/build-auth-services.js';
+import { loadConfig } from '../config/config.js';
 import {
   type Actor,
   authorize,
@@ -8,34 +10,40 @@ import {
   seesDecisionDetails,
 } from '../domain/access.js';
 import { createMemoryStore } from '../store/testing/memory-store.js';
-import { ApiKeyService } from './api-key.service.js';
-import { LockoutService } from './lockout.service.js';
-import { SessionService } from './session.service.js';
-import { SetupService } from './setup.service.js';
-import { UserService } from './user.service.js';
 
 const PASSWORD = 'correct horse battery staple';
 const cli: Actor = { type: 'cli', id: 'op', role: 'admin', name: 'op', ip: null };
 
+/** The auth services as the composition root wires them, over a memory store and a test clock. */
 function setup() {
   let now = new Date('2026-01-01T00:00:00Z');
   const mem = createMemoryStore(() => now);
-  const runtime = { store: mem, policy: rolePolicy, clock: { now: () => now } };
+  const config = loadConfig(
+    { NODE_ENV: 'test' },
+    {
+      security: {
+        sessionTtlSeconds: 3600,
+        lockoutThreshold: 5,
+        lockoutBaseDelaySeconds: 30,
+        lockoutHardCap: 20,
+      },
+    },
+  );
   const noLocks = { lockFaceLogin: async () => undefined, clearFaceLoginLock: async () => undefined };
-  const lockout = new LockoutService({
-    ...runtime,
-    employees: noLocks,
-    limits: async () => ({ threshold: 5, baseDelaySeconds: 30, hardCap: 20 }),
-  });
-  const sessions = new SessionService({ ...runtime, ttlSeconds: 3600 });
-  const users = new UserService({ ...runtime, sessions, lockout });
-  const keys = new ApiKeyService(runtime);
+  const noMatching = {
+    identify: async () => Promise.reject(new Error('not used')),
+    verify: async () => Promise.reject(new Error('not used')),
+  };
+  const auth = buildAuthServices(
+    { config, store: mem, employees: noLocks, identification: noMatching },
+    { policy: rolePolicy, clock: { now: () => now } },
+  );
   return {
     mem,
-    sessions,
-    users,
-    keys,
-    setup: new SetupService({ ...runtime, users }),
+    sessions: auth.sessions,
+    users: auth.users,
+    keys: auth.apiKeys,
+    setup: auth.setup,
     advance: (s: number) => (now = new Date(now.getTime() + s * 1000)),
   };
 }

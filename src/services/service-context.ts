@@ -1,7 +1,6 @@
 import type { BlobStore } from '../blobs/blob-store.port.js';
 import type { FacegateConfig } from '../config/config.js';
-import type { Policy } from '../domain/access.js';
-import { localOnlyPolicy } from '../domain/access.js';
+import { localOnlyPolicy, type Policy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import type { Store } from '../store/store.port.js';
 import type { ThresholdLookup } from './match-settings.js';
@@ -77,8 +76,10 @@ export interface ServiceDeps extends ServiceRuntime {
   thresholds?: ThresholdLookup;
 }
 
+/** The real time. */
 export const systemClock: Clock = { now: () => new Date() };
 
+/** A logger that drops everything (the default when none is injected). */
 export const silentLogger: ServiceLogger = { info() {}, warn() {}, error() {} };
 
 /**
