@@ -60,6 +60,11 @@ function parseRole(value: string): Role {
 
 /** Registers `facegate admin create|reset-password` and `facegate keys create|list|revoke`. */
 export function registerAdminCommands(program: Command): void {
+  registerUserCommands(program);
+  registerKeyCommands(program);
+}
+
+function registerUserCommands(program: Command): void {
   const admin = program.command('admin').description('Administrator accounts (no default password exists)');
   admin
     .command('create')
@@ -87,7 +92,9 @@ export function registerAdminCommands(program: Command): void {
       await withAuth((auth) => auth.users.resetPassword(operator(), username, password));
       process.stdout.write(`Password of "${username}" reset; their sessions were ended\n`);
     });
+}
 
+function registerKeyCommands(program: Command): void {
   const keys = program.command('keys').description('API keys for kiosks and integrations');
   keys
     .command('create')

@@ -98,55 +98,57 @@ export function registerEvalCommands(
     .option('--save-calibration', 'write <dataDir>/calibration/last.json and roc.svg for the admin UI')
     .option('--min-face-size <px>', 'minimum face size in pixels for detection', positiveInt)
     .option('--workers <n>', 'engine worker threads (0 = in this thread)', intAtLeast(0), 2)
-    .action(async (opts: EvalCliOptions) => {
-      const base = loadConfig(process.env);
-      const config = loadConfig(process.env, {
-        engine: {
-          embedder: opts.embedder ?? base.engine.embedder,
-          flipAugment: opts.flip ?? base.engine.flipAugment,
-          workers: opts.workers,
-        },
-      });
-      const engine = await engineFactory(config);
-      const bar = new cliProgress.SingleBar(
-        {
-          stream: process.stderr,
-          format: 'embedding [{bar}] {percentage}% | {value}/{total} images | ETA {eta_formatted}',
-          hideCursor: null,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      try {
-        const result = await runEvaluation(
-          engine,
-          {
-            faces: resolve(opts.faces),
-            identify: opts.identify === true,
-            embedder: config.engine.embedder,
-            flip: config.engine.flipAugment,
-            margin: config.match.margin,
-            // one image per worker at a time, so that engine timings exclude queueing
-            concurrency: Math.max(1, opts.workers),
-            ...(opts.limit === undefined ? {} : { limit: opts.limit }),
-            ...(opts.cache === undefined ? {} : { cacheFile: resolve(opts.cache) }),
-            ...(opts.minFaceSize === undefined ? {} : { minFaceSize: opts.minFaceSize }),
-          },
-          {
-            onStart: (total) => bar.start(total, 0),
-            onImage: (done) => bar.update(done),
-            onEmbedded: () => bar.stop(),
-          },
-        );
-        const written: string[] = [];
-        if (opts.out) written.push(...(await writeEvalOutputs(resolve(opts.out), result)));
-        if (opts.saveCalibration)
-          written.push(...(await saveCalibration(config.dataDir, result, opts.faces)));
-        const lines = summaryLines(result.report);
-        for (const file of written) lines.push(`wrote ${file}`);
-        process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(result.report)}\n`);
-      } finally {
-        bar.stop();
-        await engine.close();
-      }
-    });
+    .action((opts: EvalCliOptions) => runEvalCommand(opts, engineFactory));
+}
+
+/** `facegate eval`: embeds the faces, measures, writes the outputs asked for, prints the summary and JSON. */
+async function runEvalCommand(opts: EvalCliOptions, engineFactory: EvalEngineFactory): Promise<void> {
+  const base = loadConfig(process.env);
+  const config = loadConfig(process.env, {
+    engine: {
+      embedder: opts.embedder ?? base.engine.embedder,
+      flipAugment: opts.flip ?? base.engine.flipAugment,
+      workers: opts.workers,
+    },
+  });
+  const engine = await engineFactory(config);
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: 'embedding [{bar}] {percentage}% | {value}/{total} images | ETA {eta_formatted}',
+      hideCursor: null,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  try {
+    const result = await runEvaluation(
+      engine,
+      {
+        faces: resolve(opts.faces),
+        identify: opts.identify === true,
+        embedder: config.engine.embedder,
+        flip: config.engine.flipAugment,
+        margin: config.match.margin,
+        // one image per worker at a time, so that engine timings exclude queueing
+        concurrency: Math.max(1, opts.workers),
+        ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+        ...(opts.cache === undefined ? {} : { cacheFile: resolve(opts.cache) }),
+        ...(opts.minFaceSize === undefined ? {} : { minFaceSize: opts.minFaceSize }),
+      },
+      {
+        onStart: (total) => bar.start(total, 0),
+        onImage: (done) => bar.update(done),
+        onEmbedded: () => bar.stop(),
+      },
+    );
+    const written: string[] = [];
+    if (opts.out) written.push(...(await writeEvalOutputs(resolve(opts.out), result)));
+    if (opts.saveCalibration) written.push(...(await saveCalibration(config.dataDir, result, opts.faces)));
+    const lines = summaryLines(result.report);
+    for (const file of written) lines.push(`wrote ${file}`);
+    process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(result.report)}\n`);
+  } finally {
+    bar.stop();
+    await engine.close();
+  }
 }
