@@ -4,10 +4,14 @@ import { loadConfig } from '../config/config.js';
 import {
   type Actor,
   authorize,
+  can,
+  cliActor,
+  localOnlyPolicy,
   ROLE_PERMISSIONS,
   roleHas,
   rolePolicy,
   seesDecisionDetails,
+  systemActor,
 } from '../domain/access.js';
 import { createMemoryStore } from '../store/testing/memory-store.js';
 
@@ -62,6 +66,24 @@ describe('permissions', () => {
     );
     expect(seesDecisionDetails({ type: 'api_key', id: 'k', role: 'kiosk' })).toBe(false);
     expect(seesDecisionDetails({ type: 'user', id: 'u', role: 'admin' })).toBe(true);
+  });
+
+  it('lets the operator and system tasks do everything without a role, under either policy', async () => {
+    for (const actor of [cliActor('op'), systemActor('watch-folder')]) {
+      expect(actor.role).toBeUndefined();
+      expect(can(actor, 'users:manage')).toBe(true);
+      await expect(Promise.resolve(rolePolicy.authorize(actor, 'keys:manage'))).resolves.toBeUndefined();
+      await expect(Promise.resolve(localOnlyPolicy.authorize(actor, 'keys:manage'))).resolves.toBeUndefined();
+    }
+    expect(cliActor()).toMatchObject({ type: 'cli', id: 'cli' });
+  });
+
+  it('the local-only default refuses every user and key, whatever their role', () => {
+    const admin: Actor = { type: 'user', id: 'u', role: 'admin' };
+    expect(() => rolePolicy.authorize(admin, 'users:manage')).not.toThrow();
+    expect(() => localOnlyPolicy.authorize(admin, 'employees:read')).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN' }),
+    );
   });
 });
 
