@@ -83,8 +83,6 @@ export interface AppOptions {
   logger?: ServiceLogger;
   /** A ready engine to share (tests load models once per file); the app then does not close it. */
   engine?: FaceEngine;
-  /** Override the threshold lookup (unit-level experiments; the calibrated table otherwise). */
-  thresholds?: ServiceDeps['thresholds'];
 }
 
 /**
@@ -106,7 +104,8 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     const { cipher, store, blobs } = storage;
     const gallery = new Gallery(engine.info, store);
     const loaded = await loadGallery(gallery, engine, runtime.logger);
-    const deps = { ...runtime, engine, store, blobs, gallery, config, thresholds: options.thresholds };
+    // Thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
+    const deps = { ...runtime, engine, store, blobs, gallery, config };
     const services = buildServices(deps, cipher, runtime);
     const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
     const watchers = new WatchFolders(services.enrollment, runtime.logger);
