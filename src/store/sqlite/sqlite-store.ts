@@ -7,17 +7,8 @@ import { FacegateError } from '../../domain/errors.js';
 import type { Store } from '../store.port.js';
 import { AsyncMutex } from './async-mutex.js';
 import { migrate } from './migrations.js';
+import { SqliteRepositories } from './repositories/repository-set.js';
 import { mapSqliteError, Sql, type SqlRunner } from './sql-runner.js';
-import {
-  SqliteApiKeyRepository,
-  SqliteAuditRepository,
-  SqliteEmployeeRepository,
-  SqliteLockoutRepository,
-  SqliteSessionRepository,
-  SqliteSettingsRepository,
-  SqliteTemplateRepository,
-  SqliteUserRepository,
-} from './sqlite-repositories.js';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -39,29 +30,6 @@ function run<T>(sql: Sql, fn: (sql: Sql) => T): T {
     return fn(sql);
   } catch (error) {
     throw mapSqliteError(error);
-  }
-}
-
-/** The repositories over one runner, as a Store (the root store, or a transaction's view of it). */
-class SqliteRepositories {
-  readonly employees: SqliteEmployeeRepository;
-  readonly templates: SqliteTemplateRepository;
-  readonly audit: SqliteAuditRepository;
-  readonly users: SqliteUserRepository;
-  readonly apiKeys: SqliteApiKeyRepository;
-  readonly sessions: SqliteSessionRepository;
-  readonly lockouts: SqliteLockoutRepository;
-  readonly settings: SqliteSettingsRepository;
-
-  constructor(runner: SqlRunner, cipher: DataCipher) {
-    this.employees = new SqliteEmployeeRepository(runner);
-    this.templates = new SqliteTemplateRepository(runner, cipher);
-    this.audit = new SqliteAuditRepository(runner);
-    this.users = new SqliteUserRepository(runner, cipher);
-    this.apiKeys = new SqliteApiKeyRepository(runner);
-    this.sessions = new SqliteSessionRepository(runner);
-    this.lockouts = new SqliteLockoutRepository(runner);
-    this.settings = new SqliteSettingsRepository(runner);
   }
 }
 
