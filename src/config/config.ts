@@ -98,13 +98,13 @@ const DEFAULT_FUSION: FusionMember[] = [
 
 const EMBEDDER_IDS: readonly EmbedderId[] = ['fr_feature', 'mobilefacenet', 'dlib'];
 
+/** Reads `FACEGATE_*` variables, collecting every problem instead of stopping at the first. */
 class Reader {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
 
   str(name: string, fallback: string): string {
-    const raw = this.env[`FACEGATE_${name}`];
-    return raw === undefined || raw === '' ? fallback : raw;
+    return this.opt(name) ?? fallback;
   }
 
   opt(name: string): string | undefined {
@@ -113,22 +113,26 @@ class Reader {
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.opt(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.problems.push(`FACEGATE_${name} must be an integer in [${min}, ${max}], got "${raw}"`);
-      return fallback;
-    }
-    return n;
+    return this.bounded(name, fallback, min, max, Number.isInteger, 'an integer');
   }
 
   num(name: string, fallback: number, min: number, max: number): number {
+    return this.bounded(name, fallback, min, max, Number.isFinite, 'a number');
+  }
+
+  private bounded(
+    name: string,
+    fallback: number,
+    min: number,
+    max: number,
+    isKind: (n: number) => boolean,
+    kind: string,
+  ): number {
     const raw = this.opt(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max) {
-      this.problems.push(`FACEGATE_${name} must be a number in [${min}, ${max}], got "${raw}"`);
+    if (!isKind(n) || n < min || n > max) {
+      this.problems.push(`FACEGATE_${name} must be ${kind} in [${min}, ${max}], got "${raw}"`);
       return fallback;
     }
     return n;
@@ -177,6 +181,129 @@ class Reader {
   }
 }
 
+const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
+const LOG_LEVELS: readonly FacegateConfig['logLevel'][] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+const THRESHOLD_PRESETS: readonly ThresholdPreset[] = ['strict', 'balanced', 'lenient'];
+
+/** `FACEGATE_ENV`, defaulting to `NODE_ENV` when that is `production` or `test`. */
+function readNodeEnv(r: Reader, env: Env): NodeEnv {
+  const fallback: NodeEnv =
+    env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  return r.oneOf<NodeEnv>('ENV', fallback, NODE_ENVS);
+}
+
+function readEngine(r: Reader): FacegateConfig['engine'] {
+  return {
+    kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
+    // The fusion (DEFAULT_FUSION) measured best overall (README "Accuracy"); flip off: it cost ≈ 25 % more
+    // CPU per image for a difference within the benchmark's noise (README "Face engine", "Benchmarks").
+    embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fusion', [...EMBEDDER_IDS, 'fusion']),
+    flipAugment: r.bool('FLIP_AUGMENT', false),
+    workers: r.int('ENGINE_WORKERS', Math.max(1, availableParallelism()), 0, 64),
+    maxImageBytes: r.int('MAX_IMAGE_BYTES', 15 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+    maxImagePixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 400_000_000),
+    detectMaxSide: r.int('DETECT_MAX_SIDE', 1280, 256, 8192),
+    minFaceSize: r.int('MIN_FACE_SIZE', 40, 8, 4096),
+    maxYaw: r.num('MAX_YAW', 35, 1, 90),
+    maxPitch: r.num('MAX_PITCH', 30, 1, 90),
+    maxRoll: r.num('MAX_ROLL', 50, 1, 180),
+    minSharpness: r.num('MIN_SHARPNESS', 0.02, 0, 10),
+    minBrightness: r.num('MIN_BRIGHTNESS', 0.15, 0, 1),
+    maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
+    ortThreads: r.int('ORT_THREADS', 0, 0, 64),
+    fusion: r.fusion('FUSION', DEFAULT_FUSION),
+  };
+}
+
+function readMatch(r: Reader): FacegateConfig['match'] {
+  return {
+    preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', THRESHOLD_PRESETS),
+    identifyPreset: r.oneOf<ThresholdPreset>('IDENTIFY_PRESET', 'strict', THRESHOLD_PRESETS),
+    margin: r.num('MATCH_MARGIN', 0.05, 0, 1),
+  };
+}
+
+function readSecurity(r: Reader): FacegateConfig['security'] {
+  return {
+    dataKeys: r.opt('DATA_KEY'),
+    dataKeyFile: r.opt('DATA_KEY_FILE'),
+    tokenSigningKey: r.opt('TOKEN_SIGNING_KEY'),
+    tokenIssuer: r.str('TOKEN_ISSUER', 'facegate'),
+    tokenAudience: r.str('TOKEN_AUDIENCE', 'facegate-door'),
+    tokenTtlSeconds: r.int('TOKEN_TTL_SECONDS', 60, 5, 3600),
+    sessionTtlSeconds: r.int('SESSION_TTL_SECONDS', 8 * 3600, 60, 30 * 24 * 3600),
+    lockoutThreshold: r.int('LOCKOUT_THRESHOLD', 5, 1, 1000),
+    lockoutBaseDelaySeconds: r.int('LOCKOUT_BASE_DELAY_SECONDS', 30, 1, 86_400),
+    lockoutHardCap: r.int('LOCKOUT_HARD_CAP', 20, 2, 100_000),
+    rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+    corsOrigins: (r.opt('CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    trustProxy: r.bool('TRUST_PROXY', false),
+  };
+}
+
+/** Every setting read from the environment, each checked on its own. */
+function readConfig(r: Reader, env: Env): FacegateConfig {
+  const nodeEnv = readNodeEnv(r, env);
+  return {
+    env: nodeEnv,
+    host: r.str('HOST', '127.0.0.1'),
+    port: r.int('PORT', 3000, 0, 65535),
+    logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', LOG_LEVELS),
+    dataDir: resolve(r.str('DATA_DIR', './data')),
+    keepPhotos: r.bool('KEEP_PHOTOS', true),
+    watchDir: r.opt('WATCH_DIR') === undefined ? undefined : resolve(r.str('WATCH_DIR', '')),
+    engine: readEngine(r),
+    match: readMatch(r),
+    store: {
+      kind: r.oneOf('STORE', 'sqlite', ['sqlite', 'postgres']),
+      postgresUrl: r.opt('POSTGRES_URL'),
+    },
+    security: readSecurity(r),
+    auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+  };
+}
+
+/** Problems that involve more than one setting, or a setting that no longer exists. */
+function crossCheck(config: FacegateConfig, r: Reader): string[] {
+  const problems: string[] = [];
+  // A removed setting that is still set would otherwise be ignored silently, with another model than intended.
+  if (r.opt('FUSION_WEIGHT') !== undefined) {
+    problems.push(
+      'FACEGATE_FUSION_WEIGHT was replaced by FACEGATE_FUSION, e.g. "fr_feature*0.3+dlib*0.7" for the former default',
+    );
+  }
+  if (config.store.kind === 'postgres' && !config.store.postgresUrl) {
+    problems.push('FACEGATE_POSTGRES_URL is required when FACEGATE_STORE=postgres');
+  }
+  if (config.engine.minBrightness >= config.engine.maxBrightness) {
+    problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');
+  }
+  if (config.security.lockoutHardCap <= config.security.lockoutThreshold) {
+    problems.push('FACEGATE_LOCKOUT_HARD_CAP must be above FACEGATE_LOCKOUT_THRESHOLD');
+  }
+  // Secrets: outside development a missing or example secret is refused, never defaulted.
+  if (config.env === 'production') {
+    if (isExampleSecret(config.security.dataKeys) && !config.security.dataKeyFile) {
+      problems.push('FACEGATE_DATA_KEY (or FACEGATE_DATA_KEY_FILE) must be set to a real key in production');
+    }
+    if (isExampleSecret(config.security.tokenSigningKey)) {
+      problems.push('FACEGATE_TOKEN_SIGNING_KEY must be set to a real key in production');
+    }
+  }
+  return problems;
+}
+
 /**
  * Reads and validates the whole configuration from `FACEGATE_*` environment variables.
  * Throws `CONFIG_INVALID` listing every problem at once.
@@ -186,114 +313,11 @@ export function loadConfig(
   overrides: DeepPartial<FacegateConfig> = {},
 ): FacegateConfig {
   const r = new Reader(env);
-  const nodeEnv = r.oneOf<NodeEnv>(
-    'ENV',
-    (env.NODE_ENV === 'production'
-      ? 'production'
-      : env.NODE_ENV === 'test'
-        ? 'test'
-        : 'development') as NodeEnv,
-    ['development', 'test', 'production'],
-  );
-  const config: FacegateConfig = {
-    env: nodeEnv,
-    host: r.str('HOST', '127.0.0.1'),
-    port: r.int('PORT', 3000, 0, 65535),
-    logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', [
-      'fatal',
-      'error',
-      'warn',
-      'info',
-      'debug',
-      'trace',
-      'silent',
-    ]),
-    dataDir: resolve(r.str('DATA_DIR', './data')),
-    keepPhotos: r.bool('KEEP_PHOTOS', true),
-    watchDir: r.opt('WATCH_DIR') === undefined ? undefined : resolve(r.str('WATCH_DIR', '')),
-    engine: {
-      kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
-      // fusion (fr_feature 0.3 + dlib 0.7) measured best overall (README "Accuracy"); flip off: it cost ≈ 25 % more
-      // CPU per image for a difference within the benchmark's noise (README "Face engine", "Benchmarks").
-      embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fusion', [...EMBEDDER_IDS, 'fusion']),
-      flipAugment: r.bool('FLIP_AUGMENT', false),
-      workers: r.int('ENGINE_WORKERS', Math.max(1, availableParallelism()), 0, 64),
-      maxImageBytes: r.int('MAX_IMAGE_BYTES', 15 * 1024 * 1024, 1024, 200 * 1024 * 1024),
-      maxImagePixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 400_000_000),
-      detectMaxSide: r.int('DETECT_MAX_SIDE', 1280, 256, 8192),
-      minFaceSize: r.int('MIN_FACE_SIZE', 40, 8, 4096),
-      maxYaw: r.num('MAX_YAW', 35, 1, 90),
-      maxPitch: r.num('MAX_PITCH', 30, 1, 90),
-      maxRoll: r.num('MAX_ROLL', 50, 1, 180),
-      minSharpness: r.num('MIN_SHARPNESS', 0.02, 0, 10),
-      minBrightness: r.num('MIN_BRIGHTNESS', 0.15, 0, 1),
-      maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
-      ortThreads: r.int('ORT_THREADS', 0, 0, 64),
-      fusion: r.fusion('FUSION', DEFAULT_FUSION),
-    },
-    match: {
-      preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', ['strict', 'balanced', 'lenient']),
-      identifyPreset: r.oneOf<ThresholdPreset>('IDENTIFY_PRESET', 'strict', [
-        'strict',
-        'balanced',
-        'lenient',
-      ]),
-      margin: r.num('MATCH_MARGIN', 0.05, 0, 1),
-    },
-    store: {
-      kind: r.oneOf('STORE', 'sqlite', ['sqlite', 'postgres']),
-      postgresUrl: r.opt('POSTGRES_URL'),
-    },
-    security: {
-      dataKeys: r.opt('DATA_KEY'),
-      dataKeyFile: r.opt('DATA_KEY_FILE'),
-      tokenSigningKey: r.opt('TOKEN_SIGNING_KEY'),
-      tokenIssuer: r.str('TOKEN_ISSUER', 'facegate'),
-      tokenAudience: r.str('TOKEN_AUDIENCE', 'facegate-door'),
-      tokenTtlSeconds: r.int('TOKEN_TTL_SECONDS', 60, 5, 3600),
-      sessionTtlSeconds: r.int('SESSION_TTL_SECONDS', 8 * 3600, 60, 30 * 24 * 3600),
-      lockoutThreshold: r.int('LOCKOUT_THRESHOLD', 5, 1, 1000),
-      lockoutBaseDelaySeconds: r.int('LOCKOUT_BASE_DELAY_SECONDS', 30, 1, 86_400),
-      lockoutHardCap: r.int('LOCKOUT_HARD_CAP', 20, 2, 100_000),
-      rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
-      corsOrigins: (r.opt('CORS_ORIGINS') ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-      trustProxy: r.bool('TRUST_PROXY', false),
-    },
-    auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
-  };
-
-  // A removed setting that is still set would otherwise be ignored silently, with another model than intended.
-  if (r.opt('FUSION_WEIGHT') !== undefined) {
-    r.problems.push(
-      'FACEGATE_FUSION_WEIGHT was replaced by FACEGATE_FUSION, e.g. "fr_feature*0.3+dlib*0.7" for the former default',
-    );
-  }
-  if (config.store.kind === 'postgres' && !config.store.postgresUrl) {
-    r.problems.push('FACEGATE_POSTGRES_URL is required when FACEGATE_STORE=postgres');
-  }
-  if (config.engine.minBrightness >= config.engine.maxBrightness) {
-    r.problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');
-  }
-  if (config.security.lockoutHardCap <= config.security.lockoutThreshold) {
-    r.problems.push('FACEGATE_LOCKOUT_HARD_CAP must be above FACEGATE_LOCKOUT_THRESHOLD');
-  }
-  // Secrets: outside development a missing or example secret is refused, never defaulted.
-  if (config.env === 'production') {
-    if (isExampleSecret(config.security.dataKeys) && !config.security.dataKeyFile) {
-      r.problems.push(
-        'FACEGATE_DATA_KEY (or FACEGATE_DATA_KEY_FILE) must be set to a real key in production',
-      );
-    }
-    if (isExampleSecret(config.security.tokenSigningKey)) {
-      r.problems.push('FACEGATE_TOKEN_SIGNING_KEY must be set to a real key in production');
-    }
-  }
-  if (r.problems.length > 0) {
-    throw new FacegateError('CONFIG_INVALID', `Invalid configuration:\n- ${r.problems.join('\n- ')}`, {
-      problems: r.problems,
+  const config = readConfig(r, env);
+  const problems = [...r.problems, ...crossCheck(config, r)];
+  if (problems.length > 0) {
+    throw new FacegateError('CONFIG_INVALID', `Invalid configuration:\n- ${problems.join('\n- ')}`, {
+      problems,
     });
   }
   return mergeDeep(config, overrides);
