@@ -1,4 +1,5 @@
 import { dot, ExactIndex } from './exact-index.js';
+import { seededRandom } from './seeded-random.js';
 import type { SearchReport, VectorHit } from './vector-index.port.js';
 
 /** Tuning of {@link PqIndex}. */
@@ -19,18 +20,6 @@ export interface PqIndexOptions {
 }
 
 const CENTROIDS = 16;
-
-/** Small deterministic PRNG (mulberry32) so training is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Approximate search for large galleries: product quantisation with 16 centroids per sub-space (4-bit codes),
@@ -106,7 +95,8 @@ export class PqIndex extends ExactIndex {
     const d = this.dimension;
     const n = this.count;
     if (!this.enabled || n < CENTROIDS) return;
-    const random = prng(this.seed);
+    // Seeded so that training is reproducible.
+    const random = seededRandom(this.seed);
     const sampleN = Math.min(n, this.sampleSize);
     const sample = new Float32Array(sampleN * d);
     for (let i = 0; i < sampleN; i++) {
