@@ -9,7 +9,17 @@ import type {
   Session,
   User,
 } from '../../domain/models.js';
-import type { Store } from '../store.port.js';
+import type {
+  ApiKeyRepository,
+  AuditRepository,
+  EmployeeRepository,
+  LockoutRepository,
+  SessionRepository,
+  SettingsRepository,
+  Store,
+  TemplateRepository,
+  UserRepository,
+} from '../store.port.js';
 
 /** The records of a memory store, open to tests for arranging and checking. */
 export interface MemoryState {
@@ -41,225 +51,24 @@ export function createMemoryStore(now: () => Date = () => new Date()): MemorySto
     settings: new Map(),
     audit: [],
   };
-  const iso = () => now().toISOString();
-  const { employees, templates, users, apiKeys, sessions, lockouts, settings, audit } = state;
-
+  const iso = (): string => now().toISOString();
+  const takeTemplateFailure = (): boolean => {
+    const fail = store.failNextTemplateAdd;
+    store.failNextTemplateAdd = false;
+    return fail;
+  };
   const store: MemoryStore = {
     kind: 'memory',
     state,
     failNextTemplateAdd: false,
-    employees: {
-      async create(e) {
-        if ([...employees.values()].some((x) => x.badge === e.badge)) {
-          throw new FacegateError('CONFLICT', 'badge taken');
-        }
-        const row: Employee = {
-          id: e.id ?? randomUUID(),
-          badge: e.badge,
-          firstName: e.firstName,
-          lastName: e.lastName,
-          email: e.email ?? null,
-          department: e.department ?? null,
-          role: e.role ?? null,
-          status: e.status ?? 'active',
-          faceLoginLocked: false,
-          createdAt: iso(),
-          updatedAt: iso(),
-        };
-        employees.set(row.id, row);
-        return { ...row };
-      },
-      async update(id, patch) {
-        const cur = employees.get(id);
-        if (!cur) throw new FacegateError('NOT_FOUND', 'no employee');
-        const next = { ...cur, ...patch, updatedAt: iso() };
-        employees.set(id, next);
-        return { ...next };
-      },
-      async get(id) {
-        const e = employees.get(id);
-        return e ? { ...e } : undefined;
-      },
-      async getByBadge(badge) {
-        const e = [...employees.values()].find((x) => x.badge === badge);
-        return e ? { ...e } : undefined;
-      },
-      async list(q) {
-        const all = [...employees.values()].filter(
-          (e) =>
-            (!q.status || e.status === q.status) &&
-            (!q.search ||
-              `${e.badge} ${e.firstName} ${e.lastName}`.toLowerCase().includes(q.search.toLowerCase())),
-        );
-        return { items: all.slice(q.offset, q.offset + q.limit), total: all.length };
-      },
-      async delete(id) {
-        for (const [tid, t] of templates) if (t.employeeId === id) templates.delete(tid);
-        return employees.delete(id);
-      },
-      async count() {
-        return employees.size;
-      },
-    },
-    templates: {
-      async add(employeeId, t) {
-        if (store.failNextTemplateAdd) {
-          store.failNextTemplateAdd = false;
-          throw new Error('disk full');
-        }
-        const row: FaceTemplate = { ...t, id: t.id ?? randomUUID(), employeeId, createdAt: iso() };
-        templates.set(row.id, row);
-        return { ...row };
-      },
-      async listByEmployee(employeeId) {
-        return [...templates.values()].filter((t) => t.employeeId === employeeId);
-      },
-      async *iterateAll() {
-        yield [...templates.values()];
-      },
-      async findBySourceHash(hash) {
-        return [...templates.values()].find((t) => t.sourceHash === hash);
-      },
-      async get(id) {
-        return templates.get(id);
-      },
-      async delete(id) {
-        return templates.delete(id);
-      },
-      async listPhotoKeys() {
-        return [...templates.values()].flatMap((t) => (t.photoKey ? [t.photoKey] : []));
-      },
-      async count() {
-        return templates.size;
-      },
-    },
-    users: {
-      async create(u) {
-        const user: User = { ...u, createdAt: iso(), updatedAt: iso(), lastLoginAt: null };
-        users.set(user.id, user);
-        return user;
-      },
-      async get(id) {
-        return users.get(id);
-      },
-      async getByUsername(name) {
-        return [...users.values()].find((u) => u.username === name);
-      },
-      async list() {
-        return [...users.values()];
-      },
-      async update(id, patch) {
-        const user = users.get(id);
-        if (!user) throw new FacegateError('NOT_FOUND', 'no user');
-        const next = { ...user, ...patch, updatedAt: iso() };
-        users.set(id, next);
-        return next;
-      },
-      async delete(id) {
-        return users.delete(id);
-      },
-      async count() {
-        return users.size;
-      },
-    },
-    apiKeys: {
-      async create(k) {
-        const key: ApiKey = { ...k, createdAt: iso(), lastUsedAt: null, revokedAt: null };
-        apiKeys.set(key.id, key);
-        return key;
-      },
-      async get(id) {
-        return apiKeys.get(id);
-      },
-      async getByPrefix(prefix) {
-        return [...apiKeys.values()].find((k) => k.prefix === prefix);
-      },
-      async list() {
-        return [...apiKeys.values()];
-      },
-      async touch(id, at) {
-        const key = apiKeys.get(id);
-        if (key) apiKeys.set(id, { ...key, lastUsedAt: at });
-      },
-      async revoke(id, at) {
-        const key = apiKeys.get(id);
-        if (!key) return false;
-        apiKeys.set(id, { ...key, revokedAt: at });
-        return true;
-      },
-    },
-    sessions: {
-      async create(s) {
-        sessions.set(s.id, s);
-        return s;
-      },
-      async get(id) {
-        return sessions.get(id);
-      },
-      async delete(id) {
-        sessions.delete(id);
-      },
-      async deleteForUser(userId) {
-        for (const [id, s] of sessions) if (s.userId === userId) sessions.delete(id);
-      },
-      async deleteExpired(at) {
-        let n = 0;
-        for (const [id, s] of sessions) if (s.expiresAt <= at && sessions.delete(id)) n++;
-        return n;
-      },
-    },
-    lockouts: {
-      async get(subject) {
-        return lockouts.get(subject);
-      },
-      async put(s) {
-        lockouts.set(s.subject, s);
-      },
-      async clear(subject) {
-        lockouts.delete(subject);
-      },
-      async list() {
-        return [...lockouts.values()];
-      },
-    },
-    audit: {
-      async append(e) {
-        const event: AuditEvent = {
-          reason: null,
-          actorId: null,
-          employeeId: null,
-          score: null,
-          threshold: null,
-          engine: null,
-          ip: null,
-          durationMs: null,
-          details: {},
-          ...e,
-          id: randomUUID(),
-          at: e.at ?? iso(),
-        };
-        audit.push(event);
-        return event;
-      },
-      // Newest first, as the SQLite store answers; no filtering or paging.
-      async query() {
-        return { items: [...audit].reverse(), nextCursor: null };
-      },
-      async deleteOlderThan() {
-        return 0;
-      },
-    },
-    settings: {
-      async get<T>(key: string) {
-        return settings.get(key) as T | undefined;
-      },
-      async set<T>(key: string, value: T) {
-        settings.set(key, value);
-      },
-      async all() {
-        return Object.fromEntries(settings);
-      },
-    },
+    employees: memoryEmployees(state, iso),
+    templates: memoryTemplates(state, iso, takeTemplateFailure),
+    users: memoryUsers(state, iso),
+    apiKeys: memoryApiKeys(state, iso),
+    sessions: memorySessions(state),
+    lockouts: memoryLockouts(state),
+    audit: memoryAudit(state, iso),
+    settings: memorySettings(state),
     async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
       const snapshot = snapshotOf(state);
       try {
@@ -273,6 +82,249 @@ export function createMemoryStore(now: () => Date = () => new Date()): MemorySto
     async close() {},
   };
   return store;
+}
+
+type Iso = () => string;
+
+function memoryEmployees(state: MemoryState, iso: Iso): EmployeeRepository {
+  const { employees, templates } = state;
+  return {
+    async create(e) {
+      if ([...employees.values()].some((x) => x.badge === e.badge)) {
+        throw new FacegateError('CONFLICT', 'badge taken');
+      }
+      const row: Employee = {
+        id: e.id ?? randomUUID(),
+        badge: e.badge,
+        firstName: e.firstName,
+        lastName: e.lastName,
+        email: e.email ?? null,
+        department: e.department ?? null,
+        role: e.role ?? null,
+        status: e.status ?? 'active',
+        faceLoginLocked: false,
+        createdAt: iso(),
+        updatedAt: iso(),
+      };
+      employees.set(row.id, row);
+      return { ...row };
+    },
+    async update(id, patch) {
+      const cur = employees.get(id);
+      if (!cur) throw new FacegateError('NOT_FOUND', 'no employee');
+      const next = { ...cur, ...patch, updatedAt: iso() };
+      employees.set(id, next);
+      return { ...next };
+    },
+    async get(id) {
+      const e = employees.get(id);
+      return e ? { ...e } : undefined;
+    },
+    async getByBadge(badge) {
+      const e = [...employees.values()].find((x) => x.badge === badge);
+      return e ? { ...e } : undefined;
+    },
+    async list(q) {
+      const all = [...employees.values()].filter(
+        (e) =>
+          (!q.status || e.status === q.status) &&
+          (!q.search ||
+            `${e.badge} ${e.firstName} ${e.lastName}`.toLowerCase().includes(q.search.toLowerCase())),
+      );
+      return { items: all.slice(q.offset, q.offset + q.limit), total: all.length };
+    },
+    async delete(id) {
+      for (const [tid, t] of templates) if (t.employeeId === id) templates.delete(tid);
+      return employees.delete(id);
+    },
+    async count() {
+      return employees.size;
+    },
+  };
+}
+
+function memoryTemplates(state: MemoryState, iso: Iso, takeFailure: () => boolean): TemplateRepository {
+  const { templates } = state;
+  return {
+    async add(employeeId, t) {
+      if (takeFailure()) throw new Error('disk full');
+      const row: FaceTemplate = { ...t, id: t.id ?? randomUUID(), employeeId, createdAt: iso() };
+      templates.set(row.id, row);
+      return { ...row };
+    },
+    async listByEmployee(employeeId) {
+      return [...templates.values()].filter((t) => t.employeeId === employeeId);
+    },
+    async *iterateAll() {
+      yield [...templates.values()];
+    },
+    async findBySourceHash(hash) {
+      return [...templates.values()].find((t) => t.sourceHash === hash);
+    },
+    async get(id) {
+      return templates.get(id);
+    },
+    async delete(id) {
+      return templates.delete(id);
+    },
+    async listPhotoKeys() {
+      return [...templates.values()].flatMap((t) => (t.photoKey ? [t.photoKey] : []));
+    },
+    async count() {
+      return templates.size;
+    },
+  };
+}
+
+function memoryUsers(state: MemoryState, iso: Iso): UserRepository {
+  const { users } = state;
+  return {
+    async create(u) {
+      const user: User = { ...u, createdAt: iso(), updatedAt: iso(), lastLoginAt: null };
+      users.set(user.id, user);
+      return user;
+    },
+    async get(id) {
+      return users.get(id);
+    },
+    async getByUsername(name) {
+      return [...users.values()].find((u) => u.username === name);
+    },
+    async list() {
+      return [...users.values()];
+    },
+    async update(id, patch) {
+      const user = users.get(id);
+      if (!user) throw new FacegateError('NOT_FOUND', 'no user');
+      const next = { ...user, ...patch, updatedAt: iso() };
+      users.set(id, next);
+      return next;
+    },
+    async delete(id) {
+      return users.delete(id);
+    },
+    async count() {
+      return users.size;
+    },
+  };
+}
+
+function memoryApiKeys(state: MemoryState, iso: Iso): ApiKeyRepository {
+  const { apiKeys } = state;
+  return {
+    async create(k) {
+      const key: ApiKey = { ...k, createdAt: iso(), lastUsedAt: null, revokedAt: null };
+      apiKeys.set(key.id, key);
+      return key;
+    },
+    async get(id) {
+      return apiKeys.get(id);
+    },
+    async getByPrefix(prefix) {
+      return [...apiKeys.values()].find((k) => k.prefix === prefix);
+    },
+    async list() {
+      return [...apiKeys.values()];
+    },
+    async touch(id, at) {
+      const key = apiKeys.get(id);
+      if (key) apiKeys.set(id, { ...key, lastUsedAt: at });
+    },
+    async revoke(id, at) {
+      const key = apiKeys.get(id);
+      if (!key) return false;
+      apiKeys.set(id, { ...key, revokedAt: at });
+      return true;
+    },
+  };
+}
+
+function memorySessions(state: MemoryState): SessionRepository {
+  const { sessions } = state;
+  return {
+    async create(s) {
+      sessions.set(s.id, s);
+      return s;
+    },
+    async get(id) {
+      return sessions.get(id);
+    },
+    async delete(id) {
+      sessions.delete(id);
+    },
+    async deleteForUser(userId) {
+      for (const [id, s] of sessions) if (s.userId === userId) sessions.delete(id);
+    },
+    async deleteExpired(at) {
+      let n = 0;
+      for (const [id, s] of sessions) if (s.expiresAt <= at && sessions.delete(id)) n++;
+      return n;
+    },
+  };
+}
+
+function memoryLockouts(state: MemoryState): LockoutRepository {
+  const { lockouts } = state;
+  return {
+    async get(subject) {
+      return lockouts.get(subject);
+    },
+    async put(s) {
+      lockouts.set(s.subject, s);
+    },
+    async clear(subject) {
+      lockouts.delete(subject);
+    },
+    async list() {
+      return [...lockouts.values()];
+    },
+  };
+}
+
+function memoryAudit(state: MemoryState, iso: Iso): AuditRepository {
+  const { audit } = state;
+  return {
+    async append(e) {
+      const event: AuditEvent = {
+        reason: null,
+        actorId: null,
+        employeeId: null,
+        score: null,
+        threshold: null,
+        engine: null,
+        ip: null,
+        durationMs: null,
+        details: {},
+        ...e,
+        id: randomUUID(),
+        at: e.at ?? iso(),
+      };
+      audit.push(event);
+      return event;
+    },
+    // Newest first, as the SQLite store answers; no filtering or paging.
+    async query() {
+      return { items: [...audit].reverse(), nextCursor: null };
+    },
+    async deleteOlderThan() {
+      return 0;
+    },
+  };
+}
+
+function memorySettings(state: MemoryState): SettingsRepository {
+  const { settings } = state;
+  return {
+    async get<T>(key: string) {
+      return settings.get(key) as T | undefined;
+    },
+    async set<T>(key: string, value: T) {
+      settings.set(key, value);
+    },
+    async all() {
+      return Object.fromEntries(settings);
+    },
+  };
 }
 
 const MAPS = ['employees', 'templates', 'users', 'apiKeys', 'sessions', 'lockouts', 'settings'] as const;
