@@ -14,9 +14,10 @@ import { rolePolicy } from '../../src/auth/actor.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../src/config/config.js';
 import { MODEL_THRESHOLDS, thresholdFor } from '../../src/gallery/threshold-presets.js';
 import { webPlugin } from '../../src/web/web.plugin.js';
+import { chromiumPath } from './chromium-check.js';
 
-/** Debian's Chromium; never a downloaded browser. */
-export const CHROMIUM = process.env.FACEGATE_CHROMIUM ?? '/usr/bin/chromium';
+/** `FACEGATE_CHROMIUM`, else Debian's Chromium; never a downloaded browser. */
+export const CHROMIUM = chromiumPath();
 
 /** A strong test password (tests only). */
 export const PASSWORD = 'correct horse battery staple';
@@ -281,10 +282,10 @@ export async function writeZip(
   return file;
 }
 
-/** Folder of the committed screenshots. */
-export const SCREENSHOTS = join(import.meta.dirname, '../../docs/screenshots');
+/** Screenshots of the last run (git-ignored); `npm run docs:screenshots` copies them into docs/screenshots. */
+export const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
 
-/** Saves a screenshot under docs/screenshots. */
+/** Saves a screenshot under test-results/screenshots. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
