@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -241,7 +241,7 @@ export async function writeCalibration(dataDir: string): Promise<void> {
   await writeFile(join(dataDir, 'calibration', 'last.json'), JSON.stringify(file));
 }
 
-/** Writes a zip of deflated entries (no CRC check is done by the reader, so CRCs are left 0). */
+/** Writes a zip of deflated entries, with their CRC-32 (readers that check it accept the file). */
 export async function writeZip(
   file: string,
   entries: Array<{ name: string; data: Buffer }>,
@@ -252,10 +252,12 @@ export async function writeZip(
   for (const entry of entries) {
     const name = Buffer.from(entry.name);
     const body = deflateRawSync(entry.data);
+    const crc = crc32(entry.data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(body.length, 18);
     local.writeUInt32LE(entry.data.length, 22);
     local.writeUInt16LE(name.length, 26);
@@ -263,6 +265,7 @@ export async function writeZip(
     dir.writeUInt32LE(0x02014b50, 0);
     dir.writeUInt16LE(20, 6);
     dir.writeUInt16LE(8, 10);
+    dir.writeUInt32LE(crc, 16);
     dir.writeUInt32LE(body.length, 20);
     dir.writeUInt32LE(entry.data.length, 24);
     dir.writeUInt16LE(name.length, 28);
