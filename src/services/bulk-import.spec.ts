@@ -154,7 +154,7 @@ describe('FolderWatcher', () => {
     ]);
     expect(await readFile(join(dir, 'rejected', 'E2_Bo_Ek.jpg.reason.txt'), 'utf8')).toMatch(/^NO_FACE: /);
     expect(outcomes.map((o) => o.accepted).sort()).toEqual([false, false, true]);
-    expect(await deps.store.employees.getByBadge('E1')).toBeDefined();
+    expect(await deps.store.employees.getByBadge('E1')).toMatchObject({ firstName: 'Ann', lastName: 'Lee' });
   });
 
   it('runs until stopped, picking up files dropped later', async () => {

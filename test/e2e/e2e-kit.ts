@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -14,9 +14,10 @@ import { rolePolicy } from '../../src/auth/actor.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../src/config/config.js';
 import { MODEL_THRESHOLDS, thresholdFor } from '../../src/gallery/threshold-presets.js';
 import { webPlugin } from '../../src/web/web.plugin.js';
+import { chromiumPath } from './chromium-check.js';
 
-/** Debian's Chromium; never a downloaded browser. */
-export const CHROMIUM = process.env.FACEGATE_CHROMIUM ?? '/usr/bin/chromium';
+/** `FACEGATE_CHROMIUM`, else Debian's Chromium; never a downloaded browser. */
+export const CHROMIUM = chromiumPath();
 
 /** A strong test password (tests only). */
 export const PASSWORD = 'correct horse battery staple';
@@ -240,7 +241,7 @@ export async function writeCalibration(dataDir: string): Promise<void> {
   await writeFile(join(dataDir, 'calibration', 'last.json'), JSON.stringify(file));
 }
 
-/** Writes a zip of deflated entries (no CRC check is done by the reader, so CRCs are left 0). */
+/** Writes a zip of deflated entries, with their CRC-32 (readers that check it accept the file). */
 export async function writeZip(
   file: string,
   entries: Array<{ name: string; data: Buffer }>,
@@ -251,10 +252,12 @@ export async function writeZip(
   for (const entry of entries) {
     const name = Buffer.from(entry.name);
     const body = deflateRawSync(entry.data);
+    const crc = crc32(entry.data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(body.length, 18);
     local.writeUInt32LE(entry.data.length, 22);
     local.writeUInt16LE(name.length, 26);
@@ -262,6 +265,7 @@ export async function writeZip(
     dir.writeUInt32LE(0x02014b50, 0);
     dir.writeUInt16LE(20, 6);
     dir.writeUInt16LE(8, 10);
+    dir.writeUInt32LE(crc, 16);
     dir.writeUInt32LE(body.length, 20);
     dir.writeUInt32LE(entry.data.length, 24);
     dir.writeUInt16LE(name.length, 28);
@@ -281,10 +285,10 @@ export async function writeZip(
   return file;
 }
 
-/** Folder of the committed screenshots. */
-export const SCREENSHOTS = join(import.meta.dirname, '../../docs/screenshots');
+/** Screenshots of the last run (git-ignored); `npm run docs:screenshots` copies them into docs/screenshots. */
+export const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
 
-/** Saves a screenshot under docs/screenshots. */
+/** Saves a screenshot under test-results/screenshots. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });

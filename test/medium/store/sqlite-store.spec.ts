@@ -173,7 +173,7 @@ describe('SQLite store: employees', () => {
     const raw = await rawBytes(dir);
     expect(raw.includes(Buffer.from(marker))).toBe(false);
     expect(raw.includes(Buffer.from('GONE-1'))).toBe(false);
-    expect(await store.employees.get(keep.id)).toBeDefined();
+    expect(await store.employees.get(keep.id)).toMatchObject({ id: keep.id, badge: 'KEEP' });
   });
 
   it('refuses a taken badge (any case) with CONFLICT, unknown ids with NOT_FOUND, bad status with VALIDATION_FAILED', async () => {
