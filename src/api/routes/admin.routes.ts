@@ -118,14 +118,7 @@ export function adminRoutes(app: TypedApp, { ctx }: RouteDeps): void {
         response: { 200: SettingsDto, ...errorResponses },
       },
     },
-    async (request) => {
-      const { lockout, ...rest } = request.body;
-      const current = await settings.current();
-      return settings.update(actorOf(request), {
-        ...rest,
-        ...(lockout ? { lockout: { ...current.lockout, ...lockout } } : {}),
-      });
-    },
+    async (request) => settings.patch(actorOf(request), request.body),
   );
 
   app.get(
