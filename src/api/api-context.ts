@@ -3,7 +3,6 @@ import type { FacegateConfig } from '../config/config.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import type { EmployeeService } from '../services/employee.service.js';
 import type { EmployeeViewService } from '../services/employee-view.service.js';
-import type { EnrollmentService } from '../services/enrollment.service.js';
 import type { ErasureService } from '../services/erasure.service.js';
 import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { WelcomePhotoService } from '../services/welcome-photo.service.js';
@@ -17,7 +16,6 @@ export interface ApiContext {
   employees: EmployeeService;
   /** The employee operations of the API: employees as the caller may see them. */
   employeeViews: EmployeeViewService;
-  enrollment: Pick<EnrollmentService, 'enrollPhotos' | 'enrollByBadge'>;
   erasure: Pick<ErasureService, 'deleteEmployee'>;
   templateUpgrade: Pick<TemplateUpgradeService, 'upgrade'>;
   auth: AuthServices;

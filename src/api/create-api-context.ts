@@ -28,7 +28,6 @@ export function createApiContext(app: App, now?: () => Date): ApiContext {
       enrollment: app.services.enrollment,
       lockout: auth.lockout,
     }),
-    enrollment: app.services.enrollment,
     erasure: app.services.erasure,
     templateUpgrade: app.services.templateUpgrade,
     auth,
