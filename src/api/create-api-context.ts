@@ -1,7 +1,10 @@
 import type { App } from '../app/composition-root.js';
+import { rolePolicy } from '../auth/actor.js';
 import { createAuthServices } from '../auth/auth-services.js';
+import { EmployeeViewService } from '../services/employee-view.service.js';
+import { WelcomePhotoService } from '../services/welcome-photo.service.js';
+import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
 import type { ApiContext } from './api-context.js';
-import { WelcomePhotoPasses } from './welcome-photo.js';
 
 /**
  * Adds the auth services to a composed app and returns what the HTTP API needs.
@@ -20,13 +23,24 @@ export function createApiContext(app: App, now?: () => Date): ApiContext {
     store: app.store,
     engine: app.engine,
     employees: app.services.employees,
-    enrollment: app.services.enrollment,
+    employeeViews: new EmployeeViewService({
+      employees: app.services.employees,
+      enrollment: app.services.enrollment,
+      lockout: auth.lockout,
+    }),
     erasure: app.services.erasure,
     templateUpgrade: app.services.templateUpgrade,
     auth,
-    welcomePhotos: new WelcomePhotoPasses(
-      (data) => app.cipher.keyedHash(Buffer.from(data), 'welcome-photo-pass'),
-      now,
-    ),
+    welcomePhotos: new WelcomePhotoService({
+      store: app.store,
+      blobs: app.blobs,
+      policy: rolePolicy,
+      faceLogin: auth.faceLogin,
+      settings: auth.settings,
+      passes: new WelcomePhotoPasses(
+        (data) => app.cipher.keyedHash(Buffer.from(data), 'welcome-photo-pass'),
+        now,
+      ),
+    }),
   };
 }

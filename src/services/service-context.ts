@@ -23,6 +23,7 @@ export type Permission =
   | 'faces:enroll'
   | 'faces:identify'
   | 'faces:verify'
+  | 'faces:read'
   | 'photos:read'
   | 'templates:upgrade';
 

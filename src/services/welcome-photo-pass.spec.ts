@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../auth/actor.js';
 import { isFacegateError } from '../domain/errors.js';
-import { WELCOME_PHOTO_TTL_SECONDS, WelcomePhotoPasses } from './welcome-photo.js';
+import { WELCOME_PHOTO_TTL_SECONDS, WelcomePhotoPasses } from './welcome-photo-pass.js';
 
 const kiosk = (id: string): Actor => ({ type: 'api_key', id, role: 'kiosk', name: id, ip: null });
 const hash = (data: string) => createHmac('sha256', 'test key').update(data).digest('hex');

@@ -1,7 +1,7 @@
-import type { Actor } from '../auth/actor.js';
 import { safeEqual } from '../auth/secrets.js';
 import { FacegateError } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
+import type { Actor } from './service-context.js';
 
 /** How long a welcome-photo URL stays valid after the match that issued it. */
 export const WELCOME_PHOTO_TTL_SECONDS = 30;
