@@ -2,6 +2,7 @@ import { sha256Hex } from '../crypto/hash.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee } from '../domain/models.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
+import { SerialQueue } from '../util/serial-queue.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
 import { toNewTemplate } from './face-template.mapper.js';
@@ -81,7 +82,8 @@ interface Candidate {
 export class EnrollmentService extends ServiceBase {
   /** Blob keys written by an enrollment that has not committed yet; the sweep must not take them. */
   private readonly pendingBlobs = new Map<string, number>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Duplicate check + commit, one enrollment at a time. */
+  private readonly serial = new SerialQueue();
 
   /** Adds photos to an existing employee (id or badge). Throws `NOT_FOUND`. */
   async enrollPhotos(
@@ -183,7 +185,7 @@ export class EnrollmentService extends ServiceBase {
 
     // Duplicate check and commit run one enrollment at a time, so two look-alike photos enrolled concurrently for
     // different people cannot both pass the check before either reaches the gallery.
-    const outcome = await this.serial(async () => {
+    const outcome = await this.serial.run(async () => {
       const candidates = await this.checkDuplicates(analysed, results, threshold, existing?.id, options);
       const copyIndexes = new Set(copies.map(([copy]) => copy));
       return this.commit(target, candidates, results, actor, options, started, copyIndexes);
@@ -198,12 +200,6 @@ export class EnrollmentService extends ServiceBase {
       });
     }
     return { ...outcome, photos: results };
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** Refuses candidates whose face matches another employee (kept, with the reason, when forced). */
