@@ -136,9 +136,14 @@ describe('parseManifest', () => {
 });
 
 describe('csvField', () => {
+  it('quotes always on request', () => {
+    expect(csvField('plain', 'always')).toBe('"plain"');
+    expect(csvField('=x', 'always')).toBe(`"'=x"`);
+  });
+
   it('quotes only when needed and neutralises formulas', () => {
-    expect(['plain', 'a,b', 'x;y', 'say "hi"', 'two\nlines', '=cmd', '+1', '-2', '@x'].map(csvField)).toEqual(
-      ['plain', '"a,b"', '"x;y"', '"say ""hi"""', '"two\nlines"', "'=cmd", "'+1", "'-2", "'@x"],
-    );
+    expect(
+      ['plain', 'a,b', 'x;y', 'say "hi"', 'two\nlines', '=cmd', '+1', '-2', '@x'].map((v) => csvField(v)),
+    ).toEqual(['plain', '"a,b"', '"x;y"', '"say ""hi"""', '"two\nlines"', "'=cmd", "'+1", "'-2", "'@x"]);
   });
 });

@@ -184,8 +184,11 @@ export function parseManifest(text: string): Manifest {
   return manifest;
 }
 
-/** One CSV field: quoted when needed, spreadsheet formulas neutralised (names come from files). */
-export function csvField(value: string): string {
+/**
+ * One CSV field, spreadsheet formulas neutralised (names come from files); quoted when needed, or always with
+ * `quote: 'always'`.
+ */
+export function csvField(value: string, quote: 'always' | 'when-needed' = 'when-needed'): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",;\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return quote === 'always' || /[",;\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -208,7 +208,7 @@ export function rejectionReportCsv(rows: readonly ImportRow[]): string {
         r.reasons.map((x) => x.code).join(';'),
         r.reasons.map((x) => x.message).join('; '),
       ]
-        .map(csvField)
+        .map((v) => csvField(v))
         .join(','),
     );
   }

@@ -62,6 +62,8 @@ describe('bulk import planning', () => {
     const csv = reportCsv([
       { file: '=cmd.jpg', badge: 'E1', name: 'A "B"', outcome: 'rejected', reason: 'NO_FACE: none' },
     ]);
-    expect(csv).toBe(`file,badge,name,outcome,reason\r\n'=cmd.jpg,E1,"A ""B""",rejected,NO_FACE: none\r\n`);
+    expect(csv).toBe(
+      'file,badge,name,outcome,reason\r\n"\'=cmd.jpg","E1","A ""B""","rejected","NO_FACE: none"\r\n',
+    );
   });
 });

@@ -120,6 +120,7 @@ export interface ReportRow {
 /** The CSV report (header + one line per row). */
 export function reportCsv(rows: readonly ReportRow[]): string {
   const lines = [['file', 'badge', 'name', 'outcome', 'reason'].join(',')];
-  for (const r of rows) lines.push([r.file, r.badge, r.name, r.outcome, r.reason].map(csvField).join(','));
+  for (const r of rows)
+    lines.push([r.file, r.badge, r.name, r.outcome, r.reason].map((v) => csvField(v, 'always')).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
