@@ -115,9 +115,9 @@ export function ImportPage() {
           Choose a <strong>.zip</strong>, a folder or several photos named{' '}
           <code>&lt;badge&gt;_&lt;First&gt;_&lt;Last&gt;.jpg</code> (add <code>_2</code>, <code>_3</code>… for
           more photos of one person), or include a <code>manifest.csv</code> with the columns{' '}
-          <code>badge,firstName,lastName,email,department,file</code> (several files separated by{' '}
-          <code>|</code>). Employees are created when their badge is new, together with their first accepted
-          photo: nobody is added without a face.
+          <code>badge,firstName,lastName,email,department,file</code> (or separated by <code>;</code>; several
+          files separated by <code>|</code>). Employees are created when their badge is new, together with
+          their first accepted photo: nobody is added without a face.
         </p>
         <div class="actions-row">
           <label class="btn btn--primary file-button">
