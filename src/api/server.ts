@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -15,7 +16,6 @@ import Fastify, {
 } from 'fastify';
 import { FacegateError } from '../domain/errors.js';
 import type { ApiContext } from './api-context.js';
-import { registerCors } from './cors.js';
 import { errorHandler } from './http-errors.js';
 import { ImageGate } from './image-gate.js';
 import { ApiMetrics } from './metrics.js';
@@ -136,7 +136,17 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
     // HSTS only where TLS is expected; a development server on http://localhost must stay reachable.
     hsts: config.env === 'production',
   });
-  registerCors(app, config.security.corsOrigins);
+  // CORS is off unless origins are listed; then exactly those, without credentials: browsers on other origins
+  // must use bearer API keys, never the session cookie.
+  if (config.security.corsOrigins.length > 0) {
+    await app.register(fastifyCors, {
+      origin: [...config.security.corsOrigins],
+      credentials: false,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+      maxAge: 600,
+    });
+  }
   await app.register(fastifyUnderPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs ?? 2000,
     retryAfter: 5,

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Config, Human } from '@vladmandic/human';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../util/serial-queue.js';
 
 const require = createRequire(import.meta.url);
 

@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { DataCipher } from '../../crypto/data-cipher.js';
 import { FacegateError } from '../../domain/errors.js';
+import { SerialQueue } from '../../util/serial-queue.js';
 import type { Store } from '../store.port.js';
-import { AsyncMutex } from './async-mutex.js';
 import { migrate } from './migrations.js';
 import { SqliteRepositories } from './repositories/repository-set.js';
 import { mapSqliteError, Sql, type SqlRunner } from './sql-runner.js';
@@ -35,12 +35,12 @@ function run<T>(sql: Sql, fn: (sql: Sql) => T): T {
 
 /**
  * The embedded store: one better-sqlite3 connection (WAL, foreign keys, busy timeout, secure_delete).
- * better-sqlite3 is synchronous but `transaction(fn)` takes an async fn, so an async mutex serialises the
+ * better-sqlite3 is synchronous but `transaction(fn)` takes an async fn, so a serial queue serialises the
  * connection: while a transaction is open every other call waits, and nothing outside joins it.
  */
 export class SqliteStore extends SqliteRepositories implements Store {
   readonly kind = 'sqlite';
-  private readonly mutex = new AsyncMutex();
+  private readonly queue = new SerialQueue();
   private readonly sql: Sql;
   private closed = false;
 
@@ -95,14 +95,11 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   private async runLocked<T>(fn: (sql: Sql) => T): Promise<T> {
     this.assertUsable();
-    if (!this.mutex.locked) return run(this.sql, fn);
-    const release = await this.mutex.acquire();
-    try {
+    if (!this.queue.busy) return run(this.sql, fn);
+    return this.queue.run(() => {
       if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
       return run(this.sql, fn);
-    } finally {
-      release();
-    }
+    });
   }
 
   private checkpoint(): void {
@@ -115,24 +112,24 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     this.assertUsable();
-    const release = await this.mutex.acquire();
-    const state: TxState = { store: this, active: true, erased: false, savepoints: 0 };
-    try {
-      if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
-      run(this.sql, (sql) => sql.db.exec('BEGIN IMMEDIATE'));
+    return this.queue.run(async () => {
+      const state: TxState = { store: this, active: true, erased: false, savepoints: 0 };
       try {
-        const result = await txContext.run(state, () => fn(this.transactionView(state)));
-        run(this.sql, (sql) => sql.db.exec('COMMIT'));
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw error;
+        if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
+        run(this.sql, (sql) => sql.db.exec('BEGIN IMMEDIATE'));
+        try {
+          const result = await txContext.run(state, () => fn(this.transactionView(state)));
+          run(this.sql, (sql) => sql.db.exec('COMMIT'));
+          return result;
+        } catch (error) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        state.active = false;
+        if (state.erased && !this.db.inTransaction) this.checkpoint();
       }
-    } finally {
-      state.active = false;
-      if (state.erased && !this.db.inTransaction) this.checkpoint();
-      release();
-    }
+    });
   }
 
   private transactionView(state: TxState): Store {
@@ -195,14 +192,11 @@ export class SqliteStore extends SqliteRepositories implements Store {
   /** Waits for an open transaction, then closes the connection; later calls fail with `NOT_READY`. */
   async close(): Promise<void> {
     if (this.closed) return;
-    const release = await this.mutex.acquire();
-    try {
+    await this.queue.run(() => {
       if (this.closed) return;
       this.closed = true;
       this.checkpoint();
       this.db.close();
-    } finally {
-      release();
-    }
+    });
   }
 }

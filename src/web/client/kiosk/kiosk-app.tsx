@@ -1,3 +1,4 @@
+import type { Ref } from 'preact';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { ApiError, apiRequest } from '../shared/api.js';
 import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../shared/camera.js';
@@ -231,6 +232,8 @@ export function KioskApp() {
   );
 }
 
+type StateOf<N extends KioskState['name']> = Extract<KioskState, { name: N }>;
+
 interface PanelProps {
   state: KioskState;
   dispatch: (event: KioskEvent) => void;
@@ -238,208 +241,245 @@ interface PanelProps {
   photoUrl: string | null;
 }
 
+/** What a panel gets: its state, the dispatcher, and the ref of the button that takes the focus. */
+interface StepProps<N extends KioskState['name']> {
+  state: StateOf<N>;
+  dispatch: (event: KioskEvent) => void;
+  primary: Ref<HTMLButtonElement>;
+}
+
+/** The panel beside the camera: one small component per state; the main button takes the focus on each change. */
 function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
   const primary = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     primary.current?.focus();
   }, [state.name]);
 
+  const common = { dispatch, primary };
   switch (state.name) {
     case 'idle':
-      return (
-        <section class="panel panel--idle" aria-live="polite">
-          <h1 class="headline">Sign in with your face</h1>
-          <p class="lead">Stand in front of the camera and press Start.</p>
-          <div class="actions">
-            <button
-              ref={primary}
-              type="button"
-              class="btn btn--primary btn--huge"
-              onClick={() => dispatch({ type: 'START' })}
-            >
-              Start
-            </button>
-            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
-              Use a photo instead
-            </button>
-          </div>
-        </section>
-      );
+      return <IdlePanel state={state} {...common} />;
     case 'camera':
     case 'capturing':
     case 'retry':
-    case 'checking': {
-      const hint = state.name === 'retry' ? state.hint.message : null;
-      const status =
-        state.name === 'checking'
-          ? 'Checking…'
-          : state.name === 'camera' && !state.ready
-            ? 'Starting the camera…'
-            : (hint ?? 'Look at the camera and keep your face in the oval');
-      return (
-        <section class="panel panel--camera">
-          <p
-            class={`hint ${hint ? 'hint--warn' : ''}`}
-            role="status"
-            aria-live="assertive"
-            data-testid="kiosk-status"
-          >
-            {status}
-          </p>
-          <div class="actions">
-            <button
-              ref={primary}
-              type="button"
-              class="btn btn--primary"
-              disabled={
-                state.name === 'checking' ||
-                state.name === 'capturing' ||
-                (state.name === 'camera' && !state.ready)
-              }
-              onClick={() => dispatch({ type: 'CAPTURE' })}
-            >
-              Take photo now
-            </button>
-            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
-              Use a photo instead
-            </button>
-            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
-              Cancel
-            </button>
-          </div>
-        </section>
-      );
-    }
+    case 'checking':
+      return <CameraPanel state={state} {...common} />;
     case 'upload':
-      return (
-        <section class="panel panel--upload">
-          <h1 class="headline headline--small">
-            {state.reason === 'denied'
-              ? 'The camera is not allowed'
-              : state.reason === 'no-camera'
-                ? 'No camera found'
-                : 'Sign in with a photo'}
-          </h1>
-          {state.hint ? (
-            <p class="hint hint--warn" role="status" data-testid="kiosk-status">
-              {state.hint.message}
-            </p>
-          ) : (
-            <p class="lead" role="status" data-testid="kiosk-status">
-              Take a clear photo of your face, alone, looking at the camera.
-            </p>
-          )}
-          <div class="actions">
-            <label class="btn btn--primary file-button">
-              <input
-                type="file"
-                accept="image/jpeg,image/png,image/webp"
-                capture="user"
-                class="visually-hidden"
-                aria-label="Choose a photo of your face"
-                onChange={(event) => {
-                  const file = event.currentTarget.files?.[0];
-                  event.currentTarget.value = '';
-                  if (file) onPhoto(file);
-                }}
-              />
-              Choose a photo
-            </label>
-            <button
-              ref={primary}
-              type="button"
-              class="btn btn--ghost"
-              onClick={() => dispatch({ type: 'START' })}
-            >
-              Try the camera
-            </button>
-            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
-              Cancel
-            </button>
-          </div>
-        </section>
-      );
+      return <UploadPanel state={state} onPhoto={onPhoto} {...common} />;
     case 'welcome':
-      return (
-        <section
-          class="result result--welcome"
-          role="status"
-          aria-live="assertive"
-          data-testid="kiosk-result"
-        >
-          {photoUrl ? <img class="result__photo" src={photoUrl} alt="" /> : <ResultIcon kind="ok" />}
-          <h1 class="result__title">
-            <span class="result__kicker">Welcome,</span>{' '}
-            <span class="result__name">
-              {state.employee.firstName} {state.employee.lastName}
-            </span>
-          </h1>
-          <p class="lead">You are signed in.</p>
-          <button
-            ref={primary}
-            type="button"
-            class="btn btn--ghost"
-            onClick={() => dispatch({ type: 'TIMEOUT' })}
-          >
-            Done
-          </button>
-        </section>
-      );
+      return <WelcomePanel state={state} photoUrl={photoUrl} {...common} />;
     case 'refused':
-      return (
-        <section
-          class="result result--refused"
-          role="status"
-          aria-live="assertive"
-          data-testid="kiosk-result"
-        >
-          <ResultIcon kind="no" />
-          <h1 class="result__title">{state.reason === 'gave_up' ? 'Please try again' : 'Not recognised'}</h1>
-          <p class="lead">
-            {state.reason === 'gave_up'
-              ? 'We could not get a clear view of your face.'
-              : 'Sorry, we could not sign you in. Please try again or ask at reception.'}
-          </p>
-          <button
-            ref={primary}
-            type="button"
-            class="btn btn--primary"
-            onClick={() => dispatch({ type: 'TIMEOUT' })}
-          >
-            Try again
-          </button>
-        </section>
-      );
+      return <RefusedPanel state={state} {...common} />;
     case 'locked':
-      return (
-        <section class="result result--locked" role="alert" data-testid="kiosk-result">
-          <ResultIcon kind="pause" />
-          <h1 class="result__title">Too many attempts</h1>
-          <p class="lead">
-            Face sign-in is paused{state.seconds ? ` for about ${formatWait(state.seconds)}` : ''}. If this
-            keeps happening, please contact an administrator.
-          </p>
-        </section>
-      );
+      return <LockedPanel state={state} />;
     case 'error':
-      return (
-        <section class="result result--error" role="alert" data-testid="kiosk-result">
-          <ResultIcon kind="alert" />
-          <h1 class="result__title">Please try again</h1>
-          <p class="lead">{state.message}</p>
-          <button
-            ref={primary}
-            type="button"
-            class="btn btn--primary"
-            onClick={() => dispatch({ type: 'TIMEOUT' })}
-          >
-            OK
-          </button>
-        </section>
-      );
+      return <ErrorPanel state={state} {...common} />;
     case 'setup':
       return null;
   }
+}
+
+function IdlePanel({ dispatch, primary }: StepProps<'idle'>) {
+  return (
+    <section class="panel panel--idle" aria-live="polite">
+      <h1 class="headline">Sign in with your face</h1>
+      <p class="lead">Stand in front of the camera and press Start.</p>
+      <div class="actions">
+        <button
+          ref={primary}
+          type="button"
+          class="btn btn--primary btn--huge"
+          onClick={() => dispatch({ type: 'START' })}
+        >
+          Start
+        </button>
+        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
+          Use a photo instead
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function CameraPanel({ state, dispatch, primary }: StepProps<'camera' | 'capturing' | 'retry' | 'checking'>) {
+  const hint = state.name === 'retry' ? state.hint.message : null;
+  const status =
+    state.name === 'checking'
+      ? 'Checking…'
+      : state.name === 'camera' && !state.ready
+        ? 'Starting the camera…'
+        : (hint ?? 'Look at the camera and keep your face in the oval');
+  return (
+    <section class="panel panel--camera">
+      <p
+        class={`hint ${hint ? 'hint--warn' : ''}`}
+        role="status"
+        aria-live="assertive"
+        data-testid="kiosk-status"
+      >
+        {status}
+      </p>
+      <div class="actions">
+        <button
+          ref={primary}
+          type="button"
+          class="btn btn--primary"
+          disabled={
+            state.name === 'checking' ||
+            state.name === 'capturing' ||
+            (state.name === 'camera' && !state.ready)
+          }
+          onClick={() => dispatch({ type: 'CAPTURE' })}
+        >
+          Take photo now
+        </button>
+        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
+          Use a photo instead
+        </button>
+        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
+const UPLOAD_TITLES: Record<StateOf<'upload'>['reason'], string> = {
+  denied: 'The camera is not allowed',
+  'no-camera': 'No camera found',
+  chosen: 'Sign in with a photo',
+};
+
+function UploadPanel({
+  state,
+  dispatch,
+  primary,
+  onPhoto,
+}: StepProps<'upload'> & { onPhoto: (file: File) => void }) {
+  return (
+    <section class="panel panel--upload">
+      <h1 class="headline headline--small">{UPLOAD_TITLES[state.reason]}</h1>
+      {state.hint ? (
+        <p class="hint hint--warn" role="status" data-testid="kiosk-status">
+          {state.hint.message}
+        </p>
+      ) : (
+        <p class="lead" role="status" data-testid="kiosk-status">
+          Take a clear photo of your face, alone, looking at the camera.
+        </p>
+      )}
+      <div class="actions">
+        <label class="btn btn--primary file-button">
+          <input
+            type="file"
+            accept="image/jpeg,image/png,image/webp"
+            capture="user"
+            class="visually-hidden"
+            aria-label="Choose a photo of your face"
+            onChange={(event) => {
+              const file = event.currentTarget.files?.[0];
+              event.currentTarget.value = '';
+              if (file) onPhoto(file);
+            }}
+          />
+          Choose a photo
+        </label>
+        <button
+          ref={primary}
+          type="button"
+          class="btn btn--ghost"
+          onClick={() => dispatch({ type: 'START' })}
+        >
+          Try the camera
+        </button>
+        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function WelcomePanel({
+  state,
+  dispatch,
+  primary,
+  photoUrl,
+}: StepProps<'welcome'> & { photoUrl: string | null }) {
+  return (
+    <section class="result result--welcome" role="status" aria-live="assertive" data-testid="kiosk-result">
+      {photoUrl ? <img class="result__photo" src={photoUrl} alt="" /> : <ResultIcon kind="ok" />}
+      <h1 class="result__title">
+        <span class="result__kicker">Welcome,</span>{' '}
+        <span class="result__name">
+          {state.employee.firstName} {state.employee.lastName}
+        </span>
+      </h1>
+      <p class="lead">You are signed in.</p>
+      <button
+        ref={primary}
+        type="button"
+        class="btn btn--ghost"
+        onClick={() => dispatch({ type: 'TIMEOUT' })}
+      >
+        Done
+      </button>
+    </section>
+  );
+}
+
+function RefusedPanel({ state, dispatch, primary }: StepProps<'refused'>) {
+  const gaveUp = state.reason === 'gave_up';
+  return (
+    <section class="result result--refused" role="status" aria-live="assertive" data-testid="kiosk-result">
+      <ResultIcon kind="no" />
+      <h1 class="result__title">{gaveUp ? 'Please try again' : 'Not recognised'}</h1>
+      <p class="lead">
+        {gaveUp
+          ? 'We could not get a clear view of your face.'
+          : 'Sorry, we could not sign you in. Please try again or ask at reception.'}
+      </p>
+      <button
+        ref={primary}
+        type="button"
+        class="btn btn--primary"
+        onClick={() => dispatch({ type: 'TIMEOUT' })}
+      >
+        Try again
+      </button>
+    </section>
+  );
+}
+
+function LockedPanel({ state }: { state: StateOf<'locked'> }) {
+  return (
+    <section class="result result--locked" role="alert" data-testid="kiosk-result">
+      <ResultIcon kind="pause" />
+      <h1 class="result__title">Too many attempts</h1>
+      <p class="lead">
+        Face sign-in is paused{state.seconds ? ` for about ${formatWait(state.seconds)}` : ''}. If this keeps
+        happening, please contact an administrator.
+      </p>
+    </section>
+  );
+}
+
+function ErrorPanel({ state, dispatch, primary }: StepProps<'error'>) {
+  return (
+    <section class="result result--error" role="alert" data-testid="kiosk-result">
+      <ResultIcon kind="alert" />
+      <h1 class="result__title">Please try again</h1>
+      <p class="lead">{state.message}</p>
+      <button
+        ref={primary}
+        type="button"
+        class="btn btn--primary"
+        onClick={() => dispatch({ type: 'TIMEOUT' })}
+      >
+        OK
+      </button>
+    </section>
+  );
 }
 
 const ICON_PATHS: Record<'ok' | 'no' | 'pause' | 'alert', string> = {

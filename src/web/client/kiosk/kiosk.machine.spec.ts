@@ -13,7 +13,7 @@ const run = (state: KioskState, ...events: KioskEvent[]): KioskState =>
   events.reduce((s, e) => kioskTransition(s, e), state);
 
 const idle: KioskState = { name: 'idle', notice: null };
-const ada = { id: 'e1', firstName: 'Ada', lastName: 'Lovelace' };
+const ada = { id: 'e1', badge: 'B1', firstName: 'Ada', lastName: 'Lovelace' };
 
 describe('kiosk state machine', () => {
   it('starts in set-up without a key and idle with one', () => {
@@ -71,7 +71,7 @@ describe('kiosk state machine', () => {
 
     const small = run(checking, {
       type: 'RESULT',
-      result: { decision: 'retry', reasons: [{ code: 'SMALL_FACE' }] },
+      result: { decision: 'retry', hint: 'SMALL_FACE' },
     });
     expect(small).toMatchObject({ hint: { message: 'Move closer' } });
 

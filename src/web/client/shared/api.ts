@@ -1,9 +1,6 @@
 /** Thin typed client of the facegate HTTP API (`/v1`), shared by the kiosk and the admin pages. */
 
-/** The error body every API error has: `{ error: { code, message, requestId } }`. */
-export interface ApiErrorBody {
-  error: { code: string; message: string; requestId?: string; details?: Record<string, unknown> };
-}
+import type { ErrorBody } from './api-types.js';
 
 /** A failed API call, with the stable error code of the server (or `NETWORK` when the server was not reached). */
 export class ApiError extends Error {
@@ -88,7 +85,8 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     parsed = undefined;
   }
   if (!response.ok) {
-    const err = (parsed as Partial<ApiErrorBody> | undefined)?.error;
+    // A proxy in front of the server may answer with something else than the API's error body.
+    const err = (parsed as Partial<ErrorBody> | undefined)?.error;
     const retryAfter = Number(response.headers.get('retry-after'));
     throw new ApiError(
       response.status,

@@ -176,7 +176,7 @@ export function EmployeePage({ me, id }: { me: Me; id: string | null }) {
           ) : (
             <p class="muted" data-testid="photos-hidden">
               Photos and face templates are not shown to your role.
-              {employee.templateCount !== null ? ` ${employee.templateCount} face template(s) enrolled.` : ''}
+              {employee.templateCount ? ` ${employee.templateCount} face template(s) enrolled.` : ''}
             </p>
           )}
         </div>

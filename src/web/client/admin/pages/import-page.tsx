@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { isManifestName } from '../../../../services/bulk-import.parser.js';
 import { errorMessage } from '../../shared/api.js';
 import { enrollByBadge } from '../admin-api.js';
 import {
@@ -18,10 +19,10 @@ async function expand(files: readonly File[]): Promise<{ images: ImportFile[]; m
     const path = (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
     if (/\.zip$/i.test(file.name)) {
       for (const entry of await readZip(file)) {
-        if (/(^|\/)manifest\.csv$/i.test(entry.name)) manifest = await (await entry.read()).text();
-        else images.push({ name: entry.name, blob: await entry.read() });
+        if (isManifestName(entry.name)) manifest = await entry.blob.text();
+        else images.push(entry);
       }
-    } else if (/manifest\.csv$/i.test(file.name)) {
+    } else if (isManifestName(file.name)) {
       manifest = await file.text();
     } else {
       images.push({ name: path, blob: file });
@@ -59,7 +60,7 @@ export function ImportPage() {
       badge: '',
       name: '',
       outcome: 'skipped',
-      reason: p.problem,
+      reason: p.message,
     }));
     const total = plan.people.reduce((n, p) => n + p.photos.length, 0);
     let done = 0;
@@ -114,9 +115,9 @@ export function ImportPage() {
           Choose a <strong>.zip</strong>, a folder or several photos named{' '}
           <code>&lt;badge&gt;_&lt;First&gt;_&lt;Last&gt;.jpg</code> (add <code>_2</code>, <code>_3</code>… for
           more photos of one person), or include a <code>manifest.csv</code> with the columns{' '}
-          <code>badge,firstName,lastName,email,department,file</code> (several files separated by{' '}
-          <code>|</code>). Employees are created when their badge is new, together with their first accepted
-          photo: nobody is added without a face.
+          <code>badge,firstName,lastName,email,department,file</code> (or separated by <code>;</code>; several
+          files separated by <code>|</code>). Employees are created when their badge is new, together with
+          their first accepted photo: nobody is added without a face.
         </p>
         <div class="actions-row">
           <label class="btn btn--primary file-button">
@@ -158,7 +159,7 @@ export function ImportPage() {
               <ul>
                 {plan.problems.map((p) => (
                   <li key={p.file}>
-                    <code>{p.file}</code>: {p.problem}
+                    <code>{p.file}</code>: {p.message}
                   </li>
                 ))}
               </ul>
