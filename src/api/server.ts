@@ -209,6 +209,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   });
   const metrics = new ApiMetrics();
   metrics.install(app);
+  metrics.watchImpostorAlarm(ctx.auth.kioskThrottle);
 
   const deps: RouteDeps = {
     ctx,

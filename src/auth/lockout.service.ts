@@ -30,6 +30,10 @@ export const lockoutSubject = {
   login: (username: string) => `login:${username.toLowerCase()}`,
   /** Password attempts per address are counted apart from face attempts, so a busy kiosk never blocks admins. */
   loginIp: (ip: string) => `login-ip:${ip}`,
+  /** Password attempts of one username from one address: guessing from elsewhere never blocks the owner. */
+  loginPair: (username: string, ip: string | null) => `login:${username.toLowerCase()}|${ip ?? 'local'}`,
+  /** Prefix of every `loginPair` subject of a username. */
+  loginPairPrefix: (username: string) => `login:${username.toLowerCase()}|`,
 } as const;
 
 /** Context of an attempt, for the audit trail. */
@@ -128,6 +132,13 @@ export class LockoutService {
           updatedAt: this.now().toISOString(),
         });
       }
+    }
+  }
+
+  /** Forgets every subject that starts with `prefix` (all addresses of one login name). */
+  async clearPrefix(prefix: string): Promise<void> {
+    for (const state of await this.store.lockouts.list()) {
+      if (state.subject.startsWith(prefix)) await this.store.lockouts.clear(state.subject);
     }
   }
 
