@@ -44,10 +44,11 @@ export interface AttemptContext {
 }
 
 /**
- * Throttling in the spirit of NIST SP 800-63B-4 §3.2.2: after `threshold` consecutive failures of a subject
- * (API key, client IP, claimed employee, login name) every attempt waits a delay that starts at `baseDelaySeconds`
- * and doubles; an employee who reaches `hardCap` has face login locked until an admin clears it.
- * A success resets the consecutive counter of that subject.
+ * Throttling in the spirit of NIST SP 800-63B-4 §3.2.2 for subjects whose owner is known: the claimed employee of
+ * a 1:1 verify and a (username, address) pair of password attempts. After `threshold` consecutive failures every
+ * attempt waits a delay that starts at `baseDelaySeconds` and doubles; an employee who reaches `hardCap` has face
+ * login locked until an admin clears it. A success resets the consecutive counter of that subject.
+ * Kiosk doors are throttled by the kiosk throttle instead, which strangers cannot turn against employees.
  */
 export class LockoutService {
   constructor(
