@@ -12,7 +12,7 @@ describe('MemoryFailedProbes', () => {
     const probes = new MemoryFailedProbes(60_000);
     expect(await probes.match(unit(1, 0, 0), 0.5, 0)).toBeUndefined();
     const face = await probes.remember(unit(1, 0, 0), undefined, 0);
-    expect(await probes.match(unit(1, 0.2, 0), 0.5, 1)).toBe(face);
+    expect(await probes.match(unit(1, 0.2, 0), 0.5, 1)).toEqual({ faceId: face, firstFailedAt: 0 });
     expect(await probes.match(unit(0, 1, 0), 0.5, 1)).toBeUndefined();
     const other = await probes.remember(unit(0, 1, 0), undefined, 1);
     expect(other).not.toBe(face);
@@ -23,8 +23,17 @@ describe('MemoryFailedProbes', () => {
     const a = await probes.remember(unit(1, 0.3, 0), undefined, 0);
     const b = await probes.remember(unit(1, 0, 0.05), undefined, 0);
     await probes.remember(unit(1, 0), undefined, 0);
-    expect(await probes.match(unit(1, 0, 0), 0.5, 0)).toBe(b);
+    expect((await probes.match(unit(1, 0, 0), 0.5, 0))?.faceId).toBe(b);
     expect(a).not.toBe(b);
+  });
+
+  it('reports when a face first failed, and forgets a face on request', async () => {
+    const probes = new MemoryFailedProbes(60_000);
+    const face = await probes.remember(unit(1, 0, 0), undefined, 100);
+    await probes.remember(unit(1, 0.1, 0), face, 200);
+    expect(await probes.match(unit(1, 0.05, 0), 0.5, 300)).toEqual({ faceId: face, firstFailedAt: 100 });
+    await probes.forget(face);
+    expect(await probes.match(unit(1, 0.05, 0), 0.5, 300)).toBeUndefined();
   });
 
   it('forgets probes after the time to live and beyond the capacity, zeroing them', async () => {

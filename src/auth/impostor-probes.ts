@@ -7,9 +7,18 @@ import { cosine } from '../engine/embedder.js';
  */
 export interface FailedProbes {
   /** Face subject of the closest remembered probe with cosine ≥ `minSimilarity`, or undefined. */
-  match(embedding: Float32Array, minSimilarity: number, now: number): Promise<string | undefined>;
+  match(embedding: Float32Array, minSimilarity: number, now: number): Promise<FaceSubject | undefined>;
   /** Remembers a failed probe under `faceId` (a new face subject when undefined); returns the face id. */
   remember(embedding: Float32Array, faceId: string | undefined, now: number): Promise<string>;
+  /** Drops every probe of a face subject. */
+  forget(faceId: string): Promise<void>;
+}
+
+/** A face that failed recently. */
+export interface FaceSubject {
+  faceId: string;
+  /** When its earliest remembered probe failed (epoch ms): the failure that counted against the door. */
+  firstFailedAt: number;
 }
 
 interface Remembered {
@@ -27,7 +36,7 @@ export class MemoryFailedProbes implements FailedProbes {
     private readonly capacity = 512,
   ) {}
 
-  async match(embedding: Float32Array, minSimilarity: number, now: number): Promise<string | undefined> {
+  async match(embedding: Float32Array, minSimilarity: number, now: number): Promise<FaceSubject | undefined> {
     this.expire(now);
     let best: Remembered | undefined;
     let bestScore = minSimilarity;
@@ -39,7 +48,15 @@ export class MemoryFailedProbes implements FailedProbes {
         bestScore = score;
       }
     }
-    return best?.faceId;
+    if (!best) return undefined;
+    const faceId = best.faceId;
+    const firstFailedAt = Math.min(...this.entries.filter((e) => e.faceId === faceId).map((e) => e.at));
+    return { faceId, firstFailedAt };
+  }
+
+  async forget(faceId: string): Promise<void> {
+    for (const e of this.entries) if (e.faceId === faceId) forget(e);
+    this.entries = this.entries.filter((e) => e.faceId !== faceId);
   }
 
   async remember(embedding: Float32Array, faceId: string | undefined, now: number): Promise<string> {

@@ -85,6 +85,18 @@ describe('KioskThrottleService', () => {
     expect(refusal?.details).toMatchObject({ subject: 'face' });
   });
 
+  it("an employee's failure is taken back from the door when the same face then matches", async () => {
+    const { throttle } = setup();
+    await attempt(throttle, face(0), 'no_match');
+    await attempt(throttle, face(2), 'no_match'); // the employee, badly lit
+    await attempt(throttle, face(2, 0.1), 'match'); // ...who gets in at the second try
+    await attempt(throttle, face(1), 'no_match');
+    // Two strangers' failures remain, below the threshold of 3.
+    await expect(attempt(throttle, face(9), 'match')).resolves.toEqual({ decision: 'match' });
+    await attempt(throttle, face(3), 'no_match');
+    await expect(attempt(throttle, face(9), 'match')).rejects.toMatchObject({ code: 'LOCKED_OUT' });
+  });
+
   it('while the door is in a delay, its attempts run one at a time', async () => {
     const { throttle, advance } = setup();
     for (let i = 0; i < 3; i++) await attempt(throttle, face(i), 'no_match');

@@ -2,7 +2,7 @@ import { FacegateError } from '../domain/errors.js';
 import type { Decision } from '../services/identification.service.js';
 import type { Store } from '../store/store.port.js';
 import { type ImpostorAlarmRule, type ImpostorAlarmState, ImpostorRateAlarm } from './impostor-alarm.js';
-import { type FailedProbes, MemoryFailedProbes } from './impostor-probes.js';
+import { type FaceSubject, type FailedProbes, MemoryFailedProbes } from './impostor-probes.js';
 import type { AttemptContext, LockoutLimits } from './lockout.service.js';
 import { LocalThrottleGate, type ThrottleGate } from './throttle-gate.js';
 import {
@@ -44,6 +44,12 @@ export interface KioskThrottleDeps {
 
 /** Subjects of a face subject: one unknown face that keeps failing. */
 const faceSubject = (faceId: string) => `face:${faceId}`;
+
+/** The probe of the running attempt and the recently failed face it resembles, if any. */
+interface HeldProbe {
+  embedding: Float32Array;
+  face: FaceSubject | undefined;
+}
 
 /**
  * Throttles face attempts at a door without letting strangers lock employees out: failures slow the door down
@@ -98,13 +104,14 @@ export class KioskThrottleService {
     rules: { door: DelayRule; face: DelayRule },
     run: (beforeMatch: (probe: ProbeCheck) => Promise<void>) => Promise<R>,
   ): Promise<R> {
-    let probe: { embedding: Float32Array; faceId: string | undefined } | undefined;
+    let probe: HeldProbe | undefined;
     const result = await run(async ({ embedding, threshold }) => {
-      const faceId = await this.probes.match(embedding, threshold, this.now().getTime());
-      probe = { embedding, faceId };
-      if (faceId) await this.assertFree([faceSubject(faceId)], rules.face, context, 'face');
+      const face = await this.probes.match(embedding, threshold, this.now().getTime());
+      probe = { embedding, face };
+      if (face) await this.assertFree([faceSubject(face.faceId)], rules.face, context, 'face');
     });
     if (result.decision === 'no_match') await this.countFailure(door, probe, rules, context);
+    if (result.decision === 'match' && probe?.face) await this.forgive(door, probe.face);
     if (result.decision !== 'retry') await this.feedAlarm(result.decision, context);
     return result;
   }
@@ -112,14 +119,14 @@ export class KioskThrottleService {
   /** A repeat of a recently failed face counts against that face; any other failure counts against the door. */
   private async countFailure(
     door: readonly string[],
-    probe: { embedding: Float32Array; faceId: string | undefined } | undefined,
+    probe: HeldProbe | undefined,
     rules: { door: DelayRule; face: DelayRule },
     context: AttemptContext,
   ): Promise<void> {
     const at = this.now().getTime();
-    const subjects = probe?.faceId ? [] : [...door];
+    const subjects = probe?.face ? [] : [...door];
     if (probe) {
-      const faceId = await this.probes.remember(probe.embedding, probe.faceId, at);
+      const faceId = await this.probes.remember(probe.embedding, probe.face?.faceId, at);
       subjects.push(faceSubject(faceId));
     }
     for (const subject of subjects) {
@@ -129,6 +136,15 @@ export class KioskThrottleService {
       const delay = delaySeconds(failures, rule);
       if (delay > 0) await this.auditDelay(subject, failures, delay, context);
     }
+  }
+
+  /**
+   * An employee who failed and then matched was no stranger: the door takes back the failure their face caused.
+   * Only a face the matcher itself calls theirs is forgiven, so a match never clears other people's failures.
+   */
+  private async forgive(door: readonly string[], face: FaceSubject): Promise<void> {
+    for (const subject of door) await this.windows.remove(subject, face.firstFailedAt);
+    await this.probes.forget(face.faceId);
   }
 
   private async feedAlarm(decision: 'match' | 'no_match', context: AttemptContext): Promise<void> {

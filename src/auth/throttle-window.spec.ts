@@ -24,6 +24,17 @@ describe('throttle window', () => {
     expect(await windows.since('key:b', 0)).toEqual([]);
   });
 
+  it('takes back one failure by its time', async () => {
+    const windows = new MemoryFailureWindows(60_000);
+    await windows.add('key:a', 5);
+    await windows.add('key:a', 5);
+    await windows.add('key:a', 9);
+    await windows.remove('key:a', 5);
+    await windows.remove('key:a', 7);
+    await windows.remove('key:b', 5);
+    expect(await windows.since('key:a', 0)).toEqual([5, 9]);
+  });
+
   it('is bounded in subjects and in failures per subject', async () => {
     const windows = new MemoryFailureWindows(60_000, 2, 3);
     for (let i = 0; i < 5; i++) await windows.add('ip:1', i);

@@ -7,6 +7,8 @@ export interface FailureWindows {
   add(subject: string, at: number): Promise<void>;
   /** Failure times (epoch ms) of `subject` at or after `since`, oldest first. */
   since(subject: string, since: number): Promise<number[]>;
+  /** Takes back one failure of `subject` recorded at `at`, if it is still held. */
+  remove(subject: string, at: number): Promise<void>;
 }
 
 /** How failures inside the window turn into a delay before the next attempt. */
@@ -59,5 +61,11 @@ export class MemoryFailureWindows implements FailureWindows {
 
   async since(subject: string, since: number): Promise<number[]> {
     return (this.times.get(subject) ?? []).filter((t) => t >= since);
+  }
+
+  async remove(subject: string, at: number): Promise<void> {
+    const kept = this.times.get(subject);
+    const index = kept?.indexOf(at) ?? -1;
+    if (kept && index >= 0) kept.splice(index, 1);
   }
 }
