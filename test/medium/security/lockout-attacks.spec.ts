@@ -91,7 +91,8 @@ afterAll(async () => {
 describe('kiosk lockout under attack', () => {
   it('a stream of unknown faces holds an employee up for at most the capped delay', async () => {
     nextDay();
-    for (const photo of strangers) {
+    // Seven strangers: enough for the old doubling (30, 60, 120 s...) to pass the cap.
+    for (const photo of strangers.slice(0, 7)) {
       let res = await authenticate(photo);
       while (res.statusCode === 429) {
         expect(retryAfter(res)).toBeLessThanOrEqual(MAX_KIOSK_DELAY);
@@ -108,7 +109,7 @@ describe('kiosk lockout under attack', () => {
     expect(retryAfter(held)).toBeLessThanOrEqual(MAX_KIOSK_DELAY);
     advance(retryAfter(held));
     expect(decision(await authenticate(alice))).toBe('match');
-  });
+  }, 120_000);
 
   it("an employee's match does not reset the door's failures", async () => {
     nextDay();
