@@ -219,6 +219,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   });
   const metrics = new ApiMetrics();
   metrics.install(app);
+  metrics.watchImpostorAlarm(ctx.auth.kioskThrottle);
 
   const deps: RouteDeps = {
     ctx,

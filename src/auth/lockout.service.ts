@@ -30,6 +30,10 @@ export const lockoutSubject = {
   login: (username: string) => `login:${username.toLowerCase()}`,
   /** Password attempts per address are counted apart from face attempts, so a busy kiosk never blocks admins. */
   loginIp: (ip: string) => `login-ip:${ip}`,
+  /** Password attempts of one username from one address: guessing from elsewhere never blocks the owner. */
+  loginPair: (username: string, ip: string | null) => `login:${username.toLowerCase()}|${ip ?? 'local'}`,
+  /** Prefix of every `loginPair` subject of a username. */
+  loginPairPrefix: (username: string) => `login:${username.toLowerCase()}|`,
 } as const;
 
 /** Context of an attempt, for the audit trail. */
@@ -40,10 +44,11 @@ export interface AttemptContext {
 }
 
 /**
- * Throttling in the spirit of NIST SP 800-63B-4 §3.2.2: after `threshold` consecutive failures of a subject
- * (API key, client IP, claimed employee, login name) every attempt waits a delay that starts at `baseDelaySeconds`
- * and doubles; an employee who reaches `hardCap` has face login locked until an admin clears it.
- * A success resets the consecutive counter of that subject.
+ * Throttling in the spirit of NIST SP 800-63B-4 §3.2.2 for subjects whose owner is known: the claimed employee of
+ * a 1:1 verify and a (username, address) pair of password attempts. After `threshold` consecutive failures every
+ * attempt waits a delay that starts at `baseDelaySeconds` and doubles; an employee who reaches `hardCap` has face
+ * login locked until an admin clears it. A success resets the consecutive counter of that subject.
+ * Kiosk doors are throttled by the kiosk throttle instead, which strangers cannot turn against employees.
  */
 export class LockoutService {
   constructor(
@@ -128,6 +133,13 @@ export class LockoutService {
           updatedAt: this.now().toISOString(),
         });
       }
+    }
+  }
+
+  /** Forgets every subject that starts with `prefix` (all addresses of one login name). */
+  async clearPrefix(prefix: string): Promise<void> {
+    for (const state of await this.store.lockouts.list()) {
+      if (state.subject.startsWith(prefix)) await this.store.lockouts.clear(state.subject);
     }
   }
 

@@ -73,6 +73,15 @@ export interface FacegateConfig {
     lockoutThreshold: number;
     lockoutBaseDelaySeconds: number;
     lockoutHardCap: number;
+    /** Sliding window of kiosk (door and face) failures; also how long failed probes are remembered. */
+    kioskWindowSeconds: number;
+    /** Longest delay a kiosk's API key or address ever gets (60 s). */
+    kioskMaxDelaySeconds: number;
+    /** Share of `no_match` across all kiosks above which the impostor alarm is raised. */
+    impostorAlarmRate: number;
+    /** Decisions needed in the alarm window before the share counts. */
+    impostorAlarmMinSamples: number;
+    impostorAlarmWindowSeconds: number;
     rateLimitPerMinute: number;
     corsOrigins: string[];
     /** Trust X-Forwarded-For from a reverse proxy (client IPs drive lockout and rate limits). */
@@ -243,6 +252,11 @@ function readSecurity(r: Reader): FacegateConfig['security'] {
     lockoutThreshold: r.int('LOCKOUT_THRESHOLD', 5, 1, 1000),
     lockoutBaseDelaySeconds: r.int('LOCKOUT_BASE_DELAY_SECONDS', 30, 1, 86_400),
     lockoutHardCap: r.int('LOCKOUT_HARD_CAP', 20, 2, 100_000),
+    kioskWindowSeconds: r.int('KIOSK_WINDOW_SECONDS', 900, 60, 86_400),
+    kioskMaxDelaySeconds: r.int('KIOSK_MAX_DELAY_SECONDS', 60, 1, 60),
+    impostorAlarmRate: r.num('IMPOSTOR_ALARM_RATE', 0.5, 0.01, 1),
+    impostorAlarmMinSamples: r.int('IMPOSTOR_ALARM_MIN_SAMPLES', 20, 1, 1_000_000),
+    impostorAlarmWindowSeconds: r.int('IMPOSTOR_ALARM_WINDOW_SECONDS', 600, 10, 86_400),
     rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     corsOrigins: (r.opt('CORS_ORIGINS') ?? '')
       .split(',')

@@ -41,11 +41,12 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** Builds the real server (real SQLite, real engine, role policy) over a temp data dir. */
+/** Builds the real server (real SQLite, real engine, role policy) over a temp data dir; `now` is the auth clock. */
 export async function openApi(
   engine: FaceEngine,
   overrides: DeepPartial<FacegateConfig> = {},
   dataDir?: string,
+  now?: () => Date,
 ): Promise<TestApi> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'facegate-api-')));
   const app = await createApp(testConfig(dir, overrides), {
@@ -53,7 +54,7 @@ export async function openApi(
     thresholds: testThresholds,
     policy: rolePolicy,
   });
-  const ctx = createApiContext(app);
+  const ctx = createApiContext(app, now);
   const server = await buildServer(ctx, { logger: false });
   const setupToken = (await ctx.auth.setup.issueToken()) ?? '';
   return {
@@ -83,11 +84,14 @@ export interface StaffedApi extends TestApi {
 }
 
 /** Loads an engine, opens an API on it, sets up the admin and creates a kiosk key; `close` ends it all. */
-export async function openStaffedApi(overrides: DeepPartial<FacegateConfig> = {}): Promise<StaffedApi> {
+export async function openStaffedApi(
+  overrides: DeepPartial<FacegateConfig> = {},
+  now?: () => Date,
+): Promise<StaffedApi> {
   const engine = await loadEngine();
   let api: TestApi | undefined;
   try {
-    api = await openApi(engine, overrides);
+    api = await openApi(engine, overrides, undefined, now);
     const adminToken = await setupAdmin(api);
     const key = await createKey(api, adminToken, 'kiosk');
     const opened = api;
