@@ -24,7 +24,7 @@ export const DEFAULT_LIVENESS_LIMITS: LivenessLimits = {
   duplicateShift: 0.005,
   maxDuplicateFraction: 0.34,
   planarResidual: 0.12,
-  motionResidual: 0.05,
+  motionResidual: 0.03,
   minIod: 16,
 };
 
@@ -62,6 +62,11 @@ export function bestFrontalFrame(frames: readonly FrameObservation[]): number | 
  */
 export class LivenessVerifier {
   constructor(private readonly limits: LivenessLimits = DEFAULT_LIVENESS_LIMITS) {}
+
+  /** The planar check's residual threshold (fraction of the inter-ocular distance). */
+  get planarThreshold(): number {
+    return this.limits.planarResidual;
+  }
 
   /** Checks `frames` (in submitted order) against `challenge` at time `nowMs`. */
   verify(challenge: LivenessChallenge, frames: readonly FrameObservation[], nowMs: number): LivenessVerdict {

@@ -59,20 +59,22 @@ export function warpPerspective(image: RgbImage, outToSrc: Homography): RgbImage
       const o = (y * width + x) * 3;
       const fx = sx - 0.5;
       const fy = sy - 0.5;
-      const x0 = Math.floor(fx);
-      const y0 = Math.floor(fy);
-      if (x0 < 0 || y0 < 0 || x0 + 1 >= width || y0 + 1 >= height) {
+      if (fx < -0.5 || fy < -0.5 || fx > width - 0.5 || fy > height - 0.5) {
         out.fill(96, o, o + 3);
         continue;
       }
-      const ax = fx - x0;
-      const ay = fy - y0;
+      const x0 = Math.max(0, Math.min(width - 1, Math.floor(fx)));
+      const y0 = Math.max(0, Math.min(height - 1, Math.floor(fy)));
+      const x1 = Math.min(width - 1, x0 + 1);
+      const y1 = Math.min(height - 1, y0 + 1);
+      const ax = Math.max(0, Math.min(1, fx - x0));
+      const ay = Math.max(0, Math.min(1, fy - y0));
       for (let c = 0; c < 3; c++) {
         const p00 = data[(y0 * width + x0) * 3 + c]!;
-        const p10 = data[(y0 * width + x0 + 1) * 3 + c]!;
-        const p01 = data[((y0 + 1) * width + x0) * 3 + c]!;
-        const p11 = data[((y0 + 1) * width + x0 + 1) * 3 + c]!;
-        out[o + c] = (p00 * (1 - ax) + p10 * ax) * (1 - ay) + (p01 * (1 - ax) + p11 * ax) * ay;
+        const p10 = data[(y0 * width + x1) * 3 + c]!;
+        const p01 = data[(y1 * width + x0) * 3 + c]!;
+        const p11 = data[(y1 * width + x1) * 3 + c]!;
+        out[o + c] = Math.round((p00 * (1 - ax) + p10 * ax) * (1 - ay) + (p01 * (1 - ax) + p11 * ax) * ay);
       }
     }
   }
