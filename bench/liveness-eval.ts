@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../src/config/config.js';
 import { createFaceEngine } from '../src/engine/create-face-engine.js';
 import { buildLivenessReport, evaluateLiveness, type PresentationResult } from '../src/eval/liveness-eval.js';
+import { FrLivenessModel } from '../src/liveness/fr-liveness.model.js';
 import { DEFAULT_LIVENESS_LIMITS } from '../src/liveness/liveness.verifier.js';
 
 const SHARED = resolve(import.meta.dirname, '..', '..', 'shared');
@@ -49,6 +50,8 @@ const frames = Number(process.env.LIVENESS_FRAMES ?? 12);
 const maxSide = Number(process.env.LIVENESS_MAX_SIDE ?? 480);
 const engine = createFaceEngine(loadConfig({ NODE_ENV: 'test' }, { engine: { workers: 0 } }));
 await engine.load();
+// faceplugin's passive model, scored on every still (LIVENESS_PASSIVE=0 skips it).
+const passive = process.env.LIVENESS_PASSIVE === '0' ? undefined : new FrLivenessModel();
 const staged = args.length ? [] : [await stageMedia(join(SHARED, 'media'))];
 const dirs = args.length ? args : [...staged, join(SHARED, 'spoof')];
 const all: PresentationResult[] = [];
@@ -58,6 +61,7 @@ try {
     const report = await evaluateLiveness(engine, dir, {
       frames,
       maxSide,
+      ...(passive ? { passive } : {}),
       onItem: (name) => process.stderr.write(`  ${name}\n`),
     });
     all.push(...report.presentations);
@@ -72,5 +76,6 @@ try {
   console.log(JSON.stringify({ frames, maxSide, ...combined }));
 } finally {
   await engine.close();
+  await passive?.close();
   for (const s of staged) await rm(s, { recursive: true, force: true });
 }

@@ -1,14 +1,16 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { isFacegateError } from '../domain/errors.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { observedActions } from '../liveness/action-sequence.js';
 import { HEAD_ROTATIONS, LIVENESS_ACTIONS, type LivenessAction } from '../liveness/challenge.js';
+import type { FrLivenessModel } from '../liveness/fr-liveness.model.js';
 import { decodeKeyFrames, type KeyFrame } from '../liveness/frame-decoder.js';
 import { type FrameObservation, observeAnalysis } from '../liveness/frame-observation.js';
 import { type LivenessVerdict, LivenessVerifier } from '../liveness/liveness.verifier.js';
 import { type PlanarPose, planarPoseHomography, warpPerspective } from '../liveness/perspective-warp.js';
+import { areaUnderCurve } from './metrics.js';
 
 const VIDEO = new Set(['.mp4', '.webm', '.avi', '.gif', '.mov', '.mkv']);
 const STILL = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -22,6 +24,8 @@ export interface LivenessEvalOptions {
   /** Longest side of decoded clip frames and of warped stills. */
   maxSide: number;
   verifier?: LivenessVerifier;
+  /** Also score each still with this passive model (its AUC goes in the report). */
+  passive?: FrLivenessModel;
   onItem?: (name: string) => void;
 }
 
@@ -37,6 +41,8 @@ export interface PresentationResult {
   hint?: string;
   failed: string[];
   planar?: number;
+  /** Passive model score of the still as given (1 = live). */
+  passive?: number;
 }
 
 /** The evaluation's figures; printed as the last line of `eval-liveness`. */
@@ -48,6 +54,8 @@ export interface LivenessEvalReport {
   checks: Record<string, { attackFailed: number; bonafideFailed: number }>;
   planar: { liveClips: number[]; spoofClips: number[]; stillWarps: number[]; threshold: number };
   unmatchedLiveClips: string[];
+  /** Per passive model: AUC of its score on the stills (live vs spoof folders), when measured. */
+  passive: Record<string, { auc: number; live: number; spoof: number }>;
   presentations: PresentationResult[];
 }
 
@@ -132,11 +140,17 @@ async function evalClip(
   );
 }
 
+/** Border around a still, as a fraction of its size: a photo held up is seen with its surroundings. */
+const STILL_MARGIN = 0.5;
+
 async function warpedFrames(path: string, maxSide: number): Promise<KeyFrame[]> {
-  const { data, info } = await sharp(path)
-    .rotate()
-    .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+  const meta = await sharp(path).rotate().toBuffer({ resolveWithObject: true });
+  const pad = Math.round(Math.max(meta.info.width, meta.info.height) * STILL_MARGIN);
+  // Face crops fill their whole image; held up to a camera they show a background around them.
+  const { data, info } = await sharp(meta.data)
     .removeAlpha()
+    .extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 110, g: 110, b: 105 } })
+    .resize(maxSide, maxSide, { fit: 'inside' })
     .raw()
     .toBuffer({ resolveWithObject: true });
   const image = { data: new Uint8Array(data), width: info.width, height: info.height };
@@ -173,14 +187,37 @@ async function evalStill(
   const faces = observations.filter((o) => o.faceCount === 1 && o.mesh);
   const warpedActions = attackerChallenge(observedActions(faces, LIVENESS_ACTIONS));
   const single: LivenessAction[] = ['turn_left', 'blink'];
+  const passive = options.passive ? await passiveScore(engine, options.passive, path) : undefined;
   return [
-    summarise({ file, label, kind: 'still-single', actions: single }, verify(verifier, single, [flat])),
+    {
+      ...summarise({ file, label, kind: 'still-single', actions: single }, verify(verifier, single, [flat])),
+      ...(passive === undefined ? {} : { passive }),
+    },
     summarise({ file, label, kind: 'still-repeated', actions: single }, verify(verifier, single, repeated)),
     summarise(
       { file, label, kind: 'still-warped', actions: warpedActions },
       verify(verifier, warpedActions, observations),
     ),
   ];
+}
+
+async function passiveScore(
+  engine: FaceEngine,
+  model: FrLivenessModel,
+  path: string,
+): Promise<number | undefined> {
+  const bytes = await readFile(path);
+  const face = (await engine.detect(bytes)).faces[0];
+  return face ? model.score(bytes, face.box) : undefined;
+}
+
+function passiveFigures(presentations: PresentationResult[]): LivenessEvalReport['passive'] {
+  const scored = presentations.filter((p) => p.passive !== undefined);
+  if (scored.length === 0) return {};
+  const live = scored.filter((p) => p.label === 'live').map((p) => p.passive!);
+  const spoof = scored.filter((p) => p.label === 'spoof').map((p) => p.passive!);
+  const auc = live.length && spoof.length ? areaUnderCurve(live, spoof) : Number.NaN;
+  return { fr_liveness: { auc: Math.round(auc * 1000) / 1000, live: live.length, spoof: spoof.length } };
 }
 
 async function listMedia(dir: string): Promise<Array<{ file: string; video: boolean }>> {
@@ -228,6 +265,7 @@ export function buildLivenessReport(
       stillWarps: planarOf(presentations.filter((p) => p.kind === 'still-warped')),
       threshold: planarThreshold,
     },
+    passive: passiveFigures(presentations),
     unmatchedLiveClips: clips.filter((p) => p.label === 'live' && !p.matching).map((p) => p.file),
     presentations,
   };
