@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LivenessAction, LivenessChallenge } from './challenge.js';
 import type { FrameObservation } from './frame-observation.js';
-import { bestFrontalFrame, LivenessVerifier } from './liveness.verifier.js';
+import { bestFrontalFrame, framesToEmbed, LivenessVerifier } from './liveness.verifier.js';
 import { embeddingOf, type SyntheticFrame, syntheticFrame } from './synthetic-frames.fixture.js';
 
 const ISSUED = 10_000;
@@ -102,5 +102,11 @@ describe('LivenessVerifier', () => {
     const frames = turnBurst();
     frames[0] = { ...frames[0]!, faceCount: 2 };
     expect(bestFrontalFrame(frames)).toBe(4);
+  });
+
+  it('framesToEmbed picks the frontal frame and the first and last near-frontal ones', () => {
+    const frames = [30, 10, 0, -40, 5, 12, 35].map((yaw, i) => syntheticFrame({ t: ISSUED + i * 200, yaw }));
+    expect(framesToEmbed(frames)).toEqual([1, 2, 5]);
+    expect(framesToEmbed([])).toEqual([]);
   });
 });

@@ -55,6 +55,23 @@ export function bestFrontalFrame(frames: readonly FrameObservation[]): number | 
 }
 
 /**
+ * The frames worth embedding when CPU is short: the best frontal one plus the earliest and latest
+ * near-frontal frames (within `poseDeg` yaw and pitch), so that a swap of person anywhere in the burst meets
+ * the identity check. At most `max` indices, ascending.
+ */
+export function framesToEmbed(frames: readonly FrameObservation[], max = 3, poseDeg = 25): number[] {
+  const best = bestFrontalFrame(frames);
+  if (best === undefined) return [];
+  const near = frames.flatMap((f, i) =>
+    f.faceCount === 1 && f.pose && Math.abs(f.pose.yaw) <= poseDeg && Math.abs(f.pose.pitch) <= poseDeg
+      ? [i]
+      : [],
+  );
+  const picked = new Set([best, near[0] ?? best, near.at(-1) ?? best]);
+  return [...picked].slice(0, Math.max(1, max)).sort((a, b) => a - b);
+}
+
+/**
  * Runs every liveness check for a challenge and the burst of frames answering it. A failed attack check
  * (window, two faces, two people, repeated frames, a flat picture) refuses; a missing action or too little
  * to measure asks for a retry; otherwise the burst passes. Single-use binding of the challenge is the
