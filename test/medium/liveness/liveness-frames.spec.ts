@@ -87,6 +87,21 @@ describe('liveness on real frames from package photos', () => {
     flat = await observe(crop!.jpeg, 0);
   });
 
+  it('the engine returns the 468-point mesh only when asked, inside the face box', async () => {
+    const [crop] = await faceCrops();
+    expect((await engine.analyze(crop!.jpeg)).face.mesh).toBeUndefined();
+    const { face } = await engine.analyze(crop!.jpeg, { withMesh: true });
+    expect(face.mesh).toHaveLength(468);
+    const inside = face.mesh!.filter(
+      ([x, y]) =>
+        x >= face.box.x - 5 &&
+        x <= face.box.x + face.box.width + 5 &&
+        y >= face.box.y - 5 &&
+        y <= face.box.y + face.box.height + 5,
+    );
+    expect(inside.length).toBeGreaterThan(440);
+  });
+
   it('refuses a still photo sent once', () => {
     const verdict = verifier.verify(challenge(['turn_left', 'turn_right']), [flat], ISSUED + 5000);
     expect(verdict.outcome).toBe('refused');
@@ -158,6 +173,14 @@ describe.skipIf(!existsSync(CLIPS))('liveness on real clips (../shared/media, wh
     const last = frames.at(-1)!.timestampMs;
     expect(verifier.verify(challenge(actions), frames, last).outcome).toBe('pass');
     expect(verifier.verify(challenge(['turn_left', 'turn_right']), frames, last).outcome).not.toBe('pass');
+  });
+
+  it('passes a real blink followed by a look up', async () => {
+    const frames = await clipFrames('sadtalker_ref_WDA_KatieHill_000.mp4');
+    const last = frames.at(-1)!.timestampMs;
+    const verdict = verifier.verify(challenge(['blink', 'look_up']), frames, last);
+    expect(verdict.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(verdict.outcome).toBe('pass');
   });
 
   it('refuses a phone replay held up to the camera', async () => {
