@@ -174,10 +174,10 @@ export function checkPlanar(faces: readonly FrameObservation[], limits: Liveness
   const views = faces
     .filter((f) => f.mesh && (f.iod ?? 0) >= limits.minIod)
     .map((f) => ({ points: f.mesh!, iod: f.iod! }));
+  if (views.length < 2) return result('planar', false, 0, limits.planarResidual, 'face_too_small');
   const motions = pairMotions(views);
   const residual = Math.max(0, ...motions.map((m) => m.homography));
   const moved = Math.max(0, ...motions.map((m) => m.similarity)) >= limits.motionResidual;
-  if (views.length < 2) return result('planar', false, 0, limits.planarResidual, 'face_too_small');
   return result(
     'planar',
     residual >= limits.planarResidual,
