@@ -1,5 +1,5 @@
 import type { Config, FaceResult, Human } from '@vladmandic/human';
-import type { Box, FiveLandmarks, Point, Pose } from './face-engine.port.js';
+import type { Box, FiveLandmarks, MeshPoint, Point, Pose } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
 import {
   humanModelBaseUrl,
@@ -17,6 +17,8 @@ export interface RawFace {
   landmarks: FiveLandmarks;
   score: number;
   pose: Pose;
+  /** The 468-point mesh in pixels of the full-resolution image. */
+  mesh?: MeshPoint[];
 }
 
 /**
@@ -141,6 +143,7 @@ function toRawFace(face: FaceResult, scale: number): RawFace | undefined {
     box: { x: bx * scale, y: by * scale, width: bw * scale, height: bh * scale },
     landmarks: points,
     score: face.score,
+    mesh: mesh.map((p) => [p[0] * scale, p[1] * scale, (p[2] ?? 0) * scale] as const),
     // Roll comes from the eye line, the same geometry alignment undoes; yaw and pitch from the mesh.
     pose: angle
       ? { yaw: angle.yaw * DEG, pitch: angle.pitch * DEG, roll: estimatePose(points).roll }
