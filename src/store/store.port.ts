@@ -46,6 +46,10 @@ export interface TemplateRepository {
   listByEmployee(employeeId: string): Promise<FaceTemplate[]>;
   /** Every template, for loading the gallery; streamed in batches. */
   iterateAll(batchSize?: number): AsyncIterable<FaceTemplate[]>;
+  /**
+   * The oldest template made from the photo with this digest (`FaceTemplate.sourceHash`, sha256 hex). A store
+   * keeps the digest only as a keyed hash plus ciphertext, never in clear, and finds it across key rotations.
+   */
   findBySourceHash(sourceHash: string): Promise<FaceTemplate | undefined>;
   /**
    * Per employee, the number of templates and the id of the first template with a kept photo (list pages and
