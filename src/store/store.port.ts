@@ -74,6 +74,12 @@ export interface AuditRepository {
 
 export interface UserRepository {
   create(user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt'>): Promise<User>;
+  /**
+   * Creates the first admin only while no enabled admin exists, as one atomic step of the database (never a
+   * read then a write: concurrent first-run setups, on one node or several, must create one admin). Throws
+   * `SETUP_ALREADY_DONE` when an enabled admin exists.
+   */
+  createFirstAdmin(user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt' | 'role'>): Promise<User>;
   get(id: string): Promise<User | undefined>;
   getByUsername(username: string): Promise<User | undefined>;
   list(): Promise<User[]>;
