@@ -24,9 +24,9 @@ export function developmentExposureWarning(config: Pick<FacegateConfig, 'env' | 
   return [
     bar,
     `!! WARNING: facegate runs in ${config.env} mode on ${config.host}, reachable from other machines.`,
-    '!! Outside production it accepts generated development keys, sends the session cookie without',
-    '!! Secure and sends no HSTS header. Set FACEGATE_ENV=production (with real keys) before exposing',
-    '!! it, or listen on 127.0.0.1.',
+    '!! Outside production it accepts generated development keys, its session cookie is sent',
+    '!! without Secure, and it sends no HSTS header. Set FACEGATE_ENV=production (with real keys)',
+    '!! before exposing it, or listen on 127.0.0.1.',
     bar,
     '',
   ].join('\n');
