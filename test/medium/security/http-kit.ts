@@ -9,18 +9,38 @@ export async function listen(api: TestApi): Promise<string> {
   return `http://127.0.0.1:${address.port}`;
 }
 
-/** A JSON POST over HTTP; answers status and parsed body. */
-export async function postJson(
+/** A parsed JSON answer. */
+export interface JsonAnswer {
+  status: number;
+  body: { error?: { code?: string } } & Record<string, unknown>;
+}
+
+/**
+ * One HTTP request with a JSON answer. A `503 OVERLOADED` (the backpressure guard, which refuses before any
+ * handler runs, as happens on a busy test machine) is retried, so tests see the route's own answer.
+ */
+export async function send(url: string, init: RequestInit): Promise<JsonAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(url, init);
+    const body = (await res.json()) as JsonAnswer['body'];
+    if (res.status !== 503 || body.error?.code !== 'OVERLOADED' || attempt >= 20) {
+      return { status: res.status, body };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** A JSON POST over HTTP. */
+export function postJson(
   url: string,
   payload: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: { error?: { code?: string } } & Record<string, unknown> }> {
-  const res = await fetch(url, {
+): Promise<JsonAnswer> {
+  return send(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(payload),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 /** The newest audit events of an action, newest first. */

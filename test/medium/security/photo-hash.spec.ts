@@ -10,7 +10,7 @@ import {
   openStaffedApi,
   type StaffedApi,
 } from '../api/api-test-kit.js';
-import { listen } from './http-kit.js';
+import { listen, send } from './http-kit.js';
 
 let api: StaffedApi;
 let base: string;
@@ -26,13 +26,12 @@ afterAll(async () => {
 /** Uploads one photo to an employee's faces over HTTP and returns the per-photo result. */
 async function upload(employeeId: string, photo: Buffer): Promise<Record<string, unknown>> {
   const form = multipart([{ bytes: photo }]);
-  const res = await fetch(`${base}/v1/employees/${employeeId}/faces`, {
+  const res = await send(`${base}/v1/employees/${employeeId}/faces`, {
     method: 'POST',
     headers: { ...api.admin, ...form.headers },
     body: form.payload,
   });
-  const answer = (await res.json()) as { photos: Array<Record<string, unknown>> };
-  return answer.photos[0]!;
+  return (res.body as { photos: Array<Record<string, unknown>> }).photos[0]!;
 }
 
 describe('enrolled photos cannot be confirmed from a copy of the data directory', () => {
