@@ -14,6 +14,7 @@ import Fastify, {
   type FastifySchema,
   type FastifyServerOptions,
 } from 'fastify';
+import { fastifyTrustProxy } from '../config/trust-proxy.js';
 import { FacegateError } from '../domain/errors.js';
 import type { ApiContext } from './api-context.js';
 import { errorHandler } from './http-errors.js';
@@ -101,7 +102,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
     bodyLimit: JSON_BODY_LIMIT,
     // Slow uploads (slowloris) cannot hold a connection, or a graceful shutdown, for long.
     requestTimeout: 120_000,
-    trustProxy: config.security.trustProxy,
+    trustProxy: fastifyTrustProxy(config.security.trustProxy),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

@@ -44,7 +44,18 @@ export class UserService {
     if (!(await this.needsSetup())) {
       throw new FacegateError('SETUP_ALREADY_DONE', 'An administrator already exists');
     }
-    return this.insert(actor, { ...input, role: 'admin' });
+    checkUsername(input.username);
+    checkPasswordPolicy(input.password);
+    // The store checks "no admin yet" and inserts in one atomic step: of concurrent setups exactly one wins.
+    const user = await this.store.users.createFirstAdmin({
+      id: randomUUID(),
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      disabled: false,
+      totpSecret: null,
+    });
+    await this.audit(actor, 'user.create', user.id, { username: user.username, role: user.role });
+    return user;
   }
 
   /**

@@ -5,6 +5,7 @@ import { buildServer } from '../api/server.js';
 import { type AppOptions, createApp } from '../app/composition-root.js';
 import { rolePolicy } from '../auth/actor.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../config/config.js';
+import { warnIfExposedInDevelopment } from '../config/exposure-warning.js';
 import { FacegateError } from '../domain/errors.js';
 import { webPlugin } from '../web/web.plugin.js';
 
@@ -45,6 +46,7 @@ export async function startServer(
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     server.log.info({ url, env: config.env, templates: app.startup.templatesLoaded }, 'facegate listening');
+    warnIfExposedInDevelopment(config);
     if (setupToken) {
       // Printed once, to the operator's terminal only: whoever holds it can create the first admin.
       process.stdout.write(

@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseDataKeys } from '../crypto/data-cipher.js';
+import { ed25519Seed, KEY_STRENGTH_RULE, weakKeyReason } from '../crypto/key-strength.js';
 import { FacegateError } from '../domain/errors.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /** A single embedding model of the local engine. */
 export type EmbedderId = 'fr_feature' | 'mobilefacenet' | 'dlib';
@@ -84,8 +87,8 @@ export interface FacegateConfig {
     impostorAlarmWindowSeconds: number;
     rateLimitPerMinute: number;
     corsOrigins: string[];
-    /** Trust X-Forwarded-For from a reverse proxy (client IPs drive lockout and rate limits). */
-    trustProxy: boolean;
+    /** Which proxies may set the client address by X-Forwarded-For (client IPs drive lockout and rate limits). */
+    trustProxy: TrustProxy;
   };
   auditRetentionDays: number;
 }
@@ -179,6 +182,13 @@ class Reader {
     return members.map((m) => ({ embedder: m.embedder, weight: m.weight / total }));
   }
 
+  trustProxy(name: string): TrustProxy {
+    const parsed = parseTrustProxy(this.opt(name));
+    if ('value' in parsed) return parsed.value;
+    this.problems.push(parsed.problem);
+    return { kind: 'none' };
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const raw = this.opt(name);
     if (raw === undefined) return fallback;
@@ -262,7 +272,7 @@ function readSecurity(r: Reader): FacegateConfig['security'] {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    trustProxy: r.bool('TRUST_PROXY', false),
+    trustProxy: r.trustProxy('TRUST_PROXY'),
   };
 }
 
@@ -314,8 +324,41 @@ function crossCheck(config: FacegateConfig, r: Reader): string[] {
     if (isExampleSecret(config.security.tokenSigningKey)) {
       problems.push('FACEGATE_TOKEN_SIGNING_KEY must be set to a real key in production');
     }
+    problems.push(...weakSecretProblems(config));
   }
   return problems;
+}
+
+/**
+ * Hand-made key material (all zeros, repeated patterns) refused in production: the all-zero Ed25519 seed's public
+ * key is known, so tokens signed with it could be forged. The rule is in `crypto/key-strength.ts`.
+ */
+function weakSecretProblems(config: FacegateConfig): string[] {
+  const problems: string[] = [];
+  const { dataKeys, tokenSigningKey } = config.security;
+  // Only the current (first) data key: an older weak one must stay readable until re-encryption moves off it.
+  const current = dataKeys && !isExampleSecret(dataKeys) ? firstDataKey(dataKeys) : undefined;
+  const keyReason = current && weakKeyReason(current);
+  if (keyReason) {
+    problems.push(`FACEGATE_DATA_KEY: the current key ${keyReason}; it needs ${KEY_STRENGTH_RULE}`);
+  }
+  const seed = tokenSigningKey ? ed25519Seed(tokenSigningKey) : undefined;
+  const seedReason = seed && weakKeyReason(seed);
+  if (seedReason) {
+    problems.push(
+      `FACEGATE_TOKEN_SIGNING_KEY: the Ed25519 seed ${seedReason}; it needs ${KEY_STRENGTH_RULE}`,
+    );
+  }
+  return problems;
+}
+
+/** The current data key's bytes, or undefined when the value does not parse (the data cipher reports that). */
+function firstDataKey(spec: string): Uint8Array | undefined {
+  try {
+    return parseDataKeys(spec)[0]?.key;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -46,6 +46,10 @@ export interface TemplateRepository {
   listByEmployee(employeeId: string): Promise<FaceTemplate[]>;
   /** Every template, for loading the gallery; streamed in batches. */
   iterateAll(batchSize?: number): AsyncIterable<FaceTemplate[]>;
+  /**
+   * The oldest template made from the photo with this digest (`FaceTemplate.sourceHash`, sha256 hex). A store
+   * keeps the digest only as a keyed hash plus ciphertext, never in clear, and finds it across key rotations.
+   */
   findBySourceHash(sourceHash: string): Promise<FaceTemplate | undefined>;
   /**
    * Per employee, the number of templates and the id of the first template with a kept photo (list pages and
@@ -70,6 +74,12 @@ export interface AuditRepository {
 
 export interface UserRepository {
   create(user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt'>): Promise<User>;
+  /**
+   * Creates the first admin only while no enabled admin exists, as one atomic step of the database (never a
+   * read then a write: concurrent first-run setups, on one node or several, must create one admin). Throws
+   * `SETUP_ALREADY_DONE` when an enabled admin exists.
+   */
+  createFirstAdmin(user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt' | 'role'>): Promise<User>;
   get(id: string): Promise<User | undefined>;
   getByUsername(username: string): Promise<User | undefined>;
   list(): Promise<User[]>;

@@ -1,10 +1,40 @@
 import type { Database } from 'better-sqlite3';
+import type { DataCipher } from '../../crypto/data-cipher.js';
+import { FacegateError } from '../../domain/errors.js';
+import { sealSourceHash } from './source-hash.js';
 
-/** One schema step; applied once, in order, inside its own transaction. */
+/** What a data migration may need besides the connection. */
+export interface MigrationContext {
+  /** The data cipher, for steps that rewrite encrypted or keyed columns. */
+  cipher?: DataCipher;
+}
+
+/** One schema step; applied once, in order, inside its own transaction: `sql` first, then `run`. */
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** A data step in code, for rows SQL alone cannot rewrite. */
+  run?(db: Database, context: MigrationContext): void;
+}
+
+/**
+ * Turns each plain `source_hash` (sha256 hex of the photo) into the keyed hash of that digest, and keeps the
+ * digest encrypted beside it (`source-hash.ts`), so a database copy no longer tells which photos are enrolled.
+ */
+function keySourceHashes(db: Database, { cipher }: MigrationContext): void {
+  const rows = db.prepare('SELECT id, employee_id, source_hash FROM face_templates').all() as Array<{
+    id: string;
+    employee_id: string;
+    source_hash: string;
+  }>;
+  if (rows.length === 0) return;
+  if (!cipher) throw new FacegateError('INTERNAL', 'Keying the photo hashes needs the data cipher');
+  const update = db.prepare('UPDATE face_templates SET source_hash = ?, source_digest_enc = ? WHERE id = ?');
+  for (const row of rows) {
+    const sealed = sealSourceHash(cipher, row.id, row.employee_id, row.source_hash);
+    update.run(sealed.hash, sealed.digestEnc, row.id);
+  }
 }
 
 /** Ordered schema history. Never edit an applied migration: append a new one. */
@@ -120,6 +150,12 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'keyed photo source hashes',
+    sql: 'ALTER TABLE face_templates ADD COLUMN source_digest_enc BLOB',
+    run: keySourceHashes,
+  },
 ];
 
 /**
@@ -127,7 +163,11 @@ export const MIGRATIONS: readonly Migration[] = [
  * each in its own IMMEDIATE transaction (re-checked inside it, so two processes opening the file together
  * never apply one twice). Returns the versions applied now.
  */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  context: MigrationContext = {},
+): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -140,6 +180,7 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     const apply = db.transaction(() => {
       if (isApplied.get(migration.version)) return false;
       db.exec(migration.sql);
+      migration.run?.(db, context);
       record.run(migration.version, migration.name, new Date().toISOString());
       return true;
     });

@@ -6,7 +6,7 @@ import type { DataCipher } from '../../crypto/data-cipher.js';
 import { FacegateError } from '../../domain/errors.js';
 import { SerialQueue } from '../../util/serial-queue.js';
 import type { Store } from '../store.port.js';
-import { migrate } from './migrations.js';
+import { MIGRATIONS, migrate } from './migrations.js';
 import { SqliteRepositories } from './repositories/repository-set.js';
 import { mapSqliteError, Sql, type SqlRunner } from './sql-runner.js';
 
@@ -68,7 +68,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
       db.pragma('foreign_keys = ON');
       // Erased rows are overwritten with zeros instead of lingering in free pages.
       db.pragma('secure_delete = ON');
-      migrate(db);
+      migrate(db, MIGRATIONS, { cipher });
     } catch (error) {
       db.close();
       throw mapSqliteError(error);

@@ -184,6 +184,15 @@ function memoryUsers(state: MemoryState, iso: Iso): UserRepository {
       users.set(user.id, user);
       return user;
     },
+    async createFirstAdmin(u) {
+      // Check and insert without an await between them: atomic in one process, which is all a fake needs.
+      if ([...users.values()].some((x) => x.role === 'admin' && !x.disabled)) {
+        throw new FacegateError('SETUP_ALREADY_DONE', 'An administrator already exists');
+      }
+      const user: User = { ...u, role: 'admin', createdAt: iso(), updatedAt: iso(), lastLoginAt: null };
+      users.set(user.id, user);
+      return user;
+    },
     async get(id) {
       return users.get(id);
     },

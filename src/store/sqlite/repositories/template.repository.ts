@@ -3,7 +3,8 @@ import type { DataCipher } from '../../../crypto/data-cipher.js';
 import { FacegateError } from '../../../domain/errors.js';
 import type { FaceTemplate, NewFaceTemplate } from '../../../domain/models.js';
 import type { EmployeeFaceSummary, TemplateRepository } from '../../store.port.js';
-import type { SqlRunner } from '../sql-runner.js';
+import { openSourceDigest, sealSourceHash, sourceHashCandidates } from '../source-hash.js';
+import type { Sql, SqlRunner } from '../sql-runner.js';
 import { bytesToEmbedding, embeddingToBytes, type TemplateRow, toTemplate } from '../sqlite-mappers.js';
 import { clampInt, countRows, now } from './sql-helpers.js';
 
@@ -31,7 +32,7 @@ export class SqliteTemplateRepository implements TemplateRepository {
 
   private decode(row: TemplateRow): FaceTemplate {
     const plain = this.cipher.decrypt(row.embedding_enc, templateAad(row.id, row.employee_id));
-    return toTemplate(row, bytesToEmbedding(plain));
+    return toTemplate(row, bytesToEmbedding(plain), openSourceDigest(this.cipher, row));
   }
 
   async add(employeeId: string, template: NewFaceTemplate): Promise<FaceTemplate> {
@@ -40,11 +41,12 @@ export class SqliteTemplateRepository implements TemplateRepository {
     const id = template.id ?? randomUUID();
     const at = now();
     const encrypted = this.cipher.encrypt(embeddingToBytes(embedding), templateAad(id, employeeId));
+    const source = sealSourceHash(this.cipher, id, employeeId, template.sourceHash);
     return this.runner.run((sql) => {
       sql.run(
         `INSERT INTO face_templates (id, employee_id, embedding_enc, dimension, engine, model, model_version,
-           quality, source_hash, photo_key, photo_content_type, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           quality, source_hash, source_digest_enc, photo_key, photo_content_type, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         employeeId,
         encrypted,
@@ -53,7 +55,8 @@ export class SqliteTemplateRepository implements TemplateRepository {
         template.model,
         template.modelVersion,
         JSON.stringify(template.quality),
-        template.sourceHash,
+        source.hash,
+        source.digestEnc,
         template.photoKey,
         template.photoContentType,
         at,
@@ -105,11 +108,14 @@ export class SqliteTemplateRepository implements TemplateRepository {
     }
   }
 
+  /** Looks the photo digest up by its keyed hash under every configured key (rows not yet re-encrypted too). */
   async findBySourceHash(sourceHash: string): Promise<FaceTemplate | undefined> {
+    const candidates = sourceHashCandidates(this.cipher, sourceHash);
     return this.runner.run((sql) => {
       const row = sql.get<TemplateRow>(
-        'SELECT * FROM face_templates WHERE source_hash = ? ORDER BY created_at, id LIMIT 1',
-        sourceHash,
+        `SELECT * FROM face_templates WHERE source_hash IN (${candidates.map(() => '?').join(', ')})
+         ORDER BY created_at, id LIMIT 1`,
+        ...candidates,
       );
       return row && this.decode(row);
     });
@@ -164,27 +170,55 @@ export class SqliteTemplateRepository implements TemplateRepository {
     return this.runner.run((sql) => countRows(sql, 'face_templates'));
   }
 
-  /** Re-encrypts every template not yet under the current data key; returns how many were rewritten. */
+  /**
+   * Re-encrypts every template not yet under the current data key, with its photo digest, whose keyed hash is
+   * recomputed under the new key; returns how many were rewritten.
+   */
   async reencrypt(batchSize = 500): Promise<number> {
     let rewritten = 0;
     let after = 0;
     for (;;) {
       const done = await this.runner.run((sql) => {
-        const rows = sql.all<{ rid: number; id: string; employee_id: string; embedding_enc: Buffer }>(
-          'SELECT rowid AS rid, id, employee_id, embedding_enc FROM face_templates WHERE rowid > ? ORDER BY rowid LIMIT ?',
+        const rows = sql.all<ReencryptRow>(
+          `SELECT rowid AS rid, id, employee_id, embedding_enc, source_digest_enc FROM face_templates
+           WHERE rowid > ? ORDER BY rowid LIMIT ?`,
           after,
           batchSize,
         );
         for (const row of rows) {
           after = row.rid;
-          if (!this.cipher.needsRotation(row.embedding_enc)) continue;
-          const fresh = this.cipher.rotate(row.embedding_enc, templateAad(row.id, row.employee_id));
-          sql.run('UPDATE face_templates SET embedding_enc = ? WHERE id = ?', fresh, row.id);
-          rewritten++;
+          if (this.reencryptRow(sql, row)) rewritten++;
         }
         return rows.length < batchSize;
       });
       if (done) return rewritten;
     }
   }
+
+  private reencryptRow(sql: Sql, row: ReencryptRow): boolean {
+    const embeddingStale = this.cipher.needsRotation(row.embedding_enc);
+    const digestStale = row.source_digest_enc === null || this.cipher.needsRotation(row.source_digest_enc);
+    if (embeddingStale) {
+      const fresh = this.cipher.rotate(row.embedding_enc, templateAad(row.id, row.employee_id));
+      sql.run('UPDATE face_templates SET embedding_enc = ? WHERE id = ?', fresh, row.id);
+    }
+    if (digestStale) {
+      const source = sealSourceHash(this.cipher, row.id, row.employee_id, openSourceDigest(this.cipher, row));
+      sql.run(
+        'UPDATE face_templates SET source_hash = ?, source_digest_enc = ? WHERE id = ?',
+        source.hash,
+        source.digestEnc,
+        row.id,
+      );
+    }
+    return embeddingStale || digestStale;
+  }
+}
+
+interface ReencryptRow {
+  rid: number;
+  id: string;
+  employee_id: string;
+  embedding_enc: Buffer;
+  source_digest_enc: Buffer | null;
 }

@@ -1,4 +1,5 @@
 import type { DataCipher } from '../../../crypto/data-cipher.js';
+import { FacegateError } from '../../../domain/errors.js';
 import type { User } from '../../../domain/models.js';
 import type { UserRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
@@ -45,6 +46,32 @@ export class SqliteUserRepository implements UserRepository {
         at,
         at,
       );
+      return this.decode(rowById<UserRow>(sql, 'users', user.id));
+    });
+  }
+
+  /** One INSERT … SELECT … WHERE NOT EXISTS, run under SQLite's write lock: two setups cannot both pass. */
+  async createFirstAdmin(
+    user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt' | 'role'>,
+  ): Promise<User> {
+    const at = now();
+    const secret = this.encryptSecret(user.id, user.totpSecret);
+    return this.runner.run((sql) => {
+      const inserted = sql.run(
+        `INSERT INTO users (id, username, password_hash, role, disabled, totp_secret_enc, created_at, updated_at)
+         SELECT ?, ?, ?, 'admin', ?, ?, ?, ?
+         WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0)`,
+        user.id,
+        user.username,
+        user.passwordHash,
+        user.disabled ? 1 : 0,
+        secret,
+        at,
+        at,
+      );
+      if (inserted.changes === 0) {
+        throw new FacegateError('SETUP_ALREADY_DONE', 'An administrator already exists');
+      }
       return this.decode(rowById<UserRow>(sql, 'users', user.id));
     });
   }
