@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Config, Human } from '@vladmandic/human';
+import { packageDir, readModelFileAt } from './model-files.js';
 import { SerialQueue } from './serial-queue.js';
 
 const require = createRequire(import.meta.url);
@@ -18,19 +18,21 @@ export function wasmDir(): string {
 
 /** Root folder of the installed `@vladmandic/human` package (its `exports` map hides package.json). */
 export function humanPackageDir(): string {
-  return dirname(dirname(require.resolve('@vladmandic/human')));
+  return packageDir('@vladmandic/human');
 }
 
 /** Root folder of the installed `@vladmandic/face-api` package. */
 export function faceApiPackageDir(): string {
-  return dirname(dirname(require.resolve('@vladmandic/face-api')));
+  return packageDir('@vladmandic/face-api');
 }
 
 let fetchPatched = false;
 
 /**
- * Human and face-api load weights through `fetch`, which in Node cannot read `file://` URLs.
- * This wraps `globalThis.fetch` once so `file://` URLs are served from disk; all other URLs pass through.
+ * Human loads its weights through `fetch`, which in Node cannot read `file://` URLs. This wraps
+ * `globalThis.fetch` once so `file://` URLs are served from disk, and only for the model files of
+ * `model-files.ts`, each checked against its sha256 (the request is rejected with `MODEL_INTEGRITY` otherwise);
+ * all other URLs pass through.
  */
 export function installFileFetch(): void {
   if (fetchPatched) return;
@@ -38,13 +40,8 @@ export function installFileFetch(): void {
   const original = globalThis.fetch;
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (url.startsWith('file://')) {
-      try {
-        return new Response(await readFile(new URL(url)), { status: 200 });
-      } catch {
-        return new Response(null, { status: 404, statusText: 'Not Found' });
-      }
-    }
+    if (url.startsWith('file://'))
+      return new Response(await readModelFileAt(fileURLToPath(url)), { status: 200 });
     return original(input, init);
   };
 }
@@ -59,6 +56,19 @@ let humanModule: HumanModule | undefined;
 export function loadHumanModule(): HumanModule {
   humanModule ??= require(join(humanPackageDir(), 'dist', 'human.node-wasm.js')) as HumanModule;
   return humanModule;
+}
+
+type FaceApi = typeof import('@vladmandic/face-api');
+
+let faceApiModule: FaceApi | undefined;
+
+/**
+ * Loads face-api's node-wasm bundle by path. It requires the `@tensorflow/tfjs` umbrella, not only tfjs-core:
+ * its code calls chained tensor methods (`t.as3D()`, `t.toFloat()` …), which only the umbrella registers.
+ */
+export function loadFaceApiModule(): FaceApi {
+  faceApiModule ??= require(join(faceApiPackageDir(), 'dist', 'face-api.node-wasm.js')) as FaceApi;
+  return faceApiModule;
 }
 
 /** `file://` URL (with trailing slash) of Human's bundled model folder. */
