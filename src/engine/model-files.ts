@@ -88,7 +88,7 @@ export function modelFilePath(file: ModelFile): string {
   return join(packageDir(file.packageName), file.path);
 }
 
-/** Absolute path → the stat signature (inode, size, mtime) of the bytes last verified there, per thread. */
+/** Absolute path → the expected hash and stat (inode, size, mtime) of the bytes last verified there, per thread. */
 const verified = new Map<string, string>();
 
 /**
@@ -101,7 +101,7 @@ export async function readModelFile(file: ModelFile, path: string = modelFilePat
   try {
     const stat = await handle.stat();
     const bytes = await handle.readFile();
-    const signature = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    const signature = `${file.sha256}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
     if (verified.get(path) === signature) return bytes;
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== file.sha256) {
