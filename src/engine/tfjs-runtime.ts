@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compileFunction } from 'node:vm';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Config, Human } from '@vladmandic/human';
 import { packageDir, readModelFileAt } from './model-files.js';
@@ -63,11 +65,51 @@ type FaceApi = typeof import('@vladmandic/face-api');
 let faceApiModule: FaceApi | undefined;
 
 /**
- * Loads face-api's node-wasm bundle by path. It requires the `@tensorflow/tfjs` umbrella, not only tfjs-core:
- * its code calls chained tensor methods (`t.as3D()`, `t.toFloat()` …), which only the umbrella registers.
+ * The chained tensor methods face-api's descriptor path calls (traced on face-api 1.7.15; `cast` is tfjs-core's
+ * own), with the bodies of tfjs's chained ops. tfjs-core leaves chained methods to the `@tensorflow/tfjs`
+ * umbrella, which with its layers, data, WebGL and core-js dependencies adds 212 MB, so facegate does not install
+ * it. A method face-api calls that is missing here fails loudly (`… is not a function`), never with other numbers.
+ */
+function addFaceApiTensorMethods(tf: Tfjs): void {
+  const methods = {
+    as3D(this: tfc.Tensor, rows: number, columns: number, depth: number) {
+      this.throwIfDisposed();
+      return tf.reshape(this, [rows, columns, depth]);
+    },
+    as4D(this: tfc.Tensor, rows: number, columns: number, depth: number, depth2: number) {
+      this.throwIfDisposed();
+      return tf.reshape(this, [rows, columns, depth, depth2]);
+    },
+    div(this: tfc.Tensor, b: tfc.Tensor | tfc.TensorLike) {
+      this.throwIfDisposed();
+      return tf.div(this, b);
+    },
+    mean(this: tfc.Tensor, axis?: number | number[], keepDims?: boolean) {
+      this.throwIfDisposed();
+      return tf.mean(this, axis, keepDims);
+    },
+  };
+  const prototype = tf.Tensor.prototype as unknown as Record<string, unknown>;
+  for (const [name, method] of Object.entries(methods)) prototype[name] ??= method;
+}
+
+/**
+ * Loads face-api's node-wasm bundle with its `require("@tensorflow/tfjs")` answered by the shared tfjs-core
+ * (plus the few chained tensor methods it calls, above); every other id resolves as usual from the bundle's
+ * folder. Apart from those methods the bundle uses only tfjs-core's API (ops, `io`, `image`, `browser`).
  */
 export function loadFaceApiModule(): FaceApi {
-  faceApiModule ??= require(join(faceApiPackageDir(), 'dist', 'face-api.node-wasm.js')) as FaceApi;
+  if (faceApiModule) return faceApiModule;
+  const tf = tfjs();
+  addFaceApiTensorMethods(tf);
+  const file = join(faceApiPackageDir(), 'dist', 'face-api.node-wasm.js');
+  const requireFromBundle = createRequire(file);
+  const requireMapped = (id: string): unknown => (id === '@tensorflow/tfjs' ? tf : requireFromBundle(id));
+  const params = ['exports', 'require', 'module', '__filename', '__dirname'];
+  const wrapper = compileFunction(readFileSync(file, 'utf8'), params, { filename: file });
+  const module = { exports: {} };
+  wrapper.call(module.exports, module.exports, requireMapped, module, file, dirname(file));
+  faceApiModule = module.exports as FaceApi;
   return faceApiModule;
 }
 
