@@ -40,6 +40,8 @@ export const ERROR_STATUS = {
   OVERLOADED: 503,
   NOT_READY: 503,
   CONFIG_INVALID: 500,
+  /** A shipped model file does not have the sha256 the engine expects. */
+  MODEL_INTEGRITY: 500,
   INTERNAL: 500,
 } as const;
 

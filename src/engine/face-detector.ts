@@ -1,6 +1,8 @@
 import type { Config, FaceResult, Human } from '@vladmandic/human';
+import { FacegateError } from '../domain/errors.js';
 import type { Box, FiveLandmarks, MeshPoint, Point, Pose } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
+import { HUMAN_MODEL_FILES, readModelFile } from './model-files.js';
 import {
   humanModelBaseUrl,
   installFileFetch,
@@ -76,10 +78,16 @@ export class HumanFaceDetector {
   load(): Promise<void> {
     this.loading ??= (async () => {
       installFileFetch();
+      // Human logs a model that failed to load and carries on without it, so the hashes are checked here first.
+      for (const file of HUMAN_MODEL_FILES) await readModelFile(file);
       const { Human } = loadHumanModule();
       const human = new Human(humanConfig(this.maxFaces));
       await human.load();
       await human.tf.ready();
+      const loaded = human.models.loaded();
+      if (!loaded.includes('blazeface') || !loaded.includes('facemesh')) {
+        throw new FacegateError('MODEL_INTEGRITY', 'Human did not load its face models', { loaded });
+      }
       this.human = human;
     })().catch((error: unknown) => {
       this.loading = undefined;
