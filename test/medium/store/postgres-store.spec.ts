@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/config.js';
+import { DataCipher } from '../../../src/crypto/data-cipher.js';
+import { createStore } from '../../../src/store/create-store.js';
+import { migratePostgres } from '../../../src/store/postgres/postgres-migrations.js';
+import { PostgresStore } from '../../../src/store/postgres/postgres-store.js';
+import { requirePostgres, TEST_DATABASE_URL, TestSchema } from './postgres-harness.js';
+import { describeStoreContract, type StoreUnderTest } from './store-contract.js';
+import { codeOf } from './store-fixtures.js';
+
+await requirePostgres();
+
+/** A PostgreSQL store in a fresh random schema, dropped afterwards. */
+async function openPostgres(cipher: DataCipher): Promise<StoreUnderTest> {
+  const schema = await new TestSchema().create();
+  const open = (c: DataCipher) =>
+    PostgresStore.open({ connectionString: TEST_DATABASE_URL, schema: schema.name }, c);
+  let current = await open(cipher);
+  return {
+    get store() {
+      return current;
+    },
+    async reopen(next) {
+      await current.close();
+      current = await open(next);
+      return current;
+    },
+    rawQuery: (sql, params) => schema.query(sql, params),
+    async dispose() {
+      await current.close();
+      await schema.drop();
+    },
+  };
+}
+
+describeStoreContract('PostgreSQL', openPostgres);
+
+const cipher = new DataCipher([{ id: 'k1', key: randomBytes(32) }]);
+
+describe('PostgreSQL store: its own behaviour', () => {
+  it('nodes opening one schema together apply each migration once; templates are bytea', async () => {
+    const schema = await new TestSchema().create();
+    try {
+      const options = { connectionString: TEST_DATABASE_URL, schema: schema.name };
+      const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.open(options, cipher)));
+      const rows = await schema.query('SELECT version FROM schema_migrations');
+      expect(rows).toHaveLength(1);
+      const [column] = await schema.query(
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = 'face_templates' AND column_name = 'embedding_enc'",
+        [schema.name],
+      );
+      expect(column?.data_type).toBe('bytea');
+      await Promise.all(stores.map((s) => s.close()));
+    } finally {
+      await schema.drop();
+    }
+  });
+
+  it('createStore opens FACEGATE_DATABASE_URL (schema from its search path) and migrates it', async () => {
+    const schema = await new TestSchema().create();
+    try {
+      const url = new URL(TEST_DATABASE_URL);
+      url.searchParams.set('options', `-c search_path=${schema.name}`);
+      const config = loadConfig({
+        FACEGATE_ENV: 'test',
+        FACEGATE_STORE: 'postgres',
+        FACEGATE_DATABASE_URL: url.href,
+      });
+      const store = await createStore(config, cipher);
+      expect(store.kind).toBe('postgres');
+      await store.employees.create({ badge: 'P1', firstName: 'P', lastName: 'G' });
+      expect(await schema.query('SELECT badge FROM employees')).toEqual([{ badge: 'P1' }]);
+      await store.close();
+    } finally {
+      await schema.drop();
+    }
+  });
+
+  it('an unreachable server is NOT_READY at open; a bad schema name is CONFIG_INVALID', async () => {
+    const dead = 'postgres://postgres@127.0.0.1:1/test';
+    expect(await codeOf(PostgresStore.open({ connectionString: dead }, cipher))).toBe('NOT_READY');
+    const bad = { connectionString: TEST_DATABASE_URL, schema: 'x; DROP SCHEMA public' };
+    expect(await codeOf(PostgresStore.open(bad, cipher))).toBe('CONFIG_INVALID');
+    expect(migratePostgres).toBeTypeOf('function');
+  });
+});
