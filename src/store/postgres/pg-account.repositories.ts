@@ -1,4 +1,5 @@
 import type { DataCipher } from '../../crypto/data-cipher.js';
+import { FacegateError } from '../../domain/errors.js';
 import type { ApiKey, Session, User } from '../../domain/models.js';
 import { notFound, now } from '../sqlite/repositories/sql-helpers.js';
 import {
@@ -54,6 +55,32 @@ export class PgUserRepository implements UserRepository {
       ],
     );
     return this.decode(row!);
+  }
+
+  /**
+   * Creates the first admin only while no enabled admin exists; throws `SETUP_ALREADY_DONE` otherwise. Nodes may run
+   * first-run setup together: an advisory lock serialises them, and the check runs after it (a fresh snapshot), so
+   * exactly one setup creates an admin. A single INSERT … WHERE NOT EXISTS would not do: under read committed, two
+   * of them can both see no admin.
+   */
+  async createFirstAdmin(
+    user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt' | 'role'>,
+  ): Promise<User> {
+    const secret = this.encryptSecret(user.id, user.totpSecret);
+    return this.runner.atomic(async (tx) => {
+      await tx.query(
+        "SELECT pg_advisory_xact_lock(hashtext('facegate-first-admin'), hashtext(current_schema()))",
+      );
+      const row = await rowOf<UserRow>(
+        tx,
+        `INSERT INTO users (id, username, password_hash, role, disabled, totp_secret_enc, created_at, updated_at)
+         SELECT $1, $2, $3, 'admin', $4, $5, $6, $6
+         WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0) RETURNING *`,
+        [user.id, user.username, user.passwordHash, user.disabled ? 1 : 0, secret, now()],
+      );
+      if (!row) throw new FacegateError('SETUP_ALREADY_DONE', 'An administrator already exists');
+      return this.decode(row);
+    });
   }
 
   async get(id: string): Promise<User | undefined> {

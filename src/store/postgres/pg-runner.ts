@@ -4,6 +4,11 @@ import { FacegateError } from '../../domain/errors.js';
 /** Runs one statement for a repository: on the pool (root store) or on a transaction's client. */
 export interface PgRunner {
   query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /**
+   * Runs fn's statements as one transaction: its own on the root store, the open one inside a transaction. Each
+   * statement still gets a fresh snapshot (read committed), so a lock taken first is seen by the checks after it.
+   */
+  atomic<T>(fn: (runner: PgRunner) => Promise<T>): Promise<T>;
 }
 
 /**

@@ -41,7 +41,10 @@ export class PostgresStore extends PgRepositories implements Store {
     private readonly pool: pg.Pool,
     private readonly cipher: DataCipher,
   ) {
-    const runner: PgRunner = { query: (text, params) => this.rootQuery(text, params) };
+    const runner: PgRunner = {
+      query: (text, params) => this.rootQuery(text, params),
+      atomic: (fn) => this.onOneClient((client) => fn(clientRunner(client))),
+    };
     super(runner, cipher);
   }
 
@@ -87,16 +90,16 @@ export class PostgresStore extends PgRepositories implements Store {
     }
   }
 
-  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+  /** Runs fn between BEGIN and COMMIT on a client of its own (ROLLBACK when fn throws), then releases it. */
+  private async onOneClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     this.assertUsable();
     const client = await this.pool.connect().catch((error: unknown) => {
       throw mapPostgresError(error);
     });
-    const state: TxState = { store: this, active: true, savepoints: 0 };
     let broken = false;
     try {
       await client.query('BEGIN');
-      const result = await txContext.run(state, () => fn(this.transactionView(state, client)));
+      const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -105,8 +108,23 @@ export class PostgresStore extends PgRepositories implements Store {
       });
       throw mapPostgresError(error);
     } finally {
-      state.active = false;
       client.release(broken);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    const state: TxState = { store: this, active: true, savepoints: 0 };
+    try {
+      return await this.onOneClient(async (client) => {
+        try {
+          return await txContext.run(state, () => fn(this.transactionView(state, client)));
+        } finally {
+          // Before COMMIT: a leaked transaction store can no longer reach the client once it is released.
+          state.active = false;
+        }
+      });
+    } finally {
+      state.active = false;
     }
   }
 
@@ -186,7 +204,7 @@ function transactionRunner(state: TxState, client: pg.PoolClient): PgRunner {
       throw error;
     }
   };
-  return {
+  const runner: PgRunner = {
     query: (text, params) => {
       const run = queue
         .then(() => once(text, params))
@@ -196,5 +214,20 @@ function transactionRunner(state: TxState, client: pg.PoolClient): PgRunner {
       queue = run.catch(() => undefined);
       return run;
     },
+    // Already one transaction.
+    atomic: (fn) => fn(runner),
   };
+  return runner;
+}
+
+/** Statements on one client inside a short transaction of the store's own (`PgRunner.atomic` on the root store). */
+function clientRunner(client: pg.PoolClient): PgRunner {
+  const runner: PgRunner = {
+    query: (text, params) =>
+      client.query<never>(text, params).catch((error: unknown) => {
+        throw mapPostgresError(error);
+      }),
+    atomic: (fn) => fn(runner),
+  };
+  return runner;
 }

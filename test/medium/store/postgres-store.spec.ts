@@ -85,3 +85,39 @@ describe('PostgreSQL store: its own behaviour', () => {
     expect(migratePostgres).toBeTypeOf('function');
   });
 });
+
+describe('PostgreSQL store: first-run setup across nodes', () => {
+  it('createFirstAdmin: setups racing on several nodes create exactly one admin; the others get SETUP_ALREADY_DONE', async () => {
+    const schema = await new TestSchema().create();
+    const options = { connectionString: TEST_DATABASE_URL, schema: schema.name };
+    const nodes = await Promise.all([1, 2, 3].map(() => PostgresStore.open(options, cipher)));
+    try {
+      const attempts = Array.from({ length: 9 }, (_, i) =>
+        nodes[i % 3]!.users.createFirstAdmin({
+          id: `u${i}`,
+          username: `admin${i}`,
+          passwordHash: 'h',
+          disabled: false,
+          totpSecret: null,
+        }),
+      );
+      const codes = await Promise.all(attempts.map((a) => codeOf(a)));
+      expect(codes.filter((c) => c === undefined)).toHaveLength(1);
+      expect(codes.filter((c) => c === 'SETUP_ALREADY_DONE')).toHaveLength(8);
+      expect(await nodes[0]!.users.count()).toBe(1);
+      const inside = nodes[1]!.transaction((tx) =>
+        (tx.users as (typeof nodes)[0]['users']).createFirstAdmin({
+          id: 'late',
+          username: 'late',
+          passwordHash: 'h',
+          disabled: false,
+          totpSecret: null,
+        }),
+      );
+      expect(await codeOf(inside)).toBe('SETUP_ALREADY_DONE');
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+      await schema.drop();
+    }
+  });
+});
