@@ -62,7 +62,10 @@ export interface FacegateConfig {
     /** Minimum gap between the best and second-best employee for 1:N. */
     margin: number;
   };
+  /** `postgresUrl` is `FACEGATE_DATABASE_URL`, required by (and only used by) the PostgreSQL store. */
   store: { kind: 'sqlite' | 'postgres'; postgresUrl: string | undefined };
+  /** Photo storage: files under the data directory, or an S3-compatible bucket. */
+  blobs: { kind: 'fs' | 's3'; s3: S3Settings };
   security: {
     /** Base64 32-byte AES-256-GCM key(s): `id:base64[,id:base64]`, first is current. */
     dataKeys: string | undefined;
@@ -91,6 +94,25 @@ export interface FacegateConfig {
     trustProxy: TrustProxy;
   };
   auditRetentionDays: number;
+}
+
+/** Where the S3 blob store keeps photos (`FACEGATE_S3_*`); read always, checked only when `FACEGATE_BLOBS=s3`. */
+export interface S3Settings {
+  /** Endpoint of an S3-compatible server (MinIO, Ceph...); AWS's own endpoint for the region when unset. */
+  endpoint: string | undefined;
+  region: string;
+  bucket: string | undefined;
+  /** Key prefix inside the bucket, e.g. `facegate/photos/`; empty by default. */
+  prefix: string;
+  /** Path-style URLs (`endpoint/bucket/key`), which most self-hosted servers need. */
+  forcePathStyle: boolean;
+  /** Static credentials; both unset uses the SDK's default chain (environment, instance role...). */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  /** Server-side encryption requested on every write, on top of facegate's own encryption. */
+  sse: 'AES256' | 'aws:kms' | undefined;
+  /** KMS key of `aws:kms` (the bucket's default key when unset). */
+  sseKmsKeyId: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -289,13 +311,77 @@ function readConfig(r: Reader, env: Env): FacegateConfig {
     watchDir: r.opt('WATCH_DIR') === undefined ? undefined : resolve(r.str('WATCH_DIR', '')),
     engine: readEngine(r),
     match: readMatch(r),
-    store: {
-      kind: r.oneOf('STORE', 'sqlite', ['sqlite', 'postgres']),
-      postgresUrl: r.opt('POSTGRES_URL'),
-    },
+    store: readStore(r),
+    blobs: readBlobs(r),
     security: readSecurity(r),
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
   };
+}
+
+function readStore(r: Reader): FacegateConfig['store'] {
+  return {
+    kind: r.oneOf('STORE', 'sqlite', ['sqlite', 'postgres']),
+    postgresUrl: r.opt('DATABASE_URL'),
+  };
+}
+
+function readBlobs(r: Reader): FacegateConfig['blobs'] {
+  return {
+    kind: r.oneOf('BLOBS', 'fs', ['fs', 's3']),
+    s3: {
+      endpoint: r.opt('S3_ENDPOINT'),
+      region: r.str('S3_REGION', 'us-east-1'),
+      bucket: r.opt('S3_BUCKET'),
+      prefix: r.str('S3_PREFIX', ''),
+      forcePathStyle: r.bool('S3_FORCE_PATH_STYLE', false),
+      accessKeyId: r.opt('S3_ACCESS_KEY_ID'),
+      secretAccessKey: r.opt('S3_SECRET_ACCESS_KEY'),
+      sse:
+        r.opt('S3_SSE') === undefined
+          ? undefined
+          : r.oneOf<'AES256' | 'aws:kms'>('S3_SSE', 'AES256', ['AES256', 'aws:kms']),
+      sseKmsKeyId: r.opt('S3_SSE_KMS_KEY_ID'),
+    },
+  };
+}
+
+/** Whether `value` parses as a URL with one of `protocols` (e.g. `postgres:`). */
+function isUrl(value: string, protocols: readonly string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** The store and blob settings that only make sense together. */
+function storageProblems(config: FacegateConfig, r: Reader): string[] {
+  const problems: string[] = [];
+  if (r.opt('POSTGRES_URL') !== undefined) {
+    problems.push('FACEGATE_POSTGRES_URL was renamed FACEGATE_DATABASE_URL');
+  }
+  const url = config.store.postgresUrl;
+  if (config.store.kind === 'postgres' && !url) {
+    problems.push('FACEGATE_DATABASE_URL is required when FACEGATE_STORE=postgres');
+  } else if (config.store.kind === 'postgres' && url && !isUrl(url, ['postgres:', 'postgresql:'])) {
+    problems.push('FACEGATE_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  if (config.blobs.kind !== 's3') return problems;
+  const s3 = config.blobs.s3;
+  if (!s3.bucket) problems.push('FACEGATE_S3_BUCKET is required when FACEGATE_BLOBS=s3');
+  if (s3.endpoint !== undefined && !isUrl(s3.endpoint, ['http:', 'https:'])) {
+    problems.push('FACEGATE_S3_ENDPOINT must be an http:// or https:// URL');
+  }
+  if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
+    problems.push('FACEGATE_S3_ACCESS_KEY_ID and FACEGATE_S3_SECRET_ACCESS_KEY must be set together');
+  }
+  if (s3.sseKmsKeyId !== undefined && s3.sse !== 'aws:kms') {
+    problems.push('FACEGATE_S3_SSE_KMS_KEY_ID needs FACEGATE_S3_SSE=aws:kms');
+  }
+  if (s3.prefix.startsWith('/') || s3.prefix.includes('..')) {
+    problems.push('FACEGATE_S3_PREFIX must be a relative key prefix, e.g. "facegate/photos/"');
+  }
+  return problems;
 }
 
 /** Problems that involve more than one setting, or a setting that no longer exists. */
@@ -307,9 +393,7 @@ function crossCheck(config: FacegateConfig, r: Reader): string[] {
       'FACEGATE_FUSION_WEIGHT was replaced by FACEGATE_FUSION, e.g. "fr_feature*0.3+dlib*0.7" for the former default',
     );
   }
-  if (config.store.kind === 'postgres' && !config.store.postgresUrl) {
-    problems.push('FACEGATE_POSTGRES_URL is required when FACEGATE_STORE=postgres');
-  }
+  problems.push(...storageProblems(config, r));
   if (config.engine.minBrightness >= config.engine.maxBrightness) {
     problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');
   }

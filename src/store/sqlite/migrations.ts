@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { PoolClient } from 'pg';
 import type { DataCipher } from '../../crypto/data-cipher.js';
 import { FacegateError } from '../../domain/errors.js';
 import { sealSourceHash } from './source-hash.js';
@@ -9,13 +10,22 @@ export interface MigrationContext {
   cipher?: DataCipher;
 }
 
-/** One schema step; applied once, in order, inside its own transaction: `sql` first, then `run`. */
+/**
+ * One schema step, in both dialects side by side; applied once, in order, inside its own transaction: the DDL
+ * first, then the data step. `sql` and `run` are the SQLite side (the embedded store), `postgres` and
+ * `postgresRun` the same step for the PostgreSQL store: every step gives both, so the two schemas never drift apart.
+ */
 export interface Migration {
   version: number;
   name: string;
+  /** SQLite DDL. */
   sql: string;
   /** A data step in code, for rows SQL alone cannot rewrite. */
   run?(db: Database, context: MigrationContext): void;
+  /** PostgreSQL DDL of the same step (applied by `src/store/postgres/postgres-migrations.ts`). */
+  postgres: string;
+  /** PostgreSQL twin of `run`, on the client of the step's transaction. */
+  postgresRun?(client: PoolClient, context: MigrationContext): Promise<void>;
 }
 
 /**
@@ -37,7 +47,27 @@ function keySourceHashes(db: Database, { cipher }: MigrationContext): void {
   }
 }
 
-/** Ordered schema history. Never edit an applied migration: append a new one. */
+/** {@link keySourceHashes} on PostgreSQL. */
+async function keySourceHashesPostgres(client: PoolClient, { cipher }: MigrationContext): Promise<void> {
+  const { rows } = await client.query<{ id: string; employee_id: string; source_hash: string }>(
+    'SELECT id, employee_id, source_hash FROM face_templates',
+  );
+  if (rows.length === 0) return;
+  if (!cipher) throw new FacegateError('INTERNAL', 'Keying the photo hashes needs the data cipher');
+  for (const row of rows) {
+    const sealed = sealSourceHash(cipher, row.id, row.employee_id, row.source_hash);
+    await client.query('UPDATE face_templates SET source_hash = $1, source_digest_enc = $2 WHERE id = $3', [
+      sealed.hash,
+      Buffer.from(sealed.digestEnc),
+      row.id,
+    ]);
+  }
+}
+
+/**
+ * Ordered schema history of both stores. Never edit an applied migration: append a new one, with its SQLite
+ * `sql` and its PostgreSQL `postgres` twin.
+ */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -149,13 +179,132 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at TEXT NOT NULL
       );
     `,
+    // Same tables for PostgreSQL. Text columns use the "C" collation and lower() (which then folds ASCII only),
+    // so uniqueness, ordering and search behave exactly like SQLite's BINARY and NOCASE; timestamps stay ISO-8601
+    // UTC text, compared as strings by both stores; flags stay 0/1 integers; ciphertexts are bytea.
+    postgres: `
+      CREATE TABLE employees (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        badge TEXT COLLATE "C" NOT NULL CHECK (length(badge) BETWEEN 1 AND 128),
+        first_name TEXT COLLATE "C" NOT NULL,
+        last_name TEXT COLLATE "C" NOT NULL,
+        email TEXT COLLATE "C",
+        department TEXT COLLATE "C",
+        role TEXT COLLATE "C",
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+        face_login_locked SMALLINT NOT NULL DEFAULT 0 CHECK (face_login_locked IN (0, 1)),
+        created_at TEXT COLLATE "C" NOT NULL,
+        updated_at TEXT COLLATE "C" NOT NULL
+      );
+      CREATE UNIQUE INDEX employees_badge ON employees (lower(badge));
+      CREATE INDEX employees_name ON employees (lower(last_name), lower(first_name));
+
+      CREATE TABLE face_templates (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        employee_id TEXT COLLATE "C" NOT NULL REFERENCES employees (id) ON DELETE CASCADE,
+        embedding_enc BYTEA NOT NULL,
+        dimension INTEGER NOT NULL CHECK (dimension > 0),
+        engine TEXT NOT NULL,
+        model TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        quality TEXT NOT NULL,
+        source_hash TEXT COLLATE "C" NOT NULL,
+        photo_key TEXT COLLATE "C",
+        photo_content_type TEXT,
+        created_at TEXT COLLATE "C" NOT NULL
+      );
+      CREATE INDEX face_templates_employee ON face_templates (employee_id);
+      CREATE INDEX face_templates_source_hash ON face_templates (source_hash);
+      CREATE INDEX face_templates_photo_key ON face_templates (photo_key) WHERE photo_key IS NOT NULL;
+
+      CREATE TABLE audit_events (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT COLLATE "C" NOT NULL UNIQUE,
+        at TEXT COLLATE "C" NOT NULL,
+        action TEXT COLLATE "C" NOT NULL,
+        outcome TEXT COLLATE "C" NOT NULL,
+        reason TEXT,
+        actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key', 'cli', 'system')),
+        actor_id TEXT COLLATE "C",
+        employee_id TEXT COLLATE "C",
+        score DOUBLE PRECISION,
+        threshold DOUBLE PRECISION,
+        engine TEXT,
+        ip TEXT,
+        duration_ms DOUBLE PRECISION,
+        details TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_events_at ON audit_events (at, seq);
+      CREATE INDEX audit_events_employee ON audit_events (employee_id, at);
+      CREATE INDEX audit_events_actor ON audit_events (actor_id, at);
+      CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_events is append-only';
+      END
+      $$;
+      CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON audit_events
+        FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+
+      CREATE TABLE users (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        username TEXT COLLATE "C" NOT NULL,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'enroller', 'auditor', 'kiosk')),
+        disabled SMALLINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        totp_secret_enc BYTEA,
+        created_at TEXT COLLATE "C" NOT NULL,
+        updated_at TEXT COLLATE "C" NOT NULL,
+        last_login_at TEXT COLLATE "C"
+      );
+      CREATE UNIQUE INDEX users_username ON users (lower(username));
+
+      CREATE TABLE api_keys (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        name TEXT NOT NULL,
+        prefix TEXT COLLATE "C" NOT NULL UNIQUE,
+        secret_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'enroller', 'auditor', 'kiosk')),
+        created_by TEXT,
+        created_at TEXT COLLATE "C" NOT NULL,
+        last_used_at TEXT COLLATE "C",
+        revoked_at TEXT COLLATE "C"
+      );
+
+      CREATE TABLE sessions (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at TEXT COLLATE "C" NOT NULL,
+        expires_at TEXT COLLATE "C" NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE INDEX sessions_expires ON sessions (expires_at);
+
+      CREATE TABLE lockouts (
+        subject TEXT COLLATE "C" PRIMARY KEY,
+        consecutive_failures INTEGER NOT NULL,
+        total_failures INTEGER NOT NULL,
+        locked_until TEXT COLLATE "C",
+        updated_at TEXT COLLATE "C" NOT NULL
+      );
+
+      CREATE TABLE settings (
+        key TEXT COLLATE "C" PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT COLLATE "C" NOT NULL
+      );
+    `,
   },
   {
     version: 2,
     name: 'keyed photo source hashes',
     sql: 'ALTER TABLE face_templates ADD COLUMN source_digest_enc BLOB',
     run: keySourceHashes,
+    postgres: 'ALTER TABLE face_templates ADD COLUMN source_digest_enc BYTEA',
+    postgresRun: keySourceHashesPostgres,
   },
+  // Append steps here, each with `sql` (SQLite) and `postgres` (PostgreSQL). A step that also rewrites rows in
+  // code gives both `run` and `postgresRun`.
 ];
 
 /**
