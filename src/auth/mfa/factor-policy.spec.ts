@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isFacegateError } from '../../domain/errors.js';
+import { createMemoryStore } from '../../store/testing/memory-store.js';
 import {
   DEFAULT_SECOND_FACTOR_SETTINGS,
+  loadSecondFactorSettings,
   parseSecondFactorSettings,
   requiredFactors,
+  SECOND_FACTOR_SETTINGS_KEY,
   type SecondFactorSettings,
 } from './factor-policy.js';
 
@@ -121,5 +124,24 @@ describe('parseSecondFactorSettings', () => {
       expect(isFacegateError(error, 'VALIDATION_FAILED')).toBe(true);
       expect(isFacegateError(error) && error.details?.field).toBe(field);
     }
+  });
+});
+
+describe('loadSecondFactorSettings', () => {
+  it('reads the stored settings over the defaults', async () => {
+    const store = createMemoryStore();
+    expect(await loadSecondFactorSettings(store.settings)).toEqual(DEFAULT_SECOND_FACTOR_SETTINGS);
+    await store.settings.set(SECOND_FACTOR_SETTINGS_KEY, { userVerification: 'required' });
+    expect((await loadSecondFactorSettings(store.settings)).userVerification).toBe('required');
+  });
+
+  it('fails closed on a stored value that does not parse: employees then need a factor', async () => {
+    const store = createMemoryStore();
+    await store.settings.set(SECOND_FACTOR_SETTINGS_KEY, { employeeDefault: { require: 'never' } });
+    const loaded = await loadSecondFactorSettings(store.settings);
+    expect(requiredFactors(loaded, employee(null, []))).toEqual({
+      outcome: 'not_enrolled',
+      accepted: ['totp', 'webauthn', 'pin'],
+    });
   });
 });

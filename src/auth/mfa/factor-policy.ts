@@ -1,6 +1,7 @@
 import { FacegateError } from '../../domain/errors.js';
 import type { Role } from '../../domain/models.js';
 import type { FactorKind } from '../../domain/second-factors.js';
+import type { SettingsRepository } from '../../store/store.port.js';
 
 /** Factors a rule can ask for; recovery codes only ever stand in for TOTP or a passkey. */
 export type PrimaryFactorKind = Exclude<FactorKind, 'recovery'>;
@@ -98,6 +99,18 @@ export function parseSecondFactorSettings(stored: unknown): SecondFactorSettings
     invalid('mfa.userVerification', '"required" or "preferred"');
   }
   return settings;
+}
+
+/**
+ * The second-factor settings in force: the stored ones (written only through {@link parseSecondFactorSettings}) over
+ * the defaults. A stored value that no longer parses fails closed: every rule asks for any factor.
+ */
+export async function loadSecondFactorSettings(settings: SettingsRepository): Promise<SecondFactorSettings> {
+  try {
+    return parseSecondFactorSettings(await settings.get<unknown>(SECOND_FACTOR_SETTINGS_KEY));
+  } catch {
+    return { ...DEFAULT_SECOND_FACTOR_SETTINGS, employeeDefault: { require: 'any' }, employeeRoles: {} };
+  }
 }
 
 function checkRule(field: string, rule: unknown): void {
