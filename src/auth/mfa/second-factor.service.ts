@@ -357,7 +357,8 @@ export class SecondFactorService {
   /**
    * After the first factor: null when the policy asks no second factor; otherwise a single-use step token for
    * `caller`, valid two minutes, with the factors allowed (and passkey options when a passkey is). Throws
-   * `SECOND_FACTOR_NOT_ENROLLED` when the policy asks a factor the subject does not have.
+   * `SECOND_FACTOR_NOT_ENROLLED` when the policy asks a factor the subject does not have. Checks no permission:
+   * only the flow that has just checked the first factor calls it.
    */
   async issueStepToken(
     actor: Actor,

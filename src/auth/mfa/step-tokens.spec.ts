@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { isFacegateError } from '../../domain/errors.js';
 import { MemoryOneTimeStore } from './one-time-store.js';
-import { type PendingStep, STEP_TOKEN_TTL_MS, StepTokens } from './step-tokens.js';
+import { callerOf, type PendingStep, STEP_TOKEN_TTL_MS, StepTokens } from './step-tokens.js';
 
 const step = {
   subject: { type: 'employee', id: 'e1' },
-  caller: 'api_key:k1',
+  caller: callerOf({ type: 'api_key', id: 'k1' }),
   first: 'face',
   allowed: ['totp'],
   challenge: null,

@@ -12,7 +12,7 @@ export type FirstFactor = 'face' | 'pwd';
 /** What a step token stands for; kept server-side under the token's hash. */
 export interface PendingStep {
   subject: FactorSubject;
-  /** Who asked (e.g. `api_key:<id>` or `session:<id>`): only the same caller may complete the step. */
+  /** Who asked ({@link callerOf}, or e.g. `session:<id>`): only the same caller may complete the step. */
   caller: string;
   first: FirstFactor;
   /** Factor kinds that complete this step. */
@@ -22,6 +22,11 @@ export interface PendingStep {
   /** What the step completes (`authenticate`, `verify`, `console`), echoed to the caller. */
   purpose: string;
   expiresAt: string;
+}
+
+/** The caller binding of a kiosk or integration: its actor (an API key id, or a user id for a session). */
+export function callerOf(actor: { type: string; id: string }): string {
+  return `${actor.type}:${actor.id}`;
 }
 
 /** An issued step token. */
