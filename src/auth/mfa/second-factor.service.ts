@@ -348,6 +348,32 @@ export class SecondFactorService {
     });
   }
 
+  /**
+   * Removes one factor of the subject (e.g. one lost key of several), with the same rights and recovery-code rule
+   * as {@link SecondFactorService.resetFactors}. Throws `NOT_FOUND` when the subject has no such factor.
+   */
+  async removeFactor(actor: Actor, subject: FactorSubject, factorId: string): Promise<void> {
+    await this.authorizeManage(actor, subject, 'reset');
+    await this.store.transaction(async (tx) => {
+      const factors = factorsOf(tx);
+      const factor = await factors.get(factorId);
+      if (!factor || !sameSubject(factor.subject, subject) || factor.kind === 'recovery') {
+        throw new FacegateError('NOT_FOUND', 'Second factor not found');
+      }
+      await factors.delete(factorId);
+      const left = (await factors.listBySubject(subject)).map((f) => f.kind);
+      const removedCodes =
+        left.includes('totp') || left.includes('webauthn')
+          ? 0
+          : await factors.deleteBySubject(subject, ['recovery']);
+      await this.auditIn(tx, actor, subject, 'mfa.reset', 'success', null, {
+        kinds: [factor.kind],
+        factorId,
+        removed: 1 + removedCodes,
+      });
+    });
+  }
+
   /** Which second factors the policy asks of `subject` now (role rules and enrolled factors). */
   async requirementFor(subject: FactorSubject): Promise<FactorRequirement> {
     const settings = await this.settings();

@@ -494,6 +494,33 @@ describe('SecondFactorService: management', () => {
     });
   });
 
+  it('removes one lost key of two, keeping the other and the recovery codes', async () => {
+    const keys = [
+      new SoftAuthenticator({ origin: rp.origins[0] ?? '' }),
+      new SoftAuthenticator({ origin: rp.origins[0] ?? '' }),
+    ];
+    const ids: string[] = [];
+    for (const key of keys) {
+      const options = await service.beginPasskeyRegistration(admin, ann);
+      ids.push((await service.finishPasskeyRegistration(admin, ann, key.register(options))).factorId);
+    }
+    const enroller: Actor = { type: 'user', id: 'u-enroller', role: 'enroller', name: 'e', ip: null };
+    expect(await codeOf(service.removeFactor(enroller, ann, ids[0] ?? ''))).toBe('FORBIDDEN');
+    await service.removeFactor(admin, ann, ids[0] ?? '');
+    expect(await codeOf(service.removeFactor(admin, ann, ids[0] ?? ''))).toBe('NOT_FOUND');
+    const list = await service.listFactors(admin, ann);
+    expect(list.factors.map((f) => f.id)).toEqual([ids[1]]);
+    expect(list.recoveryCodesLeft).toBe(10);
+    const step = await faceStep();
+    const lost = keys[0]?.assert({ challenge: step.passkeyOptions?.challenge ?? '' }, rp.rpId);
+    if (!lost) throw new Error('no key');
+    expect(
+      await codeOf(service.completeStep(kiosk, step.stepToken, KIOSK, { kind: 'webauthn', assertion: lost })),
+    ).toBe('SECOND_FACTOR_FAILED:UNKNOWN_CREDENTIAL');
+    await service.removeFactor(admin, ann, ids[1] ?? '');
+    expect(await service.listFactors(admin, ann)).toEqual({ factors: [], recoveryCodesLeft: 0 });
+  });
+
   it('erasing an employee erases their factors', async () => {
     await service.setPin(admin, ann, '483920');
     await store.employees.delete(ann.id);
