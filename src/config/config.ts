@@ -94,6 +94,18 @@ export interface FacegateConfig {
     trustProxy: TrustProxy;
   };
   auditRetentionDays: number;
+  /** WebAuthn relying party (passkeys and security keys as second factors). */
+  webauthn: WebAuthnConfig;
+}
+
+/** The WebAuthn relying party: its id (a registrable domain) and the origins browsers run the UI on. */
+export interface WebAuthnConfig {
+  /** `FACEGATE_WEBAUTHN_RP_ID`; defaults to the host of the first origin. */
+  rpId: string;
+  /** `FACEGATE_WEBAUTHN_ORIGIN` (comma-separated); defaults to `FACEGATE_PUBLIC_URL`, else http://localhost:<port>. */
+  origins: string[];
+  /** Name shown by authenticators. */
+  rpName: string;
 }
 
 /** Where the S3 blob store keeps photos (`FACEGATE_S3_*`); read always, checked only when `FACEGATE_BLOBS=s3`. */
@@ -298,13 +310,48 @@ function readSecurity(r: Reader): FacegateConfig['security'] {
   };
 }
 
+/**
+ * The WebAuthn relying party. Browsers only sign for the origin they show, so a wrong origin breaks every passkey:
+ * each must be a bare http(s) origin and the RP id must be its host or a parent domain of it.
+ */
+function readWebAuthn(r: Reader, port: number): WebAuthnConfig {
+  const fallback = r.opt('PUBLIC_URL') ?? `http://localhost:${port}`;
+  const origins = (r.opt('WEBAUTHN_ORIGIN') ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((raw) => {
+      try {
+        const url = new URL(raw);
+        if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+      } catch {
+        // reported below
+      }
+      r.problems.push(`FACEGATE_WEBAUTHN_ORIGIN must list http(s) origins, got "${raw}"`);
+      return undefined;
+    })
+    .filter((o): o is string => o !== undefined);
+  const firstHost = origins[0] ? new URL(origins[0]).hostname : 'localhost';
+  const rpId = (r.opt('WEBAUTHN_RP_ID') ?? firstHost).toLowerCase();
+  for (const origin of origins) {
+    const host = new URL(origin).hostname;
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      r.problems.push(
+        `FACEGATE_WEBAUTHN_RP_ID "${rpId}" must be the host of ${origin} or a parent domain of it`,
+      );
+    }
+  }
+  return { rpId, origins, rpName: r.str('WEBAUTHN_RP_NAME', 'facegate') };
+}
+
 /** Every setting read from the environment, each checked on its own. */
 function readConfig(r: Reader, env: Env): FacegateConfig {
   const nodeEnv = readNodeEnv(r, env);
+  const port = r.int('PORT', 3000, 0, 65535);
   return {
     env: nodeEnv,
     host: r.str('HOST', '127.0.0.1'),
-    port: r.int('PORT', 3000, 0, 65535),
+    port,
     logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', LOG_LEVELS),
     dataDir: resolve(r.str('DATA_DIR', './data')),
     keepPhotos: r.bool('KEEP_PHOTOS', true),
@@ -315,6 +362,7 @@ function readConfig(r: Reader, env: Env): FacegateConfig {
     blobs: readBlobs(r),
     security: readSecurity(r),
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    webauthn: readWebAuthn(r, port),
   };
 }
 

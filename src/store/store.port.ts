@@ -14,6 +14,7 @@ import type {
   Session,
   User,
 } from '../domain/models.js';
+import type { FactorKind, FactorSubject, NewSecondFactor, SecondFactor } from '../domain/second-factors.js';
 
 /** Employee records. Unique badge: creating or renaming onto a taken badge throws `CONFLICT`. */
 export interface EmployeeRepository {
@@ -123,6 +124,34 @@ export interface SettingsRepository {
 }
 
 /**
+ * Second factors of employees and admin users. TOTP secrets are encrypted at rest; PINs and recovery codes are
+ * stored as Argon2id hashes made by the caller. The conditional updates are atomic, so two concurrent uses of one
+ * code or one signature counter cannot both succeed.
+ */
+export interface SecondFactorRepository {
+  add(factor: NewSecondFactor): Promise<SecondFactor>;
+  get(id: string): Promise<SecondFactor | undefined>;
+  /** The subject's factors, oldest first; optionally only of one kind. */
+  listBySubject(subject: FactorSubject, kind?: FactorKind): Promise<SecondFactor[]>;
+  findByCredentialId(credentialId: string): Promise<SecondFactor | undefined>;
+  /** Marks a pending factor active; false when absent or not pending. */
+  activate(id: string, at: string): Promise<boolean>;
+  /** Records TOTP step `step` as used unless one at or after it already was; false when refused (replay). */
+  useTotpStep(id: string, step: number, at: string): Promise<boolean>;
+  /**
+   * Records a WebAuthn signature counter; false when the stored one is not below it (a cloned authenticator or a
+   * replay). Counters of 0 on both sides (authenticators that do not count) are accepted.
+   */
+  useCounter(id: string, counter: number, at: string): Promise<boolean>;
+  /** Stamps `lastUsedAt` (PIN). */
+  touch(id: string, at: string): Promise<void>;
+  /** Deletes one factor (a recovery code is deleted when used); false when it was already gone. */
+  delete(id: string): Promise<boolean>;
+  /** Deletes the subject's factors (all, or only of the given kinds); returns how many. */
+  deleteBySubject(subject: FactorSubject, kinds?: readonly FactorKind[]): Promise<number>;
+}
+
+/**
  * The store: every repository over one database.
  * `transaction(fn)` runs fn with repositories whose writes commit together or not at all;
  * operations outside the transaction never observe or join its uncommitted writes.
@@ -137,6 +166,8 @@ export interface Store {
   sessions: SessionRepository;
   lockouts: LockoutRepository;
   settings: SettingsRepository;
+  /** Second factors; optional until every store adapter has them (MFA fails closed without it). */
+  secondFactors?: SecondFactorRepository;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Re-encrypts stored secrets under the current data key after a rotation; returns how many records changed. */
   reencrypt?(): Promise<number>;

@@ -303,6 +303,64 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: 'ALTER TABLE face_templates ADD COLUMN source_digest_enc BYTEA',
     postgresRun: keySourceHashesPostgres,
   },
+  {
+    version: 3,
+    name: 'second factors',
+    // One table for employees and admin users alike (users.totp_secret_enc is no longer used). Exactly one owner
+    // column is set, so deleting the employee or user deletes their factors by cascade.
+    sql: `
+      CREATE TABLE second_factors (
+        id TEXT PRIMARY KEY,
+        employee_id TEXT REFERENCES employees (id) ON DELETE CASCADE,
+        user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('totp', 'webauthn', 'pin', 'recovery')),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'active')),
+        label TEXT,
+        secret_enc BLOB,
+        secret_hash TEXT,
+        credential_id TEXT UNIQUE,
+        public_key BLOB,
+        sign_count INTEGER NOT NULL DEFAULT 0 CHECK (sign_count >= 0),
+        transports TEXT NOT NULL DEFAULT '[]',
+        multi_device INTEGER NOT NULL DEFAULT 0 CHECK (multi_device IN (0, 1)),
+        last_used_step INTEGER,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        CHECK ((employee_id IS NULL) <> (user_id IS NULL)),
+        CHECK ((kind = 'webauthn') = (credential_id IS NOT NULL AND public_key IS NOT NULL)),
+        CHECK ((kind = 'totp') = (secret_enc IS NOT NULL)),
+        CHECK ((kind IN ('pin', 'recovery')) = (secret_hash IS NOT NULL))
+      );
+      CREATE INDEX second_factors_employee ON second_factors (employee_id, kind) WHERE employee_id IS NOT NULL;
+      CREATE INDEX second_factors_user ON second_factors (user_id, kind) WHERE user_id IS NOT NULL;
+    `,
+    postgres: `
+      CREATE TABLE second_factors (
+        id TEXT PRIMARY KEY,
+        employee_id TEXT REFERENCES employees (id) ON DELETE CASCADE,
+        user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('totp', 'webauthn', 'pin', 'recovery')),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'active')),
+        label TEXT,
+        secret_enc BYTEA,
+        secret_hash TEXT,
+        credential_id TEXT UNIQUE,
+        public_key BYTEA,
+        sign_count INTEGER NOT NULL DEFAULT 0 CHECK (sign_count >= 0),
+        transports TEXT NOT NULL DEFAULT '[]',
+        multi_device INTEGER NOT NULL DEFAULT 0 CHECK (multi_device IN (0, 1)),
+        last_used_step INTEGER,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        CHECK ((employee_id IS NULL) <> (user_id IS NULL)),
+        CHECK ((kind = 'webauthn') = (credential_id IS NOT NULL AND public_key IS NOT NULL)),
+        CHECK ((kind = 'totp') = (secret_enc IS NOT NULL)),
+        CHECK ((kind IN ('pin', 'recovery')) = (secret_hash IS NOT NULL))
+      );
+      CREATE INDEX second_factors_employee ON second_factors (employee_id, kind) WHERE employee_id IS NOT NULL;
+      CREATE INDEX second_factors_user ON second_factors (user_id, kind) WHERE user_id IS NOT NULL;
+    `,
+  },
   // Append steps here, each with `sql` (SQLite) and `postgres` (PostgreSQL). A step that also rewrites rows in
   // code gives both `run` and `postgresRun`.
 ];

@@ -155,6 +155,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
       sessions: repositories.sessions,
       lockouts: repositories.lockouts,
       settings: repositories.settings,
+      secondFactors: repositories.secondFactors,
       // Nested transactions are savepoints of the open one.
       transaction: async <U>(inner: (tx: Store) => Promise<U>): Promise<U> => {
         if (!state.active) throw new FacegateError('INTERNAL', 'Transaction already ended');
@@ -186,7 +187,11 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   /** Re-encrypts templates and TOTP secrets under the current data key (after rotation); returns how many changed. */
   async reencrypt(): Promise<number> {
-    return (await this.templates.reencrypt()) + (await this.users.reencrypt());
+    return (
+      (await this.templates.reencrypt()) +
+      (await this.users.reencrypt()) +
+      (await this.secondFactors.reencrypt())
+    );
   }
 
   /** Waits for an open transaction, then closes the connection; later calls fail with `NOT_READY`. */

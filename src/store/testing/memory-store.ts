@@ -9,11 +9,13 @@ import type {
   Session,
   User,
 } from '../../domain/models.js';
+import type { FactorSubject, SecondFactor } from '../../domain/second-factors.js';
 import type {
   ApiKeyRepository,
   AuditRepository,
   EmployeeRepository,
   LockoutRepository,
+  SecondFactorRepository,
   SessionRepository,
   SettingsRepository,
   Store,
@@ -30,6 +32,7 @@ export interface MemoryState {
   sessions: Map<string, Session>;
   lockouts: Map<string, LockoutState>;
   settings: Map<string, unknown>;
+  secondFactors: Map<string, SecondFactor>;
   audit: AuditEvent[];
 }
 
@@ -49,6 +52,7 @@ export function createMemoryStore(now: () => Date = () => new Date()): MemorySto
     sessions: new Map(),
     lockouts: new Map(),
     settings: new Map(),
+    secondFactors: new Map(),
     audit: [],
   };
   const iso = (): string => now().toISOString();
@@ -69,6 +73,7 @@ export function createMemoryStore(now: () => Date = () => new Date()): MemorySto
     lockouts: memoryLockouts(state),
     audit: memoryAudit(state, iso),
     settings: memorySettings(state),
+    secondFactors: memorySecondFactors(state, iso),
     async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
       const snapshot = snapshotOf(state);
       try {
@@ -135,6 +140,7 @@ function memoryEmployees(state: MemoryState, iso: Iso): EmployeeRepository {
     },
     async delete(id) {
       for (const [tid, t] of templates) if (t.employeeId === id) templates.delete(tid);
+      dropFactors(state, 'employee', id);
       return employees.delete(id);
     },
     async count() {
@@ -210,6 +216,7 @@ function memoryUsers(state: MemoryState, iso: Iso): UserRepository {
       return next;
     },
     async delete(id) {
+      dropFactors(state, 'user', id);
       return users.delete(id);
     },
     async count() {
@@ -321,6 +328,92 @@ function memoryAudit(state: MemoryState, iso: Iso): AuditRepository {
   };
 }
 
+/** Deleting an employee or user deletes their factors, as the SQLite cascade does. */
+function dropFactors(state: MemoryState, type: FactorSubject['type'], id: string): void {
+  for (const [fid, f] of state.secondFactors) {
+    if (f.subject.type === type && f.subject.id === id) state.secondFactors.delete(fid);
+  }
+}
+
+function memorySecondFactors(state: MemoryState, iso: Iso): SecondFactorRepository {
+  const { secondFactors } = state;
+  const owned = (subject: FactorSubject) =>
+    [...secondFactors.values()].filter((f) => f.subject.type === subject.type && f.subject.id === subject.id);
+  const copy = (f: SecondFactor): SecondFactor => ({ ...f, passkey: f.passkey && { ...f.passkey } });
+  const update = (id: string, ok: (f: SecondFactor) => boolean, patch: Partial<SecondFactor>): boolean => {
+    const factor = secondFactors.get(id);
+    if (!factor || !ok(factor)) return false;
+    secondFactors.set(id, { ...factor, ...patch });
+    return true;
+  };
+  return {
+    async add(f) {
+      const credentialId = f.passkey?.credentialId;
+      if (
+        secondFactors.has(f.id) ||
+        (credentialId && [...secondFactors.values()].some((x) => x.passkey?.credentialId === credentialId))
+      ) {
+        throw new FacegateError('CONFLICT', 'factor exists');
+      }
+      const row: SecondFactor = {
+        label: null,
+        secret: null,
+        secretHash: null,
+        passkey: null,
+        lastUsedStep: null,
+        ...f,
+        subject: { ...f.subject },
+        createdAt: iso(),
+        lastUsedAt: null,
+      };
+      secondFactors.set(row.id, row);
+      return copy(row);
+    },
+    async get(id) {
+      const f = secondFactors.get(id);
+      return f && copy(f);
+    },
+    async listBySubject(subject, kind) {
+      return owned(subject)
+        .filter((f) => kind === undefined || f.kind === kind)
+        .map(copy);
+    },
+    async findByCredentialId(credentialId) {
+      const f = [...secondFactors.values()].find((x) => x.passkey?.credentialId === credentialId);
+      return f && copy(f);
+    },
+    async activate(id, at) {
+      return update(id, (f) => f.status === 'pending', { status: 'active', lastUsedAt: at });
+    },
+    async useTotpStep(id, step, at) {
+      return update(id, (f) => f.kind === 'totp' && (f.lastUsedStep === null || f.lastUsedStep < step), {
+        lastUsedStep: step,
+        lastUsedAt: at,
+      });
+    },
+    async useCounter(id, counter, at) {
+      const factor = secondFactors.get(id);
+      const stored = factor?.passkey?.counter ?? 0;
+      if (!factor?.passkey || !(stored < counter || (stored === 0 && counter === 0))) return false;
+      secondFactors.set(id, { ...factor, passkey: { ...factor.passkey, counter }, lastUsedAt: at });
+      return true;
+    },
+    async touch(id, at) {
+      update(id, () => true, { lastUsedAt: at });
+    },
+    async delete(id) {
+      return secondFactors.delete(id);
+    },
+    async deleteBySubject(subject, kinds) {
+      let n = 0;
+      for (const f of owned(subject)) {
+        if ((kinds === undefined || kinds.includes(f.kind)) && secondFactors.delete(f.id)) n++;
+      }
+      return n;
+    },
+  };
+}
+
 function memorySettings(state: MemoryState): SettingsRepository {
   const { settings } = state;
   return {
@@ -336,7 +429,16 @@ function memorySettings(state: MemoryState): SettingsRepository {
   };
 }
 
-const MAPS = ['employees', 'templates', 'users', 'apiKeys', 'sessions', 'lockouts', 'settings'] as const;
+const MAPS = [
+  'employees',
+  'templates',
+  'users',
+  'apiKeys',
+  'sessions',
+  'lockouts',
+  'settings',
+  'secondFactors',
+] as const;
 
 function snapshotOf(state: MemoryState): MemoryState {
   return {

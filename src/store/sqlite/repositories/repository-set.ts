@@ -4,6 +4,7 @@ import { SqliteApiKeyRepository } from './api-key.repository.js';
 import { SqliteAuditRepository } from './audit.repository.js';
 import { SqliteEmployeeRepository } from './employee.repository.js';
 import { SqliteLockoutRepository } from './lockout.repository.js';
+import { SqliteSecondFactorRepository } from './second-factor.repository.js';
 import { SqliteSessionRepository } from './session.repository.js';
 import { SqliteSettingsRepository } from './settings.repository.js';
 import { SqliteTemplateRepository } from './template.repository.js';
@@ -19,6 +20,7 @@ export class SqliteRepositories {
   readonly sessions: SqliteSessionRepository;
   readonly lockouts: SqliteLockoutRepository;
   readonly settings: SqliteSettingsRepository;
+  readonly secondFactors: SqliteSecondFactorRepository;
 
   constructor(runner: SqlRunner, cipher: DataCipher) {
     this.employees = new SqliteEmployeeRepository(runner);
@@ -29,5 +31,6 @@ export class SqliteRepositories {
     this.sessions = new SqliteSessionRepository(runner);
     this.lockouts = new SqliteLockoutRepository(runner);
     this.settings = new SqliteSettingsRepository(runner);
+    this.secondFactors = new SqliteSecondFactorRepository(runner, cipher);
   }
 }
