@@ -136,7 +136,7 @@ export function isExampleSecret(value: string | undefined): boolean {
   return value === undefined || value.trim() === '' || EXAMPLE_SECRET.test(value.trim());
 }
 
-/** The measured default (README "Accuracy"). */
+/** The measured default: fr_feature and MobileFaceNet, equal weights (docs/engine.md "Embedders"). */
 const DEFAULT_FUSION: FusionMember[] = [
   { embedder: 'fr_feature', weight: 0.5 },
   { embedder: 'mobilefacenet', weight: 0.5 },
@@ -256,8 +256,9 @@ function readNodeEnv(r: Reader, env: Env): NodeEnv {
 function readEngine(r: Reader): FacegateConfig['engine'] {
   return {
     kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
-    // The fusion (DEFAULT_FUSION) measured best overall (README "Accuracy"); flip off: it cost ≈ 25 % more
-    // CPU per image for a difference within the benchmark's noise (README "Face engine", "Benchmarks").
+    // The fusion (DEFAULT_FUSION, fr_feature*0.5+mobilefacenet*0.5) is the measured default (docs/benchmarks.md
+    // "Accuracy"); flip off: it costs about 40 % more CPU per image for a gain within the benchmark's noise
+    // (docs/engine.md "Embedders").
     embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fusion', [...EMBEDDER_IDS, 'fusion']),
     flipAugment: r.bool('FLIP_AUGMENT', false),
     workers: r.int('ENGINE_WORKERS', Math.max(1, availableParallelism()), 0, 64),

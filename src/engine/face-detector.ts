@@ -26,7 +26,7 @@ export interface RawFace {
 /**
  * Mesh indices averaged into the five ArcFace landmarks (subject's right eye first = image-left when upright).
  * Human truncates mesh coordinates to whole input pixels; enlarging small images 4× before detection (sub-pixel
- * landmarks) and eye centres from the whole eye contour were measured on ../shared/faces and did not help (README).
+ * landmarks) and eye centres from the whole eye contour were measured on ../shared/faces and did not help (docs/benchmarks.md "Accuracy").
  */
 const FIVE_POINT_MESH: ReadonlyArray<readonly number[]> = [[33, 133], [362, 263], [1], [61], [291]];
 
