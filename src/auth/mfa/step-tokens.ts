@@ -3,7 +3,7 @@ import type { FactorKind, FactorSubject } from '../../domain/second-factors.js';
 import { randomToken, safeEqual, sha256Hex } from '../secrets.js';
 import type { OneTimeStore } from './one-time-store.js';
 
-/** How long a step token is valid (the issue asks for about two minutes). */
+/** How long a step token is valid: about two minutes, time for the second factor. */
 export const STEP_TOKEN_TTL_MS = 2 * 60_000;
 
 /** The first factor that was already checked, as RFC 8176 names it. */
