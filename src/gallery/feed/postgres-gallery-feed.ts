@@ -74,12 +74,17 @@ export class PostgresGalleryFeed implements GalleryFeed {
   /** Connects and LISTENs, notes the log's position, loads the gallery, then catches up from that position. */
   async start(): Promise<void> {
     this.stopped = false;
-    const client = await this.connect();
-    const started = this.now();
-    this.lastSeq = await this.maxSeq(client);
-    await this.gallery.load();
-    this.running = true;
-    await this.catchUp(started);
+    try {
+      const client = await this.connect();
+      const started = this.now();
+      this.lastSeq = await this.maxSeq(client);
+      await this.gallery.load();
+      this.running = true;
+      await this.catchUp(started);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
     const poll = this.options.pollMs ?? Math.max(50, Math.floor(this.maxLagMs / 4));
     this.every(poll, () => this.requestCatchUp());
     this.every(this.options.trimIntervalMs ?? 3_600_000, () => this.trimQuietly());
@@ -221,15 +226,16 @@ export class PostgresGalleryFeed implements GalleryFeed {
   private async drain(started: number): Promise<void> {
     const client = this.client;
     if (!client) return;
-    const horizon = await client.query<{ t: string }>(
-      'SELECT trimmed_through AS t FROM gallery_change_horizon',
-    );
-    if (Number(horizon.rows[0]?.t ?? 0) > this.lastSeq) await this.resync(client);
     for (;;) {
       const { rows } = await client.query<{ seq: string; employee_id: string }>(
         'SELECT seq, employee_id FROM gallery_changes WHERE seq > $1 ORDER BY seq LIMIT $2',
         [this.lastSeq, BATCH],
       );
+      // Read after the changes: a trim that removed some of them before the read has moved the horizon by now.
+      if ((await this.horizon(client)) > this.lastSeq) {
+        await this.resync(client);
+        continue;
+      }
       const employees = [...new Set(rows.map((r) => r.employee_id))];
       for (const id of employees) await this.applier.reloadEmployee(id);
       const last = rows.at(-1);
@@ -257,11 +263,14 @@ export class PostgresGalleryFeed implements GalleryFeed {
 
   private async maxSeq(client: pg.Client): Promise<number> {
     const { rows } = await client.query<{ m: string | null }>('SELECT max(seq) AS m FROM gallery_changes');
-    const top = Number(rows[0]?.m ?? 0);
-    const horizon = await client.query<{ t: string }>(
+    return Math.max(Number(rows[0]?.m ?? 0), await this.horizon(client));
+  }
+
+  private async horizon(client: pg.Client): Promise<number> {
+    const { rows } = await client.query<{ t: string }>(
       'SELECT trimmed_through AS t FROM gallery_change_horizon',
     );
-    return Math.max(top, Number(horizon.rows[0]?.t ?? 0));
+    return Number(rows[0]?.t ?? 0);
   }
 
   private trimQuietly(): void {
