@@ -10,7 +10,7 @@ import {
 import { Gallery } from '../../../src/gallery/gallery.js';
 import { PostgresStore } from '../../../src/store/postgres/postgres-store.js';
 import { requirePostgres, TEST_DATABASE_URL, TestSchema } from '../store/postgres-harness.js';
-import { embedding, template } from '../store/store-fixtures.js';
+import { template } from '../store/store-fixtures.js';
 
 await requirePostgres();
 
@@ -41,9 +41,24 @@ async function openNode(schema: string, options: Partial<PostgresGalleryFeedOpti
   return { store, gallery, feed, appName };
 }
 
+/** Face `seed`: a pseudo-random unit vector, so distinct faces are far apart (cosine near 0). */
+function face(seed: number): Float32Array {
+  let state = seed * 2654435761;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
+  const v = Float32Array.from({ length: engine.dimension }, next);
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+/** A stored template of face `seed`. */
+const faceTemplate = (seed: number) => template(seed, { embedding: face(seed) });
+
 /** The employee that `seed`'s face matches on a node's gallery, or null. */
 function whoIs(node: Node, seed: number): string | null {
-  const result = node.gallery.identify(embedding(seed));
+  const result = node.gallery.identify(face(seed));
   return result.decision === 'match' ? (result.best?.employeeId ?? null) : null;
 }
 
@@ -59,7 +74,7 @@ async function within(ms: number, what: string, check: () => boolean): Promise<v
 /** Enrols an employee with one template of face `seed`, through one node's store. */
 async function enrol(node: Node, badge: string, seed: number): Promise<string> {
   const employee = await node.store.employees.create({ badge, firstName: badge, lastName: 'Feed' });
-  await node.store.templates.add(employee.id, template(seed));
+  await node.store.templates.add(employee.id, faceTemplate(seed));
   return employee.id;
 }
 
@@ -116,7 +131,7 @@ describe('gallery feed on PostgreSQL: two nodes on one database', () => {
     // A template upgrade: the new template goes in and the old one out, in one transaction.
     const [old] = await a.store.templates.listByEmployee(ann);
     await a.store.transaction(async (tx) => {
-      await tx.templates.add(ann, template(2));
+      await tx.templates.add(ann, faceTemplate(2));
       await tx.templates.delete(old!.id);
     });
     await within(BOUND_MS, 'upgraded template on B', () => whoIs(b, 2) === ann && whoIs(b, 1) === null);
@@ -146,6 +161,32 @@ describe('gallery feed on PostgreSQL: two nodes on one database', () => {
     expect(
       await schema.query('SELECT kind FROM gallery_changes WHERE employee_id = ? ORDER BY seq', [bob]),
     ).toEqual([{ kind: 'enrol' }]);
+  });
+
+  it('concurrent writers on both nodes: every change is recorded once and both galleries converge', async () => {
+    const a = await node();
+    const b = await node();
+    const ids = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => enrol(i % 2 ? a : b, `E${i}`, 100 + i)),
+    );
+    await Promise.all(
+      ids.map((id, i) => {
+        const writer = i % 2 ? b : a;
+        if (i % 4 === 0) return writer.store.employees.delete(id);
+        if (i % 4 === 1) return writer.store.employees.update(id, { status: 'suspended' });
+        return writer.store.templates.add(id, faceTemplate(200 + i));
+      }),
+    );
+    const expected = (n: Node) =>
+      ids.every((id, i) => {
+        const face = whoIs(n, 100 + i);
+        if (i % 4 === 0 || i % 4 === 1) return face === null;
+        return face === id && whoIs(n, 200 + i) === id;
+      });
+    await within(BOUND_MS, 'both galleries hold the final state', () => expected(a) && expected(b));
+    const rows = await schema.query('SELECT seq FROM gallery_changes ORDER BY seq');
+    // 16 enrolments, 4 deletes (each with its template), 4 suspensions, 8 added templates.
+    expect(rows).toHaveLength(16 + 8 + 4 + 8);
   });
 
   it('a node that loses its feed is not ready at once, then reconnects and catches up what it missed', async () => {
