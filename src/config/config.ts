@@ -66,6 +66,8 @@ export interface FacegateConfig {
   store: { kind: 'sqlite' | 'postgres'; postgresUrl: string | undefined };
   /** Photo storage: files under the data directory, or an S3-compatible bucket. */
   blobs: { kind: 'fs' | 's3'; s3: S3Settings };
+  /** Where state shared between nodes lives (lockout windows, rate limits, single-use items): see {@link SharedStateSettings}. */
+  sharedState: SharedStateSettings;
   security: {
     /** Base64 32-byte AES-256-GCM key(s): `id:base64[,id:base64]`, first is current. */
     dataKeys: string | undefined;
@@ -125,6 +127,16 @@ export interface S3Settings {
   sse: 'AES256' | 'aws:kms' | undefined;
   /** KMS key of `aws:kms` (the bucket's default key when unset). */
   sseKmsKeyId: string | undefined;
+}
+
+/** `FACEGATE_SHARED_STATE` and its Redis settings; the URL is required by (and only used by) `redis`. */
+export interface SharedStateSettings {
+  /** `local`: in this process (one node); `redis`: shared by every node. */
+  kind: 'local' | 'redis';
+  /** `FACEGATE_REDIS_URL`: `redis://` or `rediss://`. */
+  redisUrl: string | undefined;
+  /** `FACEGATE_REDIS_PREFIX`: prefix of every key (default `facegate:`), so one Redis can serve several installs. */
+  redisPrefix: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -361,6 +373,7 @@ function readConfig(r: Reader, env: Env): FacegateConfig {
     match: readMatch(r),
     store: readStore(r),
     blobs: readBlobs(r),
+    sharedState: readSharedState(r),
     security: readSecurity(r),
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     webauthn: readWebAuthn(r, port),
@@ -403,6 +416,49 @@ function isUrl(value: string, protocols: readonly string[]): boolean {
   }
 }
 
+function readSharedState(r: Reader): SharedStateSettings {
+  return {
+    kind: r.oneOf('SHARED_STATE', 'local', ['local', 'redis']),
+    redisUrl: r.opt('REDIS_URL'),
+    redisPrefix: r.str('REDIS_PREFIX', 'facegate:'),
+  };
+}
+
+const REDIS_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Problems of the shared-state settings: Redis needs a redis:// URL and a plain key prefix. */
+export function sharedStateProblems(settings: SharedStateSettings): string[] {
+  const problems: string[] = [];
+  if (settings.kind !== 'redis') return problems;
+  if (!settings.redisUrl) {
+    problems.push('FACEGATE_REDIS_URL is required when FACEGATE_SHARED_STATE=redis');
+  } else if (!isUrl(settings.redisUrl, ['redis:', 'rediss:'])) {
+    problems.push('FACEGATE_REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  if (!REDIS_PREFIX.test(settings.redisPrefix)) {
+    problems.push('FACEGATE_REDIS_PREFIX must be 1-64 letters, digits or _ . : -');
+  }
+  return problems;
+}
+
+/**
+ * Valid but risky combinations, for the start-up log. PostgreSQL with local shared state is allowed (one node on
+ * PostgreSQL is a sound set-up), but a second node would then keep its own lockout windows, rate limits and
+ * single-use items.
+ */
+export function sharedStateWarnings(config: Pick<FacegateConfig, 'store' | 'sharedState'>): string[] {
+  const warnings: string[] = [];
+  if (config.store.kind === 'postgres' && config.sharedState.kind === 'local') {
+    warnings.push(
+      'FACEGATE_STORE=postgres with FACEGATE_SHARED_STATE=local: lockout windows, rate limits and single-use items stay in this process; run one node only, or set FACEGATE_SHARED_STATE=redis',
+    );
+  }
+  if (config.sharedState.kind === 'local' && config.sharedState.redisUrl) {
+    warnings.push('FACEGATE_REDIS_URL is ignored unless FACEGATE_SHARED_STATE=redis');
+  }
+  return warnings;
+}
+
 /** The store and blob settings that only make sense together. */
 function storageProblems(config: FacegateConfig, r: Reader): string[] {
   const problems: string[] = [];
@@ -443,6 +499,7 @@ function crossCheck(config: FacegateConfig, r: Reader): string[] {
     );
   }
   problems.push(...storageProblems(config, r));
+  problems.push(...sharedStateProblems(config.sharedState));
   if (config.engine.minBrightness >= config.engine.maxBrightness) {
     problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');
   }

@@ -361,6 +361,86 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX second_factors_user ON second_factors (user_id, kind) WHERE user_id IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'gallery change log',
+    // The change log feeds the other nodes' in-memory galleries (src/gallery/feed). SQLite serves one node, whose
+    // services update its gallery directly, so it keeps the table for the same schema but records nothing.
+    sql: `
+      CREATE TABLE gallery_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        employee_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX gallery_changes_at ON gallery_changes (at);
+      CREATE TABLE gallery_change_horizon (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        trimmed_through INTEGER NOT NULL
+      );
+      INSERT INTO gallery_change_horizon (id, trimmed_through) VALUES (1, 0);
+    `,
+    // Triggers record every change that matters to a gallery in the writer's own transaction, whatever code path
+    // wrote it. Writers take one advisory lock per schema before their first such row (statement triggers run
+    // before any row lock), so sequence numbers are handed out in commit order and a reader that has seen seq n
+    // has seen every change below it. NOTIFY is delivered at commit; the payload names the schema.
+    postgres: `
+      CREATE TABLE gallery_changes (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        employee_id TEXT COLLATE "C" NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT COLLATE "C" NOT NULL
+      );
+      CREATE INDEX gallery_changes_at ON gallery_changes (at);
+      CREATE TABLE gallery_change_horizon (
+        id SMALLINT PRIMARY KEY CHECK (id = 1),
+        trimmed_through BIGINT NOT NULL
+      );
+      INSERT INTO gallery_change_horizon (id, trimmed_through) VALUES (1, 0);
+
+      CREATE FUNCTION gallery_changes_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext('facegate-gallery-changes'), hashtext(current_schema()));
+        RETURN NULL;
+      END
+      $$;
+      CREATE FUNCTION gallery_changes_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        subject TEXT;
+        change TEXT;
+      BEGIN
+        IF TG_TABLE_NAME = 'employees' THEN
+          IF TG_OP = 'DELETE' THEN subject := OLD.id; change := 'delete';
+          ELSE subject := NEW.id; change := 'status';
+          END IF;
+        ELSIF TG_OP = 'INSERT' THEN subject := NEW.employee_id; change := 'enrol';
+        ELSIF TG_OP = 'DELETE' THEN subject := OLD.employee_id; change := 'template-delete';
+        ELSE subject := NEW.employee_id; change := 'template-upgrade';
+        END IF;
+        INSERT INTO gallery_changes (employee_id, kind, at)
+          VALUES (subject, change, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+        PERFORM pg_notify('facegate_gallery', current_schema());
+        RETURN NULL;
+      END
+      $$;
+
+      CREATE TRIGGER gallery_changes_lock_employees
+        BEFORE UPDATE OF status, face_login_locked OR DELETE ON employees
+        FOR EACH STATEMENT EXECUTE FUNCTION gallery_changes_lock();
+      CREATE TRIGGER gallery_changes_lock_templates
+        BEFORE INSERT OR UPDATE OF employee_id, model, model_version, dimension OR DELETE ON face_templates
+        FOR EACH STATEMENT EXECUTE FUNCTION gallery_changes_lock();
+      CREATE TRIGGER gallery_changes_employee_status
+        AFTER UPDATE OF status, face_login_locked ON employees FOR EACH ROW
+        WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.face_login_locked IS DISTINCT FROM NEW.face_login_locked)
+        EXECUTE FUNCTION gallery_changes_record();
+      CREATE TRIGGER gallery_changes_employee_delete
+        AFTER DELETE ON employees FOR EACH ROW EXECUTE FUNCTION gallery_changes_record();
+      CREATE TRIGGER gallery_changes_templates
+        AFTER INSERT OR UPDATE OF employee_id, model, model_version, dimension OR DELETE ON face_templates
+        FOR EACH ROW EXECUTE FUNCTION gallery_changes_record();
+    `,
+  },
   // Append steps here, each with `sql` (SQLite) and `postgres` (PostgreSQL). A step that also rewrites rows in
   // code gives both `run` and `postgresRun`.
 ];
