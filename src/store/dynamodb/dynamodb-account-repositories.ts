@@ -175,6 +175,19 @@ export class DynamoUserRepository implements UserRepository {
   async count(): Promise<number> {
     return this.run((ops) => ops.count(USER));
   }
+
+  /** Re-encrypts TOTP secrets not under the current data key; returns how many were rewritten. */
+  async reencrypt(): Promise<number> {
+    const items = await this.run((ops) => ops.partition(USER));
+    let rewritten = 0;
+    for (const item of items) {
+      const enc = item.totpSecretEnc as Uint8Array | undefined;
+      if (!enc || !this.cipher.needsRotation(enc)) continue;
+      const fresh = { ...item, totpSecretEnc: this.cipher.rotate(enc, userTotpAad(String(item.id))) };
+      if (await this.run((ops) => ops.put(fresh, { expression: 'attribute_exists(pk)' }))) rewritten++;
+    }
+    return rewritten;
+  }
 }
 
 function toApiKey(item: DynamoItem): ApiKey {

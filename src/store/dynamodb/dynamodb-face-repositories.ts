@@ -352,6 +352,46 @@ export class DynamoTemplateRepository implements TemplateRepository {
   async count(): Promise<number> {
     return this.run((ops) => ops.count(TEMPLATE));
   }
+
+  /**
+   * Re-encrypts every template not yet under the current data key, with its photo digest, whose keyed hash (and
+   * so its digest item) is recomputed under the new key; returns how many were rewritten.
+   */
+  async reencrypt(): Promise<number> {
+    const items = await this.run((ops) => ops.partition(TEMPLATE));
+    let rewritten = 0;
+    for (const item of items) {
+      if (await this.run((ops) => this.reencryptItem(ops, item))) rewritten++;
+    }
+    return rewritten;
+  }
+
+  private async reencryptItem(ops: DynamoOps, item: DynamoItem): Promise<boolean> {
+    const id = String(item.id);
+    const employeeId = String(item.employeeId);
+    const embeddingEnc = item.embeddingEnc as Uint8Array;
+    const digestEnc = item.sourceDigestEnc as Uint8Array | undefined;
+    const stale =
+      this.cipher.needsRotation(embeddingEnc) || !digestEnc || this.cipher.needsRotation(digestEnc);
+    if (!stale) return false;
+    const digest = openSourceDigest(this.cipher, {
+      id,
+      employee_id: employeeId,
+      source_digest_enc: digestEnc ?? null,
+    });
+    const source = sealSourceHash(this.cipher, id, employeeId, digest);
+    const fresh = {
+      ...item,
+      embeddingEnc: this.cipher.rotate(embeddingEnc, templateAad(id, employeeId)),
+      sourceHash: source.hash,
+      sourceDigestEnc: source.digestEnc,
+    };
+    if (!(await ops.put(fresh, { expression: 'attribute_exists(pk)' }))) return false;
+    const sk = `${String(item.createdAt)}#${id}`;
+    await ops.remove(`SOURCE#${String(item.sourceHash)}`, sk);
+    await ops.put({ pk: `SOURCE#${source.hash}`, sk, templateId: id });
+    return true;
+  }
 }
 
 async function removeTemplate(ops: DynamoOps, id: string): Promise<boolean> {

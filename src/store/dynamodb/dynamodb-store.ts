@@ -12,8 +12,6 @@ import type {
   SessionRepository,
   SettingsRepository,
   Store,
-  TemplateRepository,
-  UserRepository,
 } from '../store.port.js';
 import {
   DynamoApiKeyRepository,
@@ -46,9 +44,9 @@ const txContext = new AsyncLocalStorage<TxState>();
 /** The repositories of one view of the store (the root, or one transaction) over one runner. */
 class DynamoRepositories {
   readonly employees: EmployeeRepository;
-  readonly templates: TemplateRepository;
+  readonly templates: DynamoTemplateRepository;
   readonly audit: AuditRepository;
-  readonly users: UserRepository;
+  readonly users: DynamoUserRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly sessions: SessionRepository;
   readonly lockouts: LockoutRepository;
@@ -200,6 +198,11 @@ export class DynamoStore extends DynamoRepositories implements Store {
         `DynamoDB table ${this.table} is ${out.Table?.TableStatus ?? 'missing'}`,
       );
     }
+  }
+
+  /** Re-encrypts templates and TOTP secrets under the current data key (after rotation); returns how many changed. */
+  async reencrypt(): Promise<number> {
+    return (await this.templates.reencrypt()) + (await this.users.reencrypt());
   }
 
   async ping(): Promise<void> {

@@ -7,7 +7,9 @@ import type { NewFaceTemplate } from '../../../src/domain/models.js';
 import { DynamoStore } from '../../../src/store/dynamodb/dynamodb-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../aws/dynalite-server.js';
 
-const cipher = new DataCipher([{ id: 'k1', key: randomBytes(32) }]);
+const key1 = { id: 'k1', key: randomBytes(32) };
+const key2 = { id: 'k2', key: randomBytes(32) };
+const cipher = new DataCipher([key1]);
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -143,6 +145,35 @@ describe('DynamoDB store on dynalite: templates', () => {
     expect(await store.templates.findBySourceHash('hash-1')).toBeUndefined();
     await store.employees.delete(e.id);
     expect(await store.templates.count()).toBe(0);
+  });
+});
+
+describe('DynamoDB store on dynalite: key rotation', () => {
+  it('old templates and TOTP secrets stay readable under a new key; reencrypt rewrites them once', async () => {
+    const e = await store.employees.create({ badge: 'R1', firstName: 'R', lastName: 'One' });
+    const old = await store.templates.add(e.id, template(5));
+    await store.users.create({
+      id: 'u',
+      username: 'u',
+      role: 'admin',
+      passwordHash: 'h',
+      disabled: false,
+      totpSecret: 'OLD',
+    });
+    await store.close();
+    store = DynamoStore.open({ tableName: table, client: local.client() }, new DataCipher([key2, key1]));
+    expect((await store.templates.get(old.id))?.embedding).toEqual(template(5).embedding);
+    await store.templates.add(e.id, template(6));
+    expect(await store.reencrypt()).toBe(2);
+    expect(await store.reencrypt()).toBe(0);
+    await store.close();
+    store = DynamoStore.open({ tableName: table, client: local.client() }, new DataCipher([key2]));
+    expect((await store.templates.listByEmployee(e.id)).map((t) => t.sourceHash)).toEqual([
+      'hash-5',
+      'hash-6',
+    ]);
+    expect((await store.templates.findBySourceHash('hash-5'))?.id).toBe(old.id);
+    expect((await store.users.get('u'))?.totpSecret).toBe('OLD');
   });
 });
 
