@@ -21,6 +21,11 @@ export interface PresignRequest {
   headers?: Record<string, string>;
   /** Host to sign for; `<bucket>.s3.<region>.amazonaws.com` by default. */
   host?: string;
+  /**
+   * A local S3-compatible server (`http://127.0.0.1:4569`): path-style URL (`/<bucket>/<key>`) on that origin,
+   * in place of AWS's virtual-hosted one.
+   */
+  endpoint?: string;
 }
 
 /** RFC 3986 encoding as SigV4 wants it (`!'()*` too), keeping `/` when asked (object key paths). */
@@ -44,7 +49,8 @@ export function presignS3Url(request: PresignRequest): string {
   if (!(request.expiresInSeconds >= 1 && request.expiresInSeconds <= 604_800)) {
     throw new FacegateError('VALIDATION_FAILED', 'Presigned URLs last between 1 second and 7 days');
   }
-  const host = request.host ?? `${request.bucket}.s3.${request.region}.amazonaws.com`;
+  const local = request.endpoint ? new URL(request.endpoint) : undefined;
+  const host = local?.host ?? request.host ?? `${request.bucket}.s3.${request.region}.amazonaws.com`;
   const amzDate = request.now
     .toISOString()
     .replace(/[-:]/g, '')
@@ -67,7 +73,7 @@ export function presignS3Url(request: PresignRequest): string {
     .sort()
     .map((name) => `${uriEncode(name)}=${uriEncode(query[name]!)}`)
     .join('&');
-  const path = `/${uriEncode(request.key, true)}`;
+  const path = `${local ? `/${uriEncode(request.bucket)}` : ''}/${uriEncode(request.key, true)}`;
   const canonicalRequest = [
     request.method,
     path,
@@ -88,7 +94,8 @@ export function presignS3Url(request: PresignRequest): string {
     'aws4_request',
   );
   const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
-  return `https://${host}${path}?${canonicalQuery}&X-Amz-Signature=${signature}`;
+  const origin = local ? `${local.protocol}//${host}` : `https://${host}`;
+  return `${origin}${path}?${canonicalQuery}&X-Amz-Signature=${signature}`;
 }
 
 /** Prefix of the keys the validation flow hands out; authenticate accepts only keys under it. */
@@ -110,6 +117,8 @@ export interface UploadTicketOptions {
   region: string;
   credentials: SigningCredentials;
   contentType: 'image/jpeg' | 'image/png' | 'image/webp';
+  /** A local S3-compatible server, for runs without an account (see {@link PresignRequest.endpoint}). */
+  endpoint?: string;
   /** Seconds the URL stays valid; 60 by default (the page uploads at once). */
   expiresInSeconds?: number;
   now?: Date;
@@ -136,6 +145,7 @@ export function createUploadTicket(options: UploadTicketOptions): UploadTicket {
     expiresInSeconds,
     now,
     headers,
+    endpoint: options.endpoint,
   });
   return { url, headers, key, expiresAt: new Date(now.getTime() + expiresInSeconds * 1000).toISOString() };
 }
