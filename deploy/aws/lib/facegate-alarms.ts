@@ -6,9 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-
-/** Namespace of the metrics the functions publish (CloudWatch embedded metric format in their logs). */
-export const METRIC_NAMESPACE = 'Facegate';
+import { DECISIONS_METRIC, METRIC_NAMESPACE } from '../../../src/aws/lambda/emf-metrics.js';
 
 /** Settings of {@link FacegateAlarms}. */
 export interface FacegateAlarmsProps {
@@ -44,7 +42,7 @@ export class FacegateAlarms extends Construct {
     const decisions = (outcome: string) =>
       new cloudwatch.Metric({
         namespace: METRIC_NAMESPACE,
-        metricName: 'Decisions',
+        metricName: DECISIONS_METRIC,
         dimensionsMap: { outcome },
         statistic: 'Sum',
         period,

@@ -223,6 +223,20 @@ describe('CDK stack: edge and alarms', () => {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(m + n >= 20, n / (m + n), 0)' })]),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          Id: 'n',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'Facegate',
+              MetricName: 'Decisions',
+              Dimensions: [{ Name: 'outcome', Value: 'no_match' }],
+            },
+          }),
+        }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Throttles',
       Namespace: 'AWS/Lambda',
     });
