@@ -16,6 +16,13 @@ const SETUP_LEASE_MS = 30_000;
 
 type NewUser = Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt'>;
 type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'disabled' | 'totpSecret' | 'lastLoginAt'>>;
+const USER_PATCH_FIELDS: ReadonlyArray<keyof UserPatch> = [
+  'passwordHash',
+  'role',
+  'disabled',
+  'totpSecret',
+  'lastLoginAt',
+];
 
 function assertRole(role: Role): void {
   if (!ROLES.includes(role))
@@ -151,7 +158,9 @@ export class DynamoUserRepository implements UserRepository {
     return this.run(async (ops) => {
       const item = await ops.get(USER, id);
       if (!item) throw notFound('User');
-      const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const defined = Object.fromEntries(
+        USER_PATCH_FIELDS.filter((field) => patch[field] !== undefined).map((field) => [field, patch[field]]),
+      );
       const user: User = { ...this.decode(item), ...defined };
       if (Object.keys(defined).length === 0) return user;
       assertRole(user.role);

@@ -23,6 +23,17 @@ const EMPLOYEE = 'EMPLOYEE';
 const BADGE = 'BADGE';
 const TEMPLATE = 'TEMPLATE';
 const STATUSES: readonly EmployeeStatus[] = ['active', 'suspended'];
+/** The fields an update may change; anything else in a patch is ignored, as by the SQLite adapter. */
+const PATCH_FIELDS: ReadonlyArray<keyof EmployeePatch> = [
+  'badge',
+  'firstName',
+  'lastName',
+  'email',
+  'department',
+  'role',
+  'status',
+  'faceLoginLocked',
+];
 
 function toEmployee(item: DynamoItem): Employee {
   return {
@@ -118,7 +129,9 @@ export class DynamoEmployeeRepository implements EmployeeRepository {
       const item = await ops.get(EMPLOYEE, id);
       if (!item) throw notFound('Employee');
       const before = toEmployee(item);
-      const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const defined = Object.fromEntries(
+        PATCH_FIELDS.filter((field) => patch[field] !== undefined).map((field) => [field, patch[field]]),
+      );
       if (Object.keys(defined).length === 0) return before;
       const after: Employee = { ...before, ...defined, updatedAt: now() };
       assertValidEmployee(after);
