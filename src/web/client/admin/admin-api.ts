@@ -76,20 +76,37 @@ export async function deleteEmployee(id: string): Promise<void> {
   await apiRequest<unknown>(employeePath(id), { method: 'DELETE' });
 }
 
-function photosForm(files: ReadonlyArray<Blob & { name?: string }>, form = new FormData()): FormData {
-  files.forEach((file, i) => {
-    form.append('photos', file, file.name ?? `photo-${i + 1}.jpg`);
-  });
+/**
+ * A photo to upload with the file name to send. The name travels beside the blob: a `File`'s `name` is read-only,
+ * so it is never reassigned (that threw for every loose photo of a bulk import).
+ */
+export interface NamedPhoto {
+  name: string;
+  blob: Blob;
+}
+
+function photosForm(photos: readonly NamedPhoto[], form = new FormData()): FormData {
+  for (const photo of photos) form.append('photos', photo.blob, photo.name);
   return form;
 }
 
 /** Uploads photos (multipart, one `photos` part per file); returns one result per photo. */
 export async function uploadFaces(
   id: string,
-  files: ReadonlyArray<Blob & { name?: string }>,
+  photos: readonly NamedPhoto[],
+  options: { confirmMismatch?: boolean } = {},
 ): Promise<PhotoResultDto[]> {
-  const body = photosForm(files);
-  return (await apiRequest<EnrollResultDto>(employeePath(id, '/faces'), { method: 'POST', body })).photos;
+  const body = photosForm(photos);
+  const query = options.confirmMismatch ? { confirmMismatch: true } : undefined;
+  return (await apiRequest<EnrollResultDto>(employeePath(id, '/faces'), { method: 'POST', body, query }))
+    .photos;
+}
+
+/** Deletes one face template of an employee, with its kept photo and its gallery entry. */
+export async function deleteFace(employeeId: string, faceId: string): Promise<void> {
+  await apiRequest<unknown>(employeePath(employeeId, `/faces/${encodeURIComponent(faceId)}`), {
+    method: 'DELETE',
+  });
 }
 
 /**
@@ -98,7 +115,7 @@ export async function uploadFaces(
  */
 export async function enrollByBadge(
   input: CreateEmployeeBody,
-  files: ReadonlyArray<Blob & { name?: string }>,
+  files: readonly NamedPhoto[],
 ): Promise<EnrollNewResultDto> {
   const form = new FormData();
   for (const [field, value] of Object.entries(input)) if (value) form.append(field, value);
