@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -560,6 +560,106 @@ describe('facegate web UI in Chromium', () => {
       expect(result).not.toContain('Ada');
       expect(kiosk.errors).toEqual([]);
       await kiosk.context.close();
+    },
+    LONG,
+  );
+
+  it(
+    'bulk import of loose photos and of a folder: people created with links, refused files with reasons',
+    async () => {
+      await api.adminToken();
+      for (const badge of ['E-3001', 'E-3002', 'E-3003']) await api.removeEmployee(badge);
+      const annie = await faceCrop('s6-0');
+      const put = async (name: string, data: Buffer): Promise<string> => {
+        await writeFile(join(dir, name), data);
+        return join(dir, name);
+      };
+      const loose = [
+        await put('E-3001_Annie_Easley.jpg', annie),
+        await put('E-3001_Annie_Easley_2.jpg', await transform(annie, 'crop')),
+        await put('E-3002_Two_People.jpg', await groupPhoto(3)),
+      ];
+      const { context, page, console } = await newPage();
+      await signIn(page, 'admin');
+      await page.goto(`${fg.url}/admin/import`);
+      await page.getByLabel('Choose photos, a zip or a manifest').setInputFiles(loose);
+      await page.getByText('2 employee(s), 3 photo(s).').waitFor();
+      const start = page.getByRole('button', { name: 'Start import' });
+      await start.click();
+      const report = page.getByTestId('import-report');
+      await report.waitFor(WAIT);
+      expect(await report.innerText()).toContain('2 photo(s) accepted, 1 rejected or skipped.');
+      expect(await page.locator('.progress').innerText()).toContain(
+        '3 of 3 photos sent: 2 accepted, 1 refused',
+      );
+      const created = page.getByTestId('import-created').getByRole('link', { name: 'Annie Easley' });
+      expect(await created.getAttribute('href')).toMatch(/^\/admin\/employees\/[0-9a-f-]{36}$/);
+      expect(await page.getByTestId('import-refused').innerText()).toContain('E-3002_Two_People.jpg');
+      expect(await page.getByTestId('import-refused').innerText()).toContain('More than one face');
+      expect(await page.getByRole('button', { name: 'Import done' }).isDisabled()).toBe(true);
+      expect((await api.findEmployee('E-3001'))?.templateCount).toBe(2);
+      expect(await api.findEmployee('E-3002')).toBeUndefined();
+
+      const folder = join(dir, 'folder-import');
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, 'E-3003_Evelyn_Boyd.jpg'), await faceCrop('s6-3'));
+      await page.getByLabel('Choose a folder of photos').setInputFiles(folder);
+      await page.getByText('1 employee(s), 1 photo(s).').waitFor();
+      await page.getByRole('button', { name: 'Start import' }).click();
+      await page.getByTestId('import-created').getByRole('link', { name: 'Evelyn Boyd' }).waitFor(WAIT);
+      expect((await api.findEmployee('E-3003'))?.templateCount).toBe(1);
+      await created.click();
+      await page.getByRole('heading', { name: 'Annie Easley', level: 1 }).waitFor();
+      expect(console.errors).toEqual([]);
+      await context.close();
+    },
+    LONG,
+  );
+
+  it(
+    "refuses a wrong person's photo unless confirmed; deleting that photo makes the kiosk refuse the face",
+    async () => {
+      await api.removeEmployee('E-1004');
+      const employeeId = await api.ensureEmployee({
+        badge: 'E-1004',
+        firstName: 'Dorothy',
+        lastName: 'Hodgkin',
+        photo: await faceCrop('s4-3'),
+      });
+      const [ownPhoto] = await api.photoIds(employeeId);
+      const stranger = join(dir, 'stranger.jpg');
+      const strangerFace = await faceCrop('s1-1');
+      await writeFile(stranger, strangerFace);
+      const { context, page, console } = await newPage();
+      await signIn(page, 'admin');
+      await page.goto(`${fg.url}/admin/employees/${employeeId}`);
+      await page.getByLabel('Choose face photos to enroll').setInputFiles(stranger);
+      const refused = page.locator('.upload-result--rejected', { hasText: 'stranger.jpg' });
+      await refused.waitFor(WAIT);
+      expect(await refused.innerText()).toContain('does not look like the photos already enrolled');
+      expect(await refused.innerText()).toContain('FACE_MISMATCH');
+      expect((await api.photoIds(employeeId)).length).toBe(1);
+
+      await refused.getByRole('button', { name: 'It is the same person: add anyway' }).click();
+      await page.locator('.upload-result--accepted', { hasText: 'stranger.jpg' }).waitFor(WAIT);
+      await expect.poll(() => page.getByTestId('face-grid').locator('img').count()).toBe(2);
+      const audit = await api.call<{ items: Array<{ action: string; details: Record<string, unknown> }> }>(
+        'GET',
+        `/v1/audit?employee=${employeeId}&action=enroll`,
+      );
+      expect(audit.items.some((e) => e.details.mismatchConfirmed === true)).toBe(true);
+      // What the bug report saw: the confirmed stranger is now welcomed under the employee's name.
+      expect(await api.authenticate(await api.kioskKey('Mismatch probe'), strangerFace)).toBe('match');
+
+      await page.getByRole('button', { name: 'Delete photo 2' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('button', { name: 'Delete photo' }).click();
+      await page.getByText('Photo deleted').waitFor();
+      await expect.poll(() => page.getByTestId('face-grid').locator('img').count()).toBe(1);
+      expect(await api.photoIds(employeeId)).toEqual([ownPhoto]);
+      expect(await api.authenticate(await api.kioskKey('Deleted face probe'), strangerFace)).toBe('no_match');
+      expect(console.errors).toEqual([]);
+      await context.close();
     },
     LONG,
   );

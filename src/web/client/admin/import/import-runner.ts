@@ -1,5 +1,5 @@
 /** Runs an import plan against the API, batch by batch, and collects what happened to every file and person. */
-import { errorMessage } from '../../shared/api.js';
+import { errorParts, plainText } from '../../shared/error-text.js';
 import { enrollByBadge } from '../admin-api.js';
 import type { ImportPerson, ImportPlan, ReportRow } from './import-plan.js';
 
@@ -58,13 +58,22 @@ async function importPerson(
           name,
           outcome: r?.accepted ? 'accepted' : 'rejected',
           reason: r ? r.reasons.map((x) => `${x.code}: ${x.message}`).join('; ') : 'no answer',
+          plain: r?.reasons.map((x) => plainText(x.code, x.message)).join(' '),
         });
       });
       if (result.employee)
         notePerson(people, result.employee.id, person.badge, name, result.created, accepted);
     } catch (e) {
+      const { text, detail } = errorParts(e);
       for (const f of batch)
-        rows.push({ file: f.name, badge: person.badge, name, outcome: 'error', reason: errorMessage(e) });
+        rows.push({
+          file: f.name,
+          badge: person.badge,
+          name,
+          outcome: 'error',
+          reason: detail || text,
+          plain: text,
+        });
     }
     onBatch(accepted, batch.length - accepted);
   }

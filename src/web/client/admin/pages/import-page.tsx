@@ -227,7 +227,10 @@ function ReportCard({ outcome }: { outcome: ImportOutcome }) {
                     </td>
                     <td data-label="Badge">{r.badge}</td>
                     <td data-label="Outcome">{r.outcome}</td>
-                    <td data-label="Reason">{r.reason}</td>
+                    <td data-label="Reason">
+                      {r.plain || r.reason}
+                      {r.plain ? <small class="small-print">{r.reason}</small> : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>
