@@ -4,6 +4,7 @@ import type { FaceEngine } from '../engine/face-engine.port.js';
 import type { EmployeeService } from '../services/employee.service.js';
 import type { EmployeeViewService } from '../services/employee-view.service.js';
 import type { ErasureService } from '../services/erasure.service.js';
+import type { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import type { Store } from '../store/store.port.js';
@@ -21,4 +22,6 @@ export interface ApiContext {
   auth: AuthServices;
   /** Face login with short-lived links to the matched employee's photo (`kiosk.showPhoto` setting). */
   welcomePhotos: WelcomePhotoService;
+  /** Kiosk pairing codes, per-kiosk settings and the kiosk set-up PIN. */
+  kioskPairing: KioskPairingService;
 }

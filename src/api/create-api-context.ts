@@ -2,6 +2,7 @@ import type { App } from '../app/composition-root.js';
 import { rolePolicy } from '../auth/actor.js';
 import { createAuthServices } from '../auth/auth-services.js';
 import { EmployeeViewService } from '../services/employee-view.service.js';
+import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
 import type { ApiContext } from './api-context.js';
@@ -31,6 +32,7 @@ export function createApiContext(app: App, now?: () => Date): ApiContext {
     erasure: app.services.erasure,
     templateUpgrade: app.services.templateUpgrade,
     auth,
+    kioskPairing: new KioskPairingService(app.store, auth.apiKeys, now),
     welcomePhotos: new WelcomePhotoService({
       store: app.store,
       blobs: app.blobs,

@@ -90,6 +90,27 @@ export interface ApiKeyRepository {
   revoke(id: string, at: string): Promise<boolean>;
 }
 
+/** A one-time kiosk pairing code, stored only as a hash; redeeming it creates the kiosk's API key. */
+export interface KioskPairing {
+  codeHash: string;
+  /** Name of the kiosk key the pairing creates. */
+  name: string;
+  /** Whether the paired kiosk offers "Use a photo instead" (off unless the admin turned it on). */
+  allowPhotoUpload: boolean;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** One-time kiosk pairing codes. */
+export interface KioskPairingRepository {
+  create(pairing: KioskPairing): Promise<void>;
+  /** Removes and returns the pairing with this hash when it has not expired at `now` (single use). */
+  take(codeHash: string, now: string): Promise<KioskPairing | undefined>;
+  /** Removes expired pairings; returns how many. */
+  deleteExpired(now: string): Promise<number>;
+}
+
 export interface SessionRepository {
   create(session: Session): Promise<Session>;
   get(id: string): Promise<Session | undefined>;
@@ -124,6 +145,7 @@ export interface Store {
   audit: AuditRepository;
   users: UserRepository;
   apiKeys: ApiKeyRepository;
+  kioskPairings: KioskPairingRepository;
   sessions: SessionRepository;
   lockouts: LockoutRepository;
   settings: SettingsRepository;

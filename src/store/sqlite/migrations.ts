@@ -120,6 +120,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'kiosk pairing codes',
+    sql: `
+      CREATE TABLE kiosk_pairings (
+        code_hash TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        allow_photo_upload INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX kiosk_pairings_expires ON kiosk_pairings (expires_at);
+    `,
+  },
 ];
 
 /**

@@ -13,6 +13,8 @@ import type {
   ApiKeyRepository,
   AuditRepository,
   EmployeeRepository,
+  KioskPairing,
+  KioskPairingRepository,
   LockoutRepository,
   SessionRepository,
   SettingsRepository,
@@ -27,6 +29,7 @@ export interface MemoryState {
   templates: Map<string, FaceTemplate>;
   users: Map<string, User>;
   apiKeys: Map<string, ApiKey>;
+  kioskPairings: Map<string, KioskPairing>;
   sessions: Map<string, Session>;
   lockouts: Map<string, LockoutState>;
   settings: Map<string, unknown>;
@@ -46,6 +49,7 @@ export function createMemoryStore(now: () => Date = () => new Date()): MemorySto
     templates: new Map(),
     users: new Map(),
     apiKeys: new Map(),
+    kioskPairings: new Map(),
     sessions: new Map(),
     lockouts: new Map(),
     settings: new Map(),
@@ -65,6 +69,7 @@ export function createMemoryStore(now: () => Date = () => new Date()): MemorySto
     templates: memoryTemplates(state, iso, takeTemplateFailure),
     users: memoryUsers(state, iso),
     apiKeys: memoryApiKeys(state, iso),
+    kioskPairings: memoryKioskPairings(state),
     sessions: memorySessions(state),
     lockouts: memoryLockouts(state),
     audit: memoryAudit(state, iso),
@@ -239,6 +244,25 @@ function memoryApiKeys(state: MemoryState, iso: Iso): ApiKeyRepository {
   };
 }
 
+function memoryKioskPairings(state: MemoryState): KioskPairingRepository {
+  const { kioskPairings } = state;
+  return {
+    async create(p) {
+      kioskPairings.set(p.codeHash, { ...p });
+    },
+    async take(codeHash, now) {
+      const p = kioskPairings.get(codeHash);
+      kioskPairings.delete(codeHash);
+      return p && p.expiresAt > now ? p : undefined;
+    },
+    async deleteExpired(now) {
+      let n = 0;
+      for (const [hash, p] of kioskPairings) if (p.expiresAt <= now && kioskPairings.delete(hash)) n++;
+      return n;
+    },
+  };
+}
+
 function memorySessions(state: MemoryState): SessionRepository {
   const { sessions } = state;
   return {
@@ -327,7 +351,16 @@ function memorySettings(state: MemoryState): SettingsRepository {
   };
 }
 
-const MAPS = ['employees', 'templates', 'users', 'apiKeys', 'sessions', 'lockouts', 'settings'] as const;
+const MAPS = [
+  'employees',
+  'templates',
+  'users',
+  'apiKeys',
+  'kioskPairings',
+  'sessions',
+  'lockouts',
+  'settings',
+] as const;
 
 function snapshotOf(state: MemoryState): MemoryState {
   return {
