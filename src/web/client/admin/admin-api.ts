@@ -12,9 +12,11 @@ import type {
   EnrollNewResultDto,
   EnrollResultDto,
   FaceDto,
+  KioskOverviewDto,
   ListEmployeesQuery,
   PhotoResultDto,
   SettingsDto,
+  StartedPairingDto,
   UpdateEmployeeBody,
   UpdateUserBody,
   UserDto,
@@ -246,4 +248,30 @@ export async function updateUser(id: string, patch: UpdateUserBody): Promise<voi
 /** Deletes a user. */
 export async function deleteUser(id: string): Promise<void> {
   await apiRequest<unknown>(`/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+/** Starts pairing a kiosk: a one-time code that creates its key when the kiosk redeems it. */
+export async function startPairing(name: string, allowPhotoUpload: boolean): Promise<StartedPairingDto> {
+  return apiRequest<StartedPairingDto>('/kiosk/pairings', {
+    method: 'POST',
+    body: { name, allowPhotoUpload },
+  });
+}
+
+/** Whether a kiosk set-up PIN exists, and which kiosk keys offer the photo fallback. */
+export async function kioskOverview(): Promise<KioskOverviewDto> {
+  return apiRequest<KioskOverviewDto>('/kiosk/overview');
+}
+
+/** Turns a kiosk key's "Use a photo instead" fallback on or off. */
+export async function setKioskPhotoUpload(keyId: string, allowPhotoUpload: boolean): Promise<void> {
+  await apiRequest<unknown>(`/keys/${encodeURIComponent(keyId)}/kiosk`, {
+    method: 'PUT',
+    body: { allowPhotoUpload },
+  });
+}
+
+/** Sets (digits) or removes (`null`) the kiosk set-up PIN. */
+export async function setKioskSetupPin(pin: string | null): Promise<void> {
+  await apiRequest<unknown>('/kiosk/setup-pin', { method: 'PUT', body: { pin } });
 }
