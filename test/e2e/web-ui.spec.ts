@@ -129,13 +129,16 @@ describe('facegate web UI in Chromium', () => {
     await page.setViewportSize(sizes[0] ?? { width: 1280, height: 800 });
   }
 
-  /** A kiosk page with a new kiosk key of its own (so no other test's failures count against it). */
+  /**
+   * A kiosk page with a new kiosk key of its own (so no other test's failures count against it), with the photo
+   * fallback turned on for it (the tests upload photos where a person would face the camera).
+   */
   async function openKiosk(
     b: Browser,
     setup: ApiSetup = api,
     url = fg.url,
   ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const key = await setup.kioskKey('Kiosk under test');
+    const key = await setup.kioskKey('Kiosk under test', { photoUpload: true });
     const { context, page, console } = await newPage(b);
     await page.goto(`${url}/`);
     await page.getByRole('heading', { name: 'Kiosk set-up' }).waitFor();
@@ -147,8 +150,12 @@ describe('facegate web UI in Chromium', () => {
   }
 
   async function kioskUpload(page: Page, file: string): Promise<string> {
-    await page.getByRole('button', { name: 'Use a photo instead' }).click();
-    await page.getByLabel('Choose a photo of your face').setInputFiles(file);
+    // From idle, "Use a photo instead"; after "Try again" (camera restarted, none here) the upload form is shown.
+    const input = page.getByLabel('Choose a photo of your face');
+    const button = page.getByRole('button', { name: 'Use a photo instead' });
+    await input.or(button).first().waitFor({ state: 'attached' });
+    if ((await input.count()) === 0) await button.click().catch(() => undefined);
+    await input.setInputFiles(file);
     const result = page.getByTestId('kiosk-result');
     await result.waitFor(WAIT);
     return (await result.innerText()).replace(/\s+/g, ' ');
@@ -606,10 +613,11 @@ describe('facegate web UI in Chromium', () => {
       await page.getByLabel('Choose a folder of photos').setInputFiles(folder);
       await page.getByText('1 employee(s), 1 photo(s).').waitFor();
       await page.getByRole('button', { name: 'Start import' }).click();
-      await page.getByTestId('import-created').getByRole('link', { name: 'Evelyn Boyd' }).waitFor(WAIT);
+      const evelyn = page.getByTestId('import-created').getByRole('link', { name: 'Evelyn Boyd' });
+      await evelyn.waitFor(WAIT);
       expect((await api.findEmployee('E-3003'))?.templateCount).toBe(1);
-      await created.click();
-      await page.getByRole('heading', { name: 'Annie Easley', level: 1 }).waitFor();
+      await evelyn.click();
+      await page.getByRole('heading', { name: 'Evelyn Boyd', level: 1 }).waitFor();
       expect(console.errors).toEqual([]);
       await context.close();
     },
@@ -660,6 +668,96 @@ describe('facegate web UI in Chromium', () => {
       expect(await api.authenticate(await api.kioskKey('Deleted face probe'), strangerFace)).toBe('no_match');
       expect(console.errors).toEqual([]);
       await context.close();
+    },
+    LONG,
+  );
+
+  it(
+    'pairs kiosks by one-time code (QR link and typed), refuses a used code and a junk key, guards set-up by PIN',
+    async () => {
+      await api.adminToken();
+      await api.call('PUT', '/v1/kiosk/setup-pin', { pin: null });
+      const admin = await newPage();
+      await signIn(admin.page, 'admin');
+      await admin.page.getByRole('link', { name: 'API keys' }).click();
+      const pairingCode = async (name: string): Promise<string> => {
+        await admin.page.getByLabel('Kiosk name').fill(name);
+        await admin.page.getByRole('button', { name: 'Create pairing code' }).click();
+        const code = admin.page.getByTestId('pairing-code').filter({ hasText: /^[A-Z2-9]{4}-[A-Z2-9]{4}$/ });
+        await admin.page.getByTestId('pairing').filter({ hasText: name }).waitFor();
+        return (await code.innerText()).trim();
+      };
+      const first = await pairingCode('Lobby kiosk');
+      const qr = admin.page.getByRole('img', { name: /QR code opening the kiosk page/ });
+      await expect.poll(() => qr.evaluate(imageLoaded)).toBe(true);
+      await screenshot(admin.page, 'admin-pairing');
+
+      // Opened from the QR code's link: paired at once, without the secret ever shown.
+      const scanned = await newPage();
+      await scanned.page.goto(`${fg.url}/?pair=${encodeURIComponent(first)}`);
+      await scanned.page.getByRole('heading', { name: 'Sign in with your face' }).waitFor(WAIT);
+      expect(new URL(scanned.page.url()).search).toBe('');
+      expect(await scanned.page.evaluate(`localStorage.getItem('facegate.kioskKey')`)).toMatch(/^fg_/);
+      // The photo fallback is off unless turned on for this kiosk, and no set-up link is on screen.
+      expect(await scanned.page.getByRole('button', { name: 'Use a photo instead' }).count()).toBe(0);
+      expect(await scanned.page.getByText('Kiosk set-up').count()).toBe(0);
+      await admin.page.getByTestId('key-table').getByText('Lobby kiosk').waitFor();
+
+      // Typed in at a new kiosk.
+      const second = await pairingCode('Side door');
+      const typed = await newPage();
+      await typed.page.goto(`${fg.url}/`);
+      await typed.page.getByLabel('Pairing code').fill(second.toLowerCase());
+      await typed.page.getByRole('button', { name: 'Pair this kiosk' }).click();
+      await typed.page.getByRole('heading', { name: 'Sign in with your face' }).waitFor(WAIT);
+
+      // A used code and a junk key are refused; nothing is stored.
+      const junk = await newPage();
+      await junk.page.goto(`${fg.url}/?pair=${encodeURIComponent(first)}`);
+      await junk.page.getByTestId('setup-error').filter({ hasText: 'already used' }).waitFor(WAIT);
+      await junk.page.getByLabel('Kiosk API key').fill(`fg_000000000000_${'x'.repeat(43)}`);
+      await junk.page.getByRole('button', { name: 'Save key' }).click();
+      await junk.page.getByTestId('setup-error').filter({ hasText: 'refused this key' }).waitFor(WAIT);
+      expect(await junk.page.evaluate(`localStorage.getItem('facegate.kioskKey')`)).toBeNull();
+      expect(await unlabelledControls(junk.page)).toEqual([]);
+
+      // At a working kiosk, set-up needs the gesture and the PIN; a junk key there leaves the old key in use.
+      const kiosk = scanned.page;
+      const keyBefore = await kiosk.evaluate(`localStorage.getItem('facegate.kioskKey')`);
+      await kiosk.keyboard.press('Control+Alt+s');
+      await kiosk.getByRole('dialog').getByText('No set-up PIN is configured').waitFor();
+      await kiosk.getByRole('button', { name: 'Close' }).click();
+      await api.call('PUT', '/v1/kiosk/setup-pin', { pin: '482913' });
+      await kiosk.reload();
+      await kiosk.getByRole('heading', { name: 'Sign in with your face' }).waitFor(WAIT);
+      const logo = kiosk.getByTestId('kiosk-logo');
+      const box = await logo.boundingBox();
+      await kiosk.mouse.move((box?.x ?? 0) + 5, (box?.y ?? 0) + 5);
+      await kiosk.mouse.down();
+      await kiosk.getByLabel('Set-up PIN').waitFor({ timeout: 10_000 });
+      await kiosk.mouse.up();
+      await kiosk.getByLabel('Set-up PIN').fill('1111');
+      await kiosk.getByRole('button', { name: 'Open set-up' }).click();
+      await kiosk.getByText('Wrong PIN.').waitFor();
+      await kiosk.getByLabel('Set-up PIN').fill('482913');
+      await kiosk.getByRole('button', { name: 'Open set-up' }).click();
+      await kiosk.getByRole('heading', { name: 'Kiosk set-up' }).waitFor();
+      await kiosk.getByLabel('Kiosk API key').fill('not-a-key');
+      await kiosk.getByRole('button', { name: 'Save key' }).click();
+      await kiosk.getByTestId('setup-error').filter({ hasText: 'refused this key' }).waitFor(WAIT);
+      await kiosk.getByRole('button', { name: 'Cancel' }).click();
+      await kiosk.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
+      expect(await kiosk.evaluate(`localStorage.getItem('facegate.kioskKey')`)).toBe(keyBefore);
+      const audit = await api.call<{ items: Array<{ action: string; outcome: string }> }>(
+        'GET',
+        '/v1/audit?action=kiosk.setup.unlock',
+      );
+      expect(audit.items.map((e) => e.outcome).sort()).toEqual(['refused', 'success']);
+      await api.call('PUT', '/v1/kiosk/setup-pin', { pin: null });
+      for (const p of [admin, scanned, typed, junk]) {
+        expect(p.console.errors.filter((e) => !/status of 40[13]/.test(e))).toEqual([]);
+        await p.context.close();
+      }
     },
     LONG,
   );

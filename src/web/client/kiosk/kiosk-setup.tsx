@@ -87,8 +87,8 @@ export function KioskSetup({ notice, hasKey, pairCode, onSaved, onCancel }: Setu
             ) : null}
           </div>
         </form>
-        <details class="setup__key">
-          <summary>Enter a kiosk key instead</summary>
+        <section class="setup__key" aria-labelledby="setup-key-title">
+          <h2 id="setup-key-title">Or enter a kiosk key</h2>
           <form
             class="setup__form"
             onSubmit={(event) => {
@@ -118,7 +118,7 @@ export function KioskSetup({ notice, hasKey, pairCode, onSaved, onCancel }: Setu
               </button>
             </div>
           </form>
-        </details>
+        </section>
       </main>
     </div>
   );

@@ -110,7 +110,7 @@ function ChooseCard({ running, onChoose }: { running: boolean; onChoose: (list: 
             class="visually-hidden"
             aria-label="Choose a folder of photos"
             disabled={running}
-            {...{ webkitdirectory: '' }}
+            {...{ webkitdirectory: true }}
             onChange={(e) => onChoose(e.currentTarget.files)}
           />
           Choose a folder

@@ -116,17 +116,24 @@ export function PairKiosk({ onPaired }: { onPaired: () => void }) {
           <span>Offer “Use a photo instead” (not for door kiosks)</span>
         </label>
       </InlineForm>
-      {pairing ? <PairingCode pairing={pairing} /> : null}
+      {pairing ? <PairingCode pairing={pairing} onTick={onPaired} /> : null}
     </div>
   );
 }
 
-function PairingCode({ pairing }: { pairing: Pairing }) {
+function PairingCode({ pairing, onTick }: { pairing: Pairing; onTick: () => void }) {
   const [left, setLeft] = useState(() => Date.parse(pairing.expiresAt) - Date.now());
   useEffect(() => {
     const id = window.setInterval(() => setLeft(Date.parse(pairing.expiresAt) - Date.now()), 1000);
     return () => window.clearInterval(id);
   }, [pairing]);
+  // The key appears in the list once the kiosk redeemed the code: look every few seconds while it is valid.
+  const valid = left > 0;
+  useEffect(() => {
+    if (!valid) return;
+    const id = window.setInterval(onTick, 3000);
+    return () => window.clearInterval(id);
+  }, [pairing, valid]);
   const minutes = Math.max(0, Math.ceil(left / 60_000));
   return (
     <div class="pairing" data-testid="pairing">
