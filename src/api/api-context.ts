@@ -1,6 +1,7 @@
 import type { AuthServices } from '../auth/auth-services.js';
 import type { FacegateConfig } from '../config/config.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
+import type { AuditViewService } from '../services/audit-view.service.js';
 import type { EmployeeService } from '../services/employee.service.js';
 import type { EmployeeViewService } from '../services/employee-view.service.js';
 import type { ErasureService } from '../services/erasure.service.js';
@@ -24,4 +25,6 @@ export interface ApiContext {
   welcomePhotos: WelcomePhotoService;
   /** Kiosk pairing codes, per-kiosk settings and the kiosk set-up PIN. */
   kioskPairing: KioskPairingService;
+  /** The audit log with actors and employees named. */
+  auditViews: AuditViewService;
 }

@@ -1,6 +1,7 @@
 import type { App } from '../app/composition-root.js';
 import { rolePolicy } from '../auth/actor.js';
 import { createAuthServices } from '../auth/auth-services.js';
+import { AuditViewService } from '../services/audit-view.service.js';
 import { EmployeeViewService } from '../services/employee-view.service.js';
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { WelcomePhotoService } from '../services/welcome-photo.service.js';
@@ -33,6 +34,7 @@ export function createApiContext(app: App, now?: () => Date): ApiContext {
     templateUpgrade: app.services.templateUpgrade,
     auth,
     kioskPairing: new KioskPairingService(app.store, auth.apiKeys, now),
+    auditViews: new AuditViewService(app.store, auth.audit),
     welcomePhotos: new WelcomePhotoService({
       store: app.store,
       blobs: app.blobs,

@@ -66,6 +66,8 @@ export interface AuditRepository {
   query(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }>;
   /** Retention: removes records older than `before`; returns how many. */
   deleteOlderThan(before: string): Promise<number>;
+  /** Every distinct action in the log, sorted (the audit viewer's action filter). */
+  actions(): Promise<string[]>;
 }
 
 export interface UserRepository {

@@ -763,6 +763,44 @@ describe('facegate web UI in Chromium', () => {
   );
 
   it(
+    'audit log names actors and employees with links, filters by name and offers every action',
+    async () => {
+      const employeeId = await ensurePerson('ada');
+      const keyName = `Audit names ${Date.now().toString(36)}`;
+      expect(await api.authenticate(await api.kioskKey(keyName), await faceCrop('s1-0'))).toBe('match');
+      const { context, page, console } = await newPage();
+      await signIn(page, 'admin');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+      const table = page.getByTestId('audit-table');
+      const row = table.locator('tbody tr', { hasText: keyName }).first();
+      await row.waitFor();
+      expect(await row.getByTestId('audit-actor').innerText()).toMatch(
+        new RegExp(`${keyName} \\(fg_[0-9a-f]{12}_…\\)`),
+      );
+      const employee = row.getByTestId('audit-employee').getByRole('link', { name: 'Ada Lovelace (E-1001)' });
+      expect(await employee.getAttribute('href')).toBe(`/admin/employees/${employeeId}`);
+      const actions = await page.getByLabel('Action').locator('option').allInnerTexts();
+      for (const a of ['authenticate', 'enroll', 'login']) expect(actions).toContain(a);
+
+      await page.getByLabel('Employee (name or badge)').fill('Lovelace');
+      await page.getByLabel(/^Actor/).fill(keyName);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+      expect(await table.locator('tbody tr').innerText()).toContain('authenticate');
+      await page.getByLabel(/^Actor/).fill('admin');
+      await page.getByLabel('Employee (name or badge)').fill('');
+      await page.getByLabel('Action').selectOption('login');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await table.locator('tbody tr', { hasText: 'login' }).first().waitFor();
+      expect(await table.locator('tbody tr').first().getByTestId('audit-actor').innerText()).toBe('admin');
+      await employee.waitFor({ state: 'detached' });
+      expect(console.errors).toEqual([]);
+      await context.close();
+    },
+    LONG,
+  );
+
+  it(
     'shows the lockout message after repeated failures',
     async () => {
       // A server of its own with a low limit: the lockout counts per client address too, which the other tests share.

@@ -308,6 +308,9 @@ function memoryLockouts(state: MemoryState): LockoutRepository {
 function memoryAudit(state: MemoryState, iso: Iso): AuditRepository {
   const { audit } = state;
   return {
+    async actions() {
+      return [...new Set(audit.map((e) => e.action))].sort();
+    },
     async append(e) {
       const event: AuditEvent = {
         reason: null,

@@ -135,6 +135,10 @@ export interface AuditFilter {
   outcome?: string;
   employeeId?: string;
   actorId?: string;
+  /** Badge or name of an employee. */
+  employeeName?: string;
+  /** Username, key name or `fg_…` prefix. */
+  actorName?: string;
 }
 
 /** The API's names of the audit filters (`employee`, `actor`). */
@@ -146,6 +150,8 @@ export function auditQuery(filter: AuditFilter): AuditQuery {
     outcome: filter.outcome,
     employee: filter.employeeId,
     actor: filter.actorId,
+    employeeName: filter.employeeName,
+    actorName: filter.actorName,
   };
 }
 
