@@ -53,8 +53,8 @@ export class AuditViewService {
         : await this.audit.query(actor, { ...filter, actorId, employeeId });
     const names = new Map<string, Promise<AuditParty>>();
     const party = (key: string, load: () => Promise<AuditParty>): Promise<AuditParty> => {
-      let known = names.get(key);
-      if (!known) names.set(key, (known = load()));
+      const known = names.get(key) ?? load();
+      names.set(key, known);
       return known;
     };
     const items = await Promise.all(

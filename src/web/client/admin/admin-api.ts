@@ -1,4 +1,5 @@
 /** The admin pages' calls of the API. Shapes come from the server's schemas (`../shared/api-types.ts`). */
+import { MODEL_THRESHOLDS } from '../../../gallery/threshold-presets.js';
 import { apiRequest } from '../shared/api.js';
 import type {
   ApiKeyDto,
@@ -183,6 +184,8 @@ export interface PresetFigure {
 /** The last calibration, reduced to what the settings page shows. */
 export interface CalibrationDto {
   available: boolean;
+  /** `local`: `facegate eval --save-calibration` on this server; `shipped`: the model's own calibration. */
+  source: 'local' | 'shipped' | 'none';
   measuredOn: string | null;
   presets: PresetFigure[];
   /** The server's ROC chart (SVG markup), shown as an image. */
@@ -208,6 +211,7 @@ function measuredOn(cal: Record<string, unknown>): string | null {
 /** Reads `GET /v1/calibration`: eval's per-preset figures (`presets: { strict: { threshold, far, tar } }`). */
 export async function getCalibration(): Promise<CalibrationDto> {
   const { available, calibration, rocSvg } = await apiRequest<CalibrationResponse>('/calibration');
+  if (!available) return shippedCalibration();
   const cal = calibration ?? {};
   const presets = Object.entries(cal.presets ?? {}).map(([preset, figures]: [string, unknown]) => {
     const tar = num(fieldOf(figures, 'tar'));
@@ -218,7 +222,40 @@ export async function getCalibration(): Promise<CalibrationDto> {
       frr: tar !== null ? 1 - tar : null,
     };
   });
-  return { available, measuredOn: measuredOn(cal), presets, rocSvg };
+  return { available, source: 'local', measuredOn: measuredOn(cal), presets, rocSvg };
+}
+
+/** The false-accept rate each preset's shipped threshold was chosen for (strict is extrapolated). */
+const SHIPPED_FAR = { strict: 1e-5, balanced: 1e-4, lenient: 1e-3 } as const;
+
+/**
+ * Until a local calibration exists: the thresholds calibrated for the running model and shipped with facegate
+ * (`src/gallery/threshold-presets.ts`), with the false-accept rate each was chosen for.
+ */
+async function shippedCalibration(): Promise<CalibrationDto> {
+  const none: CalibrationDto = {
+    available: false,
+    source: 'none',
+    measuredOn: null,
+    presets: [],
+    rocSvg: null,
+  };
+  let engine = '';
+  try {
+    const res = await fetch('/readyz', { headers: { accept: 'application/json' } });
+    engine = res.ok ? (((await res.json()) as { engine?: string }).engine ?? '') : '';
+  } catch {
+    return none;
+  }
+  const table = MODEL_THRESHOLDS[engine.replace(/@[^@]*$/, '')];
+  if (!table) return none;
+  const presets = (['strict', 'balanced', 'lenient'] as const).map((preset) => ({
+    preset,
+    threshold: table[preset],
+    far: SHIPPED_FAR[preset],
+    frr: null,
+  }));
+  return { available: true, source: 'shipped', measuredOn: table.measuredOn, presets, rocSvg: null };
 }
 
 /** Lists API keys. */

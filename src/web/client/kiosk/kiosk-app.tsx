@@ -277,6 +277,7 @@ function HoldTarget({ onHold }: { onHold: () => void }) {
     timer.current = null;
   };
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a staff gesture, not a control; Ctrl+Alt+S is its keyboard form
     <span
       class="brand"
       data-testid="kiosk-logo"
