@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faceCrop, groupPhoto, transform } from '../fixtures/sample-faces.js';
+import { axeViolations } from './axe-check.js';
 import { ApiSetup, type EmployeeSeed } from './e2e-fixtures.js';
 import {
   buildWeb,
@@ -115,6 +116,7 @@ describe('facegate web UI in Chromium', () => {
       { width: 768, height: 1024 },
     ],
   ) {
+    expect(await axeViolations(page)).toEqual([]);
     const count = await controlCount(page);
     if (controls) expect(count, `form controls on ${page.url()}`).toBeGreaterThan(0);
     else expect(count, `form controls on ${page.url()}`).toBe(0);
@@ -143,6 +145,7 @@ describe('facegate web UI in Chromium', () => {
     await page.goto(`${url}/`);
     await page.getByRole('heading', { name: 'Kiosk set-up' }).waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('Kiosk API key').fill(key);
     await page.getByRole('button', { name: 'Save key' }).click();
     await page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
@@ -422,6 +425,12 @@ describe('facegate web UI in Chromium', () => {
         await page.keyboard.press('Enter');
         await page.getByTestId('kiosk-status').filter({ hasText: 'Checking' }).waitFor(WAIT);
         await screenshot(page, 'kiosk-camera');
+        // The camera screen fits the viewport: the privacy footer is not cut off.
+        expect(
+          await page.evaluate(
+            'document.documentElement.scrollHeight - document.documentElement.clientHeight',
+          ),
+        ).toBeLessThanOrEqual(0);
         release();
         const result = page.getByTestId('kiosk-result');
         await result.waitFor(WAIT);
@@ -796,6 +805,112 @@ describe('facegate web UI in Chromium', () => {
       await employee.waitFor({ state: 'detached' });
       expect(console.errors).toEqual([]);
       await context.close();
+    },
+    LONG,
+  );
+
+  it(
+    'keyboard and phone size: focus follows navigation and dialogs, every admin page fits 390 px, screenshots',
+    async () => {
+      const employeeId = await ensurePerson('ada');
+      await ensurePerson('grace');
+      const focused = (page: Page) =>
+        page.evaluate(
+          `(() => { const a = document.activeElement; return a ? a.tagName + ':' + a.textContent.trim() : '' })()`,
+        );
+      const { context, page, console } = await newPage();
+      await signIn(page, 'admin');
+      await expect.poll(() => focused(page)).toBe('H1:Employees');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+      await expect.poll(() => focused(page)).toBe('H1:Audit log');
+      await page.goto(`${fg.url}/admin/employees`);
+      await page
+        .getByTestId('employee-table')
+        .getByRole('link', { name: /Lovelace/ })
+        .first()
+        .click();
+      await expect.poll(() => focused(page)).toBe('H1:Ada Lovelace');
+      await page.getByTestId('face-grid').locator('img').first().waitFor();
+      await screenshot(page, 'employee-1280x800');
+      const opener = page.getByRole('button', { name: 'Delete employee…' });
+      await opener.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog').waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+      await expect.poll(() => focused(page)).toBe('BUTTON:Delete employee…');
+      await page.goto(`${fg.url}/admin/employees`);
+      await page.getByTestId('employee-table').locator('img.thumb').first().waitFor();
+      await screenshot(page, 'employees-1280x800');
+      expect(console.errors).toEqual([]);
+      await context.close();
+
+      const phone = await newPage(browser, { width: 390, height: 844 });
+      await phone.page.goto(`${fg.url}/admin`);
+      await phone.page.getByLabel('Username').fill('admin');
+      await phone.page.getByLabel('Password').fill(PASSWORD);
+      await phone.page.getByRole('button', { name: 'Sign in' }).click();
+      await phone.page.getByRole('heading', { name: 'Employees', level: 1 }).waitFor();
+      const bar = await phone.page.locator('header.topbar').boundingBox();
+      expect(bar?.height ?? 999).toBeLessThan(80);
+      await phone.page.getByRole('button', { name: /^Menu/ }).click();
+      await phone.page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Employees' })
+        .waitFor();
+      await phone.page.getByRole('button', { name: /^Menu/ }).click();
+      await phone.page.getByTestId('employee-table').locator('img.thumb').first().waitFor();
+      const faces = phone.page
+        .getByTestId('employee-table')
+        .locator('tbody tr', { hasText: 'Lovelace' })
+        .locator('td')
+        .nth(4);
+      expect(await faces.isVisible()).toBe(true);
+      await screenshot(phone.page, 'employees-390x844');
+      const pages = [
+        '/admin/employees',
+        `/admin/employees/${employeeId}`,
+        '/admin/import',
+        '/admin/audit',
+        '/admin/settings',
+        '/admin/api-keys',
+        '/admin/users',
+      ];
+      for (const path of pages) {
+        await phone.page.goto(`${fg.url}${path}`);
+        await phone.page.locator('#main h1').waitFor();
+        await phone.page.waitForLoadState('networkidle');
+        expect(await horizontalOverflow(phone.page), `overflow at 390 px on ${path}`).toBe(0);
+        expect(await axeViolations(phone.page)).toEqual([]);
+      }
+      await phone.page.goto(`${fg.url}/admin/employees/${employeeId}`);
+      await phone.page.getByTestId('face-grid').locator('img').first().waitFor();
+      // On a phone the photos come before the details form.
+      const photosTop =
+        (await phone.page.getByRole('heading', { name: 'Face photos' }).boundingBox())?.y ?? 0;
+      const detailsTop = (await phone.page.getByRole('heading', { name: 'Details' }).boundingBox())?.y ?? 0;
+      expect(photosTop).toBeLessThan(detailsTop);
+      await screenshot(phone.page, 'employee-390x844');
+      expect(phone.console.errors).toEqual([]);
+      await phone.context.close();
+
+      for (const size of [
+        { width: 1280, height: 800 },
+        { width: 390, height: 844 },
+      ]) {
+        const kiosk = await openKiosk(browser);
+        await kiosk.page.setViewportSize(size);
+        await kiosk.page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
+        expect(await axeViolations(kiosk.page)).toEqual([]);
+        expect(await horizontalOverflow(kiosk.page)).toBe(0);
+        const scroll = (await kiosk.page.evaluate(
+          'document.documentElement.scrollHeight - document.documentElement.clientHeight',
+        )) as number;
+        expect(scroll, `kiosk scrolls at ${size.width}×${size.height}`).toBeLessThanOrEqual(0);
+        await screenshot(kiosk.page, `kiosk-${size.width}x${size.height}`);
+        expect(kiosk.errors).toEqual([]);
+        await kiosk.context.close();
+      }
     },
     LONG,
   );

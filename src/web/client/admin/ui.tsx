@@ -261,9 +261,19 @@ export function DataTable({
   children: ComponentChildren;
 }) {
   const shown = columns.filter((c): c is Column => c !== null);
+  const table = useRef<HTMLTableElement>(null);
+  // On narrow screens each row becomes a card: every cell carries its column's name for the CSS to show.
+  useEffect(() => {
+    for (const row of table.current?.tBodies[0]?.rows ?? []) {
+      [...row.cells].forEach((cell, i) => {
+        const label = shown[i]?.label;
+        if (label && cell.colSpan === 1) cell.dataset.label = label;
+      });
+    }
+  });
   return (
     <div class="table-wrap">
-      <table class={dense ? 'table table--dense' : 'table'} data-testid={testId}>
+      <table ref={table} class={`table table--cards ${dense ? 'table--dense' : ''}`} data-testid={testId}>
         <thead>
           <tr>
             {shown.map((c) => (
