@@ -852,7 +852,7 @@ describe('facegate web UI in Chromium', () => {
       await phone.page.getByRole('button', { name: 'Sign in' }).click();
       await phone.page.getByRole('heading', { name: 'Employees', level: 1 }).waitFor();
       const bar = await phone.page.locator('header.topbar').boundingBox();
-      expect(bar?.height ?? 999).toBeLessThan(80);
+      expect(bar?.height ?? 999).toBeLessThan(90);
       await phone.page.getByRole('button', { name: /^Menu/ }).click();
       await phone.page
         .getByRole('navigation', { name: 'Main' })
