@@ -139,8 +139,9 @@ describe('facegate web UI in Chromium', () => {
     b: Browser,
     setup: ApiSetup = api,
     url = fg.url,
+    { photoUpload = true } = {},
   ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const key = await setup.kioskKey('Kiosk under test', { photoUpload: true });
+    const key = await setup.kioskKey('Kiosk under test', { photoUpload });
     const { context, page, console } = await newPage(b);
     await page.goto(`${url}/`);
     await page.getByRole('heading', { name: 'Kiosk set-up' }).waitFor();
@@ -898,7 +899,8 @@ describe('facegate web UI in Chromium', () => {
         { width: 1280, height: 800 },
         { width: 390, height: 844 },
       ]) {
-        const kiosk = await openKiosk(browser);
+        // A door kiosk: no photo fallback.
+        const kiosk = await openKiosk(browser, api, fg.url, { photoUpload: false });
         await kiosk.page.setViewportSize(size);
         await kiosk.page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
         expect(await axeViolations(kiosk.page)).toEqual([]);

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { useFocusHeading } from './focus-heading.js';
 import { ApiError, errorMessage } from '../shared/api.js';
+import { useFocusHeading } from './focus-heading.js';
 import { ApiKeysPage } from './pages/api-keys-page.js';
 import { AuditPage } from './pages/audit-page.js';
 import { EmployeePage } from './pages/employee-page.js';
@@ -177,7 +177,7 @@ function Shell({
           aria-controls="main-nav"
           onClick={() => setMenuOpen((open) => !open)}
         >
-          Menu{current ? <span class="topbar__current">: {current.label}</span> : null}
+          {current ? `Menu: ${current.label}` : 'Menu'}
         </button>
         <nav id="main-nav" class="topnav" aria-label="Main">
           {items.map((n) => (
