@@ -245,26 +245,28 @@ function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
         />
       ) : null}
       {calibration.presets.length ? (
-        <table class="table table--dense">
-          <thead>
-            <tr>
-              <th scope="col">Preset</th>
-              <th scope="col">Threshold</th>
-              <th scope="col">Expected false accepts</th>
-              <th scope="col">False rejects</th>
-            </tr>
-          </thead>
-          <tbody>
-            {calibration.presets.map((p) => (
-              <tr key={p.preset}>
-                <td>{p.preset}</td>
-                <td class="mono">{p.threshold?.toFixed(3) ?? '—'}</td>
-                <td>{formatRate(p.far)}</td>
-                <td>{formatRate(p.frr)}</td>
+        <div class="table-scroll" tabIndex={0} role="region" aria-label="Calibration figures">
+          <table class="table table--dense">
+            <thead>
+              <tr>
+                <th scope="col">Preset</th>
+                <th scope="col">Threshold</th>
+                <th scope="col">Expected false accepts</th>
+                <th scope="col">False rejects</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {calibration.presets.map((p) => (
+                <tr key={p.preset}>
+                  <td>{p.preset}</td>
+                  <td class="mono">{p.threshold?.toFixed(3) ?? '—'}</td>
+                  <td>{formatRate(p.far)}</td>
+                  <td>{formatRate(p.frr)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
     </div>
   );
@@ -280,27 +282,29 @@ function ShippedCalibration({ calibration }: { calibration: CalibrationDto }) {
         ), on public photos rather than your employees. Run <code>facegate eval --save-calibration</code> on
         your own photos to replace them with a local calibration.
       </p>
-      <table class="table table--dense">
-        <thead>
-          <tr>
-            <th scope="col">Preset</th>
-            <th scope="col">Threshold</th>
-            <th scope="col">False accepts at most</th>
-          </tr>
-        </thead>
-        <tbody>
-          {calibration.presets.map((p) => (
-            <tr key={p.preset}>
-              <td>{p.preset}</td>
-              <td class="mono">{p.threshold?.toFixed(3) ?? '—'}</td>
-              <td>
-                {formatRate(p.far)}
-                {p.preset === 'strict' ? ' (extrapolated)' : ''}
-              </td>
+      <div class="table-scroll" tabIndex={0} role="region" aria-label="Calibration figures">
+        <table class="table table--dense">
+          <thead>
+            <tr>
+              <th scope="col">Preset</th>
+              <th scope="col">Threshold</th>
+              <th scope="col">False accepts at most</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {calibration.presets.map((p) => (
+              <tr key={p.preset}>
+                <td>{p.preset}</td>
+                <td class="mono">{p.threshold?.toFixed(3) ?? '—'}</td>
+                <td>
+                  {formatRate(p.far)}
+                  {p.preset === 'strict' ? ' (extrapolated)' : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
