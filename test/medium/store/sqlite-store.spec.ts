@@ -9,7 +9,7 @@ import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import { isFacegateError } from '../../../src/domain/errors.js';
 import type { NewFaceTemplate } from '../../../src/domain/models.js';
 import { createStore, SQLITE_FILE } from '../../../src/store/create-store.js';
-import { migrate } from '../../../src/store/sqlite/migrations.js';
+import { MIGRATIONS, migrate } from '../../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 
 const key1 = { id: 'k1', key: randomBytes(32) };
@@ -85,7 +85,7 @@ describe('SQLite store: schema', () => {
     store = SqliteStore.open(join(dir, SQLITE_FILE), cipher);
     expect(migrate(store.database)).toEqual([]);
     const rows = store.database.prepare('SELECT version FROM schema_migrations').all();
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     expect(await store.employees.count()).toBe(1);
     await store.ping();
   });
