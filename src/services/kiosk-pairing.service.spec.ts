@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Actor } from '../auth/actor.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { createMemoryStore } from '../store/testing/memory-store.js';
-import { KioskPairingService, PAIRING_TTL_MS } from './kiosk-pairing.service.js';
+import { KioskPairingService, PAIRING_TTL_MS, PIN_ATTEMPTS, PIN_PAUSE_MS } from './kiosk-pairing.service.js';
 
 const admin: Actor = { type: 'user', id: 'u1', role: 'admin', name: 'root', ip: null };
 
@@ -53,5 +53,18 @@ describe('KioskPairingService', () => {
     await s.pairing.setPhotoUpload(admin, kiosk.id, false);
     expect(await s.pairing.config(kiosk)).toMatchObject({ allowPhotoUpload: false, setupPinSet: true });
     expect(s.store.state.audit.map((a) => a.action)).toContain('kiosk.setup.unlock');
+  });
+
+  it('makes a kiosk wait after five wrong set-up PINs', async () => {
+    const s = setup();
+    await s.pairing.setSetupPin(admin, '482913');
+    const { code } = await s.pairing.start(admin, { name: 'Door' });
+    const kiosk = await s.keys.authenticate((await s.pairing.redeem(code, null)).secret, null);
+    for (let i = 0; i < PIN_ATTEMPTS; i++) {
+      await expect(s.pairing.checkSetupPin(kiosk, '0000')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    }
+    await expect(s.pairing.checkSetupPin(kiosk, '482913')).rejects.toMatchObject({ code: 'LOCKED_OUT' });
+    s.advance(PIN_PAUSE_MS + 1);
+    await s.pairing.checkSetupPin(kiosk, '482913');
   });
 });

@@ -15,6 +15,11 @@ export const SETUP_PIN_KEY = 'kiosk.setupPin';
 /** Settings key prefix of a kiosk key's "Use a photo instead" switch (off when absent). */
 export const PHOTO_UPLOAD_KEY = 'kiosk.photoUpload.';
 
+/** Wrong set-up PINs a kiosk may enter before it must wait {@link PIN_PAUSE_MS}. */
+export const PIN_ATTEMPTS = 5;
+/** The wait after {@link PIN_ATTEMPTS} wrong PINs. */
+export const PIN_PAUSE_MS = 5 * 60_000;
+
 /** A pairing code just created: shown once on the admin console, typed or scanned at the kiosk. */
 export interface StartedPairing {
   code: string;
@@ -57,6 +62,9 @@ function hashPin(pin: string, salt = randomBytes(16).toString('hex')): string {
  * door is guarded by a PIN only the kiosk key can check.
  */
 export class KioskPairingService {
+  /** Wrong PINs per kiosk key (in memory: a restart forgets them, the audit keeps every attempt). */
+  private readonly pinFailures = new Map<string, { count: number; until: number }>();
+
   constructor(
     private readonly store: Store,
     private readonly apiKeys: Pick<ApiKeyService, 'create'>,
@@ -124,12 +132,23 @@ export class KioskPairingService {
   /** Checks the kiosk set-up PIN for a kiosk; throws `FORBIDDEN` when it is wrong or none is set. */
   async checkSetupPin(actor: Actor, pin: string): Promise<void> {
     authorize(actor, 'faces:identify');
+    // A short PIN is guessable: after a few wrong ones the kiosk waits before it may try again.
+    const now = this.now().getTime();
+    const failures = this.pinFailures.get(actor.id);
+    if (failures && failures.count >= PIN_ATTEMPTS && failures.until > now) {
+      throw new FacegateError('LOCKED_OUT', 'Too many wrong set-up PINs; try again later', {
+        retryAfterSeconds: Math.ceil((failures.until - now) / 1000),
+      });
+    }
     const stored = await this.store.settings.get<string>(SETUP_PIN_KEY);
     const [salt] = stored?.split(':') ?? [];
     if (!stored || !salt || !safeEqual(hashPin(pin, salt), stored)) {
-      await this.audit(actor, 'kiosk.setup.unlock', 'refused', {});
+      const count = (failures && failures.until > now ? failures.count : 0) + 1;
+      this.pinFailures.set(actor.id, { count, until: now + PIN_PAUSE_MS });
+      await this.audit(actor, 'kiosk.setup.unlock', 'refused', { failures: count });
       throw new FacegateError('FORBIDDEN', 'Wrong set-up PIN');
     }
+    this.pinFailures.delete(actor.id);
     await this.audit(actor, 'kiosk.setup.unlock', 'success', {});
   }
 

@@ -53,17 +53,18 @@ export async function redeemPairing(code: string): Promise<string> {
   }
 }
 
-/** Checks the kiosk set-up PIN with the current key; resolves to whether it was right. */
-export async function checkSetupPin(key: string, pin: string): Promise<boolean> {
+/** Checks the kiosk set-up PIN with the current key: `ok`, `wrong`, or `wait` after too many wrong ones. */
+export async function checkSetupPin(key: string, pin: string): Promise<'ok' | 'wrong' | 'wait'> {
   try {
     await apiRequest<unknown>('/kiosk/setup-check', {
       method: 'POST',
       body: { pin },
       headers: { authorization: `Bearer ${key}` },
     });
-    return true;
+    return 'ok';
   } catch (error) {
-    if (error instanceof ApiError && error.status === 403) return false;
+    if (error instanceof ApiError && error.status === 403) return 'wrong';
+    if (error instanceof ApiError && error.status === 429) return 'wait';
     throw error;
   }
 }

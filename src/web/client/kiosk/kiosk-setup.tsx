@@ -168,7 +168,13 @@ export function SetupUnlock({
           onSubmit={(event) => {
             event.preventDefault();
             void checkSetupPin(kioskKey, pin.trim())
-              .then((ok) => (ok ? onUnlocked() : setError('Wrong PIN.')))
+              .then((answer) => {
+                if (answer === 'ok') onUnlocked();
+                else
+                  setError(
+                    answer === 'wrong' ? 'Wrong PIN.' : 'Too many wrong PINs. Try again in a few minutes.',
+                  );
+              })
               .catch(() => setError('The server could not be reached.'));
           }}
         >
