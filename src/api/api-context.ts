@@ -1,9 +1,11 @@
 import type { AuthServices } from '../auth/auth-services.js';
 import type { FacegateConfig } from '../config/config.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
+import type { AuditViewService } from '../services/audit-view.service.js';
 import type { EmployeeService } from '../services/employee.service.js';
 import type { EmployeeViewService } from '../services/employee-view.service.js';
 import type { ErasureService } from '../services/erasure.service.js';
+import type { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import type { Store } from '../store/store.port.js';
@@ -21,4 +23,8 @@ export interface ApiContext {
   auth: AuthServices;
   /** Face login with short-lived links to the matched employee's photo (`kiosk.showPhoto` setting). */
   welcomePhotos: WelcomePhotoService;
+  /** Kiosk pairing codes, per-kiosk settings and the kiosk set-up PIN. */
+  kioskPairing: KioskPairingService;
+  /** The audit log with actors and employees named. */
+  auditViews: AuditViewService;
 }

@@ -1,7 +1,9 @@
 import type { App } from '../app/composition-root.js';
 import { rolePolicy } from '../auth/actor.js';
 import { createAuthServices } from '../auth/auth-services.js';
+import { AuditViewService } from '../services/audit-view.service.js';
 import { EmployeeViewService } from '../services/employee-view.service.js';
+import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
 import type { ApiContext } from './api-context.js';
@@ -31,6 +33,8 @@ export function createApiContext(app: App, now?: () => Date): ApiContext {
     erasure: app.services.erasure,
     templateUpgrade: app.services.templateUpgrade,
     auth,
+    kioskPairing: new KioskPairingService(app.store, auth.apiKeys, now),
+    auditViews: new AuditViewService(app.store, auth.audit),
     welcomePhotos: new WelcomePhotoService({
       store: app.store,
       blobs: app.blobs,

@@ -25,6 +25,7 @@ import { accessRoutes } from './routes/access.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { employeeRoutes, MAX_PHOTOS_PER_REQUEST } from './routes/employee.routes.js';
 import { faceRoutes } from './routes/face.routes.js';
+import { kioskRoutes } from './routes/kiosk.routes.js';
 import type { RouteDeps, TypedApp } from './routes/route-types.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { templateRoutes } from './routes/template.routes.js';
@@ -234,6 +235,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   accessRoutes(typed, deps);
   adminRoutes(typed, deps);
   templateRoutes(typed, deps);
+  kioskRoutes(typed, deps);
   if (options.web) await app.register(options.web);
 
   await app.ready();

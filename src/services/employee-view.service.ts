@@ -3,7 +3,13 @@ import type { LockoutService } from '../auth/lockout.service.js';
 import type { Employee, EmployeeStatus, Page } from '../domain/models.js';
 import type { EmployeeService, EmployeeView } from './employee.service.js';
 import type { EmployeeInput, EmployeeUpdate } from './employee-validation.js';
-import type { EnrollmentResult, EnrollmentService, EnrollOptions, PhotoInput } from './enrollment.service.js';
+import type {
+  EnrollmentResult,
+  EnrollmentService,
+  EnrollOptions,
+  FaceDeletion,
+  PhotoInput,
+} from './enrollment.service.js';
 
 /** An enrollment into an existing employee: the employee is always there. */
 export type PhotosEnrollment = Omit<EnrollmentResult, 'employee'> & { employee: Employee };
@@ -14,7 +20,7 @@ export type BadgeEnrollment = Omit<EnrollmentResult, 'employee'> & { employee: E
 /** What the employee operations are built from. */
 export interface EmployeeViewDeps {
   employees: EmployeeService;
-  enrollment: Pick<EnrollmentService, 'enrollPhotos' | 'enrollByBadge'>;
+  enrollment: Pick<EnrollmentService, 'enrollPhotos' | 'enrollByBadge' | 'deleteFace'>;
   /** Clears the lockout counter with the face-login lock. */
   lockout: Pick<LockoutService, 'unlockEmployee'>;
 }
@@ -86,6 +92,11 @@ export class EmployeeViewService {
   ): Promise<BadgeEnrollment> {
     const result = await this.deps.enrollment.enrollByBadge(input, photos, actor, options);
     return { ...result, employee: result.employee ? await this.view(result.employee, actor) : null };
+  }
+
+  /** Removes one face template with its kept photo and gallery entry. */
+  async deleteFace(idOrBadge: string, faceId: string, actor: Actor): Promise<FaceDeletion> {
+    return this.deps.enrollment.deleteFace(idOrBadge, faceId, actor);
   }
 
   private async view(employee: Employee, actor: Actor): Promise<EmployeeView> {

@@ -58,6 +58,19 @@ export interface EnrollmentResult {
 export interface EnrollOptions {
   /** Accept photos whose face matches another employee (`DUPLICATE_FACE`). */
   force?: boolean;
+  /**
+   * Accept photos whose face does not match the employee's enrolled faces (`FACE_MISMATCH`): the enroller
+   * confirmed it is the same person. Recorded in the audit.
+   */
+  confirmMismatch?: boolean;
+}
+
+/** Outcome of removing one face template. */
+export interface FaceDeletion {
+  employeeId: string;
+  templateId: string;
+  photoDeleted: boolean;
+  galleryEntryRemoved: boolean;
 }
 
 /** Maps a reference to an employee for reasons and results. */
@@ -108,6 +121,8 @@ interface Candidate {
   contentType: string;
   analysis: FaceAnalysis;
   forcedDuplicateOf?: string;
+  /** Best score against the employee's own faces when it was below the threshold and the enroller confirmed. */
+  confirmedMismatch?: number;
 }
 
 /**
@@ -149,6 +164,45 @@ export class EnrollmentService extends ServiceBase {
     const existing = await this.store.employees.getByBadge(validateBadge(input.badge));
     if (existing) return this.run({ existing }, photos, actor, options);
     return this.run({ input: validateNewEmployee(input) }, photos, actor, options);
+  }
+
+  /**
+   * Removes one face template of an employee: the template, its kept photo (unless another template shares the
+   * same bytes) and its gallery entry, audited as `face.delete`. Throws `NOT_FOUND`.
+   */
+  async deleteFace(idOrBadge: string, templateId: string, actor: Actor): Promise<FaceDeletion> {
+    await this.policy.authorize(actor, 'faces:enroll');
+    const employee = await resolveEmployee(this.store, idOrBadge);
+    return this.serial.run(async () => {
+      const template = await this.store.templates.get(templateId);
+      if (!template || template.employeeId !== employee.id) {
+        throw new FacegateError('NOT_FOUND', 'Face template not found', { templateId });
+      }
+      // Matching stops first, so the face cannot be recognised while the deletion runs.
+      const galleryEntryRemoved = this.gallery.removeTemplate(template.id);
+      await this.store.transaction(async (tx) => {
+        await tx.templates.delete(template.id);
+        await tx.audit.append({
+          action: 'face.delete',
+          outcome: 'success',
+          actorType: actor.type,
+          actorId: actor.id,
+          employeeId: employee.id,
+          at: this.clock.now().toISOString(),
+          details: {
+            badge: employee.badge,
+            templateId: template.id,
+            remaining: this.gallery.templateCount(employee.id),
+          },
+        });
+      });
+      let photoDeleted = false;
+      if (template.photoKey) {
+        const referenced = new Set(await this.store.templates.listPhotoKeys());
+        if (!referenced.has(template.photoKey)) photoDeleted = await this.blobs.delete(template.photoKey);
+      }
+      return { employeeId: employee.id, templateId: template.id, photoDeleted, galleryEntryRemoved };
+    });
   }
 
   /**
@@ -262,6 +316,7 @@ export class EnrollmentService extends ServiceBase {
   ): Promise<Candidate[]> {
     const kept: Candidate[] = [];
     for (const candidate of analysed) {
+      if (employeeId && !this.passesOwnFaces(candidate, results, threshold, employeeId, options)) continue;
       const duplicate = this.gallery.findDuplicate(candidate.analysis.embedding, threshold, employeeId);
       if (duplicate) {
         const other = await this.store.employees.get(duplicate.employeeId);
@@ -280,6 +335,30 @@ export class EnrollmentService extends ServiceBase {
       kept.push(candidate);
     }
     return kept;
+  }
+
+  /**
+   * A face that does not match the employee's enrolled faces is most likely someone else's photo: refused with
+   * `FACE_MISMATCH` unless the enroller confirmed it (then kept, with the reason, and audited).
+   */
+  private passesOwnFaces(
+    candidate: Candidate,
+    results: PhotoResult[],
+    threshold: number,
+    employeeId: string,
+    options: EnrollOptions,
+  ): boolean {
+    const score = this.gallery.verify(employeeId, candidate.analysis.embedding);
+    if (score === null || score >= threshold) return true;
+    results[candidate.index]!.reasons.push({
+      code: 'FACE_MISMATCH',
+      message: 'This face does not match the photos already enrolled for this employee',
+      value: roundScore(score),
+      threshold: roundScore(threshold),
+    });
+    if (!options.confirmMismatch) return false;
+    candidate.confirmedMismatch = roundScore(score);
+    return true;
   }
 
   /** Runs one photo through the engine and the quality gate. */
@@ -386,6 +465,11 @@ export class EnrollmentService extends ServiceBase {
     }
     const reasons = rejectedCodes(results);
     const forced = candidates.flatMap((c) => (c.forcedDuplicateOf ? [c.forcedDuplicateOf] : []));
+    const mismatches = candidates.flatMap((c) =>
+      c.confirmedMismatch !== undefined && templates.some((t) => t.candidate === c)
+        ? [c.confirmedMismatch]
+        : [],
+    );
     await tx.audit.append({
       ...this.auditBase(request),
       outcome: 'success',
@@ -402,6 +486,7 @@ export class EnrollmentService extends ServiceBase {
         ).length,
         reasons,
         ...(options.force ? { forcedDuplicateOf: forced } : {}),
+        ...(mismatches.length ? { mismatchConfirmed: true, mismatchScores: mismatches } : {}),
       },
     });
     return { employee, created, templates };

@@ -71,6 +71,8 @@ export interface AuditRepository {
   query(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }>;
   /** Retention: removes records older than `before`; returns how many. */
   deleteOlderThan(before: string): Promise<number>;
+  /** Every distinct action in the log, sorted (the audit viewer's action filter). */
+  actions(): Promise<string[]>;
 }
 
 export interface UserRepository {
@@ -99,6 +101,27 @@ export interface ApiKeyRepository {
   list(): Promise<ApiKey[]>;
   touch(id: string, at: string): Promise<void>;
   revoke(id: string, at: string): Promise<boolean>;
+}
+
+/** A one-time kiosk pairing code, stored only as a hash; redeeming it creates the kiosk's API key. */
+export interface KioskPairing {
+  codeHash: string;
+  /** Name of the kiosk key the pairing creates. */
+  name: string;
+  /** Whether the paired kiosk offers "Use a photo instead" (off unless the admin turned it on). */
+  allowPhotoUpload: boolean;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** One-time kiosk pairing codes. */
+export interface KioskPairingRepository {
+  create(pairing: KioskPairing): Promise<void>;
+  /** Removes and returns the pairing with this hash when it has not expired at `now` (single use). */
+  take(codeHash: string, now: string): Promise<KioskPairing | undefined>;
+  /** Removes expired pairings; returns how many. */
+  deleteExpired(now: string): Promise<number>;
 }
 
 export interface SessionRepository {
@@ -163,6 +186,7 @@ export interface Store {
   audit: AuditRepository;
   users: UserRepository;
   apiKeys: ApiKeyRepository;
+  kioskPairings: KioskPairingRepository;
   sessions: SessionRepository;
   lockouts: LockoutRepository;
   settings: SettingsRepository;

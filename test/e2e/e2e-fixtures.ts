@@ -89,9 +89,17 @@ export class ApiSetup {
     return faces.items.flatMap((f) => (f.photoId ? [f.photoId] : []));
   }
 
-  /** A new API key with the kiosk role (its own lockout subject); returns the secret. */
-  async kioskKey(name: string): Promise<string> {
-    return (await this.call<{ secret: string }>('POST', '/v1/keys', { name, role: 'kiosk' })).secret;
+  /**
+   * A new API key with the kiosk role (its own lockout subject); returns the secret. `photoUpload` turns on the
+   * kiosk's "Use a photo instead" fallback (off by default).
+   */
+  async kioskKey(name: string, { photoUpload = false } = {}): Promise<string> {
+    const created = await this.call<{ key: { id: string }; secret: string }>('POST', '/v1/keys', {
+      name,
+      role: 'kiosk',
+    });
+    if (photoUpload) await this.call('PUT', `/v1/keys/${created.key.id}/kiosk`, { allowPhotoUpload: true });
+    return created.secret;
   }
 
   /** The admin-console user `username` with `role` and the test password, created when missing. */

@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faceCrop, groupPhoto, transform } from '../fixtures/sample-faces.js';
+import { axeViolations } from './axe-check.js';
 import { ApiSetup, type EmployeeSeed } from './e2e-fixtures.js';
 import {
   buildWeb,
@@ -115,6 +116,7 @@ describe('facegate web UI in Chromium', () => {
       { width: 768, height: 1024 },
     ],
   ) {
+    expect(await axeViolations(page)).toEqual([]);
     const count = await controlCount(page);
     if (controls) expect(count, `form controls on ${page.url()}`).toBeGreaterThan(0);
     else expect(count, `form controls on ${page.url()}`).toBe(0);
@@ -129,17 +131,22 @@ describe('facegate web UI in Chromium', () => {
     await page.setViewportSize(sizes[0] ?? { width: 1280, height: 800 });
   }
 
-  /** A kiosk page with a new kiosk key of its own (so no other test's failures count against it). */
+  /**
+   * A kiosk page with a new kiosk key of its own (so no other test's failures count against it), with the photo
+   * fallback turned on for it (the tests upload photos where a person would face the camera).
+   */
   async function openKiosk(
     b: Browser,
     setup: ApiSetup = api,
     url = fg.url,
+    { photoUpload = true } = {},
   ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const key = await setup.kioskKey('Kiosk under test');
+    const key = await setup.kioskKey('Kiosk under test', { photoUpload });
     const { context, page, console } = await newPage(b);
     await page.goto(`${url}/`);
     await page.getByRole('heading', { name: 'Kiosk set-up' }).waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('Kiosk API key').fill(key);
     await page.getByRole('button', { name: 'Save key' }).click();
     await page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
@@ -147,8 +154,12 @@ describe('facegate web UI in Chromium', () => {
   }
 
   async function kioskUpload(page: Page, file: string): Promise<string> {
-    await page.getByRole('button', { name: 'Use a photo instead' }).click();
-    await page.getByLabel('Choose a photo of your face').setInputFiles(file);
+    // From idle, "Use a photo instead"; after "Try again" (camera restarted, none here) the upload form is shown.
+    const input = page.getByLabel('Choose a photo of your face');
+    const button = page.getByRole('button', { name: 'Use a photo instead' });
+    await input.or(button).first().waitFor({ state: 'attached' });
+    if ((await input.count()) === 0) await button.click().catch(() => undefined);
+    await input.setInputFiles(file);
     const result = page.getByTestId('kiosk-result');
     await result.waitFor(WAIT);
     return (await result.innerText()).replace(/\s+/g, ' ');
@@ -415,6 +426,12 @@ describe('facegate web UI in Chromium', () => {
         await page.keyboard.press('Enter');
         await page.getByTestId('kiosk-status').filter({ hasText: 'Checking' }).waitFor(WAIT);
         await screenshot(page, 'kiosk-camera');
+        // The camera screen fits the viewport: the privacy footer is not cut off.
+        expect(
+          await page.evaluate(
+            'document.documentElement.scrollHeight - document.documentElement.clientHeight',
+          ),
+        ).toBeLessThanOrEqual(0);
         release();
         const result = page.getByTestId('kiosk-result');
         await result.waitFor(WAIT);
@@ -560,6 +577,342 @@ describe('facegate web UI in Chromium', () => {
       expect(result).not.toContain('Ada');
       expect(kiosk.errors).toEqual([]);
       await kiosk.context.close();
+    },
+    LONG,
+  );
+
+  it(
+    'bulk import of loose photos and of a folder: people created with links, refused files with reasons',
+    async () => {
+      await api.adminToken();
+      for (const badge of ['E-3001', 'E-3002', 'E-3003']) await api.removeEmployee(badge);
+      const annie = await faceCrop('s6-0');
+      const put = async (name: string, data: Buffer): Promise<string> => {
+        await writeFile(join(dir, name), data);
+        return join(dir, name);
+      };
+      const loose = [
+        await put('E-3001_Annie_Easley.jpg', annie),
+        await put('E-3001_Annie_Easley_2.jpg', await transform(annie, 'crop')),
+        await put('E-3002_Two_People.jpg', await groupPhoto(3)),
+      ];
+      const { context, page, console } = await newPage();
+      await signIn(page, 'admin');
+      await page.goto(`${fg.url}/admin/import`);
+      await page.getByLabel('Choose photos, a zip or a manifest').setInputFiles(loose);
+      await page.getByText('2 employee(s), 3 photo(s).').waitFor();
+      const start = page.getByRole('button', { name: 'Start import' });
+      await start.click();
+      const report = page.getByTestId('import-report');
+      await report.waitFor(WAIT);
+      expect(await report.innerText()).toContain('2 photo(s) accepted, 1 rejected or skipped.');
+      expect(await page.locator('.progress').innerText()).toContain(
+        '3 of 3 photos sent: 2 accepted, 1 refused',
+      );
+      const created = page.getByTestId('import-created').getByRole('link', { name: 'Annie Easley' });
+      expect(await created.getAttribute('href')).toMatch(/^\/admin\/employees\/[0-9a-f-]{36}$/);
+      expect(await page.getByTestId('import-refused').innerText()).toContain('E-3002_Two_People.jpg');
+      expect(await page.getByTestId('import-refused').innerText()).toContain('More than one face');
+      expect(await page.getByRole('button', { name: 'Import done' }).isDisabled()).toBe(true);
+      expect((await api.findEmployee('E-3001'))?.templateCount).toBe(2);
+      expect(await api.findEmployee('E-3002')).toBeUndefined();
+
+      const folder = join(dir, 'folder-import');
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, 'E-3003_Evelyn_Boyd.jpg'), await faceCrop('s6-3'));
+      await page.getByLabel('Choose a folder of photos').setInputFiles(folder);
+      await page.getByText('1 employee(s), 1 photo(s).').waitFor();
+      await page.getByRole('button', { name: 'Start import' }).click();
+      const evelyn = page.getByTestId('import-created').getByRole('link', { name: 'Evelyn Boyd' });
+      await evelyn.waitFor(WAIT);
+      expect((await api.findEmployee('E-3003'))?.templateCount).toBe(1);
+      await evelyn.click();
+      await page.getByRole('heading', { name: 'Evelyn Boyd', level: 1 }).waitFor();
+      expect(console.errors).toEqual([]);
+      await context.close();
+    },
+    LONG,
+  );
+
+  it(
+    "refuses a wrong person's photo unless confirmed; deleting that photo makes the kiosk refuse the face",
+    async () => {
+      await api.removeEmployee('E-1004');
+      const employeeId = await api.ensureEmployee({
+        badge: 'E-1004',
+        firstName: 'Dorothy',
+        lastName: 'Hodgkin',
+        photo: await faceCrop('s4-3'),
+      });
+      const [ownPhoto] = await api.photoIds(employeeId);
+      const stranger = join(dir, 'stranger.jpg');
+      const strangerFace = await faceCrop('s1-1');
+      await writeFile(stranger, strangerFace);
+      const { context, page, console } = await newPage();
+      await signIn(page, 'admin');
+      await page.goto(`${fg.url}/admin/employees/${employeeId}`);
+      await page.getByLabel('Choose face photos to enroll').setInputFiles(stranger);
+      const refused = page.locator('.upload-result--rejected', { hasText: 'stranger.jpg' });
+      await refused.waitFor(WAIT);
+      expect(await refused.innerText()).toContain('does not look like the photos already enrolled');
+      expect(await refused.innerText()).toContain('FACE_MISMATCH');
+      expect((await api.photoIds(employeeId)).length).toBe(1);
+
+      await refused.getByRole('button', { name: 'It is the same person: add anyway' }).click();
+      await page.locator('.upload-result--accepted', { hasText: 'stranger.jpg' }).waitFor(WAIT);
+      await expect.poll(() => page.getByTestId('face-grid').locator('img').count()).toBe(2);
+      const audit = await api.call<{ items: Array<{ action: string; details: Record<string, unknown> }> }>(
+        'GET',
+        `/v1/audit?employee=${employeeId}&action=enroll`,
+      );
+      expect(audit.items.some((e) => e.details.mismatchConfirmed === true)).toBe(true);
+      // What the bug report saw: the confirmed stranger is now welcomed under the employee's name.
+      expect(await api.authenticate(await api.kioskKey('Mismatch probe'), strangerFace)).toBe('match');
+
+      await page.getByRole('button', { name: 'Delete photo 2' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('button', { name: 'Delete photo' }).click();
+      await page.getByText('Photo deleted').waitFor();
+      await expect.poll(() => page.getByTestId('face-grid').locator('img').count()).toBe(1);
+      expect(await api.photoIds(employeeId)).toEqual([ownPhoto]);
+      expect(await api.authenticate(await api.kioskKey('Deleted face probe'), strangerFace)).toBe('no_match');
+      expect(console.errors).toEqual([]);
+      await context.close();
+    },
+    LONG,
+  );
+
+  it(
+    'pairs kiosks by one-time code (QR link and typed), refuses a used code and a junk key, guards set-up by PIN',
+    async () => {
+      await api.adminToken();
+      await api.call('PUT', '/v1/kiosk/setup-pin', { pin: null });
+      const admin = await newPage();
+      await signIn(admin.page, 'admin');
+      await admin.page.getByRole('link', { name: 'API keys' }).click();
+      const pairingCode = async (name: string): Promise<string> => {
+        await admin.page.getByLabel('Kiosk name').fill(name);
+        await admin.page.getByRole('button', { name: 'Create pairing code' }).click();
+        const code = admin.page.getByTestId('pairing-code').filter({ hasText: /^[A-Z2-9]{4}-[A-Z2-9]{4}$/ });
+        await admin.page.getByTestId('pairing').filter({ hasText: name }).waitFor();
+        return (await code.innerText()).trim();
+      };
+      const first = await pairingCode('Lobby kiosk');
+      const qr = admin.page.getByRole('img', { name: /QR code opening the kiosk page/ });
+      await expect.poll(() => qr.evaluate(imageLoaded)).toBe(true);
+      await screenshot(admin.page, 'admin-pairing');
+
+      // Opened from the QR code's link: paired at once, without the secret ever shown.
+      const scanned = await newPage();
+      await scanned.page.goto(`${fg.url}/?pair=${encodeURIComponent(first)}`);
+      await scanned.page.getByRole('heading', { name: 'Sign in with your face' }).waitFor(WAIT);
+      expect(new URL(scanned.page.url()).search).toBe('');
+      expect(await scanned.page.evaluate(`localStorage.getItem('facegate.kioskKey')`)).toMatch(/^fg_/);
+      // The photo fallback is off unless turned on for this kiosk, and no set-up link is on screen.
+      expect(await scanned.page.getByRole('button', { name: 'Use a photo instead' }).count()).toBe(0);
+      expect(await scanned.page.getByText('Kiosk set-up').count()).toBe(0);
+      await admin.page.getByTestId('key-table').getByText('Lobby kiosk').waitFor();
+
+      // Typed in at a new kiosk.
+      const second = await pairingCode('Side door');
+      const typed = await newPage();
+      await typed.page.goto(`${fg.url}/`);
+      await typed.page.getByLabel('Pairing code').fill(second.toLowerCase());
+      await typed.page.getByRole('button', { name: 'Pair this kiosk' }).click();
+      await typed.page.getByRole('heading', { name: 'Sign in with your face' }).waitFor(WAIT);
+
+      // A used code and a junk key are refused; nothing is stored.
+      const junk = await newPage();
+      await junk.page.goto(`${fg.url}/?pair=${encodeURIComponent(first)}`);
+      await junk.page.getByTestId('setup-error').filter({ hasText: 'already used' }).waitFor(WAIT);
+      await junk.page.getByLabel('Kiosk API key').fill(`fg_000000000000_${'x'.repeat(43)}`);
+      await junk.page.getByRole('button', { name: 'Save key' }).click();
+      await junk.page.getByTestId('setup-error').filter({ hasText: 'refused this key' }).waitFor(WAIT);
+      expect(await junk.page.evaluate(`localStorage.getItem('facegate.kioskKey')`)).toBeNull();
+      expect(await unlabelledControls(junk.page)).toEqual([]);
+
+      // At a working kiosk, set-up needs the gesture and the PIN; a junk key there leaves the old key in use.
+      const kiosk = scanned.page;
+      const keyBefore = await kiosk.evaluate(`localStorage.getItem('facegate.kioskKey')`);
+      await kiosk.keyboard.press('Control+Alt+s');
+      await kiosk.getByRole('dialog').getByText('No set-up PIN is configured').waitFor();
+      await kiosk.getByRole('button', { name: 'Close' }).click();
+      await api.call('PUT', '/v1/kiosk/setup-pin', { pin: '482913' });
+      await kiosk.reload();
+      await kiosk.getByRole('heading', { name: 'Sign in with your face' }).waitFor(WAIT);
+      const logo = kiosk.getByTestId('kiosk-logo');
+      const box = await logo.boundingBox();
+      await kiosk.mouse.move((box?.x ?? 0) + 5, (box?.y ?? 0) + 5);
+      await kiosk.mouse.down();
+      await kiosk.getByLabel('Set-up PIN').waitFor({ timeout: 10_000 });
+      await kiosk.mouse.up();
+      await kiosk.getByLabel('Set-up PIN').fill('1111');
+      await kiosk.getByRole('button', { name: 'Open set-up' }).click();
+      await kiosk.getByText('Wrong PIN.').waitFor();
+      await kiosk.getByLabel('Set-up PIN').fill('482913');
+      await kiosk.getByRole('button', { name: 'Open set-up' }).click();
+      await kiosk.getByRole('heading', { name: 'Kiosk set-up' }).waitFor();
+      await kiosk.getByLabel('Kiosk API key').fill('not-a-key');
+      await kiosk.getByRole('button', { name: 'Save key' }).click();
+      await kiosk.getByTestId('setup-error').filter({ hasText: 'refused this key' }).waitFor(WAIT);
+      await kiosk.getByRole('button', { name: 'Cancel' }).click();
+      await kiosk.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
+      expect(await kiosk.evaluate(`localStorage.getItem('facegate.kioskKey')`)).toBe(keyBefore);
+      const audit = await api.call<{ items: Array<{ action: string; outcome: string }> }>(
+        'GET',
+        '/v1/audit?action=kiosk.setup.unlock',
+      );
+      expect(audit.items.map((e) => e.outcome).sort()).toEqual(['refused', 'success']);
+      await api.call('PUT', '/v1/kiosk/setup-pin', { pin: null });
+      for (const p of [admin, scanned, typed, junk]) {
+        expect(p.console.errors.filter((e) => !/status of 40[13]/.test(e))).toEqual([]);
+        await p.context.close();
+      }
+    },
+    LONG,
+  );
+
+  it(
+    'audit log names actors and employees with links, filters by name and offers every action',
+    async () => {
+      const employeeId = await ensurePerson('ada');
+      const keyName = `Audit names ${Date.now().toString(36)}`;
+      expect(await api.authenticate(await api.kioskKey(keyName), await faceCrop('s1-0'))).toBe('match');
+      const { context, page, console } = await newPage();
+      await signIn(page, 'admin');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+      const table = page.getByTestId('audit-table');
+      const row = table.locator('tbody tr', { hasText: keyName }).first();
+      await row.waitFor();
+      expect(await row.getByTestId('audit-actor').innerText()).toMatch(
+        new RegExp(`${keyName} \\(fg_[0-9a-f]{12}_…\\)`),
+      );
+      const employee = row.getByTestId('audit-employee').getByRole('link', { name: 'Ada Lovelace (E-1001)' });
+      expect(await employee.getAttribute('href')).toBe(`/admin/employees/${employeeId}`);
+      const actions = await page.getByLabel('Action').locator('option').allInnerTexts();
+      for (const a of ['authenticate', 'enroll', 'login']) expect(actions).toContain(a);
+
+      await page.getByLabel('Employee (name or badge)').fill('Lovelace');
+      await page.getByLabel(/^Actor/).fill(keyName);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+      expect(await table.locator('tbody tr').innerText()).toContain('authenticate');
+      await page.getByLabel(/^Actor/).fill('admin');
+      await page.getByLabel('Employee (name or badge)').fill('');
+      await page.getByLabel('Action').selectOption('login');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await table.locator('tbody tr', { hasText: 'login' }).first().waitFor();
+      expect(await table.locator('tbody tr').first().getByTestId('audit-actor').innerText()).toBe('admin');
+      await employee.waitFor({ state: 'detached' });
+      expect(console.errors).toEqual([]);
+      await context.close();
+    },
+    LONG,
+  );
+
+  it(
+    'keyboard and phone size: focus follows navigation and dialogs, every admin page fits 390 px, screenshots',
+    async () => {
+      const employeeId = await ensurePerson('ada');
+      await ensurePerson('grace');
+      const focused = (page: Page) =>
+        page.evaluate(
+          `(() => { const a = document.activeElement; return a ? a.tagName + ':' + a.textContent.trim() : '' })()`,
+        );
+      const { context, page, console } = await newPage();
+      await signIn(page, 'admin');
+      await expect.poll(() => focused(page)).toBe('H1:Employees');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+      await expect.poll(() => focused(page)).toBe('H1:Audit log');
+      await page.goto(`${fg.url}/admin/employees`);
+      await page
+        .getByTestId('employee-table')
+        .getByRole('link', { name: /Lovelace/ })
+        .first()
+        .click();
+      await expect.poll(() => focused(page)).toBe('H1:Ada Lovelace');
+      await page.getByTestId('face-grid').locator('img').first().waitFor();
+      await screenshot(page, 'employee-1280x800');
+      const opener = page.getByRole('button', { name: 'Delete employee…' });
+      await opener.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog').waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+      await expect.poll(() => focused(page)).toBe('BUTTON:Delete employee…');
+      await page.goto(`${fg.url}/admin/employees`);
+      await page.getByTestId('employee-table').locator('img.thumb').first().waitFor();
+      await screenshot(page, 'employees-1280x800');
+      expect(console.errors).toEqual([]);
+      await context.close();
+
+      const phone = await newPage(browser, { width: 390, height: 844 });
+      await phone.page.goto(`${fg.url}/admin`);
+      await phone.page.getByLabel('Username').fill('admin');
+      await phone.page.getByLabel('Password').fill(PASSWORD);
+      await phone.page.getByRole('button', { name: 'Sign in' }).click();
+      await phone.page.getByRole('heading', { name: 'Employees', level: 1 }).waitFor();
+      const bar = await phone.page.locator('header.topbar').boundingBox();
+      expect(bar?.height ?? 999).toBeLessThan(90);
+      await phone.page.getByRole('button', { name: /^Menu/ }).click();
+      await phone.page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Employees' })
+        .waitFor();
+      await phone.page.getByRole('button', { name: /^Menu/ }).click();
+      await phone.page.getByTestId('employee-table').locator('img.thumb').first().waitFor();
+      const faces = phone.page
+        .getByTestId('employee-table')
+        .locator('tbody tr', { hasText: 'Lovelace' })
+        .locator('td')
+        .nth(4);
+      expect(await faces.isVisible()).toBe(true);
+      await screenshot(phone.page, 'employees-390x844');
+      const pages = [
+        '/admin/employees',
+        `/admin/employees/${employeeId}`,
+        '/admin/import',
+        '/admin/audit',
+        '/admin/settings',
+        '/admin/api-keys',
+        '/admin/users',
+      ];
+      for (const path of pages) {
+        await phone.page.goto(`${fg.url}${path}`);
+        await phone.page.locator('#main h1').waitFor();
+        await phone.page.waitForLoadState('networkidle');
+        expect(await horizontalOverflow(phone.page), `overflow at 390 px on ${path}`).toBe(0);
+        expect(await axeViolations(phone.page)).toEqual([]);
+      }
+      await phone.page.goto(`${fg.url}/admin/employees/${employeeId}`);
+      await phone.page.getByTestId('face-grid').locator('img').first().waitFor();
+      // On a phone the photos come before the details form.
+      const photosTop =
+        (await phone.page.getByRole('heading', { name: 'Face photos' }).boundingBox())?.y ?? 0;
+      const detailsTop = (await phone.page.getByRole('heading', { name: 'Details' }).boundingBox())?.y ?? 0;
+      expect(photosTop).toBeLessThan(detailsTop);
+      await screenshot(phone.page, 'employee-390x844');
+      expect(phone.console.errors).toEqual([]);
+      await phone.context.close();
+
+      for (const size of [
+        { width: 1280, height: 800 },
+        { width: 390, height: 844 },
+      ]) {
+        // A door kiosk: no photo fallback.
+        const kiosk = await openKiosk(browser, api, fg.url, { photoUpload: false });
+        await kiosk.page.setViewportSize(size);
+        await kiosk.page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
+        expect(await axeViolations(kiosk.page)).toEqual([]);
+        expect(await horizontalOverflow(kiosk.page)).toBe(0);
+        const scroll = (await kiosk.page.evaluate(
+          'document.documentElement.scrollHeight - document.documentElement.clientHeight',
+        )) as number;
+        expect(scroll, `kiosk scrolls at ${size.width}×${size.height}`).toBeLessThanOrEqual(0);
+        await screenshot(kiosk.page, `kiosk-${size.width}x${size.height}`);
+        expect(kiosk.errors).toEqual([]);
+        await kiosk.context.close();
+      }
     },
     LONG,
   );

@@ -43,12 +43,18 @@ export function adminRoutes(app: TypedApp, { ctx }: RouteDeps): void {
     },
     async (request) => {
       const q = request.query;
-      const page = await audit.query(actorOf(request), {
+      const page = await ctx.auditViews.query(actorOf(request), {
         ...auditFilterOf(q),
+        actorName: q.actorName,
+        employeeName: q.employeeName,
         limit: q.limit ?? 100,
         cursor: q.cursor,
       });
-      return { items: page.items.map(toAuditEventDto), nextCursor: page.nextCursor };
+      return {
+        items: page.items.map((v) => ({ ...toAuditEventDto(v.event), actor: v.actor, employee: v.employee })),
+        nextCursor: page.nextCursor,
+        actions: page.actions,
+      };
     },
   );
 

@@ -19,7 +19,9 @@ import {
   EnrollQuery,
   EnrollResultDto,
   ErasureDto,
+  FaceDeletionDto,
   FaceDto,
+  FaceParams,
   ListEmployeesQuery,
   PhotoParams,
   UpdateEmployeeBody,
@@ -169,7 +171,10 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
       const { images } = await readImages(request, MAX_PHOTOS_PER_REQUEST);
       const photos = images.map((i) => ({ bytes: i.bytes, contentType: i.contentType, file: i.fileName }));
       const result = await imageGate.run(() =>
-        views.enrollPhotos(request.params.id, photos, actor, { force: request.query.force === true }),
+        views.enrollPhotos(request.params.id, photos, actor, {
+          force: request.query.force === true,
+          confirmMismatch: request.query.confirmMismatch === true,
+        }),
       );
       return toEnrollResultDto(result);
     },
@@ -211,7 +216,10 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         role: fields.role || null,
       };
       const result = await imageGate.run(() =>
-        views.enrollByBadge(input, photos, actor, { force: request.query.force === true }),
+        views.enrollByBadge(input, photos, actor, {
+          force: request.query.force === true,
+          confirmMismatch: request.query.confirmMismatch === true,
+        }),
       );
       return reply.code(result.created ? 201 : 200).send({
         employee: result.employee ? toEmployeeViewDto(result.employee) : null,
@@ -237,6 +245,29 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
     async (request) => {
       const details = await employees.getDetails(request.params.id, actorOf(request));
       return { items: details.templates.map(toFaceDto) };
+    },
+  );
+
+  app.delete(
+    '/v1/employees/:id/faces/:faceId',
+    {
+      config: { permission: 'faces:enroll' },
+      schema: {
+        tags,
+        summary: 'Delete one face template: the template, its kept photo and its gallery entry (audited)',
+        security: SECURED,
+        params: FaceParams,
+        response: { 200: FaceDeletionDto, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id, faceId } = request.params;
+      const deleted = await views.deleteFace(id, faceId, actorOf(request));
+      return {
+        employeeId: deleted.employeeId,
+        faceId: deleted.templateId,
+        photoDeleted: deleted.photoDeleted,
+      };
     },
   );
 

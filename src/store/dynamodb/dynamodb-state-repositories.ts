@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { FacegateError } from '../../domain/errors.js';
 import type { ActorType, AuditEvent, AuditQuery, LockoutState, NewAuditEvent } from '../../domain/models.js';
-import type { AuditRepository, LockoutRepository, SettingsRepository } from '../store.port.js';
+import type {
+  AuditRepository,
+  KioskPairing,
+  KioskPairingRepository,
+  LockoutRepository,
+  SettingsRepository,
+} from '../store.port.js';
 import { clampInt } from './dynamodb-claims.js';
 import type { DynamoCondition, DynamoItem, DynamoRunner } from './dynamodb-runner.js';
 import { now } from './dynamodb-runner.js';
@@ -9,6 +15,7 @@ import { now } from './dynamodb-runner.js';
 const AUDIT = 'AUDIT';
 const LOCKOUT = 'LOCKOUT';
 const SETTING = 'SETTING';
+const PAIRING = 'PAIRING';
 const ACTOR_TYPES: readonly ActorType[] = ['user', 'api_key', 'cli', 'system'];
 /** Sorts after every character of an id, closing an inclusive `to` bound. */
 const HIGH = '\uffff';
@@ -82,6 +89,12 @@ function auditRange(query: AuditQuery): { low: string; high: string; filter?: Dy
 /** DynamoDB audit log: append-only (conditional put of a new key; nothing updates), newest first by sort key. */
 export class DynamoAuditRepository implements AuditRepository {
   constructor(private readonly run: DynamoRunner) {}
+
+  /** Every action in the log; reads the whole audit partition (an admin filter list, not a hot path). */
+  async actions(): Promise<string[]> {
+    const items = await this.run((ops) => ops.partition(AUDIT));
+    return [...new Set(items.map((item) => String(item.action)))].sort();
+  }
 
   async append(event: NewAuditEvent): Promise<AuditEvent> {
     if (!ACTOR_TYPES.includes(event.actorType)) {
@@ -215,5 +228,45 @@ export class DynamoSettingsRepository implements SettingsRepository {
   async all(): Promise<Record<string, unknown>> {
     const items = await this.run((ops) => ops.partition(SETTING));
     return Object.fromEntries(items.map((item) => [String(item.sk), JSON.parse(String(item.value))]));
+  }
+}
+
+/** DynamoDB one-time kiosk pairing codes (hashes only); DynamoDB's TTL removes forgotten ones. */
+export class DynamoKioskPairingRepository implements KioskPairingRepository {
+  constructor(private readonly run: DynamoRunner) {}
+
+  async create(pairing: KioskPairing): Promise<void> {
+    const ttl = Math.ceil(Date.parse(pairing.expiresAt) / 1000);
+    await this.run(async (ops) => {
+      if (!(await ops.putNew({ pk: PAIRING, sk: pairing.codeHash, type: 'pairing', ttl, ...pairing }))) {
+        throw new FacegateError('CONFLICT', 'Pairing code already exists');
+      }
+    });
+  }
+
+  async take(codeHash: string, now: string): Promise<KioskPairing | undefined> {
+    // A conditional-free delete returning the old item is atomic: of two redemptions only one gets the item.
+    const item = await this.run((ops) => ops.remove(PAIRING, codeHash));
+    if (!item || String(item.expiresAt) <= now) return undefined;
+    return {
+      codeHash: String(item.codeHash),
+      name: String(item.name),
+      allowPhotoUpload: item.allowPhotoUpload === true,
+      createdBy: String(item.createdBy),
+      createdAt: String(item.createdAt),
+      expiresAt: String(item.expiresAt),
+    };
+  }
+
+  async deleteExpired(now: string): Promise<number> {
+    return this.run(async (ops) => {
+      const items = await ops.partition(PAIRING, {
+        expression: '#e <= :now',
+        names: { '#e': 'expiresAt' },
+        values: { ':now': now },
+      });
+      for (const item of items) await ops.remove(PAIRING, String(item.sk));
+      return items.length;
+    });
   }
 }

@@ -8,6 +8,7 @@ import type {
   ApiKeyRepository,
   AuditRepository,
   EmployeeRepository,
+  KioskPairingRepository,
   LockoutRepository,
   SessionRepository,
   SettingsRepository,
@@ -22,6 +23,7 @@ import { DynamoEmployeeRepository, DynamoTemplateRepository } from './dynamodb-f
 import { DynamoJournal, DynamoOps, type DynamoRunner } from './dynamodb-runner.js';
 import {
   DynamoAuditRepository,
+  DynamoKioskPairingRepository,
   DynamoLockoutRepository,
   DynamoSettingsRepository,
 } from './dynamodb-state-repositories.js';
@@ -49,6 +51,7 @@ class DynamoRepositories {
   readonly users: DynamoUserRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly sessions: SessionRepository;
+  readonly kioskPairings: KioskPairingRepository;
   readonly lockouts: LockoutRepository;
   readonly settings: SettingsRepository;
 
@@ -61,6 +64,7 @@ class DynamoRepositories {
     this.sessions = sessions;
     this.users = new DynamoUserRepository(run, cipher, sessions);
     this.apiKeys = new DynamoApiKeyRepository(run);
+    this.kioskPairings = new DynamoKioskPairingRepository(run);
     this.lockouts = new DynamoLockoutRepository(run);
     this.settings = new DynamoSettingsRepository(run);
   }
@@ -168,6 +172,7 @@ export class DynamoStore extends DynamoRepositories implements Store {
       users: repositories.users,
       apiKeys: repositories.apiKeys,
       sessions: repositories.sessions,
+      kioskPairings: repositories.kioskPairings,
       lockouts: repositories.lockouts,
       settings: repositories.settings,
       // A nested transaction is a savepoint: its writes are undone alone when it throws.

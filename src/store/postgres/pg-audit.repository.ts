@@ -75,6 +75,14 @@ function auditFilter(query: AuditQuery): { clause: string; params: unknown[] } {
 export class PgAuditRepository implements AuditRepository {
   constructor(private readonly runner: PgRunner) {}
 
+  async actions(): Promise<string[]> {
+    const rows = await rowsOf<{ action: string }>(
+      this.runner,
+      'SELECT DISTINCT action FROM audit_events ORDER BY action',
+    );
+    return rows.map((r) => r.action);
+  }
+
   async append(event: NewAuditEvent): Promise<AuditEvent> {
     const details = auditDetailsJson(event.details);
     const row = await rowOf<PgAuditRow>(

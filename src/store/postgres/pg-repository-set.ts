@@ -2,6 +2,7 @@ import type { DataCipher } from '../../crypto/data-cipher.js';
 import { PgApiKeyRepository, PgSessionRepository, PgUserRepository } from './pg-account.repositories.js';
 import { PgAuditRepository } from './pg-audit.repository.js';
 import { PgEmployeeRepository } from './pg-employee.repository.js';
+import { PgKioskPairingRepository } from './pg-kiosk-pairing.repository.js';
 import type { PgRunner } from './pg-runner.js';
 import { PgLockoutRepository, PgSettingsRepository } from './pg-state.repositories.js';
 import { PgTemplateRepository } from './pg-template.repository.js';
@@ -13,6 +14,7 @@ export class PgRepositories {
   readonly audit: PgAuditRepository;
   readonly users: PgUserRepository;
   readonly apiKeys: PgApiKeyRepository;
+  readonly kioskPairings: PgKioskPairingRepository;
   readonly sessions: PgSessionRepository;
   readonly lockouts: PgLockoutRepository;
   readonly settings: PgSettingsRepository;
@@ -23,6 +25,7 @@ export class PgRepositories {
     this.audit = new PgAuditRepository(runner);
     this.users = new PgUserRepository(runner, cipher);
     this.apiKeys = new PgApiKeyRepository(runner);
+    this.kioskPairings = new PgKioskPairingRepository(runner);
     this.sessions = new PgSessionRepository(runner);
     this.lockouts = new PgLockoutRepository(runner);
     this.settings = new PgSettingsRepository(runner);

@@ -139,6 +139,7 @@ export class PostgresStore extends PgRepositories implements Store {
       audit: repositories.audit,
       users: repositories.users,
       apiKeys: repositories.apiKeys,
+      kioskPairings: repositories.kioskPairings,
       sessions: repositories.sessions,
       lockouts: repositories.lockouts,
       settings: repositories.settings,

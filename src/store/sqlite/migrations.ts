@@ -441,6 +441,32 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH ROW EXECUTE FUNCTION gallery_changes_record();
     `,
   },
+  {
+    version: 5,
+    name: 'kiosk pairing codes',
+    sql: `
+      CREATE TABLE kiosk_pairings (
+        code_hash TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        allow_photo_upload INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX kiosk_pairings_expires ON kiosk_pairings (expires_at);
+    `,
+    postgres: `
+      CREATE TABLE kiosk_pairings (
+        code_hash TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        allow_photo_upload INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX kiosk_pairings_expires ON kiosk_pairings (expires_at);
+    `,
+  },
   // Append steps here, each with `sql` (SQLite) and `postgres` (PostgreSQL). A step that also rewrites rows in
   // code gives both `run` and `postgresRun`.
 ];

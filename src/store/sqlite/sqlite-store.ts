@@ -152,6 +152,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
       audit: repositories.audit,
       users: repositories.users,
       apiKeys: repositories.apiKeys,
+      kioskPairings: repositories.kioskPairings,
       sessions: repositories.sessions,
       lockouts: repositories.lockouts,
       settings: repositories.settings,

@@ -14,6 +14,8 @@ import type {
   ApiKeyRepository,
   AuditRepository,
   EmployeeRepository,
+  KioskPairing,
+  KioskPairingRepository,
   LockoutRepository,
   SecondFactorRepository,
   SessionRepository,
@@ -29,6 +31,7 @@ export interface MemoryState {
   templates: Map<string, FaceTemplate>;
   users: Map<string, User>;
   apiKeys: Map<string, ApiKey>;
+  kioskPairings: Map<string, KioskPairing>;
   sessions: Map<string, Session>;
   lockouts: Map<string, LockoutState>;
   settings: Map<string, unknown>;
@@ -49,6 +52,7 @@ export function createMemoryStore(now: () => Date = () => new Date()): MemorySto
     templates: new Map(),
     users: new Map(),
     apiKeys: new Map(),
+    kioskPairings: new Map(),
     sessions: new Map(),
     lockouts: new Map(),
     settings: new Map(),
@@ -69,6 +73,7 @@ export function createMemoryStore(now: () => Date = () => new Date()): MemorySto
     templates: memoryTemplates(state, iso, takeTemplateFailure),
     users: memoryUsers(state, iso),
     apiKeys: memoryApiKeys(state, iso),
+    kioskPairings: memoryKioskPairings(state),
     sessions: memorySessions(state),
     lockouts: memoryLockouts(state),
     audit: memoryAudit(state, iso),
@@ -255,6 +260,25 @@ function memoryApiKeys(state: MemoryState, iso: Iso): ApiKeyRepository {
   };
 }
 
+function memoryKioskPairings(state: MemoryState): KioskPairingRepository {
+  const { kioskPairings } = state;
+  return {
+    async create(p) {
+      kioskPairings.set(p.codeHash, { ...p });
+    },
+    async take(codeHash, now) {
+      const p = kioskPairings.get(codeHash);
+      kioskPairings.delete(codeHash);
+      return p && p.expiresAt > now ? p : undefined;
+    },
+    async deleteExpired(now) {
+      let n = 0;
+      for (const [hash, p] of kioskPairings) if (p.expiresAt <= now && kioskPairings.delete(hash)) n++;
+      return n;
+    },
+  };
+}
+
 function memorySessions(state: MemoryState): SessionRepository {
   const { sessions } = state;
   return {
@@ -300,6 +324,9 @@ function memoryLockouts(state: MemoryState): LockoutRepository {
 function memoryAudit(state: MemoryState, iso: Iso): AuditRepository {
   const { audit } = state;
   return {
+    async actions() {
+      return [...new Set(audit.map((e) => e.action))].sort();
+    },
     async append(e) {
       const event: AuditEvent = {
         reason: null,
@@ -434,6 +461,7 @@ const MAPS = [
   'templates',
   'users',
   'apiKeys',
+  'kioskPairings',
   'sessions',
   'lockouts',
   'settings',

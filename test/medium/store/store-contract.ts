@@ -580,4 +580,30 @@ function stateContract(ctx: Ctx): void {
     expect(await store.settings.get('liveness')).toBeUndefined();
     expect(await store.settings.get('never-set')).toBeUndefined();
   });
+
+  it('kiosk pairings: a code is taken once, an expired one never, and the sweep removes expired ones', async () => {
+    const { store } = ctx;
+    const base = {
+      name: 'Door 1',
+      allowPhotoUpload: false,
+      createdBy: 'admin',
+      createdAt: '2026-01-01T00:00:00Z',
+    };
+    await store.kioskPairings.create({ ...base, codeHash: 'h-live', expiresAt: '2026-01-01T00:10:00Z' });
+    await store.kioskPairings.create({ ...base, codeHash: 'h-old', expiresAt: '2026-01-01T00:01:00Z' });
+    await store.kioskPairings.create({ ...base, codeHash: 'h-gone', expiresAt: '2026-01-01T00:02:00Z' });
+    const taken = await store.kioskPairings.take('h-live', '2026-01-01T00:05:00Z');
+    expect(taken).toEqual({ ...base, codeHash: 'h-live', expiresAt: '2026-01-01T00:10:00Z' });
+    expect(await store.kioskPairings.take('h-live', '2026-01-01T00:05:00Z')).toBeUndefined();
+    expect(await store.kioskPairings.take('h-old', '2026-01-01T00:05:00Z')).toBeUndefined();
+    expect(await store.kioskPairings.deleteExpired('2026-01-01T00:05:00Z')).toBe(1);
+  });
+
+  it('audit: actions() lists each recorded action once, in order', async () => {
+    const { store } = ctx;
+    for (const action of ['identify', 'authenticate', 'identify', 'employee.create']) {
+      await store.audit.append({ action, outcome: 'success', actorType: 'system' });
+    }
+    expect(await store.audit.actions()).toEqual(['authenticate', 'employee.create', 'identify']);
+  });
 }

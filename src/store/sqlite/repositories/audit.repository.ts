@@ -71,6 +71,14 @@ function auditFilter(query: AuditQuery): { clause: string; params: unknown[] } {
 export class SqliteAuditRepository implements AuditRepository {
   constructor(private readonly runner: SqlRunner) {}
 
+  async actions(): Promise<string[]> {
+    return this.runner.run((sql) =>
+      sql
+        .all<{ action: string }>('SELECT DISTINCT action FROM audit_events ORDER BY action')
+        .map((r) => r.action),
+    );
+  }
+
   async append(event: NewAuditEvent): Promise<AuditEvent> {
     const id = randomUUID();
     const at = event.at ?? now();

@@ -3,6 +3,7 @@ import type { SqlRunner } from '../sql-runner.js';
 import { SqliteApiKeyRepository } from './api-key.repository.js';
 import { SqliteAuditRepository } from './audit.repository.js';
 import { SqliteEmployeeRepository } from './employee.repository.js';
+import { SqliteKioskPairingRepository } from './kiosk-pairing.repository.js';
 import { SqliteLockoutRepository } from './lockout.repository.js';
 import { SqliteSecondFactorRepository } from './second-factor.repository.js';
 import { SqliteSessionRepository } from './session.repository.js';
@@ -17,6 +18,7 @@ export class SqliteRepositories {
   readonly audit: SqliteAuditRepository;
   readonly users: SqliteUserRepository;
   readonly apiKeys: SqliteApiKeyRepository;
+  readonly kioskPairings: SqliteKioskPairingRepository;
   readonly sessions: SqliteSessionRepository;
   readonly lockouts: SqliteLockoutRepository;
   readonly settings: SqliteSettingsRepository;
@@ -28,6 +30,7 @@ export class SqliteRepositories {
     this.audit = new SqliteAuditRepository(runner);
     this.users = new SqliteUserRepository(runner, cipher);
     this.apiKeys = new SqliteApiKeyRepository(runner);
+    this.kioskPairings = new SqliteKioskPairingRepository(runner);
     this.sessions = new SqliteSessionRepository(runner);
     this.lockouts = new SqliteLockoutRepository(runner);
     this.settings = new SqliteSettingsRepository(runner);

@@ -1,4 +1,5 @@
 /** The admin pages' calls of the API. Shapes come from the server's schemas (`../shared/api-types.ts`). */
+import { MODEL_THRESHOLDS } from '../../../gallery/threshold-presets.js';
 import { apiRequest } from '../shared/api.js';
 import type {
   ApiKeyDto,
@@ -12,9 +13,11 @@ import type {
   EnrollNewResultDto,
   EnrollResultDto,
   FaceDto,
+  KioskOverviewDto,
   ListEmployeesQuery,
   PhotoResultDto,
   SettingsDto,
+  StartedPairingDto,
   UpdateEmployeeBody,
   UpdateUserBody,
   UserDto,
@@ -76,20 +79,37 @@ export async function deleteEmployee(id: string): Promise<void> {
   await apiRequest<unknown>(employeePath(id), { method: 'DELETE' });
 }
 
-function photosForm(files: ReadonlyArray<Blob & { name?: string }>, form = new FormData()): FormData {
-  files.forEach((file, i) => {
-    form.append('photos', file, file.name ?? `photo-${i + 1}.jpg`);
-  });
+/**
+ * A photo to upload with the file name to send. The name travels beside the blob: a `File`'s `name` is read-only,
+ * so it is never reassigned (that threw for every loose photo of a bulk import).
+ */
+export interface NamedPhoto {
+  name: string;
+  blob: Blob;
+}
+
+function photosForm(photos: readonly NamedPhoto[], form = new FormData()): FormData {
+  for (const photo of photos) form.append('photos', photo.blob, photo.name);
   return form;
 }
 
 /** Uploads photos (multipart, one `photos` part per file); returns one result per photo. */
 export async function uploadFaces(
   id: string,
-  files: ReadonlyArray<Blob & { name?: string }>,
+  photos: readonly NamedPhoto[],
+  options: { confirmMismatch?: boolean } = {},
 ): Promise<PhotoResultDto[]> {
-  const body = photosForm(files);
-  return (await apiRequest<EnrollResultDto>(employeePath(id, '/faces'), { method: 'POST', body })).photos;
+  const body = photosForm(photos);
+  const query = options.confirmMismatch ? { confirmMismatch: true } : undefined;
+  return (await apiRequest<EnrollResultDto>(employeePath(id, '/faces'), { method: 'POST', body, query }))
+    .photos;
+}
+
+/** Deletes one face template of an employee, with its kept photo and its gallery entry. */
+export async function deleteFace(employeeId: string, faceId: string): Promise<void> {
+  await apiRequest<unknown>(employeePath(employeeId, `/faces/${encodeURIComponent(faceId)}`), {
+    method: 'DELETE',
+  });
 }
 
 /**
@@ -98,7 +118,7 @@ export async function uploadFaces(
  */
 export async function enrollByBadge(
   input: CreateEmployeeBody,
-  files: ReadonlyArray<Blob & { name?: string }>,
+  files: readonly NamedPhoto[],
 ): Promise<EnrollNewResultDto> {
   const form = new FormData();
   for (const [field, value] of Object.entries(input)) if (value) form.append(field, value);
@@ -116,6 +136,10 @@ export interface AuditFilter {
   outcome?: string;
   employeeId?: string;
   actorId?: string;
+  /** Badge or name of an employee. */
+  employeeName?: string;
+  /** Username, key name or `fg_…` prefix. */
+  actorName?: string;
 }
 
 /** The API's names of the audit filters (`employee`, `actor`). */
@@ -127,6 +151,8 @@ export function auditQuery(filter: AuditFilter): AuditQuery {
     outcome: filter.outcome,
     employee: filter.employeeId,
     actor: filter.actorId,
+    employeeName: filter.employeeName,
+    actorName: filter.actorName,
   };
 }
 
@@ -158,6 +184,8 @@ export interface PresetFigure {
 /** The last calibration, reduced to what the settings page shows. */
 export interface CalibrationDto {
   available: boolean;
+  /** `local`: `facegate eval --save-calibration` on this server; `shipped`: the model's own calibration. */
+  source: 'local' | 'shipped' | 'none';
   measuredOn: string | null;
   presets: PresetFigure[];
   /** The server's ROC chart (SVG markup), shown as an image. */
@@ -183,6 +211,7 @@ function measuredOn(cal: Record<string, unknown>): string | null {
 /** Reads `GET /v1/calibration`: eval's per-preset figures (`presets: { strict: { threshold, far, tar } }`). */
 export async function getCalibration(): Promise<CalibrationDto> {
   const { available, calibration, rocSvg } = await apiRequest<CalibrationResponse>('/calibration');
+  if (!available) return shippedCalibration();
   const cal = calibration ?? {};
   const presets = Object.entries(cal.presets ?? {}).map(([preset, figures]: [string, unknown]) => {
     const tar = num(fieldOf(figures, 'tar'));
@@ -193,7 +222,40 @@ export async function getCalibration(): Promise<CalibrationDto> {
       frr: tar !== null ? 1 - tar : null,
     };
   });
-  return { available, measuredOn: measuredOn(cal), presets, rocSvg };
+  return { available, source: 'local', measuredOn: measuredOn(cal), presets, rocSvg };
+}
+
+/** The false-accept rate each preset's shipped threshold was chosen for (strict is extrapolated). */
+const SHIPPED_FAR = { strict: 1e-5, balanced: 1e-4, lenient: 1e-3 } as const;
+
+/**
+ * Until a local calibration exists: the thresholds calibrated for the running model and shipped with facegate
+ * (`src/gallery/threshold-presets.ts`), with the false-accept rate each was chosen for.
+ */
+async function shippedCalibration(): Promise<CalibrationDto> {
+  const none: CalibrationDto = {
+    available: false,
+    source: 'none',
+    measuredOn: null,
+    presets: [],
+    rocSvg: null,
+  };
+  let engine = '';
+  try {
+    const res = await fetch('/readyz', { headers: { accept: 'application/json' } });
+    engine = res.ok ? (((await res.json()) as { engine?: string }).engine ?? '') : '';
+  } catch {
+    return none;
+  }
+  const table = MODEL_THRESHOLDS[engine.replace(/@[^@]*$/, '')];
+  if (!table) return none;
+  const presets = (['strict', 'balanced', 'lenient'] as const).map((preset) => ({
+    preset,
+    threshold: table[preset],
+    far: SHIPPED_FAR[preset],
+    frr: null,
+  }));
+  return { available: true, source: 'shipped', measuredOn: table.measuredOn, presets, rocSvg: null };
 }
 
 /** Lists API keys. */
@@ -229,4 +291,30 @@ export async function updateUser(id: string, patch: UpdateUserBody): Promise<voi
 /** Deletes a user. */
 export async function deleteUser(id: string): Promise<void> {
   await apiRequest<unknown>(`/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+/** Starts pairing a kiosk: a one-time code that creates its key when the kiosk redeems it. */
+export async function startPairing(name: string, allowPhotoUpload: boolean): Promise<StartedPairingDto> {
+  return apiRequest<StartedPairingDto>('/kiosk/pairings', {
+    method: 'POST',
+    body: { name, allowPhotoUpload },
+  });
+}
+
+/** Whether a kiosk set-up PIN exists, and which kiosk keys offer the photo fallback. */
+export async function kioskOverview(): Promise<KioskOverviewDto> {
+  return apiRequest<KioskOverviewDto>('/kiosk/overview');
+}
+
+/** Turns a kiosk key's "Use a photo instead" fallback on or off. */
+export async function setKioskPhotoUpload(keyId: string, allowPhotoUpload: boolean): Promise<void> {
+  await apiRequest<unknown>(`/keys/${encodeURIComponent(keyId)}/kiosk`, {
+    method: 'PUT',
+    body: { allowPhotoUpload },
+  });
+}
+
+/** Sets (digits) or removes (`null`) the kiosk set-up PIN. */
+export async function setKioskSetupPin(pin: string | null): Promise<void> {
+  await apiRequest<unknown>('/kiosk/setup-pin', { method: 'PUT', body: { pin } });
 }

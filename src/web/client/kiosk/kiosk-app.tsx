@@ -1,6 +1,7 @@
 import type { Ref } from 'preact';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { ApiError, apiRequest } from '../shared/api.js';
+import type { KioskConfigDto } from '../shared/api-types.js';
 import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../shared/camera.js';
 import {
   type AuthenticateResult,
@@ -12,18 +13,11 @@ import {
   kioskTransition,
 } from './kiosk.machine.js';
 import { HINT_MESSAGES } from './kiosk-hints.js';
+import { kioskConfig, loadKey, storeKey } from './kiosk-key.js';
+import { HOLD_MS, KioskSetup, SetupUnlock } from './kiosk-setup.js';
 
-const KEY_STORAGE = 'facegate.kioskKey';
 /** Frames darker than this (mean luminance of the centre) are not sent. */
 const MIN_BRIGHTNESS = 0.08;
-
-function loadKey(): string | null {
-  try {
-    return localStorage.getItem(KEY_STORAGE);
-  } catch {
-    return null;
-  }
-}
 
 /** Sends one image to `POST /v1/authenticate` with the kiosk key; maps errors to machine events. */
 async function authenticate(image: Blob, key: string, signal: AbortSignal): Promise<KioskEvent> {
@@ -52,7 +46,11 @@ async function authenticate(image: Blob, key: string, signal: AbortSignal): Prom
 /** The kiosk page: set-up, live camera with auto-capture, upload fallback and result screens. */
 export function KioskApp() {
   const [key, setKey] = useState<string | null>(loadKey);
-  const [editingKey, setEditingKey] = useState(false);
+  const [pairCode] = useState(() => new URLSearchParams(location.search).get('pair'));
+  // Set-up opens for a pairing link, else only after the hold gesture and the PIN (never from a visible link).
+  const [editingKey, setEditingKey] = useState(pairCode !== null);
+  const [unlocking, setUnlocking] = useState(false);
+  const [config, setConfig] = useState<KioskConfigDto | null>(null);
   const [state, dispatch] = useReducer<KioskState, KioskEvent>(
     (s, e) => kioskTransition(s, e),
     initialKioskState(key !== null),
@@ -180,10 +178,34 @@ export function KioskApp() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const saveKey = useCallback((value: string) => {
-    localStorage.setItem(KEY_STORAGE, value);
+  // The kiosk's own settings (photo fallback, set-up PIN); a key the server refuses sends the kiosk to set-up.
+  useEffect(() => {
+    if (!key) return;
+    const abort = new AbortController();
+    kioskConfig(key, abort.signal)
+      .then(setConfig)
+      .catch((error) => {
+        if (error instanceof ApiError && (error.status === 401 || error.status === 403))
+          dispatch({ type: 'KEY_REJECTED' });
+      });
+    return () => abort.abort();
+  }, [key]);
+
+  // Ctrl+Alt+S: the keyboard form of the hold gesture.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.ctrlKey && event.altKey && event.key.toLowerCase() === 's' && key) setUnlocking(true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [key]);
+
+  const saveKey = useCallback((value: string, settings: KioskConfigDto) => {
+    storeKey(value);
     setKey(value);
+    setConfig(settings);
     setEditingKey(false);
+    if (location.search) history.replaceState(null, '', '/');
     dispatch({ type: 'KEY_SAVED' });
   }, []);
 
@@ -196,9 +218,13 @@ export function KioskApp() {
     return (
       <KioskSetup
         notice={state.name === 'setup' ? state.notice : null}
-        hasKey={key !== null}
-        onSave={saveKey}
-        onCancel={() => setEditingKey(false)}
+        hasKey={key !== null && state.name !== 'setup'}
+        pairCode={pairCode}
+        onSaved={saveKey}
+        onCancel={() => {
+          setEditingKey(false);
+          if (location.search) history.replaceState(null, '', '/');
+        }}
       />
     );
   }
@@ -207,10 +233,7 @@ export function KioskApp() {
   return (
     <div class={`kiosk kiosk--${state.name}`}>
       <header class="kiosk__bar">
-        <span class="brand">
-          <span class="brand__mark" aria-hidden="true" />
-          facegate
-        </span>
+        <HoldTarget onHold={() => setUnlocking(true)} />
         <Clock />
       </header>
       <main class="kiosk__main">
@@ -220,15 +243,56 @@ export function KioskApp() {
             <ellipse cx="50" cy="47" rx="17" ry="31" />
           </svg>
         </div>
-        <KioskPanel state={state} dispatch={dispatch} onPhoto={onPhoto} photoUrl={photoUrl} />
+        <KioskPanel
+          state={state}
+          dispatch={dispatch}
+          onPhoto={onPhoto}
+          photoUrl={photoUrl}
+          allowUpload={config?.allowPhotoUpload === true}
+        />
       </main>
       <footer class="kiosk__foot">
         <span>Your face is checked against enrolled employees only. No picture is kept at this kiosk.</span>
-        <button type="button" class="link-button" onClick={() => setEditingKey(true)}>
-          Kiosk set-up
-        </button>
       </footer>
+      {unlocking && key ? (
+        <SetupUnlock
+          kioskKey={key}
+          pinSet={config?.setupPinSet === true}
+          onClose={() => setUnlocking(false)}
+          onUnlocked={() => {
+            setUnlocking(false);
+            setEditingKey(true);
+          }}
+        />
+      ) : null}
     </div>
+  );
+}
+
+/** The logo: holding it (pointer) for {@link HOLD_MS} asks for the set-up PIN. */
+function HoldTarget({ onHold }: { onHold: () => void }) {
+  const timer = useRef<number | null>(null);
+  const stop = (): void => {
+    if (timer.current !== null) window.clearTimeout(timer.current);
+    timer.current = null;
+  };
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a staff gesture, not a control; Ctrl+Alt+S is its keyboard form
+    <span
+      class="brand"
+      data-testid="kiosk-logo"
+      onPointerDown={() => {
+        stop();
+        timer.current = window.setTimeout(onHold, HOLD_MS);
+      }}
+      onPointerUp={stop}
+      onPointerLeave={stop}
+      onPointerCancel={stop}
+      onContextMenu={(e) => e.preventDefault()}
+    >
+      <span class="brand__mark" aria-hidden="true" />
+      facegate
+    </span>
   );
 }
 
@@ -239,6 +303,8 @@ interface PanelProps {
   dispatch: (event: KioskEvent) => void;
   onPhoto: (file: File) => void;
   photoUrl: string | null;
+  /** "Use a photo instead": a per-kiosk setting, off unless an admin turned it on for this kiosk's key. */
+  allowUpload: boolean;
 }
 
 /** What a panel gets: its state, the dispatcher, and the ref of the button that takes the focus. */
@@ -246,16 +312,17 @@ interface StepProps<N extends KioskState['name']> {
   state: StateOf<N>;
   dispatch: (event: KioskEvent) => void;
   primary: Ref<HTMLButtonElement>;
+  allowUpload: boolean;
 }
 
 /** The panel beside the camera: one small component per state; the main button takes the focus on each change. */
-function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
+function KioskPanel({ state, dispatch, onPhoto, photoUrl, allowUpload }: PanelProps) {
   const primary = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     primary.current?.focus();
   }, [state.name]);
 
-  const common = { dispatch, primary };
+  const common = { dispatch, primary, allowUpload };
   switch (state.name) {
     case 'idle':
       return <IdlePanel state={state} {...common} />;
@@ -279,7 +346,7 @@ function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
   }
 }
 
-function IdlePanel({ dispatch, primary }: StepProps<'idle'>) {
+function IdlePanel({ dispatch, primary, allowUpload }: StepProps<'idle'>) {
   return (
     <section class="panel panel--idle" aria-live="polite">
       <h1 class="headline">Sign in with your face</h1>
@@ -293,15 +360,22 @@ function IdlePanel({ dispatch, primary }: StepProps<'idle'>) {
         >
           Start
         </button>
-        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
-          Use a photo instead
-        </button>
+        {allowUpload ? (
+          <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
+            Use a photo instead
+          </button>
+        ) : null}
       </div>
     </section>
   );
 }
 
-function CameraPanel({ state, dispatch, primary }: StepProps<'camera' | 'capturing' | 'retry' | 'checking'>) {
+function CameraPanel({
+  state,
+  dispatch,
+  primary,
+  allowUpload,
+}: StepProps<'camera' | 'capturing' | 'retry' | 'checking'>) {
   const hint = state.name === 'retry' ? state.hint.message : null;
   const status =
     state.name === 'checking'
@@ -311,6 +385,7 @@ function CameraPanel({ state, dispatch, primary }: StepProps<'camera' | 'capturi
         : (hint ?? 'Look at the camera and keep your face in the oval');
   return (
     <section class="panel panel--camera">
+      <h1 class="visually-hidden">Sign in with your face</h1>
       <p
         class={`hint ${hint ? 'hint--warn' : ''}`}
         role="status"
@@ -333,9 +408,11 @@ function CameraPanel({ state, dispatch, primary }: StepProps<'camera' | 'capturi
         >
           Take photo now
         </button>
-        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
-          Use a photo instead
-        </button>
+        {allowUpload ? (
+          <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
+            Use a photo instead
+          </button>
+        ) : null}
         <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
           Cancel
         </button>
@@ -355,7 +432,9 @@ function UploadPanel({
   dispatch,
   primary,
   onPhoto,
+  allowUpload,
 }: StepProps<'upload'> & { onPhoto: (file: File) => void }) {
+  if (!allowUpload) return <NoCameraPanel state={state} dispatch={dispatch} primary={primary} />;
   return (
     <section class="panel panel--upload">
       <h1 class="headline headline--small">{UPLOAD_TITLES[state.reason]}</h1>
@@ -388,6 +467,31 @@ function UploadPanel({
           ref={primary}
           type="button"
           class="btn btn--ghost"
+          onClick={() => dispatch({ type: 'START' })}
+        >
+          Try the camera
+        </button>
+        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Without a camera, a kiosk that does not offer the photo fallback can only say so. */
+function NoCameraPanel({ state, dispatch, primary }: Omit<StepProps<'upload'>, 'allowUpload'>) {
+  return (
+    <section class="panel panel--upload">
+      <h1 class="headline headline--small">{UPLOAD_TITLES[state.reason]}</h1>
+      <p class="lead" role="status" data-testid="kiosk-status">
+        This kiosk needs its camera to sign you in. Please ask at reception.
+      </p>
+      <div class="actions">
+        <button
+          ref={primary}
+          type="button"
+          class="btn btn--primary"
           onClick={() => dispatch({ type: 'START' })}
         >
           Try the camera
@@ -443,7 +547,7 @@ function RefusedPanel({ state, dispatch, primary }: StepProps<'refused'>) {
         ref={primary}
         type="button"
         class="btn btn--primary"
-        onClick={() => dispatch({ type: 'TIMEOUT' })}
+        onClick={() => dispatch({ type: 'START' })}
       >
         Try again
       </button>
@@ -501,81 +605,6 @@ function ResultIcon({ kind }: { kind: keyof typeof ICON_PATHS }) {
 function formatWait(seconds: number): string {
   if (seconds < 90) return `${Math.ceil(seconds)} seconds`;
   return `${Math.ceil(seconds / 60)} minutes`;
-}
-
-interface SetupProps {
-  notice: string | null;
-  hasKey: boolean;
-  onSave: (key: string) => void;
-  onCancel: () => void;
-}
-
-function KioskSetup({ notice, hasKey, onSave, onCancel }: SetupProps) {
-  const [value, setValue] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  return (
-    <div class="kiosk kiosk--setup">
-      <main class="setup">
-        <h1 class="headline headline--small">Kiosk set-up</h1>
-        <p class="lead">
-          An administrator creates a <strong>kiosk</strong> API key in the admin pages (API keys) and enters
-          it here once. The key stays in this browser only.
-        </p>
-        {notice ? (
-          <p class="notice notice--error" role="alert">
-            {notice}
-          </p>
-        ) : null}
-        <form
-          class="setup__form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            const trimmed = value.trim();
-            if (!trimmed || /\s/.test(trimmed)) {
-              setError('Paste the whole key, without spaces.');
-              return;
-            }
-            onSave(trimmed);
-          }}
-        >
-          <label for="kiosk-key">Kiosk API key</label>
-          <input
-            id="kiosk-key"
-            name="kioskKey"
-            type="password"
-            autoComplete="off"
-            spellcheck={false}
-            placeholder="fg_…"
-            value={value}
-            aria-invalid={error ? 'true' : undefined}
-            aria-describedby={error ? 'kiosk-key-error' : undefined}
-            onInput={(event) => {
-              setValue(event.currentTarget.value);
-              setError(null);
-            }}
-          />
-          {error ? (
-            <p id="kiosk-key-error" class="field-error">
-              {error}
-            </p>
-          ) : null}
-          <div class="actions">
-            <button type="submit" class="btn btn--primary">
-              Save key
-            </button>
-            {hasKey ? (
-              <button type="button" class="btn btn--ghost" onClick={onCancel}>
-                Cancel
-              </button>
-            ) : null}
-            <a class="btn btn--ghost" href="/admin/">
-              Admin pages
-            </a>
-          </div>
-        </form>
-      </main>
-    </div>
-  );
 }
 
 function Clock() {

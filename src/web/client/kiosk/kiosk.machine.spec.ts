@@ -23,6 +23,12 @@ describe('kiosk state machine', () => {
     expect(run(initialKioskState(false), { type: 'KEY_SAVED' }).name).toBe('idle');
   });
 
+  it('restarts the camera directly from "Try again" after a refusal', () => {
+    const refused: KioskState = { name: 'refused', reason: 'no_match' };
+    expect(run(refused, { type: 'START' })).toEqual({ name: 'camera', ready: false, attempt: 0 });
+    expect(run(refused, { type: 'TIMEOUT' }).name).toBe('idle');
+  });
+
   it('walks idle → camera → capturing → checking → welcome → idle', () => {
     const states: string[] = [];
     let s: KioskState = idle;

@@ -142,8 +142,11 @@ export function kioskTransition(
       return state;
     case 'checking':
       return afterChecking(state, event, timings);
-    case 'welcome':
     case 'refused':
+      // "Try again" restarts the camera at once: the person does not have to press Start a second time.
+      if (event.type === 'START') return { name: 'camera', ready: false, attempt: 0 };
+      return event.type === 'TIMEOUT' ? { name: 'idle', notice: null } : state;
+    case 'welcome':
     case 'locked':
     case 'error':
       return event.type === 'TIMEOUT' ? { name: 'idle', notice: null } : state;

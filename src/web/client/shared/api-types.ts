@@ -9,6 +9,7 @@ import type * as Auth from '../../../api/schemas/auth.schema.js';
 import type * as Common from '../../../api/schemas/common.schema.js';
 import type * as Employee from '../../../api/schemas/employee.schema.js';
 import type * as Face from '../../../api/schemas/face.schema.js';
+import type * as Kiosk from '../../../api/schemas/kiosk.schema.js';
 
 /** The body of every failed request. */
 export type ErrorBody = Static<typeof Common.ErrorBody>;
@@ -64,3 +65,12 @@ export type LoginResponse = Static<typeof Auth.LoginResponse>;
 export type MeResponse = Static<typeof Auth.MeResponse>;
 /** `GET /v1/setup/status` response. */
 export type SetupStatus = Static<typeof Auth.SetupStatus>;
+
+/** `POST /v1/kiosk/pairings` response. */
+export type StartedPairingDto = Static<typeof Kiosk.StartedPairingDto>;
+/** `POST /v1/kiosk/pair` response. */
+export type RedeemedPairingDto = Static<typeof Kiosk.RedeemedPairingDto>;
+/** `GET /v1/kiosk/config` response. */
+export type KioskConfigDto = Static<typeof Kiosk.KioskConfigDto>;
+/** `GET /v1/kiosk/overview` response. */
+export type KioskOverviewDto = Static<typeof Kiosk.KioskOverviewDto>;

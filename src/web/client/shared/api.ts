@@ -1,6 +1,7 @@
 /** Thin typed client of the facegate HTTP API (`/v1`), shared by the kiosk and the admin pages. */
 
 import type { ErrorBody } from './api-types.js';
+import { DETAIL_SEPARATOR, errorParts } from './error-text.js';
 
 /** A failed API call, with the stable error code of the server (or `NETWORK` when the server was not reached). */
 export class ApiError extends Error {
@@ -99,10 +100,11 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   return parsed as T;
 }
 
-/** A human message for an error thrown by {@link apiRequest}. */
+/**
+ * A human message for an error thrown by {@link apiRequest}: a plain sentence, then (after a line break) the code,
+ * the server's message and the request id, which the admin pages' notices show in small print.
+ */
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) {
-    return error.requestId ? `${error.message} (request ${error.requestId})` : error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
+  const { text, detail } = errorParts(error);
+  return detail ? `${text}${DETAIL_SEPARATOR}${detail}` : text;
 }

@@ -114,7 +114,10 @@ export interface ReportRow {
   badge: string;
   name: string;
   outcome: 'accepted' | 'rejected' | 'error' | 'skipped';
+  /** Codes and the server's messages (the CSV column). */
   reason: string;
+  /** The reason in plain words, for the page. */
+  plain?: string;
 }
 
 /** The CSV report (header + one line per row). */

@@ -39,7 +39,9 @@ export function SettingsPage({ me }: { me: Me }) {
       .catch((e) => setError(errorMessage(e)));
     getCalibration()
       .then(setCalibration)
-      .catch(() => setCalibration({ available: false, measuredOn: null, presets: [], rocSvg: null }));
+      .catch(() =>
+        setCalibration({ available: false, source: 'none', measuredOn: null, presets: [], rocSvg: null }),
+      );
   }, []);
 
   if (!settings) return error ? <Notice kind="error">{error}</Notice> : <p aria-busy="true">Loading…</p>;
@@ -184,7 +186,9 @@ function PresetChoice({
 }) {
   return (
     <div class="preset-choice">
-      <h3 id={`${name}-label`}>{label}</h3>
+      <h2 id={`${name}-label`} class="h3">
+        {label}
+      </h2>
       {hint ? <p class="muted">{hint}</p> : null}
       <div class="radio-list" role="radiogroup" aria-labelledby={`${name}-label`}>
         {(['strict', 'balanced', 'lenient'] as const).map((preset) => {
@@ -201,7 +205,10 @@ function PresetChoice({
               <span>
                 <strong>{PRESET_TEXT[preset]}</strong>
                 <small class="muted">
-                  Expected false-accept rate per comparison: {formatRate(fig?.far ?? null)}
+                  {calibration?.source === 'shipped'
+                    ? 'Shipped calibration: false-accept rate per comparison ≤ '
+                    : 'Expected false-accept rate per comparison: '}
+                  {formatRate(fig?.far ?? null)}
                   {fig?.frr !== null && fig?.frr !== undefined
                     ? ` · false rejects: ${formatRate(fig.frr)}`
                     : ''}
@@ -217,6 +224,7 @@ function PresetChoice({
 
 function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
   if (!calibration) return <p aria-busy="true">Loading calibration…</p>;
+  if (calibration.source === 'shipped') return <ShippedCalibration calibration={calibration} />;
   if (!calibration.available) {
     return (
       <p class="muted">
@@ -227,7 +235,7 @@ function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
   }
   return (
     <div class="calibration">
-      <h3>Last calibration{calibration.measuredOn ? ` (${calibration.measuredOn})` : ''}</h3>
+      <h2 class="h3">Last calibration{calibration.measuredOn ? ` (${calibration.measuredOn})` : ''}</h2>
       {calibration.rocSvg ? (
         // The server's chart (the same one `facegate eval` writes); an <img> runs none of its markup.
         <img
@@ -237,13 +245,50 @@ function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
         />
       ) : null}
       {calibration.presets.length ? (
+        <div class="table-scroll" tabIndex={0} role="region" aria-label="Calibration figures">
+          <table class="table table--dense">
+            <thead>
+              <tr>
+                <th scope="col">Preset</th>
+                <th scope="col">Threshold</th>
+                <th scope="col">Expected false accepts</th>
+                <th scope="col">False rejects</th>
+              </tr>
+            </thead>
+            <tbody>
+              {calibration.presets.map((p) => (
+                <tr key={p.preset}>
+                  <td>{p.preset}</td>
+                  <td class="mono">{p.threshold?.toFixed(3) ?? '—'}</td>
+                  <td>{formatRate(p.far)}</td>
+                  <td>{formatRate(p.frr)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** The model's shipped calibration, shown until `facegate eval --save-calibration` measured one here. */
+function ShippedCalibration({ calibration }: { calibration: CalibrationDto }) {
+  return (
+    <div class="calibration" data-testid="shipped-calibration">
+      <h2 class="h3">Shipped calibration of the face model</h2>
+      <p class="muted">
+        These figures were measured for the model this server runs, before shipping ({calibration.measuredOn}
+        ), on public photos rather than your employees. Run <code>facegate eval --save-calibration</code> on
+        your own photos to replace them with a local calibration.
+      </p>
+      <div class="table-scroll" tabIndex={0} role="region" aria-label="Calibration figures">
         <table class="table table--dense">
           <thead>
             <tr>
               <th scope="col">Preset</th>
               <th scope="col">Threshold</th>
-              <th scope="col">Expected false accepts</th>
-              <th scope="col">False rejects</th>
+              <th scope="col">False accepts at most</th>
             </tr>
           </thead>
           <tbody>
@@ -251,13 +296,15 @@ function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
               <tr key={p.preset}>
                 <td>{p.preset}</td>
                 <td class="mono">{p.threshold?.toFixed(3) ?? '—'}</td>
-                <td>{formatRate(p.far)}</td>
-                <td>{formatRate(p.frr)}</td>
+                <td>
+                  {formatRate(p.far)}
+                  {p.preset === 'strict' ? ' (extrapolated)' : ''}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
-      ) : null}
+      </div>
     </div>
   );
 }
