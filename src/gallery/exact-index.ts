@@ -172,9 +172,6 @@ export class ExactIndex implements VectorIndex {
     this.assertDimension(vector);
     if (this.slotOf.has(templateId)) this.remove(templateId);
     const slot = this.count;
-    if (slot >= this.chunks.length * this.chunkRows) {
-      this.chunks.push(new Float32Array(this.chunkRows * this.dimension));
-    }
     if (slot >= this.ownerOfSlot.length) {
       const grown = new Int32Array(this.ownerOfSlot.length * 2);
       grown.set(this.ownerOfSlot);
@@ -186,8 +183,7 @@ export class ExactIndex implements VectorIndex {
       this.ownerNames.push(ownerId);
       this.ownerNumber.set(ownerId, owner);
     }
-    const [chunk, offset] = this.rowOffset(slot);
-    chunk.set(vector, offset);
+    this.writeRow(slot, vector);
     this.ownerOfSlot[slot] = owner;
     this.templateOfSlot[slot] = templateId;
     this.slotOf.set(templateId, slot);
@@ -199,6 +195,34 @@ export class ExactIndex implements VectorIndex {
     set.add(templateId);
     this.count++;
     this.afterAdd(slot, vector);
+  }
+
+  /** Stores the vector of a new slot (the next dense slot). */
+  protected writeRow(slot: number, vector: Float32Array): void {
+    if (slot >= this.chunks.length * this.chunkRows) {
+      this.chunks.push(new Float32Array(this.chunkRows * this.dimension));
+    }
+    const [chunk, offset] = this.rowOffset(slot);
+    chunk.set(vector, offset);
+  }
+
+  /** Copies the stored vector of slot `from` over slot `to`. */
+  protected copyRow(from: number, to: number): void {
+    const [dst, dstOffset] = this.rowOffset(to);
+    const [src, srcOffset] = this.rowOffset(from);
+    dst.set(src.subarray(srcOffset, srcOffset + this.dimension), dstOffset);
+  }
+
+  /** Releases trailing storage once two chunks are empty, keeping one spare to avoid thrashing. */
+  protected trimRows(): void {
+    while (this.chunks.length > 1 && (this.chunks.length - 2) * this.chunkRows >= this.count)
+      this.chunks.pop();
+  }
+
+  /** Score of one stored vector against `query`. */
+  protected scoreSlot(slot: number, query: Float32Array): number {
+    const [chunk, offset] = this.rowOffset(slot);
+    return dot(chunk, offset, query, 0, this.dimension);
   }
 
   /** Hook for derived indexes (codes); called after a row was written. */
@@ -213,9 +237,7 @@ export class ExactIndex implements VectorIndex {
     const owner = this.ownerOfSlot[slot]!;
     const last = this.count - 1;
     if (slot !== last) {
-      const [dst, dstOffset] = this.rowOffset(slot);
-      const [src, srcOffset] = this.rowOffset(last);
-      dst.set(src.subarray(srcOffset, srcOffset + this.dimension), dstOffset);
+      this.copyRow(last, slot);
       const moved = this.templateOfSlot[last]!;
       this.ownerOfSlot[slot] = this.ownerOfSlot[last]!;
       this.templateOfSlot[slot] = moved;
@@ -231,9 +253,7 @@ export class ExactIndex implements VectorIndex {
       this.templatesOfOwner.delete(owner);
       this.ownerNumber.delete(this.ownerNames[owner]!);
     }
-    // Release trailing chunks once two are empty, keeping one spare to avoid thrashing.
-    while (this.chunks.length > 1 && (this.chunks.length - 2) * this.chunkRows >= this.count)
-      this.chunks.pop();
+    this.trimRows();
     return true;
   }
 
@@ -264,8 +284,7 @@ export class ExactIndex implements VectorIndex {
     if (owner === undefined) return null;
     let best: VectorHit | null = null;
     for (const templateId of this.templatesOfOwner.get(owner) ?? []) {
-      const [chunk, offset] = this.rowOffset(this.slotOf.get(templateId)!);
-      const score = dot(chunk, offset, query, 0, this.dimension);
+      const score = this.scoreSlot(this.slotOf.get(templateId)!, query);
       if (!best || score > best.score) best = { templateId, ownerId, score };
     }
     return best;
