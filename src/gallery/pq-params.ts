@@ -18,7 +18,7 @@ const BASE_RERANK = 512;
  * as the sub-space widens, so the sub-space count grows with the dimension (about 16 dimensions each, rounded up
  * to a multiple of 8): a fixed 32 sub-spaces at 704 dimensions (22 each) ranks the true best match far lower in the
  * quantised scan (at 200 k templates and cosine 0.4, 90th percentile rank 59 against 1 with 48 sub-spaces). The
- * re-rank depth is 512 per started 512 dimensions: re-ranking reads int8 vectors, so its cost stays small.
+ * re-rank depth is 512 per started 512 dimensions: re-ranking reads compact 10-bit vectors, so its cost stays small.
  */
 export function pqParamsFor(dimension: number): PqParams {
   if (!Number.isInteger(dimension) || dimension <= 0) throw new Error('dimension must be a positive integer');
