@@ -153,12 +153,6 @@ export class ExactIndex implements VectorIndex {
     return [this.chunks[Math.floor(slot / this.chunkRows)]!, (slot % this.chunkRows) * this.dimension];
   }
 
-  /** The stored vector of a slot (a view; do not keep it across writes). */
-  protected vectorAt(slot: number): Float32Array {
-    const [chunk, offset] = this.rowOffset(slot);
-    return chunk.subarray(offset, offset + this.dimension);
-  }
-
   protected assertDimension(vector: Float32Array): void {
     if (vector.length !== this.dimension) {
       throw new FacegateError('MODEL_MISMATCH', 'Vector dimension does not match the gallery', {
@@ -325,7 +319,7 @@ export class ExactIndex implements VectorIndex {
     return this.searchExact(query, k, accept, report);
   }
 
-  /** Exact search, also on derived approximate indexes (benchmarks compare the two on the same data). */
+  /** Full scan of every stored vector (on a derived index, at its stored precision), with no candidate pre-selection. */
   searchExact(
     query: Float32Array,
     k: number,
