@@ -11,7 +11,8 @@
  * of a `facegate eval --cache` file (its dimension replaces `--dim`); each identity with two or more photos enrols
  * its first photo, and its other photos are the genuine probes. `--rng legacy` uses the benchmark's former
  * generator, whose period (2,792,790 draws) makes a 704-d gallery repeat every 126,945 vectors.
- * Sub-spaces and re-rank depth default to those the gallery picks for the dimension.
+ * Sub-spaces and re-rank depth default to those the gallery picks for the dimension. At 1 M templates the process
+ * holds both indexes, about 7.5 GB resident: run it alone.
  */
 import { readFileSync } from 'node:fs';
 import { ExactIndex } from '../src/gallery/exact-index.js';
