@@ -1,7 +1,7 @@
-import type { FastifyRequest } from 'fastify';
-import { describe, expect, it } from 'vitest';
-import { FacegateError } from '../domain/errors.js';
-import { toFacegateError } from './http-errors.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { describe, expect, it, vi } from 'vitest';
+import { ERROR_STATUS, FacegateError } from '../domain/errors.js';
+import { errorHandler, publicMessage, toFacegateError } from './http-errors.js';
 
 function request(contentType?: string): FastifyRequest {
   return { headers: contentType ? { 'content-type': contentType } : {} } as FastifyRequest;
@@ -49,5 +49,48 @@ describe('toFacegateError', () => {
     const mapped = toFacegateError(new Error('secret path /etc/x'), request());
     expect(mapped.message).toBe('Internal error');
     expect((mapped.cause as Error).message).toBe('secret path /etc/x');
+  });
+});
+
+describe('errorHandler', () => {
+  /** Runs the handler on a fake request/reply; returns the body sent and the error log calls. */
+  function handle(error: unknown): { status: number; body: unknown; logged: unknown[][] } {
+    const logged: unknown[][] = [];
+    const log = { error: vi.fn((...args: unknown[]) => logged.push(args)), info: vi.fn() };
+    const req = { headers: {}, id: 'req-1', log } as unknown as FastifyRequest;
+    const sent: { status: number; body: unknown } = { status: 0, body: undefined };
+    const reply = {
+      header: () => reply,
+      type: () => reply,
+      code: (status: number) => {
+        sent.status = status;
+        return reply;
+      },
+      send: (body: unknown) => {
+        sent.body = body;
+        return reply;
+      },
+    } as unknown as FastifyReply;
+    errorHandler(error, req, reply);
+    return { ...sent, logged };
+  }
+
+  it('sends a generic MODEL_INTEGRITY message and logs the full one server-side', () => {
+    const full = 'Model file human/models/blazeface.json: sha256 abc123 does not match the expected def456';
+    const error = new FacegateError('MODEL_INTEGRITY', full, { path: 'human/models/blazeface.json' });
+    const { status, body, logged } = handle(error);
+    expect(status).toBe(500);
+    expect(body).toEqual({
+      error: { code: 'MODEL_INTEGRITY', message: publicMessage(error), requestId: 'req-1' },
+    });
+    expect(JSON.stringify(body)).not.toMatch(/abc123|def456|blazeface/);
+    expect(logged).toHaveLength(1);
+    expect((logged[0]![0] as { err: FacegateError }).err.message).toBe(full);
+  });
+
+  it('still sends the own message of a client error', () => {
+    const { status, body } = handle(new FacegateError('NO_FACE', 'No face found in the image'));
+    expect(status).toBe(ERROR_STATUS.NO_FACE);
+    expect(body).toMatchObject({ error: { code: 'NO_FACE', message: 'No face found in the image' } });
   });
 });

@@ -10,7 +10,20 @@ const GENERIC: Partial<Record<ErrorCode, string>> = {
   RATE_LIMITED: 'Too many requests; slow down',
   OVERLOADED: 'Server busy; retry shortly',
   NOT_FOUND: 'Not found',
+  MODEL_INTEGRITY: 'A face model failed its integrity check; see the server log',
 };
+
+/**
+ * Codes whose own message is never sent: it may name server paths, package files or hashes. The full error is
+ * logged server-side (every 5xx is), the client gets the generic text and the request id to find it.
+ */
+const WITHHELD: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INTERNAL', 'MODEL_INTEGRITY']);
+
+/** The message a client may see for this error. */
+export function publicMessage(error: FacegateError): string {
+  if (WITHHELD.has(error.code)) return GENERIC[error.code] ?? error.code;
+  return error.message || (GENERIC[error.code] ?? error.code);
+}
 
 /** True when the request carries an image upload (raw image/* or multipart). */
 function isImageUpload(request: FastifyRequest): boolean {
@@ -74,14 +87,13 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   }
   const seconds = retryAfter(mapped);
   if (seconds !== undefined) reply.header('retry-after', String(seconds));
-  const message = status >= 500 && mapped.code === 'INTERNAL' ? GENERIC.INTERNAL : mapped.message;
   return reply
     .code(status)
     .type('application/json; charset=utf-8')
     .send({
       error: {
         code: mapped.code,
-        message: message ?? GENERIC[mapped.code] ?? mapped.code,
+        message: publicMessage(mapped),
         requestId: request.id,
       },
     });

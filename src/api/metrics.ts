@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ImpostorAlarmState } from '../auth/impostor-alarm.js';
 import type { MatchResult } from '../services/identification.service.js';
 
 /** Prometheus metrics of one server (own registry, so several servers can live in one process). */
@@ -34,6 +35,42 @@ export class ApiMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'facegate_' });
+  }
+
+  /**
+   * Exposes the global impostor-rate alarm: `facegate_impostor_alarm` (1 while the share of `no_match` is above
+   * the set rate), the share itself, and the number of alarms raised (at most one per window).
+   */
+  watchImpostorAlarm(source: { alarmState(): ImpostorAlarmState }): void {
+    const gauge = (name: string, help: string, read: (s: ImpostorAlarmState) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(source.alarmState()));
+        },
+      });
+    gauge(
+      'facegate_impostor_alarm',
+      '1 while the share of no_match across all kiosks is above the alarm rate',
+      (s) => (s.active ? 1 : 0),
+    );
+    gauge(
+      'facegate_impostor_no_match_ratio',
+      'Share of no_match among face decisions in the alarm window',
+      (s) => s.ratio,
+    );
+    gauge(
+      'facegate_impostor_decisions',
+      'Face decisions (match and no_match) in the alarm window',
+      (s) => s.decisions,
+    );
+    gauge(
+      'facegate_impostor_alarms_raised',
+      'Impostor-rate alarms raised since start (one per window at most)',
+      (s) => s.raised,
+    );
   }
 
   /** Counts every request with its route pattern (never the raw URL, which holds ids). */

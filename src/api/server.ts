@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -14,9 +15,9 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { FacegateConfig } from '../config/config.js';
+import { fastifyTrustProxy } from '../config/trust-proxy.js';
 import { FacegateError } from '../domain/errors.js';
 import type { ApiContext } from './api-context.js';
-import { registerCors } from './cors.js';
 import { errorHandler } from './http-errors.js';
 import { ImageGate } from './image-gate.js';
 import { ApiMetrics } from './metrics.js';
@@ -25,6 +26,7 @@ import { accessRoutes } from './routes/access.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { employeeRoutes, MAX_PHOTOS_PER_REQUEST } from './routes/employee.routes.js';
 import { faceRoutes } from './routes/face.routes.js';
+import { kioskRoutes } from './routes/kiosk.routes.js';
 import type { RouteDeps, TypedApp } from './routes/route-types.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { templateRoutes } from './routes/template.routes.js';
@@ -96,7 +98,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   const app = createFastify(config, options);
   installReplyDefaults(app);
   await registerHelmet(app, config);
-  registerCors(app, config.security.corsOrigins);
+  await registerCors(app, config.security.corsOrigins);
   await registerLimits(app, config, options);
   await registerBodyParsers(app, config);
   await registerOpenApi(app);
@@ -121,7 +123,7 @@ function createFastify(config: FacegateConfig, options: ServerOptions) {
     bodyLimit: JSON_BODY_LIMIT,
     // Slow uploads (slowloris) cannot hold a connection, or a graceful shutdown, for long.
     requestTimeout: 120_000,
-    trustProxy: config.security.trustProxy,
+    trustProxy: fastifyTrustProxy(config.security.trustProxy),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -161,6 +163,21 @@ async function registerHelmet(app: ServerApp, config: FacegateConfig): Promise<v
     crossOriginResourcePolicy: { policy: 'same-origin' },
     // HSTS only where TLS is expected; a development server on http://localhost must stay reachable.
     hsts: config.env === 'production',
+  });
+}
+
+/**
+ * CORS is off unless origins are listed; then exactly those, without credentials: browsers on other origins must
+ * use bearer API keys, never the session cookie.
+ */
+async function registerCors(app: ServerApp, origins: readonly string[]): Promise<void> {
+  if (origins.length === 0) return;
+  await app.register(fastifyCors, {
+    origin: [...origins],
+    credentials: false,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    maxAge: 600,
   });
 }
 
@@ -247,6 +264,7 @@ function registerRoutes(app: ServerApp, ctx: ApiContext, options: ServerOptions)
   });
   const metrics = new ApiMetrics();
   metrics.install(app);
+  metrics.watchImpostorAlarm(ctx.auth.kioskThrottle);
 
   const deps: RouteDeps = {
     ctx,
@@ -260,4 +278,5 @@ function registerRoutes(app: ServerApp, ctx: ApiContext, options: ServerOptions)
   accessRoutes(typed, deps);
   adminRoutes(typed, deps);
   templateRoutes(typed, deps);
+  kioskRoutes(typed, deps);
 }

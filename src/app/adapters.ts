@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { EncryptedBlobStore } from '../blobs/encrypted-blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
+import { S3BlobStore } from '../blobs/s3-blob-store.js';
 import type { FacegateConfig } from '../config/config.js';
 import { createDataCipher, type DataCipher } from '../crypto/data-cipher.js';
 import { FacegateError } from '../domain/errors.js';
@@ -8,6 +9,7 @@ import { localEngineSettings } from '../engine/create-face-engine.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { LocalFaceEngine } from '../engine/local-face-engine.js';
 import { PooledFaceEngine } from '../engine/pooled-face-engine.js';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.port.js';
 
@@ -21,28 +23,37 @@ export const SQLITE_FILE = 'facegate.db';
 export const BLOB_DIR = 'blobs';
 
 /**
- * Opens the configured store: SQLite at `<dataDir>/facegate.db` (migrated on open).
- * PostgreSQL is not implemented yet and is refused with `CONFIG_INVALID`.
+ * Opens the configured store, migrated on open: SQLite at `<dataDir>/facegate.db`, or PostgreSQL at
+ * `FACEGATE_DATABASE_URL` (its search path chooses the schema).
  */
-async function createStore(config: FacegateConfig, cipher: DataCipher): Promise<Store> {
+export async function createStore(config: FacegateConfig, cipher: DataCipher): Promise<Store> {
   switch (config.store.kind) {
     case 'sqlite':
       return SqliteStore.open(join(config.dataDir, SQLITE_FILE), cipher);
     case 'postgres':
-      throw new FacegateError('CONFIG_INVALID', 'FACEGATE_STORE=postgres is not implemented yet; use sqlite');
+      if (!config.store.postgresUrl) {
+        throw new FacegateError(
+          'CONFIG_INVALID',
+          'FACEGATE_DATABASE_URL is required when FACEGATE_STORE=postgres',
+        );
+      }
+      return PostgresStore.open({ connectionString: config.store.postgresUrl }, cipher);
     default:
       throw new FacegateError('CONFIG_INVALID', `Unknown store kind "${String(config.store.kind)}"`);
   }
 }
 
 /**
- * The photo store: encrypted objects under `<dataDir>/blobs`. Temp files older than an hour (left by a crashed
- * writer) are swept on creation.
+ * The photo store, always encrypted with the data cipher: files under `<dataDir>/blobs` (temp files older than an
+ * hour, left by a crashed writer, are swept on creation), or objects of the `FACEGATE_S3_*` bucket.
  */
 export async function createBlobStore(
   config: FacegateConfig,
   cipher: DataCipher,
 ): Promise<EncryptedBlobStore> {
+  if (config.blobs.kind === 's3') {
+    return new EncryptedBlobStore(S3BlobStore.fromSettings(config.blobs.s3), cipher);
+  }
   const files = new FsBlobStore(join(config.dataDir, BLOB_DIR));
   await files.removeStaleTempFiles();
   return new EncryptedBlobStore(files, cipher);

@@ -3,7 +3,9 @@ import { AuditService } from '../auth/audit.service.js';
 import type { AuthServices } from '../auth/auth-services.js';
 import { CalibrationService } from '../auth/calibration.service.js';
 import { FaceLoginService } from '../auth/face-login.service.js';
+import { KioskThrottleService } from '../auth/kiosk-throttle.service.js';
 import { type EmployeeLocks, LockoutService } from '../auth/lockout.service.js';
+import { PasswordThrottleService } from '../auth/password-throttle.service.js';
 import { SessionService } from '../auth/session.service.js';
 import { SettingsService } from '../auth/settings.service.js';
 import { SetupService } from '../auth/setup.service.js';
@@ -11,7 +13,7 @@ import { TokenService } from '../auth/token.service.js';
 import { UserService } from '../auth/user.service.js';
 import type { FacegateConfig } from '../config/config.js';
 import type { IdentificationService } from '../services/identification.service.js';
-import type { ServiceRuntime } from '../services/service-context.js';
+import { type ServiceRuntime, systemClock } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
 
 /** What the auth services are built from, besides the policy, clock and logger every service gets. */
@@ -34,14 +36,17 @@ export function buildAuthServices(ports: AuthPorts, runtime: ServiceRuntime): Au
     limits: () => settings.lockoutLimits(),
   });
   const sessions = new SessionService({ ...runtime, store, ttlSeconds: config.security.sessionTtlSeconds });
-  const users = new UserService({ ...runtime, store, sessions, lockout });
+  const throttle = new PasswordThrottleService(lockout);
+  const users = new UserService({ ...runtime, store, sessions, throttle });
   const tokens = new TokenService({ ...runtime, config });
+  const kioskThrottle = buildKioskThrottle(ports, () => settings.lockoutLimits(), runtime);
   return {
     users,
     sessions,
     apiKeys: new ApiKeyService({ ...runtime, store }),
     setup: new SetupService({ ...runtime, users }),
     lockout,
+    kioskThrottle,
     tokens,
     faceLogin: new FaceLoginService({
       ...runtime,
@@ -49,9 +54,34 @@ export function buildAuthServices(ports: AuthPorts, runtime: ServiceRuntime): Au
       identification: ports.identification,
       lockout,
       tokens,
+      kiosk: kioskThrottle,
     }),
     settings,
     audit: new AuditService({ ...runtime, store }),
     calibration: new CalibrationService({ ...runtime, dataDir: config.dataDir }),
   };
+}
+
+/** The kiosk throttle with its limits from config (window, 60-s cap, alarm) and settings (threshold, delay). */
+function buildKioskThrottle(
+  ports: AuthPorts,
+  limits: () => ReturnType<SettingsService['lockoutLimits']>,
+  runtime: ServiceRuntime,
+): KioskThrottleService {
+  const sec = ports.config.security;
+  const clock = runtime.clock ?? systemClock;
+  return new KioskThrottleService({
+    store: ports.store,
+    limits,
+    now: () => clock.now(),
+    options: {
+      windowSeconds: sec.kioskWindowSeconds,
+      maxDelaySeconds: sec.kioskMaxDelaySeconds,
+      alarm: {
+        rate: sec.impostorAlarmRate,
+        minSamples: sec.impostorAlarmMinSamples,
+        windowSeconds: sec.impostorAlarmWindowSeconds,
+      },
+    },
+  });
 }

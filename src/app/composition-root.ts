@@ -1,5 +1,4 @@
 import type { ApiContext } from '../api/api-context.js';
-import { WelcomePhotoPasses } from '../api/welcome-photo.js';
 import type { AuthServices } from '../auth/auth-services.js';
 import type { BlobStore } from '../blobs/blob-store.port.js';
 import type { FacegateConfig } from '../config/config.js';
@@ -7,10 +6,13 @@ import type { DataCipher } from '../crypto/data-cipher.js';
 import { type Policy, rolePolicy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { Gallery } from '../gallery/gallery.js';
+import { AuditViewService } from '../services/audit-view.service.js';
 import { EmployeeService } from '../services/employee.service.js';
+import { EmployeeViewService } from '../services/employee-view.service.js';
 import { EnrollmentService } from '../services/enrollment.service.js';
 import { ErasureService } from '../services/erasure.service.js';
 import { IdentificationService } from '../services/identification.service.js';
+import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import {
   type Clock,
   type ServiceDeps,
@@ -21,8 +23,10 @@ import {
 } from '../services/service-context.js';
 import { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { FolderWatcher, WatchOptions } from '../services/watch-folder.js';
+import { WelcomePhotoService } from '../services/welcome-photo.service.js';
+import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
 import type { Store } from '../store/store.port.js';
-import { createEngine, openStorage } from './adapters.js';
+import { createEngine, openStorage, type Storage } from './adapters.js';
 import { buildAuthServices } from './build-auth-services.js';
 import { WatchFolders } from './watch-folders.js';
 
@@ -35,11 +39,17 @@ export interface CoreServices {
   templateUpgrade: TemplateUpgradeService;
 }
 
-/** Every service of the process: the rule services, the auth services and the kiosk welcome-photo passes. */
+/** Every service of the process: the rule services, the auth services and the services of the API's views. */
 export interface AppServices extends CoreServices {
   auth: AuthServices;
-  /** Short-lived links to the matched employee's photo for the kiosk welcome (`kiosk.showPhoto` setting). */
-  welcomePhotos: WelcomePhotoPasses;
+  /** The employee operations of the API: employees as the caller may see them. */
+  employeeViews: EmployeeViewService;
+  /** Face login with short-lived links to the matched employee's photo (`kiosk.showPhoto` setting). */
+  welcomePhotos: WelcomePhotoService;
+  /** Kiosk pairing codes, per-kiosk settings and the kiosk set-up PIN. */
+  kioskPairing: KioskPairingService;
+  /** The audit log with actors and employees named. */
+  auditViews: AuditViewService;
 }
 
 /** What start-up found and repaired. */
@@ -83,6 +93,11 @@ export interface AppOptions {
   logger?: ServiceLogger;
   /** A ready engine to share (tests load models once per file); the app then does not close it. */
   engine?: FaceEngine;
+  /**
+   * Ready data at rest instead of the configured adapters (a store the config cannot name yet, e.g. DynamoDB in
+   * the AWS flow test); the app closes it.
+   */
+  storage?: Storage;
 }
 
 /**
@@ -96,7 +111,7 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };
-  const storage = await openStorage(config);
+  const storage = options.storage ?? (await openStorage(config));
   const closers: Array<() => Promise<void>> = [() => storage.close()];
   try {
     const engine = options.engine ?? createEngine(config);
@@ -153,22 +168,34 @@ function buildServices(
   runtime: Required<ServiceRuntime>,
 ): AppServices {
   const employees = new EmployeeService(deps);
+  const enrollment = new EnrollmentService(deps);
   const identification = new IdentificationService(deps);
   const auth = buildAuthServices(
     { config: deps.config, store: deps.store, employees, identification },
     runtime,
   );
+  const passes = new WelcomePhotoPasses(
+    (data) => cipher.keyedHash(Buffer.from(data), 'welcome-photo-pass'),
+    () => runtime.clock.now(),
+  );
   return {
     employees,
-    enrollment: new EnrollmentService(deps),
+    enrollment,
     identification,
     erasure: new ErasureService(deps),
     templateUpgrade: new TemplateUpgradeService(deps),
     auth,
-    welcomePhotos: new WelcomePhotoPasses(
-      (data) => cipher.keyedHash(Buffer.from(data), 'welcome-photo-pass'),
-      () => runtime.clock.now(),
-    ),
+    employeeViews: new EmployeeViewService({ employees, enrollment, lockout: auth.lockout }),
+    welcomePhotos: new WelcomePhotoService({
+      ...runtime,
+      store: deps.store,
+      blobs: deps.blobs,
+      faceLogin: auth.faceLogin,
+      settings: auth.settings,
+      passes,
+    }),
+    kioskPairing: new KioskPairingService({ ...runtime, store: deps.store, apiKeys: auth.apiKeys }),
+    auditViews: new AuditViewService(deps.store, auth.audit),
   };
 }
 
@@ -181,10 +208,12 @@ export function apiContextOf(app: App): ApiContext {
     engine: app.engine,
     policy: app.policy,
     employees: services.employees,
-    enrollment: services.enrollment,
+    employeeViews: services.employeeViews,
     erasure: services.erasure,
     templateUpgrade: services.templateUpgrade,
     auth: services.auth,
     welcomePhotos: services.welcomePhotos,
+    kioskPairing: services.kioskPairing,
+    auditViews: services.auditViews,
   };
 }

@@ -3,6 +3,7 @@ import type { ApiContext } from '../api/api-context.js';
 import { buildServer, type ServerOptions } from '../api/server.js';
 import type { AuthServices } from '../auth/auth-services.js';
 import type { FacegateConfig } from '../config/config.js';
+import { warnIfExposedInDevelopment } from '../config/exposure-warning.js';
 import { FacegateError } from '../domain/errors.js';
 import { webPlugin } from '../web/web.plugin.js';
 import { type App, type AppOptions, apiContextOf, createApp } from './composition-root.js';
@@ -61,6 +62,7 @@ export async function startServer(
     setupToken = await app.services.auth.setup.issueToken();
     url = await listen(server, config);
     server.log.info({ url, env: config.env, templates: app.startup.templatesLoaded }, 'facegate listening');
+    warnIfExposedInDevelopment(config);
     if (setupToken && options.announceSetupToken !== false) announceSetupToken(url, setupToken);
   } catch (error) {
     await server?.close().catch(() => {});

@@ -98,7 +98,7 @@ describe('API keys', () => {
       id: key.id,
       role: 'kiosk',
     });
-    expect(mem.state.apiKeys.get(key.id)?.lastUsedAt).not.toBeNull();
+    expect(mem.state.apiKeys.get(key.id)?.lastUsedAt).toEqual(expect.any(String));
     await expect(keys.authenticate(`${secret.slice(0, -1)}x`, null)).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
     });

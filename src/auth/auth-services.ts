@@ -2,6 +2,7 @@ import type { ApiKeyService } from './api-key.service.js';
 import type { AuditService } from './audit.service.js';
 import type { CalibrationService } from './calibration.service.js';
 import type { FaceLoginService } from './face-login.service.js';
+import type { KioskThrottleService } from './kiosk-throttle.service.js';
 import type { LockoutService } from './lockout.service.js';
 import type { SessionService } from './session.service.js';
 import type { SettingsService } from './settings.service.js';
@@ -16,6 +17,8 @@ export interface AuthServices {
   apiKeys: ApiKeyService;
   setup: SetupService;
   lockout: LockoutService;
+  /** Door and face throttling of face attempts, and the impostor-rate alarm. */
+  kioskThrottle: KioskThrottleService;
   tokens: TokenService;
   faceLogin: FaceLoginService;
   settings: SettingsService;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Actor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
+import { type RocMarker, renderRocSvg } from '../eval/roc-svg.js';
 import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 
 /** The last calibration written by `facegate eval --save-calibration`, if any. */
@@ -9,11 +10,17 @@ export interface CalibrationReport {
   available: boolean;
   /** The calibration JSON as written by eval (thresholds per preset, FAR/FRR, ROC points...). */
   calibration: Record<string, unknown> | null;
-  /** ROC/DET curve as an SVG document, when eval wrote one. */
+  /**
+   * The ROC curve as an SVG document: the one eval wrote, else drawn from the calibration's ROC points (the admin
+   * page shows this chart and draws none of its own). Null when the calibration holds no curve.
+   */
   rocSvg: string | null;
 }
 
-/** Reads `<dataDir>/calibration/last.json` (and `roc.svg` beside it, or an `rocSvg` field inside it). */
+/**
+ * Reads `<dataDir>/calibration/last.json` (and `roc.svg` beside it, or an `rocSvg` field inside it; without either,
+ * the chart is drawn from its `roc` points).
+ */
 export class CalibrationService extends GuardedService {
   private readonly dataDir: string;
 
@@ -40,9 +47,35 @@ export class CalibrationService extends GuardedService {
     }
     const inline = typeof calibration.rocSvg === 'string' ? calibration.rocSvg : undefined;
     const { rocSvg: _dropped, ...rest } = calibration;
-    const svg = inline ?? (await readOptional(join(dir, 'roc.svg'))) ?? null;
+    const svg = inline ?? (await readOptional(join(dir, 'roc.svg'))) ?? drawRoc(rest);
     return { available: true, calibration: rest, rocSvg: svg };
   }
+}
+
+const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const field = (o: unknown, key: string): unknown =>
+  o && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined;
+
+/** Draws the ROC of a calibration file (`roc: [{far, tar, threshold}]`, `presets: {name: {far, tar, threshold}}`). */
+function drawRoc(calibration: Record<string, unknown>): string | null {
+  const roc = Array.isArray(calibration.roc) ? calibration.roc : [];
+  const points = roc.flatMap((p: unknown) => {
+    const [far, tar, threshold] = [field(p, 'far'), field(p, 'tar'), field(p, 'threshold')];
+    return isNumber(far) && isNumber(tar)
+      ? [{ far, tar, threshold: isNumber(threshold) ? threshold : Number.NaN }]
+      : [];
+  });
+  if (points.length < 2) return null;
+  points.sort((a, b) => a.far - b.far);
+  const presets = calibration.presets && typeof calibration.presets === 'object' ? calibration.presets : {};
+  const markers: RocMarker[] = Object.entries(presets).flatMap(([name, p]: [string, unknown]) => {
+    const [far, tar, threshold] = [field(p, 'far'), field(p, 'tar'), field(p, 'threshold')];
+    if (!isNumber(far) || !isNumber(tar)) return [];
+    return [{ far: Math.max(far, 1e-5), tar, label: isNumber(threshold) ? `${name} ${threshold}` : name }];
+  });
+  const model = field(calibration.engine, 'model');
+  const title = typeof model === 'string' ? `ROC: ${model}` : 'ROC of the last calibration';
+  return renderRocSvg([{ label: 'measured', points }], { title, markers });
 }
 
 async function readOptional(file: string): Promise<string | undefined> {

@@ -5,6 +5,7 @@ import type { EmployeeRef } from '../services/enrollment.service.js';
 import type { IdentificationService, MatchResult } from '../services/identification.service.js';
 import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
+import type { KioskThrottleService } from './kiosk-throttle.service.js';
 import { type LockoutService, lockoutSubject } from './lockout.service.js';
 import type { SignedToken, TokenService } from './token.service.js';
 
@@ -21,17 +22,20 @@ export interface FaceLoginDeps extends ServiceRuntime {
   identification: Pick<IdentificationService, 'identify' | 'verify'>;
   lockout: LockoutService;
   tokens: TokenService;
+  kiosk: KioskThrottleService;
 }
 
 /**
- * Face login over the identification service: lockout checks before the attempt, failure/success accounting
- * after it, and a signed token for a match. Routes call `authenticate` (1:N) or `verify` (1:1).
+ * Face login over the identification service and a signed token for a match. The door (API key, client address)
+ * is throttled by the kiosk throttle; a claimed employee (1:1) by the lockout, with its hard cap.
+ * Routes call `authenticate` (1:N) or `verify` (1:1).
  */
 export class FaceLoginService extends GuardedService {
   private readonly store: Store;
   private readonly identification: Pick<IdentificationService, 'identify' | 'verify'>;
   private readonly lockout: LockoutService;
   private readonly tokens: TokenService;
+  private readonly kiosk: KioskThrottleService;
 
   constructor(deps: FaceLoginDeps) {
     super(deps);
@@ -39,25 +43,27 @@ export class FaceLoginService extends GuardedService {
     this.identification = deps.identification;
     this.lockout = deps.lockout;
     this.tokens = deps.tokens;
+    this.kiosk = deps.kiosk;
   }
 
-  /** 1:N: who is this? Throws `LOCKED_OUT` while the key or client address is throttled. */
+  /** 1:N: who is this? Throws `LOCKED_OUT` while the door, or this very face, is in a delay. */
   async authenticate(actor: Actor, photo: Uint8Array): Promise<FaceLoginResult> {
     await this.policy.authorize(actor, 'faces:identify');
-    const subjects = callerSubjects(actor);
     const context = { action: 'authenticate', actor, ip: actor.ip ?? null };
-    await this.lockout.assertNotLocked(subjects, context);
-    const result = await this.identification.identify(photo, actor, {
-      clientIp: actor.ip ?? undefined,
-      auditAction: 'authenticate',
-    });
-    return this.settle(result, subjects, context, 'authenticate');
+    const result = await this.kiosk.attempt(callerSubjects(actor), context, (beforeMatch) =>
+      this.identification.identify(photo, actor, {
+        clientIp: actor.ip ?? undefined,
+        auditAction: 'authenticate',
+        beforeMatch,
+      }),
+    );
+    return this.settle(result, [], context, 'authenticate');
   }
 
   /** 1:1: is this the claimed employee (id or badge)? Also throttled per claimed employee. */
   async verify(actor: Actor, idOrBadge: string, photo: Uint8Array): Promise<FaceLoginResult> {
     await this.policy.authorize(actor, 'faces:verify');
-    const subjects = callerSubjects(actor);
+    const subjects: string[] = [];
     const context = { action: 'verify', actor, ip: actor.ip ?? null };
     const claimed = await this.findEmployee(idOrBadge);
     if (claimed) subjects.push(lockoutSubject.employee(claimed.id));
@@ -74,10 +80,12 @@ export class FaceLoginService extends GuardedService {
       });
       throw new FacegateError('LOCKED_OUT', 'Face login is locked for this employee; ask an administrator');
     }
-    const result = await this.identification.verify(idOrBadge, photo, actor, {
-      clientIp: actor.ip ?? undefined,
-      auditAction: 'verify',
-    });
+    const result = await this.kiosk.attempt(callerSubjects(actor), context, () =>
+      this.identification.verify(idOrBadge, photo, actor, {
+        clientIp: actor.ip ?? undefined,
+        auditAction: 'verify',
+      }),
+    );
     return this.settle(result, subjects, context, 'verify');
   }
 
@@ -97,8 +105,9 @@ export class FaceLoginService extends GuardedService {
       });
       return { result, employee: result.employee, token };
     }
-    // A `retry` (no usable face) is not an authentication attempt; a `no_match` is a failure.
-    if (result.decision === 'no_match') await this.lockout.recordFailure(subjects, context);
+    // A `retry` (no usable face) is not an authentication attempt; a `no_match` counts against the claimed employee.
+    if (result.decision === 'no_match' && subjects.length > 0)
+      await this.lockout.recordFailure(subjects, context);
     return { result };
   }
 
@@ -112,7 +121,7 @@ export class FaceLoginService extends GuardedService {
   }
 }
 
-/** Lockout subjects of the caller: its API key (if any) and client address. */
+/** The door of the caller: its API key (if any) and client address. */
 function callerSubjects(actor: Actor): string[] {
   const subjects: string[] = [];
   if (actor.type === 'api_key') subjects.push(lockoutSubject.key(actor.id));

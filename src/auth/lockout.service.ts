@@ -31,6 +31,10 @@ export const lockoutSubject = {
   login: (username: string) => `login:${username.toLowerCase()}`,
   /** Password attempts per address are counted apart from face attempts, so a busy kiosk never blocks admins. */
   loginIp: (ip: string) => `login-ip:${ip}`,
+  /** Password attempts of one username from one address: guessing from elsewhere never blocks the owner. */
+  loginPair: (username: string, ip: string | null) => `login:${username.toLowerCase()}|${ip ?? 'local'}`,
+  /** Prefix of every `loginPair` subject of a username. */
+  loginPairPrefix: (username: string) => `login:${username.toLowerCase()}|`,
 } as const;
 
 /** What lockout is built from. */
@@ -53,10 +57,11 @@ export interface AttemptContext {
 }
 
 /**
- * Throttling in the spirit of NIST SP 800-63B-4 §3.2.2: after `threshold` consecutive failures of a subject
- * (API key, client IP, claimed employee, login name) every attempt waits a delay that starts at `baseDelaySeconds`
- * and doubles; an employee who reaches `hardCap` has face login locked until an admin clears it.
- * A success resets the consecutive counter of that subject.
+ * Throttling in the spirit of NIST SP 800-63B-4 §3.2.2 for subjects whose owner is known: the claimed employee of
+ * a 1:1 verify and a (username, address) pair of password attempts. After `threshold` consecutive failures every
+ * attempt waits a delay that starts at `baseDelaySeconds` and doubles; an employee who reaches `hardCap` has face
+ * login locked until an admin clears it. A success resets the consecutive counter of that subject.
+ * Kiosk doors are throttled by the kiosk throttle instead, which strangers cannot turn against employees.
  */
 export class LockoutService extends GuardedService {
   private readonly store: Store;
@@ -145,6 +150,13 @@ export class LockoutService extends GuardedService {
           updatedAt: this.clock.now().toISOString(),
         });
       }
+    }
+  }
+
+  /** Forgets every subject that starts with `prefix` (all addresses of one login name). */
+  async clearPrefix(prefix: string): Promise<void> {
+    for (const state of await this.store.lockouts.list()) {
+      if (state.subject.startsWith(prefix)) await this.store.lockouts.clear(state.subject);
     }
   }
 

@@ -3,7 +3,7 @@ import type { Actor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import { IDENTIFY_PRESET_KEY, KEEP_PHOTOS_KEY, MATCH_PRESET_KEY } from '../services/match-settings.js';
 import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
-import type { Store } from '../store/store.port.js';
+import type { SettingsRepository, Store } from '../store/store.port.js';
 import type { LockoutLimits } from './lockout.service.js';
 
 /** Liveness modes; `off` until the liveness issue lands, kept here so the UI and API are stable. */
@@ -35,14 +35,19 @@ export const SETTINGS_KEYS = {
   kioskShowPhoto: 'kiosk.showPhoto',
 } as const;
 
+/** A change of any subset of the settings; the lockout limits may be changed one at a time. */
+export type SettingsPatch = Partial<Omit<RuntimeSettings, 'lockout'>> & { lockout?: Partial<LockoutLimits> };
+
 const PRESETS: readonly ThresholdPreset[] = ['strict', 'balanced', 'lenient'];
 const LIVENESS: readonly LivenessMode[] = ['off', 'passive', 'challenge'];
 
 /** Reads settings with config defaults, validates and audits changes. */
 export class SettingsService extends GuardedService {
-  private cache: { at: number; value: RuntimeSettings } | undefined;
   private readonly store: Store;
   private readonly config: FacegateConfig;
+  private cache: { at: number; value: RuntimeSettings } | undefined;
+  /** Bumped by every change, so a read that overlapped one is not cached. */
+  private generation = 0;
 
   constructor(deps: ServiceRuntime & { store: Store; config: FacegateConfig }) {
     super(deps);
@@ -60,7 +65,64 @@ export class SettingsService extends GuardedService {
   async current(): Promise<RuntimeSettings> {
     const now = Date.now();
     if (this.cache && now - this.cache.at < 1000) return this.cache.value;
-    const s = this.store.settings;
+    const generation = this.generation;
+    const value = await this.read(this.store.settings);
+    // A read that overlapped a change may mix old and new values: answer it, but do not keep it.
+    if (generation === this.generation) this.cache = { at: now, value };
+    return value;
+  }
+
+  /** Lockout limits in force. */
+  async lockoutLimits(): Promise<LockoutLimits> {
+    return (await this.current()).lockout;
+  }
+
+  /** Applies a partial change (admins only); same as {@link SettingsService.patch}. */
+  async update(actor: Actor, patch: Partial<RuntimeSettings>): Promise<RuntimeSettings> {
+    return this.patch(actor, patch);
+  }
+
+  /**
+   * Applies a partial change (admins only): reads the stored settings, merges, validates every field and writes
+   * them with the audit event in one transaction, so concurrent changes of different fields all survive.
+   */
+  async patch(actor: Actor, patch: SettingsPatch): Promise<RuntimeSettings> {
+    await this.policy.authorize(actor, 'settings:write');
+    try {
+      await this.store.transaction(async (tx) => {
+        // Read inside the transaction, never from the cache: the merge must see every committed change.
+        const before = await this.read(tx.settings);
+        const next: RuntimeSettings = {
+          ...before,
+          ...patch,
+          lockout: { ...before.lockout, ...(patch.lockout ?? {}) },
+        };
+        validate(next);
+        await tx.settings.set(SETTINGS_KEYS.thresholdPreset, next.thresholdPreset);
+        await tx.settings.set(SETTINGS_KEYS.identifyPreset, next.identifyPreset);
+        await tx.settings.set(SETTINGS_KEYS.livenessMode, next.livenessMode);
+        await tx.settings.set(SETTINGS_KEYS.lockout, next.lockout);
+        await tx.settings.set(SETTINGS_KEYS.keepPhotos, next.keepPhotos);
+        await tx.settings.set(SETTINGS_KEYS.auditRetentionDays, next.auditRetentionDays);
+        await tx.settings.set(SETTINGS_KEYS.kioskShowPhoto, next.kioskShowPhoto);
+        await tx.audit.append({
+          action: 'settings.update',
+          outcome: 'success',
+          actorType: actor.type,
+          actorId: actor.id,
+          ip: actor.ip,
+          details: { before, after: next },
+        });
+      });
+    } finally {
+      this.cache = undefined;
+      this.generation++;
+    }
+    return this.current();
+  }
+
+  /** The stored settings with config defaults for what is not stored (or not valid). */
+  private async read(s: SettingsRepository): Promise<RuntimeSettings> {
     const preset = await s.get<string>(SETTINGS_KEYS.thresholdPreset);
     const identifyPreset = await s.get<string>(SETTINGS_KEYS.identifyPreset);
     const liveness = await s.get<string>(SETTINGS_KEYS.livenessMode);
@@ -69,7 +131,7 @@ export class SettingsService extends GuardedService {
     const retention = await s.get<number>(SETTINGS_KEYS.auditRetentionDays);
     const kioskShowPhoto = await s.get<boolean>(SETTINGS_KEYS.kioskShowPhoto);
     const sec = this.config.security;
-    const value: RuntimeSettings = {
+    return {
       thresholdPreset: PRESETS.includes(preset as ThresholdPreset)
         ? (preset as ThresholdPreset)
         : this.config.match.preset,
@@ -86,60 +148,27 @@ export class SettingsService extends GuardedService {
       auditRetentionDays: typeof retention === 'number' ? retention : this.config.auditRetentionDays,
       kioskShowPhoto: kioskShowPhoto === true,
     };
-    this.cache = { at: now, value };
-    return value;
   }
+}
 
-  /** Lockout limits in force. */
-  async lockoutLimits(): Promise<LockoutLimits> {
-    return (await this.current()).lockout;
+/** Throws `VALIDATION_FAILED` naming the first field out of range. */
+function validate(next: RuntimeSettings): void {
+  const { threshold, baseDelaySeconds, hardCap } = next.lockout;
+  if (!PRESETS.includes(next.thresholdPreset)) invalid('thresholdPreset', 'unknown preset');
+  if (!PRESETS.includes(next.identifyPreset)) invalid('identifyPreset', 'unknown preset');
+  if (!LIVENESS.includes(next.livenessMode)) invalid('livenessMode', 'unknown mode');
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > 1000)
+    invalid('lockout.threshold', '1..1000');
+  if (!Number.isInteger(baseDelaySeconds) || baseDelaySeconds < 1 || baseDelaySeconds > 86_400) {
+    invalid('lockout.baseDelaySeconds', '1..86400');
   }
-
-  /** Applies a partial change (admins only); validates every field before writing any. */
-  async update(actor: Actor, patch: Partial<RuntimeSettings>): Promise<RuntimeSettings> {
-    await this.policy.authorize(actor, 'settings:write');
-    const before = await this.current();
-    const next: RuntimeSettings = {
-      ...before,
-      ...patch,
-      lockout: { ...before.lockout, ...(patch.lockout ?? {}) },
-    };
-    const { threshold, baseDelaySeconds, hardCap } = next.lockout;
-    if (!PRESETS.includes(next.thresholdPreset)) invalid('thresholdPreset', 'unknown preset');
-    if (!PRESETS.includes(next.identifyPreset)) invalid('identifyPreset', 'unknown preset');
-    if (!LIVENESS.includes(next.livenessMode)) invalid('livenessMode', 'unknown mode');
-    if (!Number.isInteger(threshold) || threshold < 1 || threshold > 1000)
-      invalid('lockout.threshold', '1..1000');
-    if (!Number.isInteger(baseDelaySeconds) || baseDelaySeconds < 1 || baseDelaySeconds > 86_400) {
-      invalid('lockout.baseDelaySeconds', '1..86400');
-    }
-    if (!Number.isInteger(hardCap) || hardCap <= threshold || hardCap > 100_000) {
-      invalid('lockout.hardCap', 'an integer above lockout.threshold, at most 100000');
-    }
-    if (!Number.isInteger(next.auditRetentionDays) || next.auditRetentionDays < 1) {
-      invalid('auditRetentionDays', 'an integer ≥ 1');
-    }
-    if (typeof next.kioskShowPhoto !== 'boolean') invalid('kioskShowPhoto', 'true or false');
-    await this.store.transaction(async (tx) => {
-      await tx.settings.set(SETTINGS_KEYS.thresholdPreset, next.thresholdPreset);
-      await tx.settings.set(SETTINGS_KEYS.identifyPreset, next.identifyPreset);
-      await tx.settings.set(SETTINGS_KEYS.livenessMode, next.livenessMode);
-      await tx.settings.set(SETTINGS_KEYS.lockout, next.lockout);
-      await tx.settings.set(SETTINGS_KEYS.keepPhotos, next.keepPhotos);
-      await tx.settings.set(SETTINGS_KEYS.auditRetentionDays, next.auditRetentionDays);
-      await tx.settings.set(SETTINGS_KEYS.kioskShowPhoto, next.kioskShowPhoto);
-      await tx.audit.append({
-        action: 'settings.update',
-        outcome: 'success',
-        actorType: actor.type,
-        actorId: actor.id,
-        ip: actor.ip,
-        details: { before, after: next },
-      });
-    });
-    this.cache = undefined;
-    return this.current();
+  if (!Number.isInteger(hardCap) || hardCap <= threshold || hardCap > 100_000) {
+    invalid('lockout.hardCap', 'an integer above lockout.threshold, at most 100000');
   }
+  if (!Number.isInteger(next.auditRetentionDays) || next.auditRetentionDays < 1) {
+    invalid('auditRetentionDays', 'an integer ≥ 1');
+  }
+  if (typeof next.kioskShowPhoto !== 'boolean') invalid('kioskShowPhoto', 'true or false');
 }
 
 function invalid(field: string, problem: string): never {

@@ -43,6 +43,8 @@ export class SetupService extends GuardedService {
       throw new FacegateError('SETUP_ALREADY_DONE', 'An administrator already exists');
     }
     if (!this.tokenHash || !safeEqual(this.tokenHash, sha256Hex(input.setupToken))) {
+      // A concurrent setup may have just consumed the token: say so rather than blame the token.
+      if (!(await this.users.needsSetup())) throw new FacegateError('SETUP_ALREADY_DONE', 'Setup is done');
       throw new FacegateError('UNAUTHENTICATED', 'Invalid setup token (see the server log of this start)');
     }
     const user = await this.users.createFirstAdmin(actor, input);

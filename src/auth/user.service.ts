@@ -4,8 +4,8 @@ import { FacegateError } from '../domain/errors.js';
 import type { User } from '../domain/models.js';
 import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
-import { type LockoutService, lockoutSubject } from './lockout.service.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './password-hasher.js';
+import type { PasswordThrottleService } from './password-throttle.service.js';
 import type { OpenedSession, SessionService } from './session.service.js';
 
 const USERNAME = /^[A-Za-z0-9._@-]{3,64}$/;
@@ -21,13 +21,16 @@ export function checkUsername(username: string): void {
 export class UserService extends GuardedService {
   private readonly store: Store;
   private readonly sessions: SessionService;
-  private readonly lockout: LockoutService;
+  private readonly throttle: PasswordThrottleService;
 
-  constructor(deps: ServiceRuntime & { store: Store; sessions: SessionService; lockout: LockoutService }) {
+  /** `throttle` paces and locks out password guesses (per account, per address, per pair). */
+  constructor(
+    deps: ServiceRuntime & { store: Store; sessions: SessionService; throttle: PasswordThrottleService },
+  ) {
     super(deps);
     this.store = deps.store;
     this.sessions = deps.sessions;
-    this.lockout = deps.lockout;
+    this.throttle = deps.throttle;
   }
 
   /** True when no enabled admin exists yet (first run). */
@@ -47,22 +50,31 @@ export class UserService extends GuardedService {
     if (!(await this.needsSetup())) {
       throw new FacegateError('SETUP_ALREADY_DONE', 'An administrator already exists');
     }
-    return this.insert(actor, { ...input, role: 'admin' });
+    checkUsername(input.username);
+    checkPasswordPolicy(input.password);
+    // The store checks "no admin yet" and inserts in one atomic step: of concurrent setups exactly one wins.
+    const user = await this.store.users.createFirstAdmin({
+      id: randomUUID(),
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      disabled: false,
+      totpSecret: null,
+    });
+    await this.audit(actor, 'user.create', user.id, { username: user.username, role: user.role });
+    return user;
   }
 
   /**
    * Checks a password and opens a session. Unknown user, wrong password and disabled account give the same
-   * `UNAUTHENTICATED`; repeated failures per username and IP are throttled like face attempts.
+   * `UNAUTHENTICATED`; failures are throttled per (username, address), see {@link PasswordThrottleService}.
    */
   async login(input: { username: string; password: string; ip: string | null }): Promise<OpenedSession> {
-    const subjects = [lockoutSubject.login(input.username)];
-    if (input.ip) subjects.push(lockoutSubject.loginIp(input.ip));
     const context = { action: 'login', actor: null, ip: input.ip };
-    await this.lockout.assertNotLocked(subjects, context);
+    await this.throttle.before(input.username, context);
     const user = await this.store.users.getByUsername(input.username);
     const ok = await verifyPassword(user?.passwordHash, input.password);
     if (!user || !ok || user.disabled) {
-      await this.lockout.recordFailure(subjects, context);
+      await this.throttle.failed(input.username, context);
       await this.store.audit.append({
         action: 'login',
         outcome: 'failure',
@@ -73,7 +85,7 @@ export class UserService extends GuardedService {
       });
       throw new FacegateError('UNAUTHENTICATED', 'Wrong username or password');
     }
-    await this.lockout.recordSuccess(subjects);
+    await this.throttle.succeeded(input.username, input.ip);
     const updated = await this.store.users.update(user.id, { lastLoginAt: this.clock.now().toISOString() });
     const session = await this.sessions.open(updated);
     await this.store.audit.append({
@@ -98,13 +110,21 @@ export class UserService extends GuardedService {
     });
   }
 
-  /** Changes the caller's own password after checking the current one; ends every other session. */
+  /**
+   * Changes the caller's own password after checking the current one; ends every other session.
+   * The current-password check is throttled like a login, so a stolen session cannot guess it quickly.
+   */
   async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }): Promise<void> {
     if (actor.type !== 'user' || !actor.id) throw new FacegateError('FORBIDDEN', 'Only users have passwords');
     const user = await this.store.users.get(actor.id);
-    if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    if (!user) throw new FacegateError('UNAUTHENTICATED', 'Current password is wrong');
+    const context = { action: 'user.password', actor, ip: actor.ip ?? null };
+    await this.throttle.before(user.username, context);
+    if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+      await this.throttle.failed(user.username, context);
       throw new FacegateError('UNAUTHENTICATED', 'Current password is wrong');
     }
+    await this.throttle.succeeded(user.username, actor.ip ?? null);
     checkPasswordPolicy(input.newPassword);
     await this.store.users.update(user.id, { passwordHash: await hashPassword(input.newPassword) });
     await this.sessions.closeAllFor(user.id);
@@ -119,7 +139,7 @@ export class UserService extends GuardedService {
     checkPasswordPolicy(password);
     const updated = await this.store.users.update(user.id, { passwordHash: await hashPassword(password) });
     await this.sessions.closeAllFor(user.id);
-    await this.store.lockouts.clear(lockoutSubject.login(username));
+    await this.throttle.clear(username);
     await this.audit(actor, 'user.password.reset', user.id);
     return updated;
   }

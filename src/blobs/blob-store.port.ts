@@ -11,3 +11,14 @@ export interface BlobStore {
   /** Every key, for orphan sweeping and erasure checks. */
   list(): AsyncIterable<string>;
 }
+
+/**
+ * A raw object store that the encrypting decorator (`EncryptedBlobStore`) writes through: besides the port, it
+ * stores bytes at a caller-chosen key and replaces an object in place (key rotation). Files and S3 implement it.
+ */
+export interface KeyedBlobStore extends BlobStore {
+  /** Stores bytes under `key` atomically; an existing object with that key is left untouched. */
+  putAt(key: string, bytes: Uint8Array): Promise<void>;
+  /** Atomically replaces the bytes of an existing object; false when it is absent. */
+  replace(key: string, bytes: Uint8Array): Promise<boolean>;
+}

@@ -1,6 +1,6 @@
 import type { DataCipher } from '../crypto/data-cipher.js';
-import type { BlobStore } from './blob-store.port.js';
-import { assertBlobKey, type FsBlobStore } from './fs-blob-store.js';
+import type { BlobStore, KeyedBlobStore } from './blob-store.port.js';
+import { assertBlobKey } from './fs-blob-store.js';
 
 /** Additional authenticated data binding an encrypted object to its key (files cannot be swapped). */
 function blobAad(key: string): string {
@@ -8,7 +8,7 @@ function blobAad(key: string): string {
 }
 
 /**
- * Encrypts objects with the data cipher before they reach the file store.
+ * Encrypts objects with the data cipher before they reach the raw store (files or S3).
  *
  * The key is HMAC-SHA256 of the plaintext under a subkey of the current data key, not sha256 of the ciphertext:
  * the IV is random, so a ciphertext hash would store equal photos twice and break idempotent imports, and a plain
@@ -19,7 +19,7 @@ export class EncryptedBlobStore implements BlobStore {
   readonly kind: string;
 
   constructor(
-    private readonly inner: FsBlobStore,
+    private readonly inner: KeyedBlobStore,
     private readonly cipher: DataCipher,
   ) {
     this.kind = `encrypted-${inner.kind}`;

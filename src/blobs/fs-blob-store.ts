@@ -20,6 +20,16 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
+/** The result of `op`, or `missing` when it failed because the file does not exist. */
+async function unlessMissing<T>(op: Promise<T>, missing: T): Promise<T> {
+  try {
+    return await op;
+  } catch (error) {
+    if (isMissing(error)) return missing;
+    throw error;
+  }
+}
+
 /**
  * Content-addressed files under `root/ab/cd/<key>`. Writes go to a dot-prefixed temp file in the target directory,
  * are fsynced, then renamed into place (and the directory fsynced), so a crash leaves either the whole object or a
@@ -32,8 +42,13 @@ export class FsBlobStore implements BlobStore {
 
   /** Absolute path of the object `key` (validated). */
   pathOf(key: string): string {
+    return join(this.shardOf(key), key);
+  }
+
+  /** The directory holding the object `key` (validated). */
+  private shardOf(key: string): string {
     assertBlobKey(key);
-    return join(this.root, key.slice(0, 2), key.slice(2, 4), key);
+    return join(this.root, key.slice(0, 2), key.slice(2, 4));
   }
 
   /** Stores bytes under their sha256; an existing object with that key is kept as it is. */
@@ -50,7 +65,7 @@ export class FsBlobStore implements BlobStore {
   async putAt(key: string, bytes: Uint8Array): Promise<void> {
     const path = this.pathOf(key);
     if (await this.has(key)) return;
-    const dir = join(this.root, key.slice(0, 2), key.slice(2, 4));
+    const dir = this.shardOf(key);
     for (let attempt = 0; ; attempt++) {
       try {
         await this.writeAtomic(dir, path, bytes);
@@ -66,7 +81,7 @@ export class FsBlobStore implements BlobStore {
   async replace(key: string, bytes: Uint8Array): Promise<boolean> {
     const path = this.pathOf(key);
     if (!(await this.has(key))) return false;
-    await this.writeAtomic(join(this.root, key.slice(0, 2), key.slice(2, 4)), path, bytes);
+    await this.writeAtomic(this.shardOf(key), path, bytes);
     return true;
   }
 
@@ -93,49 +108,37 @@ export class FsBlobStore implements BlobStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    const path = this.pathOf(key);
-    try {
-      const buf = await readFile(path);
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
+    const buf = await unlessMissing(readFile(this.pathOf(key)), undefined);
+    return buf && new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   async has(key: string): Promise<boolean> {
-    const path = this.pathOf(key);
-    try {
-      return (await stat(path)).isFile();
-    } catch (error) {
-      if (isMissing(error)) return false;
-      throw error;
-    }
+    return unlessMissing(
+      stat(this.pathOf(key)).then((info) => info.isFile()),
+      false,
+    );
   }
 
   async delete(key: string): Promise<boolean> {
-    const path = this.pathOf(key);
-    try {
-      await unlink(path);
-    } catch (error) {
-      if (isMissing(error)) return false;
-      throw error;
-    }
-    await syncDir(join(this.root, key.slice(0, 2), key.slice(2, 4)));
+    const shard = this.shardOf(key);
+    if (
+      !(await unlessMissing(
+        unlink(join(shard, key)).then(() => true),
+        false,
+      ))
+    )
+      return false;
+    await syncDir(shard);
     // Prune empty shard directories; rmdir refuses non-empty ones, which is what we want.
-    await rmdir(join(this.root, key.slice(0, 2), key.slice(2, 4))).catch(() => undefined);
+    await rmdir(shard).catch(() => undefined);
     await rmdir(join(this.root, key.slice(0, 2))).catch(() => undefined);
     return true;
   }
 
   async *list(): AsyncIterable<string> {
-    for (const a of await listDir(this.root)) {
-      if (!SHARD.test(a)) continue;
-      for (const b of await listDir(join(this.root, a))) {
-        if (!SHARD.test(b)) continue;
-        for (const name of await listDir(join(this.root, a, b))) {
-          if (KEY.test(name) && name.startsWith(a + b)) yield name;
-        }
+    for await (const { prefix, dir } of this.shards()) {
+      for (const name of await listDir(dir)) {
+        if (KEY.test(name) && name.startsWith(prefix)) yield name;
       }
     }
   }
@@ -144,23 +147,28 @@ export class FsBlobStore implements BlobStore {
   async removeStaleTempFiles(maxAgeMs = 60 * 60 * 1000): Promise<number> {
     let removed = 0;
     const cutoff = Date.now() - maxAgeMs;
-    for (const a of await listDir(this.root)) {
-      if (!SHARD.test(a)) continue;
-      for (const b of await listDir(join(this.root, a))) {
-        if (!SHARD.test(b)) continue;
-        const dir = join(this.root, a, b);
-        for (const name of await listDir(dir)) {
-          if (!name.startsWith(TEMP_PREFIX)) continue;
-          const path = join(dir, name);
-          const info = await stat(path).catch(() => undefined);
-          if (info && info.mtimeMs <= cutoff) {
-            await rm(path, { force: true });
-            removed++;
-          }
+    for await (const { dir } of this.shards()) {
+      for (const name of await listDir(dir)) {
+        if (!name.startsWith(TEMP_PREFIX)) continue;
+        const path = join(dir, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info && info.mtimeMs <= cutoff) {
+          await rm(path, { force: true });
+          removed++;
         }
       }
     }
     return removed;
+  }
+
+  /** Every `root/ab/cd` shard directory, in order, with the key prefix `abcd` its objects share. */
+  private async *shards(): AsyncIterable<{ prefix: string; dir: string }> {
+    for (const a of await listDir(this.root)) {
+      if (!SHARD.test(a)) continue;
+      for (const b of await listDir(join(this.root, a))) {
+        if (SHARD.test(b)) yield { prefix: a + b, dir: join(this.root, a, b) };
+      }
+    }
   }
 }
 

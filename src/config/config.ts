@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseDataKeys } from '../crypto/data-cipher.js';
+import { ed25519Seed, KEY_STRENGTH_RULE, weakKeyReason } from '../crypto/key-strength.js';
 import { FacegateError } from '../domain/errors.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /** A single embedding model of the local engine. */
 export type EmbedderId = 'fr_feature' | 'mobilefacenet' | 'dlib';
@@ -59,7 +62,12 @@ export interface FacegateConfig {
     /** Minimum gap between the best and second-best employee for 1:N. */
     margin: number;
   };
+  /** `postgresUrl` is `FACEGATE_DATABASE_URL`, required by (and only used by) the PostgreSQL store. */
   store: { kind: 'sqlite' | 'postgres'; postgresUrl: string | undefined };
+  /** Photo storage: files under the data directory, or an S3-compatible bucket. */
+  blobs: { kind: 'fs' | 's3'; s3: S3Settings };
+  /** Where state shared between nodes lives (lockout windows, rate limits, single-use items): see {@link SharedStateSettings}. */
+  sharedState: SharedStateSettings;
   security: {
     /** Base64 32-byte AES-256-GCM key(s): `id:base64[,id:base64]`, first is current. */
     dataKeys: string | undefined;
@@ -73,12 +81,62 @@ export interface FacegateConfig {
     lockoutThreshold: number;
     lockoutBaseDelaySeconds: number;
     lockoutHardCap: number;
+    /** Sliding window of kiosk (door and face) failures; also how long failed probes are remembered. */
+    kioskWindowSeconds: number;
+    /** Longest delay a kiosk's API key or address ever gets (60 s). */
+    kioskMaxDelaySeconds: number;
+    /** Share of `no_match` across all kiosks above which the impostor alarm is raised. */
+    impostorAlarmRate: number;
+    /** Decisions needed in the alarm window before the share counts. */
+    impostorAlarmMinSamples: number;
+    impostorAlarmWindowSeconds: number;
     rateLimitPerMinute: number;
     corsOrigins: string[];
-    /** Trust X-Forwarded-For from a reverse proxy (client IPs drive lockout and rate limits). */
-    trustProxy: boolean;
+    /** Which proxies may set the client address by X-Forwarded-For (client IPs drive lockout and rate limits). */
+    trustProxy: TrustProxy;
   };
   auditRetentionDays: number;
+  /** WebAuthn relying party (passkeys and security keys as second factors). */
+  webauthn: WebAuthnConfig;
+}
+
+/** The WebAuthn relying party: its id (a registrable domain) and the origins browsers run the UI on. */
+export interface WebAuthnConfig {
+  /** `FACEGATE_WEBAUTHN_RP_ID`; defaults to the host of the first origin. */
+  rpId: string;
+  /** `FACEGATE_WEBAUTHN_ORIGIN` (comma-separated); defaults to `FACEGATE_PUBLIC_URL`, else http://localhost:<port>. */
+  origins: string[];
+  /** Name shown by authenticators. */
+  rpName: string;
+}
+
+/** Where the S3 blob store keeps photos (`FACEGATE_S3_*`); read always, checked only when `FACEGATE_BLOBS=s3`. */
+export interface S3Settings {
+  /** Endpoint of an S3-compatible server (MinIO, Ceph...); AWS's own endpoint for the region when unset. */
+  endpoint: string | undefined;
+  region: string;
+  bucket: string | undefined;
+  /** Key prefix inside the bucket, e.g. `facegate/photos/`; empty by default. */
+  prefix: string;
+  /** Path-style URLs (`endpoint/bucket/key`), which most self-hosted servers need. */
+  forcePathStyle: boolean;
+  /** Static credentials; both unset uses the SDK's default chain (environment, instance role...). */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  /** Server-side encryption requested on every write, on top of facegate's own encryption. */
+  sse: 'AES256' | 'aws:kms' | undefined;
+  /** KMS key of `aws:kms` (the bucket's default key when unset). */
+  sseKmsKeyId: string | undefined;
+}
+
+/** `FACEGATE_SHARED_STATE` and its Redis settings; the URL is required by (and only used by) `redis`. */
+export interface SharedStateSettings {
+  /** `local`: in this process (one node); `redis`: shared by every node. */
+  kind: 'local' | 'redis';
+  /** `FACEGATE_REDIS_URL`: `redis://` or `rediss://`. */
+  redisUrl: string | undefined;
+  /** `FACEGATE_REDIS_PREFIX`: prefix of every key (default `facegate:`), so one Redis can serve several installs. */
+  redisPrefix: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -90,7 +148,7 @@ export function isExampleSecret(value: string | undefined): boolean {
   return value === undefined || value.trim() === '' || EXAMPLE_SECRET.test(value.trim());
 }
 
-/** The measured default (README "Accuracy"). */
+/** The measured default: fr_feature and MobileFaceNet, equal weights (docs/engine.md "Embedders"). */
 const DEFAULT_FUSION: FusionMember[] = [
   { embedder: 'fr_feature', weight: 0.5 },
   { embedder: 'mobilefacenet', weight: 0.5 },
@@ -98,13 +156,13 @@ const DEFAULT_FUSION: FusionMember[] = [
 
 const EMBEDDER_IDS: readonly EmbedderId[] = ['fr_feature', 'mobilefacenet', 'dlib'];
 
+/** Reads `FACEGATE_*` variables, collecting every problem instead of stopping at the first. */
 class Reader {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
 
   str(name: string, fallback: string): string {
-    const raw = this.env[`FACEGATE_${name}`];
-    return raw === undefined || raw === '' ? fallback : raw;
+    return this.opt(name) ?? fallback;
   }
 
   opt(name: string): string | undefined {
@@ -113,22 +171,26 @@ class Reader {
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.opt(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.problems.push(`FACEGATE_${name} must be an integer in [${min}, ${max}], got "${raw}"`);
-      return fallback;
-    }
-    return n;
+    return this.bounded(name, fallback, min, max, Number.isInteger, 'an integer');
   }
 
   num(name: string, fallback: number, min: number, max: number): number {
+    return this.bounded(name, fallback, min, max, Number.isFinite, 'a number');
+  }
+
+  private bounded(
+    name: string,
+    fallback: number,
+    min: number,
+    max: number,
+    isKind: (n: number) => boolean,
+    kind: string,
+  ): number {
     const raw = this.opt(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max) {
-      this.problems.push(`FACEGATE_${name} must be a number in [${min}, ${max}], got "${raw}"`);
+    if (!isKind(n) || n < min || n > max) {
+      this.problems.push(`FACEGATE_${name} must be ${kind} in [${min}, ${max}], got "${raw}"`);
       return fallback;
     }
     return n;
@@ -166,6 +228,13 @@ class Reader {
     return members.map((m) => ({ embedder: m.embedder, weight: m.weight / total }));
   }
 
+  trustProxy(name: string): TrustProxy {
+    const parsed = parseTrustProxy(this.opt(name));
+    if ('value' in parsed) return parsed.value;
+    this.problems.push(parsed.problem);
+    return { kind: 'none' };
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const raw = this.opt(name);
     if (raw === undefined) return fallback;
@@ -174,6 +243,311 @@ class Reader {
       return fallback;
     }
     return raw as T;
+  }
+}
+
+const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
+const LOG_LEVELS: readonly FacegateConfig['logLevel'][] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+const THRESHOLD_PRESETS: readonly ThresholdPreset[] = ['strict', 'balanced', 'lenient'];
+
+/** `FACEGATE_ENV`, defaulting to `NODE_ENV` when that is `production` or `test`. */
+function readNodeEnv(r: Reader, env: Env): NodeEnv {
+  const fallback: NodeEnv =
+    env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  return r.oneOf<NodeEnv>('ENV', fallback, NODE_ENVS);
+}
+
+function readEngine(r: Reader): FacegateConfig['engine'] {
+  return {
+    kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
+    // The fusion (DEFAULT_FUSION, fr_feature*0.5+mobilefacenet*0.5) is the measured default (docs/benchmarks.md
+    // "Accuracy"); flip off: it costs about 40 % more CPU per image for a gain within the benchmark's noise
+    // (docs/engine.md "Embedders").
+    embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fusion', [...EMBEDDER_IDS, 'fusion']),
+    flipAugment: r.bool('FLIP_AUGMENT', false),
+    workers: r.int('ENGINE_WORKERS', Math.max(1, availableParallelism()), 0, 64),
+    maxImageBytes: r.int('MAX_IMAGE_BYTES', 15 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+    maxImagePixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 400_000_000),
+    detectMaxSide: r.int('DETECT_MAX_SIDE', 1280, 256, 8192),
+    minFaceSize: r.int('MIN_FACE_SIZE', 40, 8, 4096),
+    maxYaw: r.num('MAX_YAW', 35, 1, 90),
+    maxPitch: r.num('MAX_PITCH', 30, 1, 90),
+    maxRoll: r.num('MAX_ROLL', 50, 1, 180),
+    minSharpness: r.num('MIN_SHARPNESS', 0.02, 0, 10),
+    minBrightness: r.num('MIN_BRIGHTNESS', 0.15, 0, 1),
+    maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
+    ortThreads: r.int('ORT_THREADS', 0, 0, 64),
+    fusion: r.fusion('FUSION', DEFAULT_FUSION),
+  };
+}
+
+function readMatch(r: Reader): FacegateConfig['match'] {
+  return {
+    preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', THRESHOLD_PRESETS),
+    identifyPreset: r.oneOf<ThresholdPreset>('IDENTIFY_PRESET', 'strict', THRESHOLD_PRESETS),
+    margin: r.num('MATCH_MARGIN', 0.05, 0, 1),
+  };
+}
+
+function readSecurity(r: Reader): FacegateConfig['security'] {
+  return {
+    dataKeys: r.opt('DATA_KEY'),
+    dataKeyFile: r.opt('DATA_KEY_FILE'),
+    tokenSigningKey: r.opt('TOKEN_SIGNING_KEY'),
+    tokenIssuer: r.str('TOKEN_ISSUER', 'facegate'),
+    tokenAudience: r.str('TOKEN_AUDIENCE', 'facegate-door'),
+    tokenTtlSeconds: r.int('TOKEN_TTL_SECONDS', 60, 5, 3600),
+    sessionTtlSeconds: r.int('SESSION_TTL_SECONDS', 8 * 3600, 60, 30 * 24 * 3600),
+    lockoutThreshold: r.int('LOCKOUT_THRESHOLD', 5, 1, 1000),
+    lockoutBaseDelaySeconds: r.int('LOCKOUT_BASE_DELAY_SECONDS', 30, 1, 86_400),
+    lockoutHardCap: r.int('LOCKOUT_HARD_CAP', 20, 2, 100_000),
+    kioskWindowSeconds: r.int('KIOSK_WINDOW_SECONDS', 900, 60, 86_400),
+    kioskMaxDelaySeconds: r.int('KIOSK_MAX_DELAY_SECONDS', 60, 1, 60),
+    impostorAlarmRate: r.num('IMPOSTOR_ALARM_RATE', 0.5, 0.01, 1),
+    impostorAlarmMinSamples: r.int('IMPOSTOR_ALARM_MIN_SAMPLES', 20, 1, 1_000_000),
+    impostorAlarmWindowSeconds: r.int('IMPOSTOR_ALARM_WINDOW_SECONDS', 600, 10, 86_400),
+    rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+    corsOrigins: (r.opt('CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    trustProxy: r.trustProxy('TRUST_PROXY'),
+  };
+}
+
+/**
+ * The WebAuthn relying party. Browsers only sign for the origin they show, so a wrong origin breaks every passkey:
+ * each must be a bare http(s) origin and the RP id must be its host or a parent domain of it.
+ */
+function readWebAuthn(r: Reader, port: number): WebAuthnConfig {
+  const fallback = r.opt('PUBLIC_URL') ?? `http://localhost:${port}`;
+  const origins = (r.opt('WEBAUTHN_ORIGIN') ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((raw) => {
+      try {
+        const url = new URL(raw);
+        if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+      } catch {
+        // reported below
+      }
+      r.problems.push(`FACEGATE_WEBAUTHN_ORIGIN must list http(s) origins, got "${raw}"`);
+      return undefined;
+    })
+    .filter((o): o is string => o !== undefined);
+  const firstHost = origins[0] ? new URL(origins[0]).hostname : 'localhost';
+  const rpId = (r.opt('WEBAUTHN_RP_ID') ?? firstHost).toLowerCase();
+  for (const origin of origins) {
+    const host = new URL(origin).hostname;
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      r.problems.push(
+        `FACEGATE_WEBAUTHN_RP_ID "${rpId}" must be the host of ${origin} or a parent domain of it`,
+      );
+    }
+  }
+  return { rpId, origins, rpName: r.str('WEBAUTHN_RP_NAME', 'facegate') };
+}
+
+/** Every setting read from the environment, each checked on its own. */
+function readConfig(r: Reader, env: Env): FacegateConfig {
+  const nodeEnv = readNodeEnv(r, env);
+  const port = r.int('PORT', 3000, 0, 65535);
+  return {
+    env: nodeEnv,
+    host: r.str('HOST', '127.0.0.1'),
+    port,
+    logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', LOG_LEVELS),
+    dataDir: resolve(r.str('DATA_DIR', './data')),
+    keepPhotos: r.bool('KEEP_PHOTOS', true),
+    watchDir: r.opt('WATCH_DIR') === undefined ? undefined : resolve(r.str('WATCH_DIR', '')),
+    engine: readEngine(r),
+    match: readMatch(r),
+    store: readStore(r),
+    blobs: readBlobs(r),
+    sharedState: readSharedState(r),
+    security: readSecurity(r),
+    auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    webauthn: readWebAuthn(r, port),
+  };
+}
+
+function readStore(r: Reader): FacegateConfig['store'] {
+  return {
+    kind: r.oneOf('STORE', 'sqlite', ['sqlite', 'postgres']),
+    postgresUrl: r.opt('DATABASE_URL'),
+  };
+}
+
+function readBlobs(r: Reader): FacegateConfig['blobs'] {
+  return {
+    kind: r.oneOf('BLOBS', 'fs', ['fs', 's3']),
+    s3: {
+      endpoint: r.opt('S3_ENDPOINT'),
+      region: r.str('S3_REGION', 'us-east-1'),
+      bucket: r.opt('S3_BUCKET'),
+      prefix: r.str('S3_PREFIX', ''),
+      forcePathStyle: r.bool('S3_FORCE_PATH_STYLE', false),
+      accessKeyId: r.opt('S3_ACCESS_KEY_ID'),
+      secretAccessKey: r.opt('S3_SECRET_ACCESS_KEY'),
+      sse:
+        r.opt('S3_SSE') === undefined
+          ? undefined
+          : r.oneOf<'AES256' | 'aws:kms'>('S3_SSE', 'AES256', ['AES256', 'aws:kms']),
+      sseKmsKeyId: r.opt('S3_SSE_KMS_KEY_ID'),
+    },
+  };
+}
+
+/** Whether `value` parses as a URL with one of `protocols` (e.g. `postgres:`). */
+function isUrl(value: string, protocols: readonly string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function readSharedState(r: Reader): SharedStateSettings {
+  return {
+    kind: r.oneOf('SHARED_STATE', 'local', ['local', 'redis']),
+    redisUrl: r.opt('REDIS_URL'),
+    redisPrefix: r.str('REDIS_PREFIX', 'facegate:'),
+  };
+}
+
+const REDIS_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Problems of the shared-state settings: Redis needs a redis:// URL and a plain key prefix. */
+export function sharedStateProblems(settings: SharedStateSettings): string[] {
+  const problems: string[] = [];
+  if (settings.kind !== 'redis') return problems;
+  if (!settings.redisUrl) {
+    problems.push('FACEGATE_REDIS_URL is required when FACEGATE_SHARED_STATE=redis');
+  } else if (!isUrl(settings.redisUrl, ['redis:', 'rediss:'])) {
+    problems.push('FACEGATE_REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  if (!REDIS_PREFIX.test(settings.redisPrefix)) {
+    problems.push('FACEGATE_REDIS_PREFIX must be 1-64 letters, digits or _ . : -');
+  }
+  return problems;
+}
+
+/**
+ * Valid but risky combinations, for the start-up log. PostgreSQL with local shared state is allowed (one node on
+ * PostgreSQL is a sound set-up), but a second node would then keep its own lockout windows, rate limits and
+ * single-use items.
+ */
+export function sharedStateWarnings(config: Pick<FacegateConfig, 'store' | 'sharedState'>): string[] {
+  const warnings: string[] = [];
+  if (config.store.kind === 'postgres' && config.sharedState.kind === 'local') {
+    warnings.push(
+      'FACEGATE_STORE=postgres with FACEGATE_SHARED_STATE=local: lockout windows, rate limits and single-use items stay in this process; run one node only, or set FACEGATE_SHARED_STATE=redis',
+    );
+  }
+  if (config.sharedState.kind === 'local' && config.sharedState.redisUrl) {
+    warnings.push('FACEGATE_REDIS_URL is ignored unless FACEGATE_SHARED_STATE=redis');
+  }
+  return warnings;
+}
+
+/** The store and blob settings that only make sense together. */
+function storageProblems(config: FacegateConfig, r: Reader): string[] {
+  const problems: string[] = [];
+  if (r.opt('POSTGRES_URL') !== undefined) {
+    problems.push('FACEGATE_POSTGRES_URL was renamed FACEGATE_DATABASE_URL');
+  }
+  const url = config.store.postgresUrl;
+  if (config.store.kind === 'postgres' && !url) {
+    problems.push('FACEGATE_DATABASE_URL is required when FACEGATE_STORE=postgres');
+  } else if (config.store.kind === 'postgres' && url && !isUrl(url, ['postgres:', 'postgresql:'])) {
+    problems.push('FACEGATE_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  if (config.blobs.kind !== 's3') return problems;
+  const s3 = config.blobs.s3;
+  if (!s3.bucket) problems.push('FACEGATE_S3_BUCKET is required when FACEGATE_BLOBS=s3');
+  if (s3.endpoint !== undefined && !isUrl(s3.endpoint, ['http:', 'https:'])) {
+    problems.push('FACEGATE_S3_ENDPOINT must be an http:// or https:// URL');
+  }
+  if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
+    problems.push('FACEGATE_S3_ACCESS_KEY_ID and FACEGATE_S3_SECRET_ACCESS_KEY must be set together');
+  }
+  if (s3.sseKmsKeyId !== undefined && s3.sse !== 'aws:kms') {
+    problems.push('FACEGATE_S3_SSE_KMS_KEY_ID needs FACEGATE_S3_SSE=aws:kms');
+  }
+  if (s3.prefix.startsWith('/') || s3.prefix.includes('..')) {
+    problems.push('FACEGATE_S3_PREFIX must be a relative key prefix, e.g. "facegate/photos/"');
+  }
+  return problems;
+}
+
+/** Problems that involve more than one setting, or a setting that no longer exists. */
+function crossCheck(config: FacegateConfig, r: Reader): string[] {
+  const problems: string[] = [];
+  // A removed setting that is still set would otherwise be ignored silently, with another model than intended.
+  if (r.opt('FUSION_WEIGHT') !== undefined) {
+    problems.push(
+      'FACEGATE_FUSION_WEIGHT was replaced by FACEGATE_FUSION, e.g. "fr_feature*0.3+dlib*0.7" for the former default',
+    );
+  }
+  problems.push(...storageProblems(config, r));
+  problems.push(...sharedStateProblems(config.sharedState));
+  if (config.engine.minBrightness >= config.engine.maxBrightness) {
+    problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');
+  }
+  if (config.security.lockoutHardCap <= config.security.lockoutThreshold) {
+    problems.push('FACEGATE_LOCKOUT_HARD_CAP must be above FACEGATE_LOCKOUT_THRESHOLD');
+  }
+  // Secrets: outside development a missing or example secret is refused, never defaulted.
+  if (config.env === 'production') {
+    if (isExampleSecret(config.security.dataKeys) && !config.security.dataKeyFile) {
+      problems.push('FACEGATE_DATA_KEY (or FACEGATE_DATA_KEY_FILE) must be set to a real key in production');
+    }
+    if (isExampleSecret(config.security.tokenSigningKey)) {
+      problems.push('FACEGATE_TOKEN_SIGNING_KEY must be set to a real key in production');
+    }
+    problems.push(...weakSecretProblems(config));
+  }
+  return problems;
+}
+
+/**
+ * Hand-made key material (all zeros, repeated patterns) refused in production: the all-zero Ed25519 seed's public
+ * key is known, so tokens signed with it could be forged. The rule is in `crypto/key-strength.ts`.
+ */
+function weakSecretProblems(config: FacegateConfig): string[] {
+  const problems: string[] = [];
+  const { dataKeys, tokenSigningKey } = config.security;
+  // Only the current (first) data key: an older weak one must stay readable until re-encryption moves off it.
+  const current = dataKeys && !isExampleSecret(dataKeys) ? firstDataKey(dataKeys) : undefined;
+  const keyReason = current && weakKeyReason(current);
+  if (keyReason) {
+    problems.push(`FACEGATE_DATA_KEY: the current key ${keyReason}; it needs ${KEY_STRENGTH_RULE}`);
+  }
+  const seed = tokenSigningKey ? ed25519Seed(tokenSigningKey) : undefined;
+  const seedReason = seed && weakKeyReason(seed);
+  if (seedReason) {
+    problems.push(
+      `FACEGATE_TOKEN_SIGNING_KEY: the Ed25519 seed ${seedReason}; it needs ${KEY_STRENGTH_RULE}`,
+    );
+  }
+  return problems;
+}
+
+/** The current data key's bytes, or undefined when the value does not parse (the data cipher reports that). */
+function firstDataKey(spec: string): Uint8Array | undefined {
+  try {
+    return parseDataKeys(spec)[0]?.key;
+  } catch {
+    return undefined;
   }
 }
 
@@ -186,114 +560,11 @@ export function loadConfig(
   overrides: DeepPartial<FacegateConfig> = {},
 ): FacegateConfig {
   const r = new Reader(env);
-  const nodeEnv = r.oneOf<NodeEnv>(
-    'ENV',
-    (env.NODE_ENV === 'production'
-      ? 'production'
-      : env.NODE_ENV === 'test'
-        ? 'test'
-        : 'development') as NodeEnv,
-    ['development', 'test', 'production'],
-  );
-  const config: FacegateConfig = {
-    env: nodeEnv,
-    host: r.str('HOST', '127.0.0.1'),
-    port: r.int('PORT', 3000, 0, 65535),
-    logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', [
-      'fatal',
-      'error',
-      'warn',
-      'info',
-      'debug',
-      'trace',
-      'silent',
-    ]),
-    dataDir: resolve(r.str('DATA_DIR', './data')),
-    keepPhotos: r.bool('KEEP_PHOTOS', true),
-    watchDir: r.opt('WATCH_DIR') === undefined ? undefined : resolve(r.str('WATCH_DIR', '')),
-    engine: {
-      kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
-      // fusion (fr_feature 0.3 + dlib 0.7) measured best overall (README "Accuracy"); flip off: it cost ≈ 25 % more
-      // CPU per image for a difference within the benchmark's noise (README "Face engine", "Benchmarks").
-      embedder: r.oneOf<EmbedderChoice>('EMBEDDER', 'fusion', [...EMBEDDER_IDS, 'fusion']),
-      flipAugment: r.bool('FLIP_AUGMENT', false),
-      workers: r.int('ENGINE_WORKERS', Math.max(1, availableParallelism()), 0, 64),
-      maxImageBytes: r.int('MAX_IMAGE_BYTES', 15 * 1024 * 1024, 1024, 200 * 1024 * 1024),
-      maxImagePixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 400_000_000),
-      detectMaxSide: r.int('DETECT_MAX_SIDE', 1280, 256, 8192),
-      minFaceSize: r.int('MIN_FACE_SIZE', 40, 8, 4096),
-      maxYaw: r.num('MAX_YAW', 35, 1, 90),
-      maxPitch: r.num('MAX_PITCH', 30, 1, 90),
-      maxRoll: r.num('MAX_ROLL', 50, 1, 180),
-      minSharpness: r.num('MIN_SHARPNESS', 0.02, 0, 10),
-      minBrightness: r.num('MIN_BRIGHTNESS', 0.15, 0, 1),
-      maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
-      ortThreads: r.int('ORT_THREADS', 0, 0, 64),
-      fusion: r.fusion('FUSION', DEFAULT_FUSION),
-    },
-    match: {
-      preset: r.oneOf<ThresholdPreset>('THRESHOLD_PRESET', 'balanced', ['strict', 'balanced', 'lenient']),
-      identifyPreset: r.oneOf<ThresholdPreset>('IDENTIFY_PRESET', 'strict', [
-        'strict',
-        'balanced',
-        'lenient',
-      ]),
-      margin: r.num('MATCH_MARGIN', 0.05, 0, 1),
-    },
-    store: {
-      kind: r.oneOf('STORE', 'sqlite', ['sqlite', 'postgres']),
-      postgresUrl: r.opt('POSTGRES_URL'),
-    },
-    security: {
-      dataKeys: r.opt('DATA_KEY'),
-      dataKeyFile: r.opt('DATA_KEY_FILE'),
-      tokenSigningKey: r.opt('TOKEN_SIGNING_KEY'),
-      tokenIssuer: r.str('TOKEN_ISSUER', 'facegate'),
-      tokenAudience: r.str('TOKEN_AUDIENCE', 'facegate-door'),
-      tokenTtlSeconds: r.int('TOKEN_TTL_SECONDS', 60, 5, 3600),
-      sessionTtlSeconds: r.int('SESSION_TTL_SECONDS', 8 * 3600, 60, 30 * 24 * 3600),
-      lockoutThreshold: r.int('LOCKOUT_THRESHOLD', 5, 1, 1000),
-      lockoutBaseDelaySeconds: r.int('LOCKOUT_BASE_DELAY_SECONDS', 30, 1, 86_400),
-      lockoutHardCap: r.int('LOCKOUT_HARD_CAP', 20, 2, 100_000),
-      rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
-      corsOrigins: (r.opt('CORS_ORIGINS') ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-      trustProxy: r.bool('TRUST_PROXY', false),
-    },
-    auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
-  };
-
-  // A removed setting that is still set would otherwise be ignored silently, with another model than intended.
-  if (r.opt('FUSION_WEIGHT') !== undefined) {
-    r.problems.push(
-      'FACEGATE_FUSION_WEIGHT was replaced by FACEGATE_FUSION, e.g. "fr_feature*0.3+dlib*0.7" for the former default',
-    );
-  }
-  if (config.store.kind === 'postgres' && !config.store.postgresUrl) {
-    r.problems.push('FACEGATE_POSTGRES_URL is required when FACEGATE_STORE=postgres');
-  }
-  if (config.engine.minBrightness >= config.engine.maxBrightness) {
-    r.problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');
-  }
-  if (config.security.lockoutHardCap <= config.security.lockoutThreshold) {
-    r.problems.push('FACEGATE_LOCKOUT_HARD_CAP must be above FACEGATE_LOCKOUT_THRESHOLD');
-  }
-  // Secrets: outside development a missing or example secret is refused, never defaulted.
-  if (config.env === 'production') {
-    if (isExampleSecret(config.security.dataKeys) && !config.security.dataKeyFile) {
-      r.problems.push(
-        'FACEGATE_DATA_KEY (or FACEGATE_DATA_KEY_FILE) must be set to a real key in production',
-      );
-    }
-    if (isExampleSecret(config.security.tokenSigningKey)) {
-      r.problems.push('FACEGATE_TOKEN_SIGNING_KEY must be set to a real key in production');
-    }
-  }
-  if (r.problems.length > 0) {
-    throw new FacegateError('CONFIG_INVALID', `Invalid configuration:\n- ${r.problems.join('\n- ')}`, {
-      problems: r.problems,
+  const config = readConfig(r, env);
+  const problems = [...r.problems, ...crossCheck(config, r)];
+  if (problems.length > 0) {
+    throw new FacegateError('CONFIG_INVALID', `Invalid configuration:\n- ${problems.join('\n- ')}`, {
+      problems,
     });
   }
   return mergeDeep(config, overrides);

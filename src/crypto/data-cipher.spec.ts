@@ -83,6 +83,13 @@ describe('DataCipher', () => {
     expect(new DataCipher([k2]).keyedHash(plain, 'blob-key')).not.toBe(a.keyedHash(plain, 'blob-key'));
   });
 
+  it('keyedHashes gives the hash under every key, current first, so values from before a rotation are found', () => {
+    const before = new DataCipher([k1]).keyedHash(plain, 'source-hash');
+    const after = new DataCipher([k2, k1]);
+    expect(after.keyedHash(plain, 'source-hash')).not.toBe(before);
+    expect(after.keyedHashes(plain, 'source-hash')).toEqual([after.keyedHash(plain, 'source-hash'), before]);
+  });
+
   it('refuses bad keys at construction', () => {
     expectError(() => new DataCipher([]), 'CONFIG_INVALID');
     expectError(() => new DataCipher([{ id: 'x', key: randomBytes(16) }]), 'CONFIG_INVALID');
@@ -105,11 +112,14 @@ describe('parseDataKeys', () => {
     expectError(() => parseDataKeys(`k:${short}`), 'CONFIG_INVALID');
     expectError(() => parseDataKeys('k:not base64!!'), 'CONFIG_INVALID');
     expectError(() => parseDataKeys(' , '), 'CONFIG_INVALID');
+    let message = '';
     try {
       parseDataKeys(`k:${short}`);
     } catch (error) {
-      expect(String((error as Error).message)).not.toContain(short);
+      message = String((error as Error).message);
     }
+    expect(message).toMatch(/\w/);
+    expect(message).not.toContain(short);
   });
 });
 
@@ -176,5 +186,18 @@ describe('createDataCipher', () => {
     const cipher = await createDataCipher(config);
     expect(cipher.keyIds).toEqual(['k2', 'k1']);
     expect(cipher.currentKeyId).toBe('k2');
+  });
+
+  it('refuses a weak current key file in production, and accepts it in development', async () => {
+    const dataDir = await tempDir();
+    const keyFile = join(dataDir, 'keys.txt');
+    await writeFile(keyFile, formatDataKeys([{ id: 'zero', key: Buffer.alloc(32) }]));
+    const env = { FACEGATE_DATA_DIR: dataDir, FACEGATE_DATA_KEY_FILE: keyFile };
+    const production = { ...loadConfig({ ...env, FACEGATE_ENV: 'test' }), env: 'production' as const };
+    await expect(createDataCipher(production)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('Data key "zero" is one byte (0x00) repeated'),
+    });
+    expect((await createDataCipher(loadConfig({ ...env, FACEGATE_ENV: 'test' }))).currentKeyId).toBe('zero');
   });
 });

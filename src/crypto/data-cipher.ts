@@ -4,6 +4,7 @@ import { chmod, link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import type { FacegateConfig } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
+import { KEY_STRENGTH_RULE, weakKeyReason } from './key-strength.js';
 
 /** Envelope format version written by {@link DataCipher.encrypt}. */
 export const ENVELOPE_VERSION = 1;
@@ -103,13 +104,23 @@ export class DataCipher {
 
   /**
    * Keyed hash (HMAC-SHA256, hex) of `data` under a subkey derived (HKDF) from the current key for `purpose`.
-   * Deterministic for one key, so it can address content without revealing a plain hash of it.
+   * Deterministic for one key, so it can address content without revealing a plain hash of it. It changes when
+   * the current key does: whatever stores one must recompute it on rotation, or look up with {@link keyedHashes}.
    */
   keyedHash(data: Uint8Array, purpose: string): string {
-    const cacheKey = `${this.currentKeyId}\u0000${purpose}`;
+    return this.keyedHashWith(this.currentKeyId, data, purpose);
+  }
+
+  /** {@link keyedHash} under every configured key, current first: finds values written before a rotation. */
+  keyedHashes(data: Uint8Array, purpose: string): string[] {
+    return this.keyIds.map((id) => this.keyedHashWith(id, data, purpose));
+  }
+
+  private keyedHashWith(keyId: string, data: Uint8Array, purpose: string): string {
+    const cacheKey = `${keyId}\u0000${purpose}`;
     let subkey = this.subkeys.get(cacheKey);
     if (!subkey) {
-      const key = this.keys.get(this.currentKeyId)!;
+      const key = this.keys.get(keyId)!;
       subkey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `facegate:${purpose}`, 32));
       this.subkeys.set(cacheKey, subkey);
     }
@@ -186,7 +197,8 @@ export function formatDataKeys(keys: readonly DataKey[]): string {
  * Builds the data cipher from config: `security.dataKeys`, then `security.dataKeyFile` (keys of both are merged;
  * the first listed is current). In development/test with neither, a key file is generated once in `dataDir`
  * (mode 0600) and reused; outside production that generated key is also kept (never current) once keys are
- * configured, so older records stay readable. Production without keys is refused by config validation already.
+ * configured, so older records stay readable. Production without keys is refused by config validation already;
+ * in production a current key that fails the entropy rule (`key-strength.ts`) is refused too.
  */
 export async function createDataCipher(config: FacegateConfig): Promise<DataCipher> {
   const keys: DataKey[] = [];
@@ -207,7 +219,22 @@ export async function createDataCipher(config: FacegateConfig): Promise<DataCiph
       keys.push(...(await readKeyFile(generated, generated)).filter((k) => !known.has(k.id)));
     }
   }
+  if (config.env === 'production') assertStrongKey(keys[0]!);
   return new DataCipher(keys);
+}
+
+/**
+ * Refuses a hand-made current data key (all zeros, a repeated pattern). Older keys are not checked: a weak one
+ * must stay readable so that `data-keys reencrypt` can move its records to a new, strong key.
+ */
+function assertStrongKey({ id, key }: DataKey): void {
+  const reason = weakKeyReason(key);
+  if (reason) {
+    throw new FacegateError(
+      'CONFIG_INVALID',
+      `Data key "${id}" ${reason}; a data key needs ${KEY_STRENGTH_RULE}: \`facegate data-keys generate\``,
+    );
+  }
 }
 
 function exists(path: string): Promise<boolean> {

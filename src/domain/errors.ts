@@ -35,11 +35,19 @@ export const ERROR_STATUS = {
   LOCKED_OUT: 429,
   RATE_LIMITED: 429,
   MFA_REQUIRED: 401,
+  /** A second factor was wrong, replayed, expired or not allowed for this step. */
+  SECOND_FACTOR_FAILED: 401,
+  /** A step token that is unknown, expired, already used or presented by another caller. */
+  STEP_TOKEN_INVALID: 401,
+  /** The policy requires a second factor the person has not enrolled. */
+  SECOND_FACTOR_NOT_ENROLLED: 403,
   SETUP_ALREADY_DONE: 409,
   // service
   OVERLOADED: 503,
   NOT_READY: 503,
   CONFIG_INVALID: 500,
+  /** A shipped model file does not have the sha256 the engine expects. */
+  MODEL_INTEGRITY: 500,
   INTERNAL: 500,
 } as const;
 

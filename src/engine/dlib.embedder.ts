@@ -1,14 +1,13 @@
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type * as tfc from '@tensorflow/tfjs-core';
 import { ARCFACE_TEMPLATE_112, alignFace, mirror, type TemplateWindow } from './alignment.js';
 import type { Embedding, FaceEmbedder } from './embedder.js';
 import { l2Normalize } from './embedder.js';
 import type { FiveLandmarks } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
-import { faceApiPackageDir, type Tfjs, tfjs, tfjsQueue } from './tfjs-runtime.js';
-
-const require = createRequire(import.meta.url);
+import { MODEL_FILES, modelFilePath, readModelFile, readModelFileAt } from './model-files.js';
+import { loadFaceApiModule, type Tfjs, tfjs, tfjsQueue } from './tfjs-runtime.js';
 
 type FaceApi = typeof import('@vladmandic/face-api');
 
@@ -34,6 +33,25 @@ function faceApiWindow(): TemplateWindow {
 }
 
 /**
+ * Reads the recognition net's manifest and weight shards as face-api's `loadFromDisk` does, but through
+ * `readModelFile`, so each file is checked against its sha256 before tfjs decodes it.
+ */
+async function loadDlibWeights(tf: Tfjs): Promise<tfc.NamedTensorMap> {
+  const manifest: tfc.io.WeightsManifestConfig = JSON.parse(
+    (await readModelFile(MODEL_FILES.dlibManifest)).toString('utf8'),
+  );
+  const readShards = (paths: string[]) =>
+    Promise.all(
+      paths.map(async (path) => {
+        const bytes = await readModelFileAt(path);
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      }),
+    );
+  const folder = `${dirname(modelFilePath(MODEL_FILES.dlibManifest))}/`;
+  return tf.io.weightsLoaderFactory(readShards)(manifest, folder);
+}
+
+/**
  * The 128-d dlib ResNet face descriptor (Davis King's public-domain weights, as ported by face-api) on the
  * tfjs WASM backend. Fed a 150×150 chip aligned with the same five landmarks, framed as face-api frames it. Requires the tfjs WASM backend to be initialised (the Human detector does it).
  */
@@ -51,13 +69,14 @@ export class DlibEmbedder implements FaceEmbedder {
   // face-api keeps its nets in module-level singletons, so the loaded net is shared process-wide.
   private faceApi(): Promise<FaceApi> {
     sharedLoading ??= (async () => {
-      const faceapi = require(join(faceApiPackageDir(), 'dist', 'face-api.node-wasm.js')) as FaceApi;
+      const faceapi = loadFaceApiModule();
       const tf = tfjs();
       if (tf.getBackend() !== 'wasm') {
         await tf.setBackend('wasm');
         await tf.ready();
       }
-      await faceapi.nets.faceRecognitionNet.loadFromDisk(join(faceApiPackageDir(), 'model'));
+      // face-api's typings bundle their own tfjs Tensor class; at run time it is the shared one.
+      faceapi.nets.faceRecognitionNet.loadFromWeightMap((await loadDlibWeights(tf)) as never);
       return faceapi;
     })().catch((error: unknown) => {
       sharedLoading = undefined;

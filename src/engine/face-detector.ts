@@ -1,6 +1,8 @@
 import type { Config, FaceResult, Human } from '@vladmandic/human';
-import type { Box, FiveLandmarks, Point, Pose } from './face-engine.port.js';
+import { FacegateError } from '../domain/errors.js';
+import type { Box, FiveLandmarks, MeshPoint, Point, Pose } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
+import { HUMAN_MODEL_FILES, readModelFile } from './model-files.js';
 import {
   humanModelBaseUrl,
   installFileFetch,
@@ -17,12 +19,14 @@ export interface RawFace {
   landmarks: FiveLandmarks;
   score: number;
   pose: Pose;
+  /** The 468-point mesh in pixels of the full-resolution image. */
+  mesh?: MeshPoint[];
 }
 
 /**
  * Mesh indices averaged into the five ArcFace landmarks (subject's right eye first = image-left when upright).
  * Human truncates mesh coordinates to whole input pixels; enlarging small images 4× before detection (sub-pixel
- * landmarks) and eye centres from the whole eye contour were measured on ../shared/faces and did not help (README).
+ * landmarks) and eye centres from the whole eye contour were measured on ../shared/faces and did not help (docs/benchmarks.md "Accuracy").
  */
 const FIVE_POINT_MESH: ReadonlyArray<readonly number[]> = [[33, 133], [362, 263], [1], [61], [291]];
 
@@ -74,10 +78,16 @@ export class HumanFaceDetector {
   load(): Promise<void> {
     this.loading ??= (async () => {
       installFileFetch();
+      // Human logs a model that failed to load and carries on without it, so the hashes are checked here first.
+      for (const file of HUMAN_MODEL_FILES) await readModelFile(file);
       const { Human } = loadHumanModule();
       const human = new Human(humanConfig(this.maxFaces));
       await human.load();
       await human.tf.ready();
+      const loaded = human.models.loaded();
+      if (!loaded.includes('blazeface') || !loaded.includes('facemesh')) {
+        throw new FacegateError('MODEL_INTEGRITY', 'Human did not load its face models', { loaded });
+      }
       this.human = human;
     })().catch((error: unknown) => {
       this.loading = undefined;
@@ -141,6 +151,7 @@ function toRawFace(face: FaceResult, scale: number): RawFace | undefined {
     box: { x: bx * scale, y: by * scale, width: bw * scale, height: bh * scale },
     landmarks: points,
     score: face.score,
+    mesh: mesh.map((p) => [p[0] * scale, p[1] * scale, (p[2] ?? 0) * scale] as const),
     // Roll comes from the eye line, the same geometry alignment undoes; yaw and pitch from the mesh.
     pose: angle
       ? { yaw: angle.yaw * DEG, pitch: angle.pitch * DEG, roll: estimatePose(points).roll }

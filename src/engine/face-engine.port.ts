@@ -15,6 +15,12 @@ export type Point = readonly [number, number];
  */
 export type FiveLandmarks = readonly [Point, Point, Point, Point, Point];
 
+/**
+ * One point of the 468-point face mesh: x, y in pixels of the decoded, EXIF-oriented image, z the model's
+ * relative depth on the same scale (smaller = nearer the camera).
+ */
+export type MeshPoint = readonly [number, number, number];
+
 /** Head pose estimate in degrees. */
 export interface Pose {
   yaw: number;
@@ -57,6 +63,8 @@ export interface DetectedFace {
   /** Detector confidence 0..1. */
   score: number;
   quality: FaceQuality;
+  /** The 468-point face mesh (MediaPipe FaceMesh indices), only when asked for with `withMesh`. */
+  mesh?: readonly MeshPoint[];
 }
 
 /** What the engine read from the image header and pixels. */
@@ -107,6 +115,8 @@ export interface FaceAnalysis extends DetectionResult {
 export interface AnalyzeOptions {
   /** Override the configured minimum face size in pixels. */
   minFaceSize?: number;
+  /** Also return each face's 468-point mesh (liveness checks need it; off by default to keep replies small). */
+  withMesh?: boolean;
 }
 
 /**

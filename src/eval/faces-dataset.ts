@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FacegateError } from '../domain/errors.js';
+import { seededRandom } from '../gallery/seeded-random.js';
 
 /** One image of an evaluation folder, `<identity>/<file>`. */
 export interface FaceImage {
@@ -43,18 +44,6 @@ export interface DatasetOptions {
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|heic|heif|tiff?|avif|gif)$/i;
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** Mulberry32: a small, fast, seeded PRNG (deterministic impostor sampling). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Reads `<dir>/<identity>/<image>` plus the optional `pairs.tsv` (`a b same`) and `lfw_pairs.tsv`

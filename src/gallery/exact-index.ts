@@ -153,12 +153,6 @@ export class ExactIndex implements VectorIndex {
     return [this.chunks[Math.floor(slot / this.chunkRows)]!, (slot % this.chunkRows) * this.dimension];
   }
 
-  /** The stored vector of a slot (a view; do not keep it across writes). */
-  protected vectorAt(slot: number): Float32Array {
-    const [chunk, offset] = this.rowOffset(slot);
-    return chunk.subarray(offset, offset + this.dimension);
-  }
-
   protected assertDimension(vector: Float32Array): void {
     if (vector.length !== this.dimension) {
       throw new FacegateError('MODEL_MISMATCH', 'Vector dimension does not match the gallery', {
@@ -172,9 +166,6 @@ export class ExactIndex implements VectorIndex {
     this.assertDimension(vector);
     if (this.slotOf.has(templateId)) this.remove(templateId);
     const slot = this.count;
-    if (slot >= this.chunks.length * this.chunkRows) {
-      this.chunks.push(new Float32Array(this.chunkRows * this.dimension));
-    }
     if (slot >= this.ownerOfSlot.length) {
       const grown = new Int32Array(this.ownerOfSlot.length * 2);
       grown.set(this.ownerOfSlot);
@@ -186,8 +177,7 @@ export class ExactIndex implements VectorIndex {
       this.ownerNames.push(ownerId);
       this.ownerNumber.set(ownerId, owner);
     }
-    const [chunk, offset] = this.rowOffset(slot);
-    chunk.set(vector, offset);
+    this.writeRow(slot, vector);
     this.ownerOfSlot[slot] = owner;
     this.templateOfSlot[slot] = templateId;
     this.slotOf.set(templateId, slot);
@@ -199,6 +189,34 @@ export class ExactIndex implements VectorIndex {
     set.add(templateId);
     this.count++;
     this.afterAdd(slot, vector);
+  }
+
+  /** Stores the vector of a new slot (the next dense slot). */
+  protected writeRow(slot: number, vector: Float32Array): void {
+    if (slot >= this.chunks.length * this.chunkRows) {
+      this.chunks.push(new Float32Array(this.chunkRows * this.dimension));
+    }
+    const [chunk, offset] = this.rowOffset(slot);
+    chunk.set(vector, offset);
+  }
+
+  /** Copies the stored vector of slot `from` over slot `to`. */
+  protected copyRow(from: number, to: number): void {
+    const [dst, dstOffset] = this.rowOffset(to);
+    const [src, srcOffset] = this.rowOffset(from);
+    dst.set(src.subarray(srcOffset, srcOffset + this.dimension), dstOffset);
+  }
+
+  /** Releases trailing storage once two chunks are empty, keeping one spare to avoid thrashing. */
+  protected trimRows(): void {
+    while (this.chunks.length > 1 && (this.chunks.length - 2) * this.chunkRows >= this.count)
+      this.chunks.pop();
+  }
+
+  /** Score of one stored vector against `query`. */
+  protected scoreSlot(slot: number, query: Float32Array): number {
+    const [chunk, offset] = this.rowOffset(slot);
+    return dot(chunk, offset, query, 0, this.dimension);
   }
 
   /** Hook for derived indexes (codes); called after a row was written. */
@@ -213,9 +231,7 @@ export class ExactIndex implements VectorIndex {
     const owner = this.ownerOfSlot[slot]!;
     const last = this.count - 1;
     if (slot !== last) {
-      const [dst, dstOffset] = this.rowOffset(slot);
-      const [src, srcOffset] = this.rowOffset(last);
-      dst.set(src.subarray(srcOffset, srcOffset + this.dimension), dstOffset);
+      this.copyRow(last, slot);
       const moved = this.templateOfSlot[last]!;
       this.ownerOfSlot[slot] = this.ownerOfSlot[last]!;
       this.templateOfSlot[slot] = moved;
@@ -231,9 +247,7 @@ export class ExactIndex implements VectorIndex {
       this.templatesOfOwner.delete(owner);
       this.ownerNumber.delete(this.ownerNames[owner]!);
     }
-    // Release trailing chunks once two are empty, keeping one spare to avoid thrashing.
-    while (this.chunks.length > 1 && (this.chunks.length - 2) * this.chunkRows >= this.count)
-      this.chunks.pop();
+    this.trimRows();
     return true;
   }
 
@@ -264,8 +278,7 @@ export class ExactIndex implements VectorIndex {
     if (owner === undefined) return null;
     let best: VectorHit | null = null;
     for (const templateId of this.templatesOfOwner.get(owner) ?? []) {
-      const [chunk, offset] = this.rowOffset(this.slotOf.get(templateId)!);
-      const score = dot(chunk, offset, query, 0, this.dimension);
+      const score = this.scoreSlot(this.slotOf.get(templateId)!, query);
       if (!best || score > best.score) best = { templateId, ownerId, score };
     }
     return best;
@@ -306,7 +319,7 @@ export class ExactIndex implements VectorIndex {
     return this.searchExact(query, k, accept, report);
   }
 
-  /** Exact search, also on derived approximate indexes (benchmarks compare the two on the same data). */
+  /** Full scan of every stored vector (on a derived index, at its stored precision), with no candidate pre-selection. */
   searchExact(
     query: Float32Array,
     k: number,

@@ -1,11 +1,14 @@
-import { dot, ExactIndex } from './exact-index.js';
+import { dot, ExactIndex, type OwnerTopK } from './exact-index.js';
+import { pqParamsFor } from './pq-params.js';
+import { QuantisedVectors } from './quantised-vectors.js';
+import { seededRandom } from './seeded-random.js';
 import type { SearchReport, VectorHit } from './vector-index.port.js';
 
-/** Tuning of {@link PqIndex}. */
+/** Tuning of {@link PqIndex}; sub-spaces and re-rank depth default to {@link pqParamsFor} of the dimension. */
 export interface PqIndexOptions {
-  /** Number of sub-spaces (4-bit codes, two per byte); even, at most the dimension. Default 32 (16 bytes/vector). */
+  /** Number of sub-spaces (4-bit codes, eight per 32-bit word); a multiple of 8. Default from the dimension. */
   subspaces?: number;
-  /** Candidates kept by the quantised scan and re-ranked exactly. Default 512. */
+  /** Candidates kept by the quantised scan and re-ranked on the stored vectors. Default from the dimension. */
   rerank?: number;
   /** Size at which the codebooks are trained; below it every search is exact. Default 50 000. */
   trainAt?: number;
@@ -15,28 +18,21 @@ export interface PqIndexOptions {
   iterations?: number;
   /** Seed of the deterministic sampling. */
   seed?: number;
+  /** Once trained, keep the vectors in 10 bits (int8 + 2 low bits) with a per-vector scale, not float32. Default true. */
+  compact?: boolean;
   chunkRows?: number;
 }
 
 const CENTROIDS = 16;
 
-/** Small deterministic PRNG (mulberry32) so training is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Approximate search for large galleries: product quantisation with 16 centroids per sub-space (4-bit codes),
- * asymmetric distance via per-query lookup tables over byte pairs, a full scan of the 16-byte codes to keep the
- * best `rerank` templates, then exact float32 re-ranking of those. A linear scan of compact codes (rather than a
- * partition such as IVF) keeps recall high even on unstructured vectors. Below `trainAt` vectors it is exact.
+ * asymmetric distance via per-query lookup tables over byte pairs, a full scan of the codes to keep the best
+ * `rerank` templates, then re-ranking of those on the stored vectors. A linear scan of compact codes (rather than a
+ * partition such as IVF) keeps recall high even on unstructured vectors. Below `trainAt` vectors it is an exact
+ * float32 index. Once trained (and `compact`), vectors are kept in 10 bits with a per-vector scale (1.25 d + 4 bytes
+ * rather than 4 d), so every score, also `ownerScore` and `searchExact`, is then that approximation of the cosine
+ * (error about 10⁻⁴, under the 0.001 steps of the calibrated thresholds).
  */
 export class PqIndex extends ExactIndex {
   override readonly kind: string = 'pq';
@@ -46,6 +42,7 @@ export class PqIndex extends ExactIndex {
   private readonly sampleSize: number;
   private readonly iterations: number;
   private readonly seed: number;
+  private readonly compactOnTrain: boolean;
   /** Sub-space boundaries: sub-space s covers dims [bounds[s], bounds[s+1]). */
   private readonly bounds: Int32Array;
   /** Centroids, per sub-space: CENTROIDS rows of that sub-space's width, laid out at dimension offsets. */
@@ -54,23 +51,32 @@ export class PqIndex extends ExactIndex {
   private codes = new Uint32Array(0);
   private readonly words: number;
   private readonly enabled: boolean;
+  /** The 10-bit vectors once trained and compact (the float32 chunks are then released). */
+  private compact: QuantisedVectors | null = null;
 
   constructor(dimension: number, options: PqIndexOptions = {}) {
     super(dimension, options.chunkRows);
-    const requested = options.subspaces ?? 32;
+    const params = pqParamsFor(dimension);
+    const requested = options.subspaces ?? params.subspaces;
     if (requested < 8 || requested % 8 !== 0) throw new Error('subspaces must be a multiple of 8');
     // Sub-spaces come in words of eight 4-bit codes; vectors under 8 dimensions stay exact.
     const m = Math.floor(Math.min(requested, dimension) / 8) * 8;
     this.m = Math.max(m, 8);
     this.words = this.m / 8;
-    this.rerank = options.rerank ?? 512;
+    this.rerank = options.rerank ?? params.rerank;
     this.enabled = m >= 8;
     this.trainAt = this.enabled ? (options.trainAt ?? 50_000) : Number.POSITIVE_INFINITY;
     this.sampleSize = options.sample ?? 8192;
     this.iterations = options.iterations ?? 6;
     this.seed = options.seed ?? 1;
+    this.compactOnTrain = options.compact ?? true;
     this.bounds = new Int32Array(m + 1);
     for (let s = 0; s <= m; s++) this.bounds[s] = Math.round((s * dimension) / m);
+  }
+
+  /** Sub-spaces and re-rank depth in use. */
+  get params(): { subspaces: number; rerank: number; compact: boolean } {
+    return { subspaces: this.m, rerank: this.rerank, compact: this.compactOnTrain };
   }
 
   /** True once codebooks exist (searches are approximate). */
@@ -106,12 +112,12 @@ export class PqIndex extends ExactIndex {
     const d = this.dimension;
     const n = this.count;
     if (!this.enabled || n < CENTROIDS) return;
-    const random = prng(this.seed);
+    // Seeded so that training is reproducible.
+    const random = seededRandom(this.seed);
     const sampleN = Math.min(n, this.sampleSize);
     const sample = new Float32Array(sampleN * d);
     for (let i = 0; i < sampleN; i++) {
-      const slot = sampleN === n ? i : Math.floor(random() * n);
-      sample.set(this.vectorAt(slot), i * d);
+      this.readRow(sampleN === n ? i : Math.floor(random() * n), sample, i * d);
     }
     const codebook = new Float32Array(CENTROIDS * d);
     const assign = new Uint8Array(sampleN);
@@ -149,9 +155,68 @@ export class PqIndex extends ExactIndex {
     this.codebook = codebook;
     this.codes = new Uint32Array(0);
     this.ensureCodeCapacity(n);
+    const row = new Float32Array(d);
     for (let slot = 0; slot < n; slot++) {
+      this.readRow(slot, row, 0);
+      this.encodeInto(row, 0, slot);
+    }
+    if (this.compactOnTrain && !this.compact) this.compactRows();
+  }
+
+  /** Moves every float32 row into 10-bit storage and releases the float32 chunks. */
+  private compactRows(): void {
+    const compact = new QuantisedVectors(this.dimension, this.chunkRows);
+    for (let slot = 0; slot < this.count; slot++) {
       const [chunk, offset] = this.rowOffset(slot);
-      this.encodeInto(chunk, offset, slot);
+      compact.write(slot, chunk, offset);
+    }
+    this.chunks.length = 0;
+    this.compact = compact;
+  }
+
+  /** Copies the stored vector of a slot (dequantised once compact) into `out` at `offset`. */
+  private readRow(slot: number, out: Float32Array, offset: number): void {
+    if (this.compact) {
+      this.compact.read(slot, out, offset);
+      return;
+    }
+    const [chunk, from] = this.rowOffset(slot);
+    out.set(chunk.subarray(from, from + this.dimension), offset);
+  }
+
+  protected override writeRow(slot: number, vector: Float32Array): void {
+    if (this.compact) this.compact.write(slot, vector);
+    else super.writeRow(slot, vector);
+  }
+
+  protected override copyRow(from: number, to: number): void {
+    if (this.compact) this.compact.copy(from, to);
+    else super.copyRow(from, to);
+  }
+
+  protected override trimRows(): void {
+    if (this.compact) this.compact.trim(this.count);
+    else super.trimRows();
+  }
+
+  protected override scoreSlot(slot: number, query: Float32Array): number {
+    return this.compact ? this.compact.dot(slot, query) : super.scoreSlot(slot, query);
+  }
+
+  protected override exactScan(query: Float32Array, top: OwnerTopK): void {
+    const compact = this.compact;
+    if (!compact) {
+      super.exactScan(query, top);
+      return;
+    }
+    const owners = this.ownerOfSlot;
+    let floor = top.floor;
+    for (let slot = 0; slot < this.count; slot++) {
+      const s = compact.dot(slot, query);
+      if (s > floor) {
+        top.offer(owners[slot]!, slot, s);
+        floor = top.floor;
+      }
     }
   }
 
@@ -179,10 +244,7 @@ export class PqIndex extends ExactIndex {
     const top = this.topK(k, accept);
     const candidates = this.candidates(query);
     const owners = this.ownerOfSlot;
-    for (const slot of candidates) {
-      const [chunk, offset] = this.rowOffset(slot);
-      top.offer(owners[slot]!, slot, dot(chunk, offset, query, 0, this.dimension));
-    }
+    for (const slot of candidates) top.offer(owners[slot]!, slot, this.scoreSlot(slot, query));
     return this.hits(top, report);
   }
 
@@ -244,6 +306,20 @@ export class PqIndex extends ExactIndex {
       }
       return heap.items();
     }
+    if (words === 6) {
+      // 48 sub-spaces, the choice at 704 dimensions (the default embedder), unrolled likewise.
+      for (let i = 0, o = 0; i < n; i++, o += 6) {
+        const s =
+          wordScore(table, 0, codes[o]!) +
+          wordScore(table, 1024, codes[o + 1]!) +
+          wordScore(table, 2048, codes[o + 2]!) +
+          wordScore(table, 3072, codes[o + 3]!) +
+          wordScore(table, 4096, codes[o + 4]!) +
+          wordScore(table, 5120, codes[o + 5]!);
+        if (s > floor) floor = heap.push(s, i);
+      }
+      return heap.items();
+    }
     for (let i = 0, o = 0; i < n; i++, o += words) {
       let s = 0;
       for (let w = 0, t = 0; w < words; w++, t += 1024) {
@@ -260,8 +336,23 @@ export class PqIndex extends ExactIndex {
   }
 
   override memoryBytes(): number {
-    return super.memoryBytes() + this.codes.byteLength + (this.codebook?.byteLength ?? 0);
+    return (
+      super.memoryBytes() +
+      (this.compact?.bytes() ?? 0) +
+      this.codes.byteLength +
+      (this.codebook?.byteLength ?? 0)
+    );
   }
+}
+
+/** Quantised score of one code word (four byte positions from table offset `t`). */
+function wordScore(table: Float32Array, t: number, x: number): number {
+  return (
+    table[t + (x & 255)]! +
+    table[t + 256 + ((x >>> 8) & 255)]! +
+    table[t + 512 + ((x >>> 16) & 255)]! +
+    table[t + 768 + (x >>> 24)]!
+  );
 }
 
 function nearest(codebook: Float32Array, base: number, w: number, v: Float32Array, vo: number): number {

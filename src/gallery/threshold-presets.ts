@@ -22,7 +22,7 @@ const MEASURED =
 
 /**
  * Calibrated thresholds per `EngineInfo.model` id: strict = FAR 1e-5, balanced = FAR 1e-4, lenient = FAR 1e-3.
- * Replace only with figures printed by `facegate eval` and recorded in README.
+ * Replace only with figures printed by `facegate eval` and recorded in docs/engine.md "Threshold presets".
  */
 export const MODEL_THRESHOLDS: Record<string, ModelThresholds> = {
   'human-mesh+fr_feature': { strict: 0.49, balanced: 0.413, lenient: 0.335, measuredOn: MEASURED },

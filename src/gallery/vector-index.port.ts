@@ -40,7 +40,10 @@ export interface VectorIndex {
     accept?: (ownerId: string) => boolean,
     report?: SearchReport,
   ): VectorHit[];
-  /** Best score of `query` against one owner's templates (exact), or null when it has none. */
+  /**
+   * Best score of `query` against one owner's templates, or null when it has none: every stored vector is scored
+   * (no candidate pre-selection), on the index's stored precision.
+   */
   ownerScore(query: Float32Array, ownerId: string): VectorHit | null;
   /** Number of templates of an owner. */
   ownerSize(ownerId: string): number;

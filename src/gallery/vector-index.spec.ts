@@ -129,3 +129,41 @@ describe.each([16, 32])('PqIndex once trained (%i sub-spaces)', (subspaces) => {
     expect(agree).toBe(Math.ceil(599 / 8));
   });
 });
+
+describe('PqIndex compact vectors', () => {
+  const dim = 704;
+  const build = (compact: boolean): { index: PqIndex; vectors: Float32Array[] } => {
+    const next = seeded(21);
+    const index = new PqIndex(dim, { trainAt: 300, sample: 300, iterations: 2, chunkRows: 256, compact });
+    const vectors = Array.from({ length: 2048 }, () => unit(dim, next));
+    vectors.forEach((v, i) => {
+      index.add(`t${i}`, `e${i % 256}`, v);
+    });
+    return { index, vectors };
+  };
+
+  it('drops float32 once trained: at most 1 KB of vectors and codes per template at 704 dimensions', () => {
+    const { index } = build(true);
+    const { index: full } = build(false);
+    expect(index.trained).toBe(true);
+    expect(index.params).toEqual({ subspaces: 48, rerank: 1024, compact: true });
+    expect(index.memoryBytes() / index.size).toBeLessThanOrEqual(1024);
+    expect(full.memoryBytes() / full.size).toBeGreaterThan(4 * dim);
+  });
+
+  it('scores owners within 5e-4 of float32 once compact, through swap-removes and later adds', () => {
+    const { index, vectors } = build(true);
+    const next = seeded(5);
+    for (let i = 0; i < 2048; i += 5) index.remove(`t${i}`);
+    const late = unit(dim, next);
+    index.add('late', 'L', late);
+    expect(index.ownerScore(late, 'L')!.score).toBeCloseTo(1, 3);
+    for (let i = 1; i < 2048; i += 25) {
+      const q = near(vectors[i]!, next, 0.3);
+      const exact = vectors[i]!.reduce((s, x, j) => s + x * q[j]!, 0);
+      const hit = index.search(q, 1)[0]!;
+      expect(hit.templateId).toBe(`t${i}`);
+      expect(Math.abs(hit.score - exact)).toBeLessThan(5e-4);
+    }
+  });
+});

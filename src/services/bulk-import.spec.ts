@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../domain/access.js';
-import { parseCsv, parsePhotoFileName, planImport, rejectionReportCsv, runImport } from './bulk-import.js';
+import { planImport, rejectionReportCsv, runImport } from './bulk-import.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { fakeDeps, vec } from './testing/fake-ports.js';
 import { FolderWatcher, type WatchOutcome } from './watch-folder.js';
@@ -16,35 +16,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
-});
-
-describe('parsePhotoFileName', () => {
-  it.each([
-    ['E1_Ann_Lee.jpg', { badge: 'E1', firstName: 'Ann', lastName: 'Lee' }],
-    ['E1_Ann_Lee_2.jpg', { badge: 'E1', firstName: 'Ann', lastName: 'Lee' }],
-    ['E-7_Zoë_Nguyễn.JPEG', { badge: 'E-7', firstName: 'Zoë', lastName: 'Nguyễn' }],
-    ['B7_Jean_de_la_Fontaine.png', { badge: 'B7', firstName: 'Jean', lastName: 'de la Fontaine' }],
-    ['E9_Ann_Lee_12.webp', { badge: 'E9', firstName: 'Ann', lastName: 'Lee' }],
-  ])('%s', (name, expected) => {
-    expect(parsePhotoFileName(name)).toEqual(expected);
-  });
-  it.each(['photo.jpg', 'E1_Ann.jpg', 'E1__Lee.jpg', 'E1_Ann_Lee_'])('refuses %s', (name) => {
-    expect(parsePhotoFileName(name)).toBeUndefined();
-  });
-  it('normalises decomposed unicode (macOS file names) to NFC', () => {
-    expect(parsePhotoFileName('E1_Zoe\u0308_Lee.jpg')?.firstName).toBe('Zoë');
-  });
-});
-
-describe('parseCsv', () => {
-  it('handles quotes, escaped quotes, commas and newlines inside quotes, CRLF and BOM', () => {
-    const text = '\ufeffa,b,c\r\n"x, y","say ""hi""","two\nlines"\r\n\r\nplain,,end\n';
-    expect(parseCsv(text)).toEqual([
-      ['a', 'b', 'c'],
-      ['x, y', 'say "hi"', 'two\nlines'],
-      ['plain', '', 'end'],
-    ]);
-  });
 });
 
 describe('planImport + runImport', () => {
@@ -154,7 +125,7 @@ describe('FolderWatcher', () => {
     ]);
     expect(await readFile(join(dir, 'rejected', 'E2_Bo_Ek.jpg.reason.txt'), 'utf8')).toMatch(/^NO_FACE: /);
     expect(outcomes.map((o) => o.accepted).sort()).toEqual([false, false, true]);
-    expect(await deps.store.employees.getByBadge('E1')).toBeDefined();
+    expect(await deps.store.employees.getByBadge('E1')).toMatchObject({ firstName: 'Ann', lastName: 'Lee' });
   });
 
   it('runs until stopped, picking up files dropped later', async () => {

@@ -1,11 +1,20 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Actor } from '../domain/access.js';
 import { isFacegateError } from '../domain/errors.js';
+import {
+  BAD_FILE_NAME_MESSAGE,
+  csvField,
+  type ImportProblem,
+  isManifestName,
+  isPhotoName,
+  parseManifest,
+  parsePhotoFileName,
+} from './bulk-import.parser.js';
 import type { EnrollmentService, PhotoReason } from './enrollment.service.js';
 
-/** Image files a bulk import or watch folder picks up. */
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+// The watch folder reads file names by the same rules.
+export { IMAGE_EXTENSIONS, type ImportProblem, parsePhotoFileName } from './bulk-import.parser.js';
 
 /** One photo to import, with the employee it belongs to. */
 export interface ImportEntry {
@@ -16,13 +25,6 @@ export interface ImportEntry {
   lastName: string;
   email?: string;
   department?: string;
-}
-
-/** A file or manifest row that could not even be attempted. */
-export interface ImportProblem {
-  file: string;
-  code: string;
-  message: string;
 }
 
 /** What a directory holds for import. */
@@ -55,120 +57,34 @@ export interface ImportSummary {
 }
 
 /**
- * Reads `<badge>_<First>_<Last>[_n].<ext>`; extra parts join the last name ("B7_Jean_de_la_Fontaine.jpg").
- * Returns undefined when the name does not follow the pattern.
+ * Lists what `dir` holds: the rows of its `manifest.csv` when present (paths relative to `dir`), else its image
+ * files named by the badge pattern. File-name and manifest rules: {@link parseManifest}'s module.
  */
-export function parsePhotoFileName(
-  fileName: string,
-): { badge: string; firstName: string; lastName: string } | undefined {
-  const ext = extname(fileName);
-  const stem = fileName.slice(0, fileName.length - ext.length).normalize('NFC');
-  const parts = stem.split('_');
-  if (parts.length >= 4 && /^\d+$/.test(parts.at(-1) ?? '')) parts.pop();
-  if (parts.length < 3 || parts.some((p) => p.trim() === '')) return undefined;
-  const [badge, firstName, ...last] = parts as [string, string, ...string[]];
-  return { badge: badge.trim(), firstName: firstName.trim(), lastName: last.join(' ').trim() };
-}
-
-/** Parses RFC 4180 CSV: quoted fields with `""`, commas and newlines inside quotes, CRLF, a leading BOM. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((f) => f.trim() !== ''));
-}
-
-/** Quotes a CSV field when needed; neutralises spreadsheet formulas. */
-export function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-const MANIFEST = 'manifest.csv';
-const REQUIRED_COLUMNS = ['badge', 'first_name', 'last_name', 'file'] as const;
-
-/** Lists what `dir` holds: `manifest.csv` rows when present, else image files named by the badge pattern. */
 export async function planImport(dir: string): Promise<ImportPlan> {
   const root = resolve(dir);
   const names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name);
-  if (names.includes(MANIFEST)) return planFromManifest(root, await readFile(join(root, MANIFEST), 'utf8'));
+  const manifest = names.find(isManifestName);
+  if (manifest) return planFromManifest(root, await readFile(join(root, manifest), 'utf8'));
   const plan: ImportPlan = { source: 'filenames', entries: [], problems: [] };
   for (const name of names.sort()) {
-    if (!IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) continue;
+    if (!isPhotoName(name)) continue;
     const parsed = parsePhotoFileName(name);
-    if (!parsed) {
-      plan.problems.push({
-        file: name,
-        code: 'BAD_FILE_NAME',
-        message: 'File name must be <badge>_<First>_<Last>[_n].jpg',
-      });
-    } else plan.entries.push({ file: name, ...parsed });
+    if (!parsed) plan.problems.push({ file: name, code: 'BAD_FILE_NAME', message: BAD_FILE_NAME_MESSAGE });
+    else plan.entries.push({ file: name, ...parsed });
   }
   return plan;
 }
 
 function planFromManifest(root: string, text: string): ImportPlan {
-  const plan: ImportPlan = { source: 'manifest', entries: [], problems: [] };
-  const [header, ...rows] = parseCsv(text);
-  const columns = (header ?? []).map((h) => h.trim().toLowerCase());
-  const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
-  if (missing.length > 0) {
-    plan.problems.push({
-      file: MANIFEST,
-      code: 'BAD_MANIFEST',
-      message: `manifest.csv lacks column(s): ${missing.join(', ')}`,
-    });
-    return plan;
-  }
-  const col = (row: string[], name: string) => row[columns.indexOf(name)]?.trim() ?? '';
-  for (const [n, row] of rows.entries()) {
-    const file = col(row, 'file').normalize('NFC');
-    const where = file || `${MANIFEST} line ${n + 2}`;
-    const full = resolve(root, file);
-    const rel = relative(root, full);
-    if (!file || rel.startsWith('..') || isAbsolute(rel)) {
-      plan.problems.push({
-        file: where,
-        code: 'BAD_MANIFEST',
-        message: 'file must name a photo inside the folder',
-      });
-      continue;
+  const { rows, problems } = parseManifest(text);
+  const plan: ImportPlan = { source: 'manifest', entries: [], problems };
+  for (const { files, line: _line, ...person } of rows) {
+    for (const file of files) {
+      const rel = relative(root, resolve(root, file));
+      if (rel.startsWith('..') || isAbsolute(rel)) {
+        problems.push({ file, code: 'BAD_MANIFEST', message: 'file must name a photo inside the folder' });
+      } else plan.entries.push({ file: rel, ...person });
     }
-    plan.entries.push({
-      file: rel,
-      badge: col(row, 'badge'),
-      firstName: col(row, 'first_name'),
-      lastName: col(row, 'last_name'),
-      email: col(row, 'email') || undefined,
-      department: col(row, 'department') || undefined,
-    });
   }
   return plan;
 }
@@ -292,7 +208,7 @@ export function rejectionReportCsv(rows: readonly ImportRow[]): string {
         r.reasons.map((x) => x.code).join(';'),
         r.reasons.map((x) => x.message).join('; '),
       ]
-        .map(csvField)
+        .map((v) => csvField(v))
         .join(','),
     );
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor } from '../domain/access.js';
+import { type Actor, type Role, rolePolicy } from '../domain/access.js';
 import { EmployeeService } from './employee.service.js';
 import { validateNewEmployee } from './employee-validation.js';
 import { EnrollmentService } from './enrollment.service.js';
@@ -98,6 +98,29 @@ describe('EmployeeService', () => {
     await expect(
       s.employees.getPhoto('B1', r.photos[0]!.templateId!, { type: 'api_key', id: 'k', role: 'kiosk' }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('views: template counts only for face readers (never auditors), photo ids only for photo readers', async () => {
+    const deps = fakeDeps();
+    const employees = new EmployeeService({ ...deps, policy: rolePolicy });
+    const enrolled = await new EnrollmentService(deps).enrollByBadge(
+      { badge: 'B1', firstName: 'Ann', lastName: 'Lee' },
+      [{ bytes: deps.engine.define('ann-1', { embedding: vec(0) }) }],
+      cli,
+    );
+    const ann = enrolled.employee!;
+    const bo = await employees.create({ badge: 'B2', firstName: 'Bo', lastName: 'Ek' }, cli);
+    const as = (role: Role) => employees.views([ann, bo], { type: 'user', id: role, role });
+    const full = [
+      { employee: ann, templateCount: 1, photoId: enrolled.photos[0]!.templateId },
+      { employee: bo, templateCount: 0, photoId: null },
+    ];
+    expect(await as('admin')).toEqual(full);
+    expect(await as('enroller')).toEqual(full);
+    expect(await employees.views([ann, bo], cli)).toEqual(full);
+    for (const role of ['auditor', 'kiosk'] as const) {
+      expect(await as(role)).toEqual([{ employee: ann }, { employee: bo }]);
+    }
   });
 
   it('suspend and reactivate update the gallery eligibility', async () => {

@@ -1,4 +1,5 @@
-import type { Actor } from '../domain/access.js';
+import type { BlobStore } from '../blobs/blob-store.port.js';
+import { type Actor, can } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
 import type { Employee, EmployeeStatus, FaceTemplate, Page, TemplateQuality } from '../domain/models.js';
@@ -21,6 +22,22 @@ export interface TemplateSummary {
   quality: TemplateQuality;
   hasPhoto: boolean;
   createdAt: string;
+}
+
+/**
+ * An employee as one caller may see it: the template count only for callers that may read face metadata (never
+ * auditors), and the id of the first kept photo only for those that may also read photos.
+ */
+export interface EmployeeView {
+  employee: Employee;
+  templateCount?: number;
+  photoId?: string | null;
+}
+
+/** A kept enrollment photo. */
+export interface KeptPhoto {
+  bytes: Uint8Array;
+  contentType: string;
 }
 
 /** An employee with the summaries of its templates. */
@@ -55,6 +72,48 @@ export async function resolveEmployee(store: Store, idOrBadge: string): Promise<
     (isUuid(key) ? await store.employees.get(key) : undefined) ?? (await store.employees.getByBadge(key));
   if (!found) throw new FacegateError('NOT_FOUND', 'Employee not found', { employee: key });
   return found;
+}
+
+/**
+ * Per employee: number of templates and the id of the first kept photo (absent ids: 0 and null), without a
+ * permission check (callers check theirs). One grouped read when the store offers it, else one read per employee.
+ */
+export async function faceSummariesOf(
+  store: Store,
+  employeeIds: readonly string[],
+): Promise<Map<string, EmployeeFaceSummary>> {
+  const templates = store.templates;
+  const found = templates.faceSummaries
+    ? await templates.faceSummaries(employeeIds)
+    : new Map(
+        await Promise.all(
+          employeeIds.map(async (id) => {
+            const list = await templates.listByEmployee(id);
+            const photo = list.find((t) => t.photoKey !== null);
+            return [id, { templateCount: list.length, firstPhotoTemplateId: photo?.id ?? null }] as const;
+          }),
+        ),
+      );
+  return new Map(
+    employeeIds.map((id) => [id, found.get(id) ?? { templateCount: 0, firstPhotoTemplateId: null }]),
+  );
+}
+
+/** Reads a kept enrollment photo of an employee without a permission check; throws `NOT_FOUND`. */
+export async function readKeptPhoto(
+  store: Store,
+  blobs: BlobStore,
+  idOrBadge: string,
+  templateId: string,
+): Promise<KeptPhoto> {
+  const employee = await resolveEmployee(store, idOrBadge);
+  const template = await store.templates.get(templateId);
+  if (!template || template.employeeId !== employee.id || template.photoKey === null) {
+    throw new FacegateError('NOT_FOUND', 'Photo not found');
+  }
+  const bytes = await blobs.get(template.photoKey);
+  if (!bytes) throw new FacegateError('NOT_FOUND', 'Photo not found');
+  return { bytes, contentType: template.photoContentType ?? 'application/octet-stream' };
 }
 
 /** Employee records: create, read, update, suspend/reactivate, clear the face-login lock, read kept photos. */
@@ -120,21 +179,27 @@ export class EmployeeService extends ServiceBase {
     actor: Actor,
   ): Promise<Map<string, EmployeeFaceSummary>> {
     await this.policy.authorize(actor, 'employees:read');
-    const templates = this.store.templates;
-    const found = templates.faceSummaries
-      ? await templates.faceSummaries(employeeIds)
-      : new Map(
-          await Promise.all(
-            employeeIds.map(async (id) => {
-              const list = await templates.listByEmployee(id);
-              const photo = list.find((t) => t.photoKey !== null);
-              return [id, { templateCount: list.length, firstPhotoTemplateId: photo?.id ?? null }] as const;
-            }),
-          ),
-        );
-    return new Map(
-      employeeIds.map((id) => [id, found.get(id) ?? { templateCount: 0, firstPhotoTemplateId: null }]),
+    return faceSummariesOf(this.store, employeeIds);
+  }
+
+  /** The employees as `actor` may see them (see {@link EmployeeView}), from one grouped read of their faces. */
+  async views(list: readonly Employee[], actor: Actor): Promise<EmployeeView[]> {
+    if (!can(actor, 'faces:read')) return list.map((employee) => ({ employee }));
+    // Only the face summaries are read here: the employees themselves came from a call that was authorized.
+    await this.policy.authorize(actor, 'employees:read');
+    const photos = can(actor, 'photos:read');
+    const summaries = await faceSummariesOf(
+      this.store,
+      list.map((e) => e.id),
     );
+    return list.map((employee) => {
+      const summary = summaries.get(employee.id);
+      return {
+        employee,
+        templateCount: summary?.templateCount ?? 0,
+        ...(photos ? { photoId: summary?.firstPhotoTemplateId ?? null } : {}),
+      };
+    });
   }
 
   /** Updates badge, names, email, department or role. Throws `CONFLICT` when the new badge is taken. */
@@ -186,20 +251,9 @@ export class EmployeeService extends ServiceBase {
   }
 
   /** Returns a kept enrollment photo of an employee (admins only); throws `NOT_FOUND`. */
-  async getPhoto(
-    idOrBadge: string,
-    templateId: string,
-    actor: Actor,
-  ): Promise<{ bytes: Uint8Array; contentType: string }> {
+  async getPhoto(idOrBadge: string, templateId: string, actor: Actor): Promise<KeptPhoto> {
     await this.policy.authorize(actor, 'photos:read');
-    const employee = await resolveEmployee(this.store, idOrBadge);
-    const template = await this.store.templates.get(templateId);
-    if (!template || template.employeeId !== employee.id || template.photoKey === null) {
-      throw new FacegateError('NOT_FOUND', 'Photo not found');
-    }
-    const bytes = await this.blobs.get(template.photoKey);
-    if (!bytes) throw new FacegateError('NOT_FOUND', 'Photo not found');
-    return { bytes, contentType: template.photoContentType ?? 'application/octet-stream' };
+    return readKeptPhoto(this.store, this.blobs, idOrBadge, templateId);
   }
 
   private async changeAccess(

@@ -191,6 +191,65 @@ describe('EnrollmentService', () => {
     expect(more.added).toBe(1);
   });
 
+  it('refuses a face that does not match the employee’s own faces unless the enroller confirms, and audits it', async () => {
+    const s = setup();
+    const r = await s.enrollment.enrollByBadge(
+      { badge: 'B1', firstName: 'Ann', lastName: 'Lee' },
+      [{ bytes: s.engine.define('ann-1', { embedding: vec(0) }) }],
+      cli,
+    );
+    const stranger = s.engine.define('eve-1', { embedding: vec(2) });
+    const refused = await s.enrollment.enrollPhotos(r.employee!.id, [{ bytes: stranger }], cli);
+    expect(refused.added).toBe(0);
+    expect(refused.photos[0]).toMatchObject({
+      accepted: false,
+      reasons: [{ code: 'FACE_MISMATCH', threshold: 0.8 }],
+    });
+    expect(s.gallery.templateCount(r.employee!.id)).toBe(1);
+    expect(s.store.state.audit.at(-1)).toMatchObject({ outcome: 'refused', reason: 'FACE_MISMATCH' });
+
+    const confirmed = await s.enrollment.enrollPhotos(r.employee!.id, [{ bytes: stranger }], cli, {
+      confirmMismatch: true,
+    });
+    expect(confirmed.added).toBe(1);
+    expect(confirmed.photos[0]).toMatchObject({ accepted: true, reasons: [{ code: 'FACE_MISMATCH' }] });
+    expect(s.store.state.audit.at(-1)).toMatchObject({
+      outcome: 'success',
+      details: { mismatchConfirmed: true, mismatchScores: [0] },
+    });
+  });
+
+  it('deletes one face: template, photo and gallery entry, audited; another employee’s face is not found', async () => {
+    const s = setup();
+    const r = await s.enrollment.enrollByBadge(
+      { badge: 'B1', firstName: 'Ann', lastName: 'Lee' },
+      [
+        { bytes: s.engine.define('ann-1', { embedding: vec(0) }) },
+        { bytes: s.engine.define('ann-2', { embedding: vec(0, 0.1) }) },
+      ],
+      cli,
+    );
+    const other = await s.enrollment.enrollByBadge(
+      { badge: 'B2', firstName: 'Bo', lastName: 'Ek' },
+      [{ bytes: s.engine.define('bo-1', { embedding: vec(2) }) }],
+      cli,
+    );
+    const [first] = r.photos;
+    await expect(
+      s.enrollment.deleteFace(r.employee!.id, other.photos[0]!.templateId!, cli),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const deleted = await s.enrollment.deleteFace(r.employee!.id, first!.templateId!, cli);
+    expect(deleted).toMatchObject({ photoDeleted: true, galleryEntryRemoved: true });
+    expect(s.store.state.templates.has(first!.templateId!)).toBe(false);
+    expect(s.gallery.templateCount(r.employee!.id)).toBe(1);
+    expect(s.blobs.objects.size).toBe(2);
+    expect(s.store.state.audit.at(-1)).toMatchObject({
+      action: 'face.delete',
+      employeeId: r.employee!.id,
+      details: { templateId: first!.templateId, remaining: 1 },
+    });
+  });
+
   it('refuses the exact same photo for a different employee', async () => {
     const s = setup();
     const a1 = s.engine.define('ann-1', { embedding: vec(0) });

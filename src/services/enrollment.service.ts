@@ -3,6 +3,8 @@ import type { Actor } from '../domain/access.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee } from '../domain/models.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
+import type { Store } from '../store/store.port.js';
+import { SerialQueue } from '../util/serial-queue.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
 import { toNewTemplate } from './face-template.mapper.js';
@@ -57,11 +59,60 @@ export interface EnrollmentResult {
 export interface EnrollOptions {
   /** Accept photos whose face matches another employee (`DUPLICATE_FACE`). */
   force?: boolean;
+  /**
+   * Accept photos whose face does not match the employee's enrolled faces (`FACE_MISMATCH`): the enroller
+   * confirmed it is the same person. Recorded in the audit.
+   */
+  confirmMismatch?: boolean;
+}
+
+/** Outcome of removing one face template. */
+export interface FaceDeletion {
+  employeeId: string;
+  templateId: string;
+  photoDeleted: boolean;
+  galleryEntryRemoved: boolean;
 }
 
 /** Maps a reference to an employee for reasons and results. */
 export function toEmployeeRef(e: Employee): EmployeeRef {
   return { id: e.id, badge: e.badge, firstName: e.firstName, lastName: e.lastName };
+}
+
+/** Who an enrollment is for: an employee that exists, or a validated new one. */
+type EnrollTarget = { existing: Employee } | { input: ReturnType<typeof validateNewEmployee> };
+
+/** Everything {@link EnrollmentService} commits after the duplicate check. */
+interface CommitRequest {
+  target: EnrollTarget;
+  candidates: Candidate[];
+  results: PhotoResult[];
+  actor: Actor;
+  options: EnrollOptions;
+  /** `performance.now()` when the enrollment started, for the audit's duration. */
+  started: number;
+  /** Photos that were byte copies of another photo of the same call (not counted as rejected). */
+  copyIndexes: ReadonlySet<number>;
+}
+
+/** The distinct reason codes of the refused photos, in order. */
+function rejectedCodes(results: readonly PhotoResult[]): string[] {
+  return [...new Set(results.flatMap((r) => (r.accepted ? [] : r.reasons.map((x) => x.code))))];
+}
+
+/** Inside the transaction: the current row of an existing employee, or the new one (or one created meanwhile). */
+async function employeeFor(
+  tx: Store,
+  target: EnrollTarget,
+): Promise<{ employee: Employee; created: boolean }> {
+  if ('existing' in target) {
+    const current = await tx.employees.get(target.existing.id);
+    if (!current) throw new FacegateError('NOT_FOUND', 'Employee was deleted during enrollment');
+    return { employee: current, created: false };
+  }
+  const raced = await tx.employees.getByBadge(target.input.badge);
+  if (raced) return { employee: raced, created: false };
+  return { employee: await tx.employees.create(target.input), created: true };
 }
 
 interface Candidate {
@@ -71,6 +122,8 @@ interface Candidate {
   contentType: string;
   analysis: FaceAnalysis;
   forcedDuplicateOf?: string;
+  /** Best score against the employee's own faces when it was below the threshold and the enroller confirmed. */
+  confirmedMismatch?: number;
 }
 
 /**
@@ -82,7 +135,8 @@ interface Candidate {
 export class EnrollmentService extends ServiceBase {
   /** Blob keys written by an enrollment that has not committed yet; the sweep must not take them. */
   private readonly pendingBlobs = new Map<string, number>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Duplicate check + commit, one enrollment at a time. */
+  private readonly serial = new SerialQueue();
 
   /** Adds photos to an existing employee (id or badge). Throws `NOT_FOUND`. */
   async enrollPhotos(
@@ -114,6 +168,45 @@ export class EnrollmentService extends ServiceBase {
   }
 
   /**
+   * Removes one face template of an employee: the template, its kept photo (unless another template shares the
+   * same bytes) and its gallery entry, audited as `face.delete`. Throws `NOT_FOUND`.
+   */
+  async deleteFace(idOrBadge: string, templateId: string, actor: Actor): Promise<FaceDeletion> {
+    await this.policy.authorize(actor, 'faces:enroll');
+    const employee = await resolveEmployee(this.store, idOrBadge);
+    return this.serial.run(async () => {
+      const template = await this.store.templates.get(templateId);
+      if (!template || template.employeeId !== employee.id) {
+        throw new FacegateError('NOT_FOUND', 'Face template not found', { templateId });
+      }
+      // Matching stops first, so the face cannot be recognised while the deletion runs.
+      const galleryEntryRemoved = this.gallery.removeTemplate(template.id);
+      await this.store.transaction(async (tx) => {
+        await tx.templates.delete(template.id);
+        await tx.audit.append({
+          action: 'face.delete',
+          outcome: 'success',
+          actorType: actor.type,
+          actorId: actor.id,
+          employeeId: employee.id,
+          at: this.clock.now().toISOString(),
+          details: {
+            badge: employee.badge,
+            templateId: template.id,
+            remaining: this.gallery.templateCount(employee.id),
+          },
+        });
+      });
+      let photoDeleted = false;
+      if (template.photoKey) {
+        const referenced = new Set(await this.store.templates.listPhotoKeys());
+        if (!referenced.has(template.photoKey)) photoDeleted = await this.blobs.delete(template.photoKey);
+      }
+      return { employeeId: employee.id, templateId: template.id, photoDeleted, galleryEntryRemoved };
+    });
+  }
+
+  /**
    * Removes every blob no template references (left by a crash between blob write and commit).
    * Returns the number of blobs removed.
    */
@@ -132,7 +225,7 @@ export class EnrollmentService extends ServiceBase {
   }
 
   private async run(
-    target: { existing: Employee } | { input: ReturnType<typeof validateNewEmployee> },
+    target: EnrollTarget,
     photos: PhotoInput[],
     actor: Actor,
     options: EnrollOptions,
@@ -149,10 +242,40 @@ export class EnrollmentService extends ServiceBase {
       this.thresholds,
     );
     const results: PhotoResult[] = photos.map((p) => ({ file: p.file, accepted: false, reasons: [] }));
+    const { analysed, copies } = await this.screen(photos, results, existing, threshold);
+
+    // Duplicate check and commit run one enrollment at a time, so two look-alike photos enrolled concurrently for
+    // different people cannot both pass the check before either reaches the gallery.
+    const outcome = await this.serial.run(async () => {
+      const candidates = await this.checkDuplicates(analysed, results, threshold, existing?.id, options);
+      const copyIndexes = new Set(copies.map(([copy]) => copy));
+      return this.commit({ target, candidates, results, actor, options, started, copyIndexes });
+    });
+    for (const [copy, original] of copies) {
+      const from = results[original]!;
+      Object.assign(results[copy]!, {
+        accepted: from.accepted,
+        alreadyEnrolled: from.accepted,
+        templateId: from.templateId,
+        reasons: from.accepted ? [] : [...from.reasons],
+      });
+    }
+    return { ...outcome, photos: results };
+  }
+
+  /**
+   * First pass over the photos, before the serialised part: byte copies within the call, photos already enrolled
+   * (for this employee: accepted as they are; for another: refused), then engine + quality gate for the rest.
+   */
+  private async screen(
+    photos: PhotoInput[],
+    results: PhotoResult[],
+    existing: Employee | undefined,
+    threshold: number,
+  ): Promise<{ analysed: Candidate[]; copies: Array<[copy: number, original: number]> }> {
     const analysed: Candidate[] = [];
     const seen = new Map<string, number>();
     const copies: Array<[copy: number, original: number]> = [];
-
     for (const [index, photo] of photos.entries()) {
       const result = results[index]!;
       const hash = sha256Hex(photo.bytes);
@@ -181,30 +304,7 @@ export class EnrollmentService extends ServiceBase {
       const candidate = await this.assess(photo, index, hash, result);
       if (candidate) analysed.push(candidate);
     }
-
-    // Duplicate check and commit run one enrollment at a time, so two look-alike photos enrolled concurrently for
-    // different people cannot both pass the check before either reaches the gallery.
-    const outcome = await this.serial(async () => {
-      const candidates = await this.checkDuplicates(analysed, results, threshold, existing?.id, options);
-      const copyIndexes = new Set(copies.map(([copy]) => copy));
-      return this.commit(target, candidates, results, actor, options, started, copyIndexes);
-    });
-    for (const [copy, original] of copies) {
-      const from = results[original]!;
-      Object.assign(results[copy]!, {
-        accepted: from.accepted,
-        alreadyEnrolled: from.accepted,
-        templateId: from.templateId,
-        reasons: from.accepted ? [] : [...from.reasons],
-      });
-    }
-    return { ...outcome, photos: results };
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return { analysed, copies };
   }
 
   /** Refuses candidates whose face matches another employee (kept, with the reason, when forced). */
@@ -217,6 +317,7 @@ export class EnrollmentService extends ServiceBase {
   ): Promise<Candidate[]> {
     const kept: Candidate[] = [];
     for (const candidate of analysed) {
+      if (employeeId && !this.passesOwnFaces(candidate, results, threshold, employeeId, options)) continue;
       const duplicate = this.gallery.findDuplicate(candidate.analysis.embedding, threshold, employeeId);
       if (duplicate) {
         const other = await this.store.employees.get(duplicate.employeeId);
@@ -235,6 +336,30 @@ export class EnrollmentService extends ServiceBase {
       kept.push(candidate);
     }
     return kept;
+  }
+
+  /**
+   * A face that does not match the employee's enrolled faces is most likely someone else's photo: refused with
+   * `FACE_MISMATCH` unless the enroller confirmed it (then kept, with the reason, and audited).
+   */
+  private passesOwnFaces(
+    candidate: Candidate,
+    results: PhotoResult[],
+    threshold: number,
+    employeeId: string,
+    options: EnrollOptions,
+  ): boolean {
+    const score = this.gallery.verify(employeeId, candidate.analysis.embedding);
+    if (score === null || score >= threshold) return true;
+    results[candidate.index]!.reasons.push({
+      code: 'FACE_MISMATCH',
+      message: 'This face does not match the photos already enrolled for this employee',
+      value: roundScore(score),
+      threshold: roundScore(threshold),
+    });
+    if (!options.confirmMismatch) return false;
+    candidate.confirmedMismatch = roundScore(score);
+    return true;
   }
 
   /** Runs one photo through the engine and the quality gate. */
@@ -272,105 +397,15 @@ export class EnrollmentService extends ServiceBase {
     return { index, hash, bytes: photo.bytes, contentType: photo.contentType ?? `image/${format}`, analysis };
   }
 
-  private async commit(
-    target: { existing: Employee } | { input: ReturnType<typeof validateNewEmployee> },
-    candidates: Candidate[],
-    results: PhotoResult[],
-    actor: Actor,
-    options: EnrollOptions,
-    started: number,
-    copyIndexes: ReadonlySet<number>,
-  ): Promise<Omit<EnrollmentResult, 'photos'>> {
-    const existing = 'existing' in target ? target.existing : undefined;
-    const rejectedCodes = [
-      ...new Set(results.flatMap((r) => (r.accepted ? [] : r.reasons.map((x) => x.code)))),
-    ];
-    const auditBase = {
-      action: 'enroll',
-      actorType: actor.type,
-      actorId: actor.id,
-      engine: `${this.engine.info.model}@${this.engine.info.version}`,
-    };
-
-    if (candidates.length === 0) {
-      await this.store.audit.append({
-        ...auditBase,
-        outcome: results.some((r) => r.accepted) ? 'unchanged' : 'refused',
-        reason: rejectedCodes[0] ?? null,
-        employeeId: existing?.id ?? null,
-        at: this.clock.now().toISOString(),
-        durationMs: Math.round(performance.now() - started),
-        details: {
-          badge: existing?.badge ?? ('input' in target ? target.input.badge : null),
-          photos: results.length,
-          added: 0,
-          rejected: results.filter((r, i) => !r.accepted && !copyIndexes.has(i)).length,
-          reasons: rejectedCodes,
-        },
-      });
-      return { employee: existing ?? null, created: false, added: 0 };
-    }
-
+  /** Writes what survived the checks: blobs, then employee + templates + audit in one transaction, then gallery. */
+  private async commit(request: CommitRequest): Promise<Omit<EnrollmentResult, 'photos'>> {
+    const { candidates, results } = request;
+    if (candidates.length === 0) return this.commitNothing(request);
     const keys = await this.writeBlobs(candidates);
     try {
-      const { employee, created, templates } = await this.store.transaction(async (tx) => {
-        let employee: Employee;
-        let created = false;
-        if (existing) {
-          const current = await tx.employees.get(existing.id);
-          if (!current) throw new FacegateError('NOT_FOUND', 'Employee was deleted during enrollment');
-          employee = current;
-        } else {
-          const input = (target as { input: ReturnType<typeof validateNewEmployee> }).input;
-          const raced = await tx.employees.getByBadge(input.badge);
-          if (raced) employee = raced;
-          else {
-            employee = await tx.employees.create(input);
-            created = true;
-          }
-        }
-        const templates: Array<{ candidate: Candidate; id: string; embedding: Float32Array }> = [];
-        for (const [i, candidate] of candidates.entries()) {
-          // A concurrent request may have committed the same photo since the first check.
-          if (await tx.templates.findBySourceHash(candidate.hash)) continue;
-          const saved = await tx.templates.add(
-            employee.id,
-            toNewTemplate(candidate.analysis, {
-              sourceHash: candidate.hash,
-              photoKey: keys[i] ?? null,
-              photoContentType: keys[i] ? candidate.contentType : null,
-            }),
-          );
-          templates.push({ candidate, id: saved.id, embedding: saved.embedding });
-        }
-        await tx.audit.append({
-          ...auditBase,
-          outcome: 'success',
-          reason: rejectedCodes[0] ?? null,
-          employeeId: employee.id,
-          at: this.clock.now().toISOString(),
-          durationMs: Math.round(performance.now() - started),
-          details: {
-            badge: employee.badge,
-            created,
-            photos: results.length,
-            added: templates.length,
-            templateIds: templates.map((t) => t.id),
-            rejected: results.filter(
-              (r, i) => !r.accepted && !copyIndexes.has(i) && !candidates.some((c) => c.index === i),
-            ).length,
-            reasons: rejectedCodes,
-            ...(options.force
-              ? {
-                  forcedDuplicateOf: candidates.flatMap((c) =>
-                    c.forcedDuplicateOf ? [c.forcedDuplicateOf] : [],
-                  ),
-                }
-              : {}),
-          },
-        });
-        return { employee, created, templates };
-      });
+      const { employee, created, templates } = await this.store.transaction((tx) =>
+        this.writeEnrollment(tx, request, keys),
+      );
       for (const t of templates) {
         const result = results[t.candidate.index]!;
         result.accepted = true;
@@ -388,6 +423,85 @@ export class EnrollmentService extends ServiceBase {
     } finally {
       for (const key of keys) if (key) this.releasePending(key);
     }
+  }
+
+  /** No photo to add: only the audit record (`unchanged` when every photo was already enrolled, else `refused`). */
+  private async commitNothing(request: CommitRequest): Promise<Omit<EnrollmentResult, 'photos'>> {
+    const { target, results, copyIndexes } = request;
+    const existing = 'existing' in target ? target.existing : undefined;
+    const reasons = rejectedCodes(results);
+    await this.store.audit.append({
+      ...this.auditBase(request),
+      outcome: results.some((r) => r.accepted) ? 'unchanged' : 'refused',
+      reason: reasons[0] ?? null,
+      employeeId: existing?.id ?? null,
+      details: {
+        badge: existing?.badge ?? ('input' in target ? target.input.badge : null),
+        photos: results.length,
+        added: 0,
+        rejected: results.filter((r, i) => !r.accepted && !copyIndexes.has(i)).length,
+        reasons,
+      },
+    });
+    return { employee: existing ?? null, created: false, added: 0 };
+  }
+
+  /** The transaction of {@link commit}: the employee (created when new), its templates and the audit record. */
+  private async writeEnrollment(tx: Store, request: CommitRequest, keys: Array<string | null>) {
+    const { candidates, results, options, copyIndexes } = request;
+    const { employee, created } = await employeeFor(tx, request.target);
+    const templates: Array<{ candidate: Candidate; id: string; embedding: Float32Array }> = [];
+    for (const [i, candidate] of candidates.entries()) {
+      // A concurrent request may have committed the same photo since the first check.
+      if (await tx.templates.findBySourceHash(candidate.hash)) continue;
+      const saved = await tx.templates.add(
+        employee.id,
+        toNewTemplate(candidate.analysis, {
+          sourceHash: candidate.hash,
+          photoKey: keys[i] ?? null,
+          photoContentType: keys[i] ? candidate.contentType : null,
+        }),
+      );
+      templates.push({ candidate, id: saved.id, embedding: saved.embedding });
+    }
+    const reasons = rejectedCodes(results);
+    const forced = candidates.flatMap((c) => (c.forcedDuplicateOf ? [c.forcedDuplicateOf] : []));
+    const mismatches = candidates.flatMap((c) =>
+      c.confirmedMismatch !== undefined && templates.some((t) => t.candidate === c)
+        ? [c.confirmedMismatch]
+        : [],
+    );
+    await tx.audit.append({
+      ...this.auditBase(request),
+      outcome: 'success',
+      reason: reasons[0] ?? null,
+      employeeId: employee.id,
+      details: {
+        badge: employee.badge,
+        created,
+        photos: results.length,
+        added: templates.length,
+        templateIds: templates.map((t) => t.id),
+        rejected: results.filter(
+          (r, i) => !r.accepted && !copyIndexes.has(i) && !candidates.some((c) => c.index === i),
+        ).length,
+        reasons,
+        ...(options.force ? { forcedDuplicateOf: forced } : {}),
+        ...(mismatches.length ? { mismatchConfirmed: true, mismatchScores: mismatches } : {}),
+      },
+    });
+    return { employee, created, templates };
+  }
+
+  private auditBase({ actor, started }: CommitRequest) {
+    return {
+      action: 'enroll',
+      actorType: actor.type,
+      actorId: actor.id,
+      engine: `${this.engine.info.model}@${this.engine.info.version}`,
+      at: this.clock.now().toISOString(),
+      durationMs: Math.round(performance.now() - started),
+    };
   }
 
   private async writeBlobs(candidates: Candidate[]): Promise<Array<string | null>> {

@@ -20,17 +20,23 @@ async function setup() {
     [{ bytes: s.engine.define('ann-1', { embedding: vec(0) }) }],
     cli,
   );
-  await s.enrollment.enrollByBadge(
+  const bo = await s.enrollment.enrollByBadge(
     { badge: 'B2', firstName: 'Bo', lastName: 'Ek' },
     [{ bytes: s.engine.define('bo-1', { embedding: vec(2) }) }],
     cli,
   );
-  return { ...s, annId: ann.employee!.id };
+  return { ...s, annId: ann.employee!.id, boId: bo.employee!.id };
 }
 
 describe('IdentificationService.identify', () => {
   it('matches the enrolled person, with score, threshold, engine and timings, and audits the decision', async () => {
     const s = await setup();
+    // A slow engine, so the measured total is known to be at least its delay.
+    const analyze = s.engine.analyze.bind(s.engine);
+    s.engine.analyze = async (image) => {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      return analyze(image);
+    };
     const probe = s.engine.define('ann-probe', { embedding: vec(0, 0.3) });
     const r = await s.id.identify(probe, cli, { clientIp: '10.0.0.7' });
     expect(r.decision).toBe('match');
@@ -39,8 +45,11 @@ describe('IdentificationService.identify', () => {
     // 1:N uses the identify preset (default strict): FPIR grows with the gallery size.
     expect(r).toMatchObject({ threshold: 0.9, preset: 'strict', margin: 0.05, secondBest: 0 });
     expect(r.engine).toEqual({ model: 'fake-model', version: '1' });
-    expect(r.timings.total).toBeGreaterThanOrEqual(0);
+    // The whole decision is timed, not the engine's own figure (the fake engine reports 1 ms).
+    expect(r.timings.total).toBeGreaterThanOrEqual(20);
+    expect(r.timings.total).toBeGreaterThanOrEqual(r.timings.match ?? Number.POSITIVE_INFINITY);
     const audit = s.store.state.audit.at(-1)!;
+    expect(audit.durationMs).toBe(Math.round(r.timings.total));
     expect(audit).toMatchObject({
       action: 'identify',
       outcome: 'match',
@@ -171,8 +180,12 @@ describe('IdentificationService.verify', () => {
     expect((await s.id.verify(s.annId, probe, cli)).decision).toBe('match');
     const wrong = await s.id.verify('B2', probe, cli);
     expect(wrong).toMatchObject({ decision: 'no_match', reasons: [{ code: 'NO_MATCH' }] });
-    expect(wrong.subjectEmployeeId).toBeDefined();
-    expect(s.store.state.audit.at(-1)).toMatchObject({ action: 'verify', outcome: 'no_match' });
+    expect(wrong.subjectEmployeeId).toBe(s.boId);
+    expect(s.store.state.audit.at(-1)).toMatchObject({
+      action: 'verify',
+      outcome: 'no_match',
+      employeeId: s.boId,
+    });
   });
 
   it('answers no_match for unknown, suspended and locked employees', async () => {

@@ -36,6 +36,8 @@ export interface DecisionOptions {
   clientIp?: string;
   /** Audit action name; the API's `/authenticate` passes `authenticate`. */
   auditAction?: string;
+  /** Sees the probe before the gallery is searched (kiosk throttle); throwing refuses the attempt unmatched. */
+  beforeMatch?: (probe: { embedding: Float32Array; threshold: number }) => Promise<void>;
 }
 
 /** 1:N identification and 1:1 verification against the in-memory gallery; every decision is audited. */
@@ -49,6 +51,7 @@ export class IdentificationService extends ServiceBase {
     const base = { threshold, preset, margin, secondBest: null, score: null };
     const analysed = await this.analyse(photo, actor, options, started, base, 'identify');
     if ('decision' in analysed) return analysed;
+    await options.beforeMatch?.({ embedding: analysed.embedding, threshold });
 
     const t0 = performance.now();
     const verdict = this.gallery.identify(analysed.embedding, { threshold, margin });

@@ -32,6 +32,8 @@ export interface ServiceGallery {
   add(employeeId: string, templates: ReadonlyArray<{ id: string; embedding: Float32Array }>): void;
   /** Removes an employee and all its templates; returns how many templates were removed. */
   removeEmployee(employeeId: string): number;
+  /** Removes one template; false when it was not indexed. */
+  removeTemplate(templateId: string): boolean;
   /** Whether the employee may be matched by 1:N identification. */
   setEligible(employeeId: string, eligible: boolean): void;
   /**

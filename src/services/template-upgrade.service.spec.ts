@@ -11,7 +11,7 @@ const OLD = { model: 'old-model', modelVersion: '0' };
 
 /** The fake gallery plus the one method the upgrade needs beyond the services' view. */
 class UpgradeFakeGallery extends FakeGallery {
-  removeTemplate(templateId: string): boolean {
+  override removeTemplate(templateId: string): boolean {
     for (const [employeeId, list] of this.templates) {
       const kept = list.filter((t) => t.id !== templateId);
       if (kept.length === list.length) continue;

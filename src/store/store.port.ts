@@ -14,6 +14,7 @@ import type {
   Session,
   User,
 } from '../domain/models.js';
+import type { FactorKind, FactorSubject, NewSecondFactor, SecondFactor } from '../domain/second-factors.js';
 
 /** Employee records. Unique badge: creating or renaming onto a taken badge throws `CONFLICT`. */
 export interface EmployeeRepository {
@@ -46,6 +47,10 @@ export interface TemplateRepository {
   listByEmployee(employeeId: string): Promise<FaceTemplate[]>;
   /** Every template, for loading the gallery; streamed in batches. */
   iterateAll(batchSize?: number): AsyncIterable<FaceTemplate[]>;
+  /**
+   * The oldest template made from the photo with this digest (`FaceTemplate.sourceHash`, sha256 hex). A store
+   * keeps the digest only as a keyed hash plus ciphertext, never in clear, and finds it across key rotations.
+   */
   findBySourceHash(sourceHash: string): Promise<FaceTemplate | undefined>;
   /**
    * Per employee, the number of templates and the id of the first template with a kept photo (list pages and
@@ -66,10 +71,18 @@ export interface AuditRepository {
   query(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }>;
   /** Retention: removes records older than `before`; returns how many. */
   deleteOlderThan(before: string): Promise<number>;
+  /** Every distinct action in the log, sorted (the audit viewer's action filter). */
+  actions(): Promise<string[]>;
 }
 
 export interface UserRepository {
   create(user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt'>): Promise<User>;
+  /**
+   * Creates the first admin only while no enabled admin exists, as one atomic step of the database (never a
+   * read then a write: concurrent first-run setups, on one node or several, must create one admin). Throws
+   * `SETUP_ALREADY_DONE` when an enabled admin exists.
+   */
+  createFirstAdmin(user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt' | 'role'>): Promise<User>;
   get(id: string): Promise<User | undefined>;
   getByUsername(username: string): Promise<User | undefined>;
   list(): Promise<User[]>;
@@ -88,6 +101,27 @@ export interface ApiKeyRepository {
   list(): Promise<ApiKey[]>;
   touch(id: string, at: string): Promise<void>;
   revoke(id: string, at: string): Promise<boolean>;
+}
+
+/** A one-time kiosk pairing code, stored only as a hash; redeeming it creates the kiosk's API key. */
+export interface KioskPairing {
+  codeHash: string;
+  /** Name of the kiosk key the pairing creates. */
+  name: string;
+  /** Whether the paired kiosk offers "Use a photo instead" (off unless the admin turned it on). */
+  allowPhotoUpload: boolean;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** One-time kiosk pairing codes. */
+export interface KioskPairingRepository {
+  create(pairing: KioskPairing): Promise<void>;
+  /** Removes and returns the pairing with this hash when it has not expired at `now` (single use). */
+  take(codeHash: string, now: string): Promise<KioskPairing | undefined>;
+  /** Removes expired pairings; returns how many. */
+  deleteExpired(now: string): Promise<number>;
 }
 
 export interface SessionRepository {
@@ -113,6 +147,34 @@ export interface SettingsRepository {
 }
 
 /**
+ * Second factors of employees and admin users. TOTP secrets are encrypted at rest; PINs and recovery codes are
+ * stored as Argon2id hashes made by the caller. The conditional updates are atomic, so two concurrent uses of one
+ * code or one signature counter cannot both succeed.
+ */
+export interface SecondFactorRepository {
+  add(factor: NewSecondFactor): Promise<SecondFactor>;
+  get(id: string): Promise<SecondFactor | undefined>;
+  /** The subject's factors, oldest first; optionally only of one kind. */
+  listBySubject(subject: FactorSubject, kind?: FactorKind): Promise<SecondFactor[]>;
+  findByCredentialId(credentialId: string): Promise<SecondFactor | undefined>;
+  /** Marks a pending factor active; false when absent or not pending. */
+  activate(id: string, at: string): Promise<boolean>;
+  /** Records TOTP step `step` as used unless one at or after it already was; false when refused (replay). */
+  useTotpStep(id: string, step: number, at: string): Promise<boolean>;
+  /**
+   * Records a WebAuthn signature counter; false when the stored one is not below it (a cloned authenticator or a
+   * replay). Counters of 0 on both sides (authenticators that do not count) are accepted.
+   */
+  useCounter(id: string, counter: number, at: string): Promise<boolean>;
+  /** Stamps `lastUsedAt` (PIN). */
+  touch(id: string, at: string): Promise<void>;
+  /** Deletes one factor (a recovery code is deleted when used); false when it was already gone. */
+  delete(id: string): Promise<boolean>;
+  /** Deletes the subject's factors (all, or only of the given kinds); returns how many. */
+  deleteBySubject(subject: FactorSubject, kinds?: readonly FactorKind[]): Promise<number>;
+}
+
+/**
  * The store: every repository over one database.
  * `transaction(fn)` runs fn with repositories whose writes commit together or not at all;
  * operations outside the transaction never observe or join its uncommitted writes.
@@ -124,9 +186,12 @@ export interface Store {
   audit: AuditRepository;
   users: UserRepository;
   apiKeys: ApiKeyRepository;
+  kioskPairings: KioskPairingRepository;
   sessions: SessionRepository;
   lockouts: LockoutRepository;
   settings: SettingsRepository;
+  /** Second factors; optional until every store adapter has them (MFA fails closed without it). */
+  secondFactors?: SecondFactorRepository;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Re-encrypts stored secrets under the current data key after a rotation; returns how many records changed. */
   reencrypt?(): Promise<number>;

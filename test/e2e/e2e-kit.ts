@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
+import { zipSync } from 'fflate';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
@@ -11,9 +11,10 @@ import type { App } from '../../src/app/composition-root.js';
 import { startServer } from '../../src/app/server-lifecycle.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../src/config/config.js';
 import { noteMissingCalibration } from '../fixtures/calibration-check.js';
+import { chromiumPath } from './chromium-check.js';
 
-/** Debian's Chromium; never a downloaded browser. */
-export const CHROMIUM = process.env.FACEGATE_CHROMIUM ?? '/usr/bin/chromium';
+/** `FACEGATE_CHROMIUM`, else Debian's Chromium; never a downloaded browser. */
+export const CHROMIUM = chromiumPath();
 
 /** A strong test password (tests only). */
 export const PASSWORD = 'correct horse battery staple';
@@ -233,51 +234,19 @@ export async function writeCalibration(dataDir: string): Promise<void> {
   await writeFile(join(dataDir, 'calibration', 'last.json'), JSON.stringify(file));
 }
 
-/** Writes a zip of deflated entries (no CRC check is done by the reader, so CRCs are left 0). */
+/** Writes a zip of deflated entries (fflate: the import checks CRCs and sizes). */
 export async function writeZip(
   file: string,
   entries: Array<{ name: string; data: Buffer }>,
 ): Promise<string> {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const name = Buffer.from(entry.name);
-    const body = deflateRawSync(entry.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const dir = Buffer.alloc(46);
-    dir.writeUInt32LE(0x02014b50, 0);
-    dir.writeUInt16LE(20, 6);
-    dir.writeUInt16LE(8, 10);
-    dir.writeUInt32LE(body.length, 20);
-    dir.writeUInt32LE(entry.data.length, 24);
-    dir.writeUInt16LE(name.length, 28);
-    dir.writeUInt32LE(offset, 42);
-    parts.push(local, name, body);
-    central.push(dir, name);
-    offset += 30 + name.length + body.length;
-  }
-  const directory = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  await writeFile(file, Buffer.concat([...parts, directory, end]));
+  await writeFile(file, zipSync(Object.fromEntries(entries.map((e) => [e.name, new Uint8Array(e.data)]))));
   return file;
 }
 
-/** Folder of the committed screenshots. */
-export const SCREENSHOTS = join(import.meta.dirname, '../../docs/screenshots');
+/** Screenshots of the last run (git-ignored); `npm run docs:screenshots` copies them into docs/screenshots. */
+export const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
 
-/** Saves a screenshot under docs/screenshots. */
+/** Saves a screenshot under test-results/screenshots. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });

@@ -1,5 +1,5 @@
 import type { Employee, FaceTemplate } from '../../domain/models.js';
-import type { TemplateSummary } from '../../services/employee.service.js';
+import type { EmployeeView, TemplateSummary } from '../../services/employee.service.js';
 import type { EnrollmentResult, PhotoReason } from '../../services/enrollment.service.js';
 import type { ErasureReport } from '../../services/erasure.service.js';
 
@@ -17,6 +17,15 @@ export function toEmployeeDto(e: Employee) {
     faceLoginLocked: e.faceLoginLocked,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
+  };
+}
+
+/** Employee with the face fields the service let this caller see. */
+export function toEmployeeViewDto(v: EmployeeView) {
+  return {
+    ...toEmployeeDto(v.employee),
+    ...(v.templateCount !== undefined ? { templateCount: v.templateCount } : {}),
+    ...(v.photoId !== undefined ? { photoId: v.photoId } : {}),
   };
 }
 
@@ -55,7 +64,7 @@ export function toFaceDto(t: TemplateSummary | FaceTemplate) {
 }
 
 /** Per-photo enrollment results. */
-export function toPhotoResultsDto(r: EnrollmentResult) {
+export function toPhotoResultsDto(r: Pick<EnrollmentResult, 'photos'>) {
   return r.photos.map((p) => ({
     ...(p.file !== undefined ? { file: p.file } : {}),
     accepted: p.accepted,
@@ -66,7 +75,7 @@ export function toPhotoResultsDto(r: EnrollmentResult) {
 }
 
 /** Per-photo enrollment results with the employee. */
-export function toEnrollResultDto(r: EnrollmentResult & { employee: Employee }) {
+export function toEnrollResultDto(r: Omit<EnrollmentResult, 'employee'> & { employee: Employee }) {
   return { employee: toEmployeeDto(r.employee), added: r.added, photos: toPhotoResultsDto(r) };
 }
 

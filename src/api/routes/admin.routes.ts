@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { toAuditEventDto } from '../dto/auth.dto.js';
 import { actorOf } from '../request-auth.js';
 import {
@@ -12,6 +12,18 @@ import {
 } from '../schemas/admin.schema.js';
 import { errorResponses } from '../schemas/common.schema.js';
 import { type RouteDeps, SECURED, type TypedApp } from './route-types.js';
+
+/** The audit filter of a query string (the API's parameter names → the service's). */
+function auditFilterOf(q: Omit<Static<typeof AuditExportQuery>, 'format'>) {
+  return {
+    from: q.from,
+    to: q.to,
+    employeeId: q.employee,
+    actorId: q.actor,
+    action: q.action,
+    outcome: q.outcome,
+  };
+}
 
 /** Audit log (query, export), run-time settings and the last calibration. */
 export function adminRoutes(app: TypedApp, { ctx }: RouteDeps): void {
@@ -31,17 +43,18 @@ export function adminRoutes(app: TypedApp, { ctx }: RouteDeps): void {
     },
     async (request) => {
       const q = request.query;
-      const page = await audit.query(actorOf(request), {
-        from: q.from,
-        to: q.to,
-        employeeId: q.employee,
-        actorId: q.actor,
-        action: q.action,
-        outcome: q.outcome,
+      const page = await ctx.auditViews.query(actorOf(request), {
+        ...auditFilterOf(q),
+        actorName: q.actorName,
+        employeeName: q.employeeName,
         limit: q.limit ?? 100,
         cursor: q.cursor,
       });
-      return { items: page.items.map(toAuditEventDto), nextCursor: page.nextCursor };
+      return {
+        items: page.items.map((v) => ({ ...toAuditEventDto(v.event), actor: v.actor, employee: v.employee })),
+        nextCursor: page.nextCursor,
+        actions: page.actions,
+      };
     },
   );
 
@@ -63,18 +76,7 @@ export function adminRoutes(app: TypedApp, { ctx }: RouteDeps): void {
     async (request, reply) => {
       const q = request.query;
       const format = q.format ?? 'csv';
-      const chunks = audit.export(
-        actorOf(request),
-        {
-          from: q.from,
-          to: q.to,
-          employeeId: q.employee,
-          actorId: q.actor,
-          action: q.action,
-          outcome: q.outcome,
-        },
-        format,
-      );
+      const chunks = audit.export(actorOf(request), auditFilterOf(q), format);
       // Pull the first chunk before answering, so that a refusal still becomes a normal error response.
       const first = await chunks.next();
       const stream = Readable.from(
@@ -118,14 +120,7 @@ export function adminRoutes(app: TypedApp, { ctx }: RouteDeps): void {
         response: { 200: SettingsDto, ...errorResponses },
       },
     },
-    async (request) => {
-      const { lockout, ...rest } = request.body;
-      const current = await settings.current();
-      return settings.update(actorOf(request), {
-        ...rest,
-        ...(lockout ? { lockout: { ...current.lockout, ...lockout } } : {}),
-      });
-    },
+    async (request) => settings.patch(actorOf(request), request.body),
   );
 
   app.get(

@@ -1,9 +1,7 @@
 import { Type } from 'typebox';
-import { type AuthenticatedActor as Actor, roleHas } from '../../domain/access.js';
 import { FacegateError } from '../../domain/errors.js';
-import type { Employee } from '../../domain/models.js';
 import {
-  toEmployeeDto,
+  toEmployeeViewDto,
   toEnrollResultDto,
   toErasureDto,
   toFaceDto,
@@ -21,7 +19,9 @@ import {
   EnrollQuery,
   EnrollResultDto,
   ErasureDto,
+  FaceDeletionDto,
   FaceDto,
+  FaceParams,
   ListEmployeesQuery,
   PhotoParams,
   UpdateEmployeeBody,
@@ -33,33 +33,9 @@ export const MAX_PHOTOS_PER_REQUEST = 20;
 
 const tags = ['employees'];
 
-/** Template counts are face metadata: only for callers that may list templates (never auditors). */
-function sees(actor: Actor, permission: 'faces:read' | 'photos:read'): boolean {
-  return actor.type === 'cli' || actor.type === 'system' || roleHas(actor.role, permission);
-}
-
 /** Employees: CRUD, suspend/reactivate, photos → templates, erasure, kept photos, face-login unlock. */
 export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): void {
-  const { employees, enrollment, erasure } = ctx;
-
-  /** Employees as this caller sees them, with template counts and thumbnails from one grouped read. */
-  const toDtos = async (list: Employee[], actor: Actor) => {
-    if (!sees(actor, 'faces:read')) return list.map((e) => toEmployeeDto(e));
-    const photos = sees(actor, 'photos:read');
-    const summaries = await employees.faceSummaries(
-      list.map((e) => e.id),
-      actor,
-    );
-    return list.map((e) => {
-      const summary = summaries.get(e.id);
-      return {
-        ...toEmployeeDto(e),
-        templateCount: summary?.templateCount ?? 0,
-        ...(photos ? { photoId: summary?.firstPhotoTemplateId ?? null } : {}),
-      };
-    });
-  };
-  const toDto = async (employee: Employee, actor: Actor) => (await toDtos([employee], actor))[0]!;
+  const { employees, employeeViews: views, erasure } = ctx;
 
   app.get(
     '/v1/employees',
@@ -76,9 +52,8 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
     async (request) => {
       const limit = request.query.limit ?? 50;
       const offset = request.query.offset ?? 0;
-      const actor = actorOf(request);
-      const page = await employees.list({ ...request.query, limit, offset }, actor);
-      return { items: await toDtos(page.items, actor), total: page.total, limit, offset };
+      const page = await views.list({ ...request.query, limit, offset }, actorOf(request));
+      return { items: page.items.map(toEmployeeViewDto), total: page.total, limit, offset };
     },
   );
 
@@ -95,9 +70,8 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      const employee = await employees.create(request.body, actor);
-      return reply.code(201).send(await toDto(employee, actor));
+      const employee = await views.create(request.body, actorOf(request));
+      return reply.code(201).send(toEmployeeViewDto(employee));
     },
   );
 
@@ -113,10 +87,7 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         response: { 200: EmployeeDto, ...errorResponses },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      return toDto(await employees.get(request.params.id, actor), actor);
-    },
+    async (request) => toEmployeeViewDto(await views.get(request.params.id, actorOf(request))),
   );
 
   app.patch(
@@ -132,10 +103,8 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         response: { 200: EmployeeDto, ...errorResponses },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      return toDto(await employees.update(request.params.id, request.body, actor), actor);
-    },
+    async (request) =>
+      toEmployeeViewDto(await views.update(request.params.id, request.body, actorOf(request))),
   );
 
   app.post(
@@ -150,10 +119,7 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         response: { 200: EmployeeDto, ...errorResponses },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      return toDto(await employees.suspend(request.params.id, actor), actor);
-    },
+    async (request) => toEmployeeViewDto(await views.suspend(request.params.id, actorOf(request))),
   );
 
   app.post(
@@ -168,10 +134,7 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         response: { 200: EmployeeDto, ...errorResponses },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      return toDto(await employees.reactivate(request.params.id, actor), actor);
-    },
+    async (request) => toEmployeeViewDto(await views.reactivate(request.params.id, actorOf(request))),
   );
 
   app.post(
@@ -186,11 +149,7 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         response: { 200: EmployeeDto, ...errorResponses },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      await ctx.auth.lockout.unlockEmployee(actor, request.params.id);
-      return toDto(await employees.get(request.params.id, actor), actor);
-    },
+    async (request) => toEmployeeViewDto(await views.unlock(request.params.id, actorOf(request))),
   );
 
   app.post(
@@ -212,10 +171,12 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
       const { images } = await readImages(request, MAX_PHOTOS_PER_REQUEST);
       const photos = images.map((i) => ({ bytes: i.bytes, contentType: i.contentType, file: i.fileName }));
       const result = await imageGate.run(() =>
-        enrollment.enrollPhotos(request.params.id, photos, actor, { force: request.query.force === true }),
+        views.enrollPhotos(request.params.id, photos, actor, {
+          force: request.query.force === true,
+          confirmMismatch: request.query.confirmMismatch === true,
+        }),
       );
-      const employee = result.employee ?? (await employees.get(request.params.id, actor));
-      return toEnrollResultDto({ ...result, employee });
+      return toEnrollResultDto(result);
     },
   );
 
@@ -255,10 +216,13 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
         role: fields.role || null,
       };
       const result = await imageGate.run(() =>
-        enrollment.enrollByBadge(input, photos, actor, { force: request.query.force === true }),
+        views.enrollByBadge(input, photos, actor, {
+          force: request.query.force === true,
+          confirmMismatch: request.query.confirmMismatch === true,
+        }),
       );
       return reply.code(result.created ? 201 : 200).send({
-        employee: result.employee ? await toDto(result.employee, actor) : null,
+        employee: result.employee ? toEmployeeViewDto(result.employee) : null,
         created: result.created,
         added: result.added,
         photos: toPhotoResultsDto(result),
@@ -281,6 +245,29 @@ export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): vo
     async (request) => {
       const details = await employees.getDetails(request.params.id, actorOf(request));
       return { items: details.templates.map(toFaceDto) };
+    },
+  );
+
+  app.delete(
+    '/v1/employees/:id/faces/:faceId',
+    {
+      config: { permission: 'faces:enroll' },
+      schema: {
+        tags,
+        summary: 'Delete one face template: the template, its kept photo and its gallery entry (audited)',
+        security: SECURED,
+        params: FaceParams,
+        response: { 200: FaceDeletionDto, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id, faceId } = request.params;
+      const deleted = await views.deleteFace(id, faceId, actorOf(request));
+      return {
+        employeeId: deleted.employeeId,
+        faceId: deleted.templateId,
+        photoDeleted: deleted.photoDeleted,
+      };
     },
   );
 

@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
-import type { FaceLoginResult } from '../../auth/face-login.service.js';
-import type { AuthenticatedActor as Actor, Actor as ServiceActor } from '../../domain/access.js';
 import { FacegateError, isFacegateError } from '../../domain/errors.js';
+import type { WelcomedLogin } from '../../services/welcome-photo.service.js';
 import { toDecisionDto } from '../dto/decision.dto.js';
 import { readImages } from '../image-input.js';
 import { sendPhoto } from '../photo-reply.js';
@@ -10,26 +9,17 @@ import { errorResponses } from '../schemas/common.schema.js';
 import { DecisionDto, JwksDto, VerifyQuery } from '../schemas/face.schema.js';
 import { type RouteDeps, SECURED, type TypedApp } from './route-types.js';
 
-/** Reads the one photo a welcome pass names; the pass, not a role permission, is what allows it. */
-const WELCOME_PHOTO_READER: ServiceActor = { type: 'system', id: 'welcome-photo' };
+/** The link of a welcome-photo pass (`GET /v1/welcome-photo/{token}`). */
+const photoUrlOf = (login: WelcomedLogin): string | undefined =>
+  login.photoPass ? `/v1/welcome-photo/${login.photoPass}` : undefined;
 
 const IMAGE_BODY =
   'The photo as `multipart/form-data` (one file part, any field name) or as a raw `image/jpeg|png|webp` body.';
 
 /** Face login: `POST /v1/authenticate` (1:N), `POST /v1/verify` (1:1) and the JWKS of the token signer. */
 export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps): void {
-  const { faceLogin, tokens, settings } = ctx.auth;
-
-  /** Link to the matched employee's first kept photo, when the `kiosk.showPhoto` setting is on. */
-  const welcomePhotoUrl = async (actor: Actor, login: FaceLoginResult): Promise<string | undefined> => {
-    if (login.result.decision !== 'match' || !login.employee) return undefined;
-    if (!(await settings.current()).kioskShowPhoto) return undefined;
-    const employeeId = login.employee.id;
-    const summary = (await ctx.employees.faceSummaries([employeeId], WELCOME_PHOTO_READER)).get(employeeId);
-    if (!summary?.firstPhotoTemplateId) return undefined;
-    const token = ctx.welcomePhotos.issue(actor, { employeeId, photoId: summary.firstPhotoTemplateId });
-    return `/v1/welcome-photo/${token}`;
-  };
+  const { welcomePhotos } = ctx;
+  const { tokens } = ctx.auth;
 
   app.post(
     '/v1/authenticate',
@@ -47,9 +37,9 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
       const actor = actorOf(request);
       const { images } = await readImages(request, 1);
       try {
-        const login = await imageGate.run(() => faceLogin.authenticate(actor, images[0]!.bytes));
+        const login = await imageGate.run(() => welcomePhotos.authenticate(actor, images[0]!.bytes));
         metrics.observeDecision('authenticate', login.result);
-        return toDecisionDto(actor, login, { photoUrl: await welcomePhotoUrl(actor, login) });
+        return toDecisionDto(actor, login, { photoUrl: photoUrlOf(login) });
       } catch (error) {
         if (isFacegateError(error)) metrics.observeRefusal('authenticate', error.code);
         throw error;
@@ -78,9 +68,9 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
         throw new FacegateError('VALIDATION_FAILED', 'employee (id or badge) is required');
       }
       try {
-        const login = await imageGate.run(() => faceLogin.verify(actor, claimed, images[0]!.bytes));
+        const login = await imageGate.run(() => welcomePhotos.verify(actor, claimed, images[0]!.bytes));
         metrics.observeDecision('verify', login.result);
-        return toDecisionDto(actor, login, { photoUrl: await welcomePhotoUrl(actor, login) });
+        return toDecisionDto(actor, login, { photoUrl: photoUrlOf(login) });
       } catch (error) {
         if (isFacegateError(error)) metrics.observeRefusal('verify', error.code);
         throw error;
@@ -103,13 +93,8 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
         response: { 200: Type.Unknown({ description: 'The image bytes' }), ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const pass = ctx.welcomePhotos.open(actorOf(request), request.params.token);
-      return sendPhoto(
-        reply,
-        await ctx.employees.getPhoto(pass.employeeId, pass.photoId, WELCOME_PHOTO_READER),
-      );
-    },
+    async (request, reply) =>
+      sendPhoto(reply, await welcomePhotos.open(actorOf(request), request.params.token)),
   );
 
   app.get(

@@ -1,20 +1,8 @@
-import type { TemplateUpgradeSummary } from '../../services/template-upgrade.service.js';
+import { toTemplateUpgradeDto } from '../dto/template.dto.js';
 import { actorOf } from '../request-auth.js';
 import { errorResponses } from '../schemas/common.schema.js';
 import { TemplateUpgradeDto, UpgradeTemplatesBody } from '../schemas/template.schema.js';
 import { type RouteDeps, SECURED, type TypedApp } from './route-types.js';
-
-/** Maps an upgrade summary to its DTO (the API calls templates faces). */
-export function toTemplateUpgradeDto(s: TemplateUpgradeSummary) {
-  return {
-    ...s,
-    needsReEnrollment: s.needsReEnrollment.map(({ templateId, ...rest }) => ({
-      faceId: templateId,
-      ...rest,
-    })),
-    lookAlikes: s.lookAlikes.map(({ templateId, ...rest }) => ({ faceId: templateId, ...rest })),
-  };
-}
 
 /** Face templates of the whole gallery: the model upgrade. */
 export function templateRoutes(app: TypedApp, { ctx }: RouteDeps): void {

@@ -2,6 +2,14 @@ import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from './common.schema.js';
 
 /** An audit event as returned to auditors (never images or embeddings). */
+/** Who or what an audit record names, for people: username, key name and prefix, employee name and badge. */
+export const AuditParty = Type.Object({
+  id: Type.String(),
+  label: Type.String(),
+  badge: Type.Optional(Type.String()),
+  exists: Type.Boolean({ description: 'False when the user, key or employee no longer exists' }),
+});
+
 export const AuditEventDto = Type.Object(
   {
     id: Type.String(),
@@ -18,6 +26,8 @@ export const AuditEventDto = Type.Object(
     ip: Nullable(Type.String()),
     durationMs: Nullable(Type.Number()),
     details: Type.Record(Type.String(), Type.Unknown()),
+    actor: Type.Optional(Nullable(AuditParty)),
+    employee: Type.Optional(Nullable(AuditParty)),
   },
   { title: 'AuditEvent' },
 );
@@ -31,6 +41,10 @@ export const AuditQuerySchema = Type.Object(
     to: Type.Optional(Timestamp),
     employee: Type.Optional(Uuid),
     actor: Type.Optional(Filter),
+    employeeName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Badge or name' })),
+    actorName: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'Username, key name or fg_ prefix' }),
+    ),
     action: Type.Optional(Filter),
     outcome: Type.Optional(Filter),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
@@ -57,6 +71,7 @@ export const AuditExportQuery = Type.Object(
 export const AuditPage = Type.Object({
   items: Type.Array(AuditEventDto),
   nextCursor: Nullable(Type.String()),
+  actions: Type.Optional(Type.Array(Type.String(), { description: 'Every action present in the log' })),
 });
 
 const Preset = Type.Union([Type.Literal('strict'), Type.Literal('balanced'), Type.Literal('lenient')]);

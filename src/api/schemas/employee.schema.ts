@@ -144,8 +144,30 @@ export const EnrollNewResultDto = Type.Object({
 
 /** `POST /v1/employees/{id}/faces` query. */
 export const EnrollQuery = Type.Object(
-  { force: Type.Optional(Type.Boolean({ description: 'Accept photos matching another employee' })) },
+  {
+    force: Type.Optional(Type.Boolean({ description: 'Accept photos matching another employee' })),
+    confirmMismatch: Type.Optional(
+      Type.Boolean({
+        description:
+          "Accept photos refused with FACE_MISMATCH (the face does not match the employee's enrolled faces): " +
+          'the enroller confirmed it is the same person. Audited.',
+      }),
+    ),
+  },
   { additionalProperties: false },
+);
+
+/** `DELETE /v1/employees/{id}/faces/{faceId}` params. */
+export const FaceParams = Type.Object({ id: Uuid, faceId: Uuid }, { additionalProperties: false });
+
+/** `DELETE /v1/employees/{id}/faces/{faceId}` response. */
+export const FaceDeletionDto = Type.Object(
+  {
+    employeeId: Uuid,
+    faceId: Uuid,
+    photoDeleted: Type.Boolean({ description: 'The kept photo was removed (false when none was kept)' }),
+  },
+  { title: 'FaceDeletion' },
 );
 
 /** `DELETE /v1/employees/{id}` response. */

@@ -99,6 +99,15 @@ export class FakeGallery implements ServiceGallery {
     this.ineligible.delete(employeeId);
     return n;
   }
+  removeTemplate(templateId: string): boolean {
+    for (const [employeeId, ts] of this.templates) {
+      const kept = ts.filter((t) => t.id !== templateId);
+      if (kept.length === ts.length) continue;
+      this.templates.set(employeeId, kept);
+      return true;
+    }
+    return false;
+  }
   setEligible(employeeId: string, eligible: boolean): void {
     if (eligible) this.ineligible.delete(employeeId);
     else this.ineligible.add(employeeId);

@@ -52,6 +52,7 @@ const UNIQUE_MESSAGES: Record<string, string> = {
   'api_keys.prefix': 'An API key with this prefix already exists',
   'api_keys.id': 'An API key with this id already exists',
   'sessions.id': 'A session with this id already exists',
+  'second_factors.credential_id': 'This passkey is already registered',
 };
 
 /** Maps SQLite constraint errors to stable FacegateError codes; other errors pass through unchanged. */

@@ -36,7 +36,10 @@ export interface TemplateRow {
   model: string;
   model_version: string;
   quality: string;
+  /** Keyed hash of the photo digest (see `source-hash.ts`). */
   source_hash: string;
+  /** The photo digest, encrypted; null only before migration 2. */
+  source_digest_enc: Buffer | null;
   photo_key: string | null;
   photo_content_type: string | null;
   created_at: string;
@@ -129,8 +132,8 @@ export const EMPLOYEE_COLUMNS = {
   faceLoginLocked: 'face_login_locked',
 } as const;
 
-/** Maps a face_templates row to a {@link FaceTemplate}, given its decrypted embedding. */
-export function toTemplate(row: TemplateRow, embedding: Float32Array): FaceTemplate {
+/** Maps a face_templates row to a {@link FaceTemplate}, given its decrypted embedding and photo digest. */
+export function toTemplate(row: TemplateRow, embedding: Float32Array, sourceHash: string): FaceTemplate {
   return {
     id: row.id,
     employeeId: row.employee_id,
@@ -139,7 +142,7 @@ export function toTemplate(row: TemplateRow, embedding: Float32Array): FaceTempl
     model: row.model,
     modelVersion: row.model_version,
     quality: JSON.parse(row.quality) as TemplateQuality,
-    sourceHash: row.source_hash,
+    sourceHash,
     photoKey: row.photo_key,
     photoContentType: row.photo_content_type,
     createdAt: row.created_at,

@@ -4,20 +4,11 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { DataCipher } from '../../crypto/data-cipher.js';
 import { FacegateError } from '../../domain/errors.js';
+import { SerialQueue } from '../../util/serial-queue.js';
 import type { Store } from '../store.port.js';
-import { AsyncMutex } from './async-mutex.js';
-import { migrate } from './migrations.js';
+import { MIGRATIONS, migrate } from './migrations.js';
+import { SqliteRepositories } from './repositories/repository-set.js';
 import { mapSqliteError, Sql, type SqlRunner } from './sql-runner.js';
-import {
-  SqliteApiKeyRepository,
-  SqliteAuditRepository,
-  SqliteEmployeeRepository,
-  SqliteLockoutRepository,
-  SqliteSessionRepository,
-  SqliteSettingsRepository,
-  SqliteTemplateRepository,
-  SqliteUserRepository,
-} from './sqlite-repositories.js';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -42,37 +33,14 @@ function run<T>(sql: Sql, fn: (sql: Sql) => T): T {
   }
 }
 
-/** The repositories over one runner, as a Store (the root store, or a transaction's view of it). */
-class SqliteRepositories {
-  readonly employees: SqliteEmployeeRepository;
-  readonly templates: SqliteTemplateRepository;
-  readonly audit: SqliteAuditRepository;
-  readonly users: SqliteUserRepository;
-  readonly apiKeys: SqliteApiKeyRepository;
-  readonly sessions: SqliteSessionRepository;
-  readonly lockouts: SqliteLockoutRepository;
-  readonly settings: SqliteSettingsRepository;
-
-  constructor(runner: SqlRunner, cipher: DataCipher) {
-    this.employees = new SqliteEmployeeRepository(runner);
-    this.templates = new SqliteTemplateRepository(runner, cipher);
-    this.audit = new SqliteAuditRepository(runner);
-    this.users = new SqliteUserRepository(runner, cipher);
-    this.apiKeys = new SqliteApiKeyRepository(runner);
-    this.sessions = new SqliteSessionRepository(runner);
-    this.lockouts = new SqliteLockoutRepository(runner);
-    this.settings = new SqliteSettingsRepository(runner);
-  }
-}
-
 /**
  * The embedded store: one better-sqlite3 connection (WAL, foreign keys, busy timeout, secure_delete).
- * better-sqlite3 is synchronous but `transaction(fn)` takes an async fn, so an async mutex serialises the
+ * better-sqlite3 is synchronous but `transaction(fn)` takes an async fn, so a serial queue serialises the
  * connection: while a transaction is open every other call waits, and nothing outside joins it.
  */
 export class SqliteStore extends SqliteRepositories implements Store {
   readonly kind = 'sqlite';
-  private readonly mutex = new AsyncMutex();
+  private readonly queue = new SerialQueue();
   private readonly sql: Sql;
   private closed = false;
 
@@ -100,7 +68,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
       db.pragma('foreign_keys = ON');
       // Erased rows are overwritten with zeros instead of lingering in free pages.
       db.pragma('secure_delete = ON');
-      migrate(db);
+      migrate(db, MIGRATIONS, { cipher });
     } catch (error) {
       db.close();
       throw mapSqliteError(error);
@@ -127,14 +95,11 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   private async runLocked<T>(fn: (sql: Sql) => T): Promise<T> {
     this.assertUsable();
-    if (!this.mutex.locked) return run(this.sql, fn);
-    const release = await this.mutex.acquire();
-    try {
+    if (!this.queue.busy) return run(this.sql, fn);
+    return this.queue.run(() => {
       if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
       return run(this.sql, fn);
-    } finally {
-      release();
-    }
+    });
   }
 
   private checkpoint(): void {
@@ -147,24 +112,24 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     this.assertUsable();
-    const release = await this.mutex.acquire();
-    const state: TxState = { store: this, active: true, erased: false, savepoints: 0 };
-    try {
-      if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
-      run(this.sql, (sql) => sql.db.exec('BEGIN IMMEDIATE'));
+    return this.queue.run(async () => {
+      const state: TxState = { store: this, active: true, erased: false, savepoints: 0 };
       try {
-        const result = await txContext.run(state, () => fn(this.transactionView(state)));
-        run(this.sql, (sql) => sql.db.exec('COMMIT'));
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw error;
+        if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
+        run(this.sql, (sql) => sql.db.exec('BEGIN IMMEDIATE'));
+        try {
+          const result = await txContext.run(state, () => fn(this.transactionView(state)));
+          run(this.sql, (sql) => sql.db.exec('COMMIT'));
+          return result;
+        } catch (error) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        state.active = false;
+        if (state.erased && !this.db.inTransaction) this.checkpoint();
       }
-    } finally {
-      state.active = false;
-      if (state.erased && !this.db.inTransaction) this.checkpoint();
-      release();
-    }
+    });
   }
 
   private transactionView(state: TxState): Store {
@@ -187,9 +152,11 @@ export class SqliteStore extends SqliteRepositories implements Store {
       audit: repositories.audit,
       users: repositories.users,
       apiKeys: repositories.apiKeys,
+      kioskPairings: repositories.kioskPairings,
       sessions: repositories.sessions,
       lockouts: repositories.lockouts,
       settings: repositories.settings,
+      secondFactors: repositories.secondFactors,
       // Nested transactions are savepoints of the open one.
       transaction: async <U>(inner: (tx: Store) => Promise<U>): Promise<U> => {
         if (!state.active) throw new FacegateError('INTERNAL', 'Transaction already ended');
@@ -221,20 +188,21 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   /** Re-encrypts templates and TOTP secrets under the current data key (after rotation); returns how many changed. */
   async reencrypt(): Promise<number> {
-    return (await this.templates.reencrypt()) + (await this.users.reencrypt());
+    return (
+      (await this.templates.reencrypt()) +
+      (await this.users.reencrypt()) +
+      (await this.secondFactors.reencrypt())
+    );
   }
 
   /** Waits for an open transaction, then closes the connection; later calls fail with `NOT_READY`. */
   async close(): Promise<void> {
     if (this.closed) return;
-    const release = await this.mutex.acquire();
-    try {
+    await this.queue.run(() => {
       if (this.closed) return;
       this.closed = true;
       this.checkpoint();
       this.db.close();
-    } finally {
-      release();
-    }
+    });
   }
 }

@@ -35,17 +35,19 @@ export interface TestApi {
 }
 
 /**
- * Builds the real server (real SQLite, real engine, role policy, calibrated thresholds) over a temp data dir.
- * A model without calibration makes every match fail with `NOT_READY` (and says so on stderr).
+ * Builds the real server (real SQLite, real engine, role policy, calibrated thresholds) over a temp data dir;
+ * `now` is the services' clock. A model without calibration makes every match fail with `NOT_READY` (and says so
+ * on stderr).
  */
 export async function openApi(
   engine: FaceEngine,
   overrides: DeepPartial<FacegateConfig> = {},
   dataDir?: string,
+  now?: () => Date,
 ): Promise<TestApi> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'facegate-api-')));
   noteMissingCalibration(engine.info.model);
-  const app = await createApp(testConfig(dir, overrides), { engine });
+  const app = await createApp(testConfig(dir, overrides), { engine, ...(now ? { clock: { now } } : {}) });
   const ctx = apiContextOf(app);
   const server = await buildAppServer(app, { logger: false });
   const setupToken = (await ctx.auth.setup.issueToken()) ?? '';
@@ -76,11 +78,14 @@ export interface StaffedApi extends TestApi {
 }
 
 /** Loads an engine, opens an API on it, sets up the admin and creates a kiosk key; `close` ends it all. */
-export async function openStaffedApi(overrides: DeepPartial<FacegateConfig> = {}): Promise<StaffedApi> {
+export async function openStaffedApi(
+  overrides: DeepPartial<FacegateConfig> = {},
+  now?: () => Date,
+): Promise<StaffedApi> {
   const engine = await loadEngine();
   let api: TestApi | undefined;
   try {
-    api = await openApi(engine, overrides);
+    api = await openApi(engine, overrides, undefined, now);
     const adminToken = await setupAdmin(api);
     const key = await createKey(api, adminToken, 'kiosk');
     const opened = api;

@@ -16,18 +16,27 @@ let api: StaffedApi;
 let employeeId: string;
 let own: Buffer;
 let stranger: Buffer;
+/** Distinct unknown people: failures of different faces count against the door. */
+let strangers: Buffer[];
+let nowMs = Date.now();
 
-/** Lets every running delay expire, as if time had passed (the store is the only clock state). */
-async function expireDelays(): Promise<void> {
-  for (const state of await api.app.store.lockouts.list()) {
-    if (state.lockedUntil) {
-      await api.app.store.lockouts.put({ ...state, lockedUntil: new Date(Date.now() - 1000).toISOString() });
-    }
-  }
+/** Lets time pass on the auth clock (delays, windows). */
+function advance(seconds: number): void {
+  nowMs += seconds * 1000;
 }
 
-function authenticate(photo: Buffer, headers = api.kiosk) {
-  return api.server.inject(imagePost('/v1/authenticate', photo, headers));
+/** Lets every running delay and the failure window (900 s) expire; sessions (8 h) outlive a few of these. */
+function expireDelays(): void {
+  advance(1000);
+}
+
+/** One kiosk attempt; a 503 from the event-loop guard (parallel analyses on a busy machine) is retried. */
+async function authenticate(photo: Buffer, headers = api.kiosk) {
+  for (let tries = 1; ; tries++) {
+    const res = await api.server.inject(imagePost('/v1/authenticate', photo, headers));
+    if (res.statusCode !== 503 || tries === 5) return res;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 function verify(photo: Buffer, employee: string) {
@@ -36,11 +45,13 @@ function verify(photo: Buffer, employee: string) {
 
 beforeAll(async () => {
   // Threshold 2 and hard cap 3 keep the test short; the rules are the same as with the defaults (5 / 20).
-  api = await openStaffedApi({
-    security: { lockoutThreshold: 2, lockoutHardCap: 3, lockoutBaseDelaySeconds: 30 },
-  });
+  api = await openStaffedApi(
+    { security: { lockoutThreshold: 2, lockoutHardCap: 3, lockoutBaseDelaySeconds: 30 } },
+    () => new Date(nowMs),
+  );
   own = await faceCrop('s4-0');
   stranger = await faceCrop('s5-0');
+  strangers = await Promise.all(['s5-0', 's1-0', 's2-0', 's6-0', 's3-2'].map(faceCrop));
   employeeId = await enrollEmployee(
     api,
     api.admin,
@@ -53,17 +64,18 @@ afterAll(async () => {
 });
 
 describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
-  it('a success resets the consecutive counter', async () => {
-    expect(body(await authenticate(stranger)).decision).toBe('no_match');
+  it("another person's success does not reset the door's failures", async () => {
+    expect(body(await authenticate(strangers[0]!)).decision).toBe('no_match');
     expect(body(await authenticate(await transform(own, 'flip'))).decision).toBe('match');
-    expect(body(await authenticate(stranger)).decision).toBe('no_match');
-    const state = await api.app.store.lockouts.get(`key:${api.kioskKeyId}`);
-    expect(state?.consecutiveFailures).toBe(1);
-    expect(state?.lockedUntil).toBeNull();
+    expect(body(await authenticate(strangers[1]!)).decision).toBe('no_match');
+    // Two failures in the window: the door is in a delay although a match came between them.
+    expect(errorCode(await authenticate(await transform(own, 'flip')))).toBe('LOCKED_OUT');
   });
 
-  it('after N consecutive failures the key is delayed ≥ 30 s, doubling, with Retry-After', async () => {
-    expect(body(await authenticate(stranger)).decision).toBe('no_match'); // second consecutive failure
+  it('after N failures in the window the key is delayed 30 s, then 60 s at most, with Retry-After', async () => {
+    expireDelays();
+    expect(body(await authenticate(strangers[0]!)).decision).toBe('no_match');
+    expect(body(await authenticate(strangers[1]!)).decision).toBe('no_match');
     const locked = await authenticate(await transform(own, 'flip'));
     expect(locked.statusCode).toBe(429);
     expect(errorCode(locked)).toBe('LOCKED_OUT');
@@ -72,19 +84,20 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     expect(retryAfter).toBeLessThanOrEqual(30);
     expect(locked.body).not.toMatch(/score|threshold/);
 
-    await expireDelays();
-    expect(body(await authenticate(stranger)).decision).toBe('no_match'); // third: delay doubles
-    const again = await authenticate(stranger);
-    expect(Number(again.headers['retry-after'])).toBeGreaterThanOrEqual(59);
+    advance(30);
+    expect(body(await authenticate(strangers[2]!)).decision).toBe('no_match'); // third: delay doubles
+    expect(Number((await authenticate(strangers[3]!)).headers['retry-after'])).toBe(60);
+    advance(60);
+    expect(body(await authenticate(strangers[3]!)).decision).toBe('no_match'); // fourth: the cap holds
+    expect(Number((await authenticate(strangers[4]!)).headers['retry-after'])).toBe(60);
 
-    await expireDelays();
+    advance(60);
     expect(body(await authenticate(await transform(own, 'flip'))).decision).toBe('match');
-    expect((await api.app.store.lockouts.get(`key:${api.kioskKeyId}`))?.consecutiveFailures).toBe(0);
   });
 
   it('the hard cap locks face login of the claimed employee until an admin unlocks it', async () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
-      await expireDelays();
+      expireDelays();
       const res = await verify(stranger, 'L-1');
       expect(body(res).decision).toBe('no_match');
     }
@@ -95,7 +108,7 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     });
     expect(body(employee)).toMatchObject({ faceLoginLocked: true });
 
-    await expireDelays();
+    expireDelays();
     // Even the right face is refused now, by 1:1 (LOCKED_OUT) and by 1:N (never matches).
     const refused = await verify(own, 'L-1');
     expect(errorCode(refused)).toBe('LOCKED_OUT');
@@ -110,7 +123,7 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     });
     expect(unlocked.statusCode).toBe(200);
     expect(body(unlocked)).toMatchObject({ faceLoginLocked: false });
-    await expireDelays();
+    expireDelays();
     expect(body(await verify(own, 'L-1')).decision).toBe('match');
   });
 
@@ -131,7 +144,8 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     expect(has('employee.unlock', 'success', employeeId)).toBe(true);
   });
 
-  it('throttles password guessing per username without blocking kiosks', async () => {
+  it('throttles password guessing per username and address without blocking kiosks', async () => {
+    expireDelays();
     for (let i = 0; i < 2; i++) {
       const res = await api.server.inject({
         method: 'POST',
@@ -147,7 +161,6 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
     });
     expect(errorCode(locked)).toBe('LOCKED_OUT');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(29);
-    await expireDelays();
     expect(body(await authenticate(await transform(own, 'flip'))).decision).toBe('match');
   });
 
@@ -169,15 +182,10 @@ describe('lockout (NIST SP 800-63B-4 style throttling)', () => {
   });
 
   it('concurrent failures of one key each count', async () => {
-    await api.server.inject({
-      method: 'PUT',
-      url: '/v1/settings',
-      headers: api.admin,
-      payload: { lockout: { threshold: 50, hardCap: 100 } },
-    });
-    await api.app.store.lockouts.clear(`key:${api.kioskKeyId}`);
-    const results = await Promise.all(Array.from({ length: 4 }, () => authenticate(stranger)));
+    expireDelays();
+    // Threshold 4 (set above): four different strangers at once must put the door into its delay.
+    const results = await Promise.all(strangers.slice(0, 4).map((photo) => authenticate(photo)));
     expect(results.map((r) => body(r).decision)).toEqual(['no_match', 'no_match', 'no_match', 'no_match']);
-    expect((await api.app.store.lockouts.get(`key:${api.kioskKeyId}`))?.consecutiveFailures).toBe(4);
+    expect(errorCode(await authenticate(await transform(own, 'flip')))).toBe('LOCKED_OUT');
   });
 });

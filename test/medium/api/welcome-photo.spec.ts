@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { WELCOME_PHOTO_TTL_SECONDS } from '../../../src/api/welcome-photo.js';
+import { WELCOME_PHOTO_TTL_SECONDS } from '../../../src/services/welcome-photo-pass.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
 import {
   bearer,

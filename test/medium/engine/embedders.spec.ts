@@ -73,7 +73,7 @@ describe('embedder choices', () => {
       const c = await engine.analyze(await faceCrop(other));
       highestOther = Math.max(highestOther, cosine(a.embedding, c.embedding));
     }
-    // dlib's cosines crowd near 1 (README "Face engine"); MobileFaceNet's spread like ArcFace models'.
+    // dlib's cosines crowd near 1 (docs/engine.md "Embedders"); MobileFaceNet's spread like ArcFace models'.
     expect(lowestSame).toBeGreaterThan(name === 'dlib' ? 0.95 : 0.8);
     expect(lowestSame).toBeGreaterThan(highestOther);
   });

@@ -1,174 +1,115 @@
+/** The admin pages' calls of the API. Shapes come from the server's schemas (`../shared/api-types.ts`). */
+import { MODEL_THRESHOLDS } from '../../../gallery/threshold-presets.js';
 import { apiRequest } from '../shared/api.js';
+import type {
+  ApiKeyDto,
+  AuditPage,
+  AuditQuery,
+  CalibrationResponse,
+  CreatedKeyResponse,
+  CreateEmployeeBody,
+  EmployeeDto,
+  EmployeePage,
+  EnrollNewResultDto,
+  EnrollResultDto,
+  FaceDto,
+  KioskOverviewDto,
+  ListEmployeesQuery,
+  PhotoResultDto,
+  SettingsDto,
+  StartedPairingDto,
+  UpdateEmployeeBody,
+  UpdateUserBody,
+  UserDto,
+} from '../shared/api-types.js';
 import type { Role } from './session.js';
 
-/** Employee as the admin pages show it. */
-export interface EmployeeDto {
-  id: string;
-  badge: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  department: string | null;
-  status: 'active' | 'suspended';
-  faceLoginLocked: boolean;
-  templateCount: number | null;
-  /** First kept photo (thumbnail), for roles that may view photos. */
-  photoId: string | null;
-  createdAt: string | null;
-}
-
-/** A face template summary (never an embedding). Its photo, when kept, is `/v1/employees/{id}/photos/{id}`. */
-export interface FaceDto {
-  id: string;
-  photoId: string | null;
-  createdAt: string | null;
-  model: string | null;
-}
-
-/** Outcome of one uploaded photo. */
-export interface PhotoResultDto {
-  file: string | null;
-  accepted: boolean;
-  alreadyEnrolled: boolean;
-  reasons: Array<{ code: string; message: string }>;
-}
-
-type Json = Record<string, unknown>;
-
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-
-/** Picks the list out of `{ items }`, `{ <name> }` or a bare array. */
-function listOf(raw: unknown, ...names: string[]): unknown[] {
-  if (Array.isArray(raw)) return raw;
-  const o = obj(raw);
-  for (const name of ['items', ...names]) if (Array.isArray(o[name])) return o[name] as unknown[];
-  return [];
-}
-
-/** Maps an employee body of the API. */
-export function toEmployee(raw: unknown): EmployeeDto {
-  const wrapped = obj(raw);
-  const o = wrapped.employee ? obj(wrapped.employee) : wrapped;
-  const templates = arr(wrapped.templates ?? o.templates);
-  return {
-    id: str(o.id) ?? '',
-    badge: str(o.badge) ?? '',
-    firstName: str(o.firstName) ?? '',
-    lastName: str(o.lastName) ?? '',
-    email: str(o.email),
-    department: str(o.department),
-    status: o.status === 'suspended' ? 'suspended' : 'active',
-    faceLoginLocked: o.faceLoginLocked === true || o.locked === true,
-    templateCount: num(o.templateCount) ?? num(o.faceCount) ?? num(o.faces) ?? (templates.length || null),
-    photoId: str(o.photoId),
-    createdAt: str(o.createdAt),
-  };
-}
-
-/** Maps a face/template summary. */
-export function toFace(raw: unknown): FaceDto {
-  const o = obj(raw);
-  const id = str(o.id) ?? str(o.templateId) ?? '';
-  const hasPhoto = o.hasPhoto !== false;
-  return {
-    id,
-    photoId: hasPhoto ? (str(o.photoId) ?? id) : null,
-    createdAt: str(o.createdAt),
-    model: str(o.model),
-  };
-}
-
-/** Maps the per-photo results of `POST /employees/{id}/faces`. */
-export function toPhotoResults(raw: unknown): PhotoResultDto[] {
-  return listOf(raw, 'photos', 'results').map((item) => {
-    const o = obj(item);
-    return {
-      file: str(o.file) ?? str(o.filename),
-      accepted: o.accepted === true,
-      alreadyEnrolled: o.alreadyEnrolled === true,
-      reasons: arr(o.reasons).map((r) => {
-        const reason = obj(r);
-        return { code: str(reason.code) ?? 'UNKNOWN', message: str(reason.message) ?? '' };
-      }),
-    };
-  });
-}
+export type {
+  ApiKeyDto,
+  AuditEventDto as AuditDto,
+  EmployeeDto,
+  FaceDto,
+  PhotoResultDto,
+  SettingsDto,
+  UserDto,
+} from '../shared/api-types.js';
 
 /** URL of a kept enrollment photo (session cookie; admins and enrollers only). */
 export function photoUrl(employeeId: string, photoId: string): string {
   return `/v1/employees/${encodeURIComponent(employeeId)}/photos/${encodeURIComponent(photoId)}`;
 }
 
+const employeePath = (id: string, rest = ''): string => `/employees/${encodeURIComponent(id)}${rest}`;
+
 /** Lists employees. */
-export async function listEmployees(query: {
-  search?: string;
-  limit: number;
-  offset: number;
-}): Promise<{ items: EmployeeDto[]; total: number }> {
-  const raw = await apiRequest<unknown>('/employees', { query });
-  const items = listOf(raw, 'employees').map(toEmployee);
-  return { items, total: num(obj(raw).total) ?? items.length };
+export async function listEmployees(query: ListEmployeesQuery): Promise<EmployeePage> {
+  return apiRequest<EmployeePage>('/employees', { query });
 }
 
 /** Gets one employee. */
 export async function getEmployee(id: string): Promise<EmployeeDto> {
-  return toEmployee(await apiRequest<unknown>(`/employees/${encodeURIComponent(id)}`));
+  return apiRequest<EmployeeDto>(employeePath(id));
 }
 
 /** Lists the face templates of an employee. */
 export async function listFaces(id: string): Promise<FaceDto[]> {
-  const raw = await apiRequest<unknown>(`/employees/${encodeURIComponent(id)}/faces`);
-  return listOf(raw, 'faces', 'templates').map(toFace);
+  return (await apiRequest<{ items: FaceDto[] }>(employeePath(id, '/faces'))).items;
 }
 
 /** Fields of the employee form. */
-export interface EmployeeInput {
-  badge: string;
-  firstName: string;
-  lastName: string;
-  email?: string | null;
-  department?: string | null;
-}
+export type EmployeeInput = CreateEmployeeBody;
 
 /** Creates an employee. */
-export async function createEmployee(input: EmployeeInput): Promise<EmployeeDto> {
-  return toEmployee(await apiRequest<unknown>('/employees', { method: 'POST', body: input }));
+export async function createEmployee(input: CreateEmployeeBody): Promise<EmployeeDto> {
+  return apiRequest<EmployeeDto>('/employees', { method: 'POST', body: input });
 }
 
 /** Updates an employee. */
-export async function updateEmployee(id: string, patch: Partial<EmployeeInput>): Promise<EmployeeDto> {
-  return toEmployee(
-    await apiRequest<unknown>(`/employees/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch }),
-  );
+export async function updateEmployee(id: string, patch: UpdateEmployeeBody): Promise<EmployeeDto> {
+  return apiRequest<EmployeeDto>(employeePath(id), { method: 'PATCH', body: patch });
 }
 
 /** Suspends, reactivates or unlocks face login. */
 export async function employeeAction(id: string, action: 'suspend' | 'reactivate' | 'unlock'): Promise<void> {
-  await apiRequest<unknown>(`/employees/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
+  await apiRequest<EmployeeDto>(employeePath(id, `/${action}`), { method: 'POST' });
 }
 
 /** Erases an employee and every biometric record of them. */
 export async function deleteEmployee(id: string): Promise<void> {
-  await apiRequest<unknown>(`/employees/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  await apiRequest<unknown>(employeePath(id), { method: 'DELETE' });
+}
+
+/**
+ * A photo to upload with the file name to send. The name travels beside the blob: a `File`'s `name` is read-only,
+ * so it is never reassigned (that threw for every loose photo of a bulk import).
+ */
+export interface NamedPhoto {
+  name: string;
+  blob: Blob;
+}
+
+function photosForm(photos: readonly NamedPhoto[], form = new FormData()): FormData {
+  for (const photo of photos) form.append('photos', photo.blob, photo.name);
+  return form;
 }
 
 /** Uploads photos (multipart, one `photos` part per file); returns one result per photo. */
 export async function uploadFaces(
   id: string,
-  files: ReadonlyArray<Blob & { name?: string }>,
+  photos: readonly NamedPhoto[],
+  options: { confirmMismatch?: boolean } = {},
 ): Promise<PhotoResultDto[]> {
-  const form = new FormData();
-  files.forEach((file, i) => {
-    form.append('photos', file, file.name ?? `photo-${i + 1}.jpg`);
+  const body = photosForm(photos);
+  const query = options.confirmMismatch ? { confirmMismatch: true } : undefined;
+  return (await apiRequest<EnrollResultDto>(employeePath(id, '/faces'), { method: 'POST', body, query }))
+    .photos;
+}
+
+/** Deletes one face template of an employee, with its kept photo and its gallery entry. */
+export async function deleteFace(employeeId: string, faceId: string): Promise<void> {
+  await apiRequest<unknown>(employeePath(employeeId, `/faces/${encodeURIComponent(faceId)}`), {
+    method: 'DELETE',
   });
-  const raw = await apiRequest<unknown>(`/employees/${encodeURIComponent(id)}/faces`, {
-    method: 'POST',
-    body: form,
-  });
-  return toPhotoResults(raw);
 }
 
 /**
@@ -176,30 +117,15 @@ export async function uploadFaces(
  * first accepted photo, an existing badge gets the photos added. Returns one result per photo.
  */
 export async function enrollByBadge(
-  input: EmployeeInput,
-  files: ReadonlyArray<Blob & { name?: string }>,
-): Promise<{ created: boolean; photos: PhotoResultDto[] }> {
+  input: CreateEmployeeBody,
+  files: readonly NamedPhoto[],
+): Promise<EnrollNewResultDto> {
   const form = new FormData();
   for (const [field, value] of Object.entries(input)) if (value) form.append(field, value);
-  files.forEach((file, i) => {
-    form.append('photos', file, file.name ?? `photo-${i + 1}.jpg`);
+  return apiRequest<EnrollNewResultDto>('/employees/enroll', {
+    method: 'POST',
+    body: photosForm(files, form),
   });
-  const raw = await apiRequest<unknown>('/employees/enroll', { method: 'POST', body: form });
-  return { created: obj(raw).created === true, photos: toPhotoResults(raw) };
-}
-
-/** One audit record as listed. */
-export interface AuditDto {
-  id: string;
-  at: string;
-  action: string;
-  outcome: string;
-  reason: string | null;
-  actorType: string | null;
-  actorId: string | null;
-  employeeId: string | null;
-  ip: string | null;
-  durationMs: number | null;
 }
 
 /** Filters of the audit viewer. */
@@ -210,10 +136,14 @@ export interface AuditFilter {
   outcome?: string;
   employeeId?: string;
   actorId?: string;
+  /** Badge or name of an employee. */
+  employeeName?: string;
+  /** Username, key name or `fg_…` prefix. */
+  actorName?: string;
 }
 
 /** The API's names of the audit filters (`employee`, `actor`). */
-export function auditQuery(filter: AuditFilter): Record<string, string | undefined> {
+export function auditQuery(filter: AuditFilter): AuditQuery {
   return {
     from: filter.from,
     to: filter.to,
@@ -221,76 +151,26 @@ export function auditQuery(filter: AuditFilter): Record<string, string | undefin
     outcome: filter.outcome,
     employee: filter.employeeId,
     actor: filter.actorId,
+    employeeName: filter.employeeName,
+    actorName: filter.actorName,
   };
 }
 
 /** Reads one page of the audit log. */
-export async function listAudit(
-  filter: AuditFilter,
-  cursor: string | null,
-  limit = 50,
-): Promise<{ items: AuditDto[]; nextCursor: string | null }> {
-  const raw = await apiRequest<unknown>('/audit', { query: { ...auditQuery(filter), cursor, limit } });
-  const items = listOf(raw, 'events').map((item) => {
-    const o = obj(item);
-    return {
-      id: str(o.id) ?? '',
-      at: str(o.at) ?? '',
-      action: str(o.action) ?? '',
-      outcome: str(o.outcome) ?? '',
-      reason: str(o.reason),
-      actorType: str(o.actorType),
-      actorId: str(o.actorId),
-      employeeId: str(o.employeeId),
-      ip: str(o.ip),
-      durationMs: num(o.durationMs),
-    };
-  });
-  return { items, nextCursor: str(obj(raw).nextCursor) };
+export async function listAudit(filter: AuditFilter, cursor: string | null, limit = 50): Promise<AuditPage> {
+  return apiRequest<AuditPage>('/audit', { query: { ...auditQuery(filter), cursor, limit } });
 }
 
-export type PresetName = 'strict' | 'balanced' | 'lenient';
-
-/** Run-time settings (`GET/PUT /v1/settings`). */
-export interface SettingsDto {
-  /** 1:1 verification and duplicate-face check. */
-  thresholdPreset: PresetName;
-  /** 1:N identification at the kiosk. */
-  identifyPreset: PresetName;
-  livenessMode: string;
-  lockout: { threshold: number; baseDelaySeconds: number; hardCap: number };
-  keepPhotos: boolean;
-  auditRetentionDays: number;
-  kioskShowPhoto: boolean;
-}
-
-function presetOr(value: unknown, fallback: PresetName): PresetName {
-  return value === 'strict' || value === 'balanced' || value === 'lenient' ? value : fallback;
-}
+export type PresetName = SettingsDto['thresholdPreset'];
 
 /** Reads the settings. */
 export async function getSettings(): Promise<SettingsDto> {
-  const raw = obj(await apiRequest<unknown>('/settings'));
-  const s = raw.settings ? obj(raw.settings) : raw;
-  const lockout = obj(s.lockout);
-  return {
-    thresholdPreset: presetOr(s.thresholdPreset, 'balanced'),
-    identifyPreset: presetOr(s.identifyPreset, 'strict'),
-    livenessMode: str(s.livenessMode) ?? 'off',
-    lockout: {
-      threshold: num(lockout.threshold) ?? 5,
-      baseDelaySeconds: num(lockout.baseDelaySeconds) ?? 30,
-      hardCap: num(lockout.hardCap) ?? 20,
-    },
-    keepPhotos: s.keepPhotos !== false,
-    auditRetentionDays: num(s.auditRetentionDays) ?? 365,
-    kioskShowPhoto: s.kioskShowPhoto === true,
-  };
+  return apiRequest<SettingsDto>('/settings');
 }
 
 /** Saves the settings. */
 export async function saveSettings(settings: SettingsDto): Promise<void> {
-  await apiRequest<unknown>('/settings', { method: 'PUT', body: settings });
+  await apiRequest<SettingsDto>('/settings', { method: 'PUT', body: settings });
 }
 
 /** A preset row of the calibration table. */
@@ -304,107 +184,88 @@ export interface PresetFigure {
 /** The last calibration, reduced to what the settings page shows. */
 export interface CalibrationDto {
   available: boolean;
+  /** `local`: `facegate eval --save-calibration` on this server; `shipped`: the model's own calibration. */
+  source: 'local' | 'shipped' | 'none';
   measuredOn: string | null;
   presets: PresetFigure[];
-  /** ROC points (false-accept rate, true-accept rate), when the calibration lists them. */
-  roc: Array<{ far: number; tar: number }>;
+  /** The server's ROC chart (SVG markup), shown as an image. */
   rocSvg: string | null;
 }
 
-function measuredOn(cal: Json): string | null {
-  const at = str(cal.created_at) ?? str(cal.at);
-  const where = str(cal.faces_dir) ?? str(cal.measuredOn) ?? str(cal.dataset);
+// `calibration` is the file `facegate eval --save-calibration` wrote (the API passes it through untyped): read the
+// fields eval writes, and nothing else.
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const fieldOf = (o: unknown, key: string): unknown =>
+  o && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined;
+
+function measuredOn(cal: Record<string, unknown>): string | null {
+  const at = typeof cal.created_at === 'string' ? cal.created_at : null;
+  const where = typeof cal.faces_dir === 'string' ? cal.faces_dir : null;
   const date = at ? new Date(at).toLocaleDateString([], { dateStyle: 'medium' }) : null;
+  const genuine = num(cal.genuine_pairs);
   const pairs =
-    num(cal.genuine_pairs) !== null
-      ? `${num(cal.genuine_pairs)} genuine / ${num(cal.impostor_pairs) ?? 0} impostor pairs`
-      : null;
+    genuine !== null ? `${genuine} genuine / ${num(cal.impostor_pairs) ?? 0} impostor pairs` : null;
   return [date, where, pairs].filter(Boolean).join(' · ') || null;
 }
 
-/** Reads `GET /v1/calibration` and extracts presets and the ROC curve from whatever shape eval saved. */
+/** Reads `GET /v1/calibration`: eval's per-preset figures (`presets: { strict: { threshold, far, tar } }`). */
 export async function getCalibration(): Promise<CalibrationDto> {
-  const raw = obj(await apiRequest<unknown>('/calibration'));
-  const cal = obj(raw.calibration ?? raw);
-  const presetsRaw = cal.presets ?? cal.thresholds;
-  const presets: PresetFigure[] = [];
-  if (Array.isArray(presetsRaw)) {
-    for (const p of presetsRaw) {
-      const o = obj(p);
-      presets.push({
-        preset: str(o.preset) ?? str(o.name) ?? '?',
-        threshold: num(o.threshold),
-        far: num(o.far) ?? num(o.expectedFar),
-        frr: num(o.frr) ?? num(o.expectedFrr),
-      });
-    }
-  } else {
-    // eval's calibration file: { strict: { threshold, target_far, far, tar }, ... }
-    for (const [preset, value] of Object.entries(obj(presetsRaw))) {
-      const o = obj(value);
-      presets.push({
-        preset,
-        threshold: typeof value === 'number' ? value : num(o.threshold),
-        far: num(o.far) ?? num(o.expectedFar) ?? num(o.target_far),
-        frr: num(o.frr) ?? (num(o.tar) !== null ? 1 - (num(o.tar) ?? 0) : null),
-      });
-    }
+  const { available, calibration, rocSvg } = await apiRequest<CalibrationResponse>('/calibration');
+  if (!available) return shippedCalibration();
+  const cal = calibration ?? {};
+  const presets = Object.entries(cal.presets ?? {}).map(([preset, figures]: [string, unknown]) => {
+    const tar = num(fieldOf(figures, 'tar'));
+    return {
+      preset,
+      threshold: num(fieldOf(figures, 'threshold')),
+      far: num(fieldOf(figures, 'far')),
+      frr: tar !== null ? 1 - tar : null,
+    };
+  });
+  return { available, source: 'local', measuredOn: measuredOn(cal), presets, rocSvg };
+}
+
+/** The false-accept rate each preset's shipped threshold was chosen for (strict is extrapolated). */
+const SHIPPED_FAR = { strict: 1e-5, balanced: 1e-4, lenient: 1e-3 } as const;
+
+/**
+ * Until a local calibration exists: the thresholds calibrated for the running model and shipped with facegate
+ * (`src/gallery/threshold-presets.ts`), with the false-accept rate each was chosen for.
+ */
+async function shippedCalibration(): Promise<CalibrationDto> {
+  const none: CalibrationDto = {
+    available: false,
+    source: 'none',
+    measuredOn: null,
+    presets: [],
+    rocSvg: null,
+  };
+  let engine = '';
+  try {
+    const res = await fetch('/readyz', { headers: { accept: 'application/json' } });
+    engine = res.ok ? (((await res.json()) as { engine?: string }).engine ?? '') : '';
+  } catch {
+    return none;
   }
-  const roc = arr(cal.roc ?? cal.rocPoints ?? cal.curve)
-    .map((p) => {
-      const o = obj(p);
-      const far = num(o.far) ?? num(o.fpr);
-      const tar = num(o.tar) ?? num(o.tpr) ?? (num(o.frr) !== null ? 1 - (num(o.frr) ?? 0) : null);
-      return far !== null && tar !== null ? { far, tar } : null;
-    })
-    .filter((p): p is { far: number; tar: number } => p !== null);
-  return {
-    available: raw.available !== false && Object.keys(cal).length > 0,
-    measuredOn: measuredOn(cal),
-    presets,
-    roc,
-    rocSvg: str(raw.rocSvg),
-  };
-}
-
-/** An API key as listed (never its secret). */
-export interface ApiKeyDto {
-  id: string;
-  name: string;
-  prefix: string;
-  role: Role;
-  createdAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-function toApiKey(raw: unknown): ApiKeyDto {
-  const o = obj(raw);
-  return {
-    id: str(o.id) ?? '',
-    name: str(o.name) ?? '',
-    prefix: str(o.prefix) ?? '',
-    role: (str(o.role) ?? 'kiosk') as Role,
-    createdAt: str(o.createdAt),
-    lastUsedAt: str(o.lastUsedAt),
-    revokedAt: str(o.revokedAt),
-  };
+  const table = MODEL_THRESHOLDS[engine.replace(/@[^@]*$/, '')];
+  if (!table) return none;
+  const presets = (['strict', 'balanced', 'lenient'] as const).map((preset) => ({
+    preset,
+    threshold: table[preset],
+    far: SHIPPED_FAR[preset],
+    frr: null,
+  }));
+  return { available: true, source: 'shipped', measuredOn: table.measuredOn, presets, rocSvg: null };
 }
 
 /** Lists API keys. */
 export async function listApiKeys(): Promise<ApiKeyDto[]> {
-  return listOf(await apiRequest<unknown>('/keys'), 'keys').map(toApiKey);
+  return (await apiRequest<{ items: ApiKeyDto[] }>('/keys')).items;
 }
 
 /** Creates an API key; the secret is returned once. */
-export async function createApiKey(name: string, role: Role): Promise<{ key: ApiKeyDto; secret: string }> {
-  const raw = obj(await apiRequest<unknown>('/keys', { method: 'POST', body: { name, role } }));
-  const secret =
-    str(raw.secret) ??
-    str(raw.apiKey) ??
-    str(obj(raw.key).secret) ??
-    (typeof raw.key === 'string' ? raw.key : '');
-  return { key: toApiKey(raw.key && typeof raw.key === 'object' ? raw.key : raw), secret };
+export async function createApiKey(name: string, role: Role): Promise<CreatedKeyResponse> {
+  return apiRequest<CreatedKeyResponse>('/keys', { method: 'POST', body: { name, role } });
 }
 
 /** Revokes an API key. */
@@ -412,40 +273,48 @@ export async function revokeApiKey(id: string): Promise<void> {
   await apiRequest<unknown>(`/keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-/** An admin-pages user. */
-export interface UserDto {
-  id: string;
-  username: string;
-  role: Role;
-  disabled: boolean;
-  lastLoginAt: string | null;
-}
-
 /** Lists users. */
 export async function listUsers(): Promise<UserDto[]> {
-  return listOf(await apiRequest<unknown>('/users'), 'users').map((u) => {
-    const o = obj(u);
-    return {
-      id: str(o.id) ?? '',
-      username: str(o.username) ?? '',
-      role: (str(o.role) ?? 'auditor') as Role,
-      disabled: o.disabled === true,
-      lastLoginAt: str(o.lastLoginAt),
-    };
-  });
+  return (await apiRequest<{ items: UserDto[] }>('/users')).items;
 }
 
 /** Creates a user. */
 export async function createUser(input: { username: string; password: string; role: Role }): Promise<void> {
-  await apiRequest<unknown>('/users', { method: 'POST', body: input });
+  await apiRequest<UserDto>('/users', { method: 'POST', body: input });
 }
 
 /** Changes a user's role or disables them. */
-export async function updateUser(id: string, patch: { role?: Role; disabled?: boolean }): Promise<void> {
-  await apiRequest<unknown>(`/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
+export async function updateUser(id: string, patch: UpdateUserBody): Promise<void> {
+  await apiRequest<UserDto>(`/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
 }
 
 /** Deletes a user. */
 export async function deleteUser(id: string): Promise<void> {
   await apiRequest<unknown>(`/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+/** Starts pairing a kiosk: a one-time code that creates its key when the kiosk redeems it. */
+export async function startPairing(name: string, allowPhotoUpload: boolean): Promise<StartedPairingDto> {
+  return apiRequest<StartedPairingDto>('/kiosk/pairings', {
+    method: 'POST',
+    body: { name, allowPhotoUpload },
+  });
+}
+
+/** Whether a kiosk set-up PIN exists, and which kiosk keys offer the photo fallback. */
+export async function kioskOverview(): Promise<KioskOverviewDto> {
+  return apiRequest<KioskOverviewDto>('/kiosk/overview');
+}
+
+/** Turns a kiosk key's "Use a photo instead" fallback on or off. */
+export async function setKioskPhotoUpload(keyId: string, allowPhotoUpload: boolean): Promise<void> {
+  await apiRequest<unknown>(`/keys/${encodeURIComponent(keyId)}/kiosk`, {
+    method: 'PUT',
+    body: { allowPhotoUpload },
+  });
+}
+
+/** Sets (digits) or removes (`null`) the kiosk set-up PIN. */
+export async function setKioskSetupPin(pin: string | null): Promise<void> {
+  await apiRequest<unknown>('/kiosk/setup-pin', { method: 'PUT', body: { pin } });
 }

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, errorMessage } from '../shared/api.js';
+import { useFocusHeading } from './focus-heading.js';
 import { ApiKeysPage } from './pages/api-keys-page.js';
 import { AuditPage } from './pages/audit-page.js';
 import { EmployeePage } from './pages/employee-page.js';
@@ -73,14 +74,14 @@ export function AdminApp() {
 
   if (boot.kind === 'loading') {
     return (
-      <div class="center-screen" aria-busy="true">
+      <main class="center-screen" aria-busy="true">
         <p>Loading…</p>
-      </div>
+      </main>
     );
   }
   if (boot.kind === 'error') {
     return (
-      <div class="center-screen">
+      <main class="center-screen">
         <div class="card card--narrow">
           <h1>facegate admin</h1>
           <p class="notice notice--error" role="alert">
@@ -90,7 +91,7 @@ export function AdminApp() {
             Retry
           </button>
         </div>
-      </div>
+      </main>
     );
   }
   if (boot.kind === 'setup') return <SetupPage onDone={() => void refresh()} />;
@@ -153,18 +154,33 @@ function Shell({
   onLogout: () => void;
   children: ComponentChildren;
 }) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  // Screen readers announce the new page: its heading takes the focus after each navigation (and after login).
+  useFocusHeading(path);
+  useEffect(() => setMenuOpen(false), [path]);
+  const items = NAV.filter((n) => can(me.role, n.cap));
+  const current = items.find((n) => path.startsWith(n.href));
   return (
     <div class="shell">
       <a class="skip-link" href="#main">
         Skip to content
       </a>
-      <header class="topbar">
+      <header class={`topbar ${menuOpen ? 'topbar--open' : ''}`}>
         <a class="brand topbar__brand" href="/admin">
           <span class="brand__mark" aria-hidden="true" />
           facegate <span class="topbar__sub">admin</span>
         </a>
-        <nav class="topnav" aria-label="Main">
-          {NAV.filter((n) => can(me.role, n.cap)).map((n) => (
+        <button
+          type="button"
+          class="btn btn--ghost btn--small topbar__menu"
+          aria-expanded={menuOpen ? 'true' : 'false'}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          {current ? `Menu: ${current.label}` : 'Menu'}
+        </button>
+        <nav id="main-nav" class="topnav" aria-label="Main">
+          {items.map((n) => (
             <a
               key={n.href}
               href={n.href}

@@ -1,5 +1,6 @@
 import type { Role } from '../../../domain/access.js';
 import { apiRequest, setCsrfToken } from '../shared/api.js';
+import type { LoginResponse, MeResponse, SetupStatus } from '../shared/api-types.js';
 
 /** Admin roles, as the API names them. */
 export type { Role };
@@ -49,24 +50,13 @@ export interface Me {
   csrfToken: string | null;
 }
 
-interface RawMe {
-  user?: { id?: string; username?: string; role?: Role };
-  actor?: { id?: string; name?: string; role?: Role };
-  id?: string;
-  username?: string;
-  role?: Role;
-  csrfToken?: string;
-  csrf?: string;
-}
-
-/** Accepts `{ user, csrfToken }` or a flat `{ id, username, role, csrfToken }`. */
-export function toMe(raw: RawMe): Me {
-  const user = raw.user ?? raw;
+/** The session of `GET /v1/auth/me` (a user, or the actor of a bearer key). */
+function meOf(body: MeResponse): Me {
   return {
-    id: user.id ?? raw.actor?.id ?? '',
-    username: user.username ?? raw.actor?.name ?? '',
-    role: user.role ?? raw.actor?.role ?? 'auditor',
-    csrfToken: raw.csrfToken ?? raw.csrf ?? null,
+    id: body.user?.id ?? body.actor.id,
+    username: body.user?.username ?? body.actor.name,
+    role: body.actor.role,
+    csrfToken: body.csrfToken,
   };
 }
 
@@ -96,24 +86,20 @@ export function setSessionHint(on: boolean): void {
 
 /** Loads the session from `GET /v1/auth/me` and remembers its CSRF token. */
 export async function loadMe(): Promise<Me> {
-  const me = toMe(await apiRequest<RawMe>('/auth/me'));
+  const me = meOf(await apiRequest<MeResponse>('/auth/me'));
   setCsrfToken(me.csrfToken);
   return me;
 }
 
-/** Signs in with a password; returns the session. */
+/** Signs in with a password (cookie session); returns the session. */
 export async function login(username: string, password: string): Promise<Me> {
-  const raw = await apiRequest<RawMe | undefined>('/auth/login', {
+  const { user, csrfToken } = await apiRequest<LoginResponse>('/auth/login', {
     method: 'POST',
     body: { username, password },
   });
   setSessionHint(true);
-  if (raw && (raw.csrfToken || raw.csrf)) {
-    const me = toMe(raw);
-    setCsrfToken(me.csrfToken);
-    if (me.role && me.username) return me;
-  }
-  return loadMe();
+  setCsrfToken(csrfToken);
+  return { id: user.id, username: user.username, role: user.role, csrfToken };
 }
 
 /** Ends the session. */
@@ -128,11 +114,5 @@ export async function logout(): Promise<void> {
 
 /** Whether the first-run set-up is still pending. */
 export async function setupPending(): Promise<boolean> {
-  const raw = await apiRequest<Record<string, unknown>>('/setup/status');
-  if (typeof raw.needsSetup === 'boolean') return raw.needsSetup;
-  if (typeof raw.setupRequired === 'boolean') return raw.setupRequired;
-  if (typeof raw.required === 'boolean') return raw.required;
-  if (typeof raw.done === 'boolean') return !raw.done;
-  if (typeof raw.complete === 'boolean') return !raw.complete;
-  return false;
+  return (await apiRequest<SetupStatus>('/setup/status')).needsSetup;
 }

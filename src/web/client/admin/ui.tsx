@@ -1,6 +1,7 @@
 import type { ComponentChildren, InputHTMLAttributes, SelectHTMLAttributes } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../shared/api.js';
+import { DETAIL_SEPARATOR } from '../shared/error-text.js';
 
 let fieldSeq = 0;
 
@@ -64,11 +65,19 @@ export function SelectField({ label, options, ...select }: SelectProps) {
 
 /** An error / success banner. */
 export function Notice({ kind, children }: { kind: 'error' | 'ok' | 'warn'; children: ComponentChildren }) {
+  // An `errorMessage` string: the plain sentence first, its code and request id in small print.
+  const [text, detail] = typeof children === 'string' ? splitDetail(children) : [children, ''];
   return (
     <div class={`notice notice--${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
-      {children}
+      {text}
+      {detail ? <small class="notice__detail">{detail}</small> : null}
     </div>
   );
+}
+
+function splitDetail(message: string): [string, string] {
+  const at = message.indexOf(DETAIL_SEPARATOR);
+  return at < 0 ? [message, ''] : [message.slice(0, at), message.slice(at + DETAIL_SEPARATOR.length)];
 }
 
 /** Page heading with optional actions on the right. */
@@ -105,8 +114,13 @@ export function ConfirmDialog({
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
+    // Focus goes back to the control that opened the dialog when it closes (keyboard and screen-reader users).
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog
@@ -247,9 +261,19 @@ export function DataTable({
   children: ComponentChildren;
 }) {
   const shown = columns.filter((c): c is Column => c !== null);
+  const table = useRef<HTMLTableElement>(null);
+  // On narrow screens each row becomes a card: every cell carries its column's name for the CSS to show.
+  useEffect(() => {
+    for (const row of table.current?.tBodies[0]?.rows ?? []) {
+      [...row.cells].forEach((cell, i) => {
+        const label = shown[i]?.label;
+        if (label && cell.colSpan === 1) cell.dataset.label = label;
+      });
+    }
+  });
   return (
     <div class="table-wrap">
-      <table class={dense ? 'table table--dense' : 'table'} data-testid={testId}>
+      <table ref={table} class={`table table--cards ${dense ? 'table--dense' : ''}`} data-testid={testId}>
         <thead>
           <tr>
             {shown.map((c) => (

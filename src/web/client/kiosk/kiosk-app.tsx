@@ -1,5 +1,7 @@
+import type { Ref } from 'preact';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { ApiError, apiRequest } from '../shared/api.js';
+import type { KioskConfigDto } from '../shared/api-types.js';
 import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../shared/camera.js';
 import {
   type AuthenticateResult,
@@ -11,18 +13,11 @@ import {
   kioskTransition,
 } from './kiosk.machine.js';
 import { HINT_MESSAGES } from './kiosk-hints.js';
+import { kioskConfig, loadKey, storeKey } from './kiosk-key.js';
+import { HOLD_MS, KioskSetup, SetupUnlock } from './kiosk-setup.js';
 
-const KEY_STORAGE = 'facegate.kioskKey';
 /** Frames darker than this (mean luminance of the centre) are not sent. */
 const MIN_BRIGHTNESS = 0.08;
-
-function loadKey(): string | null {
-  try {
-    return localStorage.getItem(KEY_STORAGE);
-  } catch {
-    return null;
-  }
-}
 
 /** Sends one image to `POST /v1/authenticate` with the kiosk key; maps errors to machine events. */
 async function authenticate(image: Blob, key: string, signal: AbortSignal): Promise<KioskEvent> {
@@ -51,7 +46,11 @@ async function authenticate(image: Blob, key: string, signal: AbortSignal): Prom
 /** The kiosk page: set-up, live camera with auto-capture, upload fallback and result screens. */
 export function KioskApp() {
   const [key, setKey] = useState<string | null>(loadKey);
-  const [editingKey, setEditingKey] = useState(false);
+  const [pairCode] = useState(() => new URLSearchParams(location.search).get('pair'));
+  // Set-up opens for a pairing link, else only after the hold gesture and the PIN (never from a visible link).
+  const [editingKey, setEditingKey] = useState(pairCode !== null);
+  const [unlocking, setUnlocking] = useState(false);
+  const [config, setConfig] = useState<KioskConfigDto | null>(null);
   const [state, dispatch] = useReducer<KioskState, KioskEvent>(
     (s, e) => kioskTransition(s, e),
     initialKioskState(key !== null),
@@ -179,10 +178,34 @@ export function KioskApp() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const saveKey = useCallback((value: string) => {
-    localStorage.setItem(KEY_STORAGE, value);
+  // The kiosk's own settings (photo fallback, set-up PIN); a key the server refuses sends the kiosk to set-up.
+  useEffect(() => {
+    if (!key) return;
+    const abort = new AbortController();
+    kioskConfig(key, abort.signal)
+      .then(setConfig)
+      .catch((error) => {
+        if (error instanceof ApiError && (error.status === 401 || error.status === 403))
+          dispatch({ type: 'KEY_REJECTED' });
+      });
+    return () => abort.abort();
+  }, [key]);
+
+  // Ctrl+Alt+S: the keyboard form of the hold gesture.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.ctrlKey && event.altKey && event.key.toLowerCase() === 's' && key) setUnlocking(true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [key]);
+
+  const saveKey = useCallback((value: string, settings: KioskConfigDto) => {
+    storeKey(value);
     setKey(value);
+    setConfig(settings);
     setEditingKey(false);
+    if (location.search) history.replaceState(null, '', '/');
     dispatch({ type: 'KEY_SAVED' });
   }, []);
 
@@ -195,9 +218,13 @@ export function KioskApp() {
     return (
       <KioskSetup
         notice={state.name === 'setup' ? state.notice : null}
-        hasKey={key !== null}
-        onSave={saveKey}
-        onCancel={() => setEditingKey(false)}
+        hasKey={key !== null && state.name !== 'setup'}
+        pairCode={pairCode}
+        onSaved={saveKey}
+        onCancel={() => {
+          setEditingKey(false);
+          if (location.search) history.replaceState(null, '', '/');
+        }}
       />
     );
   }
@@ -206,10 +233,7 @@ export function KioskApp() {
   return (
     <div class={`kiosk kiosk--${state.name}`}>
       <header class="kiosk__bar">
-        <span class="brand">
-          <span class="brand__mark" aria-hidden="true" />
-          facegate
-        </span>
+        <HoldTarget onHold={() => setUnlocking(true)} />
         <Clock />
       </header>
       <main class="kiosk__main">
@@ -219,227 +243,347 @@ export function KioskApp() {
             <ellipse cx="50" cy="47" rx="17" ry="31" />
           </svg>
         </div>
-        <KioskPanel state={state} dispatch={dispatch} onPhoto={onPhoto} photoUrl={photoUrl} />
+        <KioskPanel
+          state={state}
+          dispatch={dispatch}
+          onPhoto={onPhoto}
+          photoUrl={photoUrl}
+          allowUpload={config?.allowPhotoUpload === true}
+        />
       </main>
       <footer class="kiosk__foot">
         <span>Your face is checked against enrolled employees only. No picture is kept at this kiosk.</span>
-        <button type="button" class="link-button" onClick={() => setEditingKey(true)}>
-          Kiosk set-up
-        </button>
       </footer>
+      {unlocking && key ? (
+        <SetupUnlock
+          kioskKey={key}
+          pinSet={config?.setupPinSet === true}
+          onClose={() => setUnlocking(false)}
+          onUnlocked={() => {
+            setUnlocking(false);
+            setEditingKey(true);
+          }}
+        />
+      ) : null}
     </div>
   );
 }
+
+/** The logo: holding it (pointer) for {@link HOLD_MS} asks for the set-up PIN. */
+function HoldTarget({ onHold }: { onHold: () => void }) {
+  const timer = useRef<number | null>(null);
+  const stop = (): void => {
+    if (timer.current !== null) window.clearTimeout(timer.current);
+    timer.current = null;
+  };
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a staff gesture, not a control; Ctrl+Alt+S is its keyboard form
+    <span
+      class="brand"
+      data-testid="kiosk-logo"
+      onPointerDown={() => {
+        stop();
+        timer.current = window.setTimeout(onHold, HOLD_MS);
+      }}
+      onPointerUp={stop}
+      onPointerLeave={stop}
+      onPointerCancel={stop}
+      onContextMenu={(e) => e.preventDefault()}
+    >
+      <span class="brand__mark" aria-hidden="true" />
+      facegate
+    </span>
+  );
+}
+
+type StateOf<N extends KioskState['name']> = Extract<KioskState, { name: N }>;
 
 interface PanelProps {
   state: KioskState;
   dispatch: (event: KioskEvent) => void;
   onPhoto: (file: File) => void;
   photoUrl: string | null;
+  /** "Use a photo instead": a per-kiosk setting, off unless an admin turned it on for this kiosk's key. */
+  allowUpload: boolean;
 }
 
-function KioskPanel({ state, dispatch, onPhoto, photoUrl }: PanelProps) {
+/** What a panel gets: its state, the dispatcher, and the ref of the button that takes the focus. */
+interface StepProps<N extends KioskState['name']> {
+  state: StateOf<N>;
+  dispatch: (event: KioskEvent) => void;
+  primary: Ref<HTMLButtonElement>;
+  allowUpload: boolean;
+}
+
+/** The panel beside the camera: one small component per state; the main button takes the focus on each change. */
+function KioskPanel({ state, dispatch, onPhoto, photoUrl, allowUpload }: PanelProps) {
   const primary = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     primary.current?.focus();
   }, [state.name]);
 
+  const common = { dispatch, primary, allowUpload };
   switch (state.name) {
     case 'idle':
-      return (
-        <section class="panel panel--idle" aria-live="polite">
-          <h1 class="headline">Sign in with your face</h1>
-          <p class="lead">Stand in front of the camera and press Start.</p>
-          <div class="actions">
-            <button
-              ref={primary}
-              type="button"
-              class="btn btn--primary btn--huge"
-              onClick={() => dispatch({ type: 'START' })}
-            >
-              Start
-            </button>
-            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
-              Use a photo instead
-            </button>
-          </div>
-        </section>
-      );
+      return <IdlePanel state={state} {...common} />;
     case 'camera':
     case 'capturing':
     case 'retry':
-    case 'checking': {
-      const hint = state.name === 'retry' ? state.hint.message : null;
-      const status =
-        state.name === 'checking'
-          ? 'Checking…'
-          : state.name === 'camera' && !state.ready
-            ? 'Starting the camera…'
-            : (hint ?? 'Look at the camera and keep your face in the oval');
-      return (
-        <section class="panel panel--camera">
-          <p
-            class={`hint ${hint ? 'hint--warn' : ''}`}
-            role="status"
-            aria-live="assertive"
-            data-testid="kiosk-status"
-          >
-            {status}
-          </p>
-          <div class="actions">
-            <button
-              ref={primary}
-              type="button"
-              class="btn btn--primary"
-              disabled={
-                state.name === 'checking' ||
-                state.name === 'capturing' ||
-                (state.name === 'camera' && !state.ready)
-              }
-              onClick={() => dispatch({ type: 'CAPTURE' })}
-            >
-              Take photo now
-            </button>
-            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
-              Use a photo instead
-            </button>
-            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
-              Cancel
-            </button>
-          </div>
-        </section>
-      );
-    }
+    case 'checking':
+      return <CameraPanel state={state} {...common} />;
     case 'upload':
-      return (
-        <section class="panel panel--upload">
-          <h1 class="headline headline--small">
-            {state.reason === 'denied'
-              ? 'The camera is not allowed'
-              : state.reason === 'no-camera'
-                ? 'No camera found'
-                : 'Sign in with a photo'}
-          </h1>
-          {state.hint ? (
-            <p class="hint hint--warn" role="status" data-testid="kiosk-status">
-              {state.hint.message}
-            </p>
-          ) : (
-            <p class="lead" role="status" data-testid="kiosk-status">
-              Take a clear photo of your face, alone, looking at the camera.
-            </p>
-          )}
-          <div class="actions">
-            <label class="btn btn--primary file-button">
-              <input
-                type="file"
-                accept="image/jpeg,image/png,image/webp"
-                capture="user"
-                class="visually-hidden"
-                aria-label="Choose a photo of your face"
-                onChange={(event) => {
-                  const file = event.currentTarget.files?.[0];
-                  event.currentTarget.value = '';
-                  if (file) onPhoto(file);
-                }}
-              />
-              Choose a photo
-            </label>
-            <button
-              ref={primary}
-              type="button"
-              class="btn btn--ghost"
-              onClick={() => dispatch({ type: 'START' })}
-            >
-              Try the camera
-            </button>
-            <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
-              Cancel
-            </button>
-          </div>
-        </section>
-      );
+      return <UploadPanel state={state} onPhoto={onPhoto} {...common} />;
     case 'welcome':
-      return (
-        <section
-          class="result result--welcome"
-          role="status"
-          aria-live="assertive"
-          data-testid="kiosk-result"
-        >
-          {photoUrl ? <img class="result__photo" src={photoUrl} alt="" /> : <ResultIcon kind="ok" />}
-          <h1 class="result__title">
-            <span class="result__kicker">Welcome,</span>{' '}
-            <span class="result__name">
-              {state.employee.firstName} {state.employee.lastName}
-            </span>
-          </h1>
-          <p class="lead">You are signed in.</p>
-          <button
-            ref={primary}
-            type="button"
-            class="btn btn--ghost"
-            onClick={() => dispatch({ type: 'TIMEOUT' })}
-          >
-            Done
-          </button>
-        </section>
-      );
+      return <WelcomePanel state={state} photoUrl={photoUrl} {...common} />;
     case 'refused':
-      return (
-        <section
-          class="result result--refused"
-          role="status"
-          aria-live="assertive"
-          data-testid="kiosk-result"
-        >
-          <ResultIcon kind="no" />
-          <h1 class="result__title">{state.reason === 'gave_up' ? 'Please try again' : 'Not recognised'}</h1>
-          <p class="lead">
-            {state.reason === 'gave_up'
-              ? 'We could not get a clear view of your face.'
-              : 'Sorry, we could not sign you in. Please try again or ask at reception.'}
-          </p>
-          <button
-            ref={primary}
-            type="button"
-            class="btn btn--primary"
-            onClick={() => dispatch({ type: 'TIMEOUT' })}
-          >
-            Try again
-          </button>
-        </section>
-      );
+      return <RefusedPanel state={state} {...common} />;
     case 'locked':
-      return (
-        <section class="result result--locked" role="alert" data-testid="kiosk-result">
-          <ResultIcon kind="pause" />
-          <h1 class="result__title">Too many attempts</h1>
-          <p class="lead">
-            Face sign-in is paused{state.seconds ? ` for about ${formatWait(state.seconds)}` : ''}. If this
-            keeps happening, please contact an administrator.
-          </p>
-        </section>
-      );
+      return <LockedPanel state={state} />;
     case 'error':
-      return (
-        <section class="result result--error" role="alert" data-testid="kiosk-result">
-          <ResultIcon kind="alert" />
-          <h1 class="result__title">Please try again</h1>
-          <p class="lead">{state.message}</p>
-          <button
-            ref={primary}
-            type="button"
-            class="btn btn--primary"
-            onClick={() => dispatch({ type: 'TIMEOUT' })}
-          >
-            OK
-          </button>
-        </section>
-      );
+      return <ErrorPanel state={state} {...common} />;
     case 'setup':
       return null;
   }
+}
+
+function IdlePanel({ dispatch, primary, allowUpload }: StepProps<'idle'>) {
+  return (
+    <section class="panel panel--idle" aria-live="polite">
+      <h1 class="headline">Sign in with your face</h1>
+      <p class="lead">Stand in front of the camera and press Start.</p>
+      <div class="actions">
+        <button
+          ref={primary}
+          type="button"
+          class="btn btn--primary btn--huge"
+          onClick={() => dispatch({ type: 'START' })}
+        >
+          Start
+        </button>
+        {allowUpload ? (
+          <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
+            Use a photo instead
+          </button>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+function CameraPanel({
+  state,
+  dispatch,
+  primary,
+  allowUpload,
+}: StepProps<'camera' | 'capturing' | 'retry' | 'checking'>) {
+  const hint = state.name === 'retry' ? state.hint.message : null;
+  const status =
+    state.name === 'checking'
+      ? 'Checking…'
+      : state.name === 'camera' && !state.ready
+        ? 'Starting the camera…'
+        : (hint ?? 'Look at the camera and keep your face in the oval');
+  return (
+    <section class="panel panel--camera">
+      <h1 class="visually-hidden">Sign in with your face</h1>
+      <p
+        class={`hint ${hint ? 'hint--warn' : ''}`}
+        role="status"
+        aria-live="assertive"
+        data-testid="kiosk-status"
+      >
+        {status}
+      </p>
+      <div class="actions">
+        <button
+          ref={primary}
+          type="button"
+          class="btn btn--primary"
+          disabled={
+            state.name === 'checking' ||
+            state.name === 'capturing' ||
+            (state.name === 'camera' && !state.ready)
+          }
+          onClick={() => dispatch({ type: 'CAPTURE' })}
+        >
+          Take photo now
+        </button>
+        {allowUpload ? (
+          <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
+            Use a photo instead
+          </button>
+        ) : null}
+        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
+const UPLOAD_TITLES: Record<StateOf<'upload'>['reason'], string> = {
+  denied: 'The camera is not allowed',
+  'no-camera': 'No camera found',
+  chosen: 'Sign in with a photo',
+};
+
+function UploadPanel({
+  state,
+  dispatch,
+  primary,
+  onPhoto,
+  allowUpload,
+}: StepProps<'upload'> & { onPhoto: (file: File) => void }) {
+  if (!allowUpload) return <NoCameraPanel state={state} dispatch={dispatch} primary={primary} />;
+  return (
+    <section class="panel panel--upload">
+      <h1 class="headline headline--small">{UPLOAD_TITLES[state.reason]}</h1>
+      {state.hint ? (
+        <p class="hint hint--warn" role="status" data-testid="kiosk-status">
+          {state.hint.message}
+        </p>
+      ) : (
+        <p class="lead" role="status" data-testid="kiosk-status">
+          Take a clear photo of your face, alone, looking at the camera.
+        </p>
+      )}
+      <div class="actions">
+        <label class="btn btn--primary file-button">
+          <input
+            type="file"
+            accept="image/jpeg,image/png,image/webp"
+            capture="user"
+            class="visually-hidden"
+            aria-label="Choose a photo of your face"
+            onChange={(event) => {
+              const file = event.currentTarget.files?.[0];
+              event.currentTarget.value = '';
+              if (file) onPhoto(file);
+            }}
+          />
+          Choose a photo
+        </label>
+        <button
+          ref={primary}
+          type="button"
+          class="btn btn--ghost"
+          onClick={() => dispatch({ type: 'START' })}
+        >
+          Try the camera
+        </button>
+        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Without a camera, a kiosk that does not offer the photo fallback can only say so. */
+function NoCameraPanel({ state, dispatch, primary }: Omit<StepProps<'upload'>, 'allowUpload'>) {
+  return (
+    <section class="panel panel--upload">
+      <h1 class="headline headline--small">{UPLOAD_TITLES[state.reason]}</h1>
+      <p class="lead" role="status" data-testid="kiosk-status">
+        This kiosk needs its camera to sign you in. Please ask at reception.
+      </p>
+      <div class="actions">
+        <button
+          ref={primary}
+          type="button"
+          class="btn btn--primary"
+          onClick={() => dispatch({ type: 'START' })}
+        >
+          Try the camera
+        </button>
+        <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'CANCEL' })}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function WelcomePanel({
+  state,
+  dispatch,
+  primary,
+  photoUrl,
+}: StepProps<'welcome'> & { photoUrl: string | null }) {
+  return (
+    <section class="result result--welcome" role="status" aria-live="assertive" data-testid="kiosk-result">
+      {photoUrl ? <img class="result__photo" src={photoUrl} alt="" /> : <ResultIcon kind="ok" />}
+      <h1 class="result__title">
+        <span class="result__kicker">Welcome,</span>{' '}
+        <span class="result__name">
+          {state.employee.firstName} {state.employee.lastName}
+        </span>
+      </h1>
+      <p class="lead">You are signed in.</p>
+      <button
+        ref={primary}
+        type="button"
+        class="btn btn--ghost"
+        onClick={() => dispatch({ type: 'TIMEOUT' })}
+      >
+        Done
+      </button>
+    </section>
+  );
+}
+
+function RefusedPanel({ state, dispatch, primary }: StepProps<'refused'>) {
+  const gaveUp = state.reason === 'gave_up';
+  return (
+    <section class="result result--refused" role="status" aria-live="assertive" data-testid="kiosk-result">
+      <ResultIcon kind="no" />
+      <h1 class="result__title">{gaveUp ? 'Please try again' : 'Not recognised'}</h1>
+      <p class="lead">
+        {gaveUp
+          ? 'We could not get a clear view of your face.'
+          : 'Sorry, we could not sign you in. Please try again or ask at reception.'}
+      </p>
+      <button
+        ref={primary}
+        type="button"
+        class="btn btn--primary"
+        onClick={() => dispatch({ type: 'START' })}
+      >
+        Try again
+      </button>
+    </section>
+  );
+}
+
+function LockedPanel({ state }: { state: StateOf<'locked'> }) {
+  return (
+    <section class="result result--locked" role="alert" data-testid="kiosk-result">
+      <ResultIcon kind="pause" />
+      <h1 class="result__title">Too many attempts</h1>
+      <p class="lead">
+        Face sign-in is paused{state.seconds ? ` for about ${formatWait(state.seconds)}` : ''}. If this keeps
+        happening, please contact an administrator.
+      </p>
+    </section>
+  );
+}
+
+function ErrorPanel({ state, dispatch, primary }: StepProps<'error'>) {
+  return (
+    <section class="result result--error" role="alert" data-testid="kiosk-result">
+      <ResultIcon kind="alert" />
+      <h1 class="result__title">Please try again</h1>
+      <p class="lead">{state.message}</p>
+      <button
+        ref={primary}
+        type="button"
+        class="btn btn--primary"
+        onClick={() => dispatch({ type: 'TIMEOUT' })}
+      >
+        OK
+      </button>
+    </section>
+  );
 }
 
 const ICON_PATHS: Record<'ok' | 'no' | 'pause' | 'alert', string> = {
@@ -461,81 +605,6 @@ function ResultIcon({ kind }: { kind: keyof typeof ICON_PATHS }) {
 function formatWait(seconds: number): string {
   if (seconds < 90) return `${Math.ceil(seconds)} seconds`;
   return `${Math.ceil(seconds / 60)} minutes`;
-}
-
-interface SetupProps {
-  notice: string | null;
-  hasKey: boolean;
-  onSave: (key: string) => void;
-  onCancel: () => void;
-}
-
-function KioskSetup({ notice, hasKey, onSave, onCancel }: SetupProps) {
-  const [value, setValue] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  return (
-    <div class="kiosk kiosk--setup">
-      <main class="setup">
-        <h1 class="headline headline--small">Kiosk set-up</h1>
-        <p class="lead">
-          An administrator creates a <strong>kiosk</strong> API key in the admin pages (API keys) and enters
-          it here once. The key stays in this browser only.
-        </p>
-        {notice ? (
-          <p class="notice notice--error" role="alert">
-            {notice}
-          </p>
-        ) : null}
-        <form
-          class="setup__form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            const trimmed = value.trim();
-            if (!trimmed || /\s/.test(trimmed)) {
-              setError('Paste the whole key, without spaces.');
-              return;
-            }
-            onSave(trimmed);
-          }}
-        >
-          <label for="kiosk-key">Kiosk API key</label>
-          <input
-            id="kiosk-key"
-            name="kioskKey"
-            type="password"
-            autoComplete="off"
-            spellcheck={false}
-            placeholder="fg_…"
-            value={value}
-            aria-invalid={error ? 'true' : undefined}
-            aria-describedby={error ? 'kiosk-key-error' : undefined}
-            onInput={(event) => {
-              setValue(event.currentTarget.value);
-              setError(null);
-            }}
-          />
-          {error ? (
-            <p id="kiosk-key-error" class="field-error">
-              {error}
-            </p>
-          ) : null}
-          <div class="actions">
-            <button type="submit" class="btn btn--primary">
-              Save key
-            </button>
-            {hasKey ? (
-              <button type="button" class="btn btn--ghost" onClick={onCancel}>
-                Cancel
-              </button>
-            ) : null}
-            <a class="btn btn--ghost" href="/admin/">
-              Admin pages
-            </a>
-          </div>
-        </form>
-      </main>
-    </div>
-  );
 }
 
 function Clock() {

@@ -24,27 +24,14 @@ export const HINT_MESSAGES: Readonly<Record<string, string>> = {
 
 const DEFAULT_HINT: KioskHint = { code: 'RETRY', message: 'Face the camera' };
 
-/** Raw hint shapes the API may send: a code, a sentence, an object, or a list of reasons. */
-export type RawHint = string | { code?: string; message?: string } | null | undefined;
-
 /**
- * Normalises the `hint` / `reasons` of a `retry` answer to one kiosk hint. Known codes get the kiosk wording;
- * an unknown code falls back to a neutral hint, and a plain sentence from the server is shown as it is.
+ * The kiosk hint of a `retry`: from an error code (known codes get the kiosk wording, an unknown code a neutral
+ * hint) or the server's `hint` sentence, shown as it is.
  */
-export function toKioskHint(
-  hint: RawHint,
-  reasons?: ReadonlyArray<{ code?: string; message?: string }>,
-): KioskHint {
-  const first = hint ?? reasons?.[0];
-  if (first === null || first === undefined) return DEFAULT_HINT;
-  if (typeof first === 'string') {
-    const known = HINT_MESSAGES[first];
-    if (known) return { code: first, message: known };
-    // A code-like token we do not know is not shown; a sentence is.
-    return /^[A-Z0-9_]+$/.test(first) ? DEFAULT_HINT : { code: 'SERVER_HINT', message: first };
-  }
-  const code = first.code ?? 'RETRY';
-  const known = HINT_MESSAGES[code];
-  if (known) return { code, message: known };
-  return first.message ? { code, message: first.message } : DEFAULT_HINT;
+export function toKioskHint(hint: string | undefined): KioskHint {
+  if (!hint) return DEFAULT_HINT;
+  const known = HINT_MESSAGES[hint];
+  if (known) return { code: hint, message: known };
+  // A code-like token we do not know is not shown; a sentence is.
+  return /^[A-Z0-9_]+$/.test(hint) ? DEFAULT_HINT : { code: 'SERVER_HINT', message: hint };
 }

@@ -13,7 +13,7 @@ const run = (state: KioskState, ...events: KioskEvent[]): KioskState =>
   events.reduce((s, e) => kioskTransition(s, e), state);
 
 const idle: KioskState = { name: 'idle', notice: null };
-const ada = { id: 'e1', firstName: 'Ada', lastName: 'Lovelace' };
+const ada = { id: 'e1', badge: 'B1', firstName: 'Ada', lastName: 'Lovelace' };
 
 describe('kiosk state machine', () => {
   it('starts in set-up without a key and idle with one', () => {
@@ -21,6 +21,12 @@ describe('kiosk state machine', () => {
     expect(initialKioskState(true).name).toBe('idle');
     expect(run(initialKioskState(false), { type: 'START' }).name).toBe('setup');
     expect(run(initialKioskState(false), { type: 'KEY_SAVED' }).name).toBe('idle');
+  });
+
+  it('restarts the camera directly from "Try again" after a refusal', () => {
+    const refused: KioskState = { name: 'refused', reason: 'no_match' };
+    expect(run(refused, { type: 'START' })).toEqual({ name: 'camera', ready: false, attempt: 0 });
+    expect(run(refused, { type: 'TIMEOUT' }).name).toBe('idle');
   });
 
   it('walks idle → camera → capturing → checking → welcome → idle', () => {
@@ -71,7 +77,7 @@ describe('kiosk state machine', () => {
 
     const small = run(checking, {
       type: 'RESULT',
-      result: { decision: 'retry', reasons: [{ code: 'SMALL_FACE' }] },
+      result: { decision: 'retry', hint: 'SMALL_FACE' },
     });
     expect(small).toMatchObject({ hint: { message: 'Move closer' } });
 

@@ -1,4 +1,5 @@
-import { type KioskHint, type RawHint, toKioskHint } from './kiosk-hints.js';
+import type { DecisionDto } from '../shared/api-types.js';
+import { type KioskHint, toKioskHint } from './kiosk-hints.js';
 
 /**
  * The kiosk flow as an explicit state machine: a pure `transition(state, event)` plus the timer each state arms.
@@ -15,22 +16,13 @@ import { type KioskHint, type RawHint, toKioskHint } from './kiosk-hints.js';
 export type KioskSource = 'camera' | 'upload';
 
 /** The person shown on the welcome screen. Never carries a score. */
-export interface WelcomeEmployee {
-  id: string;
-  firstName: string;
-  lastName: string;
-  badge?: string;
-  photoUrl?: string;
-}
+export type WelcomeEmployee = NonNullable<DecisionDto['employee']>;
 
-/** The answer of `POST /v1/authenticate` as far as the kiosk needs it. */
-export interface AuthenticateResult {
-  decision: 'match' | 'no_match' | 'retry';
-  employee?: WelcomeEmployee;
-  token?: string;
-  hint?: RawHint;
-  reasons?: Array<{ code?: string; message?: string }>;
-}
+/**
+ * The answer of `POST /v1/authenticate` as far as the kiosk reads it. `hint` is the server's sentence, or the code
+ * of an API error the kiosk turns into a retry (`NO_FACE`...).
+ */
+export type AuthenticateResult = Pick<DecisionDto, 'decision' | 'employee' | 'token' | 'hint'>;
 
 export type KioskState =
   | { name: 'setup'; notice: string | null }
@@ -150,8 +142,11 @@ export function kioskTransition(
       return state;
     case 'checking':
       return afterChecking(state, event, timings);
-    case 'welcome':
     case 'refused':
+      // "Try again" restarts the camera at once: the person does not have to press Start a second time.
+      if (event.type === 'START') return { name: 'camera', ready: false, attempt: 0 };
+      return event.type === 'TIMEOUT' ? { name: 'idle', notice: null } : state;
+    case 'welcome':
     case 'locked':
     case 'error':
       return event.type === 'TIMEOUT' ? { name: 'idle', notice: null } : state;
@@ -169,7 +164,7 @@ function afterChecking(
       if (result.decision === 'match' && result.employee)
         return { name: 'welcome', employee: result.employee };
       if (result.decision === 'retry') {
-        const hint = toKioskHint(result.hint, result.reasons);
+        const hint = toKioskHint(result.hint);
         if (state.source === 'upload')
           return { name: 'upload', attempt: state.attempt + 1, hint, reason: 'chosen' };
         return afterRetry(state.attempt, hint, timings);

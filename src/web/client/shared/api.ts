@@ -1,9 +1,7 @@
 /** Thin typed client of the facegate HTTP API (`/v1`), shared by the kiosk and the admin pages. */
 
-/** The error body every API error has: `{ error: { code, message, requestId } }`. */
-export interface ApiErrorBody {
-  error: { code: string; message: string; requestId?: string; details?: Record<string, unknown> };
-}
+import type { ErrorBody } from './api-types.js';
+import { DETAIL_SEPARATOR, errorParts } from './error-text.js';
 
 /** A failed API call, with the stable error code of the server (or `NETWORK` when the server was not reached). */
 export class ApiError extends Error {
@@ -88,7 +86,8 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     parsed = undefined;
   }
   if (!response.ok) {
-    const err = (parsed as Partial<ApiErrorBody> | undefined)?.error;
+    // A proxy in front of the server may answer with something else than the API's error body.
+    const err = (parsed as Partial<ErrorBody> | undefined)?.error;
     const retryAfter = Number(response.headers.get('retry-after'));
     throw new ApiError(
       response.status,
@@ -101,10 +100,11 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   return parsed as T;
 }
 
-/** A human message for an error thrown by {@link apiRequest}. */
+/**
+ * A human message for an error thrown by {@link apiRequest}: a plain sentence, then (after a line break) the code,
+ * the server's message and the request id, which the admin pages' notices show in small print.
+ */
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) {
-    return error.requestId ? `${error.message} (request ${error.requestId})` : error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
+  const { text, detail } = errorParts(error);
+  return detail ? `${text}${DETAIL_SEPARATOR}${detail}` : text;
 }

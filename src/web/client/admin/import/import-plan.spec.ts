@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type ImportFile, parseCsv, parsePhotoName, planImport, reportCsv } from './import-plan.js';
+import { type ImportFile, planImport, reportCsv } from './import-plan.js';
 
 const file = (name: string): ImportFile => ({ name, blob: new Blob([name]) });
 
+// File-name and manifest parsing is tested with the shared parser (src/services/bulk-import.parser.spec.ts).
 describe('bulk import planning', () => {
-  it('parses <badge>_<First>_<Last>[_n].jpg names', () => {
-    expect(parsePhotoName('E-1001_Ada_Lovelace.jpg')).toEqual({
-      badge: 'E-1001',
-      firstName: 'Ada',
-      lastName: 'Lovelace',
-    });
-    expect(parsePhotoName('dir/E-1001_Ada_Lovelace_2.JPEG')).toMatchObject({
-      badge: 'E-1001',
-      lastName: 'Lovelace',
-    });
-    expect(parsePhotoName('7_Jean_Le_Rond.png')).toEqual({
-      badge: '7',
-      firstName: 'Jean',
-      lastName: 'Le Rond',
-    });
-    expect(parsePhotoName('Ada_Lovelace.jpg')).toBeNull();
-    expect(parsePhotoName('E1_Ada_Lovelace.gif')).toBeNull();
-    expect(parsePhotoName('E1__Lovelace.jpg')).toBeNull();
-  });
-
   it('groups photos per badge and reports files that do not fit', () => {
     const plan = planImport([
       file('E1_Ada_Lovelace.jpg'),
@@ -37,6 +18,12 @@ describe('bulk import planning', () => {
       ['E2', 1],
     ]);
     expect(plan.problems.map((p) => p.file)).toEqual(['holiday.jpg', 'notes.txt']);
+  });
+
+  it('reads decomposed unicode from a macOS folder as the same person', () => {
+    const plan = planImport([file('E1_Zoe\u0308_Lee.jpg'), file('E1_Zoë_Lee_2.jpg')]);
+    expect(plan.people).toMatchObject([{ badge: 'E1', firstName: 'Zoë' }]);
+    expect(plan.people[0]?.photos).toHaveLength(2);
   });
 
   it('reads a manifest with quoted cells, several files per person and missing files', () => {
@@ -54,9 +41,9 @@ describe('bulk import planning', () => {
     });
     expect(plan.people[0]?.photos.map((p) => p.name)).toEqual(['photos/a1.jpg', 'photos/a2.jpg']);
     expect(plan.people[1]?.photos).toEqual([]);
-    expect(plan.problems.map((p) => p.problem)).toEqual([
-      'listed for badge E2 but not found',
+    expect(plan.problems.map((p) => p.message)).toEqual([
       'badge, firstName and lastName are required',
+      'listed for badge E2 but not found',
       'not listed in manifest.csv',
     ]);
   });
@@ -64,14 +51,14 @@ describe('bulk import planning', () => {
   it('refuses a manifest without the required columns', () => {
     const plan = planImport([file('a.jpg')], 'name,photo\nAda,a.jpg\n');
     expect(plan.people).toEqual([]);
-    expect(plan.problems.map((p) => p.problem)).toContain('missing column "badge"');
+    expect(plan.problems.map((p) => p.message)).toContain(
+      'missing columns "badge", "first_name", "last_name"',
+    );
   });
 
-  it('parses semicolon CSV and writes a formula-safe report', () => {
-    expect(parseCsv('a;b\n1;"x;y"\n')).toEqual([
-      ['a', 'b'],
-      ['1', 'x;y'],
-    ]);
+  it('reads a semicolon manifest and writes a formula-safe report', () => {
+    const plan = planImport([file('a.jpg')], 'badge;firstName;lastName;file\nE1;Ada;"Love;lace";a.jpg\n');
+    expect(plan.people).toMatchObject([{ badge: 'E1', lastName: 'Love;lace', photos: [{ name: 'a.jpg' }] }]);
     const csv = reportCsv([
       { file: '=cmd.jpg', badge: 'E1', name: 'A "B"', outcome: 'rejected', reason: 'NO_FACE: none' },
     ]);

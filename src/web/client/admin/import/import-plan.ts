@@ -1,4 +1,19 @@
-/** Bulk-import planning: which photos belong to which employee, from file names or a manifest.csv. */
+/**
+ * Bulk-import planning in the browser: which chosen photos belong to which employee. The file-name and manifest
+ * rules are the CLI's, from the shared parser; only finding a manifest's photos among the chosen files is done here.
+ */
+import {
+  BAD_FILE_NAME_MESSAGE,
+  baseName,
+  csvField,
+  type ImportProblem,
+  isManifestName,
+  isPhotoName,
+  parseManifest,
+  parsePhotoFileName,
+} from '../../../../services/bulk-import.parser.js';
+
+export type { ImportProblem } from '../../../../services/bulk-import.parser.js';
 
 /** A photo to import (from a file picker or a zip). */
 export interface ImportFile {
@@ -19,166 +34,78 @@ export interface ImportPerson {
 /** A plan plus the files that could not be placed. */
 export interface ImportPlan {
   people: ImportPerson[];
-  problems: Array<{ file: string; problem: string }>;
+  problems: ImportProblem[];
 }
 
-const IMAGE = /\.(jpe?g|png|webp)$/i;
-
-function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() ?? path;
-}
-
-/**
- * Parses `<badge>_<First>_<Last>[_<n>].jpg` (the last-name part may hold further underscores, read as spaces;
- * a trailing number distinguishes several photos of one person). Returns null when the name does not fit.
- */
-export function parsePhotoName(path: string): { badge: string; firstName: string; lastName: string } | null {
-  const name = baseName(path);
-  if (!IMAGE.test(name)) return null;
-  const parts = name
-    .replace(IMAGE, '')
-    .split('_')
-    .map((p) => p.trim());
-  if (parts.length >= 4 && /^\d{1,3}$/.test(parts.at(-1) ?? '')) parts.pop();
-  if (parts.length < 3 || parts.some((p) => p === '')) return null;
-  const [badge, firstName, ...rest] = parts as [string, string, ...string[]];
-  return { badge, firstName, lastName: rest.join(' ') };
-}
-
-/** Parses CSV text (RFC 4180 quotes, comma or semicolon separated) into rows of cells. */
-export function parseCsv(text: string): string[][] {
-  const sep =
-    (text.split(/\r?\n/, 1)[0] ?? '').includes(';') && !text.split(/\r?\n/, 1)[0]?.includes(',') ? ';' : ',';
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === sep) {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      if (row.some((x) => x.trim() !== '')) rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
+function planFromManifest(images: readonly ImportFile[], manifestText: string, plan: ImportPlan): void {
+  const manifest = parseManifest(manifestText);
+  plan.problems.push(...manifest.problems);
+  // A zip or folder may wrap the photos in a folder of its own: the manifest's paths are matched by base name.
+  const byName = new Map(images.map((f) => [baseName(f.name).normalize('NFC').toLowerCase(), f]));
+  const used = new Set<ImportFile>();
+  const people = new Map<string, ImportPerson>();
+  for (const row of manifest.rows) {
+    let person = people.get(row.badge);
+    if (!person) {
+      const { badge, firstName, lastName } = row;
+      const [email, department] = [row.email ?? null, row.department ?? null];
+      person = { badge, firstName, lastName, email, department, photos: [] };
+      people.set(row.badge, person);
+      plan.people.push(person);
+    }
+    for (const ref of row.files) {
+      const file = byName.get(baseName(ref).toLowerCase());
+      if (file) {
+        person.photos.push(file);
+        used.add(file);
+      } else {
+        plan.problems.push({
+          file: ref,
+          code: 'FILE_NOT_FOUND',
+          message: `listed for badge ${row.badge} but not found`,
+        });
+      }
+    }
   }
-  row.push(cell);
-  if (row.some((x) => x.trim() !== '')) rows.push(row);
-  return rows;
+  for (const f of images) {
+    if (!used.has(f))
+      plan.problems.push({ file: f.name, code: 'NOT_IN_MANIFEST', message: 'not listed in manifest.csv' });
+  }
 }
 
-const COLUMN_ALIASES: Record<string, keyof ManifestRow> = {
-  badge: 'badge',
-  employee_id: 'badge',
-  badge_id: 'badge',
-  firstname: 'firstName',
-  first_name: 'firstName',
-  lastname: 'lastName',
-  last_name: 'lastName',
-  email: 'email',
-  department: 'department',
-  file: 'file',
-  photo: 'file',
-  filename: 'file',
-  files: 'file',
-  photos: 'file',
-};
-
-interface ManifestRow {
-  badge: string;
-  firstName: string;
-  lastName: string;
-  email: string;
-  department: string;
-  file: string;
+function planFromFileNames(images: readonly ImportFile[], plan: ImportPlan): void {
+  const people = new Map<string, ImportPerson>();
+  for (const f of images) {
+    const parsed = parsePhotoFileName(f.name);
+    if (!parsed) {
+      plan.problems.push({ file: f.name, code: 'BAD_FILE_NAME', message: BAD_FILE_NAME_MESSAGE });
+      continue;
+    }
+    let person = people.get(parsed.badge);
+    if (!person) {
+      person = { ...parsed, email: null, department: null, photos: [] };
+      people.set(parsed.badge, person);
+      plan.people.push(person);
+    }
+    person.photos.push(f);
+  }
 }
 
 /**
- * Builds the plan. With a manifest (`badge,firstName,lastName[,email,department],file` — `file` may list several
- * names separated by `|`), photos are looked up by name; without one, names follow `<badge>_<First>_<Last>.jpg`.
+ * Builds the plan. With a manifest, its rows name the employees and their photos; without one, the photos' names
+ * do (`<badge>_<First>_<Last>[_n].jpg`). Other files are reported, not imported.
  */
 export function planImport(files: readonly ImportFile[], manifestText?: string): ImportPlan {
-  const problems: ImportPlan['problems'] = [];
-  const people = new Map<string, ImportPerson>();
-  const images = files.filter((f) => IMAGE.test(f.name));
-  const byName = new Map(images.map((f) => [baseName(f.name).toLowerCase(), f]));
-
-  const person = (
-    badge: string,
-    firstName: string,
-    lastName: string,
-    email?: string,
-    department?: string,
-  ) => {
-    let p = people.get(badge);
-    if (!p) {
-      p = { badge, firstName, lastName, email: email || null, department: department || null, photos: [] };
-      people.set(badge, p);
-    }
-    return p;
-  };
-
-  if (manifestText !== undefined) {
-    const [header, ...rows] = parseCsv(manifestText.replace(/^\uFEFF/, ''));
-    const columns = (header ?? []).map((h) => COLUMN_ALIASES[h.trim().toLowerCase().replace(/\s+/g, '_')]);
-    for (const col of ['badge', 'firstName', 'lastName', 'file'] as const) {
-      if (!columns.includes(col)) problems.push({ file: 'manifest.csv', problem: `missing column "${col}"` });
-    }
-    if (problems.length) return { people: [], problems };
-    const used = new Set<ImportFile>();
-    rows.forEach((cells, i) => {
-      const r: Partial<ManifestRow> = {};
-      columns.forEach((col, j) => {
-        if (col) r[col] = (cells[j] ?? '').trim();
-      });
-      if (!r.badge || !r.firstName || !r.lastName) {
-        problems.push({
-          file: `manifest.csv line ${i + 2}`,
-          problem: 'badge, firstName and lastName are required',
-        });
-        return;
-      }
-      const p = person(r.badge, r.firstName, r.lastName, r.email, r.department);
-      for (const ref of (r.file ?? '')
-        .split('|')
-        .map((s) => s.trim())
-        .filter(Boolean)) {
-        const f = byName.get(baseName(ref).toLowerCase());
-        if (f) {
-          p.photos.push(f);
-          used.add(f);
-        } else problems.push({ file: ref, problem: `listed for badge ${r.badge} but not found` });
-      }
-    });
-    for (const f of images)
-      if (!used.has(f)) problems.push({ file: f.name, problem: 'not listed in manifest.csv' });
-  } else {
-    for (const f of images) {
-      const parsed = parsePhotoName(f.name);
-      if (!parsed) {
-        problems.push({ file: f.name, problem: 'name is not <badge>_<First>_<Last>.jpg' });
-        continue;
-      }
-      person(parsed.badge, parsed.firstName, parsed.lastName).photos.push(f);
-    }
-  }
+  const plan: ImportPlan = { people: [], problems: [] };
+  const images = files.filter((f) => isPhotoName(f.name));
+  if (manifestText !== undefined) planFromManifest(images, manifestText, plan);
+  else planFromFileNames(images, plan);
   for (const f of files) {
-    if (!IMAGE.test(f.name) && !/manifest\.csv$/i.test(f.name) && !f.name.endsWith('/')) {
-      problems.push({ file: f.name, problem: 'not a JPEG, PNG or WebP photo' });
+    if (!isPhotoName(f.name) && !isManifestName(f.name) && !f.name.endsWith('/')) {
+      plan.problems.push({ file: f.name, code: 'NOT_A_PHOTO', message: 'not a JPEG, PNG or WebP photo' });
     }
   }
-  return { people: [...people.values()], problems };
+  return plan;
 }
 
 /** One line of the downloadable report. */
@@ -187,18 +114,16 @@ export interface ReportRow {
   badge: string;
   name: string;
   outcome: 'accepted' | 'rejected' | 'error' | 'skipped';
+  /** Codes and the server's messages (the CSV column). */
   reason: string;
-}
-
-function csvCell(value: string): string {
-  // Quote always; neutralise spreadsheet formulas in names coming from files.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
+  /** The reason in plain words, for the page. */
+  plain?: string;
 }
 
 /** The CSV report (header + one line per row). */
 export function reportCsv(rows: readonly ReportRow[]): string {
   const lines = [['file', 'badge', 'name', 'outcome', 'reason'].join(',')];
-  for (const r of rows) lines.push([r.file, r.badge, r.name, r.outcome, r.reason].map(csvCell).join(','));
+  for (const r of rows)
+    lines.push([r.file, r.badge, r.name, r.outcome, r.reason].map((v) => csvField(v, 'always')).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -1,86 +1,75 @@
+import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { readZip } from './zip-reader.js';
+import { crc32, readZip, ZIP_LIMITS } from './zip-reader.js';
 
-async function deflateRaw(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const stream = new Blob([data]).stream().pipeThrough(new CompressionStream('deflate-raw'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
+const photo = new Uint8Array(5000).map((_, i) => i % 7);
 
-function concat(parts: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function header(size: number, fill: (view: DataView) => void): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size);
-  fill(new DataView(bytes.buffer));
-  return bytes;
-}
-
-/** Writes a minimal zip (stored or deflated entries) the way zip tools do. */
-async function makeZip(
-  entries: Array<{ name: string; data: Uint8Array<ArrayBuffer>; deflate: boolean }>,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const locals: Uint8Array<ArrayBuffer>[] = [];
-  const centrals: Uint8Array<ArrayBuffer>[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = new Uint8Array(new TextEncoder().encode(e.name));
-    const body = e.deflate ? await deflateRaw(e.data) : e.data;
-    const method = e.deflate ? 8 : 0;
-    const local = header(30, (v) => {
-      v.setUint32(0, 0x04034b50, true);
-      v.setUint16(8, method, true);
-      v.setUint32(18, body.length, true);
-      v.setUint32(22, e.data.length, true);
-      v.setUint16(26, name.length, true);
-    });
-    const central = header(46, (v) => {
-      v.setUint32(0, 0x02014b50, true);
-      v.setUint16(10, method, true);
-      v.setUint32(20, body.length, true);
-      v.setUint32(24, e.data.length, true);
-      v.setUint16(28, name.length, true);
-      v.setUint32(42, offset, true);
-    });
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += 30 + name.length + body.length;
-  }
-  const dir = concat(centrals);
-  const end = header(22, (v) => {
-    v.setUint32(0, 0x06054b50, true);
-    v.setUint16(8, entries.length, true);
-    v.setUint16(10, entries.length, true);
-    v.setUint32(12, dir.length, true);
-    v.setUint32(16, offset, true);
+function goodZip(): Uint8Array<ArrayBuffer> {
+  return zipSync({
+    'people/': {},
+    'people/E1_Ada_Lovelace.jpg': [photo, { level: 6 }],
+    'manifest.csv': [strToU8('badge\n'), { level: 0 }],
+    '__MACOSX/._E1_Ada_Lovelace.jpg': new Uint8Array(3),
   });
-  return concat([...locals, dir, end]);
+}
+
+/** Offset of the central-directory record of `name`. */
+function centralRecord(zip: Uint8Array, name: string): number {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  for (let at = 0; at + 46 <= zip.length; at++) {
+    if (view.getUint32(at, true) !== 0x02014b50) continue;
+    const length = view.getUint16(at + 28, true);
+    if (new TextDecoder().decode(zip.subarray(at + 46, at + 46 + length)) === name) return at;
+  }
+  throw new Error(`no central record for ${name}`);
 }
 
 describe('zip reader', () => {
+  it('computes the standard CRC-32', () => {
+    expect(crc32(strToU8('123456789'))).toBe(0xcbf43926);
+  });
+
   it('lists and inflates stored and deflated entries, skipping folders and macOS forks', async () => {
-    const photo = new Uint8Array(5000).map((_, i) => i % 7);
-    const zip = await makeZip([
-      { name: 'people/', data: new Uint8Array(), deflate: false },
-      { name: 'people/E1_Ada_Lovelace.jpg', data: photo, deflate: true },
-      { name: 'manifest.csv', data: new Uint8Array(new TextEncoder().encode('badge\n')), deflate: false },
-      { name: '__MACOSX/._E1_Ada_Lovelace.jpg', data: new Uint8Array(3), deflate: false },
-    ]);
-    const entries = await readZip(new Blob([zip]));
+    const entries = await readZip(new Blob([goodZip()]));
     expect(entries.map((e) => e.name)).toEqual(['people/E1_Ada_Lovelace.jpg', 'manifest.csv']);
-    const inflated = await entries[0]!.read();
-    expect(inflated.type).toBe('image/jpeg');
-    expect(new Uint8Array(await inflated.arrayBuffer())).toEqual(photo);
-    expect(await (await entries[1]!.read()).text()).toBe('badge\n');
+    expect(entries[0]?.blob.type).toBe('image/jpeg');
+    expect(new Uint8Array(await entries[0]!.blob.arrayBuffer())).toEqual(photo);
+    expect(await entries[1]?.blob.text()).toBe('badge\n');
   });
 
   it('refuses what is not a zip', async () => {
     await expect(readZip(new Blob(['not a zip at all, just text'.repeat(3)]))).rejects.toThrow(/Not a zip/);
+  });
+
+  it('refuses an entry whose CRC does not match its contents', async () => {
+    const zip = goodZip();
+    const at = centralRecord(zip, 'people/E1_Ada_Lovelace.jpg');
+    const view = new DataView(zip.buffer);
+    view.setUint32(at + 16, view.getUint32(at + 16, true) ^ 1, true);
+    await expect(readZip(new Blob([zip]))).rejects.toThrow(/E1_Ada_Lovelace\.jpg: damaged .*CRC/);
+  });
+
+  it('refuses an entry that inflates beyond the size it declares', async () => {
+    const zip = goodZip();
+    const at = centralRecord(zip, 'people/E1_Ada_Lovelace.jpg');
+    new DataView(zip.buffer).setUint32(at + 24, 100, true);
+    await expect(readZip(new Blob([zip]))).rejects.toThrow(/damaged/);
+  });
+
+  it('refuses a zip bomb before inflating it, and too many files', async () => {
+    const zeros = new Uint8Array(2 * 1024 * 1024);
+    const bomb = zipSync({ 'a.jpg': zeros, 'b.jpg': zeros, 'c.jpg': zeros });
+    expect(bomb.length).toBeLessThan(50_000);
+    const limits = { ...ZIP_LIMITS, maxTotalBytes: 5 * 1024 * 1024 };
+    await expect(readZip(new Blob([bomb]), limits)).rejects.toThrow(
+      /would inflate to more than 5 MiB: refused/,
+    );
+    await expect(readZip(new Blob([bomb]), { ...ZIP_LIMITS, maxEntryBytes: 1024 * 1024 })).rejects.toThrow(
+      /a\.jpg: file too large/,
+    );
+    await expect(readZip(new Blob([bomb]), { ...ZIP_LIMITS, maxEntries: 2 })).rejects.toThrow(
+      /too many files/,
+    );
+    expect(await readZip(new Blob([bomb]))).toHaveLength(3);
   });
 });

@@ -1,5 +1,12 @@
 import { useState } from 'preact/hooks';
-import { type ApiKeyDto, createApiKey, listApiKeys, revokeApiKey } from '../admin-api.js';
+import {
+  type ApiKeyDto,
+  createApiKey,
+  kioskOverview,
+  listApiKeys,
+  revokeApiKey,
+  setKioskPhotoUpload,
+} from '../admin-api.js';
 import type { Role } from '../session.js';
 import {
   ActionNotices,
@@ -13,6 +20,7 @@ import {
   useAction,
   useLoaded,
 } from '../ui.js';
+import { CopyField, PairKiosk, SetupPinForm } from './kiosk-pairing.js';
 
 /** API keys: create (secret shown once), list with last use, revoke. */
 export function ApiKeysPage() {
@@ -22,6 +30,8 @@ export function ApiKeysPage() {
   const [role, setRole] = useState<Role>('kiosk');
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyDto | null>(null);
+  const [overview, reloadOverview] = useLoaded(kioskOverview, action.setError);
+  const photoKeys = new Set(overview?.photoUploadKeys ?? []);
 
   return (
     <section>
@@ -31,31 +41,13 @@ export function ApiKeysPage() {
         <div class="card card--highlight" role="status" data-testid="new-key">
           <h2>Key “{created.name}” created</h2>
           <p>
-            Copy it now: it is shown only once. On a kiosk, open the kiosk page and paste it under “Kiosk
-            set-up”.
+            Copy it now: it is shown only once. For a kiosk, pairing (below) is easier: nobody has to type the
+            key.
           </p>
-          <div class="secret-row">
-            <label for="new-key-value" class="visually-hidden">
-              New API key
-            </label>
-            <input
-              id="new-key-value"
-              class="secret"
-              readOnly
-              value={created.secret}
-              onFocus={(e) => e.currentTarget.select()}
-            />
-            <button
-              type="button"
-              class="btn btn--ghost"
-              onClick={() => void navigator.clipboard?.writeText(created.secret)}
-            >
-              Copy
-            </button>
-            <button type="button" class="btn btn--ghost" onClick={() => setCreated(null)}>
-              Done
-            </button>
-          </div>
+          <CopyField id="new-key-value" label="New API key" value={created.secret} />
+          <button type="button" class="btn btn--ghost" onClick={() => setCreated(null)}>
+            Done
+          </button>
         </div>
       ) : null}
       <InlineForm
@@ -90,6 +82,7 @@ export function ApiKeysPage() {
           ]}
         />
       </InlineForm>
+      <PairKiosk onPaired={reload} />
       <DataTable
         testId="key-table"
         columns={[
@@ -97,7 +90,8 @@ export function ApiKeysPage() {
           { label: 'Prefix' },
           { label: 'Role' },
           { label: 'Created', optional: true },
-          { label: 'Last used' },
+          { label: 'Last used', optional: true },
+          { label: 'Photo fallback', optional: true },
           { label: 'Actions', hidden: true },
         ]}
         empty={keys && keys.length === 0 ? 'No API key yet. Create one per kiosk.' : null}
@@ -108,7 +102,28 @@ export function ApiKeysPage() {
             <td class="mono">fg_{k.prefix}_…</td>
             <td>{k.role}</td>
             <td class="col-optional">{formatDate(k.createdAt)}</td>
-            <td>{k.lastUsedAt ? formatDate(k.lastUsedAt) : 'never'}</td>
+            <td class="col-optional">{k.lastUsedAt ? formatDate(k.lastUsedAt) : 'never'}</td>
+            <td class="col-optional">
+              {k.role === 'kiosk' && !k.revokedAt ? (
+                <label class="checkbox checkbox--inline">
+                  <input
+                    type="checkbox"
+                    aria-label={`Offer “Use a photo instead” on ${k.name}`}
+                    checked={photoKeys.has(k.id)}
+                    onChange={(e) => {
+                      const allow = e.currentTarget.checked;
+                      void action.run(async () => {
+                        await setKioskPhotoUpload(k.id, allow);
+                        reloadOverview();
+                      });
+                    }}
+                  />
+                  <span aria-hidden="true">Use a photo instead</span>
+                </label>
+              ) : (
+                '—'
+              )}
+            </td>
             <td class="right">
               {k.revokedAt ? (
                 <span class="badge badge--neutral">Revoked</span>
@@ -121,6 +136,7 @@ export function ApiKeysPage() {
           </tr>
         ))}
       </DataTable>
+      <SetupPinForm pinSet={overview?.setupPinSet ?? false} onSaved={reloadOverview} />
       {revoking ? (
         <ConfirmDialog
           title={`Revoke “${revoking.name}”?`}

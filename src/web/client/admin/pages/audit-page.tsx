@@ -3,9 +3,10 @@ import { apiUrl, errorMessage } from '../../shared/api.js';
 import { type AuditDto, type AuditFilter, auditQuery, listAudit } from '../admin-api.js';
 import { DataTable, Field, formatDate, Notice, PageHeader, SelectField } from '../ui.js';
 
-const ACTIONS = [
-  '',
+/** Actions offered before the log has answered; the log's own list (every action it holds) is added to these. */
+const KNOWN_ACTIONS = [
   'authenticate',
+  'identify',
   'verify',
   'login',
   'logout',
@@ -18,6 +19,7 @@ const ACTIONS = [
   'apikey.revoke',
   'user.create',
   'lockout',
+  'face.delete',
 ];
 const OUTCOMES = ['', 'match', 'no_match', 'retry', 'success', 'failure', 'refused', 'locked'];
 
@@ -33,8 +35,9 @@ export function AuditPage() {
   const [to, setTo] = useState('');
   const [action, setAction] = useState('');
   const [outcome, setOutcome] = useState('');
-  const [employeeId, setEmployeeId] = useState('');
-  const [actorId, setActorId] = useState('');
+  const [employeeName, setEmployeeName] = useState('');
+  const [actorName, setActorName] = useState('');
+  const [actions, setActions] = useState<string[]>(KNOWN_ACTIONS);
   const [filter, setFilter] = useState<AuditFilter>({});
   const [items, setItems] = useState<AuditDto[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -48,6 +51,7 @@ export function AuditPage() {
       const page = await listAudit(f, after);
       setItems((prev) => (after ? [...prev, ...page.items] : page.items));
       setCursor(page.nextCursor);
+      if (page.actions) setActions((known) => [...new Set([...known, ...(page.actions ?? [])])].sort());
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -79,8 +83,8 @@ export function AuditPage() {
             to: toIso(to, true),
             action: action || undefined,
             outcome: outcome || undefined,
-            employeeId: employeeId.trim() || undefined,
-            actorId: actorId.trim() || undefined,
+            employeeName: employeeName.trim() || undefined,
+            actorName: actorName.trim() || undefined,
           });
         }}
       >
@@ -97,7 +101,7 @@ export function AuditPage() {
           name="action"
           value={action}
           onChange={(e) => setAction(e.currentTarget.value)}
-          options={ACTIONS.map((a) => ({ value: a, label: a || 'Any action' }))}
+          options={['', ...actions].map((a) => ({ value: a, label: a || 'Any action' }))}
         />
         <SelectField
           label="Outcome"
@@ -107,16 +111,16 @@ export function AuditPage() {
           options={OUTCOMES.map((o) => ({ value: o, label: o || 'Any outcome' }))}
         />
         <Field
-          label="Employee id"
-          name="employeeId"
-          value={employeeId}
-          onInput={(e) => setEmployeeId(e.currentTarget.value)}
+          label="Employee (name or badge)"
+          name="employeeName"
+          value={employeeName}
+          onInput={(e) => setEmployeeName(e.currentTarget.value)}
         />
         <Field
-          label="Actor id"
-          name="actorId"
-          value={actorId}
-          onInput={(e) => setActorId(e.currentTarget.value)}
+          label="Actor (user, key name or fg_ prefix)"
+          name="actorName"
+          value={actorName}
+          onInput={(e) => setActorName(e.currentTarget.value)}
         />
         <div class="filters__submit">
           <button type="submit" class="btn btn--primary">
@@ -147,11 +151,12 @@ export function AuditPage() {
               <span class={`badge badge--${outcomeKind(e.outcome)}`}>{e.outcome}</span>
             </td>
             <td>{e.reason ?? ''}</td>
-            <td class="mono small">
-              {e.actorType ?? ''}
-              {e.actorId ? `:${e.actorId.slice(0, 8)}` : ''}
+            <td class="small" data-testid="audit-actor">
+              <ActorCell event={e} />
             </td>
-            <td class="mono small col-optional">{e.employeeId ? e.employeeId.slice(0, 8) : ''}</td>
+            <td class="small col-optional" data-testid="audit-employee">
+              <EmployeeCell event={e} />
+            </td>
             <td class="mono small col-optional">{e.ip ?? ''}</td>
           </tr>
         ))}
@@ -178,4 +183,29 @@ function outcomeKind(outcome: string): 'ok' | 'bad' | 'warn' | 'neutral' {
     return 'bad';
   if (outcome === 'retry') return 'warn';
   return 'neutral';
+}
+
+function ActorCell({ event }: { event: AuditDto }) {
+  const actor = event.actor;
+  if (!actor) return <span class="muted">{event.actorType}</span>;
+  const href =
+    event.actorType === 'api_key' ? '/admin/api-keys' : event.actorType === 'user' ? '/admin/users' : null;
+  return href && actor.exists ? (
+    <a href={href} title={`${event.actorType} ${actor.id}`}>
+      {actor.label}
+    </a>
+  ) : (
+    <span title={actor.id}>{actor.label}</span>
+  );
+}
+
+function EmployeeCell({ event }: { event: AuditDto }) {
+  const employee = event.employee;
+  if (!employee) return null;
+  const text = employee.exists && employee.badge ? `${employee.label} (${employee.badge})` : employee.label;
+  return employee.exists ? (
+    <a href={`/admin/employees/${encodeURIComponent(employee.id)}`}>{text}</a>
+  ) : (
+    <span class="muted">{text}</span>
+  );
 }

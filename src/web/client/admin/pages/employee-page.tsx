@@ -1,15 +1,18 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../../shared/api.js';
 import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../../shared/camera.js';
+import { plainText } from '../../shared/error-text.js';
 import {
   createEmployee,
   deleteEmployee,
+  deleteFace,
   type EmployeeDto,
   type EmployeeInput,
   employeeAction,
   type FaceDto,
   getEmployee,
   listFaces,
+  type NamedPhoto,
   type PhotoResultDto,
   photoUrl,
   updateEmployee,
@@ -166,17 +169,26 @@ export function EmployeePage({ me, id }: { me: Me; id: string | null }) {
             </div>
           ) : null}
         </div>
-        <div class="card">
+        <div class="card card--photos">
           <h2>Face photos</h2>
           {canPhotos ? (
             <>
-              <FaceGallery employeeId={employee.id} faces={faces} />
+              <FaceGallery
+                employeeId={employee.id}
+                faces={faces}
+                canDelete={canWrite}
+                onDeleted={() => {
+                  setMessage('Photo deleted: kiosks no longer recognise that face.');
+                  void reload();
+                }}
+                onError={setError}
+              />
               {canWrite ? <Enroll employeeId={employee.id} onEnrolled={() => void reload()} /> : null}
             </>
           ) : (
             <p class="muted" data-testid="photos-hidden">
               Photos and face templates are not shown to your role.
-              {employee.templateCount !== null ? ` ${employee.templateCount} face template(s) enrolled.` : ''}
+              {employee.templateCount ? ` ${employee.templateCount} face template(s) enrolled.` : ''}
             </p>
           )}
         </div>
@@ -309,23 +321,77 @@ function EmployeeForm({
   );
 }
 
-function FaceGallery({ employeeId, faces }: { employeeId: string; faces: FaceDto[] | null }) {
+function FaceGallery({
+  employeeId,
+  faces,
+  canDelete,
+  onDeleted,
+  onError,
+}: {
+  employeeId: string;
+  faces: FaceDto[] | null;
+  canDelete: boolean;
+  onDeleted: () => void;
+  onError: (message: string) => void;
+}) {
+  const [confirm, setConfirm] = useState<{ face: FaceDto; n: number } | null>(null);
+  const [busy, setBusy] = useState(false);
   if (!faces) return <p aria-busy="true">Loading photos…</p>;
   if (faces.length === 0)
     return <p class="muted">No face enrolled yet. Add two or three clear photos below.</p>;
+  const remove = async (face: FaceDto): Promise<void> => {
+    setBusy(true);
+    try {
+      await deleteFace(employeeId, face.id);
+      setConfirm(null);
+      onDeleted();
+    } catch (e) {
+      setConfirm(null);
+      onError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
-    <ul class="face-grid" data-testid="face-grid">
-      {faces.map((f, i) => (
-        <li key={f.id} class="face-grid__item">
-          {f.photoId ? (
-            <img src={photoUrl(employeeId, f.photoId)} alt={`Enrolled face ${i + 1}`} loading="lazy" />
-          ) : (
-            <span class="face-grid__nophoto">Template only (photo not kept)</span>
-          )}
-          <small class="muted">{formatDate(f.createdAt)}</small>
-        </li>
-      ))}
-    </ul>
+    <>
+      <ul class="face-grid" data-testid="face-grid">
+        {faces.map((f, i) => (
+          <li key={f.id} class="face-grid__item">
+            {f.photoId ? (
+              <img src={photoUrl(employeeId, f.photoId)} alt={`Enrolled face ${i + 1}`} loading="lazy" />
+            ) : (
+              <span class="face-grid__nophoto">Template only (photo not kept)</span>
+            )}
+            <small class="muted">{formatDate(f.createdAt)}</small>
+            {canDelete ? (
+              <button
+                type="button"
+                class="btn btn--ghost btn--small"
+                aria-label={`Delete photo ${i + 1}`}
+                onClick={() => setConfirm({ face: f, n: i + 1 })}
+              >
+                Delete
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {confirm ? (
+        <ConfirmDialog
+          title={`Delete photo ${confirm.n}?`}
+          confirmLabel="Delete photo"
+          danger
+          busy={busy}
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => void remove(confirm.face)}
+        >
+          <p>
+            This removes the face template, the kept photo and its entry in the live matching gallery: kiosks
+            stop recognising this face at once. The audit log records the deletion.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </>
   );
 }
 
@@ -333,6 +399,10 @@ interface UploadRow {
   name: string;
   status: 'pending' | 'accepted' | 'rejected' | 'error';
   detail: string;
+  /** Codes and figures, shown in small print. */
+  codes?: string;
+  /** The photo, kept when the enroller may confirm a `FACE_MISMATCH` refusal. */
+  mismatch?: NamedPhoto;
 }
 
 function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: () => void }) {
@@ -340,20 +410,19 @@ function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: ()
   const [dragging, setDragging] = useState(false);
   const [camera, setCamera] = useState(false);
 
-  const send = async (files: Array<Blob & { name?: string }>): Promise<void> => {
-    const names = files.map((f, i) => f.name ?? `Camera photo ${i + 1}`);
+  const send = async (photos: NamedPhoto[], confirmMismatch = false): Promise<void> => {
+    const names = photos.map((p) => p.name);
     setRows((r) => [
       ...names.map((name) => ({ name, status: 'pending' as const, detail: 'Checking…' })),
-      ...r,
+      ...r.filter((x) => !(confirmMismatch && names.includes(x.name) && x.mismatch)),
     ]);
     try {
-      const results = await uploadFaces(employeeId, files);
+      const results = await uploadFaces(employeeId, photos, { confirmMismatch });
       setRows((r) => {
         const next = [...r];
-        names.forEach((name, i) => {
-          const res: PhotoResultDto | undefined = results[i];
-          const row = describe(name, res);
-          const idx = next.findIndex((x) => x.name === name && x.status === 'pending');
+        photos.forEach((photo, i) => {
+          const row = describe(photo, results[i]);
+          const idx = next.findIndex((x) => x.name === photo.name && x.status === 'pending');
           if (idx >= 0) next[idx] = row;
         });
         return next;
@@ -365,6 +434,7 @@ function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: ()
       );
     }
   };
+  const files = (list: Iterable<File>): NamedPhoto[] => [...list].map((f) => ({ name: f.name, blob: f }));
 
   return (
     <div class="enroll">
@@ -379,8 +449,8 @@ function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: ()
         onDrop={(e) => {
           e.preventDefault();
           setDragging(false);
-          const files = [...(e.dataTransfer?.files ?? [])].filter((f) => f.type.startsWith('image/'));
-          if (files.length) void send(files);
+          const dropped = [...(e.dataTransfer?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+          if (dropped.length) void send(files(dropped));
         }}
       >
         <input
@@ -391,9 +461,9 @@ function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: ()
           aria-label="Choose face photos to enroll"
           data-testid="enroll-input"
           onChange={(e) => {
-            const files = [...(e.currentTarget.files ?? [])];
+            const chosen = files(e.currentTarget.files ?? []);
             e.currentTarget.value = '';
-            if (files.length) void send(files);
+            if (chosen.length) void send(chosen);
           }}
         />
         <span>
@@ -406,7 +476,7 @@ function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: ()
           {camera ? 'Close camera' : 'Use the webcam'}
         </button>
       </div>
-      {camera ? <WebcamCapture onPhoto={(blob) => void send([blob])} /> : null}
+      {camera ? <WebcamCapture onPhoto={(photo) => void send([photo])} /> : null}
       {rows.length ? (
         <ul class="upload-results" aria-live="polite" data-testid="upload-results">
           {rows.map((row, i) => (
@@ -415,7 +485,21 @@ function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: ()
               <span class="upload-result__status">
                 {row.status === 'accepted' ? 'Accepted' : row.status === 'pending' ? 'Checking…' : 'Rejected'}
               </span>
-              <span class="upload-result__detail">{row.detail}</span>
+              <span class="upload-result__detail">
+                {row.detail}
+                {row.codes ? <small class="upload-result__codes">{row.codes}</small> : null}
+              </span>
+              {row.mismatch ? (
+                <span class="upload-result__confirm">
+                  <button
+                    type="button"
+                    class="btn btn--ghost btn--small"
+                    onClick={() => row.mismatch && void send([row.mismatch], true)}
+                  >
+                    It is the same person: add anyway
+                  </button>
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -424,20 +508,31 @@ function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: ()
   );
 }
 
-function describe(name: string, res: PhotoResultDto | undefined): UploadRow {
+function describe(photo: NamedPhoto, res: PhotoResultDto | undefined): UploadRow {
+  const { name } = photo;
   if (!res) return { name, status: 'error', detail: 'No answer for this photo.' };
+  const codes = res.reasons
+    .map((r) => (r.value !== undefined ? `${r.code} (${r.value} / ${r.threshold ?? '—'})` : r.code))
+    .join(' · ');
   if (res.accepted) {
+    const confirmed = res.reasons.some((r) => r.code === 'FACE_MISMATCH');
     return {
       name,
       status: 'accepted',
-      detail: res.alreadyEnrolled ? 'Already enrolled (same photo).' : 'Face enrolled.',
+      detail: res.alreadyEnrolled
+        ? 'Already enrolled (same photo).'
+        : confirmed
+          ? 'Face enrolled after your confirmation (recorded in the audit log).'
+          : 'Face enrolled.',
+      codes: codes || undefined,
     };
   }
-  const reasons = res.reasons.map((r) => `${r.code}: ${r.message}`).join(' · ');
-  return { name, status: 'rejected', detail: reasons || 'Rejected.' };
+  const detail = res.reasons.map((r) => plainText(r.code, r.message)).join(' ') || 'Rejected.';
+  const mismatch = res.reasons.length === 1 && res.reasons[0]?.code === 'FACE_MISMATCH';
+  return { name, status: 'rejected', detail, codes, mismatch: mismatch ? photo : undefined };
 }
 
-function WebcamCapture({ onPhoto }: { onPhoto: (blob: Blob & { name: string }) => void }) {
+function WebcamCapture({ onPhoto }: { onPhoto: (photo: NamedPhoto) => void }) {
   const video = useRef<HTMLVideoElement>(null);
   const stream = useRef<MediaStream | null>(null);
   const [ready, setReady] = useState(false);
@@ -475,7 +570,7 @@ function WebcamCapture({ onPhoto }: { onPhoto: (blob: Blob & { name: string }) =
           if (!video.current) return;
           const frame = await captureFrame(video.current);
           count.current += 1;
-          onPhoto(Object.assign(frame.blob, { name: `webcam-${count.current}.jpg` }));
+          onPhoto({ name: `webcam-${count.current}.jpg`, blob: frame.blob });
         }}
       >
         Take photo

@@ -24,7 +24,7 @@ function AuthCard({
   children: ComponentChildren;
 }) {
   return (
-    <div class="center-screen">
+    <main class="center-screen">
       <form
         class="card card--narrow"
         aria-labelledby={id}
@@ -43,7 +43,7 @@ function AuthCard({
           {action.busy ? busyLabel : submitLabel}
         </button>
       </form>
-    </div>
+    </main>
   );
 }
 

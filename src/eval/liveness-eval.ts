@@ -1,0 +1,308 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import sharp from 'sharp';
+import { isFacegateError } from '../domain/errors.js';
+import type { FaceEngine } from '../engine/face-engine.port.js';
+import { observedActions } from '../liveness/action-sequence.js';
+import { HEAD_ROTATIONS, LIVENESS_ACTIONS, type LivenessAction } from '../liveness/challenge.js';
+import type { FrLivenessModel } from '../liveness/fr-liveness.model.js';
+import { decodeKeyFrames, type KeyFrame } from '../liveness/frame-decoder.js';
+import { type FrameObservation, observeAnalysis } from '../liveness/frame-observation.js';
+import { framesToEmbed, type LivenessVerdict, LivenessVerifier } from '../liveness/liveness.verifier.js';
+import { type PlanarPose, planarPoseHomography, warpPerspective } from '../liveness/perspective-warp.js';
+import { areaUnderCurve } from './metrics.js';
+
+const VIDEO = new Set(['.mp4', '.webm', '.avi', '.gif', '.mov', '.mkv']);
+const STILL = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+const ISSUED_AT = 1_000_000;
+const STILL_STEP_MS = 250;
+
+/** Options of {@link evaluateLiveness}. */
+export interface LivenessEvalOptions {
+  /** Key frames per clip. */
+  frames: number;
+  /** Longest side of decoded clip frames and of warped stills. */
+  maxSide: number;
+  verifier?: LivenessVerifier;
+  /** Also score each still with this passive model (its AUC goes in the report). */
+  passive?: FrLivenessModel;
+  onItem?: (name: string) => void;
+}
+
+/** One presentation and what the verifier made of it. */
+export interface PresentationResult {
+  file: string;
+  label: 'live' | 'spoof';
+  kind: 'clip' | 'still-single' | 'still-repeated' | 'still-warped';
+  actions: LivenessAction[];
+  /** Live clips only: whether the clip's own motion gave a challenge with a head rotation. */
+  matching?: boolean;
+  outcome: LivenessVerdict['outcome'];
+  hint?: string;
+  failed: string[];
+  planar?: number;
+  /** Passive model score of the still as given (1 = live). */
+  passive?: number;
+}
+
+/** The evaluation's figures; printed as the last line of `eval-liveness`. */
+export interface LivenessEvalReport {
+  apcer: number;
+  bpcer: number;
+  attacks: number;
+  bonafide: number;
+  checks: Record<string, { attackFailed: number; bonafideFailed: number }>;
+  planar: { liveClips: number[]; spoofClips: number[]; stillWarps: number[]; threshold: number };
+  unmatchedLiveClips: string[];
+  /** Per passive model: AUC of its score on the stills (live vs spoof folders), when measured. */
+  passive: Record<string, { auc: number; live: number; spoof: number }>;
+  presentations: PresentationResult[];
+}
+
+/** Ways a flat picture is turned, tilted and brought closer: what an attacker does to fake the prompts. */
+const STILL_POSES: readonly PlanarPose[] = [
+  { yawDeg: 0, pitchDeg: 0, rollDeg: 0, scale: 1 },
+  { yawDeg: -35, pitchDeg: 0, rollDeg: 0, scale: 1 },
+  { yawDeg: 0, pitchDeg: 0, rollDeg: 3, scale: 1 },
+  { yawDeg: 35, pitchDeg: 0, rollDeg: 0, scale: 1 },
+  { yawDeg: 0, pitchDeg: 30, rollDeg: 0, scale: 1.05 },
+  { yawDeg: 10, pitchDeg: 0, rollDeg: -5, scale: 1.35 },
+];
+
+async function observe(engine: FaceEngine, frame: KeyFrame): Promise<FrameObservation> {
+  try {
+    return observeAnalysis(
+      ISSUED_AT + frame.timestampMs,
+      await engine.analyze(frame.jpeg, { withMesh: true }),
+    );
+  } catch (error) {
+    if (!isFacegateError(error)) throw error;
+    return { timestampMs: ISSUED_AT + frame.timestampMs, faceCount: 0 };
+  }
+}
+
+/** The challenge an attacker would hope for: the motion the frames show, plus a head rotation if none. */
+function attackerChallenge(observed: LivenessAction[]): LivenessAction[] {
+  if (observed.some((a) => HEAD_ROTATIONS.includes(a))) return observed;
+  return [...observed.slice(0, 2), 'turn_left'];
+}
+
+/** Keeps the embeddings of the frames a server short of CPU would embed (best frontal, first and last). */
+function embedFew(frames: FrameObservation[]): FrameObservation[] {
+  const keep = new Set(framesToEmbed(frames));
+  return frames.map((f, i) => {
+    if (keep.has(i)) return f;
+    const { embedding: _dropped, ...rest } = f;
+    return rest;
+  });
+}
+
+function verify(
+  verifier: LivenessVerifier,
+  actions: LivenessAction[],
+  all: FrameObservation[],
+): LivenessVerdict {
+  const frames = embedFew(all);
+  const challenge = {
+    id: 'eval',
+    nonce: 'eval',
+    actions,
+    issuedAt: ISSUED_AT,
+    expiresAt: ISSUED_AT + 60_000,
+  };
+  const last = frames.at(-1)?.timestampMs ?? ISSUED_AT;
+  return verifier.verify(challenge, frames, last + 100);
+}
+
+function summarise(
+  base: Omit<PresentationResult, 'outcome' | 'failed' | 'hint' | 'planar'>,
+  verdict: LivenessVerdict,
+): PresentationResult {
+  const planar = verdict.checks.find((c) => c.check === 'planar');
+  return {
+    ...base,
+    outcome: verdict.outcome,
+    ...(verdict.hint ? { hint: verdict.hint } : {}),
+    failed: verdict.checks.filter((c) => !c.passed).map((c) => `${c.check}:${c.reason}`),
+    ...(planar ? { planar: planar.value } : {}),
+  };
+}
+
+async function evalClip(
+  engine: FaceEngine,
+  path: string,
+  file: string,
+  label: 'live' | 'spoof',
+  options: LivenessEvalOptions,
+  verifier: LivenessVerifier,
+): Promise<PresentationResult> {
+  const frames = await decodeKeyFrames(path, { frames: options.frames, maxSide: options.maxSide });
+  const observations: FrameObservation[] = [];
+  for (const f of frames) observations.push(await observe(engine, f));
+  const faces = observations.filter((o) => o.faceCount === 1 && o.mesh);
+  const observed = observedActions(faces, LIVENESS_ACTIONS);
+  const matching = observed.some((a) => HEAD_ROTATIONS.includes(a));
+  const actions =
+    label === 'live' ? (matching ? observed : attackerChallenge(observed)) : attackerChallenge(observed);
+  const verdict = verify(verifier, actions, observations);
+  return summarise(
+    { file, label, kind: 'clip', actions, ...(label === 'live' ? { matching } : {}) },
+    verdict,
+  );
+}
+
+/** Border around a still, as a fraction of its size: a photo held up is seen with its surroundings. */
+const STILL_MARGIN = 0.5;
+
+async function warpedFrames(path: string, maxSide: number): Promise<KeyFrame[]> {
+  const meta = await sharp(path).rotate().toBuffer({ resolveWithObject: true });
+  const pad = Math.round(Math.max(meta.info.width, meta.info.height) * STILL_MARGIN);
+  // Face crops fill their whole image; held up to a camera they show a background around them.
+  const { data, info } = await sharp(meta.data)
+    .removeAlpha()
+    .extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 110, g: 110, b: 105 } })
+    .resize(maxSide, maxSide, { fit: 'inside' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const image = { data: new Uint8Array(data), width: info.width, height: info.height };
+  const out: KeyFrame[] = [];
+  for (const [i, pose] of STILL_POSES.entries()) {
+    const warped = warpPerspective(image, planarPoseHomography(pose, image.width, image.height));
+    const jpeg = await sharp(warped.data, {
+      raw: { width: warped.width, height: warped.height, channels: 3 },
+    })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    out.push({ jpeg, timestampMs: i * STILL_STEP_MS });
+  }
+  return out;
+}
+
+async function evalStill(
+  engine: FaceEngine,
+  path: string,
+  file: string,
+  label: 'live' | 'spoof',
+  options: LivenessEvalOptions,
+  verifier: LivenessVerifier,
+): Promise<PresentationResult[]> {
+  const warped = await warpedFrames(path, options.maxSide);
+  const observations: FrameObservation[] = [];
+  for (const f of warped) observations.push(await observe(engine, f));
+  const flat = observations[0]!;
+  // The same bytes give the same observation: the still once, then repeated, then turned and tilted.
+  const repeated = Array.from({ length: STILL_POSES.length }, (_, i) => ({
+    ...flat,
+    timestampMs: ISSUED_AT + i * STILL_STEP_MS,
+  }));
+  const faces = observations.filter((o) => o.faceCount === 1 && o.mesh);
+  const warpedActions = attackerChallenge(observedActions(faces, LIVENESS_ACTIONS));
+  const single: LivenessAction[] = ['turn_left', 'blink'];
+  const passive = options.passive ? await passiveScore(engine, options.passive, path) : undefined;
+  return [
+    {
+      ...summarise({ file, label, kind: 'still-single', actions: single }, verify(verifier, single, [flat])),
+      ...(passive === undefined ? {} : { passive }),
+    },
+    summarise({ file, label, kind: 'still-repeated', actions: single }, verify(verifier, single, repeated)),
+    summarise(
+      { file, label, kind: 'still-warped', actions: warpedActions },
+      verify(verifier, warpedActions, observations),
+    ),
+  ];
+}
+
+async function passiveScore(
+  engine: FaceEngine,
+  model: FrLivenessModel,
+  path: string,
+): Promise<number | undefined> {
+  const bytes = await readFile(path);
+  const face = (await engine.detect(bytes)).faces[0];
+  return face ? model.score(bytes, face.box) : undefined;
+}
+
+function passiveFigures(presentations: PresentationResult[]): LivenessEvalReport['passive'] {
+  const scored = presentations.filter((p) => p.passive !== undefined);
+  if (scored.length === 0) return {};
+  const live = scored.filter((p) => p.label === 'live').map((p) => p.passive!);
+  const spoof = scored.filter((p) => p.label === 'spoof').map((p) => p.passive!);
+  const auc = live.length && spoof.length ? areaUnderCurve(live, spoof) : Number.NaN;
+  return { fr_liveness: { auc: Math.round(auc * 1000) / 1000, live: live.length, spoof: spoof.length } };
+}
+
+async function listMedia(dir: string): Promise<Array<{ file: string; video: boolean }>> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .sort()
+    .map((file) => ({ file, ext: extname(file).toLowerCase() }))
+    .filter(({ ext }) => VIDEO.has(ext) || STILL.has(ext))
+    .map(({ file, ext }) => ({ file, video: VIDEO.has(ext) }));
+}
+
+/** Aggregates presentations into APCER, BPCER and per-check failure counts. */
+export function buildLivenessReport(
+  presentations: PresentationResult[],
+  planarThreshold: number,
+): LivenessEvalReport {
+  const bonafide = presentations.filter((p) => p.label === 'live' && p.kind === 'clip' && p.matching);
+  const attacks = presentations.filter((p) => p.label === 'spoof' || p.kind !== 'clip');
+  const checks: LivenessEvalReport['checks'] = {};
+  for (const p of [...bonafide, ...attacks]) {
+    for (const f of p.failed) {
+      const name = f.split(':')[0]!;
+      checks[name] ??= { attackFailed: 0, bonafideFailed: 0 };
+      if (bonafide.includes(p)) checks[name].bonafideFailed++;
+      else checks[name].attackFailed++;
+    }
+  }
+  const planarOf = (list: PresentationResult[]): number[] =>
+    list.flatMap((p) => (p.planar === undefined ? [] : [p.planar])).sort((a, b) => a - b);
+  const clips = presentations.filter((p) => p.kind === 'clip');
+  return {
+    apcer: attacks.length ? attacks.filter((p) => p.outcome === 'pass').length / attacks.length : 0,
+    bpcer: bonafide.length ? bonafide.filter((p) => p.outcome !== 'pass').length / bonafide.length : 0,
+    attacks: attacks.length,
+    bonafide: bonafide.length,
+    checks,
+    planar: {
+      liveClips: planarOf(clips.filter((p) => p.label === 'live')),
+      spoofClips: planarOf(clips.filter((p) => p.label === 'spoof')),
+      stillWarps: planarOf(presentations.filter((p) => p.kind === 'still-warped')),
+      threshold: planarThreshold,
+    },
+    passive: passiveFigures(presentations),
+    unmatchedLiveClips: clips.filter((p) => p.label === 'live' && !p.matching).map((p) => p.file),
+    presentations,
+  };
+}
+
+/**
+ * Replays every clip and still of `dir/live` and `dir/spoof` to the liveness verifier. A clip is answered
+ * under the challenge its own motion satisfies (an attack clip also gets the head rotation every issued
+ * challenge contains); a still is presented once, repeated, and turned/tilted/brought closer in perspective.
+ * Every still presentation is an attack; live clips whose motion includes a head rotation are the bona fide
+ * attempts.
+ */
+export async function evaluateLiveness(
+  engine: FaceEngine,
+  dir: string,
+  options: LivenessEvalOptions,
+): Promise<LivenessEvalReport> {
+  const verifier = options.verifier ?? new LivenessVerifier();
+  const presentations: PresentationResult[] = [];
+  for (const label of ['live', 'spoof'] as const) {
+    for (const { file, video } of await listMedia(join(dir, label))) {
+      const path = join(dir, label, file);
+      options.onItem?.(`${label}/${file}`);
+      if (video) presentations.push(await evalClip(engine, path, file, label, options, verifier));
+      else presentations.push(...(await evalStill(engine, path, file, label, options, verifier)));
+    }
+  }
+  return buildLivenessReport(presentations, verifier.planarThreshold);
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { FacegateError } from '../../domain/errors.js';
+import type { AuditEvent, AuditQuery, NewAuditEvent } from '../../domain/models.js';
+import { clampInt, now } from '../sqlite/repositories/sql-helpers.js';
+import { type AuditRow, toAuditEvent } from '../sqlite/sqlite-mappers.js';
+import type { AuditRepository } from '../store.port.js';
+import { changes, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
+
+/** `seq` is a bigint, which node-postgres returns as a string. */
+type PgAuditRow = Omit<AuditRow, 'seq'> & { seq: string };
+
+function toEvent(row: PgAuditRow): AuditEvent {
+  return toAuditEvent({ ...row, seq: Number(row.seq) });
+}
+
+/** The same opaque cursor as the SQLite store: base64url of `[at, seq]`. */
+function encodeCursor(at: string, seq: string): string {
+  return Buffer.from(JSON.stringify([at, Number(seq)])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; seq: number } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      Number.isSafeInteger(value[1])
+    ) {
+      return { at: value[0], seq: value[1] as number };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new FacegateError('VALIDATION_FAILED', 'Invalid audit cursor');
+}
+
+/** Serialises audit details, refusing binary values (images, embeddings) outright. */
+function auditDetailsJson(details: Record<string, unknown> | undefined): string {
+  return JSON.stringify(details ?? {}, (_key, value: unknown) => {
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+      throw new FacegateError('INTERNAL', 'Audit details must not contain binary data');
+    }
+    return value;
+  });
+}
+
+/** The WHERE clause of an audit query: its filters and the position after its cursor. */
+function auditFilter(query: AuditQuery): { clause: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const filters: Array<[string, string | undefined]> = [
+    ['at >=', query.from],
+    ['at <=', query.to],
+    ['employee_id =', query.employeeId],
+    ['actor_id =', query.actorId],
+    ['action =', query.action],
+    ['outcome =', query.outcome],
+  ];
+  for (const [test, value] of filters) {
+    if (value === undefined) continue;
+    params.push(value);
+    where.push(`${test} $${params.length}`);
+  }
+  if (query.cursor) {
+    const cursor = decodeCursor(query.cursor);
+    params.push(cursor.at, cursor.seq);
+    const n = params.length;
+    where.push(`(at < $${n - 1} OR (at = $${n - 1} AND seq < $${n}))`);
+  }
+  return { clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** PostgreSQL append-only audit log; a trigger refuses UPDATE, only retention deletes. */
+export class PgAuditRepository implements AuditRepository {
+  constructor(private readonly runner: PgRunner) {}
+
+  async actions(): Promise<string[]> {
+    const rows = await rowsOf<{ action: string }>(
+      this.runner,
+      'SELECT DISTINCT action FROM audit_events ORDER BY action',
+    );
+    return rows.map((r) => r.action);
+  }
+
+  async append(event: NewAuditEvent): Promise<AuditEvent> {
+    const details = auditDetailsJson(event.details);
+    const row = await rowOf<PgAuditRow>(
+      this.runner,
+      `INSERT INTO audit_events (id, at, action, outcome, reason, actor_type, actor_id, employee_id, score,
+         threshold, engine, ip, duration_ms, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
+      [
+        randomUUID(),
+        event.at ?? now(),
+        event.action,
+        event.outcome,
+        event.reason ?? null,
+        event.actorType,
+        event.actorId ?? null,
+        event.employeeId ?? null,
+        event.score ?? null,
+        event.threshold ?? null,
+        event.engine ?? null,
+        event.ip ?? null,
+        event.durationMs ?? null,
+        details,
+      ],
+    );
+    return toEvent(row!);
+  }
+
+  /** Newest first; `from` and `to` are inclusive ISO timestamps; limit defaults to 50 (max 1000). */
+  async query(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+    const { clause, params } = auditFilter(query);
+    const limit = clampInt(query.limit, 50, 1, 1000);
+    const rows = await rowsOf<PgAuditRow>(
+      this.runner,
+      `SELECT * FROM audit_events ${clause} ORDER BY at DESC, seq DESC LIMIT $${params.length + 1}`,
+      [...params, limit + 1],
+    );
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page.at(-1);
+    return {
+      items: page.map(toEvent),
+      nextCursor: more && last ? encodeCursor(last.at, last.seq) : null,
+    };
+  }
+
+  async deleteOlderThan(before: string): Promise<number> {
+    return changes(this.runner, 'DELETE FROM audit_events WHERE at < $1', [before]);
+  }
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { FacegateError } from '../../../domain/errors.js';
+import type { AuditEvent, AuditQuery, NewAuditEvent } from '../../../domain/models.js';
+import type { AuditRepository } from '../../store.port.js';
+import type { SqlRunner } from '../sql-runner.js';
+import { type AuditRow, toAuditEvent } from '../sqlite-mappers.js';
+import { clampInt, now, rowById } from './sql-helpers.js';
+
+interface AuditCursor {
+  at: string;
+  seq: number;
+}
+
+function encodeCursor(cursor: AuditCursor): string {
+  return Buffer.from(JSON.stringify([cursor.at, cursor.seq])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): AuditCursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      Number.isSafeInteger(value[1])
+    ) {
+      return { at: value[0], seq: value[1] as number };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new FacegateError('VALIDATION_FAILED', 'Invalid audit cursor');
+}
+
+/** Serialises audit details, refusing binary values (images, embeddings) outright. */
+function auditDetailsJson(details: Record<string, unknown> | undefined): string {
+  return JSON.stringify(details ?? {}, (_key, value: unknown) => {
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+      throw new FacegateError('INTERNAL', 'Audit details must not contain binary data');
+    }
+    return value;
+  });
+}
+
+/** The WHERE clause of an audit query: its filters and the position after its cursor. */
+function auditFilter(query: AuditQuery): { clause: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const filters: Array<[string, string | undefined]> = [
+    ['at >= ?', query.from],
+    ['at <= ?', query.to],
+    ['employee_id = ?', query.employeeId],
+    ['actor_id = ?', query.actorId],
+    ['action = ?', query.action],
+    ['outcome = ?', query.outcome],
+  ];
+  for (const [clause, value] of filters) {
+    if (value === undefined) continue;
+    where.push(clause);
+    params.push(value);
+  }
+  if (query.cursor) {
+    const cursor = decodeCursor(query.cursor);
+    where.push('(at < ? OR (at = ? AND seq < ?))');
+    params.push(cursor.at, cursor.at, cursor.seq);
+  }
+  return { clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** SQLite append-only audit log; a trigger refuses UPDATE, only retention deletes. */
+export class SqliteAuditRepository implements AuditRepository {
+  constructor(private readonly runner: SqlRunner) {}
+
+  async actions(): Promise<string[]> {
+    return this.runner.run((sql) =>
+      sql
+        .all<{ action: string }>('SELECT DISTINCT action FROM audit_events ORDER BY action')
+        .map((r) => r.action),
+    );
+  }
+
+  async append(event: NewAuditEvent): Promise<AuditEvent> {
+    const id = randomUUID();
+    const at = event.at ?? now();
+    const details = auditDetailsJson(event.details);
+    return this.runner.run((sql) => {
+      sql.run(
+        `INSERT INTO audit_events (id, at, action, outcome, reason, actor_type, actor_id, employee_id, score,
+           threshold, engine, ip, duration_ms, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id,
+        at,
+        event.action,
+        event.outcome,
+        event.reason ?? null,
+        event.actorType,
+        event.actorId ?? null,
+        event.employeeId ?? null,
+        event.score ?? null,
+        event.threshold ?? null,
+        event.engine ?? null,
+        event.ip ?? null,
+        event.durationMs ?? null,
+        details,
+      );
+      return toAuditEvent(rowById<AuditRow>(sql, 'audit_events', id));
+    });
+  }
+
+  /** Newest first; `from` and `to` are inclusive ISO timestamps; limit defaults to 50 (max 1000). */
+  async query(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+    const { clause, params } = auditFilter(query);
+    const limit = clampInt(query.limit, 50, 1, 1000);
+    return this.runner.run((sql) => {
+      const rows = sql.all<AuditRow>(
+        `SELECT * FROM audit_events ${clause} ORDER BY at DESC, seq DESC LIMIT ?`,
+        ...params,
+        limit + 1,
+      );
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const last = page.at(-1);
+      return {
+        items: page.map(toAuditEvent),
+        nextCursor: more && last ? encodeCursor({ at: last.at, seq: last.seq }) : null,
+      };
+    });
+  }
+
+  async deleteOlderThan(before: string): Promise<number> {
+    return this.runner.run((sql) => sql.run('DELETE FROM audit_events WHERE at < ?', before).changes);
+  }
+}

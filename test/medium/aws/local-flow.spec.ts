@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBlobStore } from '../../../src/app/adapters.js';
+import { type App, apiContextOf, createApp } from '../../../src/app/composition-root.js';
+import { buildAppServer } from '../../../src/app/server-lifecycle.js';
+import { createApiHandler } from '../../../src/aws/lambda/api.handler.js';
+import type { S3Event } from '../../../src/aws/lambda/lambda-events.js';
+import { serviceEnroller } from '../../../src/aws/lambda/service-enroller.js';
+import { createStorageHandler } from '../../../src/aws/lambda/storage.handler.js';
+import { S3StorageObjects } from '../../../src/aws/lambda/storage-objects.js';
+import { DataCipher } from '../../../src/crypto/data-cipher.js';
+import { systemActor } from '../../../src/domain/access.js';
+import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
+import { DynamoStore } from '../../../src/store/dynamodb/dynamodb-store.js';
+import { faceCrop, transform } from '../../fixtures/sample-faces.js';
+import { loadEngine, operator, testConfig } from '../services/service-test-kit.js';
+import { type LocalDynamo, startLocalDynamo } from './dynalite-server.js';
+import { type LocalS3, startLocalS3 } from './local-s3.js';
+
+let engine: FaceEngine;
+let dynamo: LocalDynamo;
+let s3: LocalS3;
+let client: S3Client;
+let dataDir: string;
+
+beforeAll(async () => {
+  [engine, dynamo, s3] = await Promise.all([loadEngine(), startLocalDynamo(), startLocalS3(['storage'])]);
+  client = s3.client();
+  dataDir = await mkdtemp(join(tmpdir(), 'facegate-aws-flow-'));
+});
+afterAll(async () => {
+  client.destroy();
+  await Promise.all([engine.close(), dynamo.stop(), s3.stop()]);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function created(...keys: string[]): S3Event {
+  return {
+    Records: keys.map((key) => ({
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'storage' }, object: { key: encodeURIComponent(key).replace(/%20/g, '+') } },
+    })),
+  };
+}
+
+describe('local run of the AWS flavour: dynalite + s3rver + the local engine, real photos', () => {
+  it('enrols dropped photos into DynamoDB, refuses a faceless one, and authenticates another photo of her through an API Gateway event', async () => {
+    const app = await assembleApp();
+    const { enrollment, identification } = app.services;
+    const handler = createStorageHandler({
+      objects: new S3StorageObjects(client),
+      enroller: serviceEnroller(enrollment),
+      log: () => {},
+    });
+
+    const blank = await sharp({ create: { width: 320, height: 320, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
+    const photos: Array<[string, Buffer]> = [
+      ['incoming/E1_Ana_Test.jpg', await faceCrop('s1-0')],
+      ['incoming/E2_Bea_Test.jpg', await faceCrop('s2-0')],
+      ['incoming/E9_Nobody_Here.jpg', blank],
+    ];
+    for (const [key, body] of photos) {
+      await client.send(
+        new PutObjectCommand({ Bucket: 'storage', Key: key, Body: body, ContentType: 'image/jpeg' }),
+      );
+    }
+    const event = created(...photos.map(([key]) => key));
+    const first = await handler(event);
+    expect(first.map((r) => [r.outcome, r.code])).toEqual([
+      ['enrolled', undefined],
+      ['enrolled', undefined],
+      ['rejected', 'NO_FACE'],
+    ]);
+    const rejected = await client.send(
+      new HeadObjectCommand({ Bucket: 'storage', Key: 'rejected/incoming/E9_Nobody_Here.jpg' }),
+    );
+    expect(rejected.Metadata?.['reason-code']).toBe('NO_FACE');
+
+    // S3 delivers the same event again: nothing changes.
+    const second = await handler(event);
+    expect(second.map((r) => r.outcome)).toEqual(['already-enrolled', 'already-enrolled', 'gone']);
+    expect(await app.store.employees.count()).toBe(2);
+    expect(await app.store.templates.count()).toBe(2);
+
+    const probe = await transform(await faceCrop('s2-0'), 'flip');
+    const hit = await identification.identify(probe, operator);
+    expect(hit).toMatchObject({ decision: 'match', employee: { badge: 'E2', firstName: 'Bea' } });
+    const stranger = await identification.identify(await faceCrop('s4-0'), operator);
+    expect(stranger.decision).toBe('no_match');
+    const audit = await app.store.audit.query({ action: 'identify' });
+    expect(audit.items.map((e) => e.outcome).sort()).toEqual(['match', 'no_match']);
+
+    // The API function: an API Gateway v2 event for POST /v1/authenticate with another photo of her.
+    const ctx = apiContextOf(app);
+    const kiosk = await ctx.auth.apiKeys.create(systemActor('test'), { name: 'door', role: 'kiosk' });
+    const api = createApiHandler(() => buildAppServer(app, { logger: false }));
+    const reply = await api(authenticateEvent(kiosk.secret, probe), {});
+    expect(reply.statusCode).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({
+      decision: 'match',
+      employee: { badge: 'E2', firstName: 'Bea' },
+    });
+    const unauthenticated = await api(authenticateEvent('fg_nope_nope', probe), {});
+    expect(unauthenticated.statusCode).toBe(401);
+    await app.close();
+  });
+});
+
+/** An API Gateway HTTP API (payload 2.0) event carrying a JPEG body. */
+function authenticateEvent(key: string, jpeg: Buffer) {
+  return {
+    version: '2.0' as const,
+    routeKey: '$default',
+    rawPath: '/v1/authenticate',
+    rawQueryString: '',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'image/jpeg', host: 'door.example.com' },
+    body: jpeg.toString('base64'),
+    isBase64Encoded: true,
+    requestContext: {
+      http: {
+        method: 'POST',
+        path: '/v1/authenticate',
+        protocol: 'HTTP/1.1',
+        sourceIp: '198.51.100.7',
+        userAgent: 't',
+      },
+      requestId: 'req-1',
+      stage: '$default',
+    },
+  };
+}
+
+/**
+ * What the AWS composition root will build, until it exists: the composition root over a ready DynamoDB store (on
+ * dynalite), file blobs and the local engine, with the API's role policy.
+ */
+async function assembleApp(): Promise<App> {
+  const cipher = new DataCipher([{ id: 'k1', key: randomBytes(32) }]);
+  const store = DynamoStore.open({ tableName: await dynamo.freshTable(), client: dynamo.client() }, cipher);
+  const config = testConfig(dataDir);
+  const blobs = await createBlobStore(config, cipher);
+  return createApp(config, { engine, storage: { cipher, store, blobs, close: () => store.close() } });
+}

@@ -1,0 +1,609 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataCipher } from '../../../src/crypto/data-cipher.js';
+import { MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
+import type { Store } from '../../../src/store/store.port.js';
+import { codeOf, floatBytes, template } from './store-fixtures.js';
+
+/** One store under test, over its own empty database. */
+export interface StoreUnderTest {
+  store: Store;
+  /** Closes the current store and opens the same database with `cipher` (key rotation). */
+  reopen(cipher: DataCipher): Promise<Store>;
+  /** Raw SQL (`?` placeholders) on the same database, bypassing the store: tampering and storage checks. */
+  rawQuery(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
+  /** Closes what is open and removes the database. */
+  dispose(): Promise<void>;
+}
+
+/** Opens a {@link StoreUnderTest} over a fresh, empty database with `cipher`. */
+export type OpenStore = (cipher: DataCipher) => Promise<StoreUnderTest>;
+
+/** What each part of the contract sees: the current store and its harness. */
+interface Ctx {
+  readonly store: Store;
+  readonly sut: StoreUnderTest;
+  readonly cipher: DataCipher;
+  readonly keys: { key1: { id: string; key: Buffer }; key2: { id: string; key: Buffer } };
+  reopen(cipher: DataCipher): Promise<Store>;
+}
+
+/**
+ * The behaviour every `Store` adapter must have: each repository of the port, encryption of templates and TOTP
+ * secrets bound to their rows, key rotation, and the transaction semantics (all or nothing, isolation from callers
+ * outside, savepoints, statement atomicity). Run by each adapter's spec with its own `open`.
+ */
+export function describeStoreContract(name: string, open: OpenStore): void {
+  const key1 = { id: 'k1', key: randomBytes(32) };
+  const key2 = { id: 'k2', key: randomBytes(32) };
+  const cipher = new DataCipher([key1]);
+  let sut: StoreUnderTest;
+  let store: Store;
+  const ctx: Ctx = {
+    get store() {
+      return store;
+    },
+    get sut() {
+      return sut;
+    },
+    cipher,
+    keys: { key1, key2 },
+    async reopen(next) {
+      store = await sut.reopen(next);
+      return store;
+    },
+  };
+
+  describe(`${name} store contract`, () => {
+    beforeEach(async () => {
+      sut = await open(cipher);
+      store = sut.store;
+    });
+    afterEach(async () => {
+      await sut.dispose();
+    });
+    schemaContract(ctx);
+    employeeContract(ctx);
+    templateContract(ctx);
+    transactionContract(ctx);
+    auditContract(ctx);
+    accountContract(ctx);
+    stateContract(ctx);
+  });
+}
+
+function schemaContract(ctx: Ctx): void {
+  it('is migrated to the latest version, keeps data across a re-open, answers ping and refuses use after close', async () => {
+    await ctx.store.employees.create({ badge: 'B1', firstName: 'Ann', lastName: 'Lee' });
+    const reopened = await ctx.reopen(ctx.cipher);
+    const versions = await ctx.sut.rawQuery('SELECT version FROM schema_migrations ORDER BY version');
+    expect(versions.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await reopened.employees.count()).toBe(1);
+    await reopened.ping();
+    await reopened.close();
+    expect(await codeOf(reopened.ping())).toBe('NOT_READY');
+    expect(await codeOf(reopened.employees.count())).toBe('NOT_READY');
+    await ctx.reopen(ctx.cipher);
+  });
+}
+
+function employeeContract(ctx: Ctx): void {
+  it('employees: creates, reads, updates, lists with search/paging/total, statuses and deletes', async () => {
+    const { store } = ctx;
+    const ann = await store.employees.create({
+      badge: 'E-001',
+      firstName: 'Ann',
+      lastName: 'Lee',
+      email: 'ann@example.com',
+      department: 'R&D',
+    });
+    expect(ann).toMatchObject({ badge: 'E-001', status: 'active', faceLoginLocked: false, role: null });
+    for (let i = 2; i <= 12; i++) {
+      const badge = `E-${String(i).padStart(3, '0')}`;
+      await store.employees.create({ badge, firstName: `P${i}`, lastName: 'Zed' });
+    }
+    expect(await store.employees.getByBadge('e-001')).toMatchObject({ id: ann.id });
+    const updated = await store.employees.update(ann.id, {
+      status: 'suspended',
+      faceLoginLocked: true,
+      email: null,
+    });
+    expect(updated).toMatchObject({ status: 'suspended', faceLoginLocked: true, email: null });
+    expect(updated.updatedAt >= ann.updatedAt).toBe(true);
+    const list = (query: Parameters<Store['employees']['list']>[0]) => store.employees.list(query);
+    const page = await list({ limit: 5, offset: 5 });
+    expect(page.total).toBe(12);
+    expect(page.items.map((e) => e.badge)).toEqual(['E-003', 'E-004', 'E-005', 'E-006', 'E-007']);
+    expect((await list({ search: 'ann lee', limit: 10, offset: 0 })).items.map((e) => e.id)).toEqual([
+      ann.id,
+    ]);
+    expect((await list({ search: 'EXAMPLE.COM', limit: 10, offset: 0 })).total).toBe(0);
+    await store.employees.update(ann.id, { email: 'ann@example.com' });
+    expect((await list({ search: 'EXAMPLE.COM', limit: 10, offset: 0 })).total).toBe(1);
+    expect((await list({ search: '%', limit: 10, offset: 0 })).total).toBe(0);
+    expect((await list({ search: 'e_0', limit: 10, offset: 0 })).total).toBe(0);
+    expect((await list({ search: "'; DROP TABLE employees; --", limit: 10, offset: 0 })).total).toBe(0);
+    expect((await list({ status: 'suspended', limit: 10, offset: 0 })).total).toBe(1);
+    const statuses = await store.employees.statuses!();
+    expect(statuses).toHaveLength(12);
+    expect(statuses.find((s) => s.id === ann.id)).toEqual({
+      id: ann.id,
+      status: 'suspended',
+      faceLoginLocked: true,
+    });
+    expect(await store.employees.delete(ann.id)).toBe(true);
+    expect(await store.employees.delete(ann.id)).toBe(false);
+    expect(await store.employees.get(ann.id)).toBeUndefined();
+    expect(await store.employees.count()).toBe(11);
+  });
+
+  it('employees: a taken badge (any case) is CONFLICT, unknown ids NOT_FOUND, a bad status VALIDATION_FAILED', async () => {
+    const { store } = ctx;
+    const a = await store.employees.create({ badge: 'A1', firstName: 'A', lastName: 'A' });
+    await store.employees.create({ badge: 'B1', firstName: 'B', lastName: 'B' });
+    expect(await codeOf(store.employees.create({ badge: 'a1', firstName: 'X', lastName: 'Y' }))).toBe(
+      'CONFLICT',
+    );
+    expect(
+      await codeOf(store.employees.create({ id: a.id, badge: 'C1', firstName: 'X', lastName: 'Y' })),
+    ).toBe('CONFLICT');
+    expect(await codeOf(store.employees.update(a.id, { badge: 'B1' }))).toBe('CONFLICT');
+    expect(await codeOf(store.employees.update(randomUUID(), { firstName: 'Z' }))).toBe('NOT_FOUND');
+    expect(await codeOf(store.employees.update(randomUUID(), {}))).toBe('NOT_FOUND');
+    expect(await codeOf(store.employees.update(a.id, { status: 'gone' as unknown as 'active' }))).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await codeOf(store.employees.create({ badge: '', firstName: 'E', lastName: 'E' }))).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await store.employees.count()).toBe(2);
+  });
+
+  it('employees: concurrent creates of one badge leave exactly one employee', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        ctx.store.employees.create({ badge: i % 2 ? 'race-1' : 'RACE-1', firstName: 'R', lastName: `${i}` }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await ctx.store.employees.count()).toBe(1);
+  });
+}
+
+function templateContract(ctx: Ctx): void {
+  it('templates: stored encrypted, read back exactly, with quality and photo fields', async () => {
+    const { store } = ctx;
+    const e = await store.employees.create({ badge: 'T1', firstName: 'T', lastName: 'One' });
+    const input = template(1, { photoKey: 'a'.repeat(64), photoContentType: 'image/jpeg' });
+    const saved = await store.templates.add(e.id, input);
+    const loaded = await store.templates.get(saved.id);
+    expect(loaded).toMatchObject({
+      employeeId: e.id,
+      model: 'test-model',
+      sourceHash: 'hash-1',
+      photoKey: 'a'.repeat(64),
+    });
+    expect(Array.from(loaded!.embedding)).toEqual(Array.from(input.embedding));
+    expect(loaded!.quality).toEqual(input.quality);
+    const [row] = await ctx.sut.rawQuery(
+      'SELECT embedding_enc, source_hash, source_digest_enc FROM face_templates WHERE id = ?',
+      [saved.id],
+    );
+    // The photo digest is kept only as a keyed hash and a ciphertext.
+    expect(row!.source_hash).not.toBe('hash-1');
+    expect(Buffer.from(row!.source_digest_enc as Uint8Array).includes(Buffer.from('hash-1'))).toBe(false);
+    const stored = Buffer.from(row!.embedding_enc as Uint8Array);
+    const floats = floatBytes(input.embedding);
+    expect(stored.length).toBeGreaterThan(floats.length);
+    expect(stored.includes(floats.subarray(0, 16))).toBe(false);
+    expect(
+      Buffer.from(ctx.cipher.decrypt(stored, `facegate:template:${saved.id}:${e.id}`)).equals(floats),
+    ).toBe(true);
+  });
+
+  it('templates: ciphertext moved to another row is refused (AAD binds id and owner)', async () => {
+    const { store } = ctx;
+    const e = await store.employees.create({ badge: 'T2', firstName: 'T', lastName: 'Two' });
+    const a = await store.templates.add(e.id, template(2));
+    const b = await store.templates.add(e.id, template(3));
+    await ctx.sut.rawQuery(
+      'UPDATE face_templates SET embedding_enc = (SELECT embedding_enc FROM face_templates WHERE id = ?) WHERE id = ?',
+      [a.id, b.id],
+    );
+    expect(await codeOf(store.templates.get(b.id))).toBe('INTERNAL');
+    expect((await store.templates.get(a.id))!.id).toBe(a.id);
+  });
+
+  it('templates: by employee, by source hash, batches, summaries, photo keys, delete, cascade, refusals', async () => {
+    const { store } = ctx;
+    const e1 = await store.employees.create({ badge: 'I1', firstName: 'I', lastName: 'One' });
+    const e2 = await store.employees.create({ badge: 'I2', firstName: 'I', lastName: 'Two' });
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const owner = i % 2 === 0 ? e1 : e2;
+      const photoKey = i < 3 ? String(i).repeat(64) : null;
+      ids.push((await store.templates.add(owner.id, template(10 + i, { photoKey }))).id);
+    }
+    expect((await store.templates.listByEmployee(e1.id)).map((t) => t.id).sort()).toEqual(
+      [ids[0], ids[2], ids[4], ids[6]].sort(),
+    );
+    expect((await store.templates.findBySourceHash('hash-13'))?.id).toBe(ids[3]);
+    expect(await store.templates.findBySourceHash('nope')).toBeUndefined();
+    const batches: number[] = [];
+    const seen: string[] = [];
+    for await (const batch of store.templates.iterateAll(3)) {
+      batches.push(batch.length);
+      seen.push(...batch.map((t) => t.id));
+    }
+    expect(batches).toEqual([3, 3, 1]);
+    expect(seen.sort()).toEqual([...ids].sort());
+    const summaries = await store.templates.faceSummaries!([e1.id, e2.id, randomUUID()]);
+    expect(summaries.size).toBe(2);
+    expect(summaries.get(e1.id)?.templateCount).toBe(4);
+    expect([ids[0], ids[2]]).toContain(summaries.get(e1.id)?.firstPhotoTemplateId);
+    expect(summaries.get(e2.id)).toEqual({ templateCount: 3, firstPhotoTemplateId: ids[1] });
+    expect(await store.templates.listPhotoKeys()).toEqual(['0'.repeat(64), '1'.repeat(64), '2'.repeat(64)]);
+    expect(await store.templates.delete(ids[1]!)).toBe(true);
+    expect(await store.templates.delete(ids[1]!)).toBe(false);
+    expect(await store.templates.count()).toBe(6);
+    await store.employees.delete(e1.id);
+    expect(await store.templates.count()).toBe(2);
+    expect(await store.templates.listByEmployee(e1.id)).toEqual([]);
+    expect(await codeOf(store.templates.add(randomUUID(), template(99)))).toBe('NOT_FOUND');
+    expect(await codeOf(store.templates.add(e2.id, template(98, { id: ids[3] })))).toBe('CONFLICT');
+    const nan = template(97, { embedding: Float32Array.of(1, Number.NaN) });
+    expect(await codeOf(store.templates.add(e2.id, nan))).toBe('VALIDATION_FAILED');
+  });
+
+  it('templates and TOTP secrets: readable after a key rotation, and reencrypt rewrites them once', async () => {
+    const { key1, key2 } = ctx.keys;
+    const e = await ctx.store.employees.create({ badge: 'R1', firstName: 'R', lastName: 'One' });
+    const t = await ctx.store.templates.add(e.id, template(5));
+    const user = { username: 'old', passwordHash: 'h', role: 'admin' as const, disabled: false };
+    await ctx.store.users.create({ ...user, id: 'u-old', totpSecret: 'OLDSECRET' });
+    const rotated = await ctx.reopen(new DataCipher([key2, key1]));
+    expect(Array.from((await rotated.templates.get(t.id))!.embedding)).toEqual(Array.from(t.embedding));
+    const t2 = await rotated.templates.add(e.id, template(6));
+    expect(await rotated.reencrypt!()).toBe(2);
+    expect(await rotated.reencrypt!()).toBe(0);
+    const onlyNew = await ctx.reopen(new DataCipher([key2]));
+    expect((await onlyNew.templates.listByEmployee(e.id)).map((x) => x.id).sort()).toEqual(
+      [t.id, t2.id].sort(),
+    );
+    expect((await onlyNew.users.get('u-old'))?.totpSecret).toBe('OLDSECRET');
+  });
+}
+
+function transactionContract(ctx: Ctx): void {
+  it('transaction: commits all writes together', async () => {
+    const id = await ctx.store.transaction(async (tx) => {
+      const e = await tx.employees.create({ badge: 'X1', firstName: 'X', lastName: 'One' });
+      await tx.templates.add(e.id, template(1));
+      await tx.audit.append({ action: 'enroll', outcome: 'success', actorType: 'cli', employeeId: e.id });
+      return e.id;
+    });
+    expect(await ctx.store.templates.listByEmployee(id)).toHaveLength(1);
+    expect((await ctx.store.audit.query({})).items).toHaveLength(1);
+  });
+
+  it('transaction: rolls back everything when fn throws; callers outside never see uncommitted rows', async () => {
+    const { store } = ctx;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const tx = store.transaction(async (t) => {
+      const e = await t.employees.create({ badge: 'Y1', firstName: 'Y', lastName: 'One' });
+      await t.templates.add(e.id, template(2));
+      written();
+      await gate;
+      throw new Error('boom');
+    });
+    await wrote;
+    const during = store.employees.count();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    await expect(tx).rejects.toThrow('boom');
+    expect(await during).toBe(0);
+    expect(await store.employees.count()).toBe(0);
+    expect(await store.templates.count()).toBe(0);
+    expect((await store.audit.query({})).items).toHaveLength(0);
+  });
+
+  it('transaction: refuses the root store inside it and the tx store after it; savepoints roll back alone', async () => {
+    const { store } = ctx;
+    let leaked: Store | undefined;
+    await store.transaction(async (tx) => {
+      leaked = tx;
+      expect(await codeOf(store.employees.count())).toBe('INTERNAL');
+      await tx.employees.create({ badge: 'N1', firstName: 'N', lastName: 'One' });
+      await expect(
+        tx.transaction(async (inner) => {
+          await inner.employees.create({ badge: 'N2', firstName: 'N', lastName: 'Two' });
+          throw new Error('inner');
+        }),
+      ).rejects.toThrow('inner');
+      expect(await tx.employees.count()).toBe(1);
+    });
+    expect(await codeOf(leaked!.employees.count())).toBe('INTERNAL');
+    expect(await codeOf(leaked!.close())).toBe('INTERNAL');
+    expect((await store.employees.list({ limit: 10, offset: 0 })).items.map((e) => e.badge)).toEqual(['N1']);
+  });
+
+  it('transaction: a constraint failure is mapped and, when fn lets it escape, rolls back the earlier writes', async () => {
+    const { store } = ctx;
+    await store.employees.create({ badge: 'D1', firstName: 'D', lastName: 'One' });
+    const code = await codeOf(
+      store.transaction(async (tx) => {
+        await tx.employees.create({ badge: 'D2', firstName: 'D', lastName: 'Two' });
+        await tx.employees.create({ badge: 'D1', firstName: 'D', lastName: 'Dup' });
+      }),
+    );
+    expect(code).toBe('CONFLICT');
+    expect(await store.employees.count()).toBe(1);
+  });
+
+  it('transaction: a failed statement undoes only itself, so fn may catch it and go on', async () => {
+    const { store } = ctx;
+    await store.employees.create({ badge: 'S1', firstName: 'S', lastName: 'One' });
+    await store.transaction(async (tx) => {
+      await tx.employees.create({ badge: 'S2', firstName: 'S', lastName: 'Two' });
+      expect(await codeOf(tx.employees.create({ badge: 's1', firstName: 'S', lastName: 'Dup' }))).toBe(
+        'CONFLICT',
+      );
+      await tx.employees.create({ badge: 'S3', firstName: 'S', lastName: 'Three' });
+    });
+    const badges = (await store.employees.list({ limit: 10, offset: 0 })).items.map((e) => e.badge).sort();
+    expect(badges).toEqual(['S1', 'S2', 'S3']);
+  });
+}
+
+function auditContract(ctx: Ctx): void {
+  it('audit: appends, pages newest first with a cursor, filters, is append-only, applies retention', async () => {
+    const { store } = ctx;
+    for (let i = 0; i < 5; i++) {
+      await store.audit.append({
+        action: i % 2 === 0 ? 'authenticate' : 'login',
+        outcome: i === 4 ? 'match' : 'failure',
+        actorType: 'api_key',
+        actorId: i === 0 ? 'key-0' : 'key-1',
+        employeeId: i === 4 ? 'emp-1' : null,
+        score: i === 4 ? 0.91 : null,
+        durationMs: 12.5,
+        at: `2026-01-0${i + 1}T00:00:00.000Z`,
+        details: { n: i, nested: { ok: true } },
+      });
+    }
+    const first = await store.audit.query({ limit: 2 });
+    expect(first.items.map((e) => e.details.n)).toEqual([4, 3]);
+    expect(first.items[0]).toMatchObject({
+      action: 'authenticate',
+      outcome: 'match',
+      employeeId: 'emp-1',
+      score: 0.91,
+    });
+    expect(first.items[0]).toMatchObject({ durationMs: 12.5, details: { n: 4, nested: { ok: true } } });
+    const second = await store.audit.query({ limit: 2, cursor: first.nextCursor! });
+    expect(second.items.map((e) => e.details.n)).toEqual([2, 1]);
+    const third = await store.audit.query({ limit: 2, cursor: second.nextCursor! });
+    expect(third.items.map((e) => e.details.n)).toEqual([0]);
+    expect(third.nextCursor).toBeNull();
+    expect((await store.audit.query({ action: 'login' })).items).toHaveLength(2);
+    expect((await store.audit.query({ outcome: 'match' })).items).toHaveLength(1);
+    expect((await store.audit.query({ employeeId: 'emp-1' })).items).toHaveLength(1);
+    expect((await store.audit.query({ actorId: 'key-0' })).items.map((e) => e.details.n)).toEqual([0]);
+    const range = { from: '2026-01-02T00:00:00.000Z', to: '2026-01-03T00:00:00.000Z' };
+    expect((await store.audit.query(range)).items).toHaveLength(2);
+    expect(await codeOf(store.audit.query({ cursor: 'garbage' }))).toBe('VALIDATION_FAILED');
+    await expect(ctx.sut.rawQuery("UPDATE audit_events SET outcome = 'match'")).rejects.toThrow(
+      /append-only/,
+    );
+    const binary = {
+      action: 'x',
+      outcome: 'y',
+      actorType: 'cli' as const,
+      details: { v: new Float32Array(2) },
+    };
+    expect(await codeOf(store.audit.append(binary))).toBe('INTERNAL');
+    expect(await store.audit.deleteOlderThan('2026-01-03T00:00:00.000Z')).toBe(2);
+    expect((await store.audit.query({})).items).toHaveLength(3);
+  });
+}
+
+function accountContract(ctx: Ctx): void {
+  it('users: unique username in any case, patch, encrypted TOTP secret, delete cascades sessions', async () => {
+    const { store } = ctx;
+    const secret = 'JBSWY3DPEHPK3PXPSECRET';
+    const base = { passwordHash: '$argon2id$x', disabled: false };
+    const user = await store.users.create({
+      ...base,
+      id: 'u1',
+      username: 'Admin',
+      role: 'admin',
+      totpSecret: secret,
+    });
+    expect(user).toMatchObject({ username: 'Admin', totpSecret: secret, lastLoginAt: null });
+    const dup = store.users.create({ ...base, id: 'u2', username: 'admin', role: 'kiosk', totpSecret: null });
+    expect(await codeOf(dup)).toBe('CONFLICT');
+    const [row] = await ctx.sut.rawQuery('SELECT totp_secret_enc FROM users WHERE id = ?', ['u1']);
+    expect(Buffer.from(row!.totp_secret_enc as Uint8Array).includes(Buffer.from(secret))).toBe(false);
+    const patch = { lastLoginAt: '2026-01-01T00:00:00.000Z', totpSecret: null, disabled: true };
+    expect(await store.users.update('u1', patch)).toMatchObject(patch);
+    expect((await store.users.getByUsername('ADMIN'))?.id).toBe('u1');
+    expect(await store.users.count()).toBe(1);
+    expect(await store.users.list()).toHaveLength(1);
+    await store.sessions.create({
+      id: 's1',
+      userId: 'u1',
+      csrfToken: 'c',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-02T00:00:00.000Z',
+    });
+    expect(await store.users.delete('u1')).toBe(true);
+    expect(await store.users.delete('u1')).toBe(false);
+    expect(await store.sessions.get('s1')).toBeUndefined();
+    expect(await codeOf(store.users.update('u1', { disabled: false }))).toBe('NOT_FOUND');
+  });
+
+  it('users: createFirstAdmin creates an admin only while no enabled admin exists', async () => {
+    const { store } = ctx;
+    const first = (id: string) =>
+      store.users.createFirstAdmin({
+        id,
+        username: id,
+        passwordHash: 'h',
+        disabled: false,
+        totpSecret: null,
+      });
+    await store.users.create({
+      id: 'k',
+      username: 'kiosk',
+      passwordHash: 'h',
+      role: 'kiosk',
+      disabled: false,
+      totpSecret: null,
+    });
+    await store.users.create({
+      id: 'off',
+      username: 'off',
+      passwordHash: 'h',
+      role: 'admin',
+      disabled: true,
+      totpSecret: null,
+    });
+    expect(await first('root')).toMatchObject({ id: 'root', role: 'admin', disabled: false });
+    expect(await codeOf(first('again'))).toBe('SETUP_ALREADY_DONE');
+    expect(
+      await codeOf(
+        store.transaction(async (tx) =>
+          tx.users.createFirstAdmin({
+            id: 'tx',
+            username: 'tx',
+            passwordHash: 'h',
+            disabled: false,
+            totpSecret: null,
+          }),
+        ),
+      ),
+    ).toBe('SETUP_ALREADY_DONE');
+    expect(await store.users.count()).toBe(3);
+  });
+
+  it('API keys: create, unique prefix, lookup, touch, revoke once, list newest first', async () => {
+    const { store } = ctx;
+    const key = { name: 'door', secretHash: 'hash', role: 'kiosk' as const, createdBy: null };
+    expect(await store.apiKeys.create({ ...key, id: 'k1', prefix: 'fg_ab12' })).toMatchObject({
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    expect(await codeOf(store.apiKeys.create({ ...key, id: 'k2', prefix: 'fg_ab12' }))).toBe('CONFLICT');
+    await store.apiKeys.touch('k1', '2026-01-01T00:00:00.000Z');
+    expect((await store.apiKeys.getByPrefix('fg_ab12'))?.lastUsedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(await store.apiKeys.getByPrefix('FG_AB12')).toBeUndefined();
+    expect(await store.apiKeys.revoke('k1', '2026-01-02T00:00:00.000Z')).toBe(true);
+    expect(await store.apiKeys.revoke('k1', '2026-01-03T00:00:00.000Z')).toBe(false);
+    expect(await store.apiKeys.revoke('nope', '2026-01-03T00:00:00.000Z')).toBe(false);
+    expect((await store.apiKeys.get('k1'))?.revokedAt).toBe('2026-01-02T00:00:00.000Z');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.apiKeys.create({ ...key, id: 'k3', prefix: 'fg_cd34' });
+    expect((await store.apiKeys.list()).map((k) => k.id)).toEqual(['k3', 'k1']);
+  });
+
+  it('sessions: expiry sweep, per-user deletion, unknown user refused', async () => {
+    const { store } = ctx;
+    await store.users.create({
+      id: 'u',
+      username: 'u',
+      passwordHash: 'h',
+      role: 'admin',
+      disabled: false,
+      totpSecret: null,
+    });
+    const base = { userId: 'u', csrfToken: 'c', createdAt: '2026-01-01T00:00:00.000Z' };
+    await store.sessions.create({ ...base, id: 'old', expiresAt: '2026-01-01T01:00:00.000Z' });
+    await store.sessions.create({ ...base, id: 'new', expiresAt: '2026-01-09T00:00:00.000Z' });
+    expect(await codeOf(store.sessions.create({ ...base, id: 'new', expiresAt: 'x' }))).toBe('CONFLICT');
+    expect(await store.sessions.deleteExpired('2026-01-02T00:00:00.000Z')).toBe(1);
+    expect(await store.sessions.get('new')).toMatchObject({ userId: 'u', csrfToken: 'c' });
+    await store.sessions.delete('old');
+    await store.sessions.deleteForUser('u');
+    expect(await store.sessions.get('new')).toBeUndefined();
+    const ghost = { ...base, userId: 'ghost', id: 'x', expiresAt: 'z' };
+    expect(await codeOf(store.sessions.create(ghost))).toBe('NOT_FOUND');
+  });
+}
+
+function stateContract(ctx: Ctx): void {
+  it('lockouts: put upserts, get, list in subject order, clear', async () => {
+    const { store } = ctx;
+    const state = {
+      subject: 'ip:10.0.0.1',
+      consecutiveFailures: 1,
+      totalFailures: 1,
+      lockedUntil: null,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    await store.lockouts.put(state);
+    const locked = {
+      ...state,
+      consecutiveFailures: 5,
+      totalFailures: 6,
+      lockedUntil: '2026-01-01T00:01:00.000Z',
+    };
+    await store.lockouts.put(locked);
+    await store.lockouts.put({ ...state, subject: 'badge:E-1' });
+    expect(await store.lockouts.get('ip:10.0.0.1')).toEqual(locked);
+    expect((await store.lockouts.list()).map((s) => s.subject)).toEqual(['badge:E-1', 'ip:10.0.0.1']);
+    await store.lockouts.clear('ip:10.0.0.1');
+    expect(await store.lockouts.get('ip:10.0.0.1')).toBeUndefined();
+    expect(await store.lockouts.list()).toHaveLength(1);
+  });
+
+  it('settings: JSON values round-trip, all() in key order, undefined removes', async () => {
+    const { store } = ctx;
+    await store.settings.set('match', { preset: 'strict', margin: 0.05 });
+    await store.settings.set('liveness', 'active');
+    await store.settings.set('limits', [1, 2.5, null]);
+    expect(await store.settings.get('match')).toEqual({ preset: 'strict', margin: 0.05 });
+    expect(await store.settings.get('limits')).toEqual([1, 2.5, null]);
+    await store.settings.set('liveness', 'passive');
+    expect(await store.settings.all()).toEqual({
+      limits: [1, 2.5, null],
+      liveness: 'passive',
+      match: { preset: 'strict', margin: 0.05 },
+    });
+    await store.settings.set('liveness', undefined);
+    expect(await store.settings.get('liveness')).toBeUndefined();
+    expect(await store.settings.get('never-set')).toBeUndefined();
+  });
+
+  it('kiosk pairings: a code is taken once, an expired one never, and the sweep removes expired ones', async () => {
+    const { store } = ctx;
+    const base = {
+      name: 'Door 1',
+      allowPhotoUpload: false,
+      createdBy: 'admin',
+      createdAt: '2026-01-01T00:00:00Z',
+    };
+    await store.kioskPairings.create({ ...base, codeHash: 'h-live', expiresAt: '2026-01-01T00:10:00Z' });
+    await store.kioskPairings.create({ ...base, codeHash: 'h-old', expiresAt: '2026-01-01T00:01:00Z' });
+    await store.kioskPairings.create({ ...base, codeHash: 'h-gone', expiresAt: '2026-01-01T00:02:00Z' });
+    const taken = await store.kioskPairings.take('h-live', '2026-01-01T00:05:00Z');
+    expect(taken).toEqual({ ...base, codeHash: 'h-live', expiresAt: '2026-01-01T00:10:00Z' });
+    expect(await store.kioskPairings.take('h-live', '2026-01-01T00:05:00Z')).toBeUndefined();
+    expect(await store.kioskPairings.take('h-old', '2026-01-01T00:05:00Z')).toBeUndefined();
+    expect(await store.kioskPairings.deleteExpired('2026-01-01T00:05:00Z')).toBe(1);
+  });
+
+  it('audit: actions() lists each recorded action once, in order', async () => {
+    const { store } = ctx;
+    for (const action of ['identify', 'authenticate', 'identify', 'employee.create']) {
+      await store.audit.append({ action, outcome: 'success', actorType: 'system' });
+    }
+    expect(await store.audit.actions()).toEqual(['authenticate', 'employee.create', 'identify']);
+  });
+}
