@@ -26,6 +26,7 @@ export function localEngineSettings(config: FacegateConfig): LocalEngineSettings
     flipAugment: e.flipAugment,
     ortThreads,
     fusion: e.fusion,
+    detector: e.detector,
   };
 }
 
