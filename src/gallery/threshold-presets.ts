@@ -20,11 +20,21 @@ export interface ModelThresholds {
 const MEASURED =
   '2026-11-26 facegate eval, ../shared/faces (LFW 3,811 images, 4,414 genuine / 88,280 impostor pairs)';
 
+/** The `mp-mesh+…` rows (MediaPipe detector on ONNX Runtime, `FACEGATE_DETECTOR=mediapipe-onnx`), same rules. */
+const MEASURED_MP =
+  '2026-11-29 facegate eval, ../shared/faces (LFW 3,811 images, 4,414 genuine / 88,280 impostor pairs), mp-mesh';
+
 /**
  * Calibrated thresholds per `EngineInfo.model` id: strict = FAR 1e-5, balanced = FAR 1e-4, lenient = FAR 1e-3.
  * Replace only with figures printed by `facegate eval` and recorded in README.
  */
 export const MODEL_THRESHOLDS: Record<string, ModelThresholds> = {
+  'mp-mesh+fr_feature*0.5+mobilefacenet*0.5': {
+    strict: 0.527,
+    balanced: 0.449,
+    lenient: 0.371,
+    measuredOn: MEASURED_MP,
+  },
   'human-mesh+fr_feature': { strict: 0.49, balanced: 0.413, lenient: 0.335, measuredOn: MEASURED },
   'human-mesh+fr_feature+flip': { strict: 0.501, balanced: 0.418, lenient: 0.335, measuredOn: MEASURED },
   'human-mesh+mobilefacenet': { strict: 0.618, balanced: 0.528, lenient: 0.451, measuredOn: MEASURED },
