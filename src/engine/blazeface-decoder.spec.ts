@@ -25,7 +25,7 @@ describe('blazeFaceAnchors', () => {
     const a = blazeFaceAnchors(FULL_RANGE);
     expect(a.length).toBe(2304 * 2);
     const expected = [1 / 96, 1 / 96, 3 / 96, 1 / 96];
-    expected.forEach((v, i) => expect(a[i]).toBeCloseTo(v, 6));
+    for (const [i, v] of expected.entries()) expect(a[i]).toBeCloseTo(v, 6);
     // Anchor 48 opens the second row.
     expect(a[96]).toBeCloseTo(1 / 96, 6);
     expect(a[97]).toBeCloseTo(3 / 96, 6);
