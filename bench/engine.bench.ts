@@ -1,11 +1,12 @@
 /**
  * Engine benchmark: median / p95 per pipeline stage and end to end, for a 640×480 one-face photo and for
- * the 1920-px group photos, in-process and through the worker pool. The configured engine (FACEGATE_* from
- * the environment) is first measured against other embedders, run in turns within the same loop so that all
- * see the same machine load, with its ratio to fr_feature alone (the bake-off's pipeline A).
- * `npm run bench:engine [-- --runs N]`.
+ * the 1920-px group photos, in-process and through the worker pool. First the detectors (old pipeline: Human on
+ * tfjs-wasm; new: MediaPipe's models on ONNX Runtime) run in turns within the same loop, so that all see the same
+ * machine load, with per-stage times, CPU ms per image and their ratio to Human. Then the configured engine
+ * (FACEGATE_* from the environment) is measured against other embedders the same way, with its ratio to fr_feature
+ * alone (the bake-off's pipeline A). `npm run bench:engine [-- --runs N] [-- --detectors-only]`.
  */
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { createEngine } from '../src/app/adapters.js';
@@ -21,6 +22,7 @@ import { faceCrop, groupPhoto } from '../test/fixtures/sample-faces.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 40;
+const DETECTORS_ONLY = process.argv.includes('--detectors-only');
 const STAGES = ['decode', 'detect', 'quality', 'align', 'embed', 'total'] as const;
 
 function quantile(values: number[], q: number): number {
@@ -67,20 +69,22 @@ function engineFor(engine: DeepPartial<FacegateConfig['engine']>): FaceEngine {
   return createEngine(loadConfig({ ...process.env, NODE_ENV: 'test' }, { engine }));
 }
 
-/** Each engine analyses the image in turn, `runs` times; returns one row per engine. */
+/** Each engine analyses the image in turn (cycling through `images`), `runs` times; returns one row per engine. */
 async function compare(
   labelled: Array<[string, FaceEngine]>,
-  image: Buffer,
+  images: Buffer | Buffer[],
   runs: number,
 ): Promise<Array<Row & { cpu: number[] }>> {
+  const list = Array.isArray(images) ? images : [images];
   const rows = labelled.map(([label]) => ({
     label,
     stages: Object.fromEntries(STAGES.map((s) => [s, [] as number[]])),
     wall: [] as number[],
     cpu: [] as number[],
   }));
-  for (const [, engine] of labelled) for (let i = 0; i < 3; i++) await engine.analyze(image);
+  for (const [, engine] of labelled) for (const image of list.slice(0, 3)) await engine.analyze(image);
   for (let i = 0; i < runs; i++) {
+    const image = list[i % list.length]!;
     for (const [k, [, engine]] of labelled.entries()) {
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
@@ -116,6 +120,38 @@ function print(rows: Array<{ row: Row; throughput: number; cpuMs: number | undef
   for (const l of lines) console.log(fmt(l));
 }
 
+/** Old (Human) and new (MediaPipe on ONNX Runtime) detector pipelines in turns, with the configured embedder. */
+async function compareDetectors(vga: Buffer, groups: Buffer[]): Promise<void> {
+  const contenders: Array<[string, FaceEngine]> = [
+    ['human (old: tfjs-wasm)', engineFor({ workers: 0, detector: 'human' })],
+    ['mediapipe-onnx (short range)', engineFor({ workers: 0, detector: 'mediapipe-onnx' })],
+    ['mediapipe-onnx-full (full range)', engineFor({ workers: 0, detector: 'mediapipe-onnx-full' })],
+  ];
+  for (const [, e] of contenders) await e.load();
+  const scenes: Array<[string, Buffer | Buffer[], number]> = [
+    ['640×480, one face', vga, RUNS],
+    ['1920-px group photos (6, in turn)', groups, Math.max(6, Math.ceil(RUNS / 2))],
+  ];
+  for (const [scene, images, runs] of scenes) {
+    const rows = await compare(contenders, images, runs);
+    const old = quantile(rows[0]!.wall, 0.5);
+    const oldDetect = quantile(rows[0]!.stages.detect!, 0.5);
+    console.log(`${scene}, in-process, detectors in turns (${runs} runs each; medians, ms):`);
+    const header = `  ${'detector'.padEnd(34)} ${STAGES.map((st) => st.padStart(8)).join(' ')}   wall    p95   ×old  detect×old  cpu ms`;
+    console.log(header);
+    for (const row of rows) {
+      const med = quantile(row.wall, 0.5);
+      const stages = STAGES.map((st) => quantile(row.stages[st]!, 0.5).toFixed(1).padStart(8)).join(' ');
+      const detect = quantile(row.stages.detect!, 0.5) / oldDetect;
+      console.log(
+        `  ${row.label.padEnd(34)} ${stages} ${med.toFixed(1).padStart(6)} ${quantile(row.wall, 0.95).toFixed(1).padStart(6)}  ${(med / old).toFixed(2).padStart(5)}  ${detect.toFixed(2).padStart(10)}  ${quantile(row.cpu, 0.5).toFixed(1).padStart(6)}`,
+      );
+    }
+    console.log('');
+  }
+  for (const [, e] of contenders) await e.close();
+}
+
 async function main(): Promise<void> {
   const vga = await sharp(await faceCrop('s3-0'))
     .resize(640, 480, { fit: 'cover', position: 'top' })
@@ -124,7 +160,14 @@ async function main(): Promise<void> {
   const groups = await Promise.all(([1, 2, 3, 4, 5, 6] as const).map((n) => groupPhoto(n)));
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`facegate engine benchmark — ${new Date().toISOString()} — ${availableParallelism()} × ${cpu}`);
-  console.log(`runs per scenario: ${RUNS}; ms unless noted; stage times measured inside the engine\n`);
+  console.log(`runs per scenario: ${RUNS}; ms unless noted; stage times measured inside the engine`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
+  await compareDetectors(vga, groups);
+  if (DETECTORS_ONLY) return;
 
   const single = (embedder: EmbedderId) => engineFor({ workers: 0, embedder, flipAugment: false });
   const fused = (fusion: FusionMember[]) =>

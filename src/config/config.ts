@@ -50,6 +50,8 @@ export interface FacegateConfig {
     ortThreads: number;
     /** Members of the `fusion` embedder; weights sum to 1. */
     fusion: FusionMember[];
+    /** Face detector + mesh: Human on tfjs-wasm, or MediaPipe's models on ONNX Runtime. */
+    detector: DetectorId;
   };
   match: {
     /** Preset of 1:1 verification (badge + face). */
@@ -265,6 +267,19 @@ function readNodeEnv(r: Reader, env: Env): NodeEnv {
   return r.oneOf<NodeEnv>('ENV', fallback, NODE_ENVS);
 }
 
+/**
+ * The face detectors the local engine can run: Human's BlazeFace (back) + FaceMesh on tfjs-wasm, or MediaPipe's
+ * BlazeFace short range (`mediapipe-onnx`, faces near the camera) / full range (`mediapipe-onnx-full`, small faces
+ * in group photos too) + FaceMesh on ONNX Runtime.
+ */
+export const DETECTOR_IDS = ['human', 'mediapipe-onnx', 'mediapipe-onnx-full'] as const;
+export type DetectorId = (typeof DETECTOR_IDS)[number];
+
+/** `FACEGATE_DETECTOR`: which detector + mesh the local engine runs. */
+function readDetector(r: Reader): DetectorId {
+  return r.oneOf<DetectorId>('DETECTOR', 'human', DETECTOR_IDS);
+}
+
 function readEngine(r: Reader): FacegateConfig['engine'] {
   return {
     kind: r.oneOf('ENGINE', 'local', ['local', 'rekognition']),
@@ -286,6 +301,7 @@ function readEngine(r: Reader): FacegateConfig['engine'] {
     maxBrightness: r.num('MAX_BRIGHTNESS', 0.92, 0, 1),
     ortThreads: r.int('ORT_THREADS', 0, 0, 64),
     fusion: r.fusion('FUSION', DEFAULT_FUSION),
+    detector: readDetector(r),
   };
 }
 

@@ -17,6 +17,17 @@ describe('default engine settings', () => {
     expect(MODEL_THRESHOLDS[info.model]).toBeDefined();
   });
 
+  it('run Human unless FACEGATE_DETECTOR names MediaPipe, whose model id is calibrated too', () => {
+    expect(localEngineSettings(config).detector).toBe('human');
+    for (const detector of ['mediapipe-onnx', 'mediapipe-onnx-full']) {
+      const mp = loadConfig({ NODE_ENV: 'test', FACEGATE_DETECTOR: detector });
+      const info = localEngineInfo(localEngineSettings(mp));
+      expect(info.model).toBe('mp-mesh+fr_feature*0.5+mobilefacenet*0.5');
+      expect(MODEL_THRESHOLDS[info.model]).toBeDefined();
+    }
+    expect(() => loadConfig({ NODE_ENV: 'test', FACEGATE_DETECTOR: 'yolo' })).toThrow();
+  });
+
   it('give ONNX Runtime one thread unless told otherwise', () => {
     expect(localEngineSettings(config).ortThreads).toBe(1);
     const three = loadConfig({ NODE_ENV: 'test', FACEGATE_ORT_THREADS: '3' });

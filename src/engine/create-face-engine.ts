@@ -23,5 +23,6 @@ export function localEngineSettings(config: FacegateConfig): LocalEngineSettings
     flipAugment: e.flipAugment,
     ortThreads,
     fusion: e.fusion,
+    detector: e.detector,
   };
 }

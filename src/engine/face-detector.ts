@@ -23,12 +23,22 @@ export interface RawFace {
   mesh?: MeshPoint[];
 }
 
+/** What the local engine needs from a face detector (Human on tfjs-wasm, or MediaPipe's models on ONNX Runtime). */
+export interface FaceDetector {
+  /** Loads the models once; concurrent callers share the same promise. */
+  load(): Promise<void>;
+  /** Every face in `image` (maybe downscaled); coordinates are multiplied by `scale` to the full-resolution image. */
+  detect(image: RgbImage, scale?: number): Promise<RawFace[]>;
+  /** Releases the models. */
+  close(): Promise<void>;
+}
+
 /**
  * Mesh indices averaged into the five ArcFace landmarks (subject's right eye first = image-left when upright).
  * Human truncates mesh coordinates to whole input pixels; enlarging small images 4× before detection (sub-pixel
  * landmarks) and eye centres from the whole eye contour were measured on ../shared/faces and did not help (docs/benchmarks.md "Accuracy").
  */
-const FIVE_POINT_MESH: ReadonlyArray<readonly number[]> = [[33, 133], [362, 263], [1], [61], [291]];
+export const FIVE_POINT_MESH: ReadonlyArray<readonly number[]> = [[33, 133], [362, 263], [1], [61], [291]];
 
 const DEG = 180 / Math.PI;
 
@@ -68,7 +78,7 @@ function humanConfig(maxFaces: number): Partial<Config> {
  * tfjs WASM backend, with models read from the installed package. Calls are serialised: Human keeps
  * per-instance state and the WASM backend is single-threaded anyway.
  */
-export class HumanFaceDetector {
+export class HumanFaceDetector implements FaceDetector {
   private loading: Promise<void> | undefined;
   private human: Human | undefined;
 
@@ -135,16 +145,7 @@ export class HumanFaceDetector {
 function toRawFace(face: FaceResult, scale: number): RawFace | undefined {
   const mesh = face.mesh;
   if (!mesh || mesh.length < 468) return undefined;
-  const points = FIVE_POINT_MESH.map((idx) => {
-    let x = 0;
-    let y = 0;
-    for (const i of idx) {
-      const p = mesh[i]!;
-      x += p[0];
-      y += p[1];
-    }
-    return [(x / idx.length) * scale, (y / idx.length) * scale] as Point;
-  }) as unknown as FiveLandmarks;
+  const points = fiveLandmarks(mesh, scale);
   const [bx, by, bw, bh] = face.box;
   const angle = face.rotation?.angle;
   return {
@@ -157,6 +158,23 @@ function toRawFace(face: FaceResult, scale: number): RawFace | undefined {
       ? { yaw: angle.yaw * DEG, pitch: angle.pitch * DEG, roll: estimatePose(points).roll }
       : estimatePose(points),
   };
+}
+
+/** The five ArcFace landmarks from a 468-point mesh ({@link FIVE_POINT_MESH}), times `scale`. */
+export function fiveLandmarks(
+  mesh: ReadonlyArray<{ readonly 0: number; readonly 1: number }>,
+  scale = 1,
+): FiveLandmarks {
+  return FIVE_POINT_MESH.map((idx) => {
+    let x = 0;
+    let y = 0;
+    for (const i of idx) {
+      const p = mesh[i]!;
+      x += p[0];
+      y += p[1];
+    }
+    return [(x / idx.length) * scale, (y / idx.length) * scale] as Point;
+  }) as unknown as FiveLandmarks;
 }
 
 /** Rough head pose from five landmarks (fallback when the mesh gives no rotation). */

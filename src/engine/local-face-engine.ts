@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import type { EmbedderChoice, EmbedderId, FusionMember } from '../config/config.js';
+import type { DetectorId, EmbedderChoice, EmbedderId, FusionMember } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
 import { ARCFACE_TEMPLATE_112 } from './alignment.js';
 import { DlibEmbedder } from './dlib.embedder.js';
 import type { FaceEmbedder } from './embedder.js';
-import { HumanFaceDetector } from './face-detector.js';
+import { type FaceDetector, HumanFaceDetector } from './face-detector.js';
 import type {
   AnalyzeOptions,
   DetectedFace,
@@ -16,6 +16,7 @@ import type {
 } from './face-engine.port.js';
 import { FusionEmbedder } from './fusion.embedder.js';
 import { type DecodedImage, type DecodeLimits, decodeImage } from './image-decoder.js';
+import { MediaPipeFaceDetector } from './mediapipe-face-detector.js';
 import { OnnxFaceEmbedder } from './onnx-face.embedder.js';
 import { assessFace, measureFace, type QualityLimits, rankFaces } from './quality.js';
 import { ThreadedOnnxFaceEmbedder } from './threaded-onnx-face.embedder.js';
@@ -28,6 +29,27 @@ export interface LocalEngineSettings extends DecodeLimits, QualityLimits {
   ortThreads: number;
   /** Members of the `fusion` embedder. */
   fusion: FusionMember[];
+  /** Detector + mesh; absent = Human. */
+  detector?: DetectorId;
+}
+
+/** The model-id prefix of each detector (templates from different detectors are never compared). */
+const DETECTOR_MODEL_PREFIX: Record<DetectorId, string> = {
+  human: 'human-mesh',
+  // Same mesh model and crop rule after either BlazeFace range: one calibration.
+  'mediapipe-onnx': 'mp-mesh',
+  'mediapipe-onnx-full': 'mp-mesh',
+};
+
+/** Builds the detector named by the settings (MediaPipe's runs with the embedders' ORT threading). */
+export function createDetector(settings: LocalEngineSettings): FaceDetector {
+  if (settings.detector === 'mediapipe-onnx' || settings.detector === 'mediapipe-onnx-full') {
+    return new MediaPipeFaceDetector({
+      intraOpThreads: Math.max(1, settings.ortThreads),
+      range: settings.detector === 'mediapipe-onnx' ? 'short' : 'full',
+    });
+  }
+  return new HumanFaceDetector();
 }
 
 /** Version of the shared pipeline (detector, landmarks, alignment); bump when vectors change. */
@@ -55,7 +77,7 @@ export function localEngineInfo(
 ): EngineInfo {
   return {
     engine: 'local',
-    model: `human-mesh+${embedder.id}${settings.flipAugment ? '+flip' : ''}`,
+    model: `${DETECTOR_MODEL_PREFIX[settings.detector ?? 'human']}+${embedder.id}${settings.flipAugment ? '+flip' : ''}`,
     version: `${PIPELINE_VERSION}.${embedder.version}`,
     dimension: embedder.dimension,
   };
@@ -67,18 +89,20 @@ interface Detection {
 }
 
 /**
- * The local face engine in the calling thread: sharp decode → Human detector + mesh → quality →
+ * The local face engine in the calling thread: sharp decode → detector + mesh (Human, or MediaPipe's on
+ * ONNX Runtime) → quality →
  * 5-point alignment → embedder (fr_feature / dlib / fusion, optional flip augmentation).
  * Use it directly in CLIs and tests; the HTTP server wraps it in a worker pool.
  */
 export class LocalFaceEngine implements FaceEngine {
   readonly info: EngineInfo;
-  private readonly detector = new HumanFaceDetector();
+  private readonly detector: FaceDetector;
   private readonly embedder: FaceEmbedder;
   private loading: Promise<void> | undefined;
 
   constructor(private readonly settings: LocalEngineSettings) {
     this.embedder = createEmbedder(settings);
+    this.detector = createDetector(settings);
     this.info = localEngineInfo(settings, this.embedder);
   }
 

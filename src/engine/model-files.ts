@@ -49,6 +49,22 @@ export const MODEL_FILES = {
     path: 'models/facemesh.bin',
     sha256: '3826da640b0a3021161605369ee6af293f75d518040355b960ec71a3390c1c0b',
   },
+  blazeFaceShortRange: {
+    packageName: '@mediapipe/face_detection',
+    path: 'face_detection_short_range.tflite',
+    sha256: '3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633',
+  },
+  blazeFaceFullRange: {
+    packageName: '@mediapipe/face_detection',
+    path: 'face_detection_full_range.tflite',
+    sha256: '99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3',
+  },
+  /** MediaPipe's packed assets; `face_landmark.tflite` is the slice listed in {@link FACE_LANDMARK_SLICE}. */
+  faceMeshPackedAssets: {
+    packageName: '@mediapipe/face_mesh',
+    path: 'face_mesh_solution_packed_assets.data',
+    sha256: 'dbe5905c582c0462cdaea17e7e6ecea92edaa8cccc515c5e2e7291f2cbb5fb99',
+  },
   dlibManifest: {
     packageName: '@vladmandic/face-api',
     path: 'model/face_recognition_model-weights_manifest.json',
@@ -60,6 +76,17 @@ export const MODEL_FILES = {
     sha256: 'b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589',
   },
 } as const satisfies Record<string, ModelFile>;
+
+/**
+ * Byte range of `face_landmark.tflite` (the 468-point mesh without attention) inside
+ * `face_mesh_solution_packed_assets.data`, from the file table in `face_mesh_solution_packed_assets_loader.js`,
+ * and the sha256 of that slice.
+ */
+export const FACE_LANDMARK_SLICE = {
+  start: 2495952,
+  end: 3737848,
+  sha256: 'c603fa6149219a3e9487dc9abd7a0c24474c77263273d24868378cdf40aa26d1',
+} as const;
 
 /** The files Human's detector fetches with the engine's configuration (BlazeFace back + FaceMesh). */
 export const HUMAN_MODEL_FILES: readonly ModelFile[] = [

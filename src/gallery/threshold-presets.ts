@@ -21,10 +21,66 @@ const MEASURED =
   '2026-11-26 facegate eval, ../shared/faces (LFW 3,811 images, 4,414 genuine / 88,280 impostor pairs)';
 
 /**
+ * The `mp-mesh+…` rows (MediaPipe detector on ONNX Runtime, `FACEGATE_DETECTOR=mediapipe-onnx`), same rules, no flip:
+ * the default fusion from its own run, the others from one three-member run split by bench/eval-fusion.ts (which
+ * reproduces the default fusion's figures exactly). No `+flip` row was measured.
+ */
+const MEASURED_MP =
+  '2026-11-29 facegate eval, ../shared/faces (LFW 3,811 images, 4,414 genuine / 88,280 impostor pairs), mp-mesh';
+
+/**
  * Calibrated thresholds per `EngineInfo.model` id: strict = FAR 1e-5, balanced = FAR 1e-4, lenient = FAR 1e-3.
  * Replace only with figures printed by `facegate eval` and recorded in docs/engine.md "Threshold presets".
  */
 export const MODEL_THRESHOLDS: Record<string, ModelThresholds> = {
+  'mp-mesh+fr_feature*0.5+mobilefacenet*0.5': {
+    strict: 0.527,
+    balanced: 0.449,
+    lenient: 0.371,
+    measuredOn: MEASURED_MP,
+  },
+  'mp-mesh+fr_feature': {
+    strict: 0.504,
+    balanced: 0.419,
+    lenient: 0.335,
+    measuredOn: MEASURED_MP,
+  },
+  'mp-mesh+mobilefacenet': {
+    strict: 0.617,
+    balanced: 0.53,
+    lenient: 0.449,
+    measuredOn: MEASURED_MP,
+  },
+  'mp-mesh+dlib': {
+    strict: 0.957,
+    balanced: 0.942,
+    lenient: 0.926,
+    measuredOn: MEASURED_MP,
+  },
+  'mp-mesh+fr_feature*0.3+mobilefacenet*0.3+dlib*0.4': {
+    strict: 0.682,
+    balanced: 0.633,
+    lenient: 0.584,
+    measuredOn: MEASURED_MP,
+  },
+  'mp-mesh+fr_feature*0.7+dlib*0.3': {
+    strict: 0.628,
+    balanced: 0.566,
+    lenient: 0.506,
+    measuredOn: MEASURED_MP,
+  },
+  'mp-mesh+fr_feature*0.5+dlib*0.5': {
+    strict: 0.715,
+    balanced: 0.666,
+    lenient: 0.621,
+    measuredOn: MEASURED_MP,
+  },
+  'mp-mesh+fr_feature*0.3+dlib*0.7': {
+    strict: 0.803,
+    balanced: 0.769,
+    lenient: 0.739,
+    measuredOn: MEASURED_MP,
+  },
   'human-mesh+fr_feature': { strict: 0.49, balanced: 0.413, lenient: 0.335, measuredOn: MEASURED },
   'human-mesh+fr_feature+flip': { strict: 0.501, balanced: 0.418, lenient: 0.335, measuredOn: MEASURED },
   'human-mesh+mobilefacenet': { strict: 0.618, balanced: 0.528, lenient: 0.451, measuredOn: MEASURED },

@@ -1,13 +1,13 @@
 /**
  * A minimal writer for ONNX `ModelProto` protobuf bytes: just the messages a converted float32 inference
- * graph needs (nodes with int/ints/float attributes, float and int64 initializers, typed inputs/outputs).
+ * graph needs (nodes with int/ints/float/string attributes, float and int64 initializers, typed inputs/outputs).
  */
 
 /** ONNX `TensorProto.DataType` values used here. */
 export const OnnxType = { FLOAT: 1, INT64: 7 } as const;
 
-/** A node attribute: an integer, an integer list or a float. */
-export type OnnxAttribute = number[] | { int: number } | { float: number };
+/** A node attribute: an integer, an integer list, a float or a string. */
+export type OnnxAttribute = number[] | { int: number } | { float: number } | { string: string };
 
 /** One graph node. */
 export interface OnnxNode {
@@ -114,6 +114,8 @@ function attribute(w: ProtoWriter, name: string, value: OnnxAttribute): void {
     w.int(20, 7);
   } else if ('int' in value) {
     w.int(3, value.int).int(20, 2);
+  } else if ('string' in value) {
+    w.string(4, value.string).int(20, 3);
   } else {
     w.float(2, value.float).int(20, 1);
   }

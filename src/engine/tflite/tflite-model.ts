@@ -6,17 +6,23 @@
 /** TFLite `BuiltinOperator` codes this reader names. */
 export const TfliteOp = {
   ADD: 0,
+  CONCATENATION: 2,
   CONV_2D: 3,
   DEPTHWISE_CONV_2D: 4,
+  DEQUANTIZE: 6,
+  MAX_POOL_2D: 17,
   MUL: 18,
   RELU: 19,
   RESHAPE: 22,
+  RESIZE_BILINEAR: 23,
+  PAD: 34,
   SUB: 41,
+  PRELU: 54,
   ABS: 101,
 } as const;
 
-/** TFLite `TensorType.FLOAT32` / `INT32`. */
-export const TfliteType = { FLOAT32: 0, INT32: 2 } as const;
+/** TFLite `TensorType.FLOAT32` / `FLOAT16` / `INT32`. */
+export const TfliteType = { FLOAT32: 0, FLOAT16: 1, INT32: 2 } as const;
 
 /** One tensor of the graph; `data` holds the constant bytes of weights, empty for activations. */
 export interface TfliteTensor {
@@ -45,6 +51,12 @@ export interface TfliteOperator {
   /** `fused_activation_function`: NONE 0, RELU 1, RELU6 3. */
   activation: number;
   window: TfliteWindowOptions | undefined;
+  /** MAX_POOL_2D window size (its strides and padding are in `window`). */
+  filter?: { height: number; width: number };
+  /** CONCATENATION axis (may be negative). */
+  axis?: number;
+  /** RESIZE_BILINEAR sampling grid. */
+  resize?: { alignCorners: boolean; halfPixelCenters: boolean };
 }
 
 /** The first subgraph of a model. */
@@ -154,10 +166,9 @@ export function readTfliteModel(file: Uint8Array): TfliteGraph {
   return { tensors, operators, inputs: graph.ints(1), outputs: graph.ints(2) };
 }
 
-function options(
-  op: number,
-  t: Table | undefined,
-): { activation: number; window: TfliteWindowOptions | undefined } {
+type OperatorOptions = Pick<TfliteOperator, 'activation' | 'window' | 'filter' | 'axis' | 'resize'>;
+
+function options(op: number, t: Table | undefined): OperatorOptions {
   if (!t) return { activation: 0, window: undefined };
   switch (op) {
     case TfliteOp.CONV_2D:
@@ -169,6 +180,20 @@ function options(
       return {
         activation: t.byte(4, 0),
         window: window(t.byte(0, 0), t.int(1, 1), t.int(2, 1), t.int(5, 1), t.int(6, 1), t.int(3, 1)),
+      };
+    case TfliteOp.MAX_POOL_2D:
+      return {
+        activation: t.byte(5, 0),
+        window: window(t.byte(0, 0), t.int(1, 1), t.int(2, 1), 1, 1, 1),
+        filter: { width: t.int(3, 1), height: t.int(4, 1) },
+      };
+    case TfliteOp.CONCATENATION:
+      return { activation: t.byte(1, 0), window: undefined, axis: t.int(0, 0) };
+    case TfliteOp.RESIZE_BILINEAR:
+      return {
+        activation: 0,
+        window: undefined,
+        resize: { alignCorners: t.byte(2, 0) !== 0, halfPixelCenters: t.byte(3, 0) !== 0 },
       };
     case TfliteOp.ADD:
     case TfliteOp.MUL:
