@@ -210,6 +210,21 @@ describe('second factor after the face (API)', () => {
     expect(errorCode(again)).toBe('STEP_TOKEN_INVALID');
   });
 
+  it('shows no welcome photo before the second factor', async () => {
+    const on = await api.server.inject({
+      method: 'PUT',
+      url: '/v1/settings',
+      headers: api.admin,
+      payload: { kioskShowPhoto: true },
+    });
+    expect(on.statusCode, on.body).toBe(200);
+    const clerkAnswer = body<{ employee?: { photoUrl?: string } }>(await authenticate(clerk.face));
+    expect(clerkAnswer.employee?.photoUrl).toBeDefined();
+    const res = await authenticate(guard.face);
+    expect(body<Decision>(res).decision).toBe('second_factor_required');
+    expect(body<{ employee?: { photoUrl?: string } }>(res).employee?.photoUrl).toBeUndefined();
+  });
+
   it('a wrong, replayed or expired TOTP is refused and audited', async () => {
     const failuresBefore = await auditCount('mfa.step', 'failure');
     const used = totpCodeAt(totpSecret, new Date(nowMs - TOTP_STEP_MS));
