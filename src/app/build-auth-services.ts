@@ -5,6 +5,12 @@ import { CalibrationService } from '../auth/calibration.service.js';
 import { FaceLoginService } from '../auth/face-login.service.js';
 import { KioskThrottleService } from '../auth/kiosk-throttle.service.js';
 import { type EmployeeLocks, LockoutService } from '../auth/lockout.service.js';
+import { SecondFactorService } from '../auth/mfa/second-factor.service.js';
+import {
+  ConsoleSecondFactorLogin,
+  FaceSecondFactorLogin,
+  secondFactorFailureCounter,
+} from '../auth/mfa/second-factor-login.js';
 import { PasswordThrottleService } from '../auth/password-throttle.service.js';
 import { SessionService } from '../auth/session.service.js';
 import { SettingsService } from '../auth/settings.service.js';
@@ -12,6 +18,7 @@ import { SetupService } from '../auth/setup.service.js';
 import { TokenService } from '../auth/token.service.js';
 import { UserService } from '../auth/user.service.js';
 import type { FacegateConfig } from '../config/config.js';
+import { localOnlyPolicy } from '../domain/access.js';
 import type { IdentificationService } from '../services/identification.service.js';
 import { type ServiceRuntime, systemClock } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
@@ -37,8 +44,16 @@ export function buildAuthServices(ports: AuthPorts, runtime: ServiceRuntime): Au
   });
   const sessions = new SessionService({ ...runtime, store, ttlSeconds: config.security.sessionTtlSeconds });
   const throttle = new PasswordThrottleService(lockout);
-  const users = new UserService({ ...runtime, store, sessions, throttle });
   const tokens = new TokenService({ ...runtime, config });
+  const mfa = buildSecondFactors(ports, runtime, { lockout, settings, tokens });
+  const users = new UserService({
+    ...runtime,
+    store,
+    sessions,
+    throttle,
+    secondFactor: (user, ip) => mfa.console.stepFor(user, ip),
+  });
+  mfa.bindUsers(users);
   const kioskThrottle = buildKioskThrottle(ports, () => settings.lockoutLimits(), runtime);
   return {
     users,
@@ -55,10 +70,56 @@ export function buildAuthServices(ports: AuthPorts, runtime: ServiceRuntime): Au
       lockout,
       tokens,
       kiosk: kioskThrottle,
+      secondFactor: mfa.face,
     }),
     settings,
     audit: new AuditService({ ...runtime, store }),
     calibration: new CalibrationService({ ...runtime, dataDir: config.dataDir }),
+    secondFactors: mfa.service,
+    faceSecondFactor: mfa.face,
+    consoleSecondFactor: mfa.console,
+  };
+}
+
+/**
+ * Second factors: the service (settings from the run-time settings; failed factors counted by the lockout), and
+ * the second steps of face login and console sign-in. The console step opens sessions through the user service,
+ * which is built after it: `bindUsers` closes that loop.
+ */
+function buildSecondFactors(
+  ports: AuthPorts,
+  runtime: ServiceRuntime,
+  deps: { lockout: LockoutService; settings: SettingsService; tokens: TokenService },
+) {
+  const { store, config } = ports;
+  const { lockout, settings, tokens } = deps;
+  const service = new SecondFactorService({
+    store,
+    clock: runtime.clock ?? systemClock,
+    policy: runtime.policy ?? localOnlyPolicy,
+    settings: async () => (await settings.current()).mfa,
+    webauthn: config.webauthn,
+    onFailure: secondFactorFailureCounter(store, lockout),
+  });
+  let users: UserService | undefined;
+  const consoleStep = new ConsoleSecondFactorLogin({
+    mfa: service,
+    store,
+    lockout,
+    users: {
+      openSession: (user, ip, amr) => {
+        if (!users) throw new Error('second factors: the user service is not bound');
+        return users.openSession(user, ip, amr);
+      },
+    },
+  });
+  return {
+    service,
+    face: new FaceSecondFactorLogin({ mfa: service, store, lockout, tokens }),
+    console: consoleStep,
+    bindUsers(bound: UserService) {
+      users = bound;
+    },
   };
 }
 

@@ -4,6 +4,8 @@ import type { CalibrationService } from './calibration.service.js';
 import type { FaceLoginService } from './face-login.service.js';
 import type { KioskThrottleService } from './kiosk-throttle.service.js';
 import type { LockoutService } from './lockout.service.js';
+import type { SecondFactorService } from './mfa/second-factor.service.js';
+import type { ConsoleSecondFactorLogin, FaceSecondFactorLogin } from './mfa/second-factor-login.js';
 import type { SessionService } from './session.service.js';
 import type { SettingsService } from './settings.service.js';
 import type { SetupService } from './setup.service.js';
@@ -24,4 +26,10 @@ export interface AuthServices {
   settings: SettingsService;
   audit: AuditService;
   calibration: CalibrationService;
+  /** Second factors: enrolment, policy and steps. */
+  secondFactors: SecondFactorService;
+  /** The second step of face login. */
+  faceSecondFactor: FaceSecondFactorLogin;
+  /** The second step of console sign-in. */
+  consoleSecondFactor: ConsoleSecondFactorLogin;
 }

@@ -7,6 +7,7 @@ import { GuardedService, type ServiceRuntime } from '../services/service-context
 import type { Store } from '../store/store.port.js';
 import type { KioskThrottleService } from './kiosk-throttle.service.js';
 import { type LockoutService, lockoutSubject } from './lockout.service.js';
+import type { SecondFactorStep } from './mfa/second-factor.service.js';
 import type { SignedToken, TokenService } from './token.service.js';
 
 /** A face login outcome: the match result, plus a signed token on `match`. */
@@ -14,6 +15,17 @@ export interface FaceLoginResult {
   result: MatchResult;
   employee?: EmployeeRef;
   token?: SignedToken;
+  /** Set instead of `token` when the matched employee must still present a second factor. */
+  secondFactor?: SecondFactorStep;
+}
+
+/** Asks for a second factor after a face match: a step, or null when the policy asks none. */
+export interface FaceSecondFactorGate {
+  stepFor(
+    actor: Actor,
+    employee: EmployeeRef,
+    method: 'authenticate' | 'verify',
+  ): Promise<SecondFactorStep | null>;
 }
 
 /** What face login is built from. */
@@ -23,6 +35,8 @@ export interface FaceLoginDeps extends ServiceRuntime {
   lockout: LockoutService;
   tokens: TokenService;
   kiosk: KioskThrottleService;
+  /** The second-factor policy; without it a face match alone signs a token. */
+  secondFactor?: FaceSecondFactorGate;
 }
 
 /**
@@ -36,6 +50,7 @@ export class FaceLoginService extends GuardedService {
   private readonly lockout: LockoutService;
   private readonly tokens: TokenService;
   private readonly kiosk: KioskThrottleService;
+  private readonly secondFactor: FaceSecondFactorGate | undefined;
 
   constructor(deps: FaceLoginDeps) {
     super(deps);
@@ -44,6 +59,7 @@ export class FaceLoginService extends GuardedService {
     this.lockout = deps.lockout;
     this.tokens = deps.tokens;
     this.kiosk = deps.kiosk;
+    this.secondFactor = deps.secondFactor;
   }
 
   /** 1:N: who is this? Throws `LOCKED_OUT` while the door, or this very face, is in a delay. */
@@ -96,6 +112,9 @@ export class FaceLoginService extends GuardedService {
     method: 'authenticate' | 'verify',
   ): Promise<FaceLoginResult> {
     if (result.decision === 'match' && result.employee) {
+      // The counters are reset only once every required factor passed (see the second-factor flow).
+      const step = await this.secondFactor?.stepFor(context.actor, result.employee, method);
+      if (step) return { result, employee: result.employee, secondFactor: step };
       const all = [...subjects, lockoutSubject.employee(result.employee.id)];
       await this.lockout.recordSuccess([...new Set(all)]);
       const token = await this.tokens.sign({

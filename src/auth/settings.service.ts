@@ -5,6 +5,12 @@ import { IDENTIFY_PRESET_KEY, KEEP_PHOTOS_KEY, MATCH_PRESET_KEY } from '../servi
 import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { SettingsRepository, Store } from '../store/store.port.js';
 import type { LockoutLimits } from './lockout.service.js';
+import {
+  loadSecondFactorSettings,
+  parseSecondFactorSettings,
+  SECOND_FACTOR_SETTINGS_KEY,
+  type SecondFactorSettings,
+} from './mfa/factor-policy.js';
 
 /** Liveness modes; `off` until the liveness issue lands, kept here so the UI and API are stable. */
 export type LivenessMode = 'off' | 'passive' | 'challenge';
@@ -22,6 +28,8 @@ export interface RuntimeSettings {
   auditRetentionDays: number;
   /** Whether a kiosk match shows the employee's kept photo (a short-lived link bound to that kiosk). */
   kioskShowPhoto: boolean;
+  /** Which second factors employees (after the face) and admin users (after the password) must present. */
+  mfa: SecondFactorSettings;
 }
 
 /** Settings keys in the store. */
@@ -33,10 +41,17 @@ export const SETTINGS_KEYS = {
   keepPhotos: KEEP_PHOTOS_KEY,
   auditRetentionDays: 'audit.retentionDays',
   kioskShowPhoto: 'kiosk.showPhoto',
+  mfa: SECOND_FACTOR_SETTINGS_KEY,
 } as const;
 
-/** A change of any subset of the settings; the lockout limits may be changed one at a time. */
-export type SettingsPatch = Partial<Omit<RuntimeSettings, 'lockout'>> & { lockout?: Partial<LockoutLimits> };
+/**
+ * A change of any subset of the settings; the lockout limits may be changed one at a time. `mfa` is replaced as a
+ * whole (missing fields take their defaults) and validated by `parseSecondFactorSettings`.
+ */
+export type SettingsPatch = Partial<Omit<RuntimeSettings, 'lockout' | 'mfa'>> & {
+  lockout?: Partial<LockoutLimits>;
+  mfa?: unknown;
+};
 
 const PRESETS: readonly ThresholdPreset[] = ['strict', 'balanced', 'lenient'];
 const LIVENESS: readonly LivenessMode[] = ['off', 'passive', 'challenge'];
@@ -96,6 +111,7 @@ export class SettingsService extends GuardedService {
           ...before,
           ...patch,
           lockout: { ...before.lockout, ...(patch.lockout ?? {}) },
+          mfa: patch.mfa === undefined ? before.mfa : parseSecondFactorSettings(patch.mfa),
         };
         validate(next);
         await tx.settings.set(SETTINGS_KEYS.thresholdPreset, next.thresholdPreset);
@@ -105,6 +121,7 @@ export class SettingsService extends GuardedService {
         await tx.settings.set(SETTINGS_KEYS.keepPhotos, next.keepPhotos);
         await tx.settings.set(SETTINGS_KEYS.auditRetentionDays, next.auditRetentionDays);
         await tx.settings.set(SETTINGS_KEYS.kioskShowPhoto, next.kioskShowPhoto);
+        if (patch.mfa !== undefined) await tx.settings.set(SETTINGS_KEYS.mfa, next.mfa);
         await tx.audit.append({
           action: 'settings.update',
           outcome: 'success',
@@ -130,6 +147,7 @@ export class SettingsService extends GuardedService {
     const keepPhotos = await s.get<boolean>(SETTINGS_KEYS.keepPhotos);
     const retention = await s.get<number>(SETTINGS_KEYS.auditRetentionDays);
     const kioskShowPhoto = await s.get<boolean>(SETTINGS_KEYS.kioskShowPhoto);
+    const mfa = await loadSecondFactorSettings(s);
     const sec = this.config.security;
     return {
       thresholdPreset: PRESETS.includes(preset as ThresholdPreset)
@@ -147,6 +165,7 @@ export class SettingsService extends GuardedService {
       keepPhotos: typeof keepPhotos === 'boolean' ? keepPhotos : this.config.keepPhotos,
       auditRetentionDays: typeof retention === 'number' ? retention : this.config.auditRetentionDays,
       kioskShowPhoto: kioskShowPhoto === true,
+      mfa,
     };
   }
 }

@@ -18,6 +18,8 @@ export interface TokenSubject {
   badge: string;
   /** `authenticate` (1:N) or `verify` (1:1). */
   method: 'authenticate' | 'verify';
+  /** Authentication methods (RFC 8176), first factor first; `["face"]` when absent. */
+  amr?: readonly string[];
 }
 
 /** A signed token and when it expires. */
@@ -65,7 +67,11 @@ export class TokenService extends GuardedService {
     const { tokenIssuer, tokenAudience, tokenTtlSeconds } = this.config.security;
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const exp = iat + tokenTtlSeconds;
-    const token = await new SignJWT({ badge: subject.badge, amr: ['face'], method: subject.method })
+    const token = await new SignJWT({
+      badge: subject.badge,
+      amr: [...(subject.amr ?? ['face'])],
+      method: subject.method,
+    })
       .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
       .setSubject(subject.employeeId)
       .setIssuer(tokenIssuer)

@@ -4,9 +4,13 @@ import { FacegateError } from '../domain/errors.js';
 import type { User } from '../domain/models.js';
 import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
+import type { SecondFactorStep } from './mfa/second-factor.service.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './password-hasher.js';
 import type { PasswordThrottleService } from './password-throttle.service.js';
 import type { OpenedSession, SessionService } from './session.service.js';
+
+/** Asks for a second factor after a correct password: a step, or null when the policy asks none. */
+export type ConsoleSecondFactorGate = (user: User, ip: string | null) => Promise<SecondFactorStep | null>;
 
 const USERNAME = /^[A-Za-z0-9._@-]{3,64}$/;
 
@@ -22,15 +26,25 @@ export class UserService extends GuardedService {
   private readonly store: Store;
   private readonly sessions: SessionService;
   private readonly throttle: PasswordThrottleService;
+  private readonly secondFactor: ConsoleSecondFactorGate | undefined;
 
-  /** `throttle` paces and locks out password guesses (per account, per address, per pair). */
+  /**
+   * `throttle` paces and locks out password guesses (per account, per address, per pair); `secondFactor` is
+   * the second-factor policy of console sign-in (none without it).
+   */
   constructor(
-    deps: ServiceRuntime & { store: Store; sessions: SessionService; throttle: PasswordThrottleService },
+    deps: ServiceRuntime & {
+      store: Store;
+      sessions: SessionService;
+      throttle: PasswordThrottleService;
+      secondFactor?: ConsoleSecondFactorGate;
+    },
   ) {
     super(deps);
     this.store = deps.store;
     this.sessions = deps.sessions;
     this.throttle = deps.throttle;
+    this.secondFactor = deps.secondFactor;
   }
 
   /** True when no enabled admin exists yet (first run). */
@@ -67,8 +81,49 @@ export class UserService extends GuardedService {
   /**
    * Checks a password and opens a session. Unknown user, wrong password and disabled account give the same
    * `UNAUTHENTICATED`; failures are throttled per (username, address), see {@link PasswordThrottleService}.
+   * A user the second-factor policy asks more of is refused here: sign-in goes through {@link beginLogin}.
    */
   async login(input: { username: string; password: string; ip: string | null }): Promise<OpenedSession> {
+    const begun = await this.beginLogin(input);
+    if ('secondFactor' in begun) throw new FacegateError('UNAUTHENTICATED', 'A second factor is required');
+    return begun.session;
+  }
+
+  /**
+   * Console sign-in: checks the password (as {@link login}); then either opens a session or, when the
+   * second-factor gate asks one, answers the step to complete (`SecondFactorLogin`), opening nothing yet.
+   */
+  async beginLogin(input: {
+    username: string;
+    password: string;
+    ip: string | null;
+  }): Promise<{ session: OpenedSession } | { secondFactor: SecondFactorStep; user: User }> {
+    const user = await this.checkPassword(input);
+    const step = await this.secondFactor?.(user, input.ip);
+    if (step) return { secondFactor: step, user };
+    return { session: await this.openSession(user, input.ip, ['pwd']) };
+  }
+
+  /** Opens a session for a user whose every required factor passed, and audits the sign-in with them. */
+  async openSession(user: User, ip: string | null, amr: readonly string[]): Promise<OpenedSession> {
+    const updated = await this.store.users.update(user.id, { lastLoginAt: this.clock.now().toISOString() });
+    const session = await this.sessions.open(updated);
+    await this.store.audit.append({
+      action: 'login',
+      outcome: 'success',
+      actorType: 'user',
+      actorId: user.id,
+      ip,
+      ...(amr.length > 1 ? { details: { amr } } : {}),
+    });
+    return session;
+  }
+
+  private async checkPassword(input: {
+    username: string;
+    password: string;
+    ip: string | null;
+  }): Promise<User> {
     const context = { action: 'login', actor: null, ip: input.ip };
     await this.throttle.before(input.username, context);
     const user = await this.store.users.getByUsername(input.username);
@@ -86,16 +141,7 @@ export class UserService extends GuardedService {
       throw new FacegateError('UNAUTHENTICATED', 'Wrong username or password');
     }
     await this.throttle.succeeded(input.username, input.ip);
-    const updated = await this.store.users.update(user.id, { lastLoginAt: this.clock.now().toISOString() });
-    const session = await this.sessions.open(updated);
-    await this.store.audit.append({
-      action: 'login',
-      outcome: 'success',
-      actorType: 'user',
-      actorId: user.id,
-      ip: input.ip,
-    });
-    return session;
+    return user;
   }
 
   /** Ends the caller's session. */

@@ -51,7 +51,8 @@ export class WelcomePhotoService extends GuardedService {
   }
 
   private async welcome(actor: Actor, login: FaceLoginResult): Promise<WelcomedLogin> {
-    if (login.result.decision !== 'match' || !login.employee) return login;
+    // No photo before a required second factor: a face that matched falsely must not show the employee's photo.
+    if (login.result.decision !== 'match' || !login.employee || login.secondFactor) return login;
     if (!(await this.deps.settings.current()).kioskShowPhoto) return login;
     // A pass is only offered to a caller that may open it.
     if (!can(actor, 'faces:identify')) return login;

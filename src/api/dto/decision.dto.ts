@@ -26,7 +26,7 @@ export function hintFor(reasonCode: string | undefined): string {
 export function toDecisionDto(actor: Actor, login: FaceLoginResult, options: { photoUrl?: string } = {}) {
   const { result } = login;
   return {
-    decision: result.decision,
+    decision: login.secondFactor ? ('second_factor_required' as const) : result.decision,
     ...(login.employee
       ? {
           employee: {
@@ -39,6 +39,7 @@ export function toDecisionDto(actor: Actor, login: FaceLoginResult, options: { p
         }
       : {}),
     ...(login.token ? { token: login.token.token, tokenExpiresAt: login.token.expiresAt } : {}),
+    ...(login.secondFactor ? { secondFactor: login.secondFactor } : {}),
     ...(result.decision === 'retry' ? { hint: hintFor(result.reasons?.[0]?.code) } : {}),
     ...(seesDecisionDetails(actor)
       ? {

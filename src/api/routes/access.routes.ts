@@ -9,7 +9,7 @@ import {
   CreateKeyBody,
   CreateUserBody,
   LoginBody,
-  LoginResponse,
+  LoginOrStepResponse,
   MeResponse,
   SetupBody,
   SetupStatus,
@@ -31,17 +31,21 @@ export function accessRoutes(app: TypedApp, { ctx }: RouteDeps): void {
       config: { auth: 'none' },
       schema: {
         tags: sessionTags,
-        summary: 'Password login: sets the HttpOnly session cookie (or returns a bearer token)',
+        summary:
+          'Password login: sets the HttpOnly session cookie (or returns a bearer token), or answers the ' +
+          'second-factor step to complete at /v1/auth/login/second-factor',
         body: LoginBody,
-        response: { 200: LoginResponse, ...errorResponses },
+        response: { 200: LoginOrStepResponse, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const session = await users.login({
+      const begun = await users.beginLogin({
         username: request.body.username,
         password: request.body.password,
         ip: request.ip ?? null,
       });
+      if ('secondFactor' in begun) return { secondFactor: begun.secondFactor };
+      const { session } = begun;
       const bearer = request.body.session === 'bearer';
       if (!bearer) {
         reply.setCookie(SESSION_COOKIE, session.token, {

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from './common.schema.js';
+import { SecondFactorSettingsBody, SecondFactorSettingsDto } from './mfa.schema.js';
 
 /** An audit event as returned to auditors (never images or embeddings). */
 /** Who or what an audit record names, for people: username, key name and prefix, employee name and badge. */
@@ -97,6 +98,7 @@ export const SettingsDto = Type.Object(
     kioskShowPhoto: Type.Boolean({
       description: "Kiosk welcome shows the employee's kept photo (short-lived link bound to that kiosk)",
     }),
+    mfa: SecondFactorSettingsDto,
   },
   { title: 'Settings' },
 );
@@ -111,6 +113,7 @@ export const UpdateSettingsBody = Type.Object(
     keepPhotos: Type.Optional(Type.Boolean()),
     auditRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
     kioskShowPhoto: Type.Optional(Type.Boolean()),
+    mfa: Type.Optional(SecondFactorSettingsBody),
   },
   { additionalProperties: false, minProperties: 1 },
 );

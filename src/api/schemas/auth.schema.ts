@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from './common.schema.js';
+import { SecondFactorStepDto } from './mfa.schema.js';
 
 const RoleSchema = Type.Union([
   Type.Literal('admin'),
@@ -44,6 +45,12 @@ export const LoginResponse = Type.Object({
   expiresAt: Timestamp,
   token: Type.Optional(Type.String({ description: 'Only with session=bearer' })),
 });
+
+/** `POST /v1/auth/login` response: a session, or the second-factor step to complete first. */
+export const LoginOrStepResponse = Type.Union([
+  LoginResponse,
+  Type.Object({ secondFactor: SecondFactorStepDto }, { title: 'LoginSecondFactorRequired' }),
+]);
 
 /** `GET /v1/auth/me` response. */
 export const MeResponse = Type.Object({

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from './common.schema.js';
 import { ReasonDto } from './employee.schema.js';
+import { SecondFactorStepDto } from './mfa.schema.js';
 
 /**
  * A face-login decision. Kiosk callers get `decision`, `employee`, `token` and a user-facing `hint` only;
@@ -8,7 +9,12 @@ import { ReasonDto } from './employee.schema.js';
  */
 export const DecisionDto = Type.Object(
   {
-    decision: Type.Union([Type.Literal('match'), Type.Literal('no_match'), Type.Literal('retry')]),
+    decision: Type.Union([
+      Type.Literal('match'),
+      Type.Literal('no_match'),
+      Type.Literal('retry'),
+      Type.Literal('second_factor_required'),
+    ]),
     employee: Type.Optional(
       Type.Object({
         id: Uuid,
@@ -26,6 +32,10 @@ export const DecisionDto = Type.Object(
     token: Type.Optional(Type.String({ description: 'EdDSA JWT; verify against /v1/.well-known/jwks.json' })),
     tokenExpiresAt: Type.Optional(Timestamp),
     hint: Type.Optional(Type.String({ description: 'What the person should do before trying again' })),
+    secondFactor: Type.Optional(SecondFactorStepDto),
+    amr: Type.Optional(
+      Type.Array(Type.String(), { description: 'Authentication methods of the token, e.g. ["face","otp"]' }),
+    ),
     details: Type.Optional(
       Type.Object({
         score: Nullable(Type.Number()),

@@ -36,7 +36,7 @@ import {
   RECOVERY_CODE_COUNT,
   recoveryCodeLabel,
 } from './recovery-codes.js';
-import { type FirstFactor, type PendingStep, StepTokens } from './step-tokens.js';
+import { callerOf, type FirstFactor, type PendingStep, StepTokens } from './step-tokens.js';
 import { newTotpSecret, type TotpProvisioning, totpProvisioning } from './totp.js';
 
 /** The access check (the role policy of the composition root). */
@@ -423,13 +423,16 @@ export class SecondFactorService {
 
   /**
    * Completes a step with one factor. The step token is used up whatever the outcome; a wrong, replayed or
-   * expired factor is audited, reported to `onFailure` and refused with `SECOND_FACTOR_FAILED`.
+   * expired factor is audited, reported to `onFailure` and refused with `SECOND_FACTOR_FAILED`. `beforeCheck`
+   * runs after the token is taken and before the factor is checked (the caller's lockout and account checks), so
+   * nobody can guess a factor while locked out.
    */
   async completeStep(
     actor: Actor,
     stepToken: string,
     caller: string,
     response: StepResponse,
+    beforeCheck?: (step: PendingStep) => Promise<void>,
   ): Promise<CompletedStep> {
     let step: PendingStep;
     try {
@@ -445,6 +448,7 @@ export class SecondFactorService {
       });
       throw error;
     }
+    await beforeCheck?.(step);
     const { subject } = step;
     const check = step.allowed.includes(response.kind)
       ? await this.check(step, response)
@@ -469,6 +473,24 @@ export class SecondFactorService {
       amr,
       purpose: step.purpose,
     };
+  }
+
+  /**
+   * Fresh WebAuthn request options of a pending face-login step of this caller (a new challenge replaces the
+   * one issued with the step); the step token stays usable.
+   */
+  async stepOptions(actor: Actor, stepToken: string): Promise<SecondFactorStep> {
+    let passkeyOptions: PublicKeyCredentialRequestOptionsJSON | null = null;
+    const step = await this.steps.refresh(stepToken, callerOf(actor), async (pending) => {
+      if (!pending.allowed.includes('webauthn')) return pending;
+      const { userVerification } = await this.settings();
+      passkeyOptions = await this.ceremony.assertionOptions(
+        await this.passkeysOf(pending.subject),
+        userVerification,
+      );
+      return { ...pending, challenge: passkeyOptions.challenge };
+    });
+    return { stepToken, expiresAt: step.expiresAt, allowed: step.allowed, passkeyOptions };
   }
 
   private async check(step: PendingStep, response: StepResponse): Promise<FactorCheck> {

@@ -79,4 +79,19 @@ export class StepTokens {
     }
     return step;
   }
+
+  /**
+   * Looks at the step of `stepToken` without using it up: takes it, checks it as {@link consume} does, and puts
+   * back `update(step)` until the same expiry.
+   */
+  async refresh(
+    stepToken: string,
+    caller: string,
+    update: (step: PendingStep) => Promise<PendingStep>,
+  ): Promise<PendingStep> {
+    const step = await this.consume(stepToken, caller);
+    const next = await update(step);
+    await this.store.put(sha256Hex(stepToken), next, Date.parse(step.expiresAt));
+    return next;
+  }
 }

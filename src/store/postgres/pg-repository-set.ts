@@ -4,6 +4,7 @@ import { PgAuditRepository } from './pg-audit.repository.js';
 import { PgEmployeeRepository } from './pg-employee.repository.js';
 import { PgKioskPairingRepository } from './pg-kiosk-pairing.repository.js';
 import type { PgRunner } from './pg-runner.js';
+import { PgSecondFactorRepository } from './pg-second-factor.repository.js';
 import { PgLockoutRepository, PgSettingsRepository } from './pg-state.repositories.js';
 import { PgTemplateRepository } from './pg-template.repository.js';
 
@@ -18,6 +19,7 @@ export class PgRepositories {
   readonly sessions: PgSessionRepository;
   readonly lockouts: PgLockoutRepository;
   readonly settings: PgSettingsRepository;
+  readonly secondFactors: PgSecondFactorRepository;
 
   constructor(runner: PgRunner, cipher: DataCipher) {
     this.employees = new PgEmployeeRepository(runner);
@@ -29,5 +31,6 @@ export class PgRepositories {
     this.sessions = new PgSessionRepository(runner);
     this.lockouts = new PgLockoutRepository(runner);
     this.settings = new PgSettingsRepository(runner);
+    this.secondFactors = new PgSecondFactorRepository(runner, cipher);
   }
 }

@@ -56,6 +56,7 @@ const UNIQUE_MESSAGES: Record<string, string> = {
   api_keys_prefix_key: 'An API key with this prefix already exists',
   api_keys_pkey: 'An API key with this id already exists',
   sessions_pkey: 'A session with this id already exists',
+  second_factors_credential_id_key: 'This passkey is already registered',
 };
 
 /** SQLSTATE classes meaning the server is unreachable or going away. */

@@ -143,6 +143,7 @@ export class PostgresStore extends PgRepositories implements Store {
       sessions: repositories.sessions,
       lockouts: repositories.lockouts,
       settings: repositories.settings,
+      secondFactors: repositories.secondFactors,
       // Nested transactions are savepoints of the open one.
       transaction: async <U>(inner: (tx: Store) => Promise<U>): Promise<U> => {
         if (!state.active) throw new FacegateError('INTERNAL', 'Transaction already ended');
@@ -172,9 +173,13 @@ export class PostgresStore extends PgRepositories implements Store {
     await this.rootQuery('SELECT 1');
   }
 
-  /** Re-encrypts templates and TOTP secrets under the current data key (after rotation); returns how many changed. */
+  /** Re-encrypts templates, TOTP secrets and second-factor secrets under the current data key (after rotation); returns how many changed. */
   async reencrypt(): Promise<number> {
-    return (await this.templates.reencrypt()) + (await this.users.reencrypt());
+    return (
+      (await this.templates.reencrypt()) +
+      (await this.users.reencrypt()) +
+      (await this.secondFactors.reencrypt())
+    );
   }
 
   /** Refuses new calls (`NOT_READY`), waits for open transactions to release their client, closes the pool. */

@@ -69,6 +69,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     auditContract(ctx);
     accountContract(ctx);
     stateContract(ctx);
+    secondFactorContract(ctx);
   });
 }
 
@@ -605,5 +606,153 @@ function stateContract(ctx: Ctx): void {
       await store.audit.append({ action, outcome: 'success', actorType: 'system' });
     }
     expect(await store.audit.actions()).toEqual(['authenticate', 'employee.create', 'identify']);
+  });
+}
+
+/** The second-factor repository of a store (every adapter under this contract has one). */
+function factorsOf(store: Store): NonNullable<Store['secondFactors']> {
+  if (!store.secondFactors) throw new Error(`${store.kind} store has no second factors`);
+  return store.secondFactors;
+}
+
+function secondFactorContract(ctx: Ctx): void {
+  const at = '2026-03-01T10:00:00.000Z';
+  const owners = async (store: Store) => {
+    const e = await store.employees.create({ badge: 'F1', firstName: 'Fay', lastName: 'Two' });
+    await store.users.create({
+      id: 'u-mfa',
+      username: 'mfa',
+      passwordHash: 'h',
+      role: 'admin',
+      disabled: false,
+      totpSecret: null,
+    });
+    return {
+      employee: { type: 'employee' as const, id: e.id },
+      user: { type: 'user' as const, id: 'u-mfa' },
+    };
+  };
+
+  it('second factors: TOTP secrets encrypted and bound to their row, listed per subject, activated once', async () => {
+    const factors = factorsOf(ctx.store);
+    const { employee, user } = await owners(ctx.store);
+    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const totp = await factors.add({
+      id: randomUUID(),
+      subject: employee,
+      kind: 'totp',
+      status: 'pending',
+      secret,
+    });
+    expect(totp).toMatchObject({
+      subject: employee,
+      kind: 'totp',
+      status: 'pending',
+      secret,
+      lastUsedAt: null,
+    });
+    const [raw] = await ctx.sut.rawQuery('SELECT secret_enc FROM second_factors WHERE id = ?', [totp.id]);
+    expect(Buffer.from(raw?.secret_enc as Uint8Array).toString('latin1')).not.toContain('JBSWY3DP');
+    const other = await factors.add({
+      id: randomUUID(),
+      subject: employee,
+      kind: 'totp',
+      status: 'pending',
+      secret: 'GEZDGNBVGY3TQOJQ',
+    });
+    await ctx.sut.rawQuery('UPDATE second_factors SET secret_enc = ? WHERE id = ?', [
+      raw?.secret_enc,
+      other.id,
+    ]);
+    expect(await codeOf(factors.get(other.id))).toBe('INTERNAL');
+    await factors.delete(other.id);
+
+    await factors.add({
+      id: randomUUID(),
+      subject: user,
+      kind: 'pin',
+      status: 'active',
+      secretHash: '$argon2id$x',
+    });
+    expect((await factors.listBySubject(employee)).map((f) => f.kind)).toEqual(['totp']);
+    expect((await factors.listBySubject(user, 'pin')).map((f) => f.secretHash)).toEqual(['$argon2id$x']);
+    expect(await factors.listBySubject(user, 'totp')).toEqual([]);
+    expect(await factors.activate(totp.id, at)).toBe(true);
+    expect(await factors.activate(totp.id, at)).toBe(false);
+    expect(await factors.get(totp.id)).toMatchObject({ status: 'active', lastUsedAt: at });
+  });
+
+  it('second factors: a TOTP step and a passkey counter are used at most once; delete per kind', async () => {
+    const factors = factorsOf(ctx.store);
+    const { employee, user } = await owners(ctx.store);
+    const totp = await factors.add({
+      id: randomUUID(),
+      subject: user,
+      kind: 'totp',
+      status: 'active',
+      secret: 'JBSWY3DPEHPK3PXP',
+    });
+    expect(await factors.useTotpStep(totp.id, 100, at)).toBe(true);
+    expect(await factors.useTotpStep(totp.id, 100, at)).toBe(false);
+    expect(await factors.useTotpStep(totp.id, 99, at)).toBe(false);
+    expect(await factors.useTotpStep(totp.id, 101, at)).toBe(true);
+    expect((await factors.get(totp.id))?.lastUsedStep).toBe(101);
+
+    const passkey = {
+      credentialId: 'cred-1',
+      publicKey: new Uint8Array([1, 2, 3]),
+      counter: 5,
+      transports: ['usb'],
+      multiDevice: false,
+    };
+    const key = await factors.add({
+      id: randomUUID(),
+      subject: employee,
+      kind: 'webauthn',
+      status: 'active',
+      passkey,
+    });
+    expect((await factors.findByCredentialId('cred-1'))?.passkey).toEqual(passkey);
+    expect(await factors.useCounter(key.id, 5, at)).toBe(false);
+    expect(await factors.useCounter(key.id, 6, at)).toBe(true);
+    expect((await factors.get(key.id))?.passkey?.counter).toBe(6);
+    expect(
+      await codeOf(
+        factors.add({ id: randomUUID(), subject: user, kind: 'webauthn', status: 'active', passkey }),
+      ),
+    ).toBe('CONFLICT');
+
+    for (let i = 0; i < 3; i++) {
+      await factors.add({
+        id: randomUUID(),
+        subject: employee,
+        kind: 'recovery',
+        status: 'active',
+        label: `r${i}`,
+        secretHash: `h${i}`,
+      });
+    }
+    expect(await factors.deleteBySubject(employee, ['recovery', 'pin'])).toBe(3);
+    expect(await factors.deleteBySubject(employee)).toBe(1);
+    expect(await factors.delete(key.id)).toBe(false);
+    expect((await factors.listBySubject(user)).map((f) => f.id)).toEqual([totp.id]);
+    await ctx.store.users.delete(user.id);
+    expect(await factors.get(totp.id)).toBeUndefined();
+  });
+
+  it('second factors: TOTP secrets readable after a key rotation; reencrypt rewrites them once', async () => {
+    const { employee } = await owners(ctx.store);
+    const totp = await factorsOf(ctx.store).add({
+      id: randomUUID(),
+      subject: employee,
+      kind: 'totp',
+      status: 'pending',
+      secret: 'OLDSECRET',
+    });
+    const rotated = await ctx.reopen(new DataCipher([ctx.keys.key2, ctx.keys.key1]));
+    expect(await rotated.reencrypt?.()).toBe(1);
+    expect(await rotated.reencrypt?.()).toBe(0);
+    const onlyNew = await ctx.reopen(new DataCipher([ctx.keys.key2]));
+    expect((await factorsOf(onlyNew).get(totp.id))?.secret).toBe('OLDSECRET');
   });
 }
