@@ -13,7 +13,6 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
-  type FastifySchema,
   type FastifyServerOptions,
 } from 'fastify';
 import type { FacegateConfig } from '../config/config.js';
