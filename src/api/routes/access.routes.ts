@@ -198,7 +198,7 @@ export function accessRoutes(app: TypedApp, { ctx }: RouteDeps): void {
       config: { permission: 'users:manage' },
       schema: {
         tags: userTags,
-        summary: 'Change a role or disable a user (ends their sessions)',
+        summary: 'Change a role or disable a user (lowering the role or disabling ends their sessions)',
         security: SECURED,
         params: IdParams,
         body: UpdateUserBody,
