@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import AjvCompiler from '@fastify/ajv-compiler';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
@@ -9,18 +10,27 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifyUnderPressure from '@fastify/under-pressure';
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
-  type FastifySchema,
   type FastifyServerOptions,
 } from 'fastify';
 import type { FacegateConfig } from '../config/config.js';
 import { fastifyTrustProxy } from '../config/trust-proxy.js';
 import { FacegateError } from '../domain/errors.js';
 import type { ApiContext } from './api-context.js';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  MethodTable,
+  notFoundHandler,
+  recordRoutes,
+  SecurityHeaders,
+} from './framework-errors.js';
 import { errorHandler } from './http-errors.js';
 import { ImageGate } from './image-gate.js';
 import { ApiMetrics } from './metrics.js';
+import { documentRoute } from './openapi-document.js';
 import { registerRequestAuth } from './request-auth.js';
 import { accessRoutes } from './routes/access.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
@@ -57,37 +67,16 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/** Routes outside the per-caller rate limit. */
+const UNLIMITED_ROUTES: ReadonlySet<string> = new Set([
+  '/healthz',
+  '/readyz',
+  '/v1/.well-known/jwks.json',
+  '/docs/json',
+  '/docs/yaml',
+]);
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
-const PHOTO = { type: 'string', format: 'binary', description: 'JPEG, PNG or WebP photo' };
-/** Multipart bodies of the image routes, for the OpenAPI document only (the routes parse them themselves). */
-const IMAGE_UPLOADS: Record<string, Record<string, unknown>> = {
-  '/v1/authenticate': { photo: PHOTO },
-  '/v1/verify': { employee: { type: 'string', description: 'Employee id or badge' }, photo: PHOTO },
-  '/v1/employees/:id/faces': { photos: { type: 'array', items: PHOTO, maxItems: MAX_PHOTOS_PER_REQUEST } },
-  '/v1/employees/enroll': {
-    badge: { type: 'string' },
-    firstName: { type: 'string' },
-    lastName: { type: 'string' },
-    email: { type: 'string' },
-    department: { type: 'string' },
-    role: { type: 'string' },
-    photos: { type: 'array', items: PHOTO, maxItems: MAX_PHOTOS_PER_REQUEST },
-  },
-};
-
-function documentImageUploads({ schema, url }: { schema: FastifySchema; url: string }) {
-  const fields = IMAGE_UPLOADS[url];
-  if (!fields || !schema) return { schema, url };
-  return {
-    url,
-    schema: {
-      ...schema,
-      consumes: ['multipart/form-data'],
-      body: { type: 'object', properties: fields },
-    } as FastifySchema,
-  };
-}
 
 /**
  * Builds the HTTP server: security headers, CORS (off unless configured), rate limits, backpressure, body limits,
@@ -96,9 +85,13 @@ function documentImageUploads({ schema, url }: { schema: FastifySchema; url: str
  */
 export async function buildServer(ctx: ApiContext, options: ServerOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
-  const app = createFastify(config, options);
-  installReplyDefaults(app);
+  const securityHeaders = new SecurityHeaders();
+  const app = createFastify(config, options, securityHeaders);
+  const methods = new MethodTable();
+  installReplyDefaults(app, methods);
   await registerHelmet(app, config);
+  // After helmet, so that a 405 answered from onRequest carries the security headers.
+  recordRoutes(app as unknown as FastifyInstance, methods);
   await registerCors(app, config.security.corsOrigins);
   await registerLimits(app, config, options);
   await registerBodyParsers(app, config);
@@ -108,14 +101,16 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   if (options.web) await app.register(options.web);
 
   await app.ready();
+  await captureSecurityHeaders(app, securityHeaders);
   return app as unknown as FastifyInstance;
 }
 
 type ServerApp = ReturnType<typeof createFastify>;
 
 /** The Fastify instance: logger with redaction, body limit, timeouts, request ids, validation options. */
-function createFastify(config: FacegateConfig, options: ServerOptions) {
-  return Fastify({
+function createFastify(config: FacegateConfig, options: ServerOptions, securityHeaders: SecurityHeaders) {
+  let logger: FastifyBaseLogger | undefined;
+  const serverOptions: FastifyServerOptions = {
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -132,16 +127,42 @@ function createFastify(config: FacegateConfig, options: ServerOptions) {
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } },
+    frameworkErrors: frameworkErrorHandler(securityHeaders),
+    clientErrorHandler: clientErrorHandler(securityHeaders, () => logger),
     return503OnClosing: true,
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  };
+  const app = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
+  logger = app.log;
+  return app;
+}
+
+/**
+ * Validators that never convert JSON body types (`{"firstName": false}` is a 400, not "false"); query strings,
+ * params and headers are text and keep the configured coercion.
+ */
+function strictBodyValidators(): AjvCompiler.BuildCompilerFromPool {
+  const pool = AjvCompiler();
+  return (externalSchemas, options) => {
+    const coercing = pool(externalSchemas, options);
+    const strict = pool(externalSchemas, {
+      ...options,
+      customOptions: { ...options?.customOptions, coerceTypes: false },
+    } as typeof options);
+    return (route) => (route.httpPart === 'body' ? strict(route) : coercing(route));
+  };
+}
+
+/** Copies helmet's headers of a real reply, for the replies Fastify writes before any hook runs. */
+async function captureSecurityHeaders(app: ServerApp, headers: SecurityHeaders): Promise<void> {
+  const sample = await app.inject({ method: 'GET', url: '/healthz' });
+  headers.capture(sample.headers);
 }
 
 /** Error and not-found handlers, request id, cache and keep-alive headers of every reply. */
-function installReplyDefaults(app: ServerApp): void {
+function installReplyDefaults(app: ServerApp, methods: MethodTable): void {
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    errorHandler(new FacegateError('NOT_FOUND', 'Not found'), request, reply),
-  );
+  app.setNotFoundHandler(notFoundHandler(methods));
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -198,6 +219,9 @@ async function registerLimits(app: ServerApp, config: FacegateConfig, options: S
     timeWindow: 60_000,
     // After authentication, so that limits apply per API key / user, and per IP for anonymous calls.
     hook: 'preHandler',
+    // Health checks, the JWKS and the OpenAPI document are cheap and polled by machines (load balancers, door
+    // controllers, client generators): never limited per IP.
+    allowList: (request) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
     keyGenerator: (request) =>
       request.actor ? `${request.actor.type}:${request.actor.id}` : `ip:${request.ip ?? 'unknown'}`,
     errorResponseBuilder: (_request, context) =>
@@ -230,7 +254,7 @@ async function registerBodyParsers(app: ServerApp, config: FacegateConfig): Prom
 /** The OpenAPI document and Swagger UI at `/docs`. */
 async function registerOpenApi(app: ServerApp): Promise<void> {
   await app.register(fastifySwagger, {
-    transform: documentImageUploads,
+    transform: documentRoute,
     openapi: {
       openapi: '3.0.3',
       info: {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, Role } from '../domain/access.js';
+import { type Actor, permissionsOf, type Role } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import type { User } from '../domain/models.js';
 import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
@@ -210,11 +210,13 @@ export class UserService extends GuardedService {
     if (!user) throw new FacegateError('NOT_FOUND', 'User not found');
     const demotes = (patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true;
     if (user.role === 'admin' && demotes) await this.assertAnotherAdmin(user.id);
+    const endsSessions = lowersRole(user.role, patch.role) || (patch.disabled === true && !user.disabled);
     const updated = await this.store.users.update(id, {
       ...(patch.role !== undefined ? { role: patch.role } : {}),
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
     });
-    if (demotes || patch.role !== undefined) await this.sessions.closeAllFor(id);
+    // A change that takes nothing away (same role, a raise, re-enabling) leaves the user signed in.
+    if (endsSessions) await this.sessions.closeAllFor(id);
     await this.audit(actor, 'user.update', id, { role: patch.role, disabled: patch.disabled });
     return updated;
   }
@@ -268,4 +270,11 @@ export class UserService extends GuardedService {
       details: { userId, ...details },
     });
   }
+}
+
+/** True when `next` takes away any permission `current` grants (a sideways move counts: it loses some). */
+function lowersRole(current: Role, next: Role | undefined): boolean {
+  if (next === undefined || next === current) return false;
+  const kept = new Set(permissionsOf(next));
+  return permissionsOf(current).some((permission) => !kept.has(permission));
 }

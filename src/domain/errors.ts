@@ -24,6 +24,12 @@ export const ERROR_STATUS = {
   LOW_QUALITY: 422,
   DUPLICATE_FACE: 409,
   MODEL_MISMATCH: 409,
+  /** The path exists but not with this method (the reply lists the allowed ones in `Allow`). */
+  METHOD_NOT_ALLOWED: 405,
+  /** A request line or path parameter longer than the server reads. */
+  URI_TOO_LONG: 414,
+  /** The request did not arrive in time. */
+  REQUEST_TIMEOUT: 408,
   // identity
   NOT_FOUND: 404,
   CONFLICT: 409,

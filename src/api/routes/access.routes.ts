@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { permissionsOf } from '../../domain/access.js';
+import { FacegateError } from '../../domain/errors.js';
 import { toApiKeyDto, toUserDto } from '../dto/auth.dto.js';
 import { actorOf, SESSION_COOKIE } from '../request-auth.js';
 import {
@@ -71,12 +72,19 @@ export function accessRoutes(app: TypedApp, { ctx }: RouteDeps): void {
       schema: {
         tags: sessionTags,
         summary: 'End the current session',
+        description: 'Session callers only: an API key answers `400`; keys are revoked through `/v1/keys`.',
         security: SECURED,
         response: { 204: Type.Null(), ...errorResponses },
       },
     },
     async (request, reply) => {
       const actor = actorOf(request);
+      if (actor.type === 'api_key') {
+        throw new FacegateError(
+          'VALIDATION_FAILED',
+          'API keys have no session to end; revoke a key with DELETE /v1/keys/{id}',
+        );
+      }
       if (request.sessionToken) await users.logout(actor, request.sessionToken);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
@@ -194,7 +202,7 @@ export function accessRoutes(app: TypedApp, { ctx }: RouteDeps): void {
       config: { permission: 'users:manage' },
       schema: {
         tags: userTags,
-        summary: 'Change a role or disable a user (ends their sessions)',
+        summary: 'Change a role or disable a user (lowering the role or disabling ends their sessions)',
         security: SECURED,
         params: IdParams,
         body: UpdateUserBody,

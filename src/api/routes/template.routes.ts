@@ -18,7 +18,7 @@ export function templateRoutes(app: TypedApp, { ctx }: RouteDeps): void {
           'employee and photo) in one transaction per employee; the gallery of this server follows at once. ' +
           'Templates without a kept photo, or whose photo no longer passes the enrollment quality gate, are left ' +
           'as they are and listed in `needsReEnrollment`. Runs synchronously; a second run changes nothing. ' +
-          '`409 CONFLICT` while another upgrade runs.',
+          '`409 CONFLICT` while another upgrade runs. A dry run unless the body says `"dryRun": false`.',
         security: SECURED,
         body: UpgradeTemplatesBody,
         response: { 200: TemplateUpgradeDto, ...errorResponses },
@@ -26,7 +26,7 @@ export function templateRoutes(app: TypedApp, { ctx }: RouteDeps): void {
     },
     async (request) =>
       toTemplateUpgradeDto(
-        await ctx.templateUpgrade.upgrade(actorOf(request), { dryRun: request.body.dryRun === true }),
+        await ctx.templateUpgrade.upgrade(actorOf(request), { dryRun: request.body.dryRun !== false }),
       ),
   );
 }

@@ -10,6 +10,8 @@ const RoleSchema = Type.Union([
 ]);
 const Username = Type.String({ minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' });
 const Password = Type.String({ minLength: 1, maxLength: 256 });
+/** A password being set: the policy's length limits (in characters). */
+const NewPassword = Type.String({ minLength: 12, maxLength: 256 });
 
 /** A user as admins see it (never the password hash or TOTP secret). */
 export const UserDto = Type.Object(
@@ -67,7 +69,7 @@ export const MeResponse = Type.Object({
 
 /** `POST /v1/auth/password` body. */
 export const ChangePasswordBody = Type.Object(
-  { currentPassword: Password, newPassword: Password },
+  { currentPassword: Password, newPassword: NewPassword },
   { additionalProperties: false },
 );
 
@@ -76,13 +78,13 @@ export const SetupStatus = Type.Object({ needsSetup: Type.Boolean() });
 
 /** `POST /v1/setup` body. */
 export const SetupBody = Type.Object(
-  { setupToken: Type.String({ minLength: 1, maxLength: 200 }), username: Username, password: Password },
+  { setupToken: Type.String({ minLength: 1, maxLength: 200 }), username: Username, password: NewPassword },
   { additionalProperties: false },
 );
 
 /** `POST /v1/users` body. */
 export const CreateUserBody = Type.Object(
-  { username: Username, password: Password, role: RoleSchema },
+  { username: Username, password: NewPassword, role: RoleSchema },
   { additionalProperties: false },
 );
 

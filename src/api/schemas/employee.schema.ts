@@ -2,8 +2,19 @@ import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from './common.schema.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
-const Badge = Type.String({ minLength: 1, maxLength: 64 });
+/** Letters, digits, `.`, `-`, `_`, starting with a letter or digit (surrounding blanks are trimmed). */
+const Badge = Type.String({ minLength: 1, maxLength: 64, pattern: '^\\s*[A-Za-z0-9][A-Za-z0-9._-]*\\s*$' });
 const OptionalText = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
+/** An e-mail address; blank means none. */
+const OptionalEmail = Type.Optional(
+  Nullable(
+    Type.String({
+      maxLength: 254,
+      pattern: '^\\s*$|^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$',
+      description: 'E-mail address (`name@domain.tld`); blank or null for none',
+    }),
+  ),
+);
 
 /** An employee as clients see it. */
 export const EmployeeDto = Type.Object(
@@ -47,7 +58,7 @@ export const CreateEmployeeBody = Type.Object(
     badge: Badge,
     firstName: Name,
     lastName: Name,
-    email: OptionalText(254),
+    email: OptionalEmail,
     department: OptionalText(100),
     role: OptionalText(64),
   },
@@ -60,7 +71,7 @@ export const UpdateEmployeeBody = Type.Object(
     badge: Type.Optional(Badge),
     firstName: Type.Optional(Name),
     lastName: Type.Optional(Name),
-    email: OptionalText(254),
+    email: OptionalEmail,
     department: OptionalText(100),
     role: OptionalText(64),
   },

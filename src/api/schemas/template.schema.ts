@@ -7,7 +7,10 @@ export const UpgradeTemplatesBody = Type.Object(
   {
     dryRun: Type.Optional(
       Type.Boolean({
-        description: 'Only count stale templates and check their photos exist; change nothing',
+        default: true,
+        description:
+          'Only count stale templates and check their photos exist; change nothing. Defaults to `true`: the ' +
+          'real upgrade runs only when `false` is sent.',
       }),
     ),
   },
