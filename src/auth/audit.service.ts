@@ -36,7 +36,10 @@ export class AuditService extends GuardedService {
   /** One page of events, newest first, with the cursor of the next page. */
   async query(actor: Actor, query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
     await this.policy.authorize(actor, 'audit:read');
-    const page = await this.store.audit.query({ ...query, limit: Math.min(query.limit ?? 100, MAX_AUDIT_PAGE) });
+    const page = await this.store.audit.query({
+      ...query,
+      limit: Math.min(query.limit ?? 100, MAX_AUDIT_PAGE),
+    });
     return { items: page.items.map(viewOf(actor)), nextCursor: page.nextCursor };
   }
 
