@@ -15,18 +15,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../../src/app/server-lifecycle.js';
 import { loadConfig } from '../../../src/config/config.js';
+import { cliActor } from '../../../src/domain/access.js';
 import type { FacegateError } from '../../../src/domain/errors.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import type { WatchOutcome } from '../../../src/services/watch-folder.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
-import {
-  bearer,
-  enrollEmployee,
-  loadEngine,
-  openApi,
-  setupAdmin,
-  type TestApi,
-} from '../api/api-test-kit.js';
+import { loadEngine, openApi, type TestApi } from '../api/api-test-kit.js';
 import { auditOf } from './http-kit.js';
 
 /**
@@ -126,14 +120,14 @@ describe('photos dropped for an existing badge', () => {
     async (allow, accepted, code, templates) => {
       const dir = await privateFolder('existing');
       const { api, outcomeOf } = await watching(dir, allow);
-      const admin = bearer(await setupAdmin(api));
       const photo = await faceCrop('s4-0');
-      const id = await enrollEmployee(
-        api,
-        admin,
+      const enrolled = await api.app.services.enrollment.enrollByBadge(
         { badge: 'B-7', firstName: 'Bea', lastName: 'Owner' },
-        photo,
+        [{ bytes: photo, file: 'bea.jpg' }],
+        cliActor('operator'),
       );
+      const id = enrolled.employee?.id ?? '';
+      expect(enrolled.added).toBe(1);
       // The owner's own face, lightly changed: only the setting decides, not a face mismatch.
       await writeFile(join(dir, 'B-7_Bea_Owner.jpg'), await transform(photo, 'recompress'));
       const outcome = await outcomeOf('B-7_Bea_Owner.jpg');
