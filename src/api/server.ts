@@ -177,11 +177,17 @@ function installReplyDefaults(app: ServerApp, methods: MethodTable): void {
   });
 }
 
+/**
+ * The CSP of every answer that does not set its own (JSON, errors): nothing may load, nothing may frame it.
+ * Without `useDefaults: false` helmet would merge in its page defaults (`style-src https: 'unsafe-inline'`…).
+ */
+const API_CSP_DIRECTIVES = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
+
 /** Security headers. */
 async function registerHelmet(app: ServerApp, config: FacegateConfig): Promise<void> {
   await app.register(fastifyHelmet, {
     // The web plugin and Swagger UI set their own page CSPs; the API answers JSON with this strict default.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    contentSecurityPolicy: { useDefaults: false, directives: API_CSP_DIRECTIVES },
     crossOriginResourcePolicy: { policy: 'same-origin' },
     // HSTS only where TLS is expected; a development server on http://localhost must stay reachable.
     hsts: config.env === 'production',
@@ -217,8 +223,9 @@ async function registerLimits(app: ServerApp, config: FacegateConfig, options: S
     global: true,
     max: config.security.rateLimitPerMinute,
     timeWindow: 60_000,
-    // After authentication, so that limits apply per API key / user, and per IP for anonymous calls.
-    hook: 'preHandler',
+    // `onRequest`, before the body is read or validated: invalid and oversized requests count too. The hook is a
+    // route hook, so it runs after the authentication hook: limits apply per API key / user, per IP otherwise.
+    hook: 'onRequest',
     // Health checks, the JWKS and the OpenAPI document are cheap and polled by machines (load balancers, door
     // controllers, client generators): never limited per IP.
     allowList: (request) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
@@ -244,11 +251,30 @@ async function registerBodyParsers(app: ServerApp, config: FacegateConfig): Prom
       headerPairs: 100,
     },
   });
+  refuseUploadsOutsideImageRoutes(app);
   app.addContentTypeParser(
     /^(image\/[\w.+-]+|application\/octet-stream)$/i,
     { parseAs: 'buffer', bodyLimit: config.engine.maxImageBytes },
     (_request, body, done) => done(null, body),
   );
+}
+
+/** Content types that only image routes read (raw image bodies and multipart uploads). */
+const UPLOAD_TYPES = /^\s*(image\/|application\/octet-stream|multipart\/form-data)/i;
+
+/**
+ * Image and multipart bodies are read only by the image routes (those with `config.imageWork`); anywhere else
+ * they are refused with `415` in `onRequest`, before a byte of the body is read, so a 15 MB upload to
+ * `/v1/auth/login` costs the server nothing.
+ */
+function refuseUploadsOutsideImageRoutes(app: ServerApp): void {
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.imageWork) return;
+    const type = request.headers['content-type'];
+    if (type !== undefined && UPLOAD_TYPES.test(type)) {
+      throw new FacegateError('UNSUPPORTED_MEDIA_TYPE', 'This route does not take image uploads');
+    }
+  });
 }
 
 /** The OpenAPI document and Swagger UI at `/docs`. */

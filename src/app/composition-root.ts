@@ -123,7 +123,9 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     const deps = { ...runtime, engine, store, blobs, gallery, config };
     const services = buildServices(deps, cipher, runtime);
     const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
-    const watchers = new WatchFolders(services.enrollment, runtime.logger);
+    const watchers = new WatchFolders(services.enrollment, runtime.logger, {
+      allowExisting: config.operations.watchAllowExisting,
+    });
     let closed = false;
     return {
       config,

@@ -60,6 +60,11 @@ export async function startServer(
   try {
     server = await buildAppServer(app, { ...options.server, web: webPlugin });
     setupToken = await app.services.auth.setup.issueToken();
+    // Before listening: an unsafe watch folder (shared, foreign, a link) stops the start-up.
+    if (config.watchDir) {
+      app.startWatchFolder(config.watchDir);
+      server.log.info({ dir: config.watchDir }, 'watching folder for photos to enroll');
+    }
     url = await listen(server, config);
     server.log.info({ url, env: config.env, templates: app.startup.templatesLoaded }, 'facegate listening');
     warnIfExposedInDevelopment(config);
@@ -71,10 +76,6 @@ export async function startServer(
   }
   const running = server;
   const stopHousekeeping = await startHousekeeping(app.services.auth, running);
-  if (config.watchDir) {
-    app.startWatchFolder(config.watchDir);
-    running.log.info({ dir: config.watchDir }, 'watching folder for photos to enroll');
-  }
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {

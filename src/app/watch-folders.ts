@@ -1,7 +1,19 @@
+import { resolve } from 'node:path';
 import { systemActor } from '../domain/access.js';
 import type { EnrollmentService } from '../services/enrollment.service.js';
 import type { ServiceLogger } from '../services/service-context.js';
-import { FolderWatcher, type WatchOptions } from '../services/watch-folder.js';
+import { assertPrivateWatchFolder, FolderWatcher, type WatchOptions } from '../services/watch-folder.js';
+
+/** Settings every watch folder of the process shares. */
+export interface WatchFolderSettings {
+  /** `FACEGATE_WATCH_ALLOW_EXISTING`: add dropped photos to badges that already exist (default false). */
+  allowExisting: boolean;
+}
+
+/** The audit actor of a watch folder: `system`, id `watch-folder:<absolute path>`. */
+export function watchFolderActor(dir: string) {
+  return systemActor(`watch-folder:${resolve(dir)}`);
+}
 
 /** The watch folders of a long-running process, stopped together when the app closes. */
 export class WatchFolders {
@@ -10,12 +22,18 @@ export class WatchFolders {
   constructor(
     private readonly enrollment: EnrollmentService,
     private readonly logger: ServiceLogger,
+    private readonly settings: WatchFolderSettings = { allowExisting: false },
   ) {}
 
-  /** Starts enrolling photos dropped into `dir`; a failure of the watcher is logged, never thrown. */
+  /**
+   * Starts enrolling photos dropped into `dir`. Throws `CONFIG_INVALID` at once when the folder is not private to
+   * the service's user (see {@link assertPrivateWatchFolder}); a later failure of the watcher is logged.
+   */
   start(dir: string, options: Partial<WatchOptions> = {}): FolderWatcher {
+    assertPrivateWatchFolder(dir);
     const watcher = new FolderWatcher(this.enrollment, dir, {
-      actor: systemActor('watch-folder'),
+      actor: watchFolderActor(dir),
+      allowExisting: this.settings.allowExisting,
       logger: this.logger,
       ...options,
     });

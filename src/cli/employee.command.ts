@@ -141,6 +141,7 @@ async function watch(app: App, dir: string, options: { force?: boolean; json?: b
   const watcher = new FolderWatcher(app.services.enrollment, dir, {
     actor: operator(),
     force: options.force,
+    allowExisting: app.config.operations.watchAllowExisting,
     intervalMs: options.interval,
     onOutcome: (o) => {
       if (options.json) out(JSON.stringify(o));

@@ -100,6 +100,19 @@ export interface FacegateConfig {
   auditRetentionDays: number;
   /** WebAuthn relying party (passkeys and security keys as second factors). */
   webauthn: WebAuthnConfig;
+  /** Operator-facing surfaces: the metrics endpoint and the watch folder. */
+  operations: OperationsConfig;
+}
+
+/** Settings of the operator-facing surfaces (see {@link readOperations}). */
+export interface OperationsConfig {
+  /**
+   * Bearer token `/metrics` requires (`FACEGATE_METRICS_TOKEN`); when unset, `/metrics` answers 404. At least
+   * {@link MIN_METRICS_TOKEN_LENGTH} varied characters outside development.
+   */
+  metricsToken: string | undefined;
+  /** Lets the watch folder add photos to an existing badge (`FACEGATE_WATCH_ALLOW_EXISTING`, default false). */
+  watchAllowExisting: boolean;
 }
 
 /** The WebAuthn relying party: its id (a registrable domain) and the origins browsers run the UI on. */
@@ -393,7 +406,35 @@ function readConfig(r: Reader, env: Env): FacegateConfig {
     security: readSecurity(r),
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     webauthn: readWebAuthn(r, port),
+    operations: readOperations(r),
   };
+}
+
+/** Shortest `FACEGATE_METRICS_TOKEN` accepted outside development. */
+export const MIN_METRICS_TOKEN_LENGTH = 32;
+
+function readOperations(r: Reader): OperationsConfig {
+  return {
+    metricsToken: r.opt('METRICS_TOKEN'),
+    watchAllowExisting: r.bool('WATCH_ALLOW_EXISTING', false),
+  };
+}
+
+/**
+ * A metrics token outside development must be long and varied: `/metrics` tells an attacker the traffic, the
+ * impostor alarm state and the failure rates.
+ */
+function metricsTokenProblems(config: FacegateConfig): string[] {
+  const token = config.operations.metricsToken;
+  if (token === undefined || config.env === 'development') return [];
+  const distinct = new Set(token).size;
+  if (token.length < MIN_METRICS_TOKEN_LENGTH || distinct < 10 || isExampleSecret(token)) {
+    return [
+      `FACEGATE_METRICS_TOKEN must be a random string of at least ${MIN_METRICS_TOKEN_LENGTH} characters ` +
+        '(e.g. `openssl rand -base64 32`), or unset to turn /metrics off',
+    ];
+  }
+  return [];
 }
 
 function readStore(r: Reader): FacegateConfig['store'] {
@@ -516,6 +557,7 @@ function crossCheck(config: FacegateConfig, r: Reader): string[] {
   }
   problems.push(...storageProblems(config, r));
   problems.push(...sharedStateProblems(config.sharedState));
+  problems.push(...metricsTokenProblems(config));
   if (config.engine.minBrightness >= config.engine.maxBrightness) {
     problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');
   }

@@ -64,6 +64,8 @@ export interface EnrollOptions {
    * confirmed it is the same person. Recorded in the audit.
    */
   confirmMismatch?: boolean;
+  /** Refuse (`CONFLICT`) to add photos to a badge that already exists (the watch folder's default). */
+  newEmployeeOnly?: boolean;
 }
 
 /** Outcome of removing one face template. */
@@ -163,6 +165,15 @@ export class EnrollmentService extends ServiceBase {
     await this.policy.authorize(actor, 'faces:enroll');
     await this.policy.authorize(actor, 'employees:write');
     const existing = await this.store.employees.getByBadge(validateBadge(input.badge));
+    if (existing && options.newEmployeeOnly) {
+      throw new FacegateError(
+        'CONFLICT',
+        `Badge ${existing.badge} already exists; photos are not added to it`,
+        {
+          badge: existing.badge,
+        },
+      );
+    }
     if (existing) return this.run({ existing }, photos, actor, options);
     return this.run({ input: validateNewEmployee(input) }, photos, actor, options);
   }

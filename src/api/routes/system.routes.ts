@@ -1,9 +1,10 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from 'typebox';
 import { FacegateError } from '../../domain/errors.js';
 import { ErrorBody } from '../schemas/common.schema.js';
 import type { RouteDeps, TypedApp } from './route-types.js';
 
-/** `/healthz`, `/readyz`, `/metrics`: public, outside `/v1`. */
+/** `/healthz`, `/readyz` (public) and `/metrics` (bearer token), outside `/v1`. */
 export function systemRoutes(app: TypedApp, { ctx, metrics }: RouteDeps): void {
   let engineReady = false;
   let closing = false;
@@ -57,15 +58,40 @@ export function systemRoutes(app: TypedApp, { ctx, metrics }: RouteDeps): void {
     },
   );
 
+  registerMetricsRoute(app, metrics, ctx.config.operations.metricsToken);
+}
+
+/**
+ * `/metrics` only for a caller with `Authorization: Bearer <FACEGATE_METRICS_TOKEN>`; without a configured token
+ * the route does not exist (404). Metrics reveal traffic, failure rates and the impostor alarm.
+ */
+function registerMetricsRoute(app: TypedApp, metrics: RouteDeps['metrics'], token: string | undefined): void {
+  if (token === undefined) return;
+  const expected = digest(token);
   app.get(
     '/metrics',
     {
       config: { auth: 'none', rateLimit: false },
-      schema: { tags: ['system'], summary: 'Prometheus metrics', hide: false },
+      schema: {
+        tags: ['system'],
+        summary: 'Prometheus metrics (Authorization: Bearer <FACEGATE_METRICS_TOKEN>)',
+        hide: false,
+      },
+      onRequest: async (request) => {
+        const match = /^Bearer\s+(\S{1,512})$/i.exec(request.headers.authorization?.trim() ?? '');
+        // Equal-length digests, compared in constant time: the answer time says nothing about the token.
+        if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
+          throw new FacegateError('UNAUTHENTICATED', 'Metrics need the metrics bearer token');
+        }
+      },
     },
     async (_request, reply) => {
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();
     },
   );
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
 }

@@ -16,11 +16,17 @@ export const PASSWORD = 'correct horse battery staple';
 
 export { listFiles, loadEngine } from '../services/service-test-kit.js';
 
-/** The services' test config with the rate limit out of the way (tests that need one set it). */
+/** The `/metrics` bearer token of test servers. */
+export const METRICS_TOKEN = 'test-metrics-token-5f0c9a7e2b1d4c3a8e6f';
+/** Headers that open `/metrics` on a test server. */
+export const METRICS_AUTH = { authorization: `Bearer ${METRICS_TOKEN}` };
+
+/** The services' test config with the rate limit out of the way (tests that need one set it), metrics on. */
 export function testConfig(dataDir: string, overrides: DeepPartial<FacegateConfig> = {}): FacegateConfig {
   return serviceTestConfig(dataDir, {
     ...overrides,
     security: { rateLimitPerMinute: 100_000, ...overrides.security },
+    operations: { metricsToken: METRICS_TOKEN, ...overrides.operations },
   });
 }
 

@@ -10,6 +10,7 @@ import {
   formPost,
   imagePost,
   loadEngine,
+  METRICS_AUTH,
   openApi,
   PASSWORD,
   type TestApi,
@@ -227,7 +228,7 @@ describe('the whole flow over HTTP', () => {
     const { server } = api;
     expect((await server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect((await server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
-    const metrics = await server.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await server.inject({ method: 'GET', url: '/metrics', headers: METRICS_AUTH });
     expect(metrics.body).toContain('facegate_http_requests_total');
     expect(metrics.body).toContain('facegate_decisions_total');
     const doc = await server.inject({ method: 'GET', url: '/docs/json' });

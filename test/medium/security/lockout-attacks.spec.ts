@@ -10,6 +10,7 @@ import {
   errorCode,
   imagePost,
   login,
+  METRICS_AUTH,
   openStaffedApi,
   PASSWORD,
   type StaffedApi,
@@ -171,7 +172,7 @@ describe('kiosk lockout under attack', () => {
     const alarms = await audit();
     expect(alarms.length - before).toBe(1);
     expect(alarms[0]).toMatchObject({ outcome: 'alarm', reason: 'IMPOSTOR_RATE' });
-    const metrics = await api.server.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await api.server.inject({ method: 'GET', url: '/metrics', headers: METRICS_AUTH });
     expect(metrics.body).toMatch(/^facegate_impostor_alarm 1$/m);
     expect(metrics.body).toMatch(/^facegate_impostor_alarms_raised [1-9]/m);
   });

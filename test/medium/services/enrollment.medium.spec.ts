@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE } from '../../../src/app/adapters.js';
@@ -222,6 +222,10 @@ describe('bulk import and watch folder with the real engine', () => {
     expect(await outcome).toMatchObject({ file: 'W4_Dana_Lee.jpg', accepted: true });
     expect(await readdir(join(dir, 'processed'))).toEqual(['W4_Dana_Lee.jpg']);
     const audit = (await app.store.audit.query({ action: 'enroll' })).items;
-    expect(audit[0]).toMatchObject({ actorType: 'system', actorId: 'watch-folder', outcome: 'success' });
+    expect(audit[0]).toMatchObject({
+      actorType: 'system',
+      actorId: `watch-folder:${resolve(dir)}`,
+      outcome: 'success',
+    });
   });
 });
