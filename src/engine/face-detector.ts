@@ -1,5 +1,6 @@
 import type { Config, FaceResult, Human } from '@vladmandic/human';
 import { FacegateError } from '../domain/errors.js';
+import { at, required } from '../util/checked-access.js';
 import type { Box, FiveLandmarks, MeshPoint, Point, Pose } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
 import { HUMAN_MODEL_FILES, readModelFile } from './model-files.js';
@@ -108,7 +109,7 @@ export class HumanFaceDetector {
   async detect(image: RgbImage, scale = 1): Promise<RawFace[]> {
     await this.load();
     return tfjsQueue.run(async () => {
-      const human = this.human!;
+      const human = required(this.human, 'this.human');
       const tf = human.tf as Tfjs;
       const input = tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');
       try {
@@ -139,7 +140,7 @@ function toRawFace(face: FaceResult, scale: number): RawFace | undefined {
     let x = 0;
     let y = 0;
     for (const i of idx) {
-      const p = mesh[i]!;
+      const p = at(mesh, i);
       x += p[0];
       y += p[1];
     }

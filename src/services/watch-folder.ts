@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { extname, join, resolve } from 'node:path';
 import type { Actor } from '../domain/access.js';
 import { isFacegateError } from '../domain/errors.js';
+import { at } from '../util/checked-access.js';
 import { IMAGE_EXTENSIONS, parsePhotoFileName } from './bulk-import.js';
 import type { EnrollmentService, PhotoReason } from './enrollment.service.js';
 import type { ServiceLogger } from './service-context.js';
@@ -144,7 +145,7 @@ export class FolderWatcher {
             force: this.options.force,
           },
         );
-        const photo = result.photos[0]!;
+        const photo = at(result.photos, 0);
         accepted = photo.accepted;
         alreadyEnrolled = photo.alreadyEnrolled === true;
         reasons = photo.reasons;

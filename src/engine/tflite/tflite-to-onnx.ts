@@ -1,3 +1,4 @@
+import { at, required } from '../../util/checked-access.js';
 import {
   encodeOnnxModel,
   type OnnxGraph,
@@ -89,12 +90,12 @@ export function convertGraph(graph: TfliteGraph): OnnxGraph {
         const w = tensor(tensors, wi);
         const depthwise = op.op === TfliteOp.DEPTHWISE_CONV_2D;
         const [o, kh, kw, ci] = dims4(w);
-        const inChannels = x.shape[3]!;
+        const inChannels = at(x.shape, 3);
         const weights = depthwise ? depthwiseWeights(w) : convWeights(w);
         const inputs = [name(xi), constant(wi, depthwise ? [ci, 1, kh, kw] : [o, ci, kh, kw], weights)];
         if (bi !== undefined && bi >= 0) {
           const b = tensor(tensors, bi);
-          inputs.push(constant(bi, [b.shape[0]!], floatBytes(b)));
+          inputs.push(constant(bi, [at(b.shape, 0)], floatBytes(b)));
         }
         const win = op.window;
         nodes.push({
@@ -181,7 +182,9 @@ export function convertGraph(graph: TfliteGraph): OnnxGraph {
 /** A 4-D NHWC shape in ONNX's NCHW order; other ranks are the same in both. */
 function nchw(shape: number[]): number[] {
   const [n, h, w, c] = shape;
-  return shape.length === 4 ? [n!, c!, h!, w!] : shape;
+  return shape.length === 4
+    ? [required(n, 'n'), required(c, 'c'), required(h, 'h'), required(w, 'w')]
+    : shape;
 }
 
 function tensor(tensors: TfliteTensor[], i: number): TfliteTensor {
@@ -217,7 +220,7 @@ function convWeights(t: TfliteTensor): Uint8Array {
     for (let y = 0; y < kh; y++)
       for (let x = 0; x < kw; x++)
         for (let i = 0; i < ci; i++)
-          dst[((a * ci + i) * kh + y) * kw + x] = src[((a * kh + y) * kw + x) * ci + i]!;
+          dst[((a * ci + i) * kh + y) * kw + x] = at(src, ((a * kh + y) * kw + x) * ci + i);
   return new Uint8Array(dst.buffer);
 }
 
@@ -229,14 +232,14 @@ function depthwiseWeights(t: TfliteTensor): Uint8Array {
   const dst = new Float32Array(src.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
-      for (let c = 0; c < cm; c++) dst[(c * kh + y) * kw + x] = src[(y * kw + x) * cm + c]!;
+      for (let c = 0; c < cm; c++) dst[(c * kh + y) * kw + x] = at(src, (y * kw + x) * cm + c);
   return new Uint8Array(dst.buffer);
 }
 
 /** A per-channel or scalar constant broadcast against NCHW activations. */
 function channelDims(t: TfliteTensor): number[] {
   if (t.shape.length === 0 || (t.shape.length === 1 && t.shape[0] === 1)) return t.shape;
-  if (t.shape.length === 1) return [t.shape[0]!, 1, 1];
+  if (t.shape.length === 1) return [at(t.shape, 0), 1, 1];
   throw new TfliteConversionError(`${t.name}: only scalar or per-channel constants are supported`);
 }
 
@@ -249,13 +252,13 @@ function pads(
   dilations: [number, number],
 ): number[] {
   if (padding !== PADDING_SAME) return [0, 0, 0, 0];
-  const size = [x.shape[1]!, x.shape[2]!];
+  const size = [at(x.shape, 1), at(x.shape, 2)];
   const before: number[] = [];
   const after: number[] = [];
   for (let d = 0; d < 2; d++) {
-    const out = Math.ceil(size[d]! / strides[d]!);
-    const span = (kernel[d]! - 1) * dilations[d]! + 1;
-    const total = Math.max(0, (out - 1) * strides[d]! + span - size[d]!);
+    const out = Math.ceil(at(size, d) / at(strides, d));
+    const span = (at(kernel, d) - 1) * at(dilations, d) + 1;
+    const total = Math.max(0, (out - 1) * at(strides, d) + span - at(size, d));
     before.push(Math.floor(total / 2));
     after.push(total - Math.floor(total / 2));
   }

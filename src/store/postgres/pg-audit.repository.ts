@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FacegateError } from '../../domain/errors.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent } from '../../domain/models.js';
+import { required } from '../../util/checked-access.js';
 import { clampInt, now } from '../sqlite/repositories/sql-helpers.js';
 import { type AuditRow, toAuditEvent } from '../sqlite/sqlite-mappers.js';
 import type { AuditRepository } from '../store.port.js';
@@ -107,7 +108,7 @@ export class PgAuditRepository implements AuditRepository {
         details,
       ],
     );
-    return toEvent(row!);
+    return toEvent(required(row, 'row'));
   }
 
   /** Newest first; `from` and `to` are inclusive ISO timestamps; limit defaults to 50 (max 1000). */
