@@ -34,6 +34,7 @@ export function tfliteToOnnx(file: Uint8Array): Uint8Array {
 }
 
 /** The ONNX graph for a parsed TFLite graph (see {@link tfliteToOnnx}). */
+// Long by design: one switch over the supported TFLite operators, each case a short ONNX mapping.
 export function convertGraph(graph: TfliteGraph): OnnxGraph {
   const { tensors } = graph;
   const [inputIndex] = graph.inputs;
