@@ -341,12 +341,12 @@ function toCandidate(hit: { ownerId: string; templateId: string; score: number }
 /** A unit-length copy; throws `VALIDATION_FAILED` for zero or non-finite vectors. */
 export function normalised(vector: Float32Array): Float32Array {
   let sum = 0;
-  for (let i = 0; i < vector.length; i++) sum += at(vector, i) * at(vector, i);
+  for (let i = 0; i < vector.length; i++) sum += (vector[i] ?? 0) * (vector[i] ?? 0);
   if (!(sum > 0) || !Number.isFinite(sum)) {
     throw new FacegateError('VALIDATION_FAILED', 'Embedding is zero or not finite');
   }
   const inv = 1 / Math.sqrt(sum);
   const out = new Float32Array(vector.length);
-  for (let i = 0; i < vector.length; i++) out[i] = at(vector, i) * inv;
+  for (let i = 0; i < vector.length; i++) out[i] = (vector[i] ?? 0) * inv;
   return out;
 }

@@ -111,9 +111,11 @@ export function fitEmbeddingDistribution(embeddings: Float32Array[], rank: numbe
   const gram = new Float64Array(n * n);
   let total = 0;
   for (let a = 0; a < n; a++) {
+    const ca = at(centred, a);
     for (let b = a; b < n; b++) {
+      const cb = at(centred, b);
       let s = 0;
-      for (let j = 0; j < d; j++) s += (at(centred, a)[j] ?? 0) * (at(centred, b)[j] ?? 0);
+      for (let j = 0; j < d; j++) s += (ca[j] ?? 0) * (cb[j] ?? 0);
       gram[a * n + b] = s;
       gram[b * n + a] = s;
     }
@@ -128,8 +130,11 @@ export function fitEmbeddingDistribution(embeddings: Float32Array[], rank: numbe
     if (!(value > 1e-12)) break;
     // Axis in embedding space = centred^T · u / sqrt(λ); variance along it = λ / n.
     const axis = new Float64Array(d);
-    for (let a = 0; a < n; a++)
-      for (let j = 0; j < d; j++) axis[j] = (axis[j] ?? 0) + (at(centred, a)[j] ?? 0) * (vector[a] ?? 0);
+    for (let a = 0; a < n; a++) {
+      const ca = at(centred, a);
+      const va = vector[a] ?? 0;
+      for (let j = 0; j < d; j++) axis[j] = (axis[j] ?? 0) + (ca[j] ?? 0) * va;
+    }
     const norm = Math.sqrt(axis.reduce((s, x) => s + x * x, 0));
     axes.push(Float32Array.from(axis, (x) => x / norm));
     sigmas.push(Math.sqrt(value / n));
@@ -173,10 +178,11 @@ function orthonormalise(basis: Float64Array[]): void {
     const v = at(basis, i);
     for (let j = 0; j < i; j++) {
       const p = dot64(v, at(basis, j));
-      for (let t = 0; t < v.length; t++) v[t] = at(v, t) - p * at(at(basis, j), t);
+      const u = at(basis, j);
+      for (let t = 0; t < v.length; t++) v[t] = (v[t] ?? 0) - p * (u[t] ?? 0);
     }
     const norm = Math.sqrt(dot64(v, v)) || 1;
-    for (let t = 0; t < v.length; t++) v[t] = at(v, t) / norm;
+    for (let t = 0; t < v.length; t++) v[t] = (v[t] ?? 0) / norm;
   }
 }
 
@@ -188,7 +194,7 @@ export function sampleEmbedding(dist: EmbeddingDistribution, normal: () => numbe
   for (let a = 0; a < dist.axes.length; a++) {
     const w = (dist.sigmas[a] ?? 0) * normal();
     const axis = at(dist.axes, a);
-    for (let j = 0; j < d; j++) v[j] = at(v, j) + w * at(axis, j);
+    for (let j = 0; j < d; j++) v[j] = (v[j] ?? 0) + w * (axis[j] ?? 0);
   }
   return normaliseInPlace(v);
 }
