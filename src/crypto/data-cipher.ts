@@ -4,6 +4,7 @@ import { chmod, link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import type { FacegateConfig } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
+import { at, required } from '../util/checked-access.js';
 import { KEY_STRENGTH_RULE, weakKeyReason } from './key-strength.js';
 
 /** Envelope format version written by {@link DataCipher.encrypt}. */
@@ -59,7 +60,7 @@ export class DataCipher {
 
   /** Encrypts `plain` with the current key; `aad` (e.g. a record id) must be given again to decrypt. */
   encrypt(plain: Uint8Array, aad?: Uint8Array | string): Uint8Array {
-    const key = this.keys.get(this.currentKeyId)!;
+    const key = required(this.keys.get(this.currentKeyId), 'this.keys.get(this.currentKeyId)');
     const header = envelopeHeader(this.currentKeyId);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
@@ -120,7 +121,7 @@ export class DataCipher {
     const cacheKey = `${keyId}\u0000${purpose}`;
     let subkey = this.subkeys.get(cacheKey);
     if (!subkey) {
-      const key = this.keys.get(keyId)!;
+      const key = required(this.keys.get(keyId), 'this.keys.get(keyId)');
       subkey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `facegate:${purpose}`, 32));
       this.subkeys.set(cacheKey, subkey);
     }
@@ -143,7 +144,7 @@ function parseHeader(envelope: Uint8Array): { keyId: string; headerLength: numbe
   if (envelope.length < 2 || envelope[0] !== ENVELOPE_VERSION) {
     throw new FacegateError('INTERNAL', 'Unknown encrypted record format');
   }
-  const idLength = envelope[1]!;
+  const idLength = at(envelope, 1);
   const headerLength = 2 + idLength;
   if (idLength === 0 || envelope.length < headerLength) {
     throw new FacegateError('INTERNAL', 'Encrypted record header is truncated');
@@ -219,7 +220,7 @@ export async function createDataCipher(config: FacegateConfig): Promise<DataCiph
       keys.push(...(await readKeyFile(generated, generated)).filter((k) => !known.has(k.id)));
     }
   }
-  if (config.env === 'production') assertStrongKey(keys[0]!);
+  if (config.env === 'production') assertStrongKey(at(keys, 0));
   return new DataCipher(keys);
 }
 

@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { at, required } from '../util/checked-access.js';
 
 /**
  * The entropy rule for secret keys and seeds (data keys, the Ed25519 token-signing seed).
@@ -22,10 +23,10 @@ export function weakKeyReason(key: Uint8Array): string | undefined {
   const needed = Math.min(16, Math.floor(key.length / 2));
   const first = key[0];
   if (key.every((b) => b === first))
-    return `is one byte (0x${first!.toString(16).padStart(2, '0')}) repeated`;
+    return `is one byte (0x${required(first, 'first').toString(16).padStart(2, '0')}) repeated`;
   const values = distinct(key);
   if (values < needed) return `has only ${values} distinct byte values (a short repeating pattern)`;
-  const steps = distinct(key.subarray(1).map((b, i) => (b - key[i]! + 256) % 256));
+  const steps = distinct(key.subarray(1).map((b, i) => (b - at(key, i) + 256) % 256));
   if (steps < needed) return `follows a simple pattern (only ${steps} distinct steps between bytes)`;
   return undefined;
 }

@@ -111,7 +111,7 @@ export class DlibEmbedder implements FaceEmbedder {
     const vector = new Float32Array(this.dimension);
     for (const v of vectors) {
       const unit = l2Normalize(Float32Array.from(v));
-      for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! + unit[i]!;
+      for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] ?? 0) + (unit[i] ?? 0);
     }
     return { vector: l2Normalize(vector), alignMs: t1 - t0, embedMs: performance.now() - t1 };
   }

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { at } from '../util/checked-access.js';
 import type { Embedding, FaceEmbedder } from './embedder.js';
 import type { FiveLandmarks } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
@@ -49,8 +50,8 @@ export class FusionEmbedder implements FaceEmbedder {
     let offset = 0;
     let alignMs = 0;
     results.forEach((e, k) => {
-      const w = Math.sqrt(this.parts[k]!.weight);
-      for (let i = 0; i < e.vector.length; i++) vector[offset + i] = e.vector[i]! * w;
+      const w = Math.sqrt(at(this.parts, k).weight);
+      for (let i = 0; i < e.vector.length; i++) vector[offset + i] = (e.vector[i] ?? 0) * w;
       offset += e.vector.length;
       alignMs += e.alignMs;
     });

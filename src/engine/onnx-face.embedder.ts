@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { InferenceSession } from 'onnxruntime-node';
+import { at, required } from '../util/checked-access.js';
 import { alignFace, mirror } from './alignment.js';
 import type { Embedding, FaceEmbedder } from './embedder.js';
 import { l2Normalize } from './embedder.js';
@@ -87,7 +88,12 @@ export class OnnxFaceEmbedder implements FaceEmbedder {
     const b = new Float32Array(size).map((_, i) => Math.cos(i * 0.11));
     const [va, vb] = [await this.infer(single, [a]), await this.infer(single, [b])];
     const both = await this.infer(pair, [a, b]).catch(() => undefined);
-    return both !== undefined && both.length === 2 && close(both[0]!, va[0]!) && close(both[1]!, vb[0]!);
+    return (
+      both !== undefined &&
+      both.length === 2 &&
+      close(at(both, 0), at(va, 0)) &&
+      close(at(both, 1), at(vb, 0))
+    );
   }
 
   /** Aligns, normalises and embeds the face; with `flip`, sums the unit vectors of the crop and its mirror. */
@@ -116,7 +122,7 @@ export class OnnxFaceEmbedder implements FaceEmbedder {
     for (const v of views) {
       // Unit-length each view so that flip sums weigh both halves equally.
       const unit = l2Normalize(v);
-      for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! + unit[i]!;
+      for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] ?? 0) + (unit[i] ?? 0);
     }
     return l2Normalize(vector);
   }
@@ -129,9 +135,9 @@ export class OnnxFaceEmbedder implements FaceEmbedder {
       batch.set(x, i * size);
     });
     const result = await session.run({
-      [session.inputNames[0]!]: new Tensor('float32', batch, [inputs.length, 3, 112, 112]),
+      [session.inputNames[0] ?? 0]: new Tensor('float32', batch, [inputs.length, 3, 112, 112]),
     });
-    const out = result[session.outputNames[0]!]!.data as Float32Array;
+    const out = required(result[at(session.outputNames, 0)], 'model output').data as Float32Array;
     return inputs.map((_, i) =>
       Float32Array.from(out.subarray(i * this.dimension, (i + 1) * this.dimension)),
     );
@@ -152,15 +158,16 @@ function toInput(crop: RgbImage, mean: number, std: number): Float32Array {
   const input = new Float32Array(3 * plane);
   const { data } = crop;
   for (let i = 0; i < plane; i++) {
-    input[i] = (data[i * 3]! - mean) / std;
-    input[plane + i] = (data[i * 3 + 1]! - mean) / std;
-    input[2 * plane + i] = (data[i * 3 + 2]! - mean) / std;
+    input[i] = ((data[i * 3] ?? 0) - mean) / std;
+    input[plane + i] = ((data[i * 3 + 1] ?? 0) - mean) / std;
+    input[2 * plane + i] = ((data[i * 3 + 2] ?? 0) - mean) / std;
   }
   return input;
 }
 
 function close(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (Math.abs(a[i]! - b[i]!) > 1e-4 * (1 + Math.abs(b[i]!))) return false;
+  for (let i = 0; i < a.length; i++)
+    if (Math.abs((a[i] ?? 0) - (b[i] ?? 0)) > 1e-4 * (1 + Math.abs(b[i] ?? 0))) return false;
   return true;
 }

@@ -35,7 +35,10 @@ export function measureFace(image: RgbImage, face: RawFace): QualityMeasures {
   const crop = warpSimilarity(image, toCrop, 112);
   const gray = new Float32Array(112 * 112);
   for (let i = 0; i < gray.length; i++) {
-    gray[i] = 0.299 * crop.data[i * 3]! + 0.587 * crop.data[i * 3 + 1]! + 0.114 * crop.data[i * 3 + 2]!;
+    gray[i] =
+      0.299 * (crop.data[i * 3] ?? 0) +
+      0.587 * (crop.data[i * 3 + 1] ?? 0) +
+      0.114 * (crop.data[i * 3 + 2] ?? 0);
   }
   // Inner face (eyebrows to chin, cheek to cheek) so hair and background do not count.
   const x0 = 24;
@@ -49,12 +52,12 @@ export function measureFace(image: RgbImage, face: RawFace): QualityMeasures {
   let n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
-      const g = gray[y * 112 + x]!;
+      const g = gray[y * 112 + x] ?? 0;
       const lap =
-        gray[(y - 1) * 112 + x]! +
-        gray[(y + 1) * 112 + x]! +
-        gray[y * 112 + x - 1]! +
-        gray[y * 112 + x + 1]! -
+        (gray[(y - 1) * 112 + x] ?? 0) +
+        (gray[(y + 1) * 112 + x] ?? 0) +
+        (gray[y * 112 + x - 1] ?? 0) +
+        (gray[y * 112 + x + 1] ?? 0) -
         4 * g;
       sum += g;
       sumSq += g * g;

@@ -10,6 +10,7 @@ import { decodeKeyFrames, type KeyFrame } from '../liveness/frame-decoder.js';
 import { type FrameObservation, observeAnalysis } from '../liveness/frame-observation.js';
 import { framesToEmbed, type LivenessVerdict, LivenessVerifier } from '../liveness/liveness.verifier.js';
 import { type PlanarPose, planarPoseHomography, warpPerspective } from '../liveness/perspective-warp.js';
+import { at, required } from '../util/checked-access.js';
 import { areaUnderCurve } from './metrics.js';
 
 const VIDEO = new Set(['.mp4', '.webm', '.avi', '.gif', '.mov', '.mkv']);
@@ -189,7 +190,7 @@ async function evalStill(
   const warped = await warpedFrames(path, options.maxSide);
   const observations: FrameObservation[] = [];
   for (const f of warped) observations.push(await observe(engine, f));
-  const flat = observations[0]!;
+  const flat = at(observations, 0);
   // The same bytes give the same observation: the still once, then repeated, then turned and tilted.
   const repeated = Array.from({ length: STILL_POSES.length }, (_, i) => ({
     ...flat,
@@ -225,8 +226,8 @@ async function passiveScore(
 function passiveFigures(presentations: PresentationResult[]): LivenessEvalReport['passive'] {
   const scored = presentations.filter((p) => p.passive !== undefined);
   if (scored.length === 0) return {};
-  const live = scored.filter((p) => p.label === 'live').map((p) => p.passive!);
-  const spoof = scored.filter((p) => p.label === 'spoof').map((p) => p.passive!);
+  const live = scored.filter((p) => p.label === 'live').map((p) => required(p.passive, 'p.passive'));
+  const spoof = scored.filter((p) => p.label === 'spoof').map((p) => required(p.passive, 'p.passive'));
   const auc = live.length && spoof.length ? areaUnderCurve(live, spoof) : Number.NaN;
   return { fr_liveness: { auc: Math.round(auc * 1000) / 1000, live: live.length, spoof: spoof.length } };
 }
@@ -255,7 +256,7 @@ export function buildLivenessReport(
   const checks: LivenessEvalReport['checks'] = {};
   for (const p of [...bonafide, ...attacks]) {
     for (const f of p.failed) {
-      const name = f.split(':')[0]!;
+      const name = at(f.split(':'), 0);
       checks[name] ??= { attackFailed: 0, bonafideFailed: 0 };
       if (bonafide.includes(p)) checks[name].bonafideFailed++;
       else checks[name].attackFailed++;

@@ -3,6 +3,7 @@ import { FacegateError } from '../domain/errors.js';
 import type { Employee, FaceTemplate } from '../domain/models.js';
 import type { EngineInfo } from '../engine/face-engine.port.js';
 import type { Store } from '../store/store.port.js';
+import { at } from '../util/checked-access.js';
 import { ExactIndex } from './exact-index.js';
 import { PqIndex } from './pq-index.js';
 import { thresholdFor } from './threshold-presets.js';
@@ -193,7 +194,7 @@ export class Gallery {
     const vectors = templates.map((t) => normalised(t.embedding));
     templates.forEach((template, i) => {
       this.removedDuringLoad?.delete(template.id);
-      this.index.add(template.id, employeeId, vectors[i]!);
+      this.index.add(template.id, employeeId, at(vectors, i));
     });
   }
 
@@ -340,12 +341,12 @@ function toCandidate(hit: { ownerId: string; templateId: string; score: number }
 /** A unit-length copy; throws `VALIDATION_FAILED` for zero or non-finite vectors. */
 export function normalised(vector: Float32Array): Float32Array {
   let sum = 0;
-  for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
+  for (let i = 0; i < vector.length; i++) sum += (vector[i] ?? 0) * (vector[i] ?? 0);
   if (!(sum > 0) || !Number.isFinite(sum)) {
     throw new FacegateError('VALIDATION_FAILED', 'Embedding is zero or not finite');
   }
   const inv = 1 / Math.sqrt(sum);
   const out = new Float32Array(vector.length);
-  for (let i = 0; i < vector.length; i++) out[i] = vector[i]! * inv;
+  for (let i = 0; i < vector.length; i++) out[i] = (vector[i] ?? 0) * inv;
   return out;
 }

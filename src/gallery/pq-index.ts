@@ -1,8 +1,12 @@
+import { required } from '../util/checked-access.js';
 import { dot, ExactIndex, type OwnerTopK } from './exact-index.js';
 import { pqParamsFor } from './pq-params.js';
 import { QuantisedVectors } from './quantised-vectors.js';
 import { seededRandom } from './seeded-random.js';
 import type { SearchReport, VectorHit } from './vector-index.port.js';
+
+// Speed-sensitive: typed-array reads in the scan loops use `?? 0` instead of a checked helper. Every index there
+// is inside bounds by construction, so the fallback never fires and V8 keeps the loop free of calls.
 
 /** Tuning of {@link PqIndex}; sub-spaces and re-rank depth default to {@link pqParamsFor} of the dimension. */
 export interface PqIndexOptions {
@@ -122,12 +126,12 @@ export class PqIndex extends ExactIndex {
     const codebook = new Float32Array(CENTROIDS * d);
     const assign = new Uint8Array(sampleN);
     for (let s = 0; s < this.m; s++) {
-      const lo = this.bounds[s]!;
-      const w = this.bounds[s + 1]! - lo;
+      const lo = this.bounds[s] ?? 0;
+      const w = (this.bounds[s + 1] ?? 0) - lo;
       const base = CENTROIDS * lo;
       for (let c = 0; c < CENTROIDS; c++) {
         const pick = Math.floor(random() * sampleN);
-        for (let j = 0; j < w; j++) codebook[base + c * w + j] = sample[pick * d + lo + j]!;
+        for (let j = 0; j < w; j++) codebook[base + c * w + j] = sample[pick * d + lo + j] ?? 0;
       }
       const sums = new Float64Array(CENTROIDS * w);
       const counts = new Int32Array(CENTROIDS);
@@ -137,17 +141,18 @@ export class PqIndex extends ExactIndex {
         for (let i = 0; i < sampleN; i++) {
           const c = nearest(codebook, base, w, sample, i * d + lo);
           assign[i] = c;
-          counts[c]!++;
-          for (let j = 0; j < w; j++) sums[c * w + j]! += sample[i * d + lo + j]!;
+          counts[c] = (counts[c] ?? 0) + 1;
+          for (let j = 0; j < w; j++)
+            sums[c * w + j] = (sums[c * w + j] ?? 0) + (sample[i * d + lo + j] ?? 0);
         }
         for (let c = 0; c < CENTROIDS; c++) {
-          const k = counts[c]!;
+          const k = counts[c] ?? 0;
           if (k === 0) {
             // Re-seed an empty centroid on a random sample point.
             const pick = Math.floor(random() * sampleN);
-            for (let j = 0; j < w; j++) codebook[base + c * w + j] = sample[pick * d + lo + j]!;
+            for (let j = 0; j < w; j++) codebook[base + c * w + j] = sample[pick * d + lo + j] ?? 0;
           } else {
-            for (let j = 0; j < w; j++) codebook[base + c * w + j] = sums[c * w + j]! / k;
+            for (let j = 0; j < w; j++) codebook[base + c * w + j] = (sums[c * w + j] ?? 0) / k;
           }
         }
       }
@@ -214,22 +219,22 @@ export class PqIndex extends ExactIndex {
     for (let slot = 0; slot < this.count; slot++) {
       const s = compact.dot(slot, query);
       if (s > floor) {
-        top.offer(owners[slot]!, slot, s);
+        top.offer(owners[slot] ?? 0, slot, s);
         floor = top.floor;
       }
     }
   }
 
   private encodeInto(source: Float32Array, offset: number, slot: number): void {
-    const codebook = this.codebook!;
+    const codebook = required(this.codebook, 'this.codebook');
     const row = slot * this.words;
     for (let w = 0; w < this.words; w++) this.codes[row + w] = 0;
     for (let s = 0; s < this.m; s++) {
-      const lo = this.bounds[s]!;
-      const w = this.bounds[s + 1]! - lo;
+      const lo = this.bounds[s] ?? 0;
+      const w = (this.bounds[s + 1] ?? 0) - lo;
       const c = nearest(codebook, CENTROIDS * lo, w, source, offset + lo);
       // Sub-space s is nibble s of the row: byte s>>1, high nibble when s is odd.
-      this.codes[row + (s >>> 3)]! |= c << ((s & 7) * 4);
+      this.codes[row + (s >>> 3)] = (this.codes[row + (s >>> 3)] ?? 0) | (c << ((s & 7) * 4));
     }
   }
 
@@ -244,17 +249,17 @@ export class PqIndex extends ExactIndex {
     const top = this.topK(k, accept);
     const candidates = this.candidates(query);
     const owners = this.ownerOfSlot;
-    for (const slot of candidates) top.offer(owners[slot]!, slot, this.scoreSlot(slot, query));
+    for (const slot of candidates) top.offer(owners[slot] ?? 0, slot, this.scoreSlot(slot, query));
     return this.hits(top, report);
   }
 
   /** Byte-pair lookup table: entry [p * 256 + b] = score of byte value b at byte position p. */
   private lookupTable(query: Float32Array): Float32Array {
-    const codebook = this.codebook!;
+    const codebook = required(this.codebook, 'this.codebook');
     const single = new Float32Array(this.m * CENTROIDS);
     for (let s = 0; s < this.m; s++) {
-      const lo = this.bounds[s]!;
-      const w = this.bounds[s + 1]! - lo;
+      const lo = this.bounds[s] ?? 0;
+      const w = (this.bounds[s + 1] ?? 0) - lo;
       for (let c = 0; c < CENTROIDS; c++) {
         single[s * CENTROIDS + c] = dot(codebook, CENTROIDS * lo + c * w, query, lo, w);
       }
@@ -264,7 +269,7 @@ export class PqIndex extends ExactIndex {
     for (let p = 0; p < bytes; p++) {
       for (let b = 0; b < 256; b++) {
         table[p * 256 + b] =
-          single[2 * p * CENTROIDS + (b & 15)]! + single[(2 * p + 1) * CENTROIDS + (b >>> 4)]!;
+          (single[2 * p * CENTROIDS + (b & 15)] ?? 0) + (single[(2 * p + 1) * CENTROIDS + (b >>> 4)] ?? 0);
       }
     }
     return table;
@@ -281,27 +286,27 @@ export class PqIndex extends ExactIndex {
     if (words === 4) {
       // The default 32 sub-spaces, unrolled: this loop is the whole cost of a large-gallery search.
       for (let i = 0, o = 0; i < n; i++, o += 4) {
-        const a = codes[o]!;
-        const b = codes[o + 1]!;
-        const c = codes[o + 2]!;
-        const d = codes[o + 3]!;
+        const a = codes[o] ?? 0;
+        const b = codes[o + 1] ?? 0;
+        const c = codes[o + 2] ?? 0;
+        const d = codes[o + 3] ?? 0;
         const s =
-          table[a & 255]! +
-          table[256 + ((a >>> 8) & 255)]! +
-          table[512 + ((a >>> 16) & 255)]! +
-          table[768 + (a >>> 24)]! +
-          table[1024 + (b & 255)]! +
-          table[1280 + ((b >>> 8) & 255)]! +
-          table[1536 + ((b >>> 16) & 255)]! +
-          table[1792 + (b >>> 24)]! +
-          table[2048 + (c & 255)]! +
-          table[2304 + ((c >>> 8) & 255)]! +
-          table[2560 + ((c >>> 16) & 255)]! +
-          table[2816 + (c >>> 24)]! +
-          table[3072 + (d & 255)]! +
-          table[3328 + ((d >>> 8) & 255)]! +
-          table[3584 + ((d >>> 16) & 255)]! +
-          table[3840 + (d >>> 24)]!;
+          (table[a & 255] ?? 0) +
+          (table[256 + ((a >>> 8) & 255)] ?? 0) +
+          (table[512 + ((a >>> 16) & 255)] ?? 0) +
+          (table[768 + (a >>> 24)] ?? 0) +
+          (table[1024 + (b & 255)] ?? 0) +
+          (table[1280 + ((b >>> 8) & 255)] ?? 0) +
+          (table[1536 + ((b >>> 16) & 255)] ?? 0) +
+          (table[1792 + (b >>> 24)] ?? 0) +
+          (table[2048 + (c & 255)] ?? 0) +
+          (table[2304 + ((c >>> 8) & 255)] ?? 0) +
+          (table[2560 + ((c >>> 16) & 255)] ?? 0) +
+          (table[2816 + (c >>> 24)] ?? 0) +
+          (table[3072 + (d & 255)] ?? 0) +
+          (table[3328 + ((d >>> 8) & 255)] ?? 0) +
+          (table[3584 + ((d >>> 16) & 255)] ?? 0) +
+          (table[3840 + (d >>> 24)] ?? 0);
         if (s > floor) floor = heap.push(s, i);
       }
       return heap.items();
@@ -310,12 +315,12 @@ export class PqIndex extends ExactIndex {
       // 48 sub-spaces, the choice at 704 dimensions (the default embedder), unrolled likewise.
       for (let i = 0, o = 0; i < n; i++, o += 6) {
         const s =
-          wordScore(table, 0, codes[o]!) +
-          wordScore(table, 1024, codes[o + 1]!) +
-          wordScore(table, 2048, codes[o + 2]!) +
-          wordScore(table, 3072, codes[o + 3]!) +
-          wordScore(table, 4096, codes[o + 4]!) +
-          wordScore(table, 5120, codes[o + 5]!);
+          wordScore(table, 0, codes[o] ?? 0) +
+          wordScore(table, 1024, codes[o + 1] ?? 0) +
+          wordScore(table, 2048, codes[o + 2] ?? 0) +
+          wordScore(table, 3072, codes[o + 3] ?? 0) +
+          wordScore(table, 4096, codes[o + 4] ?? 0) +
+          wordScore(table, 5120, codes[o + 5] ?? 0);
         if (s > floor) floor = heap.push(s, i);
       }
       return heap.items();
@@ -323,12 +328,12 @@ export class PqIndex extends ExactIndex {
     for (let i = 0, o = 0; i < n; i++, o += words) {
       let s = 0;
       for (let w = 0, t = 0; w < words; w++, t += 1024) {
-        const x = codes[o + w]!;
+        const x = codes[o + w] ?? 0;
         s +=
-          table[t + (x & 255)]! +
-          table[t + 256 + ((x >>> 8) & 255)]! +
-          table[t + 512 + ((x >>> 16) & 255)]! +
-          table[t + 768 + (x >>> 24)]!;
+          (table[t + (x & 255)] ?? 0) +
+          (table[t + 256 + ((x >>> 8) & 255)] ?? 0) +
+          (table[t + 512 + ((x >>> 16) & 255)] ?? 0) +
+          (table[t + 768 + (x >>> 24)] ?? 0);
       }
       if (s > floor) floor = heap.push(s, i);
     }
@@ -348,10 +353,10 @@ export class PqIndex extends ExactIndex {
 /** Quantised score of one code word (four byte positions from table offset `t`). */
 function wordScore(table: Float32Array, t: number, x: number): number {
   return (
-    table[t + (x & 255)]! +
-    table[t + 256 + ((x >>> 8) & 255)]! +
-    table[t + 512 + ((x >>> 16) & 255)]! +
-    table[t + 768 + (x >>> 24)]!
+    (table[t + (x & 255)] ?? 0) +
+    (table[t + 256 + ((x >>> 8) & 255)] ?? 0) +
+    (table[t + 512 + ((x >>> 16) & 255)] ?? 0) +
+    (table[t + 768 + (x >>> 24)] ?? 0)
   );
 }
 
@@ -362,7 +367,7 @@ function nearest(codebook: Float32Array, base: number, w: number, v: Float32Arra
     let distance = 0;
     const co = base + c * w;
     for (let j = 0; j < w; j++) {
-      const diff = codebook[co + j]! - v[vo + j]!;
+      const diff = (codebook[co + j] ?? 0) - (v[vo + j] ?? 0);
       distance += diff * diff;
     }
     if (distance < bestDistance) {
@@ -390,29 +395,29 @@ class MinHeap {
       let i = this.n++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (this.scores[parent]! <= score) break;
-        this.scores[i] = this.scores[parent]!;
-        this.slots[i] = this.slots[parent]!;
+        if ((this.scores[parent] ?? 0) <= score) break;
+        this.scores[i] = this.scores[parent] ?? 0;
+        this.slots[i] = this.slots[parent] ?? 0;
         i = parent;
       }
       this.scores[i] = score;
       this.slots[i] = slot;
-    } else if (score > this.scores[0]!) {
+    } else if (score > (this.scores[0] ?? 0)) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         if (l >= this.n) break;
         const r = l + 1;
-        const c = r < this.n && this.scores[r]! < this.scores[l]! ? r : l;
-        if (this.scores[c]! >= score) break;
-        this.scores[i] = this.scores[c]!;
-        this.slots[i] = this.slots[c]!;
+        const c = r < this.n && (this.scores[r] ?? 0) < (this.scores[l] ?? 0) ? r : l;
+        if ((this.scores[c] ?? 0) >= score) break;
+        this.scores[i] = this.scores[c] ?? 0;
+        this.slots[i] = this.slots[c] ?? 0;
         i = c;
       }
       this.scores[i] = score;
       this.slots[i] = slot;
     }
-    return this.n < this.capacity ? Number.NEGATIVE_INFINITY : this.scores[0]!;
+    return this.n < this.capacity ? Number.NEGATIVE_INFINITY : (this.scores[0] ?? 0);
   }
 
   items(): Int32Array {

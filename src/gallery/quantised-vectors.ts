@@ -1,3 +1,8 @@
+import { at } from '../util/checked-access.js';
+
+// Speed-sensitive: typed-array reads in the scan loops use `?? 0` instead of a checked helper. Every index there
+// is inside bounds by construction, so the fallback never fires and V8 keeps the loop free of calls.
+
 /** Largest level of the 10-bit codes: x ≈ scale × v with v in [−511, 511]. */
 const LEVELS = 511;
 
@@ -22,13 +27,13 @@ export function quantise10(
   for (let b = 0, k = 0; b < d; b += BLOCK, k++) {
     const e = Math.min(d, b + BLOCK);
     let max = 0;
-    for (let j = b; j < e; j++) max = Math.max(max, Math.abs(v[vo + j]!));
+    for (let j = b; j < e; j++) max = Math.max(max, Math.abs(v[vo + j] ?? 0));
     scales[so + k] = max / LEVELS;
     const inv = max === 0 ? 0 : LEVELS / max;
     for (let j = b; j < e; j++) {
-      const level = Math.round(v[vo + j]! * inv);
+      const level = Math.round((v[vo + j] ?? 0) * inv);
       hi[ho + j] = level >> 2;
-      lo[lo_ + (j >> 2)]! |= (level & 3) << ((j & 3) * 2);
+      lo[lo_ + (j >> 2)] = (lo[lo_ + (j >> 2)] ?? 0) | ((level & 3) << ((j & 3) * 2));
     }
   }
 }
@@ -69,9 +74,9 @@ export class QuantisedVectors {
     }
     const row = slot % this.chunkRows;
     quantise10(v, vo, this.dimension, {
-      hi: this.hiChunks[chunk]!,
+      hi: at(this.hiChunks, chunk),
       ho: row * this.dimension,
-      lo: this.loChunks[chunk]!,
+      lo: at(this.loChunks, chunk),
       lo_: row * this.loWidth,
       scales: this.scales,
       so: slot * this.blocks,
@@ -86,8 +91,8 @@ export class QuantisedVectors {
     const tc = Math.floor(to / this.chunkRows);
     const fr = from % this.chunkRows;
     const tr = to % this.chunkRows;
-    this.hiChunks[tc]!.set(this.hiChunks[fc]!.subarray(fr * d, fr * d + d), tr * d);
-    this.loChunks[tc]!.set(this.loChunks[fc]!.subarray(fr * w, fr * w + w), tr * w);
+    at(this.hiChunks, tc).set(at(this.hiChunks, fc).subarray(fr * d, fr * d + d), tr * d);
+    at(this.loChunks, tc).set(at(this.loChunks, fc).subarray(fr * w, fr * w + w), tr * w);
     this.scales.copyWithin(to * this.blocks, from * this.blocks, (from + 1) * this.blocks);
   }
 
@@ -103,8 +108,8 @@ export class QuantisedVectors {
   dot(slot: number, q: Float32Array): number {
     const d = this.dimension;
     const c = Math.floor(slot / this.chunkRows);
-    const hi = this.hiChunks[c]!;
-    const lo = this.loChunks[c]!;
+    const hi = at(this.hiChunks, c);
+    const lo = at(this.loChunks, c);
     const row = slot % this.chunkRows;
     const o = row * d;
     const lb = row * this.loWidth;
@@ -117,14 +122,15 @@ export class QuantisedVectors {
       let s3 = 0;
       let j = b;
       for (let p = lb + (b >> 2); j + 4 <= e; j += 4, p++) {
-        const l = lo[p]!;
-        s0 += (hi[o + j]! * 4 + (l & 3)) * q[j]!;
-        s1 += (hi[o + j + 1]! * 4 + ((l >>> 2) & 3)) * q[j + 1]!;
-        s2 += (hi[o + j + 2]! * 4 + ((l >>> 4) & 3)) * q[j + 2]!;
-        s3 += (hi[o + j + 3]! * 4 + (l >>> 6)) * q[j + 3]!;
+        const l = lo[p] ?? 0;
+        s0 += ((hi[o + j] ?? 0) * 4 + (l & 3)) * (q[j] ?? 0);
+        s1 += ((hi[o + j + 1] ?? 0) * 4 + ((l >>> 2) & 3)) * (q[j + 1] ?? 0);
+        s2 += ((hi[o + j + 2] ?? 0) * 4 + ((l >>> 4) & 3)) * (q[j + 2] ?? 0);
+        s3 += ((hi[o + j + 3] ?? 0) * 4 + (l >>> 6)) * (q[j + 3] ?? 0);
       }
-      for (; j < e; j++) s0 += (hi[o + j]! * 4 + ((lo[lb + (j >> 2)]! >>> ((j & 3) * 2)) & 3)) * q[j]!;
-      total += (s0 + s1 + s2 + s3) * this.scales[k]!;
+      for (; j < e; j++)
+        s0 += ((hi[o + j] ?? 0) * 4 + (((lo[lb + (j >> 2)] ?? 0) >>> ((j & 3) * 2)) & 3)) * (q[j] ?? 0);
+      total += (s0 + s1 + s2 + s3) * (this.scales[k] ?? 0);
     }
     return total;
   }
@@ -133,12 +139,13 @@ export class QuantisedVectors {
   read(slot: number, out: Float32Array, oo = 0): void {
     const d = this.dimension;
     const c = Math.floor(slot / this.chunkRows);
-    const hi = this.hiChunks[c]!;
-    const lo = this.loChunks[c]!;
+    const hi = at(this.hiChunks, c);
+    const lo = at(this.loChunks, c);
     const row = slot % this.chunkRows;
     for (let j = 0; j < d; j++) {
-      const low = (lo[row * this.loWidth + (j >> 2)]! >>> ((j & 3) * 2)) & 3;
-      out[oo + j] = (hi[row * d + j]! * 4 + low) * this.scales[slot * this.blocks + Math.floor(j / BLOCK)]!;
+      const low = ((lo[row * this.loWidth + (j >> 2)] ?? 0) >>> ((j & 3) * 2)) & 3;
+      out[oo + j] =
+        ((hi[row * d + j] ?? 0) * 4 + low) * (this.scales[slot * this.blocks + Math.floor(j / BLOCK)] ?? 0);
     }
   }
 

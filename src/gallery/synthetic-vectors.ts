@@ -1,3 +1,4 @@
+import { at } from '../util/checked-access.js';
 /**
  * Synthetic galleries for the gallery benchmark and the large-gallery tests: isotropic unit vectors, and vectors
  * drawn from a distribution fitted to real embeddings (mean plus a low-rank covariance plus isotropic noise).
@@ -60,9 +61,9 @@ export function gaussian(seed: number): () => number {
 /** Scales `v` to unit length in place and returns it. */
 export function normaliseInPlace(v: Float32Array): Float32Array {
   let n = 0;
-  for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
+  for (let i = 0; i < v.length; i++) n += (v[i] ?? 0) * (v[i] ?? 0);
   const inv = 1 / Math.sqrt(n);
-  for (let i = 0; i < v.length; i++) v[i]! *= inv;
+  for (let i = 0; i < v.length; i++) v[i] = (v[i] ?? 0) * inv;
   return v;
 }
 
@@ -77,12 +78,12 @@ export function randomUnit(dim: number, normal: () => number): Float32Array {
 export function probeAtCosine(g: Float32Array, cos: number, normal: () => number): Float32Array {
   const n = randomUnit(g.length, normal);
   let proj = 0;
-  for (let i = 0; i < g.length; i++) proj += n[i]! * g[i]!;
-  for (let i = 0; i < g.length; i++) n[i]! -= proj * g[i]!;
+  for (let i = 0; i < g.length; i++) proj += (n[i] ?? 0) * (g[i] ?? 0);
+  for (let i = 0; i < g.length; i++) n[i] = (n[i] ?? 0) - proj * (g[i] ?? 0);
   normaliseInPlace(n);
   const sin = Math.sqrt(1 - cos * cos);
   const q = new Float32Array(g.length);
-  for (let i = 0; i < g.length; i++) q[i] = cos * g[i]! + sin * n[i]!;
+  for (let i = 0; i < g.length; i++) q[i] = cos * (g[i] ?? 0) + sin * (n[i] ?? 0);
   return normaliseInPlace(q);
 }
 
@@ -103,20 +104,22 @@ export interface EmbeddingDistribution {
  */
 export function fitEmbeddingDistribution(embeddings: Float32Array[], rank: number): EmbeddingDistribution {
   const n = embeddings.length;
-  const d = embeddings[0]!.length;
+  const d = at(embeddings, 0).length;
   const mean = new Float64Array(d);
-  for (const e of embeddings) for (let j = 0; j < d; j++) mean[j]! += e[j]! / n;
-  const centred = embeddings.map((e) => Float64Array.from(e, (x, j) => x - mean[j]!));
+  for (const e of embeddings) for (let j = 0; j < d; j++) mean[j] = (mean[j] ?? 0) + (e[j] ?? 0) / n;
+  const centred = embeddings.map((e) => Float64Array.from(e, (x, j) => x - (mean[j] ?? 0)));
   const gram = new Float64Array(n * n);
   let total = 0;
   for (let a = 0; a < n; a++) {
+    const ca = at(centred, a);
     for (let b = a; b < n; b++) {
+      const cb = at(centred, b);
       let s = 0;
-      for (let j = 0; j < d; j++) s += centred[a]![j]! * centred[b]![j]!;
+      for (let j = 0; j < d; j++) s += (ca[j] ?? 0) * (cb[j] ?? 0);
       gram[a * n + b] = s;
       gram[b * n + a] = s;
     }
-    total += gram[a * n + a]!;
+    total += gram[a * n + a] ?? 0;
   }
   const k = Math.min(rank, n - 1);
   const eigen = topEigen(gram, n, k);
@@ -127,7 +130,11 @@ export function fitEmbeddingDistribution(embeddings: Float32Array[], rank: numbe
     if (!(value > 1e-12)) break;
     // Axis in embedding space = centred^T · u / sqrt(λ); variance along it = λ / n.
     const axis = new Float64Array(d);
-    for (let a = 0; a < n; a++) for (let j = 0; j < d; j++) axis[j]! += centred[a]![j]! * vector[a]!;
+    for (let a = 0; a < n; a++) {
+      const ca = at(centred, a);
+      const va = vector[a] ?? 0;
+      for (let j = 0; j < d; j++) axis[j] = (axis[j] ?? 0) + (ca[j] ?? 0) * va;
+    }
     const norm = Math.sqrt(axis.reduce((s, x) => s + x * x, 0));
     axes.push(Float32Array.from(axis, (x) => x / norm));
     sigmas.push(Math.sqrt(value / n));
@@ -154,7 +161,7 @@ function multiply(m: Float64Array, n: number, v: Float64Array): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let j = 0; j < n; j++) s += m[i * n + j]! * v[j]!;
+    for (let j = 0; j < n; j++) s += (m[i * n + j] ?? 0) * (v[j] ?? 0);
     out[i] = s;
   }
   return out;
@@ -162,19 +169,20 @@ function multiply(m: Float64Array, n: number, v: Float64Array): Float64Array {
 
 function dot64(a: Float64Array, b: Float64Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  for (let i = 0; i < a.length; i++) s += (a[i] ?? 0) * (b[i] ?? 0);
   return s;
 }
 
 function orthonormalise(basis: Float64Array[]): void {
   for (let i = 0; i < basis.length; i++) {
-    const v = basis[i]!;
+    const v = at(basis, i);
     for (let j = 0; j < i; j++) {
-      const p = dot64(v, basis[j]!);
-      for (let t = 0; t < v.length; t++) v[t]! -= p * basis[j]![t]!;
+      const p = dot64(v, at(basis, j));
+      const u = at(basis, j);
+      for (let t = 0; t < v.length; t++) v[t] = (v[t] ?? 0) - p * (u[t] ?? 0);
     }
     const norm = Math.sqrt(dot64(v, v)) || 1;
-    for (let t = 0; t < v.length; t++) v[t]! /= norm;
+    for (let t = 0; t < v.length; t++) v[t] = (v[t] ?? 0) / norm;
   }
 }
 
@@ -182,11 +190,11 @@ function orthonormalise(basis: Float64Array[]): void {
 export function sampleEmbedding(dist: EmbeddingDistribution, normal: () => number): Float32Array {
   const d = dist.mean.length;
   const v = new Float32Array(d);
-  for (let j = 0; j < d; j++) v[j] = dist.mean[j]! + dist.residualSigma * normal();
+  for (let j = 0; j < d; j++) v[j] = (dist.mean[j] ?? 0) + dist.residualSigma * normal();
   for (let a = 0; a < dist.axes.length; a++) {
-    const w = dist.sigmas[a]! * normal();
-    const axis = dist.axes[a]!;
-    for (let j = 0; j < d; j++) v[j]! += w * axis[j]!;
+    const w = (dist.sigmas[a] ?? 0) * normal();
+    const axis = at(dist.axes, a);
+    for (let j = 0; j < d; j++) v[j] = (v[j] ?? 0) + w * (axis[j] ?? 0);
   }
   return normaliseInPlace(v);
 }

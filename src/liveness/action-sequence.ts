@@ -1,3 +1,4 @@
+import { at, required } from '../util/checked-access.js';
 import type { LivenessAction } from './challenge.js';
 import type { FrameObservation } from './frame-observation.js';
 
@@ -33,7 +34,7 @@ export interface Neutral {
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? at(s, m) : (at(s, m - 1) + at(s, m)) / 2;
 }
 
 /** The neutral reference of a burst: pose and size of its first measured frame, median eye opening. */
@@ -42,10 +43,10 @@ export function neutralOf(frames: readonly FrameObservation[]): Neutral | undefi
   const first = measured[0];
   if (!first) return undefined;
   return {
-    yaw: first.pose!.yaw,
-    pitch: first.pose!.pitch,
-    iod: first.iod!,
-    ear: median(measured.map((f) => f.ear!)),
+    yaw: required(first.pose, 'first.pose').yaw,
+    pitch: required(first.pose, 'first.pose').pitch,
+    iod: required(first.iod, 'first.iod'),
+    ear: median(measured.map((f) => required(f.ear, 'f.ear'))),
   };
 }
 
@@ -92,16 +93,16 @@ export function matchSequence(
   const found: number[] = [];
   let from = 0;
   for (const action of actions) {
-    let at = -1;
+    let seenAt = -1;
     for (let i = from; i < frames.length; i++) {
-      if (!frameShows(action, frames[i]!, neutral, t)) continue;
+      if (!frameShows(action, at(frames, i), neutral, t)) continue;
       if (action === 'blink' && !reopened(frames, i, neutral, t)) continue;
-      at = i;
+      seenAt = i;
       break;
     }
-    if (at < 0) return { frames: found, missing: action };
-    found.push(at);
-    from = at + 1;
+    if (seenAt < 0) return { frames: found, missing: action };
+    found.push(seenAt);
+    from = seenAt + 1;
   }
   return { frames: found };
 }

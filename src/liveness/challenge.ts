@@ -1,4 +1,5 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { at } from '../util/checked-access.js';
 
 /** The actions a kiosk can prompt, in the subject's own frame (left = the person's left). */
 export const LIVENESS_ACTIONS = ['turn_left', 'turn_right', 'look_up', 'blink', 'come_closer'] as const;
@@ -53,14 +54,14 @@ export function drawActions(
   if (rotations.length === 0 || pool.length < count) {
     throw new Error('Not enough liveness actions left to build a challenge');
   }
-  const first = rotations[random(rotations.length)]!;
+  const first = at(rotations, random(rotations.length));
   const rest = pool.filter((a) => a !== first);
   const picked: LivenessAction[] = [first];
-  while (picked.length < count) picked.push(rest.splice(random(rest.length), 1)[0]!);
+  while (picked.length < count) picked.push(at(rest.splice(random(rest.length), 1), 0));
   // Fisher–Yates, so that the head rotation is not always first.
   for (let i = picked.length - 1; i > 0; i--) {
     const j = random(i + 1);
-    [picked[i], picked[j]] = [picked[j]!, picked[i]!];
+    [picked[i], picked[j]] = [at(picked, j), at(picked, i)];
   }
   return picked;
 }

@@ -1,4 +1,5 @@
 import type { MeshPoint } from '../engine/face-engine.port.js';
+import { at } from '../util/checked-access.js';
 
 /** Mesh indices of one eye for the eye aspect ratio: outer corner, two upper lid, inner corner, two lower lid. */
 const RIGHT_EYE = [33, 160, 158, 133, 153, 144] as const;
@@ -14,10 +15,10 @@ function dist(a: MeshPoint, b: MeshPoint): number {
 }
 
 function eyeAspect(mesh: readonly MeshPoint[], idx: readonly number[]): number {
-  const p = idx.map((i) => mesh[i]!);
-  const width = dist(p[0]!, p[3]!);
+  const p = idx.map((i) => at(mesh, i));
+  const width = dist(at(p, 0), at(p, 3));
   if (width <= 0) return 0;
-  return (dist(p[1]!, p[5]!) + dist(p[2]!, p[4]!)) / (2 * width);
+  return (dist(at(p, 1), at(p, 5)) + dist(at(p, 2), at(p, 4))) / (2 * width);
 }
 
 /**
@@ -31,8 +32,8 @@ export function eyeAspectRatio(mesh: readonly MeshPoint[]): number {
 /** Distance between the eye centres in pixels: the face's scale for normalising residuals and size. */
 export function interOcular(mesh: readonly MeshPoint[]): number {
   const centre = (idx: readonly number[]): [number, number] => [
-    idx.reduce((s, i) => s + mesh[i]![0], 0) / idx.length,
-    idx.reduce((s, i) => s + mesh[i]![1], 0) / idx.length,
+    idx.reduce((s, i) => s + at(mesh, i)[0], 0) / idx.length,
+    idx.reduce((s, i) => s + at(mesh, i)[1], 0) / idx.length,
   ];
   const r = centre(EYE_CORNERS.right);
   const l = centre(EYE_CORNERS.left);

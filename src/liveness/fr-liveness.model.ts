@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { InferenceSession } from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { Box } from '../engine/face-engine.port.js';
+import { at, required } from '../util/checked-access.js';
 
 const require = createRequire(import.meta.url);
 const INPUT = 128;
@@ -61,15 +62,15 @@ export class FrLivenessModel {
       .toBuffer({ resolveWithObject: true });
     const chw = new Float32Array(3 * INPUT * INPUT);
     for (let i = 0; i < INPUT * INPUT; i++) {
-      for (let c = 0; c < 3; c++) chw[c * INPUT * INPUT + i] = data[i * 3 + c]!;
+      for (let c = 0; c < 3; c++) chw[c * INPUT * INPUT + i] = at(data, i * 3 + c);
     }
     const ort = await import('onnxruntime-node');
     const session = await this.session();
     const out = await session.run({ input: new ort.Tensor('float32', chw, [1, 3, INPUT, INPUT]) });
-    const logits = out.output!.data as Float32Array;
-    const max = Math.max(logits[0]!, logits[1]!);
-    const e0 = Math.exp(logits[0]! - max);
-    const e1 = Math.exp(logits[1]! - max);
+    const logits = required(out.output, 'out.output').data as Float32Array;
+    const max = Math.max(at(logits, 0), at(logits, 1));
+    const e0 = Math.exp(at(logits, 0) - max);
+    const e1 = Math.exp(at(logits, 1) - max);
     return e0 / (e0 + e1);
   }
 

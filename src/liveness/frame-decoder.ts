@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { at } from '../util/checked-access.js';
 
 /** One decoded key frame. */
 export interface KeyFrame {
@@ -82,7 +83,7 @@ export function splitJpegStream(stream: Uint8Array): Uint8Array[] {
 export function parseShowinfoTimes(log: string): number[] {
   const times: number[] = [];
   for (const match of log.matchAll(/\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:\s*(-?[\d.]+)/g)) {
-    times.push(Number.parseFloat(match[1]!) * 1000);
+    times.push(Number.parseFloat(at(match, 1)) * 1000);
   }
   return times;
 }

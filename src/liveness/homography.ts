@@ -1,3 +1,4 @@
+import { at } from '../util/checked-access.js';
 /** A 3×3 projective transform, row-major, normalised so that the last entry is 1. */
 export type Homography = readonly [number, number, number, number, number, number, number, number, number];
 
@@ -40,22 +41,23 @@ export function solveLinear(a: number[][], b: number[]): number[] | undefined {
   const n = b.length;
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
-    if (Math.abs(a[pivot]![col]!) < 1e-12) return undefined;
-    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
-    [b[col], b[pivot]] = [b[pivot]!, b[col]!];
+    for (let r = col + 1; r < n; r++)
+      if (Math.abs(at(at(a, r), col)) > Math.abs(at(at(a, pivot), col))) pivot = r;
+    if (Math.abs(at(at(a, pivot), col)) < 1e-12) return undefined;
+    [a[col], a[pivot]] = [at(a, pivot), at(a, col)];
+    [b[col], b[pivot]] = [at(b, pivot), at(b, col)];
     for (let r = col + 1; r < n; r++) {
-      const f = a[r]![col]! / a[col]![col]!;
+      const f = at(at(a, r), col) / at(at(a, col), col);
       if (f === 0) continue;
-      for (let c = col; c < n; c++) a[r]![c]! -= f * a[col]![c]!;
-      b[r]! -= f * b[col]!;
+      for (let c = col; c < n; c++) at(a, r)[c] = at(at(a, r), c) - f * at(at(a, col), c);
+      b[r] = at(b, r) - f * at(b, col);
     }
   }
   const x = new Array<number>(n).fill(0);
   for (let r = n - 1; r >= 0; r--) {
-    let s = b[r]!;
-    for (let c = r + 1; c < n; c++) s -= a[r]![c]! * x[c]!;
-    x[r] = s / a[r]![r]!;
+    let s = at(b, r);
+    for (let c = r + 1; c < n; c++) s -= at(at(a, r), c) * at(x, c);
+    x[r] = s / at(at(a, r), r);
   }
   return x;
 }
@@ -72,13 +74,13 @@ function normalEquations(src: readonly Point2[], dst: readonly Point2[]): { a: n
   const b = new Array<number>(8).fill(0);
   const add = (row: readonly number[], rhs: number): void => {
     for (let i = 0; i < 8; i++) {
-      b[i]! += row[i]! * rhs;
-      for (let j = 0; j < 8; j++) a[i]![j]! += row[i]! * row[j]!;
+      b[i] = at(b, i) + at(row, i) * rhs;
+      for (let j = 0; j < 8; j++) at(a, i)[j] = at(at(a, i), j) + at(row, i) * at(row, j);
     }
   };
   for (let k = 0; k < src.length; k++) {
-    const [x, y] = src[k]!;
-    const [u, v] = dst[k]!;
+    const [x, y] = at(src, k);
+    const [u, v] = at(dst, k);
     add([x, y, 1, 0, 0, 0, -u * x, -u * y], u);
     add([0, 0, 0, x, y, 1, -v * x, -v * y], v);
   }
@@ -101,12 +103,12 @@ export function fitHomography(src: readonly Point2[], dst: readonly Point2[]): H
   const ts = [ns.scale, 0, -ns.scale * ns.cx, 0, ns.scale, -ns.scale * ns.cy, 0, 0, 1];
   const tdInv = [1 / nd.scale, 0, nd.cx, 0, 1 / nd.scale, nd.cy, 0, 0, 1];
   const m = multiply3(tdInv, multiply3(hn, ts));
-  if (Math.abs(m[8]!) < 1e-12) return undefined;
-  const h = m.map((v) => v / m[8]!) as unknown as Homography;
+  if (Math.abs(at(m, 8)) < 1e-12) return undefined;
+  const h = m.map((v) => v / at(m, 8)) as unknown as Homography;
   let sq = 0;
   for (let k = 0; k < src.length; k++) {
-    const [px, py] = applyHomography(h, src[k]!);
-    const [u, v] = dst[k]!;
+    const [px, py] = applyHomography(h, at(src, k));
+    const [u, v] = at(dst, k);
     sq += (px - u) ** 2 + (py - v) ** 2;
   }
   return { h, rms: Math.sqrt(sq / src.length) };
@@ -117,7 +119,7 @@ function multiply3(p: readonly number[], q: readonly number[]): number[] {
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 3; c++) {
       let s = 0;
-      for (let k = 0; k < 3; k++) s += p[r * 3 + k]! * q[k * 3 + c]!;
+      for (let k = 0; k < 3; k++) s += at(p, r * 3 + k) * at(q, k * 3 + c);
       out[r * 3 + c] = s;
     }
   }

@@ -1,3 +1,4 @@
+import { at, required } from '../util/checked-access.js';
 import { type ActionThresholds, matchSequence, type Neutral } from './action-sequence.js';
 import type { LivenessChallenge } from './challenge.js';
 import type { FrameObservation } from './frame-observation.js';
@@ -76,12 +77,12 @@ export function checkWindow(
   if (n < limits.minFrames) return result('window', false, n, limits.minFrames, 'too_few_frames');
   if (n > limits.maxFrames) return result('window', false, n, limits.maxFrames, 'too_many_frames');
   for (let i = 1; i < n; i++) {
-    if (frames[i]!.timestampMs <= frames[i - 1]!.timestampMs) {
+    if (at(frames, i).timestampMs <= at(frames, i - 1).timestampMs) {
       return result('window', false, i, 0, 'out_of_order');
     }
   }
-  const first = frames[0]!.timestampMs;
-  const last = frames[n - 1]!.timestampMs;
+  const first = at(frames, 0).timestampMs;
+  const last = at(frames, n - 1).timestampMs;
   if (first < challenge.issuedAt || last > challenge.expiresAt) {
     return result('window', false, last - first, challenge.expiresAt - challenge.issuedAt, 'outside_window');
   }
@@ -117,7 +118,7 @@ export function checkActions(
 
 function cosine(a: Float32Array, b: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  for (let i = 0; i < a.length; i++) s += at(a, i) * at(b, i);
   return s;
 }
 
@@ -138,15 +139,16 @@ export function checkSamePerson(
       Math.abs(f.pose.pitch) <= limits.identityPoseDeg,
   );
   if (!ref || near.length < 2) return result('same_person', false, near.length, 2, 'too_few_embeddings');
-  const worst = Math.min(...near.map((f) => cosine(ref, f.embedding!)));
+  const worst = Math.min(...near.map((f) => cosine(ref, required(f.embedding, 'f.embedding'))));
   return result('same_person', worst >= limits.samePerson, worst, limits.samePerson, 'different_people');
 }
 
 function meanShift(a: FrameObservation, b: FrameObservation): number {
-  const pa = a.mesh!;
-  const pb = b.mesh!;
+  const pa = required(a.mesh, 'a.mesh');
+  const pb = required(b.mesh, 'b.mesh');
   let d = 0;
-  for (let i = 0; i < pa.length; i++) d += Math.hypot(pa[i]![0] - pb[i]![0], pa[i]![1] - pb[i]![1]);
+  for (let i = 0; i < pa.length; i++)
+    d += Math.hypot(at(pa, i)[0] - at(pb, i)[0], at(pa, i)[1] - at(pb, i)[1]);
   return d / pa.length / (((a.iod ?? 1) + (b.iod ?? 1)) / 2 || 1);
 }
 
@@ -155,7 +157,7 @@ export function checkNotDuplicate(faces: readonly FrameObservation[], limits: Li
   const pairs = Math.max(1, faces.length - 1);
   let dup = 0;
   for (let i = 1; i < faces.length; i++)
-    if (meanShift(faces[i - 1]!, faces[i]!) < limits.duplicateShift) dup++;
+    if (meanShift(at(faces, i - 1), at(faces, i)) < limits.duplicateShift) dup++;
   const fraction = dup / pairs;
   return result(
     'not_duplicate',
@@ -173,7 +175,7 @@ export function checkNotDuplicate(faces: readonly FrameObservation[], limits: Li
 export function checkPlanar(faces: readonly FrameObservation[], limits: LivenessLimits): CheckResult {
   const views = faces
     .filter((f) => f.mesh && (f.iod ?? 0) >= limits.minIod)
-    .map((f) => ({ points: f.mesh!, iod: f.iod! }));
+    .map((f) => ({ points: required(f.mesh, 'f.mesh'), iod: required(f.iod, 'f.iod') }));
   if (views.length < 2) return result('planar', false, 0, limits.planarResidual, 'face_too_small');
   const motions = pairMotions(views);
   const residual = Math.max(0, ...motions.map((m) => m.homography));

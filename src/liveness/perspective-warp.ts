@@ -1,4 +1,5 @@
 import type { RgbImage } from '../engine/image-decoder.js';
+import { at } from '../util/checked-access.js';
 import { applyHomography, fitHomography, type Homography, type Point2 } from './homography.js';
 
 /** How a flat picture is held in front of the camera, relative to facing it squarely. */
@@ -70,10 +71,10 @@ export function warpPerspective(image: RgbImage, outToSrc: Homography): RgbImage
       const ax = Math.max(0, Math.min(1, fx - x0));
       const ay = Math.max(0, Math.min(1, fy - y0));
       for (let c = 0; c < 3; c++) {
-        const p00 = data[(y0 * width + x0) * 3 + c]!;
-        const p10 = data[(y0 * width + x1) * 3 + c]!;
-        const p01 = data[(y1 * width + x0) * 3 + c]!;
-        const p11 = data[(y1 * width + x1) * 3 + c]!;
+        const p00 = at(data, (y0 * width + x0) * 3 + c);
+        const p10 = at(data, (y0 * width + x1) * 3 + c);
+        const p01 = at(data, (y1 * width + x0) * 3 + c);
+        const p11 = at(data, (y1 * width + x1) * 3 + c);
         out[o + c] = Math.round((p00 * (1 - ax) + p10 * ax) * (1 - ay) + (p01 * (1 - ax) + p11 * ax) * ay);
       }
     }

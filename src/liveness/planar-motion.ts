@@ -1,3 +1,4 @@
+import { at } from '../util/checked-access.js';
 import { fitHomography, type Point2 } from './homography.js';
 
 /** How two views of the same landmarks relate, both residuals divided by the face's inter-ocular distance. */
@@ -18,20 +19,20 @@ export function similarityResidual(src: readonly Point2[], dst: readonly Point2[
   let dx = 0;
   let dy = 0;
   for (let k = 0; k < n; k++) {
-    sx += src[k]![0];
-    sy += src[k]![1];
-    dx += dst[k]![0];
-    dy += dst[k]![1];
+    sx += at(src, k)[0];
+    sy += at(src, k)[1];
+    dx += at(dst, k)[0];
+    dy += at(dst, k)[1];
   }
   [sx, sy, dx, dy] = [sx / n, sy / n, dx / n, dy / n];
   let num1 = 0;
   let num2 = 0;
   let den = 0;
   for (let k = 0; k < n; k++) {
-    const x = src[k]![0] - sx;
-    const y = src[k]![1] - sy;
-    const u = dst[k]![0] - dx;
-    const v = dst[k]![1] - dy;
+    const x = at(src, k)[0] - sx;
+    const y = at(src, k)[1] - sy;
+    const u = at(dst, k)[0] - dx;
+    const v = at(dst, k)[1] - dy;
     num1 += x * u + y * v;
     num2 += x * v - y * u;
     den += x * x + y * y;
@@ -40,11 +41,11 @@ export function similarityResidual(src: readonly Point2[], dst: readonly Point2[
   const b = den > 0 ? num2 / den : 0;
   let sq = 0;
   for (let k = 0; k < n; k++) {
-    const x = src[k]![0] - sx;
-    const y = src[k]![1] - sy;
+    const x = at(src, k)[0] - sx;
+    const y = at(src, k)[1] - sy;
     const u = a * x - b * y + dx;
     const v = b * x + a * y + dy;
-    sq += (u - dst[k]![0]) ** 2 + (v - dst[k]![1]) ** 2;
+    sq += (u - at(dst, k)[0]) ** 2 + (v - at(dst, k)[1]) ** 2;
   }
   return Math.sqrt(sq / n);
 }
@@ -64,8 +65,8 @@ export function pairMotions(views: readonly LandmarkView[]): PairMotion[] {
   const out: PairMotion[] = [];
   for (let i = 0; i < views.length; i++) {
     for (let j = i + 1; j < views.length; j++) {
-      const a = views[i]!;
-      const b = views[j]!;
+      const a = at(views, i);
+      const b = at(views, j);
       const fit = fitHomography(a.points, b.points);
       const scale = (a.iod + b.iod) / 2;
       if (!fit || scale <= 0) continue;

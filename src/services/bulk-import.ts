@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Actor } from '../domain/access.js';
 import { isFacegateError } from '../domain/errors.js';
+import { at } from '../util/checked-access.js';
 import {
   BAD_FILE_NAME_MESSAGE,
   csvField,
@@ -138,7 +139,7 @@ export async function runImport(
   for (const e of plan.entries) groups.set(e.badge, [...(groups.get(e.badge) ?? []), e]);
   for (const entries of groups.values()) {
     if (options.signal?.aborted) break;
-    const first = entries[0]!;
+    const first = at(entries, 0);
     const rowOf = (e: ImportEntry): ImportRow => ({
       file: e.file,
       badge: e.badge,
@@ -152,9 +153,9 @@ export async function runImport(
     const photos: Array<{ bytes: Uint8Array; file: string; row: ImportRow }> = [];
     for (const [i, e] of entries.entries()) {
       try {
-        photos.push({ bytes: await readFile(join(root, e.file)), file: e.file, row: rows[i]! });
+        photos.push({ bytes: await readFile(join(root, e.file)), file: e.file, row: at(rows, i) });
       } catch (error) {
-        rows[i]!.reasons.push({
+        at(rows, i).reasons.push({
           code: 'FILE_UNREADABLE',
           message: (error as NodeJS.ErrnoException).code ?? 'read failed',
         });
@@ -176,7 +177,7 @@ export async function runImport(
         );
         if (result.created) summary.employeesCreated++;
         for (const [i, p] of photos.entries()) {
-          const r = result.photos[i]!;
+          const r = at(result.photos, i);
           Object.assign(p.row, {
             accepted: r.accepted,
             alreadyEnrolled: r.alreadyEnrolled === true,

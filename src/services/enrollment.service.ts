@@ -4,6 +4,7 @@ import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee } from '../domain/models.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
 import type { Store } from '../store/store.port.js';
+import { at } from '../util/checked-access.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
@@ -263,8 +264,8 @@ export class EnrollmentService extends ServiceBase {
       return this.commit({ target, candidates, results, actor, options, started, copyIndexes });
     });
     for (const [copy, original] of copies) {
-      const from = results[original]!;
-      Object.assign(results[copy]!, {
+      const from = at(results, original);
+      Object.assign(at(results, copy), {
         accepted: from.accepted,
         alreadyEnrolled: from.accepted,
         templateId: from.templateId,
@@ -288,7 +289,7 @@ export class EnrollmentService extends ServiceBase {
     const seen = new Map<string, number>();
     const copies: Array<[copy: number, original: number]> = [];
     for (const [index, photo] of photos.entries()) {
-      const result = results[index]!;
+      const result = at(results, index);
       const hash = sha256Hex(photo.bytes);
       const original = seen.get(hash);
       if (original !== undefined) {
@@ -332,7 +333,7 @@ export class EnrollmentService extends ServiceBase {
       const duplicate = this.gallery.findDuplicate(candidate.analysis.embedding, threshold, employeeId);
       if (duplicate) {
         const other = await this.store.employees.get(duplicate.employeeId);
-        results[candidate.index]!.reasons.push({
+        at(results, candidate.index).reasons.push({
           code: 'DUPLICATE_FACE',
           message: `Face matches employee ${other?.badge ?? duplicate.employeeId}${
             other ? ` (${other.firstName} ${other.lastName})` : ''
@@ -362,7 +363,7 @@ export class EnrollmentService extends ServiceBase {
   ): boolean {
     const score = this.gallery.verify(employeeId, candidate.analysis.embedding);
     if (score === null || score >= threshold) return true;
-    results[candidate.index]!.reasons.push({
+    at(results, candidate.index).reasons.push({
       code: 'FACE_MISMATCH',
       message: 'This face does not match the photos already enrolled for this employee',
       value: roundScore(score),
@@ -418,7 +419,7 @@ export class EnrollmentService extends ServiceBase {
         this.writeEnrollment(tx, request, keys),
       );
       for (const t of templates) {
-        const result = results[t.candidate.index]!;
+        const result = at(results, t.candidate.index);
         result.accepted = true;
         result.templateId = t.id;
       }

@@ -3,6 +3,7 @@ import { lstat, open, readdir, rename } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { Actor } from '../domain/access.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
+import { at } from '../util/checked-access.js';
 import { IMAGE_EXTENSIONS, parsePhotoFileName } from './bulk-import.js';
 import type { EnrollmentService, PhotoReason } from './enrollment.service.js';
 import type { ServiceLogger } from './service-context.js';
@@ -153,7 +154,7 @@ export class FolderWatcher {
           this.options.actor,
           { force: this.options.force, newEmployeeOnly: this.options.allowExisting !== true },
         );
-        const photo = result.photos[0]!;
+        const photo = at(result.photos, 0);
         accepted = photo.accepted;
         alreadyEnrolled = photo.alreadyEnrolled === true;
         reasons = photo.reasons;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { FacegateError } from '../domain/errors.js';
+import { at } from '../util/checked-access.js';
 import type { CounterState, SharedState, TimedEntry, TimedSetLimits } from './shared-state.port.js';
 
 /** Options of {@link RedisSharedState.connect}. */
@@ -119,7 +120,7 @@ export class RedisSharedState implements SharedState {
     const flat = await this.run(() => this.client.zrangebyscore(this.k(key), since, '+inf', 'WITHSCORES'));
     const entries: TimedEntry[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
-      entries.push({ entry: Buffer.from(flat[i]!, 'base64'), at: Number(flat[i + 1]) });
+      entries.push({ entry: Buffer.from(at(flat, i), 'base64'), at: Number(flat[i + 1]) });
     }
     return entries;
   }

@@ -34,6 +34,7 @@ export const MAX_PHOTOS_PER_REQUEST = 20;
 const tags = ['employees'];
 
 /** Employees: CRUD, suspend/reactivate, photos → templates, erasure, kept photos, face-login unlock. */
+// Long by design: a flat list of route declarations, each a few lines; splitting would only scatter the table.
 export function employeeRoutes(app: TypedApp, { ctx, imageGate }: RouteDeps): void {
   const { employees, employeeViews: views, erasure } = ctx;
 

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { FacegateError } from '../../domain/errors.js';
+import { required } from '../../util/checked-access.js';
 
 /** AWS credentials as the SDK resolves them (a Lambda role gives a session token too). */
 export interface SigningCredentials {
@@ -71,7 +72,7 @@ export function presignS3Url(request: PresignRequest): string {
   if (request.credentials.sessionToken) query['X-Amz-Security-Token'] = request.credentials.sessionToken;
   const canonicalQuery = Object.keys(query)
     .sort()
-    .map((name) => `${uriEncode(name)}=${uriEncode(query[name]!)}`)
+    .map((name) => `${uriEncode(name)}=${uriEncode(required(query[name], name))}`)
     .join('&');
   const path = `${local ? `/${uriEncode(request.bucket)}` : ''}/${uriEncode(request.key, true)}`;
   const canonicalRequest = [

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { FacegateError } from '../../domain/errors.js';
 import { MULTIPLE_FACES_RATIO } from '../../engine/quality.js';
+import { required } from '../../util/checked-access.js';
 import type {
   MatchThreshold,
   RemoteCandidate,
@@ -167,7 +168,7 @@ export class RekognitionFaceMatcher implements RemoteFaceMatcher {
     return {
       status: 'enrolled',
       faceId,
-      quality: qualityOf(record.FaceDetail ?? {})!,
+      quality: required(qualityOf(record.FaceDetail ?? {}), 'qualityOf(record.FaceDetail ?? {})'),
       modelVersion: indexed.FaceModelVersion ?? null,
     };
   }

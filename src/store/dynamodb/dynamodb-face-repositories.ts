@@ -11,6 +11,7 @@ import type {
   Page,
   TemplateQuality,
 } from '../../domain/models.js';
+import { at } from '../../util/checked-access.js';
 import { templateAad } from '../sqlite/repositories/template.repository.js';
 import { openSourceDigest, sealSourceHash, sourceHashCandidates } from '../sqlite/source-hash.js';
 import { bytesToEmbedding, embeddingToBytes } from '../sqlite/sqlite-mappers.js';
@@ -77,8 +78,8 @@ function compareEmployees(a: Employee, b: Employee): number {
   const ka = keys(a);
   const kb = keys(b);
   for (let i = 0; i < ka.length; i++) {
-    const x = ka[i]!;
-    const y = kb[i]!;
+    const x = at(ka, i);
+    const y = at(kb, i);
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActorType } from '../../domain/access.js';
 import { FacegateError } from '../../domain/errors.js';
 import type { AuditEvent, AuditQuery, LockoutState, NewAuditEvent } from '../../domain/models.js';
+import { auditDetailsJson } from '../audit-codec.js';
 import type {
   AuditRepository,
   KioskPairing,
@@ -23,15 +24,6 @@ const HIGH = '\uffff';
 
 /** Orders events appended by this process within one millisecond; other processes tie-break by id. */
 let sequence = 0;
-
-function auditDetailsJson(details: Record<string, unknown> | undefined): string {
-  return JSON.stringify(details ?? {}, (_key, value: unknown) => {
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-      throw new FacegateError('INTERNAL', 'Audit details must not contain binary data');
-    }
-    return value;
-  });
-}
 
 function toAuditEvent(item: DynamoItem): AuditEvent {
   const nullable = <T>(value: unknown): T | null => (value === undefined ? null : (value as T | null));

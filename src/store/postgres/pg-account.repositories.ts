@@ -1,6 +1,7 @@
 import type { DataCipher } from '../../crypto/data-cipher.js';
 import { FacegateError } from '../../domain/errors.js';
 import type { ApiKey, Session, User } from '../../domain/models.js';
+import { required } from '../../util/checked-access.js';
 import { notFound, now } from '../sqlite/repositories/sql-helpers.js';
 import {
   type ApiKeyRow,
@@ -54,7 +55,7 @@ export class PgUserRepository implements UserRepository {
         now(),
       ],
     );
-    return this.decode(row!);
+    return this.decode(required(row, 'row'));
   }
 
   /**
@@ -163,7 +164,7 @@ export class PgApiKeyRepository implements ApiKeyRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
       [key.id, key.name, key.prefix, key.secretHash, key.role, key.createdBy, now()],
     );
-    return toApiKey(row!);
+    return toApiKey(required(row, 'row'));
   }
 
   async get(id: string): Promise<ApiKey | undefined> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { FacegateError } from '../../domain/errors.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent } from '../../domain/models.js';
+import { required } from '../../util/checked-access.js';
+import { auditDetailsJson, decodeAuditCursor, encodeAuditCursor } from '../audit-codec.js';
 import { clampInt, now } from '../sqlite/repositories/sql-helpers.js';
 import { type AuditRow, toAuditEvent } from '../sqlite/sqlite-mappers.js';
 import type { AuditRepository } from '../store.port.js';
@@ -11,38 +12,6 @@ type PgAuditRow = Omit<AuditRow, 'seq'> & { seq: string };
 
 function toEvent(row: PgAuditRow): AuditEvent {
   return toAuditEvent({ ...row, seq: Number(row.seq) });
-}
-
-/** The same opaque cursor as the SQLite store: base64url of `[at, seq]`. */
-function encodeCursor(at: string, seq: string): string {
-  return Buffer.from(JSON.stringify([at, Number(seq)])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; seq: number } {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      Number.isSafeInteger(value[1])
-    ) {
-      return { at: value[0], seq: value[1] as number };
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new FacegateError('VALIDATION_FAILED', 'Invalid audit cursor');
-}
-
-/** Serialises audit details, refusing binary values (images, embeddings) outright. */
-function auditDetailsJson(details: Record<string, unknown> | undefined): string {
-  return JSON.stringify(details ?? {}, (_key, value: unknown) => {
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-      throw new FacegateError('INTERNAL', 'Audit details must not contain binary data');
-    }
-    return value;
-  });
 }
 
 /** The WHERE clause of an audit query: its filters and the position after its cursor. */
@@ -63,7 +32,7 @@ function auditFilter(query: AuditQuery): { clause: string; params: unknown[] } {
     where.push(`${test} $${params.length}`);
   }
   if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
+    const cursor = decodeAuditCursor(query.cursor);
     params.push(cursor.at, cursor.seq);
     const n = params.length;
     where.push(`(at < $${n - 1} OR (at = $${n - 1} AND seq < $${n}))`);
@@ -107,7 +76,7 @@ export class PgAuditRepository implements AuditRepository {
         details,
       ],
     );
-    return toEvent(row!);
+    return toEvent(required(row, 'row'));
   }
 
   /** Newest first; `from` and `to` are inclusive ISO timestamps; limit defaults to 50 (max 1000). */
@@ -124,7 +93,7 @@ export class PgAuditRepository implements AuditRepository {
     const last = page.at(-1);
     return {
       items: page.map(toEvent),
-      nextCursor: more && last ? encodeCursor(last.at, last.seq) : null,
+      nextCursor: more && last ? encodeAuditCursor({ at: last.at, seq: Number(last.seq) }) : null,
     };
   }
 

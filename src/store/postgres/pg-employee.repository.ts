@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Employee, EmployeePatch, EmployeeStatus, NewEmployee, Page } from '../../domain/models.js';
+import { required } from '../../util/checked-access.js';
 import { clampInt, likePattern, notFound, now } from '../sqlite/repositories/sql-helpers.js';
 import { EMPLOYEE_COLUMNS, type EmployeeRow, toEmployee } from '../sqlite/sqlite-mappers.js';
 import type { EmployeeRepository } from '../store.port.js';
@@ -28,7 +29,7 @@ export class PgEmployeeRepository implements EmployeeRepository {
         at,
       ],
     );
-    return toEmployee(row!);
+    return toEmployee(required(row, 'row'));
   }
 
   async update(id: string, patch: EmployeePatch): Promise<Employee> {

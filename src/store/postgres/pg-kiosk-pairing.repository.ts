@@ -1,25 +1,6 @@
+import { type PairingRow, toPairing } from '../sqlite/repositories/kiosk-pairing.repository.js';
 import type { KioskPairing, KioskPairingRepository } from '../store.port.js';
 import { type PgRunner, rowOf } from './pg-runner.js';
-
-interface PairingRow {
-  code_hash: string;
-  name: string;
-  allow_photo_upload: number;
-  created_by: string;
-  created_at: string;
-  expires_at: string;
-}
-
-function toPairing(row: PairingRow): KioskPairing {
-  return {
-    codeHash: row.code_hash,
-    name: row.name,
-    allowPhotoUpload: Number(row.allow_photo_upload) === 1,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-  };
-}
 
 /** PostgreSQL one-time kiosk pairing codes (hashes only). */
 export class PgKioskPairingRepository implements KioskPairingRepository {

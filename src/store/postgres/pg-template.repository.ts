@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataCipher } from '../../crypto/data-cipher.js';
-import { FacegateError } from '../../domain/errors.js';
 import type { FaceTemplate, NewFaceTemplate } from '../../domain/models.js';
 import { clampInt, now } from '../sqlite/repositories/sql-helpers.js';
-import { templateAad } from '../sqlite/repositories/template.repository.js';
+import { assertStorableEmbedding, templateAad } from '../sqlite/repositories/template.repository.js';
 import { openSourceDigest, sealSourceHash, sourceHashCandidates } from '../sqlite/source-hash.js';
 import {
   bytesToEmbedding,
@@ -13,16 +12,6 @@ import {
 } from '../sqlite/sqlite-mappers.js';
 import type { EmployeeFaceSummary, TemplateRepository } from '../store.port.js';
 import { changes, countTable, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
-
-/** Refuses an embedding that is not a non-empty Float32Array of finite values. */
-function assertStorableEmbedding(embedding: Float32Array): void {
-  if (!(embedding instanceof Float32Array) || embedding.length === 0) {
-    throw new FacegateError('VALIDATION_FAILED', 'Template embedding must be a non-empty Float32Array');
-  }
-  if (!embedding.every(Number.isFinite)) {
-    throw new FacegateError('VALIDATION_FAILED', 'Template embedding contains non-finite values');
-  }
-}
 
 /**
  * PostgreSQL face templates: embeddings are AES-GCM encrypted (bytea) with the same AAD as the SQLite store,

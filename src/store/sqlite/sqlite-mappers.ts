@@ -11,6 +11,7 @@ import type {
   TemplateQuality,
   User,
 } from '../../domain/models.js';
+import { at } from '../../util/checked-access.js';
 
 /** Row shapes as stored (snake_case); only the mappers below convert them to domain records. */
 export interface EmployeeRow {
@@ -156,7 +157,7 @@ export function embeddingToBytes(embedding: Float32Array): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(Float32Array.from(embedding).buffer);
   const bytes = new Uint8Array(embedding.length * 4);
   const view = new DataView(bytes.buffer);
-  for (let i = 0; i < embedding.length; i++) view.setFloat32(i * 4, embedding[i]!, true);
+  for (let i = 0; i < embedding.length; i++) view.setFloat32(i * 4, at(embedding, i), true);
   return bytes;
 }
 

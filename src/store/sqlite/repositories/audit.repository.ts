@@ -1,46 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { FacegateError } from '../../../domain/errors.js';
 import type { AuditEvent, AuditQuery, NewAuditEvent } from '../../../domain/models.js';
+import { auditDetailsJson, decodeAuditCursor, encodeAuditCursor } from '../../audit-codec.js';
 import type { AuditRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
 import { type AuditRow, toAuditEvent } from '../sqlite-mappers.js';
 import { clampInt, now, rowById } from './sql-helpers.js';
-
-interface AuditCursor {
-  at: string;
-  seq: number;
-}
-
-function encodeCursor(cursor: AuditCursor): string {
-  return Buffer.from(JSON.stringify([cursor.at, cursor.seq])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): AuditCursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      Number.isSafeInteger(value[1])
-    ) {
-      return { at: value[0], seq: value[1] as number };
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new FacegateError('VALIDATION_FAILED', 'Invalid audit cursor');
-}
-
-/** Serialises audit details, refusing binary values (images, embeddings) outright. */
-function auditDetailsJson(details: Record<string, unknown> | undefined): string {
-  return JSON.stringify(details ?? {}, (_key, value: unknown) => {
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-      throw new FacegateError('INTERNAL', 'Audit details must not contain binary data');
-    }
-    return value;
-  });
-}
 
 /** The WHERE clause of an audit query: its filters and the position after its cursor. */
 function auditFilter(query: AuditQuery): { clause: string; params: unknown[] } {
@@ -60,7 +24,7 @@ function auditFilter(query: AuditQuery): { clause: string; params: unknown[] } {
     params.push(value);
   }
   if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
+    const cursor = decodeAuditCursor(query.cursor);
     where.push('(at < ? OR (at = ? AND seq < ?))');
     params.push(cursor.at, cursor.at, cursor.seq);
   }
@@ -122,7 +86,7 @@ export class SqliteAuditRepository implements AuditRepository {
       const last = page.at(-1);
       return {
         items: page.map(toAuditEvent),
-        nextCursor: more && last ? encodeCursor({ at: last.at, seq: last.seq }) : null,
+        nextCursor: more && last ? encodeAuditCursor({ at: last.at, seq: last.seq }) : null,
       };
     });
   }

@@ -1,7 +1,8 @@
 import type { KioskPairing, KioskPairingRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
 
-interface PairingRow {
+/** A kiosk_pairings row, as the SQLite and PostgreSQL stores read it. */
+export interface PairingRow {
   code_hash: string;
   name: string;
   allow_photo_upload: number;
@@ -10,11 +11,12 @@ interface PairingRow {
   expires_at: string;
 }
 
-function toPairing(row: PairingRow): KioskPairing {
+/** The pairing of a row; PostgreSQL may hand the flag back as a string, hence `Number`. */
+export function toPairing(row: PairingRow): KioskPairing {
   return {
     codeHash: row.code_hash,
     name: row.name,
-    allowPhotoUpload: row.allow_photo_upload === 1,
+    allowPhotoUpload: Number(row.allow_photo_upload) === 1,
     createdBy: row.created_by,
     createdAt: row.created_at,
     expiresAt: row.expires_at,

@@ -14,7 +14,7 @@ export function templateAad(templateId: string, employeeId: string): string {
 }
 
 /** Refuses an embedding that is not a non-empty Float32Array of finite values. */
-function assertStorableEmbedding(embedding: Float32Array): void {
+export function assertStorableEmbedding(embedding: Float32Array): void {
   if (!(embedding instanceof Float32Array) || embedding.length === 0) {
     throw new FacegateError('VALIDATION_FAILED', 'Template embedding must be a non-empty Float32Array');
   }

@@ -44,6 +44,7 @@ async function authenticate(image: Blob, key: string, signal: AbortSignal): Prom
 }
 
 /** The kiosk page: set-up, live camera with auto-capture, upload fallback and result screens. */
+// Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 export function KioskApp() {
   const [key, setKey] = useState<string | null>(loadKey);
   const [pairCode] = useState(() => new URLSearchParams(location.search).get('pair'));

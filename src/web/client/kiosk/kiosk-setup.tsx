@@ -15,6 +15,7 @@ interface SetupProps {
  * Kiosk set-up: a pairing code (typed, or from the QR code's link) or a kiosk key. Whatever is entered is checked
  * with the server first; the current key stays until the new one works.
  */
+// Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 export function KioskSetup({ notice, hasKey, pairCode, onSaved, onCancel }: SetupProps) {
   const [code, setCode] = useState(pairCode ?? '');
   const [key, setKey] = useState('');

@@ -90,6 +90,7 @@ export function initialKioskState(hasKey: boolean): KioskState {
  * Computes the next state. Events that make no sense in the current state leave it unchanged
  * (for example a late API answer after the user cancelled).
  */
+// Long by design: the whole state table of the kiosk in one switch, so every transition is read in one place.
 export function kioskTransition(
   state: KioskState,
   event: KioskEvent,

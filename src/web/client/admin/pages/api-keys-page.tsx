@@ -23,6 +23,7 @@ import {
 import { CopyField, PairKiosk, SetupPinForm } from './kiosk-pairing.js';
 
 /** API keys: create (secret shown once), list with last use, revoke. */
+// Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 export function ApiKeysPage() {
   const action = useAction();
   const [keys, reload] = useLoaded(listApiKeys, action.setError);

@@ -24,6 +24,7 @@ import { ConfirmDialog, Field, formatDate, Notice, PageHeader } from '../ui.js';
 import { StatusBadge } from './employees-page.js';
 
 /** One employee: details form, photos and enrollment, status actions and erasure. `id === null` creates one. */
+// Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 export function EmployeePage({ me, id }: { me: Me; id: string | null }) {
   const [employee, setEmployee] = useState<EmployeeDto | null>(null);
   const [faces, setFaces] = useState<FaceDto[] | null>(null);
@@ -405,6 +406,7 @@ interface UploadRow {
   mismatch?: NamedPhoto;
 }
 
+// Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 function Enroll({ employeeId, onEnrolled }: { employeeId: string; onEnrolled: () => void }) {
   const [rows, setRows] = useState<UploadRow[]>([]);
   const [dragging, setDragging] = useState(false);

@@ -175,6 +175,7 @@ function PlanCard({
   );
 }
 
+// Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 function ReportCard({ outcome }: { outcome: ImportOutcome }) {
   const { rows, people } = outcome;
   const accepted = rows.filter((r) => r.outcome === 'accepted').length;

@@ -101,6 +101,7 @@ export function LoginPage({ onDone }: { onDone: (me: Me) => void }) {
 }
 
 /** First-run set-up: the one-time token printed by the server at its first start, then the first admin. */
+// Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 export function SetupPage({ onDone }: { onDone: () => void }) {
   const [setupToken, setSetupToken] = useState('');
   const [username, setUsername] = useState('admin');

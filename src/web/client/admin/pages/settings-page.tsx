@@ -25,6 +25,7 @@ function formatRate(rate: number | null): string {
 }
 
 /** Settings: threshold preset with the last calibration, lockout limits, photo retention. Read-only for non-admins. */
+// Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 export function SettingsPage({ me }: { me: Me }) {
   const [settings, setSettings] = useState<SettingsDto | null>(null);
   const [calibration, setCalibration] = useState<CalibrationDto | null>(null);

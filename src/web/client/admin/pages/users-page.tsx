@@ -21,6 +21,7 @@ const ROLE_OPTIONS = [
 ];
 
 /** Admin users and their roles. */
+// Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 export function UsersPage({ me }: { me: Me }) {
   const action = useAction();
   const [users, reload] = useLoaded(listUsers, action.setError);
