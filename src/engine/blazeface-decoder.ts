@@ -6,6 +6,8 @@
  * NonMaxSuppressionCalculator WEIGHTED / IoU 0.3).
  */
 
+import { at } from '../util/checked-access.js';
+
 /** A decoded detection in coordinates relative to the model input (0..1 across the 128×128 square). */
 export interface BlazeDetection {
   /** Box corners, relative. */
@@ -77,20 +79,21 @@ export function decodeBlazeFace(
   const count = anchors.length / 2;
   const out: BlazeDetection[] = [];
   const s = input;
+  // Hot loop over typed arrays whose lengths the model fixes; `?? 0` only satisfies the index check.
   for (let i = 0; i < count; i++) {
-    const logit = Math.max(-SCORE_CLIP, Math.min(SCORE_CLIP, scores[i]!));
+    const logit = Math.max(-SCORE_CLIP, Math.min(SCORE_CLIP, scores[i] ?? 0));
     const score = 1 / (1 + Math.exp(-logit));
     if (score < minScore) continue;
     const r = i * NUM_COORDS;
-    const ax = anchors[2 * i]!;
-    const ay = anchors[2 * i + 1]!;
-    const cx = regressors[r]! / s + ax;
-    const cy = regressors[r + 1]! / s + ay;
-    const w = regressors[r + 2]! / s;
-    const h = regressors[r + 3]! / s;
+    const ax = anchors[2 * i] ?? 0;
+    const ay = anchors[2 * i + 1] ?? 0;
+    const cx = (regressors[r] ?? 0) / s + ax;
+    const cy = (regressors[r + 1] ?? 0) / s + ay;
+    const w = (regressors[r + 2] ?? 0) / s;
+    const h = (regressors[r + 3] ?? 0) / s;
     const keypoints: Array<[number, number]> = [];
     for (let k = 0; k < NUM_KEYPOINTS; k++) {
-      keypoints.push([regressors[r + 4 + 2 * k]! / s + ax, regressors[r + 5 + 2 * k]! / s + ay]);
+      keypoints.push([(regressors[r + 4 + 2 * k] ?? 0) / s + ax, (regressors[r + 5 + 2 * k] ?? 0) / s + ay]);
     }
     out.push({ xMin: cx - w / 2, yMin: cy - h / 2, xMax: cx + w / 2, yMax: cy + h / 2, score, keypoints });
   }
@@ -118,7 +121,7 @@ export function weightedNms(
   let remaining = [...detections].sort((a, b) => b.score - a.score);
   const out: BlazeDetection[] = [];
   while (remaining.length > 0 && out.length < maxFaces) {
-    const best = remaining[0]!;
+    const best = at(remaining, 0);
     const group: BlazeDetection[] = [];
     const rest: BlazeDetection[] = [];
     for (const d of remaining) (iou(best, d) > threshold || d === best ? group : rest).push(d);
@@ -129,7 +132,7 @@ export function weightedNms(
 }
 
 function weightedMean(group: BlazeDetection[], score: number): BlazeDetection {
-  if (group.length === 1) return group[0]!;
+  if (group.length === 1) return at(group, 0);
   const total = group.reduce((a, d) => a + d.score, 0);
   const mean = (f: (d: BlazeDetection) => number): number =>
     group.reduce((a, d) => a + f(d) * d.score, 0) / total;
@@ -139,9 +142,9 @@ function weightedMean(group: BlazeDetection[], score: number): BlazeDetection {
     xMax: mean((d) => d.xMax),
     yMax: mean((d) => d.yMax),
     score,
-    keypoints: group[0]!.keypoints.map((_, k) => [
-      mean((d) => d.keypoints[k]![0]),
-      mean((d) => d.keypoints[k]![1]),
+    keypoints: at(group, 0).keypoints.map((_, k) => [
+      mean((d) => at(d.keypoints, k)[0]),
+      mean((d) => at(d.keypoints, k)[1]),
     ]),
   };
 }

@@ -1,5 +1,6 @@
 import type { Config, FaceResult, Human } from '@vladmandic/human';
 import { FacegateError } from '../domain/errors.js';
+import { at, required } from '../util/checked-access.js';
 import type { Box, FiveLandmarks, MeshPoint, Point, Pose } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
 import { HUMAN_MODEL_FILES, readModelFile } from './model-files.js';
@@ -118,7 +119,7 @@ export class HumanFaceDetector implements FaceDetector {
   async detect(image: RgbImage, scale = 1): Promise<RawFace[]> {
     await this.load();
     return tfjsQueue.run(async () => {
-      const human = this.human!;
+      const human = required(this.human, 'Human instance');
       const tf = human.tf as Tfjs;
       const input = tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');
       try {
@@ -169,7 +170,7 @@ export function fiveLandmarks(
     let x = 0;
     let y = 0;
     for (const i of idx) {
-      const p = mesh[i]!;
+      const p = at(mesh, i);
       x += p[0];
       y += p[1];
     }

@@ -4,6 +4,8 @@
  * sampling that region into a model input, projecting the mesh back into the image, and the head pose Human
  * computes from the same mesh.
  */
+
+import { at } from '../util/checked-access.js';
 import type { MeshPoint, Point } from './face-engine.port.js';
 import type { RgbImage } from './image-decoder.js';
 
@@ -46,8 +48,8 @@ export function meshRoi(mesh: readonly MeshPoint[]): Roi {
     xMax = Math.max(xMax, p[0]);
     yMax = Math.max(yMax, p[1]);
   }
-  const right = mesh[33]!;
-  const left = mesh[263]!;
+  const right = at(mesh, 33);
+  const left = at(mesh, 263);
   return detectionRoi({ xMin, yMin, xMax, yMax }, [right[0], right[1]], [left[0], left[1]]);
 }
 
@@ -101,7 +103,8 @@ export function sampleRoi(
           const fx = px - x0;
           const fy = py - y0;
           if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
-            // Inside: the four taps without bounds checks (the hot path).
+            // Inside: the four taps without bounds checks (the hot path). In this file `?? 0` only
+            // satisfies the index check: pixel and model-output indices are kept in range by these tests and loop limits.
             const p00 = (y0 * width + x0) * 3;
             const p10 = p00 + 3;
             const p01 = p00 + width * 3;
@@ -110,14 +113,26 @@ export function sampleRoi(
             const w10 = fx * (1 - fy);
             const w01 = (1 - fx) * fy;
             const w11 = fx * fy;
-            r += data[p00]! * w00 + data[p10]! * w10 + data[p01]! * w01 + data[p11]! * w11;
-            g += data[p00 + 1]! * w00 + data[p10 + 1]! * w10 + data[p01 + 1]! * w01 + data[p11 + 1]! * w11;
-            b += data[p00 + 2]! * w00 + data[p10 + 2]! * w10 + data[p01 + 2]! * w01 + data[p11 + 2]! * w11;
+            r +=
+              (data[p00] ?? 0) * w00 +
+              (data[p10] ?? 0) * w10 +
+              (data[p01] ?? 0) * w01 +
+              (data[p11] ?? 0) * w11;
+            g +=
+              (data[p00 + 1] ?? 0) * w00 +
+              (data[p10 + 1] ?? 0) * w10 +
+              (data[p01 + 1] ?? 0) * w01 +
+              (data[p11 + 1] ?? 0) * w11;
+            b +=
+              (data[p00 + 2] ?? 0) * w00 +
+              (data[p10 + 2] ?? 0) * w10 +
+              (data[p01 + 2] ?? 0) * w01 +
+              (data[p11 + 2] ?? 0) * w11;
           } else {
             const acc = edgeBilinear(data, width, height, x0, y0, fx, fy);
-            r += acc[0]!;
-            g += acc[1]!;
-            b += acc[2]!;
+            r += acc[0];
+            g += acc[1];
+            b += acc[2];
           }
         }
       const at = offset + v * side + u;
@@ -127,7 +142,7 @@ export function sampleRoi(
     }
 }
 
-const edge = [0, 0, 0];
+const edge: [number, number, number] = [0, 0, 0];
 
 /** The bilinear RGB value near or outside the border; pixels outside the image count as black. */
 function edgeBilinear(
@@ -138,7 +153,7 @@ function edgeBilinear(
   y0: number,
   fx: number,
   fy: number,
-): number[] {
+): [number, number, number] {
   edge[0] = edge[1] = edge[2] = 0;
   for (let dy = 0; dy < 2; dy++) {
     const yy = y0 + dy;
@@ -149,9 +164,9 @@ function edgeBilinear(
       if (xx < 0 || xx >= width) continue;
       const w = wy * (dx ? fx : 1 - fx);
       const p = (yy * width + xx) * 3;
-      edge[0]! += data[p]! * w;
-      edge[1]! += data[p + 1]! * w;
-      edge[2]! += data[p + 2]! * w;
+      edge[0] += (data[p] ?? 0) * w;
+      edge[1] += (data[p + 1] ?? 0) * w;
+      edge[2] += (data[p + 2] ?? 0) * w;
     }
   }
   return edge;
@@ -161,8 +176,8 @@ function edgeBilinear(
 export function projectMesh(raw: Float32Array, roi: Roi): MeshPoint[] {
   const points: MeshPoint[] = [];
   for (let i = 0; i + 2 < raw.length; i += 3) {
-    const [x, y] = roiToImage(roi, raw[i]! / MESH_INPUT, raw[i + 1]! / MESH_INPUT);
-    points.push([x, y, (raw[i + 2]! / MESH_INPUT) * roi.size]);
+    const [x, y] = roiToImage(roi, (raw[i] ?? 0) / MESH_INPUT, (raw[i + 1] ?? 0) / MESH_INPUT);
+    points.push([x, y, ((raw[i + 2] ?? 0) / MESH_INPUT) * roi.size]);
   }
   return points;
 }
@@ -176,7 +191,7 @@ type Vec3 = [number, number, number];
  */
 export function meshYawPitch(mesh: readonly MeshPoint[]): { yaw: number; pitch: number } {
   const pick = (i: number): Vec3 => {
-    const p = mesh[i]!;
+    const p = at(mesh, i);
     return [p[0], p[1], p[2] / MESH_ROI_SCALE];
   };
   const [top, chin, left, right] = [pick(10), pick(152), pick(234), pick(454)];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { FacegateError } from '../domain/errors.js';
+import { at, required } from '../util/checked-access.js';
 import {
   type BlazeDetection,
   type BlazeFaceVariant,
@@ -127,7 +128,7 @@ export class MediaPipeFaceDetector implements FaceDetector {
         meshes.map((m) => meshRoi(m.mesh)),
       );
       // The first pass decided that there is a face; the second only places the points better.
-      meshes = again.map((m, k) => ({ mesh: m.mesh, score: meshes[k]!.score }));
+      meshes = again.map((m, k) => ({ mesh: m.mesh, score: at(meshes, k).score }));
     }
     return meshes.map((m) => toRawFace(m.mesh, m.score, scale));
   }
@@ -147,7 +148,7 @@ export class MediaPipeFaceDetector implements FaceDetector {
     const flags = (out[onnxOutputName(1)] as Tensor).data as Float32Array;
     return rois.map((roi, k) => ({
       mesh: projectMesh(landmarks.subarray(k * 1404, (k + 1) * 1404), roi),
-      score: 1 / (1 + Math.exp(-flags[k]!)),
+      score: 1 / (1 + Math.exp(-at(flags, k))),
     }));
   }
 
@@ -183,8 +184,12 @@ export class MediaPipeFaceDetector implements FaceDetector {
 function toPixelsRoi({ det, roi }: { det: BlazeDetection; roi: Roi }): Roi {
   const [x0, y0] = roiToImage(roi, det.xMin, det.yMin);
   const [x1, y1] = roiToImage(roi, det.xMax, det.yMax);
-  const [re, le] = [det.keypoints[0]!, det.keypoints[1]!].map((k) => roiToImage(roi, k[0], k[1]));
-  return detectionRoi({ xMin: x0, yMin: y0, xMax: x1, yMax: y1 }, re!, le!);
+  const [re, le] = [at(det.keypoints, 0), at(det.keypoints, 1)].map((k) => roiToImage(roi, k[0], k[1]));
+  return detectionRoi(
+    { xMin: x0, yMin: y0, xMax: x1, yMax: y1 },
+    required(re, 'right eye'),
+    required(le, 'left eye'),
+  );
 }
 
 const HUMAN_BOX_SCALE = 1.4;

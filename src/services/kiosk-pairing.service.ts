@@ -170,7 +170,7 @@ export class KioskPairingService extends GuardedService {
   async setPhotoUpload(actor: Actor, keyId: string, allow: boolean): Promise<void> {
     await this.policy.authorize(actor, 'keys:manage');
     const key = await this.store.apiKeys.get(keyId);
-    if (!key || key.role !== 'kiosk') throw new FacegateError('NOT_FOUND', 'Kiosk key not found');
+    if (key?.role !== 'kiosk') throw new FacegateError('NOT_FOUND', 'Kiosk key not found');
     await this.store.settings.set(PHOTO_UPLOAD_KEY + keyId, allow ? true : undefined);
     await this.audit(actor, 'kiosk.photo_upload', 'success', { keyId, allow });
   }

@@ -1,3 +1,4 @@
+import { at } from '../../util/checked-access.js';
 import {
   encodeOnnxModel,
   type OnnxGraph,
@@ -247,7 +248,7 @@ function convolution(b: Builder, op: TfliteOperator, opName: string, outName: st
   const inputs = [b.name(xi), b.constant(`c${wi}`, depthwise ? [ci, 1, kh, kw] : [o, ci, kh, kw], weights)];
   if (bi !== undefined && bi >= 0) {
     const bias = b.tensor(bi);
-    inputs.push(b.constant(`c${bi}`, [bias.shape[0]!], floatBytes(bias)));
+    inputs.push(b.constant(`c${bi}`, [at(bias.shape, 0)], floatBytes(bias)));
   }
   const win = op.window;
   b.nodes.push({
@@ -259,7 +260,7 @@ function convolution(b: Builder, op: TfliteOperator, opName: string, outName: st
       kernel_shape: [kh, kw],
       strides: [win.strideH, win.strideW],
       dilations: [win.dilationH, win.dilationW],
-      group: { int: depthwise ? x.shape[3]! : 1 },
+      group: { int: depthwise ? at(x.shape, 3) : 1 },
       pads: pads(x, [kh, kw], win.padding, [win.strideH, win.strideW], [win.dilationH, win.dilationW]),
     },
   });
@@ -293,8 +294,8 @@ function pad(b: Builder, op: TfliteOperator, opName: string, outName: string): v
   const v = new Int32Array(Uint8Array.from(p.data).buffer);
   // TFLite rows are [before, after] per NHWC axis; ONNX wants all NCHW befores, then all afters.
   const nhwcOf = [0, 3, 1, 2];
-  const begin = nhwcOf.map((a) => v[2 * a]!);
-  const end = nhwcOf.map((a) => v[2 * a + 1]!);
+  const begin = nhwcOf.map((a) => at(v, 2 * a));
+  const end = nhwcOf.map((a) => at(v, 2 * a + 1));
   b.nodes.push({
     op: 'Pad',
     name: opName,
@@ -314,7 +315,7 @@ function concatenation(b: Builder, op: TfliteOperator, opName: string, outName: 
     name: opName,
     inputs: op.inputs.map((i) => b.name(i)),
     outputs: b.activation(outName, op.activation),
-    attributes: { axis: { int: rank === 4 ? NCHW_AXIS[axis]! : axis } },
+    attributes: { axis: { int: rank === 4 ? at(NCHW_AXIS, axis) : axis } },
   });
 }
 
@@ -367,7 +368,7 @@ function reshape(b: Builder, op: TfliteOperator, opName: string, outName: string
     b.nodes.push({
       op: 'Reshape',
       name: opName,
-      inputs: [`${outName}_nhwc`, b.int64s(`${opName}_shape`, [0, y.shape[1]!, y.shape[2]!])],
+      inputs: [`${outName}_nhwc`, b.int64s(`${opName}_shape`, [0, at(y.shape, 1), at(y.shape, 2)])],
       outputs: [outName],
     });
     return;
@@ -379,8 +380,7 @@ function reshape(b: Builder, op: TfliteOperator, opName: string, outName: string
 
 /** A 4-D NHWC shape in ONNX's NCHW order; other ranks are the same in both. */
 function nchw(shape: number[]): number[] {
-  const [n, h, w, c] = shape;
-  return shape.length === 4 ? [n!, c!, h!, w!] : shape;
+  return shape.length === 4 ? [0, 3, 1, 2].map((a) => at(shape, a)) : shape;
 }
 
 function dims4(t: TfliteTensor): [number, number, number, number] {
@@ -401,7 +401,7 @@ function floatBytes(t: TfliteTensor): Uint8Array {
   return new Uint8Array(floats(t).buffer);
 }
 
-/** Conv weights OHWI → OIHW. */
+/** Conv weights OHWI → OIHW. The weight loops read `src` by indices inside its shape, so `?? 0` never applies. */
 function convWeights(t: TfliteTensor): Uint8Array {
   const [o, kh, kw, ci] = dims4(t);
   const src = floats(t);
@@ -410,7 +410,7 @@ function convWeights(t: TfliteTensor): Uint8Array {
     for (let y = 0; y < kh; y++)
       for (let x = 0; x < kw; x++)
         for (let i = 0; i < ci; i++)
-          dst[((a * ci + i) * kh + y) * kw + x] = src[((a * kh + y) * kw + x) * ci + i]!;
+          dst[((a * ci + i) * kh + y) * kw + x] = src[((a * kh + y) * kw + x) * ci + i] ?? 0;
   return new Uint8Array(dst.buffer);
 }
 
@@ -422,7 +422,7 @@ function depthwiseWeights(t: TfliteTensor): Uint8Array {
   const dst = new Float32Array(src.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
-      for (let c = 0; c < cm; c++) dst[(c * kh + y) * kw + x] = src[(y * kw + x) * cm + c]!;
+      for (let c = 0; c < cm; c++) dst[(c * kh + y) * kw + x] = src[(y * kw + x) * cm + c] ?? 0;
   return new Uint8Array(dst.buffer);
 }
 
@@ -432,7 +432,7 @@ function depthwiseWeights(t: TfliteTensor): Uint8Array {
  */
 function channelDims(t: TfliteTensor, rank: number): number[] {
   if (t.shape.length === 0 || (t.shape.length === 1 && t.shape[0] === 1)) return t.shape;
-  const channels = t.shape[t.shape.length - 1]!;
+  const channels = at(t.shape, t.shape.length - 1);
   if (rank === 4 && t.shape.slice(0, -1).every((d) => d === 1)) return [channels, 1, 1];
   throw new TfliteConversionError(`${t.name}: only scalar or per-channel constants are supported`);
 }
@@ -446,15 +446,12 @@ function pads(
   dilations: [number, number],
 ): number[] {
   if (padding !== PADDING_SAME) return [0, 0, 0, 0];
-  const size = [x.shape[1]!, x.shape[2]!];
-  const before: number[] = [];
-  const after: number[] = [];
-  for (let d = 0; d < 2; d++) {
-    const out = Math.ceil(size[d]! / strides[d]!);
-    const span = (kernel[d]! - 1) * dilations[d]! + 1;
-    const total = Math.max(0, (out - 1) * strides[d]! + span - size[d]!);
-    before.push(Math.floor(total / 2));
-    after.push(total - Math.floor(total / 2));
-  }
-  return [...before, ...after];
+  const size = [at(x.shape, 1), at(x.shape, 2)] as const;
+  const total = (d: 0 | 1): number => {
+    const out = Math.ceil(size[d] / strides[d]);
+    const span = (kernel[d] - 1) * dilations[d] + 1;
+    return Math.max(0, (out - 1) * strides[d] + span - size[d]);
+  };
+  const [top, left] = [total(0), total(1)];
+  return [Math.floor(top / 2), Math.floor(left / 2), top - Math.floor(top / 2), left - Math.floor(left / 2)];
 }
