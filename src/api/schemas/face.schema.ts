@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from './common.schema.js';
 import { ReasonDto } from './employee.schema.js';
+import { LivenessDto } from './liveness.schema.js';
 
 /**
  * A face-login decision. Kiosk callers get `decision`, `employee`, `token` and a user-facing `hint` only;
@@ -26,6 +27,7 @@ export const DecisionDto = Type.Object(
     token: Type.Optional(Type.String({ description: 'EdDSA JWT; verify against /v1/.well-known/jwks.json' })),
     tokenExpiresAt: Type.Optional(Timestamp),
     hint: Type.Optional(Type.String({ description: 'What the person should do before trying again' })),
+    liveness: Type.Optional(LivenessDto),
     details: Type.Optional(
       Type.Object({
         score: Nullable(Type.Number()),
