@@ -77,19 +77,10 @@ try {
     name: 'bench liveness kiosk',
     role: 'kiosk',
   });
-  const asAdmin = { authorization: `Bearer ${admin.secret}`, 'content-type': 'application/json' };
   // The photo kiosk is a trusted device (liveness off); the other keeps the default, challenge.
-  await fetch(`${url}/v1/keys/${kiosk.key.id}/liveness`, {
-    method: 'PUT',
-    headers: asAdmin,
-    body: JSON.stringify({ mode: 'off' }),
-  });
+  await ctx.livenessLogin.setKeyMode(cliActor(), kiosk.key.id, 'off');
   // Refused challenges count at the door: a high lockout threshold keeps the bench measuring work, not delays.
-  await fetch(`${url}/v1/settings`, {
-    method: 'PUT',
-    headers: asAdmin,
-    body: JSON.stringify({ lockout: { threshold: 1000, hardCap: 100_000 } }),
-  });
+  await ctx.auth.settings.patch(cliActor(), { lockout: { threshold: 1000, hardCap: 100_000 } });
   const crops = (await faceCrops()).slice(0, PEOPLE);
   const probes: Buffer[] = [];
   const bursts: Buffer[][] = [];
