@@ -7,6 +7,8 @@ import type { EmployeeService } from '../services/employee.service.js';
 import type { EmployeeViewService } from '../services/employee-view.service.js';
 import type { ErasureService } from '../services/erasure.service.js';
 import type { KioskPairingService } from '../services/kiosk-pairing.service.js';
+import type { LivenessService } from '../services/liveness.service.js';
+import type { LivenessLoginService } from '../services/liveness-login.service.js';
 import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import type { Store } from '../store/store.port.js';
@@ -30,4 +32,8 @@ export interface ApiContext {
   kioskPairing: KioskPairingService;
   /** The audit log with actors and employees named. */
   auditViews: AuditViewService;
+  /** Liveness challenges. */
+  liveness: Pick<LivenessService, 'issueChallenge'>;
+  /** Face login with the liveness mode enforced. */
+  livenessLogin: Pick<LivenessLoginService, 'authenticate' | 'verify' | 'setKeyMode'>;
 }

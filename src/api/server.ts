@@ -37,6 +37,7 @@ import { adminRoutes } from './routes/admin.routes.js';
 import { employeeRoutes, MAX_PHOTOS_PER_REQUEST } from './routes/employee.routes.js';
 import { faceRoutes } from './routes/face.routes.js';
 import { kioskRoutes } from './routes/kiosk.routes.js';
+import { livenessRoutes } from './routes/liveness.routes.js';
 import { mfaRoutes } from './routes/mfa.routes.js';
 import type { RouteDeps, TypedApp } from './routes/route-types.js';
 import { systemRoutes } from './routes/system.routes.js';
@@ -331,4 +332,5 @@ function registerRoutes(app: ServerApp, ctx: ApiContext, options: ServerOptions)
   templateRoutes(typed, deps);
   kioskRoutes(typed, deps);
   mfaRoutes(typed, deps);
+  livenessRoutes(typed, deps);
 }

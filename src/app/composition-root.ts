@@ -13,6 +13,8 @@ import { EnrollmentService } from '../services/enrollment.service.js';
 import { ErasureService } from '../services/erasure.service.js';
 import { IdentificationService } from '../services/identification.service.js';
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
+import { LivenessService } from '../services/liveness.service.js';
+import { LivenessLoginService, livenessModeOf } from '../services/liveness-login.service.js';
 import {
   type Clock,
   type ServiceDeps,
@@ -25,6 +27,9 @@ import { TemplateUpgradeService } from '../services/template-upgrade.service.js'
 import type { FolderWatcher, WatchOptions } from '../services/watch-folder.js';
 import { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
+import { createSharedState } from '../shared-state/create-shared-state.js';
+import { MemorySharedState } from '../shared-state/memory-shared-state.js';
+import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
 import { createEngine, openStorage, type Storage } from './adapters.js';
 import { buildAuthServices } from './build-auth-services.js';
@@ -50,6 +55,10 @@ export interface AppServices extends CoreServices {
   kioskPairing: KioskPairingService;
   /** The audit log with actors and employees named. */
   auditViews: AuditViewService;
+  /** Liveness challenges: issue, answer. */
+  liveness: LivenessService;
+  /** Face login with the liveness mode enforced (what the API's face-login routes call). */
+  livenessLogin: LivenessLoginService;
 }
 
 /** What start-up found and repaired. */
@@ -121,7 +130,9 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     const loaded = await loadGallery(gallery, engine, runtime.logger);
     // Thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
     const deps = { ...runtime, engine, store, blobs, gallery, config };
-    const services = buildServices(deps, cipher, runtime);
+    const sharedState = await openSharedState(config, runtime);
+    closers.unshift(() => sharedState.close());
+    const services = addLivenessServices(buildServices(deps, cipher, runtime), deps, sharedState);
     const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
     const watchers = new WatchFolders(services.enrollment, runtime.logger, {
       allowExisting: config.operations.watchAllowExisting,
@@ -168,7 +179,7 @@ function buildServices(
   deps: ServiceDeps & { gallery: Gallery },
   cipher: DataCipher,
   runtime: Required<ServiceRuntime>,
-): AppServices {
+): Omit<AppServices, 'liveness' | 'livenessLogin'> {
   const employees = new EmployeeService(deps);
   const enrollment = new EnrollmentService(deps);
   const identification = new IdentificationService(deps);
@@ -196,9 +207,46 @@ function buildServices(
       settings: auth.settings,
       passes,
     }),
-    kioskPairing: new KioskPairingService({ ...runtime, store: deps.store, apiKeys: auth.apiKeys }),
+    kioskPairing: new KioskPairingService({
+      ...runtime,
+      store: deps.store,
+      apiKeys: auth.apiKeys,
+      livenessModeOf: (actor) => livenessModeOf({ store: deps.store, settings: auth.settings }, actor),
+    }),
     auditViews: new AuditViewService(deps.store, auth.audit),
   };
+}
+
+/**
+ * The state shared between API nodes (liveness challenges): Redis when configured, else memory on the app's clock
+ * (so that tests can expire a challenge by moving the clock).
+ */
+async function openSharedState(
+  config: FacegateConfig,
+  runtime: Required<ServiceRuntime>,
+): Promise<SharedState> {
+  if (config.sharedState.kind === 'local') {
+    return new MemorySharedState({ now: () => runtime.clock.now().getTime() });
+  }
+  return createSharedState(config.sharedState);
+}
+
+/** Liveness: challenges in the shared state, and face login with the liveness mode enforced. */
+function addLivenessServices(
+  services: Omit<AppServices, 'liveness' | 'livenessLogin'>,
+  deps: ServiceDeps,
+  state: SharedState,
+): AppServices {
+  const liveness = new LivenessService({ ...deps, state });
+  const livenessLogin = new LivenessLoginService({
+    ...deps,
+    settings: services.auth.settings,
+    liveness,
+    welcomePhotos: services.welcomePhotos,
+    faceLogin: services.auth.faceLogin,
+    engineInfo: deps.engine.info,
+  });
+  return { ...services, liveness, livenessLogin };
 }
 
 /** What the HTTP API needs of a built app. */
@@ -217,5 +265,7 @@ export function apiContextOf(app: App): ApiContext {
     welcomePhotos: services.welcomePhotos,
     kioskPairing: services.kioskPairing,
     auditViews: services.auditViews,
+    liveness: services.liveness,
+    livenessLogin: services.livenessLogin,
   };
 }

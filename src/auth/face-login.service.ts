@@ -1,5 +1,6 @@
 import type { Actor } from '../domain/access.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
+import type { FaceAnalysis } from '../engine/face-engine.port.js';
 import { resolveEmployee } from '../services/employee.service.js';
 import type { EmployeeRef } from '../services/enrollment.service.js';
 import type { IdentificationService, MatchResult } from '../services/identification.service.js';
@@ -63,7 +64,7 @@ export class FaceLoginService extends GuardedService {
   }
 
   /** 1:N: who is this? Throws `LOCKED_OUT` while the door, or this very face, is in a delay. */
-  async authenticate(actor: Actor, photo: Uint8Array): Promise<FaceLoginResult> {
+  async authenticate(actor: Actor, photo: Uint8Array, analysis?: FaceAnalysis): Promise<FaceLoginResult> {
     await this.policy.authorize(actor, 'faces:identify');
     const context = { action: 'authenticate', actor, ip: actor.ip ?? null };
     const result = await this.kiosk.attempt(callerSubjects(actor), context, (beforeMatch) =>
@@ -71,13 +72,19 @@ export class FaceLoginService extends GuardedService {
         clientIp: actor.ip ?? undefined,
         auditAction: 'authenticate',
         beforeMatch,
+        ...(analysis ? { analysis } : {}),
       }),
     );
     return this.settle(result, [], context, 'authenticate');
   }
 
   /** 1:1: is this the claimed employee (id or badge)? Also throttled per claimed employee. */
-  async verify(actor: Actor, idOrBadge: string, photo: Uint8Array): Promise<FaceLoginResult> {
+  async verify(
+    actor: Actor,
+    idOrBadge: string,
+    photo: Uint8Array,
+    analysis?: FaceAnalysis,
+  ): Promise<FaceLoginResult> {
     await this.policy.authorize(actor, 'faces:verify');
     const subjects: string[] = [];
     const context = { action: 'verify', actor, ip: actor.ip ?? null };
@@ -100,9 +107,25 @@ export class FaceLoginService extends GuardedService {
       this.identification.verify(idOrBadge, photo, actor, {
         clientIp: actor.ip ?? undefined,
         auditAction: 'verify',
+        ...(analysis ? { analysis } : {}),
       }),
     );
     return this.settle(result, subjects, context, 'verify');
+  }
+
+  /**
+   * Counts a refused liveness challenge as a failed face login: against the door (kiosk throttle) and, for a 1:1
+   * attempt, against the claimed employee (lockout). Throws `LOCKED_OUT` when the door is already in a delay.
+   */
+  async recordFailedChallenge(
+    actor: Actor,
+    method: 'authenticate' | 'verify',
+    idOrBadge?: string,
+  ): Promise<void> {
+    const context = { action: method, actor, ip: actor.ip ?? null };
+    await this.kiosk.attempt(callerSubjects(actor), context, async () => ({ decision: 'no_match' as const }));
+    const claimed = idOrBadge ? await this.findEmployee(idOrBadge) : undefined;
+    if (claimed) await this.lockout.recordFailure([lockoutSubject.employee(claimed.id)], context);
   }
 
   private async settle(

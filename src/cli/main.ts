@@ -4,6 +4,7 @@ import { registerDataKeyCommands } from './data-keys.command.js';
 import { registerEmployeeCommands } from './employee.command.js';
 import { registerEngineCommands } from './engine.command.js';
 import { registerEvalCommands } from './eval.command.js';
+import { registerEvalLivenessCommand } from './eval-liveness.command.js';
 import { runCli } from './run-cli.js';
 import { registerServeCommands } from './serve.command.js';
 import { registerTemplateCommands } from './templates.command.js';
@@ -14,6 +15,7 @@ const program = new Command('facegate')
 
 registerEngineCommands(program);
 registerEvalCommands(program);
+registerEvalLivenessCommand(program);
 registerEmployeeCommands(program);
 registerAdminCommands(program);
 registerServeCommands(program);

@@ -48,6 +48,19 @@ export const ERROR_STATUS = {
   /** The policy requires a second factor the person has not enrolled. */
   SECOND_FACTOR_NOT_ENROLLED: 403,
   SETUP_ALREADY_DONE: 409,
+  // liveness
+  /** Liveness mode `challenge` is in force for this caller: a single photo is never matched. */
+  LIVENESS_REQUIRED: 403,
+  /** The burst of frames failed the liveness checks (a photo, a screen, a replay...). */
+  LIVENESS_FAILED: 403,
+  /** The liveness challenge was already answered once. */
+  CHALLENGE_USED: 409,
+  /** The liveness challenge expired before it was answered. */
+  CHALLENGE_EXPIRED: 410,
+  /** The liveness challenge was issued to another caller. */
+  CHALLENGE_FOREIGN: 403,
+  /** Unknown challenge id, or a nonce that does not belong to it. */
+  CHALLENGE_INVALID: 400,
   // service
   OVERLOADED: 503,
   NOT_READY: 503,

@@ -38,6 +38,8 @@ export interface DecisionOptions {
   auditAction?: string;
   /** Sees the probe before the gallery is searched (kiosk throttle); throwing refuses the attempt unmatched. */
   beforeMatch?: (probe: { embedding: Float32Array; threshold: number }) => Promise<void>;
+  /** The photo's analysis when it was already made (the best frame of a liveness answer): not analysed again. */
+  analysis?: FaceAnalysis;
 }
 
 /** 1:N identification and 1:1 verification against the in-memory gallery; every decision is audited. */
@@ -157,7 +159,7 @@ export class IdentificationService extends ServiceBase {
   ): Promise<FaceAnalysis | MatchResult> {
     let analysis: FaceAnalysis;
     try {
-      analysis = await this.engine.analyze(photo);
+      analysis = options.analysis ?? (await this.engine.analyze(photo));
     } catch (error) {
       if (isFacegateError(error, 'NO_FACE')) {
         const retry: MatchResult = {

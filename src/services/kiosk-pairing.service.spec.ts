@@ -29,6 +29,7 @@ describe('KioskPairingService', () => {
       name: 'Front door',
       allowPhotoUpload: false,
       setupPinSet: false,
+      livenessMode: 'challenge',
     });
     await expect(s.pairing.redeem(code, null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });

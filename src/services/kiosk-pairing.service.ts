@@ -39,6 +39,8 @@ export interface KioskConfig {
   name: string;
   allowPhotoUpload: boolean;
   setupPinSet: boolean;
+  /** The liveness mode in force for this kiosk: `challenge` (frames answering a challenge) or `off` (one photo). */
+  livenessMode: 'off' | 'challenge';
 }
 
 /** Normalises a typed code: upper case, letters and digits only (`abcd-efgh` → `ABCDEFGH`). */
@@ -69,10 +71,20 @@ export class KioskPairingService extends GuardedService {
   private readonly store: Store;
   private readonly apiKeys: Pick<ApiKeyService, 'create'>;
 
-  constructor(deps: ServiceRuntime & { store: Store; apiKeys: Pick<ApiKeyService, 'create'> }) {
+  private readonly livenessModeOf: (actor: Actor) => Promise<'off' | 'challenge'>;
+
+  constructor(
+    deps: ServiceRuntime & {
+      store: Store;
+      apiKeys: Pick<ApiKeyService, 'create'>;
+      /** The liveness mode in force for a caller (default `challenge`). */
+      livenessModeOf?: (actor: Actor) => Promise<'off' | 'challenge'>;
+    },
+  ) {
     super(deps);
     this.store = deps.store;
     this.apiKeys = deps.apiKeys;
+    this.livenessModeOf = deps.livenessModeOf ?? (async () => 'challenge');
   }
 
   /** Creates a pairing code for a new kiosk key named `name`. */
@@ -130,6 +142,7 @@ export class KioskPairingService extends GuardedService {
       name: actor.name ?? actor.id,
       allowPhotoUpload: (await this.store.settings.get<boolean>(PHOTO_UPLOAD_KEY + actor.id)) === true,
       setupPinSet: typeof (await this.store.settings.get<string>(SETUP_PIN_KEY)) === 'string',
+      livenessMode: await this.livenessModeOf(actor),
     };
   }
 

@@ -2,6 +2,7 @@ import type { FaceLoginResult, FaceLoginService } from '../auth/face-login.servi
 import type { SettingsService } from '../auth/settings.service.js';
 import type { BlobStore } from '../blobs/blob-store.port.js';
 import { type Actor, can } from '../domain/access.js';
+import type { FaceAnalysis } from '../engine/face-engine.port.js';
 import type { Store } from '../store/store.port.js';
 import { faceSummariesOf, type KeptPhoto, readKeptPhoto } from './employee.service.js';
 import { GuardedService, type ServiceRuntime } from './service-context.js';
@@ -34,13 +35,18 @@ export class WelcomePhotoService extends GuardedService {
   }
 
   /** 1:N face login (see {@link FaceLoginService.authenticate}), with a welcome-photo pass on a match. */
-  async authenticate(actor: Actor, photo: Uint8Array): Promise<WelcomedLogin> {
-    return this.welcome(actor, await this.deps.faceLogin.authenticate(actor, photo));
+  async authenticate(actor: Actor, photo: Uint8Array, analysis?: FaceAnalysis): Promise<WelcomedLogin> {
+    return this.welcome(actor, await this.deps.faceLogin.authenticate(actor, photo, analysis));
   }
 
   /** 1:1 face login (see {@link FaceLoginService.verify}), with a welcome-photo pass on a match. */
-  async verify(actor: Actor, idOrBadge: string, photo: Uint8Array): Promise<WelcomedLogin> {
-    return this.welcome(actor, await this.deps.faceLogin.verify(actor, idOrBadge, photo));
+  async verify(
+    actor: Actor,
+    idOrBadge: string,
+    photo: Uint8Array,
+    analysis?: FaceAnalysis,
+  ): Promise<WelcomedLogin> {
+    return this.welcome(actor, await this.deps.faceLogin.verify(actor, idOrBadge, photo, analysis));
   }
 
   /** The photo a pass names; `FORBIDDEN` unless the pass is live and was issued to this caller. */

@@ -125,6 +125,19 @@ export class ApiSetup {
     return ((await res.json()) as { decision: string }).decision;
   }
 
+  /**
+   * Liveness mode `off` for every kiosk of these tests: the kiosk tests post single photos (liveness `challenge`,
+   * the default, refuses them).
+   */
+  private async singlePhotoLogins(token: string): Promise<void> {
+    const res = await fetch(`${this.server.url}/v1/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ livenessMode: 'off' }),
+    });
+    if (res.status !== 200) throw new Error(`PUT /v1/settings: ${res.status} ${await res.text()}`);
+  }
+
   private async signIn(): Promise<string> {
     const { url, setupToken } = this.server;
     const status = (await (await fetch(`${url}/v1/setup/status`)).json()) as { needsSetup: boolean };
@@ -144,6 +157,7 @@ export class ApiSetup {
     if (res.status !== 200) throw new Error(`POST /v1/auth/login: ${res.status} ${await res.text()}`);
     const token = ((await res.json()) as { token?: string }).token;
     if (!token) throw new Error('POST /v1/auth/login returned no bearer token');
+    await this.singlePhotoLogins(token);
     return token;
   }
 }

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { FacegateError, isFacegateError } from '../../domain/errors.js';
+import type { LivenessLogin } from '../../services/liveness-login.service.js';
 import type { WelcomedLogin } from '../../services/welcome-photo.service.js';
 import { at } from '../../util/checked-access.js';
 import { toDecisionDto } from '../dto/decision.dto.js';
@@ -8,6 +9,7 @@ import { sendPhoto } from '../photo-reply.js';
 import { actorOf } from '../request-auth.js';
 import { errorResponses } from '../schemas/common.schema.js';
 import { DecisionDto, JwksDto, VerifyQuery } from '../schemas/face.schema.js';
+import { faceLoginInputOf, MAX_FACE_LOGIN_IMAGES, toLivenessDto } from './liveness.routes.js';
 import { type RouteDeps, SECURED, type TypedApp } from './route-types.js';
 
 /** The link of a welcome-photo pass (`GET /v1/welcome-photo/{token}`). */
@@ -15,12 +17,22 @@ const photoUrlOf = (login: WelcomedLogin): string | undefined =>
   login.photoPass ? `/v1/welcome-photo/${login.photoPass}` : undefined;
 
 const IMAGE_BODY =
-  'The photo as `multipart/form-data` (one file part, any field name) or as a raw `image/jpeg|png|webp` body.';
+  'The photo as `multipart/form-data` (one file part, any field name) or as a raw `image/jpeg|png|webp` body — ' +
+  'only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, ' +
+  '`nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds).';
+
+/** A face-login answer as this caller may see it, with the liveness outcome when a challenge was answered. */
+function toLoginDto(actor: Parameters<typeof toDecisionDto>[0], login: LivenessLogin) {
+  return {
+    ...toDecisionDto(actor, login, { photoUrl: photoUrlOf(login) }),
+    ...(login.liveness ? { liveness: toLivenessDto(actor, login.liveness) } : {}),
+  };
+}
 
 /** Face login: `POST /v1/authenticate` (1:N), `POST /v1/verify` (1:1) and the JWKS of the token signer. */
 // Long by design: a flat list of route declarations, each a few lines; splitting would only scatter the table.
 export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps): void {
-  const { welcomePhotos } = ctx;
+  const { welcomePhotos, livenessLogin } = ctx;
   const { tokens } = ctx.auth;
 
   app.post(
@@ -37,11 +49,11 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
     },
     async (request) => {
       const actor = actorOf(request);
-      const { images } = await readImages(request, 1);
+      const input = faceLoginInputOf(await readImages(request, MAX_FACE_LOGIN_IMAGES));
       try {
-        const login = await imageGate.run(() => welcomePhotos.authenticate(actor, at(images, 0).bytes));
+        const login = await imageGate.run(() => livenessLogin.authenticate(actor, input));
         metrics.observeDecision('authenticate', login.result);
-        return toDecisionDto(actor, login, { photoUrl: photoUrlOf(login) });
+        return toLoginDto(actor, login);
       } catch (error) {
         if (isFacegateError(error)) metrics.observeRefusal('authenticate', error.code);
         throw error;
@@ -64,15 +76,17 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
     },
     async (request) => {
       const actor = actorOf(request);
-      const { images, fields } = await readImages(request, 1);
+      const upload = await readImages(request, MAX_FACE_LOGIN_IMAGES);
+      const { fields } = upload;
+      const input = faceLoginInputOf(upload);
       const claimed = (fields.employee ?? request.query.employee ?? '').trim();
       if (claimed === '' || claimed.length > 64) {
         throw new FacegateError('VALIDATION_FAILED', 'employee (id or badge) is required');
       }
       try {
-        const login = await imageGate.run(() => welcomePhotos.verify(actor, claimed, at(images, 0).bytes));
+        const login = await imageGate.run(() => livenessLogin.verify(actor, claimed, input));
         metrics.observeDecision('verify', login.result);
-        return toDecisionDto(actor, login, { photoUrl: photoUrlOf(login) });
+        return toLoginDto(actor, login);
       } catch (error) {
         if (isFacegateError(error)) metrics.observeRefusal('verify', error.code);
         throw error;

@@ -76,7 +76,7 @@ export const AuditPage = Type.Object({
 });
 
 const Preset = Type.Union([Type.Literal('strict'), Type.Literal('balanced'), Type.Literal('lenient')]);
-const Liveness = Type.Union([Type.Literal('off'), Type.Literal('passive'), Type.Literal('challenge')]);
+const Liveness = Type.Union([Type.Literal('off'), Type.Literal('challenge')]);
 const Lockout = Type.Object(
   {
     threshold: Type.Integer({ minimum: 1, maximum: 1000 }),

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from './common.schema.js';
 import { ReasonDto } from './employee.schema.js';
+import { LivenessDto } from './liveness.schema.js';
 import { SecondFactorStepDto } from './mfa.schema.js';
 
 /**
@@ -36,6 +37,7 @@ export const DecisionDto = Type.Object(
     amr: Type.Optional(
       Type.Array(Type.String(), { description: 'Authentication methods of the token, e.g. ["face","otp"]' }),
     ),
+    liveness: Type.Optional(LivenessDto),
     details: Type.Optional(
       Type.Object({
         score: Nullable(Type.Number()),

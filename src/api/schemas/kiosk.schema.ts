@@ -38,6 +38,9 @@ export const KioskConfigDto = Type.Object({
   name: Type.String(),
   allowPhotoUpload: Type.Boolean(),
   setupPinSet: Type.Boolean(),
+  livenessMode: Type.Union([Type.Literal('off'), Type.Literal('challenge')], {
+    description: '`challenge`: answer a liveness challenge with frames; `off`: one photo',
+  }),
 });
 
 /** `POST /v1/kiosk/setup-check` body. */

@@ -6,6 +6,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { ApiContext } from '../../../src/api/api-context.js';
 import { type App, apiContextOf, createApp } from '../../../src/app/composition-root.js';
 import { buildAppServer } from '../../../src/app/server-lifecycle.js';
+import { SETTINGS_KEYS } from '../../../src/auth/settings.service.js';
 import type { DeepPartial, FacegateConfig } from '../../../src/config/config.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { noteMissingCalibration } from '../../fixtures/calibration-check.js';
@@ -40,6 +41,15 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
+/** Options of {@link openApi}. */
+export interface OpenApiOptions {
+  /**
+   * Keep the product's default liveness mode (`challenge`: single photos refused). Without it the API starts with
+   * the `livenessMode` setting `off`, so that tests of matching can send one photo.
+   */
+  livenessDefault?: boolean;
+}
+
 /**
  * Builds the real server (real SQLite, real engine, role policy, calibrated thresholds) over a temp data dir;
  * `now` is the services' clock. A model without calibration makes every match fail with `NOT_READY` (and says so
@@ -50,10 +60,12 @@ export async function openApi(
   overrides: DeepPartial<FacegateConfig> = {},
   dataDir?: string,
   now?: () => Date,
+  options: OpenApiOptions = {},
 ): Promise<TestApi> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'facegate-api-')));
   noteMissingCalibration(engine.info.model);
   const app = await createApp(testConfig(dir, overrides), { engine, ...(now ? { clock: { now } } : {}) });
+  if (!options.livenessDefault) await app.store.settings.set(SETTINGS_KEYS.livenessMode, 'off');
   const ctx = apiContextOf(app);
   const server = await buildAppServer(app, { logger: false });
   const setupToken = (await ctx.auth.setup.issueToken()) ?? '';
@@ -87,11 +99,12 @@ export interface StaffedApi extends TestApi {
 export async function openStaffedApi(
   overrides: DeepPartial<FacegateConfig> = {},
   now?: () => Date,
+  options: OpenApiOptions = {},
 ): Promise<StaffedApi> {
   const engine = await loadEngine();
   let api: TestApi | undefined;
   try {
-    api = await openApi(engine, overrides, undefined, now);
+    api = await openApi(engine, overrides, undefined, now, options);
     const adminToken = await setupAdmin(api);
     const key = await createKey(api, adminToken, 'kiosk');
     const opened = api;

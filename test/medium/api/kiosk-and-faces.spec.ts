@@ -41,7 +41,12 @@ describe('kiosk pairing over HTTP', () => {
     expect(paired.statusCode).toBe(200);
     const { secret } = body<{ secret: string }>(paired);
     const config = await inject('GET', '/v1/kiosk/config', bearer(secret));
-    expect(body(config)).toEqual({ name: 'Lobby', allowPhotoUpload: false, setupPinSet: false });
+    expect(body(config)).toEqual({
+      name: 'Lobby',
+      allowPhotoUpload: false,
+      setupPinSet: false,
+      livenessMode: 'off', // the test kit's setting
+    });
     expect(errorCode(await inject('POST', '/v1/kiosk/pair', {}, { code }))).toBe('UNAUTHENTICATED');
     expect((await inject('GET', '/v1/kiosk/config', bearer('fg_000000000000_junk'))).statusCode).toBe(401);
     await createUser(api, api.adminToken, 'eno', 'enroller');

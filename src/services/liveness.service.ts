@@ -1,0 +1,252 @@
+import type { Actor } from '../domain/access.js';
+import { FacegateError, isFacegateError } from '../domain/errors.js';
+import type { FaceAnalysis, FaceEngine } from '../engine/face-engine.port.js';
+import {
+  CHALLENGE_TTL_MS,
+  createChallenge,
+  LIVENESS_ACTIONS,
+  type LivenessAction,
+  type LivenessChallenge,
+} from '../liveness/challenge.js';
+import { type FrameObservation, observeFace } from '../liveness/frame-observation.js';
+import { framesToEmbed, type LivenessVerdict, LivenessVerifier } from '../liveness/liveness.verifier.js';
+import type { CheckResult } from '../liveness/liveness-checks.js';
+import type { SharedState } from '../shared-state/shared-state.port.js';
+import type { Store } from '../store/store.port.js';
+import { at } from '../util/checked-access.js';
+import { GuardedService, type ServiceRuntime } from './service-context.js';
+
+/** Frames a kiosk sends per answer (the HTTP contract: 4–12 JPEGs, at most 640 px wide). */
+export const ANSWER_FRAMES = { min: 4, max: 12, maxWidth: 640 } as const;
+/** How long a used challenge is remembered, so that a replay is told apart from an unknown id. */
+const USED_MEMORY_MS = 10 * 60_000;
+const challengeKey = (id: string) => `liveness:challenge:${id}`;
+const usedKey = (id: string) => `liveness:used:${id}`;
+
+/** A challenge as the caller receives it. */
+export interface IssuedChallenge {
+  id: string;
+  nonce: string;
+  actions: readonly LivenessAction[];
+  expiresAt: string;
+  frames: typeof ANSWER_FRAMES;
+}
+
+/** One frame of an answer: the image and its capture time (epoch milliseconds, kiosk clock). */
+export interface AnswerFrame {
+  bytes: Uint8Array;
+  timestamp: number;
+}
+
+/** The answer to a challenge. */
+export interface ChallengeAnswer {
+  challengeId: string;
+  nonce: string;
+  frames: readonly AnswerFrame[];
+}
+
+/** What answering a challenge found. */
+export interface LivenessOutcome {
+  outcome: LivenessVerdict['outcome'];
+  /** For `retry`: what to do differently. */
+  hint?: string;
+  /** For `refused`: the stable code (`LIVENESS_FAILED`, `CHALLENGE_USED`, `CHALLENGE_EXPIRED`...). */
+  code?: string;
+  /** Every check run (admins only). */
+  checks: CheckResult[];
+  /** For `pass`: the best frontal frame's image and full analysis (embedding included), to match with. */
+  best?: { bytes: Uint8Array; analysis: FaceAnalysis };
+}
+
+/** What the liveness service is built from. */
+export interface LivenessDeps extends ServiceRuntime {
+  store: Store;
+  engine: Pick<FaceEngine, 'detect' | 'analyze'>;
+  /** Where challenges live between issue and answer (memory on one node, Redis on several). */
+  state: SharedState;
+  verifier?: LivenessVerifier;
+  ttlMs?: number;
+}
+
+interface StoredChallenge {
+  challenge: LivenessChallenge;
+  owner: string;
+}
+
+/** The caller a challenge is bound to: its API key, or its user (session). */
+const ownerOf = (actor: Actor): string => `${actor.type}:${actor.id}`;
+
+/**
+ * Active liveness: issues single-use challenges bound to the caller and checks the burst of frames that answers
+ * one. Only the few frames {@link framesToEmbed} picks are embedded; every check's outcome is audited.
+ */
+export class LivenessService extends GuardedService {
+  private readonly verifier: LivenessVerifier;
+
+  constructor(private readonly deps: LivenessDeps) {
+    super(deps);
+    this.verifier = deps.verifier ?? new LivenessVerifier();
+  }
+
+  /** Issues a challenge of 2–3 random actions, none of `exclude` (a retry never gets fewer checks). */
+  async issueChallenge(actor: Actor, input: { exclude?: readonly string[] } = {}): Promise<IssuedChallenge> {
+    await this.assertMayLogin(actor);
+    const exclude = (input.exclude ?? []).filter((a): a is LivenessAction =>
+      (LIVENESS_ACTIONS as readonly string[]).includes(a),
+    );
+    let challenge: LivenessChallenge;
+    try {
+      challenge = createChallenge({ exclude, now: this.clock.now().getTime(), ttlMs: this.ttl() });
+    } catch {
+      throw new FacegateError('VALIDATION_FAILED', 'Too many actions excluded to build a challenge');
+    }
+    const stored: StoredChallenge = { challenge, owner: ownerOf(actor) };
+    await this.deps.state.putItem(
+      challengeKey(challenge.id),
+      JSON.stringify(stored),
+      this.ttl() + USED_MEMORY_MS,
+    );
+    return {
+      id: challenge.id,
+      nonce: challenge.nonce,
+      actions: challenge.actions,
+      expiresAt: new Date(challenge.expiresAt).toISOString(),
+      frames: ANSWER_FRAMES,
+    };
+  }
+
+  /**
+   * Takes the challenge (once), analyses the frames and runs the checks. A challenge that is replayed, expired,
+   * foreign or answered with a wrong nonce is refused with its code; the outcome is audited with every check.
+   */
+  async answer(actor: Actor, answer: ChallengeAnswer, auditAction = 'liveness'): Promise<LivenessOutcome> {
+    await this.assertMayLogin(actor);
+    validateFrames(answer.frames);
+    const taken = await this.take(actor, answer);
+    const outcome = 'code' in taken ? taken : await this.check(taken.challenge, answer.frames);
+    await this.audit(actor, auditAction, outcome);
+    return outcome;
+  }
+
+  private async take(
+    actor: Actor,
+    answer: ChallengeAnswer,
+  ): Promise<StoredChallenge | (LivenessOutcome & { code: string })> {
+    const refused = (code: string, check: string) => ({
+      outcome: 'refused' as const,
+      code,
+      checks: [{ check: 'window' as const, passed: false, value: 0, threshold: 0, reason: check }],
+    });
+    const key = challengeKey(answer.challengeId);
+    const peeked = await this.deps.state.peekItem(key);
+    if (!peeked) {
+      const used = await this.deps.state.peekItem(usedKey(answer.challengeId));
+      return used ? refused('CHALLENGE_USED', 'replayed') : refused('CHALLENGE_INVALID', 'unknown');
+    }
+    const stored = JSON.parse(peeked) as StoredChallenge;
+    if (stored.owner !== ownerOf(actor)) return refused('CHALLENGE_FOREIGN', 'foreign');
+    const value = await this.deps.state.takeItem(key);
+    if (!value) return refused('CHALLENGE_USED', 'replayed');
+    await this.deps.state.putItem(usedKey(answer.challengeId), '1', USED_MEMORY_MS);
+    if (stored.challenge.nonce !== answer.nonce) return refused('CHALLENGE_INVALID', 'wrong_nonce');
+    if (this.clock.now().getTime() > stored.challenge.expiresAt) {
+      return refused('CHALLENGE_EXPIRED', 'expired');
+    }
+    return stored;
+  }
+
+  /** Observes every frame (mesh, no embedding), embeds the few that matter, and runs the verifier. */
+  private async check(
+    challenge: LivenessChallenge,
+    frames: readonly AnswerFrame[],
+  ): Promise<LivenessOutcome> {
+    const observed = await Promise.all(frames.map((f) => this.observe(f)));
+    const analyses = new Map<number, FaceAnalysis>();
+    for (const i of framesToEmbed(observed)) {
+      const analysis = await this.analyze(at(frames, i).bytes);
+      if (!analysis) continue;
+      analyses.set(i, analysis);
+      observed[i] = { ...at(observed, i), embedding: analysis.embedding };
+    }
+    const verdict = this.verifier.verify(challenge, observed, this.clock.now().getTime());
+    const bestAnalysis = verdict.bestFrame === undefined ? undefined : analyses.get(verdict.bestFrame);
+    const outcome: LivenessOutcome = {
+      outcome: verdict.outcome,
+      checks: verdict.checks,
+      ...(verdict.hint ? { hint: verdict.hint } : {}),
+      ...(verdict.outcome === 'refused' ? { code: 'LIVENESS_FAILED' } : {}),
+    };
+    if (verdict.outcome === 'pass' && bestAnalysis && verdict.bestFrame !== undefined) {
+      outcome.best = { bytes: at(frames, verdict.bestFrame).bytes, analysis: bestAnalysis };
+    }
+    return outcome;
+  }
+
+  private async observe(frame: AnswerFrame): Promise<FrameObservation> {
+    try {
+      const detected = await this.deps.engine.detect(frame.bytes, { withMesh: true });
+      return observeFace(frame.timestamp, detected.faces);
+    } catch (error) {
+      if (!isFacegateError(error) || isFacegateError(error, 'OVERLOADED')) throw error;
+      return { timestampMs: frame.timestamp, faceCount: 0 };
+    }
+  }
+
+  private async analyze(bytes: Uint8Array): Promise<FaceAnalysis | undefined> {
+    try {
+      return await this.deps.engine.analyze(bytes);
+    } catch (error) {
+      if (isFacegateError(error, 'NO_FACE')) return undefined;
+      throw error;
+    }
+  }
+
+  private async audit(actor: Actor, action: string, outcome: LivenessOutcome): Promise<void> {
+    const failed = outcome.checks.find((c) => !c.passed);
+    await this.deps.store.audit.append({
+      action: `${action}.liveness`,
+      outcome: outcome.outcome === 'pass' ? 'success' : outcome.outcome,
+      // The challenge's own refusal code, else the first failed check's reason (`planar`, `two_faces`...).
+      reason: outcome.code && outcome.code !== 'LIVENESS_FAILED' ? outcome.code : (failed?.reason ?? null),
+      actorType: actor.type,
+      actorId: actor.id,
+      ip: actor.ip ?? null,
+      at: this.clock.now().toISOString(),
+      details: {
+        checks: outcome.checks.map((c) => ({
+          check: c.check,
+          passed: c.passed,
+          value: Math.round(c.value * 1e4) / 1e4,
+          threshold: c.threshold,
+          reason: c.reason,
+        })),
+      },
+    });
+  }
+
+  private ttl(): number {
+    return this.deps.ttlMs ?? CHALLENGE_TTL_MS;
+  }
+
+  /** Anyone who may log in with a face (1:N or 1:1) may ask for a challenge. */
+  private async assertMayLogin(actor: Actor): Promise<void> {
+    try {
+      await this.policy.authorize(actor, 'faces:identify');
+    } catch (error) {
+      if (!isFacegateError(error, 'FORBIDDEN')) throw error;
+      await this.policy.authorize(actor, 'faces:verify');
+    }
+  }
+}
+
+function validateFrames(frames: readonly AnswerFrame[]): void {
+  if (frames.length < 1 || frames.length > ANSWER_FRAMES.max) {
+    throw new FacegateError(
+      'VALIDATION_FAILED',
+      `Send ${ANSWER_FRAMES.min}–${ANSWER_FRAMES.max} frames (got ${frames.length})`,
+    );
+  }
+  if (frames.some((f) => !Number.isFinite(f.timestamp))) {
+    throw new FacegateError('VALIDATION_FAILED', 'timestamps must be one number per frame');
+  }
+}
