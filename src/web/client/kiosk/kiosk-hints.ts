@@ -41,7 +41,6 @@ export function toKioskHint(hint: string | undefined): KioskHint {
 export const LIVENESS_HINT_MESSAGES: Readonly<Record<string, string>> = {
   TURN_MORE: 'Turn your head a little further when asked',
   LOOK_UP_MORE: 'Look up a little more when asked',
-  BLINK_NOT_SEEN: 'Blink slowly when asked',
   COME_CLOSER_MORE: 'Come a little closer when asked',
   FACE_NOT_FOUND: 'Keep your face in the oval',
   NO_FACE: 'Keep your face in the oval',
@@ -69,12 +68,13 @@ export function toLivenessHint(hint: string | null | undefined): KioskHint {
   return LIVENESS_DEFAULT;
 }
 
+/** A failed action is left out of the next challenge: the hint says so rather than asking for it again. */
 const ACTION_RETRY: Readonly<Record<LivenessAction, string>> = {
-  turn_left: 'Turn your head to your left when asked',
-  turn_right: 'Turn your head to your right when asked',
-  look_up: 'Look up when asked',
-  blink: 'Blink slowly when asked',
-  come_closer: 'Come closer when asked',
+  turn_left: 'We could not see you turn left. Let’s try other moves',
+  turn_right: 'We could not see you turn right. Let’s try other moves',
+  look_up: 'We could not see you look up. Let’s try other moves',
+  blink: 'We could not see you blink. Let’s try other moves',
+  come_closer: 'We could not see you come closer. Let’s try other moves',
 };
 
 /**

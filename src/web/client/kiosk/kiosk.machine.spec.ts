@@ -204,7 +204,7 @@ describe('kiosk state machine: liveness challenge', () => {
       name: 'retry',
       attempt: 1,
       exclude: ['blink'],
-      hint: { code: 'BLINK_NOT_SEEN', message: 'Blink slowly when asked' },
+      hint: { code: 'BLINK_NOT_SEEN', message: 'We could not see you blink. Let’s try other moves' },
     });
     expect(run(retry, { type: 'BEGIN_CHALLENGE' })).toEqual({
       name: 'challenge',
