@@ -16,6 +16,8 @@ function currentAction(state: Prompting) {
 /** The big glyph over the preview: an arrow, an eye, or "come closer". Decorative: the text says the same. */
 export function PromptOverlay({ state }: { state: Prompting }) {
   const glyph = promptGlyph(currentAction(state), PREVIEW_MIRRORED);
+  // The frontal step has no glyph: it would cover the face the person is asked to show; the oval is the cue.
+  if (glyph === 'face') return null;
   return (
     <div class={`prompt-glyph prompt-glyph--${glyph}`} data-glyph={glyph} aria-hidden="true">
       <GlyphSvg glyph={glyph} />
@@ -78,14 +80,13 @@ export function PromptPanel({
       <ol class="prompt__dots" aria-hidden="true">
         {state.challenge.actions.map((action, i) => (
           <li
-            key={action}
+            key={`${i}-${action}`}
             class={`prompt__dot ${i + 1 < state.step ? 'prompt__dot--done' : ''} ${i + 1 === state.step ? 'prompt__dot--now' : ''}`}
           />
         ))}
       </ol>
       <p class="prompt__time" data-testid="kiosk-countdown">
-        <span class="visually-hidden">Time left: </span>
-        {seconds} s
+        {seconds} s left
       </p>
       <div class="actions">
         <button
