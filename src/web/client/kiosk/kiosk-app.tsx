@@ -4,7 +4,14 @@ import { ApiError, apiRequest } from '../shared/api.js';
 import type { KioskConfigDto } from '../shared/api-types.js';
 import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../shared/camera.js';
 import {
+  type ChallengeDto,
+  type KioskConfigWithLiveness,
+  type LivenessMode,
+  livenessModeOf,
+} from '../shared/liveness-types.js';
+import {
   type AuthenticateResult,
+  DEFAULT_TIMINGS,
   initialKioskState,
   type KioskEvent,
   type KioskState,
@@ -14,7 +21,9 @@ import {
 } from './kiosk.machine.js';
 import { HINT_MESSAGES } from './kiosk-hints.js';
 import { kioskConfig, loadKey, storeKey } from './kiosk-key.js';
+import { answerChallenge, captureChallenge, fetchChallenge, type TimedFrame } from './kiosk-liveness.js';
 import { HOLD_MS, KioskSetup, SetupUnlock } from './kiosk-setup.js';
+import { PromptOverlay, PromptPanel } from './liveness-prompt.js';
 
 /** Frames darker than this (mean luminance of the centre) are not sent. */
 const MIN_BRIGHTNESS = 0.08;
@@ -51,7 +60,8 @@ export function KioskApp() {
   // Set-up opens for a pairing link, else only after the hold gesture and the PIN (never from a visible link).
   const [editingKey, setEditingKey] = useState(pairCode !== null);
   const [unlocking, setUnlocking] = useState(false);
-  const [config, setConfig] = useState<KioskConfigDto | null>(null);
+  const [config, setConfig] = useState<KioskConfigWithLiveness | null>(null);
+  const mode = livenessModeOf(config);
   const [state, dispatch] = useReducer<KioskState, KioskEvent>(
     (s, e) => kioskTransition(s, e),
     initialKioskState(key !== null),
@@ -59,15 +69,16 @@ export function KioskApp() {
   const videoRef = useRef<HTMLVideoElement>(null);
   const streamRef = useRef<MediaStream | null>(null);
   const imageRef = useRef<Blob | null>(null);
+  const answerRef = useRef<{ challenge: ChallengeDto; frames: TimedFrame[] } | null>(null);
   const [photoUrl, setPhotoUrl] = useState<string | null>(null);
 
   // The timer of the current state (auto-capture, result screens, lockout).
   useEffect(() => {
-    const timer = kioskTimer(state);
+    const timer = kioskTimer(state, DEFAULT_TIMINGS, mode, Date.now());
     if (!timer) return;
     const id = window.setTimeout(() => dispatch(timer.event), timer.ms);
     return () => window.clearTimeout(id);
-  }, [state]);
+  }, [state, mode]);
 
   // Camera on while an attempt runs; off otherwise (nothing is filmed between people).
   const cameraWanted = kioskNeedsCamera(state);
@@ -132,9 +143,11 @@ export function KioskApp() {
     };
   }, [state]);
 
+  useChallenge(state, key, videoRef, answerRef, dispatch);
+
   // checking: one API call per image; a cancel aborts it.
   useEffect(() => {
-    if (state.name !== 'checking' || !key || !imageRef.current) return;
+    if (state.name !== 'checking' || state.source === 'challenge' || !key || !imageRef.current) return;
     const abort = new AbortController();
     const image = imageRef.current;
     imageRef.current = null;
@@ -243,13 +256,15 @@ export function KioskApp() {
           <svg class="stage__guide" viewBox="0 0 100 100" preserveAspectRatio="none" aria-hidden="true">
             <ellipse cx="50" cy="47" rx="17" ry="31" />
           </svg>
+          {state.name === 'prompting' ? <PromptOverlay state={state} /> : null}
         </div>
         <KioskPanel
           state={state}
           dispatch={dispatch}
           onPhoto={onPhoto}
           photoUrl={photoUrl}
-          allowUpload={config?.allowPhotoUpload === true}
+          allowUpload={config?.allowPhotoUpload === true && mode === 'off'}
+          mode={mode}
         />
       </main>
       <footer class="kiosk__foot">
@@ -268,6 +283,60 @@ export function KioskApp() {
       ) : null}
     </div>
   );
+}
+
+/**
+ * The challenge states' side effects: fetch a challenge, capture its frames while the prompts play, post them.
+ * Each runs once per state (a cancel or a new state aborts it).
+ */
+function useChallenge(
+  state: KioskState,
+  key: string | null,
+  videoRef: { current: HTMLVideoElement | null },
+  answerRef: { current: { challenge: ChallengeDto; frames: TimedFrame[] } | null },
+  dispatch: (event: KioskEvent) => void,
+): void {
+  const fetching = state.name === 'challenge' ? state : null;
+  useEffect(() => {
+    if (!fetching || !key) return;
+    const abort = new AbortController();
+    fetchChallenge(key, fetching.exclude, abort.signal)
+      .then((event) => dispatch(event))
+      .catch(() => undefined);
+    return () => abort.abort();
+  }, [fetching, key, dispatch]);
+
+  const challenge = state.name === 'prompting' ? state.challenge : null;
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!challenge || !video) return;
+    const abort = new AbortController();
+    captureChallenge(video, challenge, (step) => dispatch({ type: 'PROMPT_STEP', step }), abort.signal)
+      .then((frames) => {
+        answerRef.current = { challenge, frames };
+        dispatch({ type: 'FRAMES_READY' });
+      })
+      .catch(() => {
+        if (!abort.signal.aborted)
+          dispatch({ type: 'FAILED', message: 'The camera stopped. Please try again.' });
+      });
+    return () => abort.abort();
+  }, [challenge, videoRef, answerRef, dispatch]);
+
+  const answering = state.name === 'checking' && state.source === 'challenge' ? state : null;
+  useEffect(() => {
+    const answer = answerRef.current;
+    if (!answering || !key || !answer) return;
+    answerRef.current = null;
+    const abort = new AbortController();
+    answerChallenge(key, answer.challenge, answer.frames, abort.signal)
+      .then((event) => dispatch(event))
+      .catch(() => {
+        if (!abort.signal.aborted)
+          dispatch({ type: 'FAILED', message: 'Something went wrong. Please try again.' });
+      });
+    return () => abort.abort();
+  }, [answering, key, answerRef, dispatch]);
 }
 
 /** The logo: holding it (pointer) for {@link HOLD_MS} asks for the set-up PIN. */
@@ -306,6 +375,8 @@ interface PanelProps {
   photoUrl: string | null;
   /** "Use a photo instead": a per-kiosk setting, off unless an admin turned it on for this kiosk's key. */
   allowUpload: boolean;
+  /** `challenge`: the camera runs a liveness challenge instead of sending one photo. */
+  mode: LivenessMode;
 }
 
 /** What a panel gets: its state, the dispatcher, and the ref of the button that takes the focus. */
@@ -314,24 +385,28 @@ interface StepProps<N extends KioskState['name']> {
   dispatch: (event: KioskEvent) => void;
   primary: Ref<HTMLButtonElement>;
   allowUpload: boolean;
+  mode: LivenessMode;
 }
 
 /** The panel beside the camera: one small component per state; the main button takes the focus on each change. */
-function KioskPanel({ state, dispatch, onPhoto, photoUrl, allowUpload }: PanelProps) {
+function KioskPanel({ state, dispatch, onPhoto, photoUrl, allowUpload, mode }: PanelProps) {
   const primary = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     primary.current?.focus();
   }, [state.name]);
 
-  const common = { dispatch, primary, allowUpload };
+  const common = { dispatch, primary, allowUpload, mode };
   switch (state.name) {
     case 'idle':
       return <IdlePanel state={state} {...common} />;
     case 'camera':
     case 'capturing':
     case 'retry':
+    case 'challenge':
     case 'checking':
       return <CameraPanel state={state} {...common} />;
+    case 'prompting':
+      return <PromptPanel state={state} dispatch={dispatch} primary={primary} />;
     case 'upload':
       return <UploadPanel state={state} onPhoto={onPhoto} {...common} />;
     case 'welcome':
@@ -376,14 +451,18 @@ function CameraPanel({
   dispatch,
   primary,
   allowUpload,
-}: StepProps<'camera' | 'capturing' | 'retry' | 'checking'>) {
+  mode,
+}: StepProps<'camera' | 'capturing' | 'retry' | 'challenge' | 'checking'>) {
   const hint = state.name === 'retry' ? state.hint.message : null;
   const status =
     state.name === 'checking'
       ? 'Checking…'
       : state.name === 'camera' && !state.ready
         ? 'Starting the camera…'
-        : (hint ?? 'Look at the camera and keep your face in the oval');
+        : state.name === 'challenge'
+          ? 'Get ready to follow the prompts'
+          : (hint ?? 'Look at the camera and keep your face in the oval');
+  const challenge = mode === 'challenge';
   return (
     <section class="panel panel--camera">
       <h1 class="visually-hidden">Sign in with your face</h1>
@@ -403,11 +482,12 @@ function CameraPanel({
           disabled={
             state.name === 'checking' ||
             state.name === 'capturing' ||
+            state.name === 'challenge' ||
             (state.name === 'camera' && !state.ready)
           }
-          onClick={() => dispatch({ type: 'CAPTURE' })}
+          onClick={() => dispatch(challenge ? { type: 'BEGIN_CHALLENGE' } : { type: 'CAPTURE' })}
         >
-          Take photo now
+          {challenge ? 'Start now' : 'Take photo now'}
         </button>
         {allowUpload ? (
           <button type="button" class="btn btn--ghost" onClick={() => dispatch({ type: 'USE_UPLOAD' })}>
@@ -481,7 +561,7 @@ function UploadPanel({
 }
 
 /** Without a camera, a kiosk that does not offer the photo fallback can only say so. */
-function NoCameraPanel({ state, dispatch, primary }: Omit<StepProps<'upload'>, 'allowUpload'>) {
+function NoCameraPanel({ state, dispatch, primary }: Omit<StepProps<'upload'>, 'allowUpload' | 'mode'>) {
   return (
     <section class="panel panel--upload">
       <h1 class="headline headline--small">{UPLOAD_TITLES[state.reason]}</h1>

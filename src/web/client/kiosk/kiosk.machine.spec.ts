@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ChallengeDto } from '../shared/liveness-types.js';
 import {
   DEFAULT_TIMINGS,
   initialKioskState,
@@ -52,7 +53,9 @@ describe('kiosk state machine', () => {
     const starting = run(idle, { type: 'START' });
     expect(run(starting, { type: 'CAPTURE' })).toBe(starting);
     expect(kioskTimer(starting)).toBeNull();
-    expect(kioskTimer(run(starting, { type: 'CAMERA_READY' }))?.event).toEqual({ type: 'CAPTURE' });
+    expect(kioskTimer(run(starting, { type: 'CAMERA_READY' }), DEFAULT_TIMINGS, 'off')?.event).toEqual({
+      type: 'CAPTURE',
+    });
   });
 
   it('refuses a no_match and a match without an employee', () => {
@@ -126,5 +129,126 @@ describe('kiosk state machine', () => {
     expect(kioskNeedsCamera({ name: 'retry', attempt: 1, hint: { code: 'X', message: 'x' } })).toBe(true);
     expect(kioskNeedsCamera(idle)).toBe(false);
     expect(kioskNeedsCamera({ name: 'welcome', employee: ada })).toBe(false);
+  });
+});
+
+describe('kiosk state machine: liveness challenge', () => {
+  const challenge: ChallengeDto = {
+    id: 'c1',
+    nonce: 'n1',
+    actions: ['turn_left', 'blink'],
+    expiresAt: '2026-11-29T12:01:00.000Z',
+    frames: { min: 4, max: 12, maxWidth: 640 },
+  };
+  const ready: KioskState = { name: 'camera', ready: true, attempt: 0 };
+  const prompting = (deadline = 60_000): KioskState => ({
+    name: 'prompting',
+    attempt: 0,
+    exclude: [],
+    challenge,
+    deadline,
+    step: 0,
+  });
+  const answered: KioskState = { name: 'checking', source: 'challenge', attempt: 0, exclude: [] };
+
+  it('starts a challenge, not a photo, once the camera is ready (the default mode)', () => {
+    expect(kioskTimer(ready)?.event).toEqual({ type: 'BEGIN_CHALLENGE' });
+    expect(kioskTimer(ready, DEFAULT_TIMINGS, 'challenge')?.event).toEqual({ type: 'BEGIN_CHALLENGE' });
+    expect(run(ready, { type: 'BEGIN_CHALLENGE' })).toEqual({ name: 'challenge', attempt: 0, exclude: [] });
+    expect(run({ name: 'camera', ready: false, attempt: 0 }, { type: 'BEGIN_CHALLENGE' }).name).toBe(
+      'camera',
+    );
+  });
+
+  it('walks challenge → prompting (steps) → checking → welcome', () => {
+    const s = run(
+      ready,
+      { type: 'BEGIN_CHALLENGE' },
+      { type: 'CHALLENGE_READY', challenge, deadline: 60_000 },
+    );
+    expect(s).toEqual(prompting());
+    expect(run(s, { type: 'PROMPT_STEP', step: 2 })).toMatchObject({ name: 'prompting', step: 2 });
+    const checking = run(s, { type: 'PROMPT_STEP', step: 1 }, { type: 'FRAMES_READY' });
+    expect(checking).toEqual(answered);
+    const pass = { outcome: 'pass', hint: null } as const;
+    expect(
+      run(checking, { type: 'RESULT', result: { decision: 'match', employee: ada, liveness: pass } }),
+    ).toEqual({ name: 'welcome', employee: ada });
+    expect(run(checking, { type: 'RESULT', result: { decision: 'no_match', liveness: pass } })).toEqual({
+      name: 'refused',
+      reason: 'no_match',
+    });
+    expect(kioskNeedsCamera(s)).toBe(true);
+    expect(kioskNeedsCamera({ name: 'challenge', attempt: 0, exclude: [] })).toBe(true);
+  });
+
+  it('times out at the challenge deadline into a retry that asks for a new challenge', () => {
+    const s = prompting(60_000);
+    expect(kioskTimer(s, DEFAULT_TIMINGS, 'challenge', 45_000)).toEqual({
+      ms: 15_000,
+      event: { type: 'TIMEOUT' },
+    });
+    expect(kioskTimer(s, DEFAULT_TIMINGS, 'challenge', 70_000)?.ms).toBe(0);
+    const retry = run(s, { type: 'TIMEOUT' });
+    expect(retry).toMatchObject({ name: 'retry', attempt: 1, exclude: [], hint: { code: 'TIMEOUT' } });
+    expect(kioskTimer(retry)?.event).toEqual({ type: 'BEGIN_CHALLENGE' });
+    expect(run(retry, { type: 'BEGIN_CHALLENGE' })).toEqual({ name: 'challenge', attempt: 1, exclude: [] });
+  });
+
+  it('retries with a new challenge that excludes the action the hint names, never welcoming', () => {
+    const retry = run(answered, {
+      type: 'RESULT',
+      result: { decision: 'retry', liveness: { outcome: 'retry', hint: 'BLINK_NOT_SEEN' } },
+    });
+    expect(retry).toEqual({
+      name: 'retry',
+      attempt: 1,
+      exclude: ['blink'],
+      hint: { code: 'BLINK_NOT_SEEN', message: 'We could not see you blink. Let’s try other moves' },
+    });
+    expect(run(retry, { type: 'BEGIN_CHALLENGE' })).toEqual({
+      name: 'challenge',
+      attempt: 1,
+      exclude: ['blink'],
+    });
+    const turn = run(answered, {
+      type: 'RESULT',
+      result: { decision: 'retry', liveness: { outcome: 'retry', hint: 'TURN_MORE' } },
+    });
+    expect(turn).toMatchObject({ name: 'retry', exclude: [], hint: { message: /Turn your head/ } });
+    // A `match` that the server marks `retry` is still a retry.
+    const odd = run(answered, {
+      type: 'RESULT',
+      result: { decision: 'match', employee: ada, liveness: { outcome: 'retry', hint: null } },
+    });
+    expect(odd.name).toBe('retry');
+  });
+
+  it('refuses a refused challenge and an answer without a liveness verdict is not a welcome', () => {
+    expect(
+      run(answered, {
+        type: 'RESULT',
+        result: { decision: 'no_match', liveness: { outcome: 'refused', hint: null } },
+      }),
+    ).toEqual({ name: 'refused', reason: 'no_match' });
+    expect(run(answered, { type: 'RESULT', result: { decision: 'match', employee: ada } }).name).toBe(
+      'retry',
+    );
+  });
+
+  it('gives up after too many failed challenges', () => {
+    const last: KioskState = { ...answered, attempt: DEFAULT_TIMINGS.maxChallenges - 1 };
+    const result = { decision: 'retry', liveness: { outcome: 'retry', hint: 'TURN_MORE' } } as const;
+    expect(run(last, { type: 'RESULT', result })).toEqual({ name: 'refused', reason: 'gave_up' });
+  });
+
+  it('ends a challenge on a lockout, an error, a camera loss or a cancel', () => {
+    const fetching: KioskState = { name: 'challenge', attempt: 0, exclude: [] };
+    expect(run(fetching, { type: 'LOCKED', seconds: 30 })).toEqual({ name: 'locked', seconds: 30 });
+    expect(run(fetching, { type: 'FAILED', message: 'x' })).toEqual({ name: 'error', message: 'x' });
+    expect(run(prompting(), { type: 'CAMERA_UNAVAILABLE', reason: 'denied' }).name).toBe('upload');
+    expect(run(prompting(), { type: 'CANCEL' })).toEqual(idle);
+    expect(run(prompting(), { type: 'CHALLENGE_READY', challenge, deadline: 1 })).toEqual(prompting());
+    expect(run(fetching, { type: 'FRAMES_READY' })).toBe(fetching);
   });
 });

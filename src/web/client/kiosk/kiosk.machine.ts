@@ -1,5 +1,11 @@
 import type { DecisionDto } from '../shared/api-types.js';
-import { type KioskHint, toKioskHint } from './kiosk-hints.js';
+import type {
+  ChallengeDto,
+  LivenessAction,
+  LivenessMode,
+  LivenessResultDto,
+} from '../shared/liveness-types.js';
+import { failedActionOf, type KioskHint, toKioskHint, toLivenessHint } from './kiosk-hints.js';
 
 /**
  * The kiosk flow as an explicit state machine: a pure `transition(state, event)` plus the timer each state arms.
@@ -8,8 +14,11 @@ import { type KioskHint, toKioskHint } from './kiosk-hints.js';
  *   setup → idle → camera → capturing → checking → welcome | refused | retry | locked | error → idle
  *                  ↘ upload ────────────────────↗            retry → capturing (camera) / upload (photo)
  *
- * Later steps (liveness challenge, second factor) become new states between `checking` and `welcome`,
- * entered from new `decision` values of the API.
+ * With the liveness mode `challenge` (the default), the camera does not send a single photo:
+ *
+ *   camera → challenge (fetching one) → prompting (steps 0…n, frames captured) → checking → welcome | refused
+ *                 ↑                         ↓ expired                              ↓ liveness retry
+ *                 └──────────────────── retry (with the actions to exclude) ←──────┘
  */
 
 /** Where the image of an attempt came from. */
@@ -22,7 +31,12 @@ export type WelcomeEmployee = NonNullable<DecisionDto['employee']>;
  * The answer of `POST /v1/authenticate` as far as the kiosk reads it. `hint` is the server's sentence, or the code
  * of an API error the kiosk turns into a retry (`NO_FACE`...).
  */
-export type AuthenticateResult = Pick<DecisionDto, 'decision' | 'employee' | 'token' | 'hint'>;
+export type AuthenticateResult = Pick<DecisionDto, 'decision' | 'employee' | 'token' | 'hint'> & {
+  liveness?: LivenessResultDto;
+};
+
+/** Where the image(s) of an attempt came from: one camera frame, an uploaded photo, or a challenge's frames. */
+export type CheckingSource = KioskSource | 'challenge';
 
 export type KioskState =
   | { name: 'setup'; notice: string | null }
@@ -30,10 +44,22 @@ export type KioskState =
   | { name: 'camera'; ready: boolean; attempt: number }
   | { name: 'upload'; attempt: number; hint: KioskHint | null; reason: 'no-camera' | 'denied' | 'chosen' }
   | { name: 'capturing'; attempt: number }
-  | { name: 'checking'; source: KioskSource; attempt: number }
+  | { name: 'challenge'; attempt: number; exclude: LivenessAction[] }
+  | {
+      name: 'prompting';
+      attempt: number;
+      exclude: LivenessAction[];
+      challenge: ChallengeDto;
+      /** Local epoch ms after which the challenge is abandoned (see `challengeDeadline`). */
+      deadline: number;
+      /** 0 = the frontal step, then 1…n = the challenge's actions. */
+      step: number;
+    }
+  | { name: 'checking'; source: CheckingSource; attempt: number; exclude?: LivenessAction[] }
   | { name: 'welcome'; employee: WelcomeEmployee }
   | { name: 'refused'; reason: 'no_match' | 'gave_up' }
-  | { name: 'retry'; attempt: number; hint: KioskHint }
+  /** `exclude` is present for a failed challenge: the retry asks for a new challenge without those actions. */
+  | { name: 'retry'; attempt: number; hint: KioskHint; exclude?: LivenessAction[] }
   | { name: 'locked'; seconds: number | null }
   | { name: 'error'; message: string };
 
@@ -45,6 +71,10 @@ export type KioskEvent =
   | { type: 'CAMERA_UNAVAILABLE'; reason: 'no-camera' | 'denied' }
   | { type: 'USE_UPLOAD' }
   | { type: 'CAPTURE' }
+  | { type: 'BEGIN_CHALLENGE' }
+  | { type: 'CHALLENGE_READY'; challenge: ChallengeDto; deadline: number }
+  | { type: 'PROMPT_STEP'; step: number }
+  | { type: 'FRAMES_READY' }
   | { type: 'FRAME_REJECTED'; hint: KioskHint }
   | { type: 'IMAGE_READY'; source: KioskSource }
   | { type: 'RESULT'; result: AuthenticateResult }
@@ -61,6 +91,8 @@ export interface KioskTimings {
   retryMs: number;
   /** Automatic attempts (frames sent or rejected locally) before giving up. */
   maxAttempts: number;
+  /** Challenges a person may fail (retry) in a row before the kiosk gives up. */
+  maxChallenges: number;
   /** How long the welcome / refusal / error screens stay up. */
   resultMs: number;
   /** Minimum and maximum time the lockout message stays up. */
@@ -75,6 +107,7 @@ export const DEFAULT_TIMINGS: KioskTimings = {
   autoCaptureMs: 900,
   retryMs: 1000,
   maxAttempts: 12,
+  maxChallenges: 4,
   resultMs: 5000,
   lockedMinMs: 10_000,
   lockedMaxMs: 60_000,
@@ -119,9 +152,16 @@ export function kioskTransition(
       if (event.type === 'USE_UPLOAD')
         return { name: 'upload', attempt: state.attempt, hint: null, reason: 'chosen' };
       if (event.type === 'CAPTURE' && state.ready) return { name: 'capturing', attempt: state.attempt };
+      if (event.type === 'BEGIN_CHALLENGE' && state.ready)
+        return { name: 'challenge', attempt: state.attempt, exclude: [] };
       return state;
+    case 'challenge':
+    case 'prompting':
+      return duringChallenge(state, event, timings);
     case 'retry':
       if (event.type === 'CAPTURE') return { name: 'capturing', attempt: state.attempt };
+      if (event.type === 'BEGIN_CHALLENGE')
+        return { name: 'challenge', attempt: state.attempt, exclude: state.exclude ?? [] };
       if (event.type === 'USE_UPLOAD')
         return { name: 'upload', attempt: state.attempt, hint: null, reason: 'chosen' };
       if (event.type === 'CAMERA_UNAVAILABLE') {
@@ -154,6 +194,68 @@ export function kioskTransition(
   }
 }
 
+/** The challenge states: fetching one, then prompting while the frames are captured. */
+function duringChallenge(
+  state: Extract<KioskState, { name: 'challenge' | 'prompting' }>,
+  event: KioskEvent,
+  timings: KioskTimings,
+): KioskState {
+  const { attempt, exclude } = state;
+  switch (event.type) {
+    case 'CHALLENGE_READY':
+      if (state.name !== 'challenge') return state;
+      return {
+        name: 'prompting',
+        attempt,
+        exclude,
+        challenge: event.challenge,
+        deadline: event.deadline,
+        step: 0,
+      };
+    case 'PROMPT_STEP':
+      return state.name === 'prompting' && event.step !== state.step ? { ...state, step: event.step } : state;
+    case 'FRAMES_READY':
+      return state.name === 'prompting' ? { name: 'checking', source: 'challenge', attempt, exclude } : state;
+    case 'TIMEOUT':
+      return afterLivenessRetry(attempt, toLivenessHint('TIMEOUT'), exclude, timings);
+    case 'LOCKED':
+      return { name: 'locked', seconds: event.seconds };
+    case 'FAILED':
+      return { name: 'error', message: event.message };
+    case 'CAMERA_UNAVAILABLE':
+      return { name: 'upload', attempt, hint: null, reason: event.reason };
+    default:
+      return state;
+  }
+}
+
+/** The answer to a challenge: `retry` asks for a new one (without a failed action), `refused` is a refusal. */
+function afterLiveness(
+  state: Extract<KioskState, { name: 'checking' }>,
+  liveness: LivenessResultDto,
+  timings: KioskTimings,
+): KioskState | null {
+  if (liveness.outcome === 'refused') return { name: 'refused', reason: 'no_match' };
+  if (liveness.outcome !== 'retry') return null;
+  const failed = failedActionOf(liveness.hint);
+  const exclude = [...(state.exclude ?? [])];
+  if (failed && !exclude.includes(failed)) exclude.push(failed);
+  // At most two actions are left out: the server still has enough actions to draw a full challenge from.
+  return afterLivenessRetry(state.attempt, toLivenessHint(liveness.hint), exclude.slice(-2), timings);
+}
+
+function afterLivenessRetry(
+  attempt: number,
+  hint: KioskHint,
+  exclude: LivenessAction[],
+  timings: KioskTimings,
+): KioskState {
+  const next = attempt + 1;
+  return next >= timings.maxChallenges
+    ? { name: 'refused', reason: 'gave_up' }
+    : { name: 'retry', attempt: next, hint, exclude };
+}
+
 function afterChecking(
   state: Extract<KioskState, { name: 'checking' }>,
   event: KioskEvent,
@@ -162,6 +264,11 @@ function afterChecking(
   switch (event.type) {
     case 'RESULT': {
       const { result } = event;
+      const liveness = result.liveness ? afterLiveness(state, result.liveness, timings) : null;
+      if (liveness) return liveness;
+      // A challenge answered without a liveness verdict, or with `retry` as the decision, is never a welcome.
+      if (state.source === 'challenge' && (!result.liveness || result.decision === 'retry'))
+        return afterLivenessRetry(state.attempt, toLivenessHint(result.hint), state.exclude ?? [], timings);
       if (result.decision === 'match' && result.employee)
         return { name: 'welcome', employee: result.employee };
       if (result.decision === 'retry') {
@@ -189,16 +296,30 @@ function afterRetry(attempt: number, hint: KioskHint, timings: KioskTimings): Ki
     : { name: 'retry', attempt: next, hint };
 }
 
-/** The timer a state arms on entry: after `ms`, the controller dispatches `event` (unless the state changed). */
+/**
+ * The timer a state arms on entry: after `ms`, the controller dispatches `event` (unless the state changed).
+ * `mode` decides what the camera does once ready (a challenge unless the server said `off`); `now` is the
+ * clock the challenge deadline is measured against.
+ */
 export function kioskTimer(
   state: KioskState,
   timings: KioskTimings = DEFAULT_TIMINGS,
+  mode: LivenessMode = 'challenge',
+  now: number = Date.now(),
 ): { ms: number; event: KioskEvent } | null {
   switch (state.name) {
-    case 'camera':
-      return state.ready ? { ms: timings.autoCaptureMs, event: { type: 'CAPTURE' } } : null;
+    case 'camera': {
+      if (!state.ready) return null;
+      const event: KioskEvent = mode === 'off' ? { type: 'CAPTURE' } : { type: 'BEGIN_CHALLENGE' };
+      return { ms: timings.autoCaptureMs, event };
+    }
     case 'retry':
-      return { ms: timings.retryMs, event: { type: 'CAPTURE' } };
+      return {
+        ms: state.exclude ? timings.retryMs * 2 : timings.retryMs,
+        event: state.exclude ? { type: 'BEGIN_CHALLENGE' } : { type: 'CAPTURE' },
+      };
+    case 'prompting':
+      return { ms: Math.max(0, state.deadline - now), event: { type: 'TIMEOUT' } };
     case 'welcome':
     case 'refused':
     case 'error':
@@ -223,6 +344,8 @@ export function kioskNeedsCamera(state: KioskState): boolean {
     state.name === 'camera' ||
     state.name === 'capturing' ||
     state.name === 'retry' ||
+    state.name === 'challenge' ||
+    state.name === 'prompting' ||
     state.name === 'checking'
   );
 }

@@ -62,11 +62,19 @@ export interface CapturedFrame {
   height: number;
 }
 
-/** Grabs the current frame of a playing video as a JPEG (not mirrored). */
-export async function captureFrame(video: HTMLVideoElement, quality = 0.92): Promise<CapturedFrame> {
-  const width = video.videoWidth;
-  const height = video.videoHeight;
-  if (!width || !height) throw new Error('The camera shows no picture yet.');
+/**
+ * Grabs the current frame of a playing video as a JPEG (not mirrored), scaled down to at most `maxWidth` pixels
+ * wide when given (the challenge frames: small uploads, and what the server analyses anyway).
+ */
+export async function captureFrame(
+  video: HTMLVideoElement,
+  quality = 0.92,
+  maxWidth = Number.POSITIVE_INFINITY,
+): Promise<CapturedFrame> {
+  if (!video.videoWidth || !video.videoHeight) throw new Error('The camera shows no picture yet.');
+  const scale = Math.min(1, maxWidth / video.videoWidth);
+  const width = Math.round(video.videoWidth * scale);
+  const height = Math.round(video.videoHeight * scale);
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;

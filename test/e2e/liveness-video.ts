@@ -1,0 +1,173 @@
+/**
+ * Fake-camera videos for the kiosk liveness e2e test, built at test time with Debian's `ffmpeg` from real media:
+ * a real head-turn clip from `../shared/media` (cut and re-timed to follow a challenge's prompts), and a still
+ * photo shipped by an npm package, held still. Chromium plays a `.y4m` file as its webcam
+ * (`--use-file-for-fake-video-capture`), looping it, and reads the file when a page opens the camera: a test may
+ * write the video after the browser started, as long as it does so before the kiosk opens the camera.
+ */
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { captureSchedule } from '../../src/web/client/kiosk/liveness-schedule.js';
+import type { LivenessAction } from '../../src/web/client/shared/liveness-types.js';
+
+const run = promisify(execFile);
+
+/** The decoder: Debian's `ffmpeg` (installed by `.ci/run`), or `FACEGATE_FFMPEG`. */
+export const FFMPEG = process.env.FACEGATE_FFMPEG || 'ffmpeg';
+
+/** The shared test media (not in the repository): `../shared/media` next to the checkout, or `FACEGATE_MEDIA_DIR`. */
+export const MEDIA_DIR =
+  process.env.FACEGATE_MEDIA_DIR || resolve(import.meta.dirname, '../../../shared/media');
+
+/** Size and rate of every fake-camera video: what a kiosk webcam gives, and what Chromium's fake device plays. */
+export const VIDEO = { width: 640, height: 480, fps: 15 } as const;
+
+/**
+ * The head-turn clip (SOURCES.md: "one real man with glasses at a webcam … clear yaw turns to both sides"),
+ * 13.28 s, 960×540, 15 fps, not mirrored. Its segments, read off frames every 0.5 s: the man faces the camera
+ * at 0–1.8 s and 12.0–13.2 s; from 6.6 s to 8.8 s he turns his head to HIS right (nose toward image-left); from
+ * 9.0 s to 11.2 s to HIS left (nose toward image-right). A slight upward look near 10.5 s is too small to count
+ * as `look_up`, and the clip shows no deliberate blink: a challenge the clip can answer uses only the turns.
+ */
+export const HEADTURN_CLIP = 'video/zubair_real_headturn_yaw.webm';
+
+/** A segment of the head-turn clip, in seconds. */
+interface Segment {
+  from: number;
+  to: number;
+}
+
+const FRONTAL: Segment = { from: 0, to: 1.8 };
+const FRONTAL_END: Segment = { from: 12.0, to: 13.2 };
+const SEGMENTS: Partial<Record<LivenessAction, Segment>> = {
+  turn_right: { from: 6.6, to: 8.8 },
+  turn_left: { from: 9.0, to: 11.2 },
+};
+
+/** The actions the head-turn clip can perform (a challenge for the clip must use only these). */
+export const CLIP_ACTIONS: readonly LivenessAction[] = ['turn_left', 'turn_right'];
+
+/** The still frontal frame of the clip where the man faces the camera (to enrol him). */
+export const CLIP_FRONTAL_SECOND = 0.8;
+
+/**
+ * Time between the kiosk opening the camera and its first prompt step: the preview starting, the kiosk's
+ * automatic start (900 ms) and the challenge request. The clip's frontal opening covers it; an error of a few
+ * hundred milliseconds either way still lands the frames of each step inside its segment (the frames of a step
+ * are taken from 0.9 s after its prompt, and each turn is held until the segment ends).
+ */
+export const PREROLL_MS = 1300;
+
+/** True when ffmpeg runs. */
+export async function ffmpegAvailable(): Promise<boolean> {
+  try {
+    await run(FFMPEG, ['-version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The path of the head-turn clip, or `null` when `../shared/media` is absent (the clip-based test skips). */
+export async function headTurnClip(): Promise<string | null> {
+  const path = join(MEDIA_DIR, HEADTURN_CLIP);
+  try {
+    await access(path);
+    return path;
+  } catch {
+    return null;
+  }
+}
+
+const FIT = `scale=${VIDEO.width}:${VIDEO.height}:force_original_aspect_ratio=increase,crop=${VIDEO.width}:${VIDEO.height}`;
+const Y4M = ['-an', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', '-y'];
+
+/** A video of a still photo, `seconds` long: every frame is the same picture (a photo held to the camera). */
+export async function stillPhotoVideo(photo: string, out: string, seconds = 8): Promise<string> {
+  await run(FFMPEG, [
+    ...['-v', 'error', '-loop', '1', '-framerate', String(VIDEO.fps), '-t', String(seconds), '-i', photo],
+    ...[
+      '-vf',
+      `scale=${VIDEO.width}:${VIDEO.height}:force_original_aspect_ratio=decrease,` +
+        `pad=${VIDEO.width}:${VIDEO.height}:(ow-iw)/2:(oh-ih)/2:color=0x7a7f85,fps=${VIDEO.fps}`,
+    ],
+    ...Y4M,
+    out,
+  ]);
+  return out;
+}
+
+/** One JPEG frame of a clip at `second` (to enrol the person of the clip). */
+export async function clipFrame(clip: string, second: number, out: string): Promise<string> {
+  await run(FFMPEG, [
+    '-v',
+    'error',
+    '-ss',
+    String(second),
+    '-i',
+    clip,
+    '-frames:v',
+    '1',
+    '-q:v',
+    '2',
+    '-y',
+    out,
+  ]);
+  return out;
+}
+
+/** How long each part of the video lasts for a challenge, in seconds: pre-roll + frontal step, then each action. */
+export function promptedDurations(
+  actions: readonly LivenessAction[],
+  frames: { min: number; max: number },
+): number[] {
+  const plan = captureSchedule(actions, frames);
+  return plan.steps.map((step, i) => (step.endMs - step.startMs + (i === 0 ? PREROLL_MS : 0)) / 1000);
+}
+
+/**
+ * A video of the clip's man doing `actions` in order, timed on the kiosk's own capture schedule: the frontal
+ * opening (stretched over the pre-roll and the frontal step), then each action's segment re-timed to its step,
+ * then the frontal ending (slack for a late start). Throws for an action the clip does not show.
+ */
+export async function promptedClipVideo(
+  clip: string,
+  actions: readonly LivenessAction[],
+  frames: { min: number; max: number },
+  out: string,
+): Promise<string> {
+  const durations = promptedDurations(actions, frames);
+  const parts: Array<{ segment: Segment; seconds: number }> = [
+    { segment: FRONTAL, seconds: durations[0] ?? 2 },
+    ...actions.map((action, i) => {
+      const segment = SEGMENTS[action];
+      if (!segment) throw new Error(`the head-turn clip does not show ${action}`);
+      return { segment, seconds: durations[i + 1] ?? 2 };
+    }),
+    { segment: FRONTAL_END, seconds: FRONTAL_END.to - FRONTAL_END.from },
+  ];
+  const dir = await mkdtemp(join(tmpdir(), 'facegate-clip-'));
+  try {
+    const files: string[] = [];
+    for (const [i, { segment, seconds }] of parts.entries()) {
+      const file = join(dir, `part-${i}.y4m`);
+      const stretch = seconds / (segment.to - segment.from);
+      await run(FFMPEG, [
+        ...['-v', 'error', '-ss', String(segment.from), '-t', String(segment.to - segment.from), '-i', clip],
+        ...['-vf', `${FIT},setpts=${stretch.toFixed(4)}*PTS,fps=${VIDEO.fps}`],
+        ...Y4M,
+        file,
+      ]);
+      files.push(file);
+    }
+    const list = join(dir, 'parts.txt');
+    await writeFile(list, files.map((f) => `file '${f}'`).join('\n'));
+    await run(FFMPEG, ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, ...Y4M, out]);
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
