@@ -2,6 +2,7 @@ import type { AuthServices } from '../auth/auth-services.js';
 import type { FacegateConfig } from '../config/config.js';
 import type { Policy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
+import type { GalleryFeed } from '../gallery/feed/gallery-feed.port.js';
 import type { AuditViewService } from '../services/audit-view.service.js';
 import type { EmployeeService } from '../services/employee.service.js';
 import type { EmployeeViewService } from '../services/employee-view.service.js';
@@ -9,6 +10,7 @@ import type { ErasureService } from '../services/erasure.service.js';
 import type { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { WelcomePhotoService } from '../services/welcome-photo.service.js';
+import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
 
 /** What the HTTP API is built from: a view of the composed application (`apiContextOf` in `src/app`). */
@@ -30,4 +32,8 @@ export interface ApiContext {
   kioskPairing: KioskPairingService;
   /** The audit log with actors and employees named. */
   auditViews: AuditViewService;
+  /** State shared between nodes: rate-limit counters, readiness (absent: counted in this process). */
+  sharedState?: SharedState;
+  /** Freshness of the gallery, for readiness (absent: always fresh). */
+  galleryFeed?: Pick<GalleryFeed, 'status' | 'kind'>;
 }

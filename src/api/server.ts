@@ -17,6 +17,8 @@ import Fastify, {
 import type { FacegateConfig } from '../config/config.js';
 import { fastifyTrustProxy } from '../config/trust-proxy.js';
 import { FacegateError } from '../domain/errors.js';
+import { rateLimitStoreOptions } from '../shared-state/rate-limit-store.js';
+import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { ApiContext } from './api-context.js';
 import { errorHandler } from './http-errors.js';
 import { ImageGate } from './image-gate.js';
@@ -99,7 +101,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   installReplyDefaults(app);
   await registerHelmet(app, config);
   await registerCors(app, config.security.corsOrigins);
-  await registerLimits(app, config, options);
+  await registerLimits(app, config, options, ctx.sharedState);
   await registerBodyParsers(app, config);
   await registerOpenApi(app);
   registerRequestAuth(app, ctx.auth, ctx.policy);
@@ -182,7 +184,12 @@ async function registerCors(app: ServerApp, origins: readonly string[]): Promise
 }
 
 /** Backpressure (event-loop delay), cookies, and rate limits per caller. */
-async function registerLimits(app: ServerApp, config: FacegateConfig, options: ServerOptions): Promise<void> {
+async function registerLimits(
+  app: ServerApp,
+  config: FacegateConfig,
+  options: ServerOptions,
+  sharedState?: SharedState,
+): Promise<void> {
   await app.register(fastifyUnderPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs ?? 2000,
     retryAfter: 5,
@@ -192,6 +199,7 @@ async function registerLimits(app: ServerApp, config: FacegateConfig, options: S
   });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
+    ...(sharedState ? rateLimitStoreOptions(sharedState) : {}),
     global: true,
     max: config.security.rateLimitPerMinute,
     timeWindow: 60_000,

@@ -5,13 +5,14 @@ import type { FacegateConfig } from '../config/config.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
 import { type Policy, rolePolicy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
+import type { GalleryFeed } from '../gallery/feed/gallery-feed.port.js';
 import { Gallery } from '../gallery/gallery.js';
 import { AuditViewService } from '../services/audit-view.service.js';
 import { EmployeeService } from '../services/employee.service.js';
 import { EmployeeViewService } from '../services/employee-view.service.js';
 import { EnrollmentService } from '../services/enrollment.service.js';
 import { ErasureService } from '../services/erasure.service.js';
-import { IdentificationService } from '../services/identification.service.js';
+import type { IdentificationService } from '../services/identification.service.js';
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import {
   type Clock,
@@ -25,9 +26,12 @@ import { TemplateUpgradeService } from '../services/template-upgrade.service.js'
 import type { FolderWatcher, WatchOptions } from '../services/watch-folder.js';
 import { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
+import { kioskThrottleStateOn } from '../shared-state/kiosk-throttle-state.js';
+import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
 import { createEngine, openStorage, type Storage } from './adapters.js';
 import { buildAuthServices } from './build-auth-services.js';
+import { FreshIdentificationService, openSharedState, startGalleryFeed } from './scale-out.js';
 import { WatchFolders } from './watch-folders.js';
 
 /** The rule services. */
@@ -72,6 +76,10 @@ export interface App {
   store: Store;
   blobs: BlobStore;
   gallery: Gallery;
+  /** State shared between nodes (memory on one node, Redis on several). */
+  sharedState: SharedState;
+  /** Keeps the gallery in step with changes made on other nodes; every match asks it for freshness first. */
+  feed: GalleryFeed;
   /** The access policy every service was given. */
   policy: Policy;
   services: AppServices;
@@ -98,6 +106,8 @@ export interface AppOptions {
    * the AWS flow test); the app closes it.
    */
   storage?: Storage;
+  /** A ready shared state instead of the configured one; the app then does not close it. */
+  sharedState?: SharedState;
 }
 
 /**
@@ -117,11 +127,16 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     const engine = options.engine ?? createEngine(config);
     if (!options.engine) closers.unshift(() => engine.close());
     const { cipher, store, blobs } = storage;
+    // ── Scale-out: shared state, then the gallery feed (which loads the gallery) ──
+    const sharedState = await openSharedState(config, runtime.logger, options.sharedState);
+    if (!options.sharedState) closers.unshift(() => sharedState.close());
     const gallery = new Gallery(engine.info, store);
-    const loaded = await loadGallery(gallery, engine, runtime.logger);
+    const { feed, stats } = await startGalleryFeed(config, gallery, store, runtime.logger);
+    closers.unshift(() => feed.stop());
+    const loaded = reportLoad(stats, engine, runtime.logger);
     // Thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
     const deps = { ...runtime, engine, store, blobs, gallery, config };
-    const services = buildServices(deps, cipher, runtime);
+    const services = buildServices(deps, { cipher, sharedState, feed }, runtime);
     const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
     const watchers = new WatchFolders(services.enrollment, runtime.logger);
     let closed = false;
@@ -132,6 +147,8 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
       store,
       blobs,
       gallery,
+      sharedState,
+      feed,
       policy: runtime.policy,
       services,
       startup: { ...loaded, orphanBlobsRemoved },
@@ -149,9 +166,8 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
   }
 }
 
-/** Loads the gallery from the store; warns about templates of another model, which never match. */
-async function loadGallery(gallery: Gallery, engine: FaceEngine, logger: ServiceLogger) {
-  const stats = await gallery.load();
+/** What the gallery load found; warns about templates of another model, which never match. */
+function reportLoad(stats: Awaited<ReturnType<Gallery['load']>>, engine: FaceEngine, logger: ServiceLogger) {
   if (stats.stale > 0) {
     logger.warn(
       { skipped: stats.stale, model: engine.info.model, version: engine.info.version },
@@ -161,17 +177,31 @@ async function loadGallery(gallery: Gallery, engine: FaceEngine, logger: Service
   return { templatesLoaded: stats.templates, templatesSkipped: stats.stale, employees: stats.employees };
 }
 
+/** What the services share besides the ports: the data cipher, the shared state and the gallery feed. */
+interface ServiceShared {
+  cipher: DataCipher;
+  sharedState: SharedState;
+  feed: Pick<GalleryFeed, 'assertFresh'>;
+}
+
 /** Every service over the same ports, policy and clock. */
 function buildServices(
   deps: ServiceDeps & { gallery: Gallery },
-  cipher: DataCipher,
+  { cipher, sharedState, feed }: ServiceShared,
   runtime: Required<ServiceRuntime>,
 ): AppServices {
   const employees = new EmployeeService(deps);
   const enrollment = new EnrollmentService(deps);
-  const identification = new IdentificationService(deps);
+  const identification = new FreshIdentificationService(deps, feed);
+  const kioskState = kioskThrottleStateOn(sharedState, deps.config.security.kioskWindowSeconds, cipher);
   const auth = buildAuthServices(
-    { config: deps.config, store: deps.store, employees, identification },
+    {
+      config: deps.config,
+      store: deps.store,
+      employees,
+      identification,
+      ...(kioskState ? { kioskState } : {}),
+    },
     runtime,
   );
   const passes = new WelcomePhotoPasses(
@@ -215,5 +245,7 @@ export function apiContextOf(app: App): ApiContext {
     welcomePhotos: services.welcomePhotos,
     kioskPairing: services.kioskPairing,
     auditViews: services.auditViews,
+    sharedState: app.sharedState,
+    galleryFeed: app.feed,
   };
 }
