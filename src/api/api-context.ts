@@ -2,6 +2,7 @@ import type { AuthServices } from '../auth/auth-services.js';
 import type { FacegateConfig } from '../config/config.js';
 import type { Policy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
+import type { GalleryFeed } from '../gallery/feed/gallery-feed.port.js';
 import type { AuditViewService } from '../services/audit-view.service.js';
 import type { EmployeeService } from '../services/employee.service.js';
 import type { EmployeeViewService } from '../services/employee-view.service.js';
@@ -11,6 +12,7 @@ import type { LivenessService } from '../services/liveness.service.js';
 import type { LivenessLoginService } from '../services/liveness-login.service.js';
 import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { WelcomePhotoService } from '../services/welcome-photo.service.js';
+import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
 
 /** What the HTTP API is built from: a view of the composed application (`apiContextOf` in `src/app`). */
@@ -36,4 +38,8 @@ export interface ApiContext {
   liveness: Pick<LivenessService, 'issueChallenge'>;
   /** Face login with the liveness mode enforced. */
   livenessLogin: Pick<LivenessLoginService, 'authenticate' | 'verify' | 'setKeyMode'>;
+  /** State shared between nodes: rate-limit counters, readiness (absent: counted in this process). */
+  sharedState?: SharedState;
+  /** Freshness of the gallery, for readiness (absent: always fresh). */
+  galleryFeed?: Pick<GalleryFeed, 'status' | 'kind'>;
 }

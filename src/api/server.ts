@@ -18,6 +18,8 @@ import Fastify, {
 import type { FacegateConfig } from '../config/config.js';
 import { fastifyTrustProxy } from '../config/trust-proxy.js';
 import { FacegateError } from '../domain/errors.js';
+import { rateLimitStoreOptions } from '../shared-state/rate-limit-store.js';
+import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { ApiContext } from './api-context.js';
 import {
   clientErrorHandler,
@@ -94,7 +96,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions = {}):
   // After helmet, so that a 405 answered from onRequest carries the security headers.
   recordRoutes(app as unknown as FastifyInstance, methods);
   await registerCors(app, config.security.corsOrigins);
-  await registerLimits(app, config, options);
+  await registerLimits(app, config, options, ctx.sharedState);
   await registerBodyParsers(app, config);
   await registerOpenApi(app);
   registerRequestAuth(app, ctx.auth, ctx.policy);
@@ -211,7 +213,12 @@ async function registerCors(app: ServerApp, origins: readonly string[]): Promise
 }
 
 /** Backpressure (event-loop delay), cookies, and rate limits per caller. */
-async function registerLimits(app: ServerApp, config: FacegateConfig, options: ServerOptions): Promise<void> {
+async function registerLimits(
+  app: ServerApp,
+  config: FacegateConfig,
+  options: ServerOptions,
+  sharedState?: SharedState,
+): Promise<void> {
   await app.register(fastifyUnderPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs ?? 2000,
     retryAfter: 5,
@@ -221,6 +228,7 @@ async function registerLimits(app: ServerApp, config: FacegateConfig, options: S
   });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
+    ...(sharedState ? rateLimitStoreOptions(sharedState) : {}),
     global: true,
     max: config.security.rateLimitPerMinute,
     timeWindow: 60_000,

@@ -10,6 +10,7 @@ import type { FaceEngine } from '../engine/face-engine.port.js';
 import { LocalFaceEngine } from '../engine/local-face-engine.js';
 import { PooledFaceEngine } from '../engine/pooled-face-engine.js';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
+import { MIGRATIONS } from '../store/sqlite/migrations.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.port.js';
 
@@ -96,4 +97,21 @@ export async function openStorage(config: FacegateConfig): Promise<Storage> {
     await store.close().catch(() => {});
     throw error;
   }
+}
+
+/** What `facegate migrate` did: the store it migrated and the schema version it is now at. */
+export interface MigrationReport {
+  store: FacegateConfig['store']['kind'];
+  schemaVersion: number;
+}
+
+/**
+ * Applies pending migrations to the configured store and closes it (stores migrate on open; on PostgreSQL an
+ * advisory lock makes concurrent runs wait, so each step is applied once). Opens no photo store and no engine.
+ */
+export async function migrateStorage(config: FacegateConfig): Promise<MigrationReport> {
+  const cipher = await createDataCipher(config);
+  const store = await createStore(config, cipher);
+  await store.close();
+  return { store: config.store.kind, schemaVersion: Math.max(...MIGRATIONS.map((m) => m.version)) };
 }

@@ -21,6 +21,7 @@ import type { FacegateConfig } from '../config/config.js';
 import { localOnlyPolicy } from '../domain/access.js';
 import type { IdentificationService } from '../services/identification.service.js';
 import { type ServiceRuntime, systemClock } from '../services/service-context.js';
+import type { KioskThrottleState } from '../shared-state/kiosk-throttle-state.js';
 import type { Store } from '../store/store.port.js';
 
 /** What the auth services are built from, besides the policy, clock and logger every service gets. */
@@ -30,6 +31,8 @@ export interface AuthPorts {
   /** The employee service (lock/unlock keep the gallery in step). */
   employees: EmployeeLocks;
   identification: Pick<IdentificationService, 'identify' | 'verify'>;
+  /** The kiosk throttle's windows, probes and gate on shared state (several nodes); absent: in this process. */
+  kioskState?: KioskThrottleState;
 }
 
 /** Builds the auth services over one store, each with the same policy and clock. */
@@ -135,6 +138,7 @@ function buildKioskThrottle(
     store: ports.store,
     limits,
     now: () => clock.now(),
+    ...ports.kioskState,
     options: {
       windowSeconds: sec.kioskWindowSeconds,
       maxDelaySeconds: sec.kioskMaxDelaySeconds,

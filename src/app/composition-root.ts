@@ -5,13 +5,14 @@ import type { FacegateConfig } from '../config/config.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
 import { type Policy, rolePolicy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
+import type { GalleryFeed } from '../gallery/feed/gallery-feed.port.js';
 import { Gallery } from '../gallery/gallery.js';
 import { AuditViewService } from '../services/audit-view.service.js';
 import { EmployeeService } from '../services/employee.service.js';
 import { EmployeeViewService } from '../services/employee-view.service.js';
 import { EnrollmentService } from '../services/enrollment.service.js';
 import { ErasureService } from '../services/erasure.service.js';
-import { IdentificationService } from '../services/identification.service.js';
+import type { IdentificationService } from '../services/identification.service.js';
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { LivenessService } from '../services/liveness.service.js';
 import { LivenessLoginService, livenessModeOf } from '../services/liveness-login.service.js';
@@ -27,12 +28,12 @@ import { TemplateUpgradeService } from '../services/template-upgrade.service.js'
 import type { FolderWatcher, WatchOptions } from '../services/watch-folder.js';
 import { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
-import { createSharedState } from '../shared-state/create-shared-state.js';
-import { MemorySharedState } from '../shared-state/memory-shared-state.js';
+import { kioskThrottleStateOn } from '../shared-state/kiosk-throttle-state.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
 import { createEngine, openStorage, type Storage } from './adapters.js';
 import { buildAuthServices } from './build-auth-services.js';
+import { FreshIdentificationService, openSharedState, startGalleryFeed } from './scale-out.js';
 import { WatchFolders } from './watch-folders.js';
 
 /** The rule services. */
@@ -81,6 +82,10 @@ export interface App {
   store: Store;
   blobs: BlobStore;
   gallery: Gallery;
+  /** State shared between nodes (memory on one node, Redis on several). */
+  sharedState: SharedState;
+  /** Keeps the gallery in step with changes made on other nodes; every match asks it for freshness first. */
+  feed: GalleryFeed;
   /** The access policy every service was given. */
   policy: Policy;
   services: AppServices;
@@ -107,6 +112,8 @@ export interface AppOptions {
    * the AWS flow test); the app closes it.
    */
   storage?: Storage;
+  /** A ready shared state instead of the configured one; the app then does not close it. */
+  sharedState?: SharedState;
 }
 
 /**
@@ -126,13 +133,22 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     const engine = options.engine ?? createEngine(config);
     if (!options.engine) closers.unshift(() => engine.close());
     const { cipher, store, blobs } = storage;
+    // ── Scale-out: shared state, then the gallery feed (which loads the gallery) ──
+    const sharedState = await openSharedState(config, runtime.logger, options.sharedState, () =>
+      runtime.clock.now().getTime(),
+    );
+    if (!options.sharedState) closers.unshift(() => sharedState.close());
     const gallery = new Gallery(engine.info, store);
-    const loaded = await loadGallery(gallery, engine, runtime.logger);
+    const { feed, stats } = await startGalleryFeed(config, gallery, store, runtime.logger);
+    closers.unshift(() => feed.stop());
+    const loaded = reportLoad(stats, engine, runtime.logger);
     // Thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
     const deps = { ...runtime, engine, store, blobs, gallery, config };
-    const sharedState = await openSharedState(config, runtime);
-    closers.unshift(() => sharedState.close());
-    const services = addLivenessServices(buildServices(deps, cipher, runtime), deps, sharedState);
+    const services = addLivenessServices(
+      buildServices(deps, { cipher, sharedState, feed }, runtime),
+      deps,
+      sharedState,
+    );
     const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
     const watchers = new WatchFolders(services.enrollment, runtime.logger, {
       allowExisting: config.operations.watchAllowExisting,
@@ -145,6 +161,8 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
       store,
       blobs,
       gallery,
+      sharedState,
+      feed,
       policy: runtime.policy,
       services,
       startup: { ...loaded, orphanBlobsRemoved },
@@ -162,9 +180,8 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
   }
 }
 
-/** Loads the gallery from the store; warns about templates of another model, which never match. */
-async function loadGallery(gallery: Gallery, engine: FaceEngine, logger: ServiceLogger) {
-  const stats = await gallery.load();
+/** What the gallery load found; warns about templates of another model, which never match. */
+function reportLoad(stats: Awaited<ReturnType<Gallery['load']>>, engine: FaceEngine, logger: ServiceLogger) {
   if (stats.stale > 0) {
     logger.warn(
       { skipped: stats.stale, model: engine.info.model, version: engine.info.version },
@@ -174,17 +191,31 @@ async function loadGallery(gallery: Gallery, engine: FaceEngine, logger: Service
   return { templatesLoaded: stats.templates, templatesSkipped: stats.stale, employees: stats.employees };
 }
 
+/** What the services share besides the ports: the data cipher, the shared state and the gallery feed. */
+interface ServiceShared {
+  cipher: DataCipher;
+  sharedState: SharedState;
+  feed: Pick<GalleryFeed, 'assertFresh'>;
+}
+
 /** Every service over the same ports, policy and clock. */
 function buildServices(
   deps: ServiceDeps & { gallery: Gallery },
-  cipher: DataCipher,
+  { cipher, sharedState, feed }: ServiceShared,
   runtime: Required<ServiceRuntime>,
 ): Omit<AppServices, 'liveness' | 'livenessLogin'> {
   const employees = new EmployeeService(deps);
   const enrollment = new EnrollmentService(deps);
-  const identification = new IdentificationService(deps);
+  const identification = new FreshIdentificationService(deps, feed);
+  const kioskState = kioskThrottleStateOn(sharedState, deps.config.security.kioskWindowSeconds, cipher);
   const auth = buildAuthServices(
-    { config: deps.config, store: deps.store, employees, identification },
+    {
+      config: deps.config,
+      store: deps.store,
+      employees,
+      identification,
+      ...(kioskState ? { kioskState } : {}),
+    },
     runtime,
   );
   const passes = new WelcomePhotoPasses(
@@ -215,20 +246,6 @@ function buildServices(
     }),
     auditViews: new AuditViewService(deps.store, auth.audit),
   };
-}
-
-/**
- * The state shared between API nodes (liveness challenges): Redis when configured, else memory on the app's clock
- * (so that tests can expire a challenge by moving the clock).
- */
-async function openSharedState(
-  config: FacegateConfig,
-  runtime: Required<ServiceRuntime>,
-): Promise<SharedState> {
-  if (config.sharedState.kind === 'local') {
-    return new MemorySharedState({ now: () => runtime.clock.now().getTime() });
-  }
-  return createSharedState(config.sharedState);
 }
 
 /** Liveness: challenges in the shared state, and face login with the liveness mode enforced. */
@@ -267,5 +284,7 @@ export function apiContextOf(app: App): ApiContext {
     auditViews: services.auditViews,
     liveness: services.liveness,
     livenessLogin: services.livenessLogin,
+    sharedState: app.sharedState,
+    galleryFeed: app.feed,
   };
 }

@@ -5,6 +5,7 @@ import { registerEmployeeCommands } from './employee.command.js';
 import { registerEngineCommands } from './engine.command.js';
 import { registerEvalCommands } from './eval.command.js';
 import { registerEvalLivenessCommand } from './eval-liveness.command.js';
+import { registerMigrateCommands } from './migrate.command.js';
 import { runCli } from './run-cli.js';
 import { registerServeCommands } from './serve.command.js';
 import { registerTemplateCommands } from './templates.command.js';
@@ -21,5 +22,6 @@ registerAdminCommands(program);
 registerServeCommands(program);
 registerDataKeyCommands(program);
 registerTemplateCommands(program);
+registerMigrateCommands(program);
 
 await runCli(program, process.argv);

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { FacegateError } from '../../domain/errors.js';
 import { ErrorBody } from '../schemas/common.schema.js';
 import type { RouteDeps, TypedApp } from './route-types.js';
@@ -41,21 +41,13 @@ export function systemRoutes(app: TypedApp, { ctx, metrics }: RouteDeps): void {
       config: { auth: 'none' },
       schema: {
         tags: ['system'],
-        summary: 'Readiness: models loaded and store reachable',
-        response: {
-          200: Type.Object({ status: Type.Literal('ready'), engine: Type.String() }),
-          503: ErrorBody,
-        },
+        summary: 'Readiness: models loaded, store and shared state reachable, gallery fresh',
+        response: { 200: ReadyBody, 503: ErrorBody },
       },
     },
     async () => {
       if (!engineReady) throw new FacegateError('NOT_READY', 'Face models are still loading');
-      try {
-        await ctx.store.ping();
-      } catch (error) {
-        throw new FacegateError('NOT_READY', 'Store unreachable', undefined, { cause: error });
-      }
-      return { status: 'ready' as const, engine: `${ctx.engine.info.model}@${ctx.engine.info.version}` };
+      return readiness(ctx);
     },
   );
 
@@ -95,4 +87,55 @@ function registerMetricsRoute(app: TypedApp, metrics: RouteDeps['metrics'], toke
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
+}
+
+const ReadyBody = Type.Object({
+  status: Type.Literal('ready'),
+  engine: Type.String(),
+  dependencies: Type.Object({
+    store: Type.Literal('ok'),
+    sharedState: Type.String({ description: '`memory` or `redis`: reachable' }),
+    galleryFeed: Type.Object({
+      kind: Type.String(),
+      lagMs: Type.Number(),
+      lastSeq: Type.Number(),
+      reconnects: Type.Number(),
+      resyncs: Type.Number(),
+    }),
+  }),
+});
+
+/** Checks each dependency in turn; the first that fails makes the node not ready (503), naming it. */
+async function readiness(ctx: RouteDeps['ctx']): Promise<Static<typeof ReadyBody>> {
+  const reach = async (what: string, probe: () => Promise<void>) => {
+    try {
+      await probe();
+    } catch (error) {
+      throw new FacegateError('NOT_READY', `${what} unreachable`, { dependency: what }, { cause: error });
+    }
+  };
+  await reach('Store', () => ctx.store.ping());
+  const shared = ctx.sharedState;
+  if (shared) await reach('Shared state', () => shared.ping());
+  const feed = ctx.galleryFeed?.status() ?? { ready: true, lagMs: 0, lastSeq: 0, reconnects: 0, resyncs: 0 };
+  if (!feed.ready) {
+    throw new FacegateError('NOT_READY', `Gallery not fresh: ${feed.reason ?? 'feed behind'}`, {
+      dependency: 'galleryFeed',
+    });
+  }
+  return {
+    status: 'ready',
+    engine: `${ctx.engine.info.model}@${ctx.engine.info.version}`,
+    dependencies: {
+      store: 'ok',
+      sharedState: shared?.kind ?? 'memory',
+      galleryFeed: {
+        kind: ctx.galleryFeed?.kind ?? 'local',
+        lagMs: Math.round(feed.lagMs),
+        lastSeq: feed.lastSeq,
+        reconnects: feed.reconnects,
+        resyncs: feed.resyncs,
+      },
+    },
+  };
 }
