@@ -155,7 +155,8 @@ describe('kiosk liveness challenge in Chromium', () => {
       const first =
         challenge.actions[0] === 'turn_left' ? 'Turn your head to your left' : 'Turn your head to your right';
       await page.getByTestId('kiosk-status').filter({ hasText: first }).waitFor({ timeout: 30_000 });
-      expect(await page.getByTestId('kiosk-progress').innerText()).toBe(
+      // textContent: the progress line is upper-cased by CSS only.
+      expect((await page.getByTestId('kiosk-progress').textContent())?.trim()).toBe(
         `Step 1 of ${challenge.actions.length}`,
       );
       expect(await kioskResult(page)).toContain('Welcome, Zubair Clip');
