@@ -57,6 +57,41 @@ function isHeic(bytes: Uint8Array): boolean {
  * Throws FacegateError IMAGE_MISSING, IMAGE_TOO_LARGE, UNSUPPORTED_FORMAT or IMAGE_UNREADABLE.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<DecodedImage> {
+  checkFileSize(bytes, limits);
+  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const options: SharpReadOptions = { limitInputPixels: limits.maxImagePixels, failOn: 'error', pages: 1 };
+
+  let meta: Metadata;
+  try {
+    meta = await sharp(input, options).metadata();
+  } catch (error) {
+    throw metadataError(error, bytes, limits);
+  }
+  const format = acceptedFormat(meta, bytes);
+  checkDimensions(meta, limits);
+  const full = await decodeFull(input, options, format);
+
+  const info: ImageInfo = {
+    format,
+    width: full.width,
+    height: full.height,
+    orientation: meta.orientation ?? 1,
+  };
+  const longest = Math.max(full.width, full.height);
+  if (longest <= limits.detectMaxSide) return { info, full, detect: full, detectScale: 1 };
+  const detect = await resizeRgb(full, limits.detectMaxSide);
+  return { info, full, detect, detectScale: full.width / detect.width };
+}
+
+/** sharp input options shared by the header read and the pixel decode. */
+interface SharpReadOptions {
+  limitInputPixels: number;
+  failOn: 'error';
+  pages: number;
+}
+
+/** Refuses an empty file or one over `maxImageBytes` before sharp sees it. */
+function checkFileSize(bytes: Uint8Array, limits: DecodeLimits): void {
   if (bytes.byteLength === 0) throw new FacegateError('IMAGE_MISSING', 'The image is empty');
   if (bytes.byteLength > limits.maxImageBytes) {
     throw new FacegateError('IMAGE_TOO_LARGE', 'The image file is too large', {
@@ -64,38 +99,37 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       maxBytes: limits.maxImageBytes,
     });
   }
-  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const options = { limitInputPixels: limits.maxImagePixels, failOn: 'error' as const, pages: 1 };
+}
 
-  let meta: Metadata;
-  try {
-    meta = await sharp(input, options).metadata();
-  } catch (error) {
-    if (error instanceof Error && /pixel limit/i.test(error.message)) {
-      throw new FacegateError('IMAGE_TOO_LARGE', 'The image has too many pixels', {
-        maxPixels: limits.maxImagePixels,
-      });
-    }
-    if (isHeic(bytes)) {
-      throw new FacegateError(
-        'UNSUPPORTED_FORMAT',
-        'Image format heic is not supported; use JPEG, PNG or WebP',
-        {
-          format: 'heic',
-        },
-      );
-    }
-    const unsupported = KNOWN_UNSUPPORTED.find((f) => startsWith(bytes, f.magic));
-    if (unsupported) {
-      throw new FacegateError('UNSUPPORTED_FORMAT', `Image format ${unsupported.name} is not supported`, {
-        format: unsupported.name,
-      });
-    }
-    throw new FacegateError('IMAGE_UNREADABLE', 'The file is not a readable image', undefined, {
-      cause: error,
+/** Maps a failed header read to the error the caller gets: too many pixels, a known unsupported format, or unreadable. */
+function metadataError(error: unknown, bytes: Uint8Array, limits: DecodeLimits): FacegateError {
+  if (error instanceof Error && /pixel limit/i.test(error.message)) {
+    return new FacegateError('IMAGE_TOO_LARGE', 'The image has too many pixels', {
+      maxPixels: limits.maxImagePixels,
     });
   }
+  if (isHeic(bytes)) {
+    return new FacegateError(
+      'UNSUPPORTED_FORMAT',
+      'Image format heic is not supported; use JPEG, PNG or WebP',
+      {
+        format: 'heic',
+      },
+    );
+  }
+  const unsupported = KNOWN_UNSUPPORTED.find((f) => startsWith(bytes, f.magic));
+  if (unsupported) {
+    return new FacegateError('UNSUPPORTED_FORMAT', `Image format ${unsupported.name} is not supported`, {
+      format: unsupported.name,
+    });
+  }
+  return new FacegateError('IMAGE_UNREADABLE', 'The file is not a readable image', undefined, {
+    cause: error,
+  });
+}
 
+/** The reported format name (heif split into avif/heic); throws UNSUPPORTED_FORMAT for anything we don't decode. */
+function acceptedFormat(meta: Metadata, bytes: Uint8Array): string {
   const format = meta.format === 'heif' ? (meta.compression === 'av1' ? 'avif' : 'heic') : meta.format;
   // Prebuilt sharp decodes AVIF but has no HEVC decoder, so HEIC is refused up front with a clear code.
   if (!ACCEPTED.has(meta.format) || format === 'heic' || isHeic(bytes)) {
@@ -105,6 +139,11 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       { format },
     );
   }
+  return format;
+}
+
+/** Refuses a header with no pixels, or more than `maxImagePixels` (first frame of an animation). */
+function checkDimensions(meta: Metadata, limits: DecodeLimits): void {
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (width <= 0 || height <= 0) throw new FacegateError('IMAGE_UNREADABLE', 'The image has no pixels');
@@ -115,8 +154,10 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       maxPixels: limits.maxImagePixels,
     });
   }
+}
 
-  let full: RgbImage;
+/** Decodes the full image to EXIF-oriented 8-bit sRGB RGB on white; corrupt data becomes IMAGE_UNREADABLE. */
+async function decodeFull(input: Buffer, options: SharpReadOptions, format: string): Promise<RgbImage> {
   try {
     const { data, info } = await sharp(input, options)
       .autoOrient()
@@ -125,7 +166,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`unexpected channel count ${info.channels}`);
-    full = {
+    return {
       data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       width: info.width,
       height: info.height,
@@ -141,17 +182,6 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       },
     );
   }
-
-  const info: ImageInfo = {
-    format,
-    width: full.width,
-    height: full.height,
-    orientation: meta.orientation ?? 1,
-  };
-  const longest = Math.max(full.width, full.height);
-  if (longest <= limits.detectMaxSide) return { info, full, detect: full, detectScale: 1 };
-  const detect = await resizeRgb(full, limits.detectMaxSide);
-  return { info, full, detect, detectScale: full.width / detect.width };
 }
 
 /** Downscales RGB pixels so the longest side equals `maxSide` (area-averaging, good for detection). */

@@ -166,33 +166,31 @@ function percentile(values: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 }
 
-/** Scores every pair, computes the verification, LFW and (optionally) open-set figures. */
-export function buildReport(
-  dataset: FacesDataset,
-  images: ReadonlyMap<string, ScoredImage>,
-  context: EvalContext,
-): EvalResult {
-  const emb = (rel: string): Float32Array | null => images.get(rel)?.embedding ?? null;
-  const pairs: ScoredPair[] = dataset.pairs.map((p) => ({ ...p, score: pairScore(emb(p.a), emb(p.b)) }));
-  const genuine = pairs.filter((p) => p.same).map((p) => p.score);
-  const impostorDesc = sortDescending(pairs.filter((p) => !p.same).map((p) => p.score));
-  const genuineDesc = sortDescending(genuine);
-  const v = verificationMetrics(genuineDesc, impostorDesc);
-  const op = (i: number) => v.operatingPoints[i] as (typeof v.operatingPoints)[number];
-
+/** Scores the LFW-protocol pairs (when the data set has them) and runs the 10-fold protocol over them. */
+function scoreLfwPairs(dataset: FacesDataset, emb: (rel: string) => Float32Array | null) {
   const lfwPairs: ScoredPair[] = (dataset.lfwPairs ?? []).map((p) => ({
     ...p,
     score: pairScore(emb(p.a), emb(p.b)),
   }));
   const lfw = lfwPairs.length > 0 ? lfwProtocol(lfwPairs.map((p) => ({ ...p, fold: p.fold ?? 0 }))) : null;
+  return { lfwPairs, lfw };
+}
 
-  const ms = dataset.images.flatMap((i) => {
+/** Per-image embedding times in ms, skipping images that were not timed. */
+function imageTimings(dataset: FacesDataset, images: ReadonlyMap<string, ScoredImage>): number[] {
+  return dataset.images.flatMap((i) => {
     const t = images.get(i.rel)?.ms;
     return t === null || t === undefined ? [] : [t];
   });
-  const calibrated = calibrateThresholds(impostorDesc);
-  const configured = context.configured;
-  const presets = configured
+}
+
+/** Per-preset FAR/TAR at the configured thresholds, or null when no thresholds are configured. */
+function verificationPresets(
+  configured: EvalContext['configured'],
+  impostorDesc: Float64Array,
+  genuineDesc: Float64Array,
+): Record<ThresholdPreset, PresetFigures> | null {
+  return configured
     ? (Object.fromEntries(
         PRESETS.map((name) => {
           const t = configured[name];
@@ -210,6 +208,85 @@ export function buildReport(
         }),
       ) as Record<ThresholdPreset, PresetFigures>)
     : null;
+}
+
+/** Open-set identification figures (rank-1, FNIR at FPIR, per-preset rates) over a gallery/probe split. */
+function identifyFigures(
+  dataset: FacesDataset,
+  emb: (rel: string) => Float32Array | null,
+  context: EvalContext,
+  calibrated: ReturnType<typeof calibrateThresholds>,
+): { probes: ProbeSearch[]; identify: IdentifyFigures } {
+  const configured = context.configured;
+  const split = openSetSplit(
+    dataset.images.map((i) => ({ identity: i.identity, name: i.rel, embedding: emb(i.rel) })),
+  );
+  const probes = searchProbes(split);
+  const thresholds: Record<ThresholdPreset, number> = configured
+    ? { strict: configured.strict, balanced: configured.balanced, lenient: configured.lenient }
+    : {
+        strict: calibrated.strict ?? Number.POSITIVE_INFINITY,
+        balanced: calibrated.balanced ?? Number.POSITIVE_INFINITY,
+        lenient: calibrated.lenient ?? Number.POSITIVE_INFINITY,
+      };
+  const at = (t: number | null, margin: number): OpenSetRates =>
+    openSetRates(probes, t ?? Number.POSITIVE_INFINITY, margin);
+  const t0 = thresholdAtFpir(probes, 0.01, 0);
+  const tm = thresholdAtFpir(probes, 0.01, context.margin);
+  const identify: IdentifyFigures = {
+    gallery_identities: split.gallery.length,
+    mated_probes: split.mated.length,
+    non_mated_probes: split.nonMated.length,
+    rank1: round(rankOneRate(probes)),
+    'fnir_at_fpir_1e-2': round(at(t0, 0).fnir),
+    'threshold_at_fpir_1e-2': finiteOrNull(t0),
+    margin: context.margin,
+    'fnir_at_fpir_1e-2_with_margin': round(at(tm, context.margin).fnir),
+    'threshold_at_fpir_1e-2_with_margin': finiteOrNull(tm),
+    threshold_source: configured ? 'MODEL_THRESHOLDS' : 'this run',
+    presets: Object.fromEntries(
+      PRESETS.map((name) => {
+        const t = thresholds[name];
+        const plain = at(t, 0);
+        const withMargin = at(t, context.margin);
+        return [
+          name,
+          {
+            threshold: t,
+            fpir: round(plain.fpir),
+            fnir: round(plain.fnir),
+            mated_wrong_accept: round(plain.matedWrongAccept),
+            fpir_with_margin: round(withMargin.fpir),
+            fnir_with_margin: round(withMargin.fnir),
+            mated_wrong_accept_with_margin: round(withMargin.matedWrongAccept),
+          },
+        ];
+      }),
+    ) as Record<ThresholdPreset, IdentifyPresetFigures>,
+  };
+  return { probes, identify };
+}
+
+/** Scores every pair, computes the verification, LFW and (optionally) open-set figures. */
+export function buildReport(
+  dataset: FacesDataset,
+  images: ReadonlyMap<string, ScoredImage>,
+  context: EvalContext,
+): EvalResult {
+  const emb = (rel: string): Float32Array | null => images.get(rel)?.embedding ?? null;
+  const pairs: ScoredPair[] = dataset.pairs.map((p) => ({ ...p, score: pairScore(emb(p.a), emb(p.b)) }));
+  const genuine = pairs.filter((p) => p.same).map((p) => p.score);
+  const impostorDesc = sortDescending(pairs.filter((p) => !p.same).map((p) => p.score));
+  const genuineDesc = sortDescending(genuine);
+  const v = verificationMetrics(genuineDesc, impostorDesc);
+  const op = (i: number) => v.operatingPoints[i] as (typeof v.operatingPoints)[number];
+
+  const { lfwPairs, lfw } = scoreLfwPairs(dataset, emb);
+
+  const ms = imageTimings(dataset, images);
+  const calibrated = calibrateThresholds(impostorDesc);
+  const configured = context.configured;
+  const presets = verificationPresets(configured, impostorDesc, genuineDesc);
 
   const maxImpostor = impostorDesc.length > 0 ? (impostorDesc[0] as number) : null;
   const report: EvalReport = {
@@ -243,52 +320,9 @@ export function buildReport(
 
   let probes: ProbeSearch[] | null = null;
   if (context.identify) {
-    const split = openSetSplit(
-      dataset.images.map((i) => ({ identity: i.identity, name: i.rel, embedding: emb(i.rel) })),
-    );
-    probes = searchProbes(split);
-    const thresholds: Record<ThresholdPreset, number> = configured
-      ? { strict: configured.strict, balanced: configured.balanced, lenient: configured.lenient }
-      : {
-          strict: calibrated.strict ?? Number.POSITIVE_INFINITY,
-          balanced: calibrated.balanced ?? Number.POSITIVE_INFINITY,
-          lenient: calibrated.lenient ?? Number.POSITIVE_INFINITY,
-        };
-    const at = (t: number | null, margin: number): OpenSetRates =>
-      openSetRates(probes as ProbeSearch[], t ?? Number.POSITIVE_INFINITY, margin);
-    const t0 = thresholdAtFpir(probes, 0.01, 0);
-    const tm = thresholdAtFpir(probes, 0.01, context.margin);
-    const identify: IdentifyFigures = {
-      gallery_identities: split.gallery.length,
-      mated_probes: split.mated.length,
-      non_mated_probes: split.nonMated.length,
-      rank1: round(rankOneRate(probes)),
-      'fnir_at_fpir_1e-2': round(at(t0, 0).fnir),
-      'threshold_at_fpir_1e-2': finiteOrNull(t0),
-      margin: context.margin,
-      'fnir_at_fpir_1e-2_with_margin': round(at(tm, context.margin).fnir),
-      'threshold_at_fpir_1e-2_with_margin': finiteOrNull(tm),
-      threshold_source: configured ? 'MODEL_THRESHOLDS' : 'this run',
-      presets: Object.fromEntries(
-        PRESETS.map((name) => {
-          const t = thresholds[name];
-          const plain = at(t, 0);
-          const withMargin = at(t, context.margin);
-          return [
-            name,
-            {
-              threshold: t,
-              fpir: round(plain.fpir),
-              fnir: round(plain.fnir),
-              mated_wrong_accept: round(plain.matedWrongAccept),
-              fpir_with_margin: round(withMargin.fpir),
-              fnir_with_margin: round(withMargin.fnir),
-              mated_wrong_accept_with_margin: round(withMargin.matedWrongAccept),
-            },
-          ];
-        }),
-      ) as Record<ThresholdPreset, IdentifyPresetFigures>,
-    };
+    const figures = identifyFigures(dataset, emb, context, calibrated);
+    probes = figures.probes;
+    const identify = figures.identify;
     report.rank1 = identify.rank1;
     report['fnir_at_fpir_1e-2'] = identify['fnir_at_fpir_1e-2'];
     report.identify = identify;

@@ -279,65 +279,10 @@ export class PqIndex extends ExactIndex {
   private candidates(query: Float32Array): Int32Array {
     const table = this.lookupTable(query);
     const heap = new MinHeap(Math.min(this.rerank, this.count));
-    const codes = this.codes;
-    const words = this.words;
-    const n = this.count;
-    let floor = Number.NEGATIVE_INFINITY;
-    if (words === 4) {
-      // The default 32 sub-spaces, unrolled: this loop is the whole cost of a large-gallery search.
-      for (let i = 0, o = 0; i < n; i++, o += 4) {
-        const a = codes[o] ?? 0;
-        const b = codes[o + 1] ?? 0;
-        const c = codes[o + 2] ?? 0;
-        const d = codes[o + 3] ?? 0;
-        const s =
-          (table[a & 255] ?? 0) +
-          (table[256 + ((a >>> 8) & 255)] ?? 0) +
-          (table[512 + ((a >>> 16) & 255)] ?? 0) +
-          (table[768 + (a >>> 24)] ?? 0) +
-          (table[1024 + (b & 255)] ?? 0) +
-          (table[1280 + ((b >>> 8) & 255)] ?? 0) +
-          (table[1536 + ((b >>> 16) & 255)] ?? 0) +
-          (table[1792 + (b >>> 24)] ?? 0) +
-          (table[2048 + (c & 255)] ?? 0) +
-          (table[2304 + ((c >>> 8) & 255)] ?? 0) +
-          (table[2560 + ((c >>> 16) & 255)] ?? 0) +
-          (table[2816 + (c >>> 24)] ?? 0) +
-          (table[3072 + (d & 255)] ?? 0) +
-          (table[3328 + ((d >>> 8) & 255)] ?? 0) +
-          (table[3584 + ((d >>> 16) & 255)] ?? 0) +
-          (table[3840 + (d >>> 24)] ?? 0);
-        if (s > floor) floor = heap.push(s, i);
-      }
-      return heap.items();
-    }
-    if (words === 6) {
-      // 48 sub-spaces, the choice at 704 dimensions (the default embedder), unrolled likewise.
-      for (let i = 0, o = 0; i < n; i++, o += 6) {
-        const s =
-          wordScore(table, 0, codes[o] ?? 0) +
-          wordScore(table, 1024, codes[o + 1] ?? 0) +
-          wordScore(table, 2048, codes[o + 2] ?? 0) +
-          wordScore(table, 3072, codes[o + 3] ?? 0) +
-          wordScore(table, 4096, codes[o + 4] ?? 0) +
-          wordScore(table, 5120, codes[o + 5] ?? 0);
-        if (s > floor) floor = heap.push(s, i);
-      }
-      return heap.items();
-    }
-    for (let i = 0, o = 0; i < n; i++, o += words) {
-      let s = 0;
-      for (let w = 0, t = 0; w < words; w++, t += 1024) {
-        const x = codes[o + w] ?? 0;
-        s +=
-          (table[t + (x & 255)] ?? 0) +
-          (table[t + 256 + ((x >>> 8) & 255)] ?? 0) +
-          (table[t + 512 + ((x >>> 16) & 255)] ?? 0) +
-          (table[t + 768 + (x >>> 24)] ?? 0);
-      }
-      if (s > floor) floor = heap.push(s, i);
-    }
-    return heap.items();
+    // One call per query: each scan keeps its whole row loop inside, so the split adds no per-row cost.
+    if (this.words === 4) return scan32(this.codes, table, this.count, heap);
+    if (this.words === 6) return scan48(this.codes, table, this.count, heap);
+    return scanWords(this.codes, this.words, table, this.count, heap);
   }
 
   override memoryBytes(): number {
@@ -348,6 +293,76 @@ export class PqIndex extends ExactIndex {
       (this.codebook?.byteLength ?? 0)
     );
   }
+}
+
+/** Best rows over 32 sub-spaces (4 words a row), unrolled: this loop is the whole cost of a large-gallery search. */
+function scan32(codes: Uint32Array, table: Float32Array, n: number, heap: MinHeap): Int32Array {
+  let floor = Number.NEGATIVE_INFINITY;
+  for (let i = 0, o = 0; i < n; i++, o += 4) {
+    const a = codes[o] ?? 0;
+    const b = codes[o + 1] ?? 0;
+    const c = codes[o + 2] ?? 0;
+    const d = codes[o + 3] ?? 0;
+    const s =
+      (table[a & 255] ?? 0) +
+      (table[256 + ((a >>> 8) & 255)] ?? 0) +
+      (table[512 + ((a >>> 16) & 255)] ?? 0) +
+      (table[768 + (a >>> 24)] ?? 0) +
+      (table[1024 + (b & 255)] ?? 0) +
+      (table[1280 + ((b >>> 8) & 255)] ?? 0) +
+      (table[1536 + ((b >>> 16) & 255)] ?? 0) +
+      (table[1792 + (b >>> 24)] ?? 0) +
+      (table[2048 + (c & 255)] ?? 0) +
+      (table[2304 + ((c >>> 8) & 255)] ?? 0) +
+      (table[2560 + ((c >>> 16) & 255)] ?? 0) +
+      (table[2816 + (c >>> 24)] ?? 0) +
+      (table[3072 + (d & 255)] ?? 0) +
+      (table[3328 + ((d >>> 8) & 255)] ?? 0) +
+      (table[3584 + ((d >>> 16) & 255)] ?? 0) +
+      (table[3840 + (d >>> 24)] ?? 0);
+    if (s > floor) floor = heap.push(s, i);
+  }
+  return heap.items();
+}
+
+/** Best rows over 48 sub-spaces (6 words a row), the choice at 704 dimensions (the default embedder), unrolled. */
+function scan48(codes: Uint32Array, table: Float32Array, n: number, heap: MinHeap): Int32Array {
+  let floor = Number.NEGATIVE_INFINITY;
+  for (let i = 0, o = 0; i < n; i++, o += 6) {
+    const s =
+      wordScore(table, 0, codes[o] ?? 0) +
+      wordScore(table, 1024, codes[o + 1] ?? 0) +
+      wordScore(table, 2048, codes[o + 2] ?? 0) +
+      wordScore(table, 3072, codes[o + 3] ?? 0) +
+      wordScore(table, 4096, codes[o + 4] ?? 0) +
+      wordScore(table, 5120, codes[o + 5] ?? 0);
+    if (s > floor) floor = heap.push(s, i);
+  }
+  return heap.items();
+}
+
+/** Best rows for any other number of code words a row. */
+function scanWords(
+  codes: Uint32Array,
+  words: number,
+  table: Float32Array,
+  n: number,
+  heap: MinHeap,
+): Int32Array {
+  let floor = Number.NEGATIVE_INFINITY;
+  for (let i = 0, o = 0; i < n; i++, o += words) {
+    let s = 0;
+    for (let w = 0, t = 0; w < words; w++, t += 1024) {
+      const x = codes[o + w] ?? 0;
+      s +=
+        (table[t + (x & 255)] ?? 0) +
+        (table[t + 256 + ((x >>> 8) & 255)] ?? 0) +
+        (table[t + 512 + ((x >>> 16) & 255)] ?? 0) +
+        (table[t + 768 + (x >>> 24)] ?? 0);
+    }
+    if (s > floor) floor = heap.push(s, i);
+  }
+  return heap.items();
 }
 
 /** Quantised score of one code word (four byte positions from table offset `t`). */

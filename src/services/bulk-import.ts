@@ -123,76 +123,114 @@ export async function runImport(
     }
     options.onProgress?.(summary.rows.length, total, rows);
   };
-  push(
-    plan.problems.map((p) => ({
-      file: p.file,
-      badge: '',
-      firstName: '',
-      lastName: '',
-      accepted: false,
-      alreadyEnrolled: false,
-      reasons: [{ code: p.code, message: p.message }],
-    })),
-  );
+  push(plan.problems.map(problemRow));
 
   const groups = new Map<string, ImportEntry[]>();
   for (const e of plan.entries) groups.set(e.badge, [...(groups.get(e.badge) ?? []), e]);
   for (const entries of groups.values()) {
     if (options.signal?.aborted) break;
-    const first = at(entries, 0);
-    const rowOf = (e: ImportEntry): ImportRow => ({
-      file: e.file,
-      badge: e.badge,
-      firstName: e.firstName,
-      lastName: e.lastName,
-      accepted: false,
-      alreadyEnrolled: false,
-      reasons: [],
-    });
-    const rows = entries.map(rowOf);
-    const photos: Array<{ bytes: Uint8Array; file: string; row: ImportRow }> = [];
-    for (const [i, e] of entries.entries()) {
-      try {
-        photos.push({ bytes: await readFile(join(root, e.file)), file: e.file, row: at(rows, i) });
-      } catch (error) {
-        at(rows, i).reasons.push({
-          code: 'FILE_UNREADABLE',
-          message: (error as NodeJS.ErrnoException).code ?? 'read failed',
-        });
-      }
-    }
-    if (photos.length > 0) {
-      try {
-        const result = await enrollment.enrollByBadge(
-          {
-            badge: first.badge,
-            firstName: first.firstName,
-            lastName: first.lastName,
-            email: first.email,
-            department: first.department,
-          },
-          photos.map((p) => ({ bytes: p.bytes, file: p.file })),
-          actor,
-          { force: options.force },
-        );
-        if (result.created) summary.employeesCreated++;
-        for (const [i, p] of photos.entries()) {
-          const r = at(result.photos, i);
-          Object.assign(p.row, {
-            accepted: r.accepted,
-            alreadyEnrolled: r.alreadyEnrolled === true,
-            templateId: r.templateId,
-            reasons: r.reasons,
-          });
-        }
-      } catch (error) {
-        if (!isFacegateError(error)) throw error;
-        for (const p of photos) p.row.reasons.push({ code: error.code, message: error.message });
-      }
+    const rows = entries.map(entryRow);
+    const photos = await readPhotos(root, entries, rows);
+    if (photos.length > 0 && (await enrollGroup(enrollment, at(entries, 0), photos, actor, options.force))) {
+      summary.employeesCreated++;
     }
     push(rows);
   }
   return summary;
+}
+
+/** A photo read from disk, with the row its outcome is written to. */
+interface ReadPhoto {
+  bytes: Uint8Array;
+  file: string;
+  row: ImportRow;
+}
+
+/** The rejected row for a plan problem (bad file name, bad manifest line). */
+function problemRow(p: ImportProblem): ImportRow {
+  return {
+    file: p.file,
+    badge: '',
+    firstName: '',
+    lastName: '',
+    accepted: false,
+    alreadyEnrolled: false,
+    reasons: [{ code: p.code, message: p.message }],
+  };
+}
+
+/** The not-yet-decided row for a plan entry. */
+function entryRow(e: ImportEntry): ImportRow {
+  return {
+    file: e.file,
+    badge: e.badge,
+    firstName: e.firstName,
+    lastName: e.lastName,
+    accepted: false,
+    alreadyEnrolled: false,
+    reasons: [],
+  };
+}
+
+/** Reads each entry's file; an unreadable file gets a FILE_UNREADABLE reason on its row and is left out. */
+async function readPhotos(
+  root: string,
+  entries: readonly ImportEntry[],
+  rows: ImportRow[],
+): Promise<ReadPhoto[]> {
+  const photos: ReadPhoto[] = [];
+  for (const [i, e] of entries.entries()) {
+    try {
+      photos.push({ bytes: await readFile(join(root, e.file)), file: e.file, row: at(rows, i) });
+    } catch (error) {
+      at(rows, i).reasons.push({
+        code: 'FILE_UNREADABLE',
+        message: (error as NodeJS.ErrnoException).code ?? 'read failed',
+      });
+    }
+  }
+  return photos;
+}
+
+/**
+ * Enrolls one employee's photos in one call and writes each photo's outcome to its row; a facegate error
+ * becomes a reason on every photo. Returns whether the employee was created.
+ */
+async function enrollGroup(
+  enrollment: EnrollmentService,
+  first: ImportEntry,
+  photos: readonly ReadPhoto[],
+  actor: Actor,
+  force: boolean | undefined,
+): Promise<boolean> {
+  try {
+    const result = await enrollment.enrollByBadge(
+      {
+        badge: first.badge,
+        firstName: first.firstName,
+        lastName: first.lastName,
+        email: first.email,
+        department: first.department,
+      },
+      photos.map((p) => ({ bytes: p.bytes, file: p.file })),
+      actor,
+      { force },
+    );
+    for (const [i, p] of photos.entries()) {
+      const r = at(result.photos, i);
+      Object.assign(p.row, {
+        accepted: r.accepted,
+        alreadyEnrolled: r.alreadyEnrolled === true,
+        templateId: r.templateId,
+        reasons: r.reasons,
+      });
+    }
+    return result.created;
+  } catch (error) {
+    if (!isFacegateError(error)) throw error;
+    for (const p of photos) p.row.reasons.push({ code: error.code, message: error.message });
+    return false;
+  }
 }
 
 /** CSV of every rejected photo: file, badge, names, reason codes and messages. */

@@ -72,6 +72,12 @@ interface Rebuilt {
   analysis: FaceAnalysis;
 }
 
+/** Templates swapped in one transaction, with the employee as read inside it. */
+interface Replaced {
+  employee: Employee;
+  saved: Array<{ oldId: string; id: string; embedding: Float32Array }>;
+}
+
 /**
  * Model upgrade: rebuilds every template of another model or version from its kept photo with the current engine.
  * Each employee's stale templates are replaced in one store transaction (new template in, old out, same photo and
@@ -179,6 +185,28 @@ export class TemplateUpgradeService extends ServiceBase {
     threshold: number,
     summary: TemplateUpgradeSummary,
   ): Promise<void> {
+    const rebuilt = await this.rebuildAll(employee, templates, summary);
+    if (rebuilt.length === 0) return;
+    const replaced = await this.replaceTemplates(employee, rebuilt);
+    if (!replaced || replaced.saved.length === 0) return;
+
+    this.upgradeGallery.add(
+      employee.id,
+      replaced.saved.map((t) => ({ id: t.id, embedding: t.embedding })),
+    );
+    for (const t of replaced.saved) this.upgradeGallery.removeTemplate(t.oldId);
+    // Employees whose templates were all stale were never given a matching status at start-up.
+    this.upgradeGallery.setEligible(employee.id, isEligible(replaced.employee));
+    summary.upgraded += replaced.saved.length;
+    await this.reportLookAlikes(employee.id, replaced, threshold, summary);
+  }
+
+  /** Rebuilds each stale template from its kept photo; the ones that cannot be rebuilt go to `needsReEnrollment`. */
+  private async rebuildAll(
+    employee: Employee,
+    templates: StaleTemplate[],
+    summary: TemplateUpgradeSummary,
+  ): Promise<Rebuilt[]> {
     const rebuilt: Rebuilt[] = [];
     for (const old of templates) {
       const outcome = await this.rebuild(old);
@@ -187,12 +215,15 @@ export class TemplateUpgradeService extends ServiceBase {
       if ('reasons' in outcome) summary.needsReEnrollment.push(needs(employee, old, outcome.reasons));
       else rebuilt.push({ old, analysis: outcome.analysis });
     }
-    if (rebuilt.length === 0) return;
+    return rebuilt;
+  }
 
-    const replaced = await this.store.transaction(async (tx) => {
+  /** In one transaction, swaps each stale template for its rebuilt one; null when the employee was erased meanwhile. */
+  private async replaceTemplates(employee: Employee, rebuilt: readonly Rebuilt[]): Promise<Replaced | null> {
+    return await this.store.transaction(async (tx) => {
       const current = await tx.employees.get(employee.id);
       if (!current) return null;
-      const saved: Array<{ oldId: string; id: string; embedding: Float32Array }> = [];
+      const saved: Replaced['saved'] = [];
       for (const { old, analysis } of rebuilt) {
         // Replaced or erased meanwhile (another process or run): leave it to whoever did it.
         if (!(await tx.templates.delete(old.id))) continue;
@@ -208,21 +239,19 @@ export class TemplateUpgradeService extends ServiceBase {
       }
       return { employee: current, saved };
     });
-    if (!replaced || replaced.saved.length === 0) return;
+  }
 
-    this.upgradeGallery.add(
-      employee.id,
-      replaced.saved.map((t) => ({ id: t.id, embedding: t.embedding })),
-    );
-    for (const t of replaced.saved) this.upgradeGallery.removeTemplate(t.oldId);
-    // Employees whose templates were all stale were never given a matching status at start-up.
-    this.upgradeGallery.setEligible(employee.id, isEligible(replaced.employee));
-    summary.upgraded += replaced.saved.length;
-
+  /** Advisory look-alikes: rebuilt templates that resemble another employee at or above `threshold`. */
+  private async reportLookAlikes(
+    employeeId: string,
+    replaced: Replaced,
+    threshold: number,
+    summary: TemplateUpgradeSummary,
+  ): Promise<void> {
     for (const t of replaced.saved) {
       // Advisory only: the photo was accepted before (perhaps forced); refusing it now would leave the employee
       // with a template that never matches, and the same photo would be refused again at re-enrollment.
-      const other = this.upgradeGallery.findDuplicate(t.embedding, threshold, employee.id);
+      const other = this.upgradeGallery.findDuplicate(t.embedding, threshold, employeeId);
       if (!other) continue;
       const resembles = await this.store.employees.get(other.employeeId);
       if (!resembles) continue;
