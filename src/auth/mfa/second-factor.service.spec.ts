@@ -78,17 +78,25 @@ describe('SecondFactorService over the memory store', () => {
     expect(isFacegateError(error, 'SECOND_FACTOR_FAILED') && error.details?.reason).toBe('EXPIRED');
   });
 
-  it('fails closed (NOT_READY) on a store without second factors', async () => {
+  it('on a store without second factors: no factor asked by default, enrolment NOT_READY, a required factor refused', async () => {
     const { store, subject } = await setup();
     const { secondFactors: _, ...bare } = store;
-    const service = new SecondFactorService({
-      store: bare,
-      clock: { now: () => new Date() },
-      policy: { authorize },
-      settings: async () => DEFAULT_SECOND_FACTOR_SETTINGS,
-      webauthn: rp,
-    });
-    const error = await service.requirementFor(subject).catch((e: unknown) => e);
-    expect(isFacegateError(error, 'NOT_READY')).toBe(true);
+    const make = (settings: typeof DEFAULT_SECOND_FACTOR_SETTINGS) =>
+      new SecondFactorService({
+        store: bare,
+        clock: { now: () => new Date() },
+        policy: { authorize },
+        settings: async () => settings,
+        webauthn: rp,
+      });
+    const lenient = make(DEFAULT_SECOND_FACTOR_SETTINGS);
+    expect(await lenient.requirementFor(subject)).toEqual({ outcome: 'none' });
+    const enrol = await lenient.enrolTotp(admin, subject).catch((e: unknown) => e);
+    expect(isFacegateError(enrol, 'NOT_READY')).toBe(true);
+    const strict = make({ ...DEFAULT_SECOND_FACTOR_SETTINGS, employeeDefault: { require: 'any' } });
+    const step = await strict
+      .issueStepToken(admin, { subject, caller: 'c', first: 'face', purpose: 'authenticate' })
+      .catch((e: unknown) => e);
+    expect(isFacegateError(step, 'SECOND_FACTOR_NOT_ENROLLED')).toBe(true);
   });
 });

@@ -519,6 +519,9 @@ export class SecondFactorService {
   }
 
   private async enrolledKinds(subject: FactorSubject): Promise<FactorKind[]> {
+    // A store without factors has none enrolled: a policy that asks for none lets the face through, one that asks
+    // for a factor still refuses (SECOND_FACTOR_NOT_ENROLLED), so the policy keeps failing closed.
+    if (!this.store.secondFactors) return [];
     const all = await this.factors.listBySubject(subject);
     return [...new Set(all.filter((f) => f.status === 'active').map((f) => f.kind))];
   }

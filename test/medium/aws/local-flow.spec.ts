@@ -103,7 +103,7 @@ describe('local run of the AWS flavour: dynalite + s3rver + the local engine, re
     await app.store.settings.set('liveness.mode', 'off'); // this test sends one photo
     const api = createApiHandler(() => buildAppServer(app, { logger: false }));
     const reply = await api(authenticateEvent(kiosk.secret, probe), {});
-    expect(reply.statusCode).toBe(200);
+    expect(reply.statusCode, reply.body).toBe(200);
     expect(JSON.parse(reply.body)).toMatchObject({
       decision: 'match',
       employee: { badge: 'E2', firstName: 'Bea' },
