@@ -935,9 +935,10 @@ describe('facegate web UI in Chromium', () => {
         }
         expect(text).toContain('Too many attempts');
         expect(text).toContain('contact an administrator');
-        // Held back after the third refusal (threshold 3), at the latest on the fourth attempt.
+        // Held back after the third refusal (threshold 3). The same stranger retrying is counted against their face
+        // once the door has seen it (kiosk throttle), which holds them back at the latest on the fifth attempt.
         expect(attempts).toBeGreaterThanOrEqual(3);
-        expect(attempts).toBeLessThanOrEqual(4);
+        expect(attempts).toBeLessThanOrEqual(5);
         await screenshot(page, 'kiosk-locked');
         // The only console errors allowed are the browser's own notes on the 429 answers.
         expect(errors.filter((e) => !/status of 429/.test(e))).toEqual([]);
