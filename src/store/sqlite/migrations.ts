@@ -28,6 +28,11 @@ export interface Migration {
   postgresRun?(client: PoolClient, context: MigrationContext): Promise<void>;
 }
 
+/** A step whose DDL is the same in both dialects but for binary columns (`BLOB` in SQLite, `BYTEA` in PostgreSQL). */
+function bothDialects(sql: string): Pick<Migration, 'sql' | 'postgres'> {
+  return { sql, postgres: sql.replace(/\bBLOB\b/g, 'BYTEA') };
+}
+
 /**
  * Turns each plain `source_hash` (sha256 hex of the photo) into the keyed hash of that digest, and keeps the
  * digest encrypted beside it (`source-hash.ts`), so a database copy no longer tells which photos are enrolled.
@@ -308,7 +313,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'second factors',
     // One table for employees and admin users alike (users.totp_secret_enc is no longer used). Exactly one owner
     // column is set, so deleting the employee or user deletes their factors by cascade.
-    sql: `
+    ...bothDialects(`
       CREATE TABLE second_factors (
         id TEXT PRIMARY KEY,
         employee_id TEXT REFERENCES employees (id) ON DELETE CASCADE,
@@ -333,33 +338,7 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX second_factors_employee ON second_factors (employee_id, kind) WHERE employee_id IS NOT NULL;
       CREATE INDEX second_factors_user ON second_factors (user_id, kind) WHERE user_id IS NOT NULL;
-    `,
-    postgres: `
-      CREATE TABLE second_factors (
-        id TEXT PRIMARY KEY,
-        employee_id TEXT REFERENCES employees (id) ON DELETE CASCADE,
-        user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
-        kind TEXT NOT NULL CHECK (kind IN ('totp', 'webauthn', 'pin', 'recovery')),
-        status TEXT NOT NULL CHECK (status IN ('pending', 'active')),
-        label TEXT,
-        secret_enc BYTEA,
-        secret_hash TEXT,
-        credential_id TEXT UNIQUE,
-        public_key BYTEA,
-        sign_count INTEGER NOT NULL DEFAULT 0 CHECK (sign_count >= 0),
-        transports TEXT NOT NULL DEFAULT '[]',
-        multi_device INTEGER NOT NULL DEFAULT 0 CHECK (multi_device IN (0, 1)),
-        last_used_step INTEGER,
-        created_at TEXT NOT NULL,
-        last_used_at TEXT,
-        CHECK ((employee_id IS NULL) <> (user_id IS NULL)),
-        CHECK ((kind = 'webauthn') = (credential_id IS NOT NULL AND public_key IS NOT NULL)),
-        CHECK ((kind = 'totp') = (secret_enc IS NOT NULL)),
-        CHECK ((kind IN ('pin', 'recovery')) = (secret_hash IS NOT NULL))
-      );
-      CREATE INDEX second_factors_employee ON second_factors (employee_id, kind) WHERE employee_id IS NOT NULL;
-      CREATE INDEX second_factors_user ON second_factors (user_id, kind) WHERE user_id IS NOT NULL;
-    `,
+    `),
   },
   {
     version: 4,
@@ -444,7 +423,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 5,
     name: 'kiosk pairing codes',
-    sql: `
+    ...bothDialects(`
       CREATE TABLE kiosk_pairings (
         code_hash TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -454,18 +433,7 @@ export const MIGRATIONS: readonly Migration[] = [
         expires_at TEXT NOT NULL
       );
       CREATE INDEX kiosk_pairings_expires ON kiosk_pairings (expires_at);
-    `,
-    postgres: `
-      CREATE TABLE kiosk_pairings (
-        code_hash TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        allow_photo_upload INTEGER NOT NULL DEFAULT 0,
-        created_by TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        expires_at TEXT NOT NULL
-      );
-      CREATE INDEX kiosk_pairings_expires ON kiosk_pairings (expires_at);
-    `,
+    `),
   },
   // Append steps here, each with `sql` (SQLite) and `postgres` (PostgreSQL). A step that also rewrites rows in
   // code gives both `run` and `postgresRun`.
