@@ -56,6 +56,8 @@ export interface EnrolmentPage {
   consent: ConsentText;
   /** The version the employee accepted, when it is the one in force. */
   consentAccepted: boolean;
+  /** A passed challenge waits for the captures (a reloaded page goes straight to the photos). */
+  livenessPassed: boolean;
   submission: Pick<EnrolmentSubmission, 'status' | 'reason' | 'createdAt' | 'decidedAt'> | null;
 }
 
@@ -119,6 +121,7 @@ export class SelfEnrolmentService extends ServiceBase {
       expiresAt: invitation.expiresAt,
       consent,
       consentAccepted: invitation.consentVersion === consent.version,
+      livenessPassed: status === 'open' && (await this.state.peekItem(passKey(invitation.id))) !== undefined,
       submission: submission
         ? {
             status: submission.status,

@@ -182,6 +182,7 @@ export const EnrolmentPageDto = Type.Object(
     expiresAt: Timestamp,
     consent: Type.Object({ version: Type.String(), text: Type.String() }),
     consentAccepted: Type.Boolean(),
+    livenessPassed: Type.Boolean({ description: 'A passed challenge waits for the photos' }),
     submission: Nullable(
       Type.Object({
         status: SubmissionStatus,

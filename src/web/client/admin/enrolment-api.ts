@@ -1,0 +1,108 @@
+/** Admin calls of self-service enrolment: invitations, the review queue and the enrolment settings. */
+import { apiRequest } from '../shared/api.js';
+
+/** An invitation as inviters see it. */
+export interface InvitationDto {
+  id: string;
+  status: 'open' | 'used' | 'revoked' | 'expired';
+  employee: { id: string; badge: string; firstName: string; lastName: string; email: string | null };
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  usedAt: string | null;
+  consentVersion: string | null;
+}
+
+/** A new invitation, with its link (shown once). */
+export type CreatedInvitationDto = InvitationDto & { link: string };
+
+/** A submission in the review queue. */
+export interface SubmissionDto {
+  id: string;
+  status: 'pending' | 'held' | 'approved' | 'rejected';
+  employee: { id: string; badge: string; firstName: string; lastName: string };
+  invitation: { id: string; createdAt: string; invitedBy: string };
+  checks: {
+    liveness: { outcome: string; checks: Array<{ check: string; passed: boolean; reason: string }> };
+    duplicate: { employeeId: string; badge: string | null; score: number; threshold: number } | null;
+    consistency: { score: number; threshold: number; passed: boolean } | null;
+  };
+  consentVersion: string;
+  photoCount: number;
+  reviewer: string | null;
+  reason: string | null;
+  createdAt: string;
+  decidedAt: string | null;
+}
+
+export async function createInvitations(employees: string[], expiresInDays?: number) {
+  const body = { employees, ...(expiresInDays ? { expiresInDays } : {}) };
+  return (await apiRequest<{ items: CreatedInvitationDto[] }>('/invitations', { method: 'POST', body }))
+    .items;
+}
+
+export async function listInvitations(): Promise<InvitationDto[]> {
+  return (await apiRequest<{ items: InvitationDto[] }>('/invitations', { query: { limit: 200 } })).items;
+}
+
+export async function revokeInvitation(id: string): Promise<void> {
+  await apiRequest(`/invitations/${encodeURIComponent(id)}/revoke`, { method: 'POST' });
+}
+
+export async function listSubmissions(status = 'waiting'): Promise<SubmissionDto[]> {
+  return (await apiRequest<{ items: SubmissionDto[] }>('/enrolment/submissions', { query: { status } }))
+    .items;
+}
+
+export function submissionPhotoUrl(id: string, index: number): string {
+  return `/v1/enrolment/submissions/${encodeURIComponent(id)}/photos/${index}`;
+}
+
+export async function decideSubmission(
+  id: string,
+  decision: 'approve' | 'reject',
+  reason: string,
+): Promise<void> {
+  const body = decision === 'reject' || reason ? { reason } : {};
+  await apiRequest(`/enrolment/submissions/${encodeURIComponent(id)}/${decision}`, { method: 'POST', body });
+}
+
+/** One CSV field, quoted when needed (and defused against spreadsheet formulas). */
+function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** The CSV of new invitations with their full links, for delivery by mail merge or HR tools. */
+export function invitationsCsv(items: readonly CreatedInvitationDto[], origin: string): string {
+  const header = ['badge', 'firstName', 'lastName', 'email', 'link', 'expiresAt'];
+  const rows = items.map((i) =>
+    [
+      i.employee.badge,
+      i.employee.firstName,
+      i.employee.lastName,
+      i.employee.email ?? '',
+      origin + i.link,
+      i.expiresAt,
+    ]
+      .map(csvField)
+      .join(','),
+  );
+  return `${[header.join(','), ...rows].join('\r\n')}\r\n`;
+}
+
+/** Badges or ids from pasted text or a CSV file: the `badge` column when there is a header, else the first column. */
+export function badgesOf(text: string): string[] {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const first = lines[0]?.split(/[,;\t]/).map((c) => c.trim().toLowerCase()) ?? [];
+  const column = first.indexOf('badge');
+  const body = column >= 0 ? lines.slice(1) : lines;
+  const index = Math.max(column, 0);
+  const cells = body.flatMap((line) =>
+    column >= 0 || /[,;\t]/.test(line) ? [line.split(/[,;\t]/)[index] ?? ''] : line.split(/\s+/),
+  );
+  return [...new Set(cells.map((c) => c.trim().replace(/^"|"$/g, '')).filter(Boolean))];
+}
