@@ -35,29 +35,35 @@ export interface SubmissionDto {
   decidedAt: string | null;
 }
 
+/** `POST /v1/invitations`: one invitation per employee (id or badge); the answer holds each link once. */
 export async function createInvitations(employees: string[], expiresInDays?: number) {
   const body = { employees, ...(expiresInDays ? { expiresInDays } : {}) };
   return (await apiRequest<{ items: CreatedInvitationDto[] }>('/invitations', { method: 'POST', body }))
     .items;
 }
 
+/** `GET /v1/invitations`, newest first. */
 export async function listInvitations(): Promise<InvitationDto[]> {
   return (await apiRequest<{ items: InvitationDto[] }>('/invitations', { query: { limit: 200 } })).items;
 }
 
+/** Revokes an open invitation. */
 export async function revokeInvitation(id: string): Promise<void> {
   await apiRequest(`/invitations/${encodeURIComponent(id)}/revoke`, { method: 'POST' });
 }
 
+/** The review queue (`waiting`: pending or held). */
 export async function listSubmissions(status = 'waiting'): Promise<SubmissionDto[]> {
   return (await apiRequest<{ items: SubmissionDto[] }>('/enrolment/submissions', { query: { status } }))
     .items;
 }
 
+/** URL of a waiting submission's photo (session cookie; reviewers only). */
 export function submissionPhotoUrl(id: string, index: number): string {
   return `/v1/enrolment/submissions/${encodeURIComponent(id)}/photos/${index}`;
 }
 
+/** Approves (reason optional) or rejects (reason required) a submission. */
 export async function decideSubmission(
   id: string,
   decision: 'approve' | 'reject',

@@ -46,6 +46,7 @@ export function tokenOfLocation(pathname: string): string | null {
 
 const base = (token: string) => `/enrol/${encodeURIComponent(token)}`;
 
+/** The calls of the enrolment page, each with the link's token. */
 export const enrolApi = {
   open: (token: string) => apiRequest<EnrolmentPage>(base(token)),
   consent: (token: string, version: string) =>
