@@ -112,3 +112,22 @@ export function badgesOf(text: string): string[] {
   );
   return [...new Set(cells.map((c) => c.trim().replace(/^"|"$/g, '')).filter(Boolean))];
 }
+
+/** Self-service enrolment settings. */
+export interface EnrolmentSettingsDto {
+  consent: { version: string; text: string };
+  autoApprove: boolean;
+}
+
+/** `GET /v1/enrolment/settings`. */
+export function getEnrolmentSettings(): Promise<EnrolmentSettingsDto> {
+  return apiRequest<EnrolmentSettingsDto>('/enrolment/settings');
+}
+
+/** `PUT /v1/enrolment/settings` (a changed consent text gets a new version). */
+export async function saveEnrolmentSettings(patch: {
+  consentText: string;
+  autoApprove: boolean;
+}): Promise<void> {
+  await apiRequest('/enrolment/settings', { method: 'PUT', body: patch });
+}
