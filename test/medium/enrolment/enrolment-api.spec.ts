@@ -174,6 +174,20 @@ describe('invitations', () => {
     expect(await actions()).toContain('enrolment.consent:success');
   });
 
+  it('the anonymous link routes are rate limited per client address', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      const res = await api.server.inject({
+        method: 'GET',
+        url: `/v1/enrol/${'B'.repeat(32)}`,
+        remoteAddress: '10.9.9.9',
+      });
+      codes.push(res.statusCode);
+    }
+    expect(codes.slice(0, 30).every((c) => c === 404)).toBe(true);
+    expect(codes.at(-1)).toBe(429);
+  });
+
   it('settings: consent text versions, auto-approve off by default; enrollers read but do not change them', async () => {
     const read = await api.server.inject({
       method: 'GET',
@@ -188,6 +202,20 @@ describe('invitations', () => {
       payload: { consentText: 'Our own consent text: photos are kept until you leave.' },
     });
     expect(body(put)).toMatchObject({ consent: { version: '2' }, autoApprove: false });
+    const enroller = bearer(await login(api, 'enrol1'));
+    const read2 = await api.server.inject({
+      method: 'GET',
+      url: '/v1/enrolment/settings',
+      headers: enroller,
+    });
+    expect(body(read2)).toMatchObject({ consent: { version: '2' } });
+    const denied = await api.server.inject({
+      method: 'PUT',
+      url: '/v1/enrolment/settings',
+      headers: enroller,
+      payload: { autoApprove: true },
+    });
+    expect(errorCode(denied)).toBe('FORBIDDEN');
     expect(await actions()).toContain('enrolment.settings:success');
   });
 });
@@ -298,6 +326,32 @@ describe.skipIf(!HAS_CLIPS)(`with a real head turn (${HEAD_TURN}; skipped when a
     const { items } = await api.app.store.audit.query({ action: 'enrolment.submit' });
     expect(items.some((e) => e.reason === 'DUPLICATE_FACE')).toBe(true);
     expect(await actions()).toContain('enrolment.reject:success');
+  }, 240_000);
+
+  it('auto-approval never takes a held submission', async () => {
+    await api.server.inject({
+      method: 'PUT',
+      url: '/v1/enrolment/settings',
+      headers: api.admin,
+      payload: { autoApprove: true },
+    });
+    try {
+      await createEmployee(api, api.admin, { badge: 'Z-4', firstName: 'Auto', lastName: 'Held' });
+      const [token = ''] = await invite(api, ['Z-4']);
+      await consent(api, token);
+      await passChallenge(api, token, live);
+      const recoded = await Promise.all(
+        live.captures.slice(0, 3).map((c) => sharp(c).jpeg({ quality: 80 }).toBuffer()),
+      );
+      expect(body(await submit(api, token, recoded))).toMatchObject({ outcome: 'submitted', status: 'held' });
+    } finally {
+      await api.server.inject({
+        method: 'PUT',
+        url: '/v1/enrolment/settings',
+        headers: api.admin,
+        payload: { autoApprove: false },
+      });
+    }
   }, 240_000);
 
   it('captures of another face than the one that passed the challenge come back to retake', async () => {
