@@ -137,7 +137,7 @@ describe('second factors in Chromium with a virtual authenticator', () => {
       expect(await codes.getByRole('listitem').count()).toBe(10);
       expect(await panel.getByTestId('factor-table').innerText()).toContain('Passkey');
       expect(await axeViolations(admin.page)).toEqual([]);
-      await codes.scrollIntoViewIfNeeded();
+      await admin.page.evaluate(`document.querySelector('[data-testid=factors-panel]').scrollIntoView()`);
       await screenshot(admin.page, 'admin-factors');
       await panel.getByRole('button', { name: 'I have saved them' }).click();
       expect(await panel.getByTestId('recovery-codes').count()).toBe(0);

@@ -82,7 +82,7 @@ export function FactorsPanel({ whose, canEnrol, canReset, allowPin, onReset, ...
       <h2 id={titleId}>Second factors</h2>
       <p class="muted">
         {list
-          ? `${whose} sign-in factors after the face or password. ${list.recoveryCodesLeft} recovery code(s) left.`
+          ? `${whose} second sign-in step ${subject.type === 'employee' ? 'after the face at a kiosk' : 'after the password'}. ${list.recoveryCodesLeft} recovery code(s) left.`
           : 'Loading…'}
       </p>
       <ActionNotices action={action} />
