@@ -16,6 +16,7 @@ import { axeViolations } from './axe-check.js';
 import { ApiSetup } from './e2e-fixtures.js';
 import {
   buildWeb,
+  horizontalOverflow,
   launchBrowser,
   PASSWORD,
   type RunningFacegate,
@@ -230,6 +231,15 @@ describe('second factors in Chromium with a virtual authenticator', () => {
       await kiosk.page.keyboard.type('184');
       expect(await pin.inputValue()).toBe('739184');
       await screenshot(kiosk.page, 'kiosk-factor-pin');
+      // The PIN pad fits a phone-sized kiosk without scrolling.
+      await kiosk.page.setViewportSize({ width: 390, height: 844 });
+      expect(await horizontalOverflow(kiosk.page)).toBe(0);
+      const scroll = (await kiosk.page.evaluate(
+        'document.documentElement.scrollHeight - document.documentElement.clientHeight',
+      )) as number;
+      expect(scroll).toBeLessThanOrEqual(0);
+      expect(await kiosk.page.getByRole('button', { name: 'OK' }).isVisible()).toBe(true);
+      await pin.focus();
       await kiosk.page.keyboard.press('Enter');
       expect(await kioskResult(kiosk.page)).toContain('Welcome, Katherine Johnson');
 
@@ -262,6 +272,9 @@ describe('second factors in Chromium with a virtual authenticator', () => {
       expect(codes).toHaveLength(10);
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, 'admin-my-security');
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await horizontalOverflow(page)).toBe(0);
+      await page.setViewportSize({ width: 1280, height: 800 });
       await page.getByRole('button', { name: 'I have saved them' }).click();
 
       await page.getByRole('button', { name: 'Sign out' }).click();

@@ -160,7 +160,7 @@ export function UsersPage({ me }: { me: Me }) {
             setResetting(null);
             void run(async () => {
               await resetFactors({ type: 'user', id });
-            }, 'Sign-in factors reset: the password alone signs in until a new factor is set up.');
+            }, 'Sign-in factors reset. The audit log records it.');
           }}
         >
           <p>
