@@ -121,7 +121,7 @@ export function UsersPage({ me }: { me: Me }) {
                 )}
               </td>
               <td class="col-optional">{formatDate(u.lastLoginAt)}</td>
-              <td class="right nowrap">
+              <td class="right nowrap cell-actions">
                 {self ? null : (
                   <>
                     <button
