@@ -174,6 +174,7 @@ describe('second factors in Chromium with a virtual authenticator', () => {
       await kiosk.page.getByText('No security key answered').waitFor(WAIT);
       expect(await kiosk.page.getByTestId('kiosk-result').count()).toBe(0);
       expect(await axeViolations(kiosk.page)).toEqual([]);
+      await screenshot(kiosk.page, 'kiosk-factor-passkey');
       await kiosk.page.getByRole('button', { name: 'Cancel' }).click();
       await kiosk.page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
 
