@@ -124,9 +124,9 @@ export async function signInWithPassword(username: string, password: string): Pr
   return { kind: 'session', me: opened(answer) };
 }
 
-/** The answer of a console step: an authenticator code, a recovery code, or a passkey assertion. */
+/** The answer of a console step: an authenticator code, a recovery code, a PIN, or a passkey assertion. */
 export type ConsoleAnswer =
-  | { kind: 'totp' | 'recovery'; code: string }
+  | { kind: 'totp' | 'recovery' | 'pin'; code: string }
   | { kind: 'webauthn'; assertion: AuthenticationResponseJSON };
 
 /** Runs the passkey prompt of a console step with the options that came with it. */

@@ -9,7 +9,13 @@ import {
 import type { Me } from '../session.js';
 import { Field, Notice, useAction } from '../ui.js';
 
-type CodeKind = 'totp' | 'recovery';
+type CodeKind = 'totp' | 'recovery' | 'pin';
+
+const CODE_NAMES: Record<CodeKind, string> = {
+  totp: 'Code from your authenticator app',
+  recovery: 'Recovery code',
+  pin: 'PIN',
+};
 
 function stepError(e: unknown): string {
   if (e instanceof ApiError && (e.code === 'SECOND_FACTOR_FAILED' || e.code === 'STEP_TOKEN_INVALID'))
@@ -34,7 +40,7 @@ export function LoginSecondFactor({
   onRestart: (reason: string) => void;
 }) {
   const passkey = step.allowed.includes('webauthn') && step.passkeyOptions !== null;
-  const codes: CodeKind[] = (['totp', 'recovery'] as const).filter((k) => step.allowed.includes(k));
+  const codes: CodeKind[] = (['totp', 'pin', 'recovery'] as const).filter((k) => step.allowed.includes(k));
   const [kind, setKind] = useState<CodeKind>(codes[0] ?? 'recovery');
   const [code, setCode] = useState('');
   const action = useAction();
@@ -90,7 +96,7 @@ export function LoginSecondFactor({
           >
             {codes.length > 1 ? (
               <fieldset class="choice-row">
-                <legend>Or enter a code</legend>
+                <legend>{passkey ? 'Or enter a code' : 'Enter a code'}</legend>
                 {codes.map((k) => (
                   <label key={k} class="choice">
                     <input
@@ -100,16 +106,16 @@ export function LoginSecondFactor({
                       checked={kind === k}
                       onChange={() => setKind(k)}
                     />{' '}
-                    {k === 'totp' ? 'Authenticator app' : 'Recovery code'}
+                    {CODE_NAMES[k]}
                   </label>
                 ))}
               </fieldset>
             ) : null}
             <Field
-              label={kind === 'totp' ? 'Code from your authenticator app' : 'Recovery code'}
+              label={CODE_NAMES[kind]}
               name="second-factor-code"
               autoComplete="one-time-code"
-              inputMode={kind === 'totp' ? 'numeric' : 'text'}
+              inputMode={kind === 'recovery' ? 'text' : 'numeric'}
               spellcheck={false}
               required
               value={code}
