@@ -112,7 +112,7 @@ describe('second factors in Chromium with a virtual authenticator', () => {
   async function kioskResult(page: Page): Promise<string> {
     const result = page.getByTestId('kiosk-result');
     await result.waitFor(WAIT);
-    return (await result.innerText()).replace(/\s+/g, ' ');
+    return ((await result.textContent()) ?? '').replace(/\s+/g, ' ');
   }
 
   it(
@@ -136,7 +136,7 @@ describe('second factors in Chromium with a virtual authenticator', () => {
       // The first strong factor comes with ten recovery codes, shown this once.
       const codes = panel.getByTestId('recovery-codes');
       expect(await codes.getByRole('listitem').count()).toBe(10);
-      expect(await panel.getByTestId('factor-table').innerText()).toContain('Passkey');
+      expect(await panel.getByTestId('factor-table').textContent()).toContain('Passkey');
       expect(await axeViolations(admin.page)).toEqual([]);
       await admin.page.evaluate(`document.querySelector('[data-testid=factors-panel]').scrollIntoView()`);
       await screenshot(admin.page, 'admin-factors');
@@ -208,7 +208,7 @@ describe('second factors in Chromium with a virtual authenticator', () => {
       await panel.getByLabel('New PIN').fill('123456');
       await panel.getByRole('button', { name: 'Save PIN' }).click();
       await panel.getByRole('alert').waitFor();
-      expect(await panel.getByTestId('factor-table').innerText()).not.toContain('PIN');
+      expect(await panel.getByTestId('factor-table').textContent()).not.toContain('PIN');
       await panel.getByLabel('New PIN').fill('739184');
       await panel.getByRole('button', { name: 'Save PIN' }).click();
       await panel.getByText('PIN set.').waitFor();

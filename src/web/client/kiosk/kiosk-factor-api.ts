@@ -74,14 +74,14 @@ export async function passkeyAnswer(
   });
   const options = (fresh.passkeyOptions ??
     step.passkeyOptions) as PublicKeyCredentialRequestOptionsJSON | null;
-  if (!options) return { notice: 'No security key is registered for you. Choose another way.' };
+  if (!options) return { notice: 'No security key is registered for you. Please ask an administrator.' };
   const cancel = (): void => WebAuthnAbortService.cancelCeremony();
   signal.addEventListener('abort', cancel);
   try {
     return { kind: 'webauthn', assertion: await startAuthentication({ optionsJSON: options }) };
   } catch (error) {
     if (signal.aborted) throw error;
-    return { notice: 'No security key answered. Try again, or choose another way.' };
+    return { notice: 'No security key answered. Touch the key when it blinks, then try again.' };
   } finally {
     signal.removeEventListener('abort', cancel);
   }
