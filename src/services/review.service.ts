@@ -13,6 +13,8 @@ export interface SubmissionView {
   submission: EnrolmentSubmission;
   employee: Pick<Employee, 'id' | 'badge' | 'firstName' | 'lastName'>;
   invitation: Pick<Invitation, 'id' | 'createdAt' | 'expiresAt'> & { invitedBy: string };
+  /** Name of the reviewer who decided (null while waiting). */
+  reviewedBy: string | null;
 }
 
 /** The actor of auto-approval. */
@@ -212,6 +214,7 @@ export class ReviewService extends GuardedService {
         expiresAt: invitation.expiresAt,
         invitedBy: await this.nameOf(invitation.createdBy),
       },
+      reviewedBy: submission.reviewerId ? await this.nameOf(submission.reviewerId) : null,
     };
   }
 

@@ -16,7 +16,7 @@ export function toInvitationDto({ invitation, status, employee }: InvitationView
 }
 
 /** A submission as reviewers see it: checks and photo count, never the blob keys. */
-export function toSubmissionDto({ submission, employee, invitation }: SubmissionView) {
+export function toSubmissionDto({ submission, employee, invitation, reviewedBy }: SubmissionView) {
   return {
     id: submission.id,
     status: submission.status,
@@ -25,7 +25,7 @@ export function toSubmissionDto({ submission, employee, invitation }: Submission
     checks: submission.checks,
     consentVersion: submission.consentVersion,
     photoCount: submission.photoKeys.length,
-    reviewer: submission.reviewerId,
+    reviewer: reviewedBy,
     reason: submission.reason,
     createdAt: submission.createdAt,
     decidedAt: submission.decidedAt,

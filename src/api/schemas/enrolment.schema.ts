@@ -133,7 +133,7 @@ export const SubmissionDto = Type.Object(
     checks: ChecksDto,
     consentVersion: Type.String(),
     photoCount: Type.Integer({ description: 'Photos still kept (0 once decided)' }),
-    reviewer: Nullable(Type.String()),
+    reviewer: Nullable(Type.String({ description: 'Who decided: a username, key name or system task' })),
     reason: Nullable(Type.String()),
     createdAt: Timestamp,
     decidedAt: Nullable(Timestamp),

@@ -262,7 +262,7 @@ describe.skipIf(!HAS_CLIPS)(`with a real head turn (${HEAD_TURN}; skipped when a
       payload: {},
     });
     expect(approve.statusCode, approve.body).toBe(200);
-    expect(body(approve)).toMatchObject({ status: 'approved', photoCount: 0 });
+    expect(body(approve)).toMatchObject({ status: 'approved', photoCount: 0, reviewer: 'admin' });
     const after = await api.server.inject(imagePost('/v1/authenticate', probe as Buffer, api.kiosk));
     expect(body(after)).toMatchObject({ decision: 'match', employee: { id } });
     const page = await api.server.inject({ method: 'GET', url: `/v1/enrol/${token}` });
