@@ -49,7 +49,7 @@ export function InvitationsPage() {
       </p>
       <ActionNotices action={action} />
       <form
-        class="card"
+        class="card invite-form"
         onSubmit={(e) => {
           e.preventDefault();
           invite();
