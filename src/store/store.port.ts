@@ -15,6 +15,7 @@ import type {
   User,
 } from '../domain/models.js';
 import type { FactorKind, FactorSubject, NewSecondFactor, SecondFactor } from '../domain/second-factors.js';
+import type { StoreTransfer } from './store-transfer.port.js';
 
 /** Employee records. Unique badge: creating or renaming onto a taken badge throws `CONFLICT`. */
 export interface EmployeeRepository {
@@ -193,6 +194,8 @@ export interface Store {
   /** Second factors; optional until every store adapter has them (MFA fails closed without it). */
   secondFactors?: SecondFactorRepository;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Every table as stored, for moving the data to another store; absent where moving is not built (DynamoDB). */
+  readonly transfer?: StoreTransfer;
   /** Re-encrypts stored secrets under the current data key after a rotation; returns how many records changed. */
   reencrypt?(): Promise<number>;
   /** Throws when the database is unreachable (readiness probe). */
