@@ -214,6 +214,7 @@ function buildServices(
       store: deps.store,
       employees,
       identification,
+      sharedState,
       ...(kioskState ? { kioskState } : {}),
     },
     runtime,
