@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditQuery, NewAuditEvent } from '../../domain/models.js';
 import { required } from '../../util/checked-access.js';
 import { auditDetailsJson, auditFilter, encodeAuditCursor } from '../audit-codec.js';
+import { type AuditRow, toAuditEvent } from '../row-mappers.js';
 import { clampInt, now } from '../sqlite/repositories/sql-helpers.js';
-import { type AuditRow, toAuditEvent } from '../sqlite/sqlite-mappers.js';
 import type { AuditRepository } from '../store.port.js';
 import { changes, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
 

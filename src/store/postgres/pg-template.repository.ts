@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DataCipher } from '../../crypto/data-cipher.js';
 import type { FaceTemplate, NewFaceTemplate } from '../../domain/models.js';
+import { bytesToEmbedding, embeddingToBytes, type TemplateRow, toTemplate } from '../row-mappers.js';
 import { clampInt, now } from '../sqlite/repositories/sql-helpers.js';
 import { assertStorableEmbedding, templateAad } from '../sqlite/repositories/template.repository.js';
 import { openSourceDigest, sealSourceHash, sourceHashCandidates } from '../sqlite/source-hash.js';
-import {
-  bytesToEmbedding,
-  embeddingToBytes,
-  type TemplateRow,
-  toTemplate,
-} from '../sqlite/sqlite-mappers.js';
 import type { EmployeeFaceSummary, TemplateRepository } from '../store.port.js';
 import { changes, countTable, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditQuery, NewAuditEvent } from '../../../domain/models.js';
 import { auditDetailsJson, auditFilter, encodeAuditCursor } from '../../audit-codec.js';
+import { type AuditRow, toAuditEvent } from '../../row-mappers.js';
 import type { AuditRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
-import { type AuditRow, toAuditEvent } from '../sqlite-mappers.js';
 import { clampInt, now, rowById } from './sql-helpers.js';
 
 /** SQLite append-only audit log; a trigger refuses UPDATE, only retention deletes. */

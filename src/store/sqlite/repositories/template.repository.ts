@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DataCipher } from '../../../crypto/data-cipher.js';
 import { FacegateError } from '../../../domain/errors.js';
 import type { FaceTemplate, NewFaceTemplate } from '../../../domain/models.js';
+import { bytesToEmbedding, embeddingToBytes, type TemplateRow, toTemplate } from '../../row-mappers.js';
 import type { EmployeeFaceSummary, TemplateRepository } from '../../store.port.js';
 import { openSourceDigest, sealSourceHash, sourceHashCandidates } from '../source-hash.js';
 import type { Sql, SqlRunner } from '../sql-runner.js';
-import { bytesToEmbedding, embeddingToBytes, type TemplateRow, toTemplate } from '../sqlite-mappers.js';
 import { clampInt, countRows, now } from './sql-helpers.js';
 
 /** Additional authenticated data binding a template's ciphertext to its row (id and owner). */
