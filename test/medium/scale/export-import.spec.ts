@@ -38,6 +38,8 @@ import { freshBucketName, type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from 
 // old configuration, `facegate import` on the new one, then a node on the target recognises the same employee
 // through the same kiosk key. Also: a changed archive and a non-empty target are refused.
 
+/** The engine runs in this process: on a busy machine its event-loop delay must not refuse the set-up. */
+const BUSY_MACHINE = { maxEventLoopDelayMs: 60_000 };
 const DATA_KEY = `k1:${randomBytes(32).toString('base64')}`;
 
 let engine: FaceEngine;
@@ -142,7 +144,7 @@ function s3Settings(bucket: string) {
 
 /** An install with everything a store holds: employees with photos, users, keys, factors, lockouts, audit. */
 async function populateSource(): Promise<void> {
-  const api = await openApi(engine, { security: { dataKeys: DATA_KEY } }, sourceDir);
+  const api = await openApi(engine, { security: { dataKeys: DATA_KEY } }, sourceDir, undefined, BUSY_MACHINE);
   try {
     const admin = { authorization: `Bearer ${await setupAdmin(api)}` };
     const kiosk = await createKey(api, admin.authorization.slice(7), 'kiosk');
@@ -313,7 +315,13 @@ describe('facegate export / import', () => {
     expect(second.blobs.sha256).toBe(manifest.blobs.sha256);
     expect(second.source).toEqual({ store: 'postgres', blobs: 's3' });
 
-    const node = await openApi(engine, target.overrides, target.env.FACEGATE_DATA_DIR);
+    const node = await openApi(
+      engine,
+      target.overrides,
+      target.env.FACEGATE_DATA_DIR,
+      undefined,
+      BUSY_MACHINE,
+    );
     try {
       const probe = await transform(photo, 'flip');
       const res = await untilServed(() =>
