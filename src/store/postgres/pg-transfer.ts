@@ -1,5 +1,5 @@
 import type { StoreTransfer, TransferRow, TransferTable } from '../store-transfer.port.js';
-import { columnList, hasTextKey, transferRow } from '../transfer/transfer-rows.js';
+import { columnList, hasTextKey, keysetPages } from '../transfer/transfer-rows.js';
 import { countTable, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
 
 /** Most parameters of one multi-row INSERT (PostgreSQL allows 65535). */
@@ -23,23 +23,14 @@ export class PgTransfer implements StoreTransfer {
     return countTable(this.runner, table.name);
   }
 
-  async *readRows(table: TransferTable, batchSize: number): AsyncIterable<TransferRow[]> {
+  readRows(table: TransferTable, batchSize: number): AsyncIterable<TransferRow[]> {
     const key = hasTextKey(table) ? `${table.key} COLLATE "C"` : table.key;
     const select = `SELECT ${columnList(table)} FROM ${table.name}`;
-    let after: unknown;
-    for (;;) {
-      const rows =
-        after === undefined
-          ? await rowsOf(this.runner, `${select} ORDER BY ${key} LIMIT $1`, [batchSize])
-          : await rowsOf(this.runner, `${select} WHERE ${key} > $1 ORDER BY ${key} LIMIT $2`, [
-              after,
-              batchSize,
-            ]);
-      if (rows.length === 0) return;
-      after = rows[rows.length - 1]?.[table.key];
-      yield rows.map((row) => transferRow(table, row));
-      if (rows.length < batchSize) return;
-    }
+    return keysetPages(table, batchSize, (after) =>
+      after === undefined
+        ? rowsOf(this.runner, `${select} ORDER BY ${key} LIMIT $1`, [batchSize])
+        : rowsOf(this.runner, `${select} WHERE ${key} > $1 ORDER BY ${key} LIMIT $2`, [after, batchSize]),
+    );
   }
 
   load(

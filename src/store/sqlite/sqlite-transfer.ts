@@ -1,5 +1,5 @@
 import type { StoreTransfer, TransferRow, TransferTable } from '../store-transfer.port.js';
-import { columnList, transferRow } from '../transfer/transfer-rows.js';
+import { columnList, keysetPages } from '../transfer/transfer-rows.js';
 import type { Sql } from './sql-runner.js';
 
 /** Runs synchronous work on the connection: serialised with the store's other calls, or inside one transaction. */
@@ -29,21 +29,16 @@ export class SqliteTransfer implements StoreTransfer {
     );
   }
 
-  async *readRows(table: TransferTable, batchSize: number): AsyncIterable<TransferRow[]> {
+  readRows(table: TransferTable, batchSize: number): AsyncIterable<TransferRow[]> {
     const select = `SELECT ${columnList(table)} FROM ${table.name}`;
     const order = `ORDER BY ${table.key} LIMIT ?`;
-    let after: unknown;
-    for (;;) {
-      const rows = await this.access.run((sql) =>
+    return keysetPages(table, batchSize, (after) =>
+      this.access.run((sql) =>
         after === undefined
           ? sql.all<Record<string, unknown>>(`${select} ${order}`, batchSize)
           : sql.all<Record<string, unknown>>(`${select} WHERE ${table.key} > ? ${order}`, after, batchSize),
-      );
-      if (rows.length === 0) return;
-      after = rows[rows.length - 1]?.[table.key];
-      yield rows.map((row) => transferRow(table, row));
-      if (rows.length < batchSize) return;
-    }
+      ),
+    );
   }
 
   load(

@@ -7,6 +7,25 @@ import type {
 } from '../store-transfer.port.js';
 
 /**
+ * A table's rows page by page in key order: `fetch` returns up to `batchSize` driver rows with a key above `after`
+ * (every row when `after` is undefined); each page is yielded as transfer rows, until a short page.
+ */
+export async function* keysetPages(
+  table: TransferTable,
+  batchSize: number,
+  fetch: (after: unknown) => Promise<Array<Record<string, unknown>>>,
+): AsyncIterable<TransferRow[]> {
+  let after: unknown;
+  for (;;) {
+    const rows = await fetch(after);
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]?.[table.key];
+    yield rows.map((row) => transferRow(table, row));
+    if (rows.length < batchSize) return;
+  }
+}
+
+/**
  * One raw value read by a driver, checked against its column's type and brought to the one form both stores
  * share: whole numbers as numbers (PostgreSQL hands `bigint` over as text), bytes as `Uint8Array`.
  */
