@@ -11,8 +11,8 @@ import { sha256Hex } from '../../../src/crypto/hash.js';
 import type { NewFaceTemplate } from '../../../src/domain/models.js';
 import { embeddingToBytes } from '../../../src/store/row-mappers.js';
 import { MIGRATIONS, migrate } from '../../../src/store/sqlite/migrations.js';
-import { templateAad } from '../../../src/store/sqlite/repositories/template.repository.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { templateAad } from '../../../src/store/template-codec.js';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
 const k2 = { id: 'k2', key: randomBytes(32) };
