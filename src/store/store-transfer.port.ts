@@ -27,7 +27,7 @@ const real = (name: string) => [name, 'real'] as const;
 const bytes = (name: string) => [name, 'bytes'] as const;
 
 /**
- * Every table of schema version 5 that holds data, parents before children. Left out: `schema_migrations` (the
+ * Every table of schema version 6 that holds data, parents before children. Left out: `schema_migrations` (the
  * target migrates itself) and the gallery change log (a node's feed position, rebuilt on the target).
  * A migration that adds a column or a table must add it here too (a medium test compares this with the schema).
  */
@@ -172,6 +172,39 @@ export const TRANSFER_TABLES: readonly TransferTable[] = [
       text('created_by'),
       text('created_at'),
       text('expires_at'),
+    ],
+  },
+  {
+    name: 'invitations',
+    key: 'id',
+    columns: [
+      text('id'),
+      text('employee_id'),
+      text('token_hash'),
+      text('created_by'),
+      text('created_at'),
+      text('expires_at'),
+      text('revoked_at'),
+      text('used_at'),
+      text('consent_version'),
+      text('consented_at'),
+    ],
+  },
+  {
+    name: 'enrolment_submissions',
+    key: 'id',
+    columns: [
+      text('id'),
+      text('invitation_id'),
+      text('employee_id'),
+      text('status'),
+      text('checks'),
+      text('consent_version'),
+      text('photo_keys'),
+      text('reviewer_id'),
+      text('reason'),
+      text('created_at'),
+      text('decided_at'),
     ],
   },
 ];
