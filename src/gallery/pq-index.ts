@@ -37,8 +37,9 @@ const FIRST_CHUNK = 4096;
 
 /**
  * Approximate search for large galleries: product quantisation with 16 centroids per sub-space (4-bit codes),
- * asymmetric distance via per-query lookup tables over byte pairs, a full scan of the codes to keep the best
- * `rerank` templates, then re-ranking of those on the stored vectors. A linear scan of compact codes (rather than a
+ * asymmetric distance via per-query u8 lookup tables, a full "fast scan" of the codes (WebAssembly SIMD, see
+ * {@link FastScanCodes}) to keep the best `rerank` templates, then re-ranking of those on the stored vectors (SIMD
+ * on the 10-bit vectors, see {@link CompactRerank}). A linear scan of compact codes (rather than a
  * partition such as IVF) keeps recall high even on unstructured vectors. Below `trainAt` vectors it is an exact
  * float32 index. Once trained (and `compact`), vectors are kept in 10 bits with a per-vector scale (1.25 d + 4 bytes
  * rather than 4 d), so every score, also `ownerScore` and `searchExact`, is then that approximation of the cosine
