@@ -41,7 +41,8 @@ describe('PqIndex at the default embedder dimension and 150 k templates', () => 
       expect(Math.abs(hit.score - exact[i]!.score)).toBeLessThan(5e-4);
     });
     expect(found / PROBES).toBeGreaterThanOrEqual(0.99);
+    // Per template, beside the fixed working area of the scan and re-rank (about 1 MB per index).
+    expect(index.workspaceBytes).toBeLessThanOrEqual(1.2 * 1024 * 1024);
     expect((index.memoryBytes() - index.workspaceBytes) / SIZE).toBeLessThanOrEqual(1024);
-    expect(index.memoryBytes() / SIZE).toBeLessThanOrEqual(1024);
   }, 240_000);
 });
