@@ -49,22 +49,44 @@ export async function liveDocument(): Promise<Record<string, unknown>> {
 
 type OpenApiTs = (schema: unknown, options?: Record<string, unknown>) => Promise<unknown>;
 type AstToString = (ast: unknown) => string;
+interface TsFactory {
+  factory: {
+    createTypeReferenceNode(name: string): unknown;
+    createUnionTypeNode(types: unknown[]): unknown;
+    createLiteralTypeNode(literal: unknown): unknown;
+    createNull(): unknown;
+  };
+}
 
 /**
  * openapi-typescript, from the `tools/api-types` package that holds it with the TypeScript 5 compiler API it
  * needs (the project's TypeScript 7 has no JS API).
  */
-async function openapiTypescript(): Promise<{ openapiTS: OpenApiTs; astToString: AstToString }> {
+async function openapiTypescript(): Promise<{
+  openapiTS: OpenApiTs;
+  astToString: AstToString;
+  ts: TsFactory;
+}> {
   const tool = createRequire(join(ROOT, 'node_modules', 'facegate-api-types', 'package.json'));
   const entry = tool.resolve('openapi-typescript').replace(/\.cjs$/, '.mjs');
   const mod = (await import(pathToFileURL(entry).href)) as { default: OpenApiTs; astToString: AstToString };
-  return { openapiTS: mod.default, astToString: mod.astToString };
+  const ts = tool('typescript') as TsFactory;
+  return { openapiTS: mod.default, astToString: mod.astToString, ts };
 }
 
 /** The TypeScript source of the `paths`/`components`/`operations` types of `doc`. */
 export async function apiTypesOf(doc: Record<string, unknown>): Promise<string> {
-  const { openapiTS, astToString } = await openapiTypescript();
-  const ast = await openapiTS(doc, { exportType: false });
+  const { openapiTS, astToString, ts } = await openapiTypescript();
+  const blob = ts.factory.createTypeReferenceNode('Blob');
+  const ast = await openapiTS(doc, {
+    exportType: false,
+    // Photos travel as Blobs (raw bodies, multipart parts, image answers), not as strings.
+    transform(schema: { format?: string; nullable?: boolean }) {
+      if (schema.format !== 'binary') return undefined;
+      const nullType = ts.factory.createLiteralTypeNode(ts.factory.createNull());
+      return schema.nullable ? ts.factory.createUnionTypeNode([blob, nullType]) : blob;
+    },
+  });
   return `${HEADER}\n${astToString(ast)}`;
 }
 

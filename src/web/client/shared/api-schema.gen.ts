@@ -49,7 +49,7 @@ export interface paths {
         put?: never;
         /**
          * Who is this? Photo → match / no_match / retry, with a signed token on match
-         * @description The photo as `multipart/form-data` (one file part, any field name) or as a raw `image/jpeg|png|webp` body — only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, `nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds).
+         * @description The photo as `multipart/form-data` (one file part, any field name) or as a raw image body (`image/jpeg`, `image/png`, `image/webp`, `image/gif` or `application/octet-stream`; the bytes are sniffed, JPEG, PNG, WebP and GIF are read) — only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, `nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds).
          */
         post: operations["postAuthenticate"];
         delete?: never;
@@ -69,7 +69,7 @@ export interface paths {
         put?: never;
         /**
          * Is this the claimed employee? Badge or id + photo → match / no_match / retry
-         * @description The photo as `multipart/form-data` (one file part, any field name) or as a raw `image/jpeg|png|webp` body — only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, `nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds). The claimed employee (id or badge) comes as the `employee` multipart field or query parameter.
+         * @description The photo as `multipart/form-data` (one file part, any field name) or as a raw image body (`image/jpeg`, `image/png`, `image/webp`, `image/gif` or `application/octet-stream`; the bytes are sniffed, JPEG, PNG, WebP and GIF are read) — only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, `nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds). The claimed employee (id or badge) comes as the `employee` multipart field or query parameter.
          */
         post: operations["postVerify"];
         delete?: never;
@@ -1639,13 +1639,20 @@ export interface operations {
                      * Format: binary
                      * @description JPEG, PNG, WebP or GIF photo
                      */
-                    photo: string;
+                    photo: Blob;
+                } | {
+                    /** @description From POST /v1/liveness/challenges */
+                    challengeId: string;
+                    nonce: string;
+                    frames: Blob[];
+                    /** @description JSON array of capture times (epoch ms), one per frame */
+                    timestamps: string;
                 };
-                "image/jpeg": string;
-                "image/png": string;
-                "image/webp": string;
-                "image/gif": string;
-                "application/octet-stream": string;
+                "image/jpeg": Blob;
+                "image/png": Blob;
+                "image/webp": Blob;
+                "image/gif": Blob;
+                "application/octet-stream": Blob;
             };
         };
         responses: {
@@ -1937,19 +1944,28 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    /** @description Employee id or badge */
-                    employee: string;
+                    /** @description Employee id or badge (or the query parameter) */
+                    employee?: string;
                     /**
                      * Format: binary
                      * @description JPEG, PNG, WebP or GIF photo
                      */
-                    photo: string;
+                    photo: Blob;
+                } | {
+                    /** @description Employee id or badge (or the query parameter) */
+                    employee?: string;
+                    /** @description From POST /v1/liveness/challenges */
+                    challengeId: string;
+                    nonce: string;
+                    frames: Blob[];
+                    /** @description JSON array of capture times (epoch ms), one per frame */
+                    timestamps: string;
                 };
-                "image/jpeg": string;
-                "image/png": string;
-                "image/webp": string;
-                "image/gif": string;
-                "application/octet-stream": string;
+                "image/jpeg": Blob;
+                "image/png": Blob;
+                "image/webp": Blob;
+                "image/gif": Blob;
+                "application/octet-stream": Blob;
             };
         };
         responses: {
@@ -2245,11 +2261,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/jpeg": string;
-                    "image/png": string;
-                    "image/webp": string;
-                    "image/gif": string;
-                    "application/octet-stream": string;
+                    "image/jpeg": Blob;
+                    "image/png": Blob;
+                    "image/webp": Blob;
+                    "image/gif": Blob;
+                    "application/octet-stream": Blob;
                 };
             };
             /** @description Default Response */
@@ -4863,7 +4879,7 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    photos: string[];
+                    photos: Blob[];
                 };
             };
         };
@@ -5143,7 +5159,7 @@ export interface operations {
                     email?: string;
                     department?: string;
                     role?: string;
-                    photos: string[];
+                    photos: Blob[];
                 };
             };
         };
@@ -5706,11 +5722,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/jpeg": string;
-                    "image/png": string;
-                    "image/webp": string;
-                    "image/gif": string;
-                    "application/octet-stream": string;
+                    "image/jpeg": Blob;
+                    "image/png": Blob;
+                    "image/webp": Blob;
+                    "image/gif": Blob;
+                    "application/octet-stream": Blob;
                 };
             };
             /** @description Default Response */
