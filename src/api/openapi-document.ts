@@ -69,7 +69,7 @@ const UPLOADS: Record<string, Media> = {
       badge: { type: 'string', pattern: '^\\s*[A-Za-z0-9][A-Za-z0-9._-]*\\s*$', maxLength: 64 },
       firstName: { type: 'string', minLength: 1, maxLength: 100 },
       lastName: { type: 'string', minLength: 1, maxLength: 100 },
-      email: { type: 'string', maxLength: 254 },
+      email: { type: 'string', maxLength: 254, pattern: '^\\s*$|^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$' },
       department: { type: 'string', maxLength: 100 },
       role: { type: 'string', maxLength: 64 },
       photos: PHOTOS,
