@@ -74,6 +74,8 @@ export const REQUEST_TIMEOUT_MS = 120_000;
 
 /** Node checks request timeouts at this interval at most (its default); shorter for shorter timeouts. */
 const TIMEOUT_CHECK_MS = 30_000;
+/** How long the headers alone may take (Node's default), never more than the whole request. */
+const HEADERS_TIMEOUT_MS = 60_000;
 
 /** Headers never written to logs. */
 export const REDACTED_PATHS = [
@@ -136,7 +138,11 @@ function createFastify(config: FacegateConfig, options: ServerOptions, securityH
     bodyLimit: JSON_BODY_LIMIT,
     // Slow uploads (slowloris) cannot hold a connection, or a graceful shutdown, for long.
     requestTimeout,
-    http: { connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, Math.ceil(requestTimeout / 4)) },
+    http: {
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, Math.ceil(requestTimeout / 4)),
+      // Node checks neither timeout while the headers' one (default 60 s) exceeds the request's.
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    },
     trustProxy: fastifyTrustProxy(config.security.trustProxy),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
