@@ -8,6 +8,7 @@ import { EmployeePage } from './pages/employee-page.js';
 import { EmployeesPage } from './pages/employees-page.js';
 import { ImportPage } from './pages/import-page.js';
 import { LoginPage, SetupPage } from './pages/login-page.js';
+import { MySecurityPage } from './pages/my-security-page.js';
 import { SettingsPage } from './pages/settings-page.js';
 import { UsersPage } from './pages/users-page.js';
 import { matchRoute, navigate, useLocation } from './router.js';
@@ -123,6 +124,7 @@ function Route({ path, me, home }: { path: string; me: Me; home: string }) {
   if (path === '/admin/settings') return guard('settings.read', <SettingsPage me={me} />);
   if (path === '/admin/api-keys') return guard('keys.manage', <ApiKeysPage />);
   if (path === '/admin/users') return guard('users.manage', <UsersPage me={me} />);
+  if (path === '/admin/security') return <MySecurityPage me={me} />;
   if (path === '/admin' || path === '/admin/login' || path === '/admin/setup') return null;
   return (
     <div class="card">
@@ -195,6 +197,13 @@ function Shell({
           <span class="user-chip" title={`Signed in as ${me.username}`}>
             {me.username} <span class="role-badge">{me.role}</span>
           </span>
+          <a
+            href="/admin/security"
+            class="btn btn--ghost btn--small"
+            aria-current={path === '/admin/security' ? 'page' : undefined}
+          >
+            Sign-in security
+          </a>
           <button type="button" class="btn btn--ghost btn--small" onClick={onLogout}>
             Sign out
           </button>
