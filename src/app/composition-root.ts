@@ -13,9 +13,12 @@ import { EmployeeViewService } from '../services/employee-view.service.js';
 import { EnrollmentService } from '../services/enrollment.service.js';
 import { ErasureService } from '../services/erasure.service.js';
 import type { IdentificationService } from '../services/identification.service.js';
+import { InvitationService } from '../services/invitation.service.js';
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { LivenessService } from '../services/liveness.service.js';
 import { LivenessLoginService, livenessModeOf } from '../services/liveness-login.service.js';
+import { ReviewService } from '../services/review.service.js';
+import { SelfEnrolmentService } from '../services/self-enrolment.service.js';
 import {
   type Clock,
   type ServiceDeps,
@@ -60,6 +63,10 @@ export interface AppServices extends CoreServices {
   liveness: LivenessService;
   /** Face login with the liveness mode enforced (what the API's face-login routes call). */
   livenessLogin: LivenessLoginService;
+  /** Self-service enrolment: invitations, the enrolment page's steps, the review queue. */
+  invitations: InvitationService;
+  selfEnrolment: SelfEnrolmentService;
+  review: ReviewService;
 }
 
 /** What start-up found and repaired. */
@@ -144,11 +151,10 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     const loaded = reportLoad(stats, engine, runtime.logger);
     // Thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
     const deps = { ...runtime, engine, store, blobs, gallery, config };
-    const services = addLivenessServices(
-      buildServices(deps, { cipher, sharedState, feed }, runtime),
-      deps,
+    const services = addLivenessServices(buildServices(deps, { cipher, sharedState, feed }, runtime), deps, {
       sharedState,
-    );
+      cipher,
+    });
     const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
     const watchers = new WatchFolders(services.enrollment, runtime.logger, {
       allowExisting: config.operations.watchAllowExisting,
@@ -203,7 +209,7 @@ function buildServices(
   deps: ServiceDeps & { gallery: Gallery },
   { cipher, sharedState, feed }: ServiceShared,
   runtime: Required<ServiceRuntime>,
-): Omit<AppServices, 'liveness' | 'livenessLogin'> {
+): Omit<AppServices, LivenessBased> {
   const employees = new EmployeeService(deps);
   const enrollment = new EnrollmentService(deps);
   const identification = new FreshIdentificationService(deps, feed);
@@ -248,13 +254,22 @@ function buildServices(
   };
 }
 
-/** Liveness: challenges in the shared state, and face login with the liveness mode enforced. */
+/** The services built on the liveness service. */
+type LivenessBased = 'liveness' | 'livenessLogin' | 'invitations' | 'selfEnrolment' | 'review';
+
+/**
+ * Liveness: challenges in the shared state, face login with the liveness mode enforced, and self-service
+ * enrolment (whose captures must follow a passed challenge).
+ */
 function addLivenessServices(
-  services: Omit<AppServices, 'liveness' | 'livenessLogin'>,
+  services: Omit<AppServices, LivenessBased>,
   deps: ServiceDeps,
-  state: SharedState,
+  { sharedState: state, cipher }: { sharedState: SharedState; cipher: DataCipher },
 ): AppServices {
   const liveness = new LivenessService({ ...deps, state });
+  const review = new ReviewService({ ...deps, enrollment: services.enrollment });
+  const selfEnrolment = new SelfEnrolmentService({ ...deps, liveness, state, cipher, review });
+  const invitations = new InvitationService(deps);
   const livenessLogin = new LivenessLoginService({
     ...deps,
     settings: services.auth.settings,
@@ -263,7 +278,7 @@ function addLivenessServices(
     faceLogin: services.auth.faceLogin,
     engineInfo: deps.engine.info,
   });
-  return { ...services, liveness, livenessLogin };
+  return { ...services, liveness, livenessLogin, invitations, selfEnrolment, review };
 }
 
 /** What the HTTP API needs of a built app. */
@@ -284,6 +299,9 @@ export function apiContextOf(app: App): ApiContext {
     auditViews: services.auditViews,
     liveness: services.liveness,
     livenessLogin: services.livenessLogin,
+    invitations: services.invitations,
+    selfEnrolment: services.selfEnrolment,
+    review: services.review,
     sharedState: app.sharedState,
     galleryFeed: app.feed,
   };

@@ -61,6 +61,13 @@ export const ERROR_STATUS = {
   CHALLENGE_FOREIGN: 403,
   /** Unknown challenge id, or a nonce that does not belong to it. */
   CHALLENGE_INVALID: 400,
+  // self-service enrolment
+  /** The invitation link has expired. */
+  INVITATION_EXPIRED: 409,
+  /** The invitation link was revoked by an admin or enroller. */
+  INVITATION_REVOKED: 409,
+  /** The invitation link was already used for a submission (it now only shows the outcome). */
+  INVITATION_USED: 409,
   // service
   OVERLOADED: 503,
   NOT_READY: 503,

@@ -144,6 +144,8 @@ export class PostgresStore extends PgRepositories implements Store {
       lockouts: repositories.lockouts,
       settings: repositories.settings,
       secondFactors: repositories.secondFactors,
+      invitations: repositories.invitations,
+      enrolmentSubmissions: repositories.enrolmentSubmissions,
       // Nested transactions are savepoints of the open one.
       transaction: async <U>(inner: (tx: Store) => Promise<U>): Promise<U> => {
         if (!state.active) throw new FacegateError('INTERNAL', 'Transaction already ended');
