@@ -47,14 +47,16 @@ export class ApiMetrics {
    * Exposes the global impostor-rate alarm: `facegate_impostor_alarm` (1 while the share of `no_match` is above
    * the set rate), the share itself, and the number of alarms raised (at most one per window).
    */
-  watchImpostorAlarm(source: { alarmState(): ImpostorAlarmState }): void {
+  watchImpostorAlarm(source: { alarmState(): Promise<ImpostorAlarmState> }): void {
     const gauge = (name: string, help: string, read: (s: ImpostorAlarmState) => number) =>
       new Gauge({
         name,
         help,
         registers: [this.registry],
-        collect() {
-          this.set(read(source.alarmState()));
+        async collect() {
+          // Shared state out of reach: the gauge keeps its last value rather than failing the whole scrape.
+          const state = await source.alarmState().catch(() => undefined);
+          if (state) this.set(read(state));
         },
       });
     gauge(

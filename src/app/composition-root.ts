@@ -220,6 +220,7 @@ function buildServices(
       store: deps.store,
       employees,
       identification,
+      sharedState,
       ...(kioskState ? { kioskState } : {}),
     },
     runtime,

@@ -72,6 +72,10 @@ export const ERROR_STATUS = {
   OVERLOADED: 503,
   NOT_READY: 503,
   CONFIG_INVALID: 500,
+  /** An export archive that is malformed, altered, or does not match its manifest (`facegate import`). */
+  ARCHIVE_INVALID: 422,
+  /** `facegate import` into a store or photo store that already holds other data. */
+  TARGET_NOT_EMPTY: 409,
   /** A shipped model file does not have the sha256 the engine expects. */
   MODEL_INTEGRITY: 500,
   INTERNAL: 500,

@@ -23,6 +23,7 @@ import type {
   User,
 } from '../domain/models.js';
 import type { FactorKind, FactorSubject, NewSecondFactor, SecondFactor } from '../domain/second-factors.js';
+import type { StoreTransfer } from './store-transfer.port.js';
 
 /** Employee records. Unique badge: creating or renaming onto a taken badge throws `CONFLICT`. */
 export interface EmployeeRepository {
@@ -244,6 +245,8 @@ export interface Store {
   invitations?: InvitationRepository;
   enrolmentSubmissions?: EnrolmentSubmissionRepository;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Every table as stored, for moving the data to another store; absent where moving is not built (DynamoDB). */
+  readonly transfer?: StoreTransfer;
   /** Re-encrypts stored secrets under the current data key after a rotation; returns how many records changed. */
   reencrypt?(): Promise<number>;
   /** Throws when the database is unreachable (readiness probe). */
