@@ -1,4 +1,5 @@
 import type { FastifySchema } from 'fastify';
+import { ANSWER_FRAMES } from '../services/liveness.service.js';
 import { MAX_PHOTOS_PER_REQUEST } from './routes/employee.routes.js';
 import { ErrorBody } from './schemas/common.schema.js';
 
@@ -19,18 +20,47 @@ function multipart(properties: Record<string, unknown>, required: string[]): Med
   return { 'multipart/form-data': { schema: { type: 'object', properties, required } } };
 }
 
+/**
+ * A face login's multipart body: one `photo` (liveness mode `off`), or the answer to a liveness challenge (its
+ * id, nonce, the frames in capture order and their capture times).
+ */
+function faceLogin(extra: Record<string, unknown>, extraRequired: string[]): Media {
+  const answer = {
+    type: 'object',
+    properties: {
+      ...extra,
+      challengeId: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 64,
+        description: 'From POST /v1/liveness/challenges',
+      },
+      nonce: { type: 'string', minLength: 1, maxLength: 64 },
+      frames: { type: 'array', items: PHOTO, minItems: ANSWER_FRAMES.min, maxItems: ANSWER_FRAMES.max },
+      timestamps: { type: 'string', description: 'JSON array of capture times (epoch ms), one per frame' },
+    },
+    required: [...extraRequired, 'challengeId', 'nonce', 'frames', 'timestamps'],
+  };
+  const photo = {
+    type: 'object',
+    properties: { ...extra, photo: PHOTO },
+    required: [...extraRequired, 'photo'],
+  };
+  return { 'multipart/form-data': { schema: { oneOf: [photo, answer] } } };
+}
+
 function rawImage(): Media {
   return Object.fromEntries(RAW_IMAGE_TYPES.map((type) => [type, { schema: PHOTO }]));
 }
 
 /** Request bodies of the image routes, by `METHOD url`. */
 const UPLOADS: Record<string, Media> = {
-  'POST /v1/authenticate': { ...multipart({ photo: PHOTO }, ['photo']), ...rawImage() },
+  'POST /v1/authenticate': { ...faceLogin({}, []), ...rawImage() },
   'POST /v1/verify': {
-    ...multipart({ employee: { type: 'string', description: 'Employee id or badge' }, photo: PHOTO }, [
-      'employee',
-      'photo',
-    ]),
+    ...faceLogin(
+      { employee: { type: 'string', description: 'Employee id or badge (or the query parameter)' } },
+      [],
+    ),
     ...rawImage(),
   },
   'POST /v1/employees/:id/faces': multipart({ photos: PHOTOS }, ['photos']),
@@ -51,7 +81,7 @@ const UPLOADS: Record<string, Media> = {
       badge: { type: 'string', pattern: '^\\s*[A-Za-z0-9][A-Za-z0-9._-]*\\s*$', maxLength: 64 },
       firstName: { type: 'string', minLength: 1, maxLength: 100 },
       lastName: { type: 'string', minLength: 1, maxLength: 100 },
-      email: { type: 'string', maxLength: 254 },
+      email: { type: 'string', maxLength: 254, pattern: '^\\s*$|^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$' },
       department: { type: 'string', maxLength: 100 },
       role: { type: 'string', maxLength: 64 },
       photos: PHOTOS,

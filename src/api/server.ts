@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import AjvCompiler from '@fastify/ajv-compiler';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
@@ -11,6 +12,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifyUnderPressure from '@fastify/under-pressure';
 import Fastify, {
   type FastifyBaseLogger,
+  type FastifyHttpOptions,
   type FastifyInstance,
   type FastifyPluginAsync,
   type FastifyServerOptions,
@@ -61,7 +63,20 @@ export interface ServerOptions {
   maxImagesInFlight?: number;
   /** Event-loop delay (ms) beyond which requests get `503 OVERLOADED`. */
   maxEventLoopDelayMs?: number;
+  /**
+   * How long a request (headers and body) may take to arrive before `408 REQUEST_TIMEOUT` closes the
+   * connection (default {@link REQUEST_TIMEOUT_MS}; tests shorten it).
+   */
+  requestTimeoutMs?: number;
 }
+
+/** How long a request may take to arrive: slow uploads (slowloris) cannot hold a connection for long. */
+export const REQUEST_TIMEOUT_MS = 120_000;
+
+/** Node checks request timeouts at this interval at most (its default); shorter for shorter timeouts. */
+const TIMEOUT_CHECK_MS = 30_000;
+/** How long the headers alone may take (Node's default), never more than the whole request. */
+const HEADERS_TIMEOUT_MS = 60_000;
 
 /** Headers never written to logs. */
 export const REDACTED_PATHS = [
@@ -114,7 +129,8 @@ type ServerApp = ReturnType<typeof createFastify>;
 /** The Fastify instance: logger with redaction, body limit, timeouts, request ids, validation options. */
 function createFastify(config: FacegateConfig, options: ServerOptions, securityHeaders: SecurityHeaders) {
   let logger: FastifyBaseLogger | undefined;
-  const serverOptions: FastifyServerOptions = {
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const serverOptions: FastifyHttpOptions<Server> = {
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -122,7 +138,12 @@ function createFastify(config: FacegateConfig, options: ServerOptions, securityH
     },
     bodyLimit: JSON_BODY_LIMIT,
     // Slow uploads (slowloris) cannot hold a connection, or a graceful shutdown, for long.
-    requestTimeout: 120_000,
+    requestTimeout,
+    http: {
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, Math.ceil(requestTimeout / 4)),
+      // Node checks neither timeout while the headers' one (default 60 s) exceeds the request's.
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    },
     trustProxy: fastifyTrustProxy(config.security.trustProxy),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

@@ -17,7 +17,8 @@ const photoUrlOf = (login: WelcomedLogin): string | undefined =>
   login.photoPass ? `/v1/welcome-photo/${login.photoPass}` : undefined;
 
 const IMAGE_BODY =
-  'The photo as `multipart/form-data` (one file part, any field name) or as a raw `image/jpeg|png|webp` body — ' +
+  'The photo as `multipart/form-data` (one file part, any field name) or as a raw image body (`image/jpeg`, `image/png`, ' +
+  '`image/webp`, `image/gif` or `application/octet-stream`; the bytes are sniffed, JPEG, PNG, WebP and GIF are read) — ' +
   'only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, ' +
   '`nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds).';
 

@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../../src/api/server.js';
 import {
   bearer,
   body,
@@ -127,6 +129,54 @@ describe('API behaviours', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 400 /);
     expect(raw.toLowerCase()).toContain('content-security-policy:');
     expect(raw).toMatch(/\{"error":\{"code":"VALIDATION_FAILED","message":"[^"]+","requestId":"[^"]+"\}\}$/);
+  });
+
+  it('a body that stalls past the request timeout gets 408 in the one shape, logged; the server stays up', async () => {
+    // The same services behind a server whose request timeout is short (120 s in production), logging at info.
+    let logged = '';
+    const logStream = new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const config = { ...api.ctx.config, logLevel: 'info' as const };
+    const slow = await buildServer({ ...api.ctx, config }, { logStream, requestTimeoutMs: 1000 });
+    try {
+      const address = await slow.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = new URL(address);
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          // Headers and the start of the body, then nothing: the rest never comes.
+          socket.write(
+            'POST /v1/auth/login HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n' +
+              'content-length: 100\r\n\r\n{"username":',
+          ),
+        );
+        let data = '';
+        socket.on('data', (chunk) => {
+          data += chunk.toString();
+        });
+        socket.on('close', () => resolve(data));
+        socket.on('error', reject);
+      });
+      expect(raw).toMatch(/^HTTP\/1\.1 408 /);
+      expect(raw.toLowerCase()).toContain('content-security-policy:');
+      expect(raw.toLowerCase()).toContain('connection: close');
+      const shape = /\{"error":\{"code":"REQUEST_TIMEOUT","message":"[^"]+","requestId":"([^"]+)"\}\}$/.exec(
+        raw,
+      );
+      expect(shape, raw).not.toBeNull();
+      expect(logged).toContain(shape?.[1]);
+      expect((await fetch(`${address}/healthz`)).status).toBe(200);
+      // Fastify's own refusals before routing are logged with their request id too.
+      const long = await fetch(`${address}/v1/employees/${'a'.repeat(200)}`, { headers: api.admin });
+      expect(long.status).toBe(414);
+      expect(logged).toContain(String(long.headers.get('x-request-id')));
+      expect(logged).toContain('URI_TOO_LONG');
+    } finally {
+      await slow.close();
+    }
   });
 
   it('JSON bodies are never coerced: a wrong type is 400 VALIDATION_FAILED', async () => {

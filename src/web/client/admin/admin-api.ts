@@ -1,17 +1,18 @@
-/** The admin pages' calls of the API. Shapes come from the server's schemas (`../shared/api-types.ts`). */
+/**
+ * The admin pages' calls of the API, through the typed client (`../shared/api.ts`): paths, bodies and answers
+ * come from the OpenAPI document.
+ */
 import { MODEL_THRESHOLDS } from '../../../gallery/threshold-presets.js';
-import { apiRequest } from '../shared/api.js';
+import { api, asIs, ok } from '../shared/api.js';
 import type {
   ApiKeyDto,
   AuditPage,
   AuditQuery,
-  CalibrationResponse,
   CreatedKeyResponse,
   CreateEmployeeBody,
   EmployeeDto,
   EmployeePage,
   EnrollNewResultDto,
-  EnrollResultDto,
   FaceDto,
   KioskOverviewDto,
   ListEmployeesQuery,
@@ -39,21 +40,22 @@ export function photoUrl(employeeId: string, photoId: string): string {
   return `/v1/employees/${encodeURIComponent(employeeId)}/photos/${encodeURIComponent(photoId)}`;
 }
 
-const employeePath = (id: string, rest = ''): string => `/employees/${encodeURIComponent(id)}${rest}`;
+/** The path parameter of an employee's routes. */
+const employee = (id: string) => ({ params: { path: { id } } });
 
 /** Lists employees. */
 export async function listEmployees(query: ListEmployeesQuery): Promise<EmployeePage> {
-  return apiRequest<EmployeePage>('/employees', { query });
+  return ok(api.GET('/v1/employees', { params: { query } }));
 }
 
 /** Gets one employee. */
 export async function getEmployee(id: string): Promise<EmployeeDto> {
-  return apiRequest<EmployeeDto>(employeePath(id));
+  return ok(api.GET('/v1/employees/{id}', employee(id)));
 }
 
 /** Lists the face templates of an employee. */
 export async function listFaces(id: string): Promise<FaceDto[]> {
-  return (await apiRequest<{ items: FaceDto[] }>(employeePath(id, '/faces'))).items;
+  return (await ok(api.GET('/v1/employees/{id}/faces', employee(id)))).items;
 }
 
 /** Fields of the employee form. */
@@ -61,22 +63,23 @@ export type EmployeeInput = CreateEmployeeBody;
 
 /** Creates an employee. */
 export async function createEmployee(input: CreateEmployeeBody): Promise<EmployeeDto> {
-  return apiRequest<EmployeeDto>('/employees', { method: 'POST', body: input });
+  return ok(api.POST('/v1/employees', { body: input }));
 }
 
 /** Updates an employee. */
 export async function updateEmployee(id: string, patch: UpdateEmployeeBody): Promise<EmployeeDto> {
-  return apiRequest<EmployeeDto>(employeePath(id), { method: 'PATCH', body: patch });
+  return ok(api.PATCH('/v1/employees/{id}', { ...employee(id), body: patch }));
 }
 
 /** Suspends, reactivates or unlocks face login. */
 export async function employeeAction(id: string, action: 'suspend' | 'reactivate' | 'unlock'): Promise<void> {
-  await apiRequest<EmployeeDto>(employeePath(id, `/${action}`), { method: 'POST' });
+  const path = `/v1/employees/{id}/${action}` as const;
+  await ok(api.POST(path, employee(id)));
 }
 
 /** Erases an employee and every biometric record of them. */
 export async function deleteEmployee(id: string): Promise<void> {
-  await apiRequest<unknown>(employeePath(id), { method: 'DELETE' });
+  await ok(api.DELETE('/v1/employees/{id}', employee(id)));
 }
 
 /**
@@ -99,17 +102,20 @@ export async function uploadFaces(
   photos: readonly NamedPhoto[],
   options: { confirmMismatch?: boolean } = {},
 ): Promise<PhotoResultDto[]> {
-  const body = photosForm(photos);
   const query = options.confirmMismatch ? { confirmMismatch: true } : undefined;
-  return (await apiRequest<EnrollResultDto>(employeePath(id, '/faces'), { method: 'POST', body, query }))
-    .photos;
+  const answer = await ok(
+    api.POST('/v1/employees/{id}/faces', {
+      params: { path: { id }, ...(query ? { query } : {}) },
+      body: { photos: photos.map((photo) => photo.blob) },
+      bodySerializer: asIs(() => photosForm(photos)),
+    }),
+  );
+  return answer.photos;
 }
 
 /** Deletes one face template of an employee, with its kept photo and its gallery entry. */
 export async function deleteFace(employeeId: string, faceId: string): Promise<void> {
-  await apiRequest<unknown>(employeePath(employeeId, `/faces/${encodeURIComponent(faceId)}`), {
-    method: 'DELETE',
-  });
+  await ok(api.DELETE('/v1/employees/{id}/faces/{faceId}', { params: { path: { id: employeeId, faceId } } }));
 }
 
 /**
@@ -120,12 +126,25 @@ export async function enrollByBadge(
   input: CreateEmployeeBody,
   files: readonly NamedPhoto[],
 ): Promise<EnrollNewResultDto> {
-  const form = new FormData();
-  for (const [field, value] of Object.entries(input)) if (value) form.append(field, value);
-  return apiRequest<EnrollNewResultDto>('/employees/enroll', {
-    method: 'POST',
-    body: photosForm(files, form),
-  });
+  const form = () => {
+    const fields = new FormData();
+    for (const [field, value] of Object.entries(input)) if (value) fields.append(field, value);
+    return photosForm(files, fields);
+  };
+  return ok(
+    api.POST('/v1/employees/enroll', {
+      body: {
+        badge: input.badge,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        email: input.email || undefined,
+        department: input.department || undefined,
+        role: input.role || undefined,
+        photos: files.map((file) => file.blob),
+      },
+      bodySerializer: asIs(form),
+    }),
+  );
 }
 
 /** Filters of the audit viewer. */
@@ -158,19 +177,20 @@ export function auditQuery(filter: AuditFilter): AuditQuery {
 
 /** Reads one page of the audit log. */
 export async function listAudit(filter: AuditFilter, cursor: string | null, limit = 50): Promise<AuditPage> {
-  return apiRequest<AuditPage>('/audit', { query: { ...auditQuery(filter), cursor, limit } });
+  const query = { ...auditQuery(filter), ...(cursor ? { cursor } : {}), limit };
+  return ok(api.GET('/v1/audit', { params: { query } }));
 }
 
 export type PresetName = SettingsDto['thresholdPreset'];
 
 /** Reads the settings. */
 export async function getSettings(): Promise<SettingsDto> {
-  return apiRequest<SettingsDto>('/settings');
+  return ok(api.GET('/v1/settings'));
 }
 
 /** Saves the settings. */
 export async function saveSettings(settings: SettingsDto): Promise<void> {
-  await apiRequest<SettingsDto>('/settings', { method: 'PUT', body: settings });
+  await ok(api.PUT('/v1/settings', { body: settings }));
 }
 
 /** A preset row of the calibration table. */
@@ -210,7 +230,7 @@ function measuredOn(cal: Record<string, unknown>): string | null {
 
 /** Reads `GET /v1/calibration`: eval's per-preset figures (`presets: { strict: { threshold, far, tar } }`). */
 export async function getCalibration(): Promise<CalibrationDto> {
-  const { available, calibration, rocSvg } = await apiRequest<CalibrationResponse>('/calibration');
+  const { available, calibration, rocSvg } = await ok(api.GET('/v1/calibration'));
   if (!available) return shippedCalibration();
   const cal = calibration ?? {};
   const presets = Object.entries(cal.presets ?? {}).map(([preset, figures]: [string, unknown]) => {
@@ -242,8 +262,7 @@ async function shippedCalibration(): Promise<CalibrationDto> {
   };
   let engine = '';
   try {
-    const res = await fetch('/readyz', { headers: { accept: 'application/json' } });
-    engine = res.ok ? (((await res.json()) as { engine?: string }).engine ?? '') : '';
+    engine = (await ok(api.GET('/readyz'))).engine ?? '';
   } catch {
     return none;
   }
@@ -260,61 +279,55 @@ async function shippedCalibration(): Promise<CalibrationDto> {
 
 /** Lists API keys. */
 export async function listApiKeys(): Promise<ApiKeyDto[]> {
-  return (await apiRequest<{ items: ApiKeyDto[] }>('/keys')).items;
+  return (await ok(api.GET('/v1/keys'))).items;
 }
 
 /** Creates an API key; the secret is returned once. */
 export async function createApiKey(name: string, role: Role): Promise<CreatedKeyResponse> {
-  return apiRequest<CreatedKeyResponse>('/keys', { method: 'POST', body: { name, role } });
+  return ok(api.POST('/v1/keys', { body: { name, role } }));
 }
 
 /** Revokes an API key. */
 export async function revokeApiKey(id: string): Promise<void> {
-  await apiRequest<unknown>(`/keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  await ok(api.DELETE('/v1/keys/{id}', { params: { path: { id } } }));
 }
 
 /** Lists users. */
 export async function listUsers(): Promise<UserDto[]> {
-  return (await apiRequest<{ items: UserDto[] }>('/users')).items;
+  return (await ok(api.GET('/v1/users'))).items;
 }
 
 /** Creates a user. */
 export async function createUser(input: { username: string; password: string; role: Role }): Promise<void> {
-  await apiRequest<UserDto>('/users', { method: 'POST', body: input });
+  await ok(api.POST('/v1/users', { body: input }));
 }
 
 /** Changes a user's role or disables them. */
 export async function updateUser(id: string, patch: UpdateUserBody): Promise<void> {
-  await apiRequest<UserDto>(`/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
+  await ok(api.PATCH('/v1/users/{id}', { params: { path: { id } }, body: patch }));
 }
 
 /** Deletes a user. */
 export async function deleteUser(id: string): Promise<void> {
-  await apiRequest<unknown>(`/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  await ok(api.DELETE('/v1/users/{id}', { params: { path: { id } } }));
 }
 
 /** Starts pairing a kiosk: a one-time code that creates its key when the kiosk redeems it. */
 export async function startPairing(name: string, allowPhotoUpload: boolean): Promise<StartedPairingDto> {
-  return apiRequest<StartedPairingDto>('/kiosk/pairings', {
-    method: 'POST',
-    body: { name, allowPhotoUpload },
-  });
+  return ok(api.POST('/v1/kiosk/pairings', { body: { name, allowPhotoUpload } }));
 }
 
 /** Whether a kiosk set-up PIN exists, and which kiosk keys offer the photo fallback. */
 export async function kioskOverview(): Promise<KioskOverviewDto> {
-  return apiRequest<KioskOverviewDto>('/kiosk/overview');
+  return ok(api.GET('/v1/kiosk/overview'));
 }
 
 /** Turns a kiosk key's "Use a photo instead" fallback on or off. */
 export async function setKioskPhotoUpload(keyId: string, allowPhotoUpload: boolean): Promise<void> {
-  await apiRequest<unknown>(`/keys/${encodeURIComponent(keyId)}/kiosk`, {
-    method: 'PUT',
-    body: { allowPhotoUpload },
-  });
+  await ok(api.PUT('/v1/keys/{id}/kiosk', { params: { path: { id: keyId } }, body: { allowPhotoUpload } }));
 }
 
 /** Sets (digits) or removes (`null`) the kiosk set-up PIN. */
 export async function setKioskSetupPin(pin: string | null): Promise<void> {
-  await apiRequest<unknown>('/kiosk/setup-pin', { method: 'PUT', body: { pin } });
+  await ok(api.PUT('/v1/kiosk/setup-pin', { body: { pin } }));
 }

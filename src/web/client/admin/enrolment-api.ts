@@ -1,61 +1,40 @@
-/** Admin calls of self-service enrolment: invitations, the review queue and the enrolment settings. */
-import { apiRequest } from '../shared/api.js';
-
-/** An invitation as inviters see it. */
-export interface InvitationDto {
-  id: string;
-  status: 'open' | 'used' | 'revoked' | 'expired';
-  employee: { id: string; badge: string; firstName: string; lastName: string; email: string | null };
-  createdAt: string;
-  expiresAt: string;
-  revokedAt: string | null;
-  usedAt: string | null;
-  consentVersion: string | null;
-}
+/**
+ * Admin calls of self-service enrolment, through the typed client: invitations, the review queue and the
+ * enrolment settings; paths and shapes come from the OpenAPI document.
+ */
+import { api, ok } from '../shared/api.js';
+import type { JsonAnswer, JsonBody, QueryOf } from '../shared/api-types.js';
 
 /** A new invitation, with its link (shown once). */
-export type CreatedInvitationDto = InvitationDto & { link: string };
+export type CreatedInvitationDto = JsonAnswer<'/v1/invitations', 'post'>['items'][number];
+
+/** An invitation as inviters see it. */
+export type InvitationDto = JsonAnswer<'/v1/invitations', 'get'>['items'][number];
 
 /** A submission in the review queue. */
-export interface SubmissionDto {
-  id: string;
-  status: 'pending' | 'held' | 'approved' | 'rejected';
-  employee: { id: string; badge: string; firstName: string; lastName: string };
-  invitation: { id: string; createdAt: string; invitedBy: string };
-  checks: {
-    liveness: { outcome: string; checks: Array<{ check: string; passed: boolean; reason: string }> };
-    duplicate: { employeeId: string; badge: string | null; score: number; threshold: number } | null;
-    consistency: { score: number; threshold: number; passed: boolean } | null;
-  };
-  consentVersion: string;
-  photoCount: number;
-  reviewer: string | null;
-  reason: string | null;
-  createdAt: string;
-  decidedAt: string | null;
-}
+export type SubmissionDto = JsonAnswer<'/v1/enrolment/submissions', 'get'>['items'][number];
 
 /** `POST /v1/invitations`: one invitation per employee (id or badge); the answer holds each link once. */
 export async function createInvitations(employees: string[], expiresInDays?: number) {
   const body = { employees, ...(expiresInDays ? { expiresInDays } : {}) };
-  return (await apiRequest<{ items: CreatedInvitationDto[] }>('/invitations', { method: 'POST', body }))
-    .items;
+  return (await ok(api.POST('/v1/invitations', { body }))).items;
 }
 
 /** `GET /v1/invitations`, newest first. */
 export async function listInvitations(): Promise<InvitationDto[]> {
-  return (await apiRequest<{ items: InvitationDto[] }>('/invitations', { query: { limit: 200 } })).items;
+  return (await ok(api.GET('/v1/invitations', { params: { query: { limit: 200 } } }))).items;
 }
 
 /** Revokes an open invitation. */
 export async function revokeInvitation(id: string): Promise<void> {
-  await apiRequest(`/invitations/${encodeURIComponent(id)}/revoke`, { method: 'POST' });
+  await ok(api.POST('/v1/invitations/{id}/revoke', { params: { path: { id } } }));
 }
 
 /** The review queue (`waiting`: pending or held). */
-export async function listSubmissions(status = 'waiting'): Promise<SubmissionDto[]> {
-  return (await apiRequest<{ items: SubmissionDto[] }>('/enrolment/submissions', { query: { status } }))
-    .items;
+export async function listSubmissions(
+  status: NonNullable<QueryOf<'/v1/enrolment/submissions', 'get'>['status']> = 'waiting',
+): Promise<SubmissionDto[]> {
+  return (await ok(api.GET('/v1/enrolment/submissions', { params: { query: { status } } }))).items;
 }
 
 /** URL of a waiting submission's photo (session cookie; reviewers only). */
@@ -69,8 +48,11 @@ export async function decideSubmission(
   decision: 'approve' | 'reject',
   reason: string,
 ): Promise<void> {
-  const body = decision === 'reject' || reason ? { reason } : {};
-  await apiRequest(`/enrolment/submissions/${encodeURIComponent(id)}/${decision}`, { method: 'POST', body });
+  const params = { path: { id } };
+  if (decision === 'reject')
+    await ok(api.POST('/v1/enrolment/submissions/{id}/reject', { params, body: { reason } }));
+  else
+    await ok(api.POST('/v1/enrolment/submissions/{id}/approve', { params, body: reason ? { reason } : {} }));
 }
 
 /** One CSV field, quoted when needed (and defused against spreadsheet formulas). */
@@ -114,20 +96,14 @@ export function badgesOf(text: string): string[] {
 }
 
 /** Self-service enrolment settings. */
-export interface EnrolmentSettingsDto {
-  consent: { version: string; text: string };
-  autoApprove: boolean;
-}
+export type EnrolmentSettingsDto = JsonAnswer<'/v1/enrolment/settings', 'get'>;
 
 /** `GET /v1/enrolment/settings`. */
 export function getEnrolmentSettings(): Promise<EnrolmentSettingsDto> {
-  return apiRequest<EnrolmentSettingsDto>('/enrolment/settings');
+  return ok(api.GET('/v1/enrolment/settings'));
 }
 
 /** `PUT /v1/enrolment/settings` (a changed consent text gets a new version). */
-export async function saveEnrolmentSettings(patch: {
-  consentText: string;
-  autoApprove: boolean;
-}): Promise<void> {
-  await apiRequest('/enrolment/settings', { method: 'PUT', body: patch });
+export async function saveEnrolmentSettings(patch: JsonBody<'/v1/enrolment/settings', 'put'>): Promise<void> {
+  await ok(api.PUT('/v1/enrolment/settings', { body: patch }));
 }

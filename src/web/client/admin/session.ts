@@ -1,6 +1,6 @@
 import type { Role } from '../../../domain/access.js';
-import { apiRequest, setCsrfToken } from '../shared/api.js';
-import type { LoginResponse, MeResponse, SetupStatus } from '../shared/api-types.js';
+import { api, ok, setCsrfToken } from '../shared/api.js';
+import type { LoginResponse, MeResponse } from '../shared/api-types.js';
 
 /** Admin roles, as the API names them. */
 export type { Role };
@@ -97,17 +97,33 @@ export function setSessionHint(on: boolean): void {
 
 /** Loads the session from `GET /v1/auth/me` and remembers its CSRF token. */
 export async function loadMe(): Promise<Me> {
-  const me = meOf(await apiRequest<MeResponse>('/auth/me'));
+  const me = meOf(await ok(api.GET('/v1/auth/me')));
   setCsrfToken(me.csrfToken);
   return me;
 }
 
-/** Signs in with a password (cookie session); returns the session. */
+/** The second-factor step a password login answers for an account that has one. */
+export type SecondFactorStep = Extract<LoginResponse, { secondFactor: unknown }>['secondFactor'];
+
+/** A password login that needs a second factor before it makes a session. */
+export class SecondFactorRequired extends Error {
+  readonly step: SecondFactorStep;
+
+  constructor(step: SecondFactorStep) {
+    super('This account needs a second factor to sign in.');
+    this.name = 'SecondFactorRequired';
+    this.step = step;
+  }
+}
+
+/**
+ * Signs in with a password (cookie session); returns the session, or throws {@link SecondFactorRequired} with
+ * the step to complete at `POST /v1/auth/login/second-factor`.
+ */
 export async function login(username: string, password: string): Promise<Me> {
-  const { user, csrfToken } = await apiRequest<LoginResponse>('/auth/login', {
-    method: 'POST',
-    body: { username, password },
-  });
+  const answer = await ok(api.POST('/v1/auth/login', { body: { username, password } }));
+  if ('secondFactor' in answer) throw new SecondFactorRequired(answer.secondFactor);
+  const { user, csrfToken } = answer;
   setSessionHint(true);
   setCsrfToken(csrfToken);
   return { id: user.id, username: user.username, role: user.role, csrfToken };
@@ -116,7 +132,7 @@ export async function login(username: string, password: string): Promise<Me> {
 /** Ends the session. */
 export async function logout(): Promise<void> {
   try {
-    await apiRequest('/auth/logout', { method: 'POST' });
+    await ok(api.POST('/v1/auth/logout'));
   } finally {
     setCsrfToken(null);
     setSessionHint(false);
@@ -125,5 +141,5 @@ export async function logout(): Promise<void> {
 
 /** Whether the first-run set-up is still pending. */
 export async function setupPending(): Promise<boolean> {
-  return (await apiRequest<SetupStatus>('/setup/status')).needsSetup;
+  return (await ok(api.GET('/v1/setup/status'))).needsSetup;
 }

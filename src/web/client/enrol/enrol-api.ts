@@ -1,42 +1,23 @@
-/** The enrolment page's calls: every one authorised by the invitation link's token alone. */
-import { apiRequest } from '../shared/api.js';
-import type { ChallengeDto } from '../shared/liveness-types.js';
+/**
+ * The enrolment page's calls, through the typed client: every one authorised by the invitation link's token
+ * alone; paths and shapes come from the OpenAPI document.
+ */
+import { answerForm, type TimedFrame } from '../kiosk/kiosk-liveness.js';
+import { api, asIs, ok } from '../shared/api.js';
+import type { JsonAnswer } from '../shared/api-types.js';
+import type { ChallengeDto, LivenessAction } from '../shared/liveness-types.js';
 
 /** `GET /v1/enrol/{token}`. */
-export interface EnrolmentPage {
-  firstName: string;
-  status: 'open' | 'used' | 'revoked' | 'expired';
-  expiresAt: string;
-  consent: { version: string; text: string };
-  consentAccepted: boolean;
-  livenessPassed: boolean;
-  submission: {
-    status: 'pending' | 'held' | 'approved' | 'rejected';
-    reason: string | null;
-    createdAt: string;
-    decidedAt: string | null;
-  } | null;
-}
-
-/** One capture's outcome. */
-export interface CaptureResult {
-  accepted: boolean;
-  reasons: Array<{ code: string; hint: string }>;
-}
+export type EnrolmentPage = JsonAnswer<'/v1/enrol/{token}', 'get'>;
 
 /** `POST /v1/enrol/{token}/submission`. */
-export interface SubmitResult {
-  outcome: 'submitted' | 'retake';
-  status: 'pending' | 'held' | 'approved' | 'rejected' | null;
-  photos: CaptureResult[];
-}
+export type SubmitResult = JsonAnswer<'/v1/enrol/{token}/submission', 'post'>;
+
+/** One capture's outcome. */
+export type CaptureResult = SubmitResult['photos'][number];
 
 /** `POST /v1/enrol/{token}/liveness`. */
-export interface LivenessResult {
-  outcome: 'pass' | 'retry' | 'refused';
-  hint: string | null;
-  code: string | null;
-}
+export type LivenessResult = JsonAnswer<'/v1/enrol/{token}/liveness', 'post'>;
 
 /** The token of the page's own link (`/enrol/<token>`), or null. */
 export function tokenOfLocation(pathname: string): string | null {
@@ -44,25 +25,49 @@ export function tokenOfLocation(pathname: string): string | null {
   return match?.[1] ?? null;
 }
 
-const base = (token: string) => `/enrol/${encodeURIComponent(token)}`;
+/** The `{token}` path parameter of the link's routes. */
+const link = (token: string) => ({ params: { path: { token } } });
 
 /** The calls of the enrolment page, each with the link's token. */
 export const enrolApi = {
-  open: (token: string) => apiRequest<EnrolmentPage>(base(token)),
-  consent: (token: string, version: string) =>
-    apiRequest<void>(`${base(token)}/consent`, { method: 'POST', body: { version } }),
-  challenge: (token: string, exclude: readonly string[] = []) =>
-    apiRequest<ChallengeDto>(`${base(token)}/challenge`, {
-      method: 'POST',
-      body: exclude.length > 0 ? { exclude } : {},
-    }),
-  answer: (token: string, form: FormData) =>
-    apiRequest<LivenessResult>(`${base(token)}/liveness`, { method: 'POST', body: form }),
-  submit: (token: string, photos: readonly Blob[]) => {
-    const form = new FormData();
-    photos.forEach((photo, i) => {
-      form.append('photos', photo, `capture-${i + 1}.jpg`);
-    });
-    return apiRequest<SubmitResult>(`${base(token)}/submission`, { method: 'POST', body: form });
+  open: (token: string): Promise<EnrolmentPage> => ok(api.GET('/v1/enrol/{token}', link(token))),
+  consent: async (token: string, version: string): Promise<void> => {
+    await ok(api.POST('/v1/enrol/{token}/consent', { ...link(token), body: { version } }));
+  },
+  challenge: (token: string, exclude: readonly LivenessAction[] = []): Promise<ChallengeDto> =>
+    ok(
+      api.POST('/v1/enrol/{token}/challenge', {
+        ...link(token),
+        body: exclude.length > 0 ? { exclude: [...exclude] } : {},
+      }),
+    ),
+  answer: (token: string, challenge: ChallengeDto, frames: readonly TimedFrame[]): Promise<LivenessResult> =>
+    ok(
+      api.POST('/v1/enrol/{token}/liveness', {
+        ...link(token),
+        body: {
+          challengeId: challenge.id,
+          nonce: challenge.nonce,
+          frames: frames.map((frame) => frame.blob),
+          timestamps: JSON.stringify(frames.map((frame) => frame.at)),
+        },
+        bodySerializer: asIs(() => answerForm(challenge, frames)),
+      }),
+    ),
+  submit: (token: string, photos: readonly Blob[]): Promise<SubmitResult> => {
+    const form = () => {
+      const parts = new FormData();
+      photos.forEach((photo, i) => {
+        parts.append('photos', photo, `capture-${i + 1}.jpg`);
+      });
+      return parts;
+    };
+    return ok(
+      api.POST('/v1/enrol/{token}/submission', {
+        ...link(token),
+        body: { photos: [...photos] },
+        bodySerializer: asIs(form),
+      }),
+    );
   },
 };

@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { LIVENESS_HINT_MESSAGES } from '../kiosk/kiosk-hints.js';
-import { answerForm, captureChallenge } from '../kiosk/kiosk-liveness.js';
+import { captureChallenge } from '../kiosk/kiosk-liveness.js';
 import { promptText } from '../kiosk/liveness-schedule.js';
 import { ApiError } from '../shared/api.js';
 import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../shared/camera.js';
@@ -214,7 +214,7 @@ function Challenge({
       );
       setRunning(null);
       setNote('Checking…');
-      const result = await enrolApi.answer(token, answerForm(challenge, frames));
+      const result = await enrolApi.answer(token, challenge, frames);
       if (result.outcome === 'pass') return onPass();
       const hint = result.hint ? LIVENESS_HINT_MESSAGES[result.hint] : undefined;
       setNote(hint ?? 'That did not work. Follow the prompts and try again.');

@@ -1,6 +1,6 @@
 import type { Ref } from 'preact';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
-import { ApiError, apiRequest } from '../shared/api.js';
+import { ApiError, api, asIs, bearer, ok } from '../shared/api.js';
 import type { KioskConfigDto } from '../shared/api-types.js';
 import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../shared/camera.js';
 import {
@@ -36,15 +36,23 @@ import { PromptOverlay, PromptPanel } from './liveness-prompt.js';
 /** Frames darker than this (mean luminance of the centre) are not sent. */
 const MIN_BRIGHTNESS = 0.08;
 
+/** The pass in a welcome photo's link (`/v1/welcome-photo/{token}`), if the answer carries one. */
+function welcomePhotoToken(photoUrl: string | undefined): string | undefined {
+  const token = photoUrl ? /^\/v1\/welcome-photo\/([^/?#]+)$/.exec(photoUrl)?.[1] : undefined;
+  return token ? decodeURIComponent(token) : undefined;
+}
+
 /** Sends one image to `POST /v1/authenticate` with the kiosk key; maps errors to machine events. */
 async function authenticate(image: Blob, key: string, signal: AbortSignal): Promise<KioskEvent> {
   try {
-    const result = await apiRequest<AuthenticateResult>('/authenticate', {
-      method: 'POST',
-      body: image,
-      headers: { authorization: `Bearer ${key}`, 'content-type': image.type || 'image/jpeg' },
-      signal,
-    });
+    const result: AuthenticateResult = await ok(
+      api.POST('/v1/authenticate', {
+        body: image,
+        bodySerializer: asIs(),
+        headers: { ...bearer(key), 'content-type': image.type || 'image/jpeg' },
+        signal,
+      }),
+    );
     return { type: 'RESULT', result };
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -175,11 +183,19 @@ export function KioskApp() {
 
   // welcome: the employee's photo, only when the server offers one (a settings choice).
   useEffect(() => {
-    if (state.name !== 'welcome' || !state.employee.photoUrl || !key) return;
+    const token = welcomePhotoToken(state.name === 'welcome' ? state.employee.photoUrl : undefined);
+    if (!token || !key) return;
     const abort = new AbortController();
     let url: string | null = null;
-    fetch(state.employee.photoUrl, { headers: { authorization: `Bearer ${key}` }, signal: abort.signal })
-      .then((r) => (r.ok ? r.blob() : null))
+    const params = { path: { token } };
+    ok(
+      api.GET('/v1/welcome-photo/{token}', {
+        params,
+        headers: bearer(key),
+        parseAs: 'blob',
+        signal: abort.signal,
+      }),
+    )
       .then((blob) => {
         if (blob && !abort.signal.aborted) {
           url = URL.createObjectURL(blob);

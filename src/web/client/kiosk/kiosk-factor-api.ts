@@ -8,8 +8,8 @@ import {
   startAuthentication,
   WebAuthnAbortService,
 } from '@simplewebauthn/browser';
-import { ApiError, apiRequest } from '../shared/api.js';
-import type { DecisionDto } from '../shared/api-types.js';
+import { ApiError, api, bearer, ok } from '../shared/api.js';
+import type { JsonBody } from '../shared/api-types.js';
 import type { FactorStep, KioskEvent, KioskFactorKind } from './kiosk.machine.js';
 import { errorEvent } from './kiosk-liveness.js';
 
@@ -19,9 +19,12 @@ export type FactorAnswer =
   | { kind: 'webauthn'; assertion: AuthenticationResponseJSON };
 
 /** The request body of an answer. */
-function answerBody(stepToken: string, answer: FactorAnswer): Record<string, unknown> {
+function answerBody(
+  stepToken: string,
+  answer: FactorAnswer,
+): JsonBody<'/v1/authenticate/second-factor', 'post'> {
   return answer.kind === 'webauthn'
-    ? { stepToken, kind: 'webauthn', assertion: answer.assertion }
+    ? { stepToken, kind: 'webauthn', assertion: { ...answer.assertion } }
     : { stepToken, kind: answer.kind, code: answer.code };
 }
 
@@ -33,12 +36,10 @@ export async function submitFactor(
   signal: AbortSignal,
 ): Promise<KioskEvent> {
   try {
-    const result = await apiRequest<DecisionDto>('/authenticate/second-factor', {
-      method: 'POST',
-      body: answerBody(stepToken, answer),
-      headers: { authorization: `Bearer ${key}` },
-      signal,
-    });
+    const body = answerBody(stepToken, answer);
+    const result = await ok(
+      api.POST('/v1/authenticate/second-factor', { body, headers: bearer(key), signal }),
+    );
     if (result.decision !== 'match' || !result.employee) return { type: 'FACTOR_REFUSED' };
     return { type: 'FACTOR_ACCEPTED', employee: result.employee };
   } catch (error) {
@@ -66,12 +67,13 @@ export async function passkeyAnswer(
   step: FactorStep,
   signal: AbortSignal,
 ): Promise<FactorAnswer | { notice: string }> {
-  const fresh = await apiRequest<FactorStep>('/authenticate/second-factor/options', {
-    method: 'POST',
-    body: { stepToken: step.stepToken },
-    headers: { authorization: `Bearer ${key}` },
-    signal,
-  });
+  const fresh = await ok(
+    api.POST('/v1/authenticate/second-factor/options', {
+      body: { stepToken: step.stepToken },
+      headers: bearer(key),
+      signal,
+    }),
+  );
   const options = (fresh.passkeyOptions ??
     step.passkeyOptions) as PublicKeyCredentialRequestOptionsJSON | null;
   if (!options) return { notice: 'No security key is registered for you. Please ask an administrator.' };

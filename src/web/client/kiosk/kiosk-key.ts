@@ -1,6 +1,6 @@
 /** The kiosk's key: kept in this browser only, checked against the server before it replaces the current one. */
-import { ApiError, apiRequest } from '../shared/api.js';
-import type { KioskConfigDto, RedeemedPairingDto } from '../shared/api-types.js';
+import { ApiError, api, bearer, ok } from '../shared/api.js';
+import type { KioskConfigDto } from '../shared/api-types.js';
 
 const KEY_STORAGE = 'facegate.kioskKey';
 
@@ -20,7 +20,7 @@ export function storeKey(key: string): void {
 
 /** The kiosk's settings as the server has them for `key`; throws `ApiError` (401 for a refused key). */
 export async function kioskConfig(key: string, signal?: AbortSignal): Promise<KioskConfigDto> {
-  return apiRequest<KioskConfigDto>('/kiosk/config', { headers: { authorization: `Bearer ${key}` }, signal });
+  return ok(api.GET('/v1/kiosk/config', { headers: bearer(key), signal }));
 }
 
 /** Why a key or code could not be used, in words for the person at the kiosk. */
@@ -43,7 +43,7 @@ export async function verifyKey(key: string): Promise<KioskConfigDto> {
 /** Redeems a pairing code for a new kiosk key; throws {@link KioskSetupError}. */
 export async function redeemPairing(code: string): Promise<string> {
   try {
-    const paired = await apiRequest<RedeemedPairingDto>('/kiosk/pair', { method: 'POST', body: { code } });
+    const paired = await ok(api.POST('/v1/kiosk/pair', { body: { code } }));
     return paired.secret;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
@@ -56,11 +56,7 @@ export async function redeemPairing(code: string): Promise<string> {
 /** Checks the kiosk set-up PIN with the current key: `ok`, `wrong`, or `wait` after too many wrong ones. */
 export async function checkSetupPin(key: string, pin: string): Promise<'ok' | 'wrong' | 'wait'> {
   try {
-    await apiRequest<unknown>('/kiosk/setup-check', {
-      method: 'POST',
-      body: { pin },
-      headers: { authorization: `Bearer ${key}` },
-    });
+    await ok(api.POST('/v1/kiosk/setup-check', { body: { pin }, headers: bearer(key) }));
     return 'ok';
   } catch (error) {
     if (error instanceof ApiError && error.status === 403) return 'wrong';

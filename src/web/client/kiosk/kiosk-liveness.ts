@@ -2,7 +2,7 @@
  * The kiosk side of a liveness challenge: fetch one with the kiosk key, capture frames while the prompts play,
  * post them to `POST /v1/authenticate`. Each step maps its outcome to a machine event.
  */
-import { ApiError, apiRequest } from '../shared/api.js';
+import { ApiError, api, asIs, bearer, ok } from '../shared/api.js';
 import { captureFrame } from '../shared/camera.js';
 import type { ChallengeDecisionDto, ChallengeDto, LivenessAction } from '../shared/liveness-types.js';
 import type { KioskEvent } from './kiosk.machine.js';
@@ -38,12 +38,8 @@ export async function fetchChallenge(
   signal: AbortSignal,
 ): Promise<KioskEvent> {
   try {
-    const challenge = await apiRequest<ChallengeDto>('/liveness/challenges', {
-      method: 'POST',
-      body: exclude.length > 0 ? { exclude } : {},
-      headers: { authorization: `Bearer ${key}` },
-      signal,
-    });
+    const body = exclude.length > 0 ? { exclude: [...exclude] } : {};
+    const challenge = await ok(api.POST('/v1/liveness/challenges', { body, headers: bearer(key), signal }));
     return {
       type: 'CHALLENGE_READY',
       challenge,
@@ -136,12 +132,20 @@ export async function answerChallenge(
   signal: AbortSignal,
 ): Promise<KioskEvent> {
   try {
-    const result = await apiRequest<ChallengeDecisionDto>('/authenticate', {
-      method: 'POST',
-      body: answerForm(challenge, frames),
-      headers: { authorization: `Bearer ${key}` },
-      signal,
-    });
+    const form = answerForm(challenge, frames);
+    const result: ChallengeDecisionDto = await ok(
+      api.POST('/v1/authenticate', {
+        body: {
+          challengeId: challenge.id,
+          nonce: challenge.nonce,
+          frames: frames.map((frame) => frame.blob),
+          timestamps: JSON.stringify(frames.map((frame) => frame.at)),
+        },
+        bodySerializer: asIs(() => form),
+        headers: bearer(key),
+        signal,
+      }),
+    );
     return { type: 'RESULT', result };
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;

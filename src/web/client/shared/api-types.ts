@@ -1,76 +1,99 @@
 /**
- * The API's request and response shapes for the web client, taken from the server's TypeBox schemas. Type-only
- * imports: they vanish from the bundle, and a change to a schema fails the client's type-check instead of
- * drifting from a hand-written copy.
+ * Names for the API's request and response shapes, all taken from the types generated from the server's OpenAPI
+ * document (`api-schema.gen.ts`): nothing here is written by hand, so a change of the document fails the
+ * client's type-check instead of drifting from a copy.
  */
-import type { Static } from 'typebox';
-import type * as Admin from '../../../api/schemas/admin.schema.js';
-import type * as Auth from '../../../api/schemas/auth.schema.js';
-import type * as Common from '../../../api/schemas/common.schema.js';
-import type * as Employee from '../../../api/schemas/employee.schema.js';
-import type * as Face from '../../../api/schemas/face.schema.js';
-import type * as Kiosk from '../../../api/schemas/kiosk.schema.js';
+import type { paths } from './api-schema.gen.js';
+
+type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
+type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never;
+
+/** The JSON answer of an operation for `status` (its success answer, 200 or 201, by default). */
+export type JsonAnswer<P extends keyof paths, M extends Method, S extends number = 200 | 201> =
+  Operation<P, M> extends { responses: infer R } ? JsonOf<R[S & keyof R]> : never;
+
+/** The JSON request body of an operation. */
+export type JsonBody<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends {
+    requestBody?: infer B;
+  }
+    ? JsonOf<NonNullable<B>>
+    : never;
+
+/** The query parameters of an operation. */
+export type QueryOf<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends {
+    parameters: { query?: infer Q };
+  }
+    ? NonNullable<Q>
+    : never;
 
 /** The body of every failed request. */
-export type ErrorBody = Static<typeof Common.ErrorBody>;
+export type ErrorBody = JsonAnswer<'/v1/auth/me', 'get', 401>;
 
 /** `POST /v1/authenticate`, `/v1/identify`, `/v1/verify` response. */
-export type DecisionDto = Static<typeof Face.DecisionDto>;
+export type DecisionDto = JsonAnswer<'/v1/authenticate', 'post'>;
 
 /** An employee. */
-export type EmployeeDto = Static<typeof Employee.EmployeeDto>;
+export type EmployeeDto = JsonAnswer<'/v1/employees/{id}', 'get'>;
 /** `POST /v1/employees` body. */
-export type CreateEmployeeBody = Static<typeof Employee.CreateEmployeeBody>;
+export type CreateEmployeeBody = JsonBody<'/v1/employees', 'post'>;
 /** `PATCH /v1/employees/{id}` body. */
-export type UpdateEmployeeBody = Static<typeof Employee.UpdateEmployeeBody>;
+export type UpdateEmployeeBody = JsonBody<'/v1/employees/{id}', 'patch'>;
 /** `GET /v1/employees` query. */
-export type ListEmployeesQuery = Static<typeof Employee.ListEmployeesQuery>;
+export type ListEmployeesQuery = QueryOf<'/v1/employees', 'get'>;
 /** `GET /v1/employees` response. */
-export type EmployeePage = Static<typeof Employee.EmployeePage>;
+export type EmployeePage = JsonAnswer<'/v1/employees', 'get'>;
 /** A face template's metadata. */
-export type FaceDto = Static<typeof Employee.FaceDto>;
+export type FaceDto = JsonAnswer<'/v1/employees/{id}/faces', 'get'>['items'][number];
 /** `POST /v1/employees/{id}/faces` response. */
-export type EnrollResultDto = Static<typeof Employee.EnrollResultDto>;
+export type EnrollResultDto = JsonAnswer<'/v1/employees/{id}/faces', 'post'>;
 /** `POST /v1/employees/enroll` response. */
-export type EnrollNewResultDto = Static<typeof Employee.EnrollNewResultDto>;
+export type EnrollNewResultDto = JsonAnswer<'/v1/employees/enroll', 'post'>;
 /** The outcome of one uploaded photo. */
 export type PhotoResultDto = EnrollResultDto['photos'][number];
 
 /** An audit event. */
-export type AuditEventDto = Static<typeof Admin.AuditEventDto>;
+export type AuditEventDto = AuditPage['items'][number];
 /** `GET /v1/audit` query. */
-export type AuditQuery = Static<typeof Admin.AuditQuerySchema>;
+export type AuditQuery = QueryOf<'/v1/audit', 'get'>;
 /** `GET /v1/audit` response. */
-export type AuditPage = Static<typeof Admin.AuditPage>;
+export type AuditPage = JsonAnswer<'/v1/audit', 'get'>;
 /** Run-time settings. */
-export type SettingsDto = Static<typeof Admin.SettingsDto>;
+export type SettingsDto = JsonAnswer<'/v1/settings', 'get'>;
 /** `PUT /v1/settings` body. */
-export type UpdateSettingsBody = Static<typeof Admin.UpdateSettingsBody>;
+export type UpdateSettingsBody = JsonBody<'/v1/settings', 'put'>;
 /** `GET /v1/calibration` response. */
-export type CalibrationResponse = Static<typeof Admin.CalibrationDto>;
+export type CalibrationResponse = JsonAnswer<'/v1/calibration', 'get'>;
 
 /** A user of the admin pages. */
-export type UserDto = Static<typeof Auth.UserDto>;
+export type UserDto = JsonAnswer<'/v1/users', 'get'>['items'][number];
 /** `POST /v1/users` body. */
-export type CreateUserBody = Static<typeof Auth.CreateUserBody>;
+export type CreateUserBody = JsonBody<'/v1/users', 'post'>;
 /** `PATCH /v1/users/{id}` body. */
-export type UpdateUserBody = Static<typeof Auth.UpdateUserBody>;
+export type UpdateUserBody = JsonBody<'/v1/users/{id}', 'patch'>;
 /** An API key (never its secret). */
-export type ApiKeyDto = Static<typeof Auth.ApiKeyDto>;
+export type ApiKeyDto = JsonAnswer<'/v1/keys', 'get'>['items'][number];
 /** `POST /v1/keys` response. */
-export type CreatedKeyResponse = Static<typeof Auth.CreatedKeyResponse>;
+export type CreatedKeyResponse = JsonAnswer<'/v1/keys', 'post'>;
 /** `POST /v1/auth/login` response. */
-export type LoginResponse = Static<typeof Auth.LoginResponse>;
+export type LoginResponse = JsonAnswer<'/v1/auth/login', 'post'>;
 /** `GET /v1/auth/me` response. */
-export type MeResponse = Static<typeof Auth.MeResponse>;
+export type MeResponse = JsonAnswer<'/v1/auth/me', 'get'>;
 /** `GET /v1/setup/status` response. */
-export type SetupStatus = Static<typeof Auth.SetupStatus>;
+export type SetupStatus = JsonAnswer<'/v1/setup/status', 'get'>;
 
 /** `POST /v1/kiosk/pairings` response. */
-export type StartedPairingDto = Static<typeof Kiosk.StartedPairingDto>;
+export type StartedPairingDto = JsonAnswer<'/v1/kiosk/pairings', 'post'>;
 /** `POST /v1/kiosk/pair` response. */
-export type RedeemedPairingDto = Static<typeof Kiosk.RedeemedPairingDto>;
+export type RedeemedPairingDto = JsonAnswer<'/v1/kiosk/pair', 'post'>;
 /** `GET /v1/kiosk/config` response. */
-export type KioskConfigDto = Static<typeof Kiosk.KioskConfigDto>;
+export type KioskConfigDto = JsonAnswer<'/v1/kiosk/config', 'get'>;
 /** `GET /v1/kiosk/overview` response. */
-export type KioskOverviewDto = Static<typeof Kiosk.KioskOverviewDto>;
+export type KioskOverviewDto = JsonAnswer<'/v1/kiosk/overview', 'get'>;
+
+/** `POST /v1/liveness/challenges` body. */
+export type ChallengeRequest = JsonBody<'/v1/liveness/challenges', 'post'>;
+/** `POST /v1/liveness/challenges` response (201). */
+export type ChallengeDto = JsonAnswer<'/v1/liveness/challenges', 'post'>;

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, apiRequest, errorMessage } from '../../shared/api.js';
+import { ApiError, api, errorMessage, ok } from '../../shared/api.js';
 import { type SecondFactorStepDto, signInWithPassword } from '../factors-api.js';
 import { navigate } from '../router.js';
 import { login, type Me } from '../session.js';
@@ -142,10 +142,11 @@ export function SetupPage({ onDone }: { onDone: () => void }) {
           return;
         }
         void action.run(async () => {
-          await apiRequest('/setup', {
-            method: 'POST',
-            body: { setupToken: setupToken.trim(), username: username.trim(), password },
-          });
+          await ok(
+            api.POST('/v1/setup', {
+              body: { setupToken: setupToken.trim(), username: username.trim(), password },
+            }),
+          );
           await login(username.trim(), password).catch(() => undefined);
           navigate('/admin', true);
           onDone();
