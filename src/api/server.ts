@@ -15,6 +15,7 @@ import Fastify, {
   type FastifyHttpOptions,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
 import type { FacegateConfig } from '../config/config.js';
@@ -86,6 +87,23 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * Path segments that are bearer secrets (invitation links, welcome-photo links): whoever reads the log could
+ * otherwise use them, so the request line is logged with the segment masked.
+ */
+const SECRET_PATH_SEGMENT = /(\/(?:enrol|welcome-photo)\/)[^/?#]+/g;
+
+/** The request as logged: Fastify's default fields, with secret path segments masked. */
+export function logRequest(req: FastifyRequest): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: req.url.replace(SECRET_PATH_SEGMENT, '$1[redacted]'),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 /** Routes outside the per-caller rate limit. */
 const UNLIMITED_ROUTES: ReadonlySet<string> = new Set([
   '/healthz',
@@ -134,6 +152,7 @@ function createFastify(config: FacegateConfig, options: ServerOptions, securityH
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { req: logRequest },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     bodyLimit: JSON_BODY_LIMIT,

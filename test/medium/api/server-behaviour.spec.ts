@@ -135,6 +135,12 @@ describe('server behaviour', () => {
         url: '/v1/employees',
         headers: { authorization: 'Bearer fgs_not_a_session' },
       });
+      // Link tokens are bearer secrets in the path: the request line is logged with them masked.
+      await logged.inject({ method: 'GET', url: '/v1/enrol/inv_linksecret123456789?x=1' });
+      await logged.inject({ method: 'GET', url: '/v1/welcome-photo/wp_linksecret987654321' });
+      expect(log.text).toContain('/v1/enrol/[redacted]?x=1');
+      expect(log.text).toContain('/v1/welcome-photo/[redacted]');
+      expect(log.text).not.toContain('linksecret');
       expect(log.text).toContain('request completed');
       expect(log.text).not.toContain(api.kioskSecret.split('_').slice(2).join('_'));
       expect(log.text).not.toContain('fgs_secretcookie');
