@@ -7,6 +7,7 @@ import { type Policy, rolePolicy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import type { GalleryFeed } from '../gallery/feed/gallery-feed.port.js';
 import { Gallery } from '../gallery/gallery.js';
+import { LivenessVerifier, livenessLimitsFor } from '../liveness/liveness.verifier.js';
 import { AuditViewService } from '../services/audit-view.service.js';
 import { EmployeeService } from '../services/employee.service.js';
 import { EmployeeViewService } from '../services/employee-view.service.js';
@@ -254,7 +255,9 @@ function addLivenessServices(
   deps: ServiceDeps,
   state: SharedState,
 ): AppServices {
-  const liveness = new LivenessService({ ...deps, state });
+  // The eye-closure limit follows the face-mesh detector the engine runs (the meshes close the lids differently).
+  const verifier = new LivenessVerifier(livenessLimitsFor(deps.config.engine.detector));
+  const liveness = new LivenessService({ ...deps, state, verifier });
   const livenessLogin = new LivenessLoginService({
     ...deps,
     settings: services.auth.settings,

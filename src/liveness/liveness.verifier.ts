@@ -30,6 +30,26 @@ export const DEFAULT_LIVENESS_LIMITS: LivenessLimits = {
   minIod: 16,
 };
 
+/**
+ * Eye-closure ratio per face-mesh detector. MediaPipe's mesh (ONNX) closes the lids less far than Human's: on the
+ * real blink clip of `../shared/media` (SadTalker, Katie Hill) its blink frames fall to 0.66–0.73 of the open-eye
+ * level, Human's to 0.58–0.64, while frames without a blink stay at or above 0.80 under MediaPipe
+ * (docs/liveness.md).
+ */
+export const BLINK_RATIO_BY_DETECTOR: Readonly<Record<string, number>> = {
+  human: 0.7,
+  'mediapipe-onnx': 0.76,
+  'mediapipe-onnx-full': 0.76,
+};
+
+/** The default limits with the blink ratio of `detector` (the configured face-mesh detector). */
+export function livenessLimitsFor(detector: string): LivenessLimits {
+  return {
+    ...DEFAULT_LIVENESS_LIMITS,
+    blinkRatio: BLINK_RATIO_BY_DETECTOR[detector] ?? DEFAULT_LIVENESS_LIMITS.blinkRatio,
+  };
+}
+
 /** What a kiosk is told: pass, retry with a hint, or refused. Admins also see `checks`. */
 export interface LivenessVerdict {
   outcome: 'pass' | 'retry' | 'refused';
