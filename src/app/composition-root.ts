@@ -7,6 +7,7 @@ import { type Policy, rolePolicy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import type { GalleryFeed } from '../gallery/feed/gallery-feed.port.js';
 import { Gallery } from '../gallery/gallery.js';
+import { LivenessVerifier, livenessLimitsFor } from '../liveness/liveness.verifier.js';
 import { AuditViewService } from '../services/audit-view.service.js';
 import { EmployeeService } from '../services/employee.service.js';
 import { EmployeeViewService } from '../services/employee-view.service.js';
@@ -267,7 +268,9 @@ function addLivenessServices(
   deps: ServiceDeps,
   { sharedState: state, cipher }: { sharedState: SharedState; cipher: DataCipher },
 ): AppServices {
-  const liveness = new LivenessService({ ...deps, state });
+  // The eye-closure limit follows the face-mesh detector the engine runs (the meshes close the lids differently).
+  const verifier = new LivenessVerifier(livenessLimitsFor(deps.config.engine.detector));
+  const liveness = new LivenessService({ ...deps, state, verifier });
   const review = new ReviewService({ ...deps, enrollment: services.enrollment });
   const selfEnrolment = new SelfEnrolmentService({ ...deps, liveness, state, cipher, review });
   const invitations = new InvitationService(deps);

@@ -114,6 +114,14 @@ export class FaceLoginService extends GuardedService {
   }
 
   /**
+   * Throws `LOCKED_OUT` while the caller's door is in a delay, before a liveness answer is analysed: a door in a
+   * delay spends no CPU on frames.
+   */
+  async assertDoorOpen(actor: Actor, method: 'authenticate' | 'verify'): Promise<void> {
+    await this.kiosk.assertDoorOpen(callerSubjects(actor), { action: method, actor, ip: actor.ip ?? null });
+  }
+
+  /**
    * Counts a refused liveness challenge as a failed face login: against the door (kiosk throttle) and, for a 1:1
    * attempt, against the claimed employee (lockout). Throws `LOCKED_OUT` when the door is already in a delay.
    */

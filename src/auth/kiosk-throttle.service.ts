@@ -100,6 +100,11 @@ export class KioskThrottleService {
     });
   }
 
+  /** Refuses with `LOCKED_OUT` (audited) while the door is in a delay: checked before any work is spent. */
+  async assertDoorOpen(door: readonly string[], context: AttemptContext): Promise<void> {
+    await this.assertDoorFree(door, (await this.rules()).door, context);
+  }
+
   /** Alarm counts and state, for metrics. */
   alarmState(): Promise<ImpostorAlarmState> {
     return this.alarm.snapshot(this.now().getTime());

@@ -117,6 +117,16 @@ export interface AnalyzeOptions {
   minFaceSize?: number;
   /** Also return each face's 468-point mesh (liveness checks need it; off by default to keep replies small). */
   withMesh?: boolean;
+  /**
+   * Scale the image down first so that its longest side is at most this many pixels: every coordinate returned
+   * is then in the scaled image (liveness frames: their checks are relative, and a smaller image costs less).
+   */
+  maxSide?: number;
+  /**
+   * `analyze` only: a face found by an earlier `detect` of the same image with the same `maxSide`. It is aligned
+   * and embedded as it is, without detecting again (the liveness check embeds frames it has already detected).
+   */
+  face?: DetectedFace;
 }
 
 /**

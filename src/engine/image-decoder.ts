@@ -24,6 +24,8 @@ export interface DecodeLimits {
   maxImageBytes: number;
   maxImagePixels: number;
   detectMaxSide: number;
+  /** When set, `full` itself is scaled down to this longest side (a cheaper analysis of a large frame). */
+  maxSide?: number;
 }
 
 /** Formats we decode; anything else sharp recognises is refused as unsupported. */
@@ -69,7 +71,11 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
   }
   const format = acceptedFormat(meta, bytes);
   checkDimensions(meta, limits);
-  const full = await decodeFull(input, options, format);
+  const decoded = await decodeFull(input, options, format);
+  const full =
+    limits.maxSide && Math.max(decoded.width, decoded.height) > limits.maxSide
+      ? await resizeRgb(decoded, limits.maxSide)
+      : decoded;
 
   const info: ImageInfo = {
     format,

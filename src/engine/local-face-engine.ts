@@ -129,7 +129,9 @@ export class LocalFaceEngine implements FaceEngine {
   /** Detects, picks the most prominent face, aligns and embeds it. Throws NO_FACE when there is none. */
   async analyze(image: Uint8Array, options?: AnalyzeOptions): Promise<FaceAnalysis> {
     const start = performance.now();
-    const { decoded, result } = await this.run(image, options);
+    const { decoded, result } = options?.face
+      ? await this.given(image, options.face, options)
+      : await this.run(image, options);
     const face = result.faces[0];
     if (!face) {
       throw new FacegateError('NO_FACE', 'No face was found in the image', {
@@ -147,10 +149,24 @@ export class LocalFaceEngine implements FaceEngine {
     return { ...result, timings, face, embedding: embedding.vector, engineInfo: this.info };
   }
 
+  /** Decodes the image for a face detected earlier, without detecting again. */
+  private async given(image: Uint8Array, face: DetectedFace, options: AnalyzeOptions): Promise<Detection> {
+    await this.load();
+    const t0 = performance.now();
+    const decoded = await decodeImage(image, this.limits(options));
+    const kept = options.withMesh ? face : { ...face, mesh: undefined };
+    const timings = { decode: round(performance.now() - t0), total: round(performance.now() - t0) };
+    return { decoded, result: { image: decoded.info, faces: [kept], timings } };
+  }
+
+  private limits(options?: AnalyzeOptions): LocalEngineSettings & { maxSide?: number } {
+    return options?.maxSide ? { ...this.settings, maxSide: options.maxSide } : this.settings;
+  }
+
   private async run(image: Uint8Array, options?: AnalyzeOptions): Promise<Detection> {
     await this.load();
     const t0 = performance.now();
-    const decoded = await decodeImage(image, this.settings);
+    const decoded = await decodeImage(image, this.limits(options));
     const t1 = performance.now();
     const raw = await this.detector.detect(decoded.detect, decoded.detectScale);
     const t2 = performance.now();

@@ -34,6 +34,10 @@ export interface LivenessLimits extends ActionThresholds {
   samePerson: number;
   /** Frames within this yaw/pitch of the neutral pose take part in the identity check, degrees. */
   identityPoseDeg: number;
+  /** Cosine a turned frame (beyond `identityPoseDeg`, within `consistencyPoseDeg`) must reach instead. */
+  samePersonTurned: number;
+  /** Turned frames up to this yaw/pitch may stand in for the identity check's second frame, degrees. */
+  consistencyPoseDeg: number;
   /** Mean landmark shift (fraction of the inter-ocular distance) under which two frames are duplicates. */
   duplicateShift: number;
   /** Largest fraction of consecutive frame pairs that may be duplicates. */
@@ -122,7 +126,10 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-/** Every near-frontal embedded frame shows the same person as the best frontal frame. */
+/**
+ * Every other embedded frame shows the same person as the best frontal frame: near-frontal frames at `samePerson`,
+ * turned ones (an embedding of a turned head is less similar to a frontal one) at `samePersonTurned`.
+ */
 export function checkSamePerson(
   faces: readonly FrameObservation[],
   best: FrameObservation | undefined,
@@ -130,17 +137,20 @@ export function checkSamePerson(
   limits: LivenessLimits,
 ): CheckResult {
   const ref = best?.embedding;
-  const near = faces.filter(
-    (f) =>
-      f.embedding &&
-      f.pose &&
-      neutral &&
-      Math.abs(f.pose.yaw) <= limits.identityPoseDeg &&
-      Math.abs(f.pose.pitch) <= limits.identityPoseDeg,
+  const within = (f: FrameObservation, deg: number): boolean =>
+    !!f.pose && Math.abs(f.pose.yaw) <= deg && Math.abs(f.pose.pitch) <= deg;
+  const others = faces.filter(
+    (f) => f !== best && f.embedding && neutral && within(f, limits.consistencyPoseDeg),
   );
-  if (!ref || near.length < 2) return result('same_person', false, near.length, 2, 'too_few_embeddings');
-  const worst = Math.min(...near.map((f) => cosine(ref, required(f.embedding, 'f.embedding'))));
-  return result('same_person', worst >= limits.samePerson, worst, limits.samePerson, 'different_people');
+  if (!ref || others.length === 0)
+    return result('same_person', false, others.length + (ref ? 1 : 0), 2, 'too_few_embeddings');
+  let worst = { margin: Number.POSITIVE_INFINITY, value: 1, threshold: limits.samePerson };
+  for (const f of others) {
+    const threshold = within(f, limits.identityPoseDeg) ? limits.samePerson : limits.samePersonTurned;
+    const value = cosine(ref, required(f.embedding, 'f.embedding'));
+    if (value - threshold < worst.margin) worst = { margin: value - threshold, value, threshold };
+  }
+  return result('same_person', worst.margin >= 0, worst.value, worst.threshold, 'different_people');
 }
 
 function meanShift(a: FrameObservation, b: FrameObservation): number {

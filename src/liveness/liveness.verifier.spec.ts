@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { LivenessAction, LivenessChallenge } from './challenge.js';
 import type { FrameObservation } from './frame-observation.js';
-import { bestFrontalFrame, framesToEmbed, LivenessVerifier } from './liveness.verifier.js';
+import {
+  bestFrontalFrame,
+  framesToEmbed,
+  identityFrames,
+  keyFrames,
+  LivenessVerifier,
+} from './liveness.verifier.js';
 import { embeddingOf, type SyntheticFrame, syntheticFrame } from './synthetic-frames.fixture.js';
 
 const ISSUED = 10_000;
@@ -108,5 +114,24 @@ describe('LivenessVerifier', () => {
     const frames = [30, 10, 0, -40, 5, 12, 35].map((yaw, i) => syntheticFrame({ t: ISSUED + i * 200, yaw }));
     expect(framesToEmbed(frames)).toEqual([1, 2, 5]);
     expect(framesToEmbed([])).toEqual([]);
+  });
+});
+
+describe('key frames and identity frames', () => {
+  it('analyses the first frame and three spread evenly to the last', () => {
+    expect(keyFrames(8)).toEqual([0, 2, 5, 7]);
+    expect(keyFrames(11)).toEqual([0, 3, 7, 10]);
+    expect(keyFrames(4)).toEqual([0, 1, 2, 3]);
+    expect(keyFrames(3)).toEqual([0, 1, 2]);
+  });
+
+  it('embeds the best frontal frame and the ends of the burst turned at most 40°, skipping its neighbours', () => {
+    const burst = turnBurst();
+    // Best is frame 0 (frontal); the first other frame (1) is its neighbour, the last (8) is compared.
+    expect(identityFrames(burst)).toEqual([0, 8]);
+    // Gaps (frames not analysed) are skipped; a face turned beyond 40° is not compared.
+    const sparse = burst.map((f, i) => ([0, 2, 5, 7].includes(i) ? f : undefined));
+    const turned = sparse.map((f, i) => (f && i === 7 ? { ...f, pose: { yaw: 50, pitch: 0, roll: 0 } } : f));
+    expect(identityFrames(turned)).toEqual([0, 2, 5]);
   });
 });

@@ -26,7 +26,7 @@ export interface LivenessLoginDeps extends ServiceRuntime {
   settings: Pick<SettingsService, 'current'>;
   liveness: Pick<LivenessService, 'answer'>;
   welcomePhotos: Pick<WelcomePhotoService, 'authenticate' | 'verify'>;
-  faceLogin: Pick<FaceLoginService, 'recordFailedChallenge'>;
+  faceLogin: Pick<FaceLoginService, 'recordFailedChallenge' | 'assertDoorOpen'>;
   engineInfo: EngineInfo;
 }
 
@@ -46,7 +46,8 @@ export async function livenessModeOf(
 
 /**
  * Face login with the liveness mode enforced. Under `challenge` a single photo is refused (`LIVENESS_REQUIRED`)
- * and never matched; a challenge answer that passes is matched from its best frontal frame, one that is refused
+ * and never matched; a door in a lockout delay is refused (`LOCKED_OUT`) before any frame is analysed; a
+ * challenge answer that passes is matched from its best frontal frame, one that is refused
  * counts as a failed login at the door (and against a claimed employee).
  */
 export class LivenessLoginService extends GuardedService {
@@ -61,6 +62,7 @@ export class LivenessLoginService extends GuardedService {
       await this.assertPhotoAllowed(actor, 'authenticate');
       return this.deps.welcomePhotos.authenticate(actor, input.photo);
     }
+    await this.deps.faceLogin.assertDoorOpen(actor, 'authenticate');
     const liveness = await this.deps.liveness.answer(actor, input.challenge, 'authenticate');
     if (liveness.outcome === 'pass' && liveness.best) {
       const { bytes, analysis } = liveness.best;
@@ -76,6 +78,7 @@ export class LivenessLoginService extends GuardedService {
       await this.assertPhotoAllowed(actor, 'verify');
       return this.deps.welcomePhotos.verify(actor, idOrBadge, input.photo);
     }
+    await this.deps.faceLogin.assertDoorOpen(actor, 'verify');
     const liveness = await this.deps.liveness.answer(actor, input.challenge, 'verify');
     if (liveness.outcome === 'pass' && liveness.best) {
       const { bytes, analysis } = liveness.best;

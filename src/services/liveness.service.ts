@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/access.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
-import type { FaceAnalysis, FaceEngine } from '../engine/face-engine.port.js';
+import type { AnalyzeOptions, DetectedFace, FaceAnalysis, FaceEngine } from '../engine/face-engine.port.js';
 import {
   CHALLENGE_TTL_MS,
   createChallenge,
@@ -9,11 +9,16 @@ import {
   type LivenessChallenge,
 } from '../liveness/challenge.js';
 import { type FrameObservation, observeFace } from '../liveness/frame-observation.js';
-import { framesToEmbed, type LivenessVerdict, LivenessVerifier } from '../liveness/liveness.verifier.js';
+import {
+  identityFrames,
+  keyFrames,
+  type LivenessVerdict,
+  LivenessVerifier,
+} from '../liveness/liveness.verifier.js';
 import type { CheckResult } from '../liveness/liveness-checks.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
-import { at } from '../util/checked-access.js';
+import { at, required } from '../util/checked-access.js';
 import { GuardedService, type ServiceRuntime } from './service-context.js';
 
 /** Frames a kiosk sends per answer (the HTTP contract: 4–12 JPEGs, at most 640 px wide). */
@@ -58,6 +63,17 @@ export interface LivenessOutcome {
   best?: { bytes: Uint8Array; analysis: FaceAnalysis };
 }
 
+/** Longest side, in pixels, at which answer frames are analysed: the checks are relative, and it costs less. */
+export const ANALYSIS_MAX_SIDE = 480;
+
+/** A frame that was detected: its observation, its main face, and its analysis once embedded. */
+interface SeenFrame {
+  observation: FrameObservation;
+  face?: DetectedFace;
+  analysis?: FaceAnalysis;
+}
+type Seen = Map<number, SeenFrame>;
+
 /** What the liveness service is built from. */
 export interface LivenessDeps extends ServiceRuntime {
   store: Store;
@@ -78,7 +94,8 @@ const ownerOf = (actor: Actor): string => `${actor.type}:${actor.id}`;
 
 /**
  * Active liveness: issues single-use challenges bound to the caller and checks the burst of frames that answers
- * one. Only the few frames {@link framesToEmbed} picks are embedded; every check's outcome is audited.
+ * one. Only its key frames are analysed and only two of them embedded ({@link identityFrames}); every check's
+ * outcome is audited.
  */
 export class LivenessService extends GuardedService {
   private readonly verifier: LivenessVerifier;
@@ -155,46 +172,99 @@ export class LivenessService extends GuardedService {
     return stored;
   }
 
-  /** Observes every frame (mesh, no embedding), embeds the few that matter, and runs the verifier. */
+  /**
+   * Refuses a burst whose capture times are wrong before analysing anything; then detects (with the mesh, at
+   * most {@link ANALYSIS_MAX_SIDE} px) only the key frames, embeds two of them from that same detection and runs
+   * the checks. Only when the key frames do not show every prompted action (or too few faces) are the other frames
+   * detected too: the key frames may have fallen between the actions, and their parallax with them.
+   */
   private async check(
     challenge: LivenessChallenge,
     frames: readonly AnswerFrame[],
   ): Promise<LivenessOutcome> {
-    const observed = await Promise.all(frames.map((f) => this.observe(f)));
-    const analyses = new Map<number, FaceAnalysis>();
-    for (const i of framesToEmbed(observed)) {
-      const analysis = await this.analyze(at(frames, i).bytes);
-      if (!analysis) continue;
-      analyses.set(i, analysis);
-      observed[i] = { ...at(observed, i), embedding: analysis.embedding };
+    const now = this.clock.now().getTime();
+    const window = this.verifier.window(
+      challenge,
+      frames.map((f) => f.timestamp),
+      now,
+    );
+    if (!window.passed) return { outcome: 'refused', code: 'LIVENESS_FAILED', checks: [window] };
+    const seen: Seen = new Map();
+    await this.observeAll(frames, keyFrames(frames.length), seen);
+    let judged = await this.judge(challenge, frames, seen, now);
+    if (needsAllFrames(judged.verdict) && seen.size < frames.length) {
+      await this.observeAll(frames, [...frames.keys()], seen);
+      judged = await this.judge(challenge, frames, seen, now);
     }
-    const verdict = this.verifier.verify(challenge, observed, this.clock.now().getTime());
-    const bestAnalysis = verdict.bestFrame === undefined ? undefined : analyses.get(verdict.bestFrame);
+    const { verdict, indices, analyses } = judged;
+    const best = verdict.bestFrame === undefined ? undefined : indices[verdict.bestFrame];
+    const bestAnalysis = best === undefined ? undefined : analyses.get(best);
     const outcome: LivenessOutcome = {
       outcome: verdict.outcome,
       checks: verdict.checks,
       ...(verdict.hint ? { hint: verdict.hint } : {}),
       ...(verdict.outcome === 'refused' ? { code: 'LIVENESS_FAILED' } : {}),
     };
-    if (verdict.outcome === 'pass' && bestAnalysis && verdict.bestFrame !== undefined) {
-      outcome.best = { bytes: at(frames, verdict.bestFrame).bytes, analysis: bestAnalysis };
+    if (verdict.outcome === 'pass' && bestAnalysis && best !== undefined) {
+      outcome.best = { bytes: at(frames, best).bytes, analysis: bestAnalysis };
     }
     return outcome;
   }
 
-  private async observe(frame: AnswerFrame): Promise<FrameObservation> {
+  /** Detects the frames at `indices` not seen yet (in parallel: the engine's workers share them). */
+  private async observeAll(frames: readonly AnswerFrame[], indices: number[], seen: Seen): Promise<void> {
+    const todo = indices.filter((i) => !seen.has(i));
+    const observed = await Promise.all(todo.map((i) => this.observe(at(frames, i))));
+    todo.forEach((i, k) => {
+      seen.set(i, at(observed, k));
+    });
+  }
+
+  /** Embeds the identity frames among those seen (from their detection) and runs the verifier on them. */
+  private async judge(
+    challenge: LivenessChallenge,
+    frames: readonly AnswerFrame[],
+    seen: Seen,
+    now: number,
+  ): Promise<{ verdict: LivenessVerdict; indices: number[]; analyses: Map<number, FaceAnalysis> }> {
+    const sparse = frames.map((_, i) => seen.get(i)?.observation);
+    const analyses = new Map<number, FaceAnalysis>();
+    for (const i of identityFrames(sparse)) {
+      const entry = seen.get(i);
+      if (!entry?.face) continue;
+      const analysis = entry.analysis ?? (await this.embed(at(frames, i).bytes, entry.face));
+      if (!analysis) continue;
+      entry.analysis = analysis;
+      entry.observation = { ...entry.observation, embedding: analysis.embedding };
+      analyses.set(i, analysis);
+    }
+    const indices = [...seen.keys()].sort((a, b) => a - b);
+    const observed = indices.map((i) => required(seen.get(i), 'seen frame').observation);
+    return { verdict: this.verifier.verify(challenge, observed, now), indices, analyses };
+  }
+
+  private async observe(frame: AnswerFrame): Promise<SeenFrame> {
     try {
-      const detected = await this.deps.engine.detect(frame.bytes, { withMesh: true });
-      return observeFace(frame.timestamp, detected.faces);
+      const detected = await this.deps.engine.detect(frame.bytes, {
+        withMesh: true,
+        maxSide: ANALYSIS_MAX_SIDE,
+      });
+      const face = detected.faces[0];
+      return { observation: observeFace(frame.timestamp, detected.faces), ...(face ? { face } : {}) };
     } catch (error) {
       if (!isFacegateError(error) || isFacegateError(error, 'OVERLOADED')) throw error;
-      return { timestampMs: frame.timestamp, faceCount: 0 };
+      return { observation: { timestampMs: frame.timestamp, faceCount: 0 } };
     }
   }
 
-  private async analyze(bytes: Uint8Array): Promise<FaceAnalysis | undefined> {
+  /** Aligns and embeds a face already detected in the frame (no second detection). */
+  private async embed(bytes: Uint8Array, face: DetectedFace): Promise<FaceAnalysis | undefined> {
+    return this.analyze(bytes, { withMesh: true, maxSide: ANALYSIS_MAX_SIDE, face });
+  }
+
+  private async analyze(bytes: Uint8Array, options: AnalyzeOptions): Promise<FaceAnalysis | undefined> {
     try {
-      return await this.deps.engine.analyze(bytes);
+      return await this.deps.engine.analyze(bytes, options);
     } catch (error) {
       if (isFacegateError(error, 'NO_FACE')) return undefined;
       throw error;
@@ -237,6 +307,23 @@ export class LivenessService extends GuardedService {
       await this.policy.authorize(actor, 'faces:verify');
     }
   }
+}
+
+/**
+ * Whether the key frames left an action unseen (or too few faces) without any other sign of an attack: then the
+ * whole burst is analysed before deciding. Two faces, two people or repeated frames refuse at once.
+ */
+function needsAllFrames(verdict: LivenessVerdict): boolean {
+  const failed = verdict.checks.filter((c) => !c.passed);
+  const unseen = failed.some((c) => c.check === 'actions' || c.reason === 'no_face');
+  return (
+    unseen &&
+    failed.every(
+      (c) =>
+        ['actions', 'planar', 'single_face', 'same_person'].includes(c.check) &&
+        !['two_faces', 'different_people'].includes(c.reason),
+    )
+  );
 }
 
 function validateFrames(frames: readonly AnswerFrame[]): void {

@@ -27,10 +27,16 @@ export const VIDEO = { width: 640, height: 480, fps: 15 } as const;
 
 /**
  * The head-turn clip (SOURCES.md: "one real man with glasses at a webcam … clear yaw turns to both sides"),
- * 13.28 s, 960×540, 15 fps, not mirrored. Its segments, read off frames every 0.5 s: the man faces the camera
- * at 0–1.8 s and 12.0–13.2 s; from 6.6 s to 8.8 s he turns his head to HIS right (nose toward image-left); from
- * 9.0 s to 11.2 s to HIS left (nose toward image-right). A slight upward look near 10.5 s is too small to count
- * as `look_up`, and the clip shows no deliberate blink: a challenge the clip can answer uses only the turns.
+ * 13.28 s, 960×540, 15 fps, not mirrored. Its segments, read off every frame with the server's own detector at
+ * the kiosk's 640×480: the man faces the camera at 0–1.8 s (yaw −3°) and 12.0–13.2 s; from 6.6 s he turns his
+ * head to HIS right (yaw +5° → +33° at 7.47 s), then on into a near profile that the detector no longer finds
+ * (7.5–8.7 s); from 8.9 s to HIS left (yaw +3° → −37° at 9.57 s), again into a profile without a face
+ * (9.6–11.5 s). A slight upward look is too small to count as `look_up`, and the clip shows no deliberate blink:
+ * a challenge the clip can answer uses only the turns.
+ *
+ * Each turn is therefore played up to the last detectable frame and then held there the way a person holds a
+ * pose while the kiosk takes its frames: the clip's own frames between `hold` and `to` (|yaw| from 8–16° up to 33–37°),
+ * played back and forth, never a frozen frame.
  */
 export const HEADTURN_CLIP = 'video/zubair_real_headturn_yaw.webm';
 
@@ -40,11 +46,16 @@ interface Segment {
   to: number;
 }
 
+/** A turn: played from `from` to `to`, then held by playing `hold`…`to` back and forth. */
+interface Turn extends Segment {
+  hold: number;
+}
+
 const FRONTAL: Segment = { from: 0, to: 1.8 };
 const FRONTAL_END: Segment = { from: 12.0, to: 13.2 };
-const SEGMENTS: Partial<Record<LivenessAction, Segment>> = {
-  turn_right: { from: 6.6, to: 8.8 },
-  turn_left: { from: 9.0, to: 11.2 },
+const SEGMENTS: Partial<Record<LivenessAction, Turn>> = {
+  turn_right: { from: 6.6, hold: 6.87, to: 7.47 },
+  turn_left: { from: 8.9, hold: 9.17, to: 9.57 },
 };
 
 /** The actions the head-turn clip can perform (a challenge for the clip must use only these). */
@@ -130,8 +141,8 @@ export function promptedDurations(
 
 /**
  * A video of the clip's man doing `actions` in order, timed on the kiosk's own capture schedule: the frontal
- * opening (stretched over the pre-roll and the frontal step), then each action's segment re-timed to its step,
- * then the frontal ending (slack for a late start). Throws for an action the clip does not show.
+ * opening (stretched over the pre-roll and the frontal step), then each action's turn, held for its step, then
+ * the frontal ending (slack for a late start). Throws for an action the clip does not show.
  */
 export async function promptedClipVideo(
   clip: string,
@@ -140,34 +151,64 @@ export async function promptedClipVideo(
   out: string,
 ): Promise<string> {
   const durations = promptedDurations(actions, frames);
-  const parts: Array<{ segment: Segment; seconds: number }> = [
-    { segment: FRONTAL, seconds: durations[0] ?? 2 },
-    ...actions.map((action, i) => {
-      const segment = SEGMENTS[action];
-      if (!segment) throw new Error(`the head-turn clip does not show ${action}`);
-      return { segment, seconds: durations[i + 1] ?? 2 };
-    }),
-    { segment: FRONTAL_END, seconds: FRONTAL_END.to - FRONTAL_END.from },
-  ];
   const dir = await mkdtemp(join(tmpdir(), 'facegate-clip-'));
   try {
-    const files: string[] = [];
-    for (const [i, { segment, seconds }] of parts.entries()) {
-      const file = join(dir, `part-${i}.y4m`);
-      const stretch = seconds / (segment.to - segment.from);
-      await run(FFMPEG, [
-        ...['-v', 'error', '-ss', String(segment.from), '-t', String(segment.to - segment.from), '-i', clip],
-        ...['-vf', `${FIT},setpts=${stretch.toFixed(4)}*PTS,fps=${VIDEO.fps}`],
-        ...Y4M,
-        file,
-      ]);
-      files.push(file);
+    const cut = cutter(clip, dir);
+    const files = [await cut(FRONTAL, durations[0] ?? 2)];
+    for (const [i, action] of actions.entries()) {
+      const turn = SEGMENTS[action];
+      if (!turn) throw new Error(`the head-turn clip does not show ${action}`);
+      files.push(await heldTurn(cut, turn, durations[i + 1] ?? 2, join(dir, `turn-${i}.y4m`)));
     }
-    const list = join(dir, 'parts.txt');
-    await writeFile(list, files.map((f) => `file '${f}'`).join('\n'));
-    await run(FFMPEG, ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, ...Y4M, out]);
+    files.push(await cut(FRONTAL_END, FRONTAL_END.to - FRONTAL_END.from));
+    await concat(files, join(dir, 'parts.txt'), out);
     return out;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+type Cut = (segment: Segment, seconds: number, reverse?: boolean) => Promise<string>;
+
+/** Cuts segments of `clip` into numbered y4m files in `dir`, re-timed to `seconds` (and played backwards). */
+function cutter(clip: string, dir: string): Cut {
+  let n = 0;
+  return async (segment, seconds, reverse = false) => {
+    const file = join(dir, `part-${n++}.y4m`);
+    const stretch = seconds / (segment.to - segment.from);
+    const filters = [
+      FIT,
+      `setpts=${stretch.toFixed(4)}*PTS`,
+      `fps=${VIDEO.fps}`,
+      ...(reverse ? ['reverse'] : []),
+    ];
+    await run(FFMPEG, [
+      ...['-v', 'error', '-ss', String(segment.from), '-t', String(segment.to - segment.from), '-i', clip],
+      ...['-vf', filters.join(',')],
+      ...Y4M,
+      file,
+    ]);
+    return file;
+  };
+}
+
+/** The turn at natural speed, then its held part back and forth, `seconds` long in all. */
+async function heldTurn(cut: Cut, turn: Turn, seconds: number, out: string): Promise<string> {
+  const into = turn.to - turn.from;
+  const held = { from: turn.hold, to: turn.to };
+  const span = turn.to - turn.hold;
+  const files = [await cut({ from: turn.from, to: turn.to }, into)];
+  const back = await cut(held, span, true);
+  const forth = await cut(held, span);
+  let filled = into;
+  for (let i = 0; filled < seconds; i++, filled += span) files.push(i % 2 === 0 ? back : forth);
+  await concat(files, `${out}.txt`, out, seconds);
+  return out;
+}
+
+/** Joins y4m files into `out` (cut to `seconds` when given). */
+async function concat(files: readonly string[], list: string, out: string, seconds?: number): Promise<void> {
+  await writeFile(list, files.map((f) => `file '${f}'`).join('\n'));
+  const cut = seconds === undefined ? [] : ['-t', seconds.toFixed(3)];
+  await run(FFMPEG, ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, ...cut, ...Y4M, out]);
 }

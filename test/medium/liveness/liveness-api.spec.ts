@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeKeyFrames } from '../../../src/liveness/frame-decoder.js';
 import {
   type PlanarPose,
@@ -257,7 +257,7 @@ describe('liveness challenge over HTTP', () => {
 });
 
 describe('refused challenges count at the door', () => {
-  it('locks the door out after the lockout threshold of refused challenges', async () => {
+  it('locks the door out after the lockout threshold of refused challenges, then refuses before analysing', async () => {
     const strict = await openStaffedApi({ security: { lockoutThreshold: 2 } }, undefined, {
       livenessDefault: true,
     });
@@ -285,6 +285,31 @@ describe('refused challenges count at the door', () => {
       }
       expect(codes.slice(0, 2)).toEqual([200, 200]);
       expect(codes.at(-1)).toBe(429);
+
+      // In the delay, a full burst is refused before any frame reaches the engine: no CPU spent on it.
+      const detect = vi.spyOn(strict.app.engine, 'detect');
+      const analyze = vi.spyOn(strict.app.engine, 'analyze');
+      const c = body<Challenge>(
+        await strict.server.inject({
+          method: 'POST',
+          url: '/v1/liveness/challenges',
+          headers: strict.kiosk,
+          payload: {},
+        }),
+      );
+      const issuedAt = Date.parse(c.expiresAt) - 60_000;
+      const burst = Array.from({ length: 6 }, () => ({ field: 'frames', bytes: photo }));
+      const locked = await strict.server.inject(
+        formPost('/v1/authenticate', strict.kiosk, burst, {
+          challengeId: c.id,
+          nonce: c.nonce,
+          timestamps: JSON.stringify(burst.map((_, i) => issuedAt + 100 + i * 300)),
+        }),
+      );
+      expect(locked.statusCode).toBe(429);
+      expect(errorCode(locked)).toBe('LOCKED_OUT');
+      expect(detect).not.toHaveBeenCalled();
+      expect(analyze).not.toHaveBeenCalled();
     } finally {
       await strict.close();
     }

@@ -12,7 +12,11 @@ import {
 } from '../../../src/liveness/challenge.js';
 import { decodeKeyFrames } from '../../../src/liveness/frame-decoder.js';
 import { type FrameObservation, observeAnalysis } from '../../../src/liveness/frame-observation.js';
-import { type LivenessVerdict, LivenessVerifier } from '../../../src/liveness/liveness.verifier.js';
+import {
+  type LivenessVerdict,
+  LivenessVerifier,
+  livenessLimitsFor,
+} from '../../../src/liveness/liveness.verifier.js';
 import {
   type PlanarPose,
   planarPoseHomography,
@@ -156,11 +160,11 @@ describe('liveness on real frames from package photos', () => {
   });
 });
 
-async function clipFrames(file: string): Promise<FrameObservation[]> {
+async function clipFrames(file: string, observeWith = observe): Promise<FrameObservation[]> {
   const frames = await decodeKeyFrames(join(CLIPS, file), { frames: 12, maxSide: 480 });
   const out: FrameObservation[] = [];
   for (const [i, f] of frames.entries())
-    out.push({ ...(await observe(f.jpeg, i)), timestampMs: ISSUED + f.timestampMs });
+    out.push({ ...(await observeWith(f.jpeg, i)), timestampMs: ISSUED + f.timestampMs });
   return out;
 }
 
@@ -182,6 +186,29 @@ describe.skipIf(!existsSync(CLIPS))('liveness on real clips (../shared/media, wh
     expect(verdict.checks.filter((c) => !c.passed)).toEqual([]);
     expect(verdict.outcome).toBe('pass');
   });
+
+  it("passes a real blink under the MediaPipe mesh too, with that detector's eye-closure limit", async () => {
+    const mediapipe = testEngine({ detector: 'mediapipe-onnx' });
+    await mediapipe.load();
+    try {
+      const observeMp = async (jpeg: Uint8Array, i: number): Promise<FrameObservation> => {
+        const timestampMs = ISSUED + 500 + i * STEP;
+        try {
+          return observeAnalysis(timestampMs, await mediapipe.analyze(jpeg, { withMesh: true }));
+        } catch (error) {
+          if (!isFacegateError(error)) throw error;
+          return { timestampMs, faceCount: 0 };
+        }
+      };
+      const frames = await clipFrames('sadtalker_ref_WDA_KatieHill_000.mp4', observeMp);
+      const mp = new LivenessVerifier(livenessLimitsFor('mediapipe-onnx'));
+      const verdict = mp.verify(challenge(['blink', 'look_up']), frames, frames.at(-1)!.timestampMs);
+      expect(verdict.checks.filter((c) => !c.passed)).toEqual([]);
+      expect(verdict.outcome).toBe('pass');
+    } finally {
+      await mediapipe.close();
+    }
+  }, 120_000);
 
   it('refuses a phone replay held up to the camera', async () => {
     const frames = await clipFrames('zubair_spoof_replay_phone.webm');
