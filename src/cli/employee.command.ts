@@ -8,6 +8,7 @@ import type { Employee, EmployeeStatus } from '../domain/models.js';
 import {
   type ImportRow,
   type ImportSummary,
+  importInFlight,
   isDirectory,
   planImport,
   rejectionReportCsv,
@@ -371,7 +372,8 @@ function addEnrollCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (dir: string, o: EnrollOptions) => {
       if (!(await isDirectory(dir))) throw new FacegateError('NOT_FOUND', `No such folder: ${dir}`);
-      await withApp((app) => (o.watch ? watch(app, dir, o) : enrollFolder(app, dir, o)));
+      if (o.watch) await withApp((app) => watch(app, dir, o));
+      else await withApp((app) => enrollFolder(app, dir, o), 'pool');
     });
 }
 
@@ -387,6 +389,7 @@ async function enrollFolder(app: App, dir: string, o: EnrollOptions): Promise<vo
   try {
     summary = await runImport(app.services.enrollment, dir, plan, operator(), {
       force: o.force,
+      inFlight: importInFlight(app.config.engine.workers),
       signal: controller.signal,
       onProgress: progress.update,
     });
