@@ -191,9 +191,8 @@ export class EnrollmentService extends ServiceBase {
   }
 
   /**
-   * First half of {@link enrollByBadge}: checks, then runs every photo through the engine (all at once, so a
-   * pooled engine works on them in parallel). Writes nothing; {@link commitPrepared} finishes it. A bulk import
-   * prepares the next employees while the current one commits.
+   * First half of {@link enrollByBadge}: checks, then runs the photos through the engine. Writes nothing;
+   * {@link commitPrepared} finishes it. A bulk import prepares the next employees while earlier ones commit.
    */
   async prepareByBadge(
     input: EmployeeInput,
@@ -389,9 +388,9 @@ export class EnrollmentService extends ServiceBase {
     existing: Employee | undefined,
     threshold: number,
   ): Promise<{ analysed: Candidate[]; copies: Array<[copy: number, original: number]> }> {
+    const analysed: Candidate[] = [];
     const seen = new Map<string, number>();
     const copies: Array<[copy: number, original: number]> = [];
-    const pending: Array<Promise<Candidate | undefined>> = [];
     for (const [index, photo] of photos.entries()) {
       const result = at(results, index);
       const hash = sha256Hex(photo.bytes);
@@ -402,11 +401,13 @@ export class EnrollmentService extends ServiceBase {
       }
       seen.set(hash, index);
       const prior = await this.store.templates.findBySourceHash(hash);
-      if (prior) await this.answerEnrolled(prior, result, existing, threshold);
-      // All photos go to the engine at once: a pooled engine analyses them in parallel (same results, in order).
-      else pending.push(this.assess(photo, index, hash, result));
+      if (prior) {
+        await this.answerEnrolled(prior, result, existing, threshold);
+        continue;
+      }
+      const candidate = await this.assess(photo, index, hash, result);
+      if (candidate) analysed.push(candidate);
     }
-    const analysed = (await Promise.all(pending)).filter((c): c is Candidate => c !== undefined);
     return { analysed, copies };
   }
 
