@@ -1,8 +1,9 @@
 /**
  * Bulk enrolment benchmark: the same folder imported by the old path (in-process engine, one employee at a time)
- * and the new ones (several photos in flight, commits in plan order; in-process, and through the engine's worker
- * pool as `facegate enroll DIR` runs it), each into a fresh data directory, in turns within one run. Times include
- * start-up: opening the store, loading the models (in every pool worker) and the import itself.
+ * and the new ones (several photos in flight, commits in plan order; in-process as `facegate enroll DIR` runs it,
+ * and through the engine's worker pool as with FACEGATE_ENGINE_WORKERS), each into a fresh data directory, in turns
+ * within one run. Times include start-up: opening the store, loading the models (in every pool worker) and the
+ * import itself.
  *
  * `npm run bench:enroll [-- --faces ../shared/faces] [--photos 208] [--rounds 1]`: the first `--photos` photos of
  * the LFW-style folder (`<person>/<photo>`, people in name order), one employee per person, named by badge.

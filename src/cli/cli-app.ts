@@ -7,22 +7,15 @@ export function operator(): Actor {
   return cliActor(process.env.USER ?? process.env.USERNAME);
 }
 
-/**
- * Builds the app for a CLI command: in-process engine unless FACEGATE_ENGINE_WORKERS says otherwise. `pool`: the
- * engine's worker pool at its configured size (one worker per core by default), for commands that analyse many
- * photos (a folder import); FACEGATE_ENGINE_WORKERS still decides when set.
- */
-export async function openCliApp(engine: 'in-process' | 'pool' = 'in-process'): Promise<App> {
-  const workers = process.env.FACEGATE_ENGINE_WORKERS || engine === 'pool' ? undefined : 0;
+/** Builds the app for a CLI command: in-process engine unless FACEGATE_ENGINE_WORKERS says otherwise. */
+export async function openCliApp(): Promise<App> {
+  const workers = process.env.FACEGATE_ENGINE_WORKERS ? undefined : 0;
   return createApp(loadConfig(process.env, { engine: { workers } }));
 }
 
 /** Runs `fn` over a freshly built app and closes it afterwards. */
-export async function withApp<T>(
-  fn: (app: App) => Promise<T>,
-  engine: 'in-process' | 'pool' = 'in-process',
-): Promise<T> {
-  const app = await openCliApp(engine);
+export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await openCliApp();
   try {
     return await fn(app);
   } finally {

@@ -372,8 +372,7 @@ function addEnrollCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (dir: string, o: EnrollOptions) => {
       if (!(await isDirectory(dir))) throw new FacegateError('NOT_FOUND', `No such folder: ${dir}`);
-      if (o.watch) await withApp((app) => watch(app, dir, o));
-      else await withApp((app) => enrollFolder(app, dir, o), 'pool');
+      await withApp((app) => (o.watch ? watch(app, dir, o) : enrollFolder(app, dir, o)));
     });
 }
 

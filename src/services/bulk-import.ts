@@ -100,8 +100,10 @@ export type ImportProgress = (done: number, total: number, rows: ImportRow[]) =>
 
 /**
  * Photos an import keeps in the engine ahead of the commit for an engine of `workers` pool workers (0 =
- * in-process): enough to keep every worker busy while an employee is committed, and in-process the embedder
- * threads while the main thread decodes and detects.
+ * in-process, as `facegate enroll DIR` runs it unless FACEGATE_ENGINE_WORKERS is set): in-process, the embedder
+ * threads embed while the main thread decodes and detects the next photos; with a pool, every worker stays busy
+ * while an employee is committed. In-process starts sooner (one set of models) and was the faster of the two on 208
+ * photos (docs/benchmarks.md "Bulk enrolment").
  */
 export function importInFlight(workers: number): number {
   return Math.max(4, workers * 4);
