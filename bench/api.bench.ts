@@ -93,6 +93,10 @@ async function benchDetector(detector: string | undefined): Promise<Headline> {
 
   try {
     const { ctx, url } = server;
+    // The models load after the server listens; until then requests get 503 (bounded wait).
+    for (let i = 0; i < 240 && (await fetch(`${url}/readyz`)).status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     const admin = await ctx.auth.apiKeys.create(cliActor(), { name: 'bench admin', role: 'admin' });
     const kiosk = await ctx.auth.apiKeys.create(cliActor(), { name: 'bench kiosk', role: 'kiosk' });
     const challengeKiosk = await ctx.auth.apiKeys.create(cliActor(), {
