@@ -8,6 +8,7 @@ import type { Employee, EmployeeStatus } from '../domain/models.js';
 import {
   type ImportRow,
   type ImportSummary,
+  importInFlight,
   isDirectory,
   planImport,
   rejectionReportCsv,
@@ -387,6 +388,7 @@ async function enrollFolder(app: App, dir: string, o: EnrollOptions): Promise<vo
   try {
     summary = await runImport(app.services.enrollment, dir, plan, operator(), {
       force: o.force,
+      inFlight: importInFlight(app.config.engine.workers),
       signal: controller.signal,
       onProgress: progress.update,
     });

@@ -33,9 +33,9 @@ export class FusionEmbedder implements FaceEmbedder {
     this.version = this.parts.reduce((s, p) => s + p.embedder.version, 0);
   }
 
-  /** Loads every member. */
+  /** Loads every member at once (at most one of them, dlib, loads in this thread; the others in their own). */
   async load(): Promise<void> {
-    for (const p of this.parts) await p.embedder.load();
+    await Promise.all(this.parts.map((p) => p.embedder.load()));
   }
 
   /**

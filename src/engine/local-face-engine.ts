@@ -109,8 +109,13 @@ export class LocalFaceEngine implements FaceEngine {
   /** Loads the detector and embedder once and runs one inference of each (warm-up). */
   load(): Promise<void> {
     this.loading ??= (async () => {
-      await this.detector.load();
-      await this.embedder.load();
+      if (this.detector instanceof MediaPipeFaceDetector) {
+        // No shared tfjs runtime to set up: the embedder threads load while this thread loads the detector.
+        await Promise.all([this.detector.load(), this.embedder.load()]);
+      } else {
+        await this.detector.load();
+        await this.embedder.load();
+      }
       const blank = { data: new Uint8Array(160 * 120 * 3).fill(128), width: 160, height: 120 };
       await this.detector.detect(blank);
       await this.embedder.embed(blank, ARCFACE_TEMPLATE_112, this.settings.flipAugment);

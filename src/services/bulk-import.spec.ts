@@ -95,6 +95,59 @@ describe('planImport + runImport', () => {
     expect(summary.rows.find((r) => r.file === 'missing.jpg')?.reasons[0]?.code).toBe('FILE_UNREADABLE');
   });
 
+  it('with several photos in flight, commits in plan order with the outcomes of one employee at a time', async () => {
+    const folder = async (deps: ReturnType<typeof fakeDeps>) => {
+      const put = async (name: string, label: string, face: Parameters<typeof deps.engine.define>[1]) =>
+        writeFile(join(dir, name), deps.engine.define(label, face));
+      await put('E1_Ann_Lee.jpg', 'ann', { embedding: vec(0) });
+      await put('E1_Ann_Lee_2.jpg', 'ann2', { embedding: vec(0, 0.1) });
+      // the same bytes as E1's first photo, for another badge: refused as an exact copy
+      await put('E2_Bo_Ek.jpg', 'ann', { embedding: vec(0) });
+      // a look-alike of E1 for another badge: refused as a duplicate face
+      await put('E3_Cy_Ho.jpg', 'cy', { embedding: vec(0, 0.05) });
+      await put('E4_Di_Wu.jpg', 'di', { embedding: vec(1) });
+      await put('E4_Di_Wu_2.jpg', 'di2', { embedding: vec(3) });
+      await put('E5_Ed_Po.jpg', 'ed', 'NO_FACE');
+      await put('E6_Fa_Qi.jpg', 'fa', { embedding: vec(2) });
+    };
+    const run = async (inFlight: number) => {
+      await rm(dir, { recursive: true, force: true });
+      dir = await mkdtemp(join(tmpdir(), 'facegate-import-'));
+      const deps = fakeDeps();
+      await folder(deps);
+      // Earlier photos take longer, so a pipelined import sees later employees' analyses finish first.
+      const analyze = deps.engine.analyze.bind(deps.engine);
+      let order = 10;
+      deps.engine.analyze = async (image) => {
+        await new Promise((r) => setTimeout(r, 2 * order--));
+        return analyze(image);
+      };
+      const progress: string[] = [];
+      const summary = await runImport(new EnrollmentService(deps), dir, await planImport(dir), cli, {
+        inFlight,
+        onProgress: (_d, _t, rows) => progress.push(...rows.map((r) => r.file)),
+      });
+      const outcome = summary.rows.map((r) => [r.file, r.accepted, r.reasons.map((x) => x.message).join()]);
+      const badges = [...deps.store.state.employees.values()].map((e) => e.badge);
+      return { summary: { ...summary, rows: outcome }, progress, badges };
+    };
+    const sequential = await run(1);
+    const pipelined = await run(8);
+    expect(pipelined).toEqual(sequential);
+    expect(sequential.badges).toEqual(['E1', 'E4', 'E6']);
+    expect(sequential.summary.rows).toContainEqual([
+      'E2_Bo_Ek.jpg',
+      false,
+      'This exact photo is already enrolled for employee E1',
+    ]);
+    expect(sequential.summary.rows).toContainEqual([
+      'E3_Cy_Ho.jpg',
+      false,
+      expect.stringMatching(/^Face matches employee E1/),
+    ]);
+    expect(sequential.summary.rows).toContainEqual(['E4_Di_Wu_2.jpg', true, '']);
+  });
+
   it('reports a manifest without the required columns', async () => {
     await writeFile(join(dir, 'manifest.csv'), 'badge,name\nB1,Ann\n');
     const plan = await planImport(dir);

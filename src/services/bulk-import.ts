@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Actor } from '../domain/access.js';
-import { isFacegateError } from '../domain/errors.js';
+import { type FacegateError, isFacegateError } from '../domain/errors.js';
 import { at } from '../util/checked-access.js';
 import {
   BAD_FILE_NAME_MESSAGE,
@@ -12,7 +12,12 @@ import {
   parseManifest,
   parsePhotoFileName,
 } from './bulk-import.parser.js';
-import type { EnrollmentService, PhotoReason } from './enrollment.service.js';
+import type {
+  EnrollmentService,
+  PhotoReason,
+  PhotoResult,
+  PreparedEnrollment,
+} from './enrollment.service.js';
 
 // The watch folder reads file names by the same rules.
 export { IMAGE_EXTENSIONS, type ImportProblem, parsePhotoFileName } from './bulk-import.parser.js';
@@ -94,15 +99,40 @@ function planFromManifest(root: string, text: string): ImportPlan {
 export type ImportProgress = (done: number, total: number, rows: ImportRow[]) => void;
 
 /**
- * Imports a plan: photos grouped by badge, one enrollment (one transaction) per employee, so an interrupted
- * import leaves whole employees only. Idempotent: already enrolled photos are recognised by content hash.
+ * Photos an import keeps in the engine ahead of the commit for an engine of `workers` pool workers (0 =
+ * in-process, as `facegate enroll DIR` runs it unless FACEGATE_ENGINE_WORKERS is set): in-process, the embedder
+ * threads embed while the main thread decodes and detects the next photos; with a pool, every worker stays busy
+ * while an employee is committed. In-process starts sooner (one set of models) and was the faster of the two on 208
+ * photos (docs/benchmarks.md "Bulk enrolment").
+ */
+export function importInFlight(workers: number): number {
+  return Math.max(4, workers * 4);
+}
+
+/** Options of {@link runImport}. */
+export interface ImportOptions {
+  force?: boolean;
+  onProgress?: ImportProgress;
+  signal?: AbortSignal;
+  /**
+   * Photos analysed ahead of the employee being committed (default 1: one employee at a time). With more, the next
+   * employees' photos go through the engine (a worker pool works on them in parallel) while earlier employees
+   * are checked and committed, still one at a time and in plan order.
+   */
+  inFlight?: number;
+}
+
+/**
+ * Imports a plan: photos grouped by badge, one enrollment (one transaction) per employee, committed in plan order,
+ * so an interrupted import leaves whole employees only. Idempotent: already enrolled photos are recognised by
+ * content hash.
  */
 export async function runImport(
   enrollment: EnrollmentService,
   dir: string,
   plan: ImportPlan,
   actor: Actor,
-  options: { force?: boolean; onProgress?: ImportProgress; signal?: AbortSignal } = {},
+  options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const root = resolve(dir);
   const total = plan.entries.length + plan.problems.length;
@@ -127,16 +157,137 @@ export async function runImport(
 
   const groups = new Map<string, ImportEntry[]>();
   for (const e of plan.entries) groups.set(e.badge, [...(groups.get(e.badge) ?? []), e]);
-  for (const entries of groups.values()) {
+  const pipeline = new ImportPipeline(enrollment, root, [...groups.values()], actor, options);
+  for (;;) {
     if (options.signal?.aborted) break;
-    const rows = entries.map(entryRow);
-    const photos = await readPhotos(root, entries, rows);
-    if (photos.length > 0 && (await enrollGroup(enrollment, at(entries, 0), photos, actor, options.force))) {
-      summary.employeesCreated++;
-    }
-    push(rows);
+    const group = await pipeline.next();
+    if (!group) break;
+    if (await pipeline.commit(group)) summary.employeesCreated++;
+    push(group.rows);
   }
+  await pipeline.drain();
   return summary;
+}
+
+/** One employee's photos on their way through an import. */
+interface GroupInFlight {
+  rows: ImportRow[];
+  photos: ReadPhoto[];
+  /** The analysed enrollment, or the facegate error that refused it; undefined: no readable photo. */
+  prepared: Promise<PreparedEnrollment | FacegateError | undefined>;
+}
+
+/**
+ * Keeps up to `inFlight` photos in the engine ahead of the commit: groups are read and prepared in plan order, and
+ * handed out for commit in the same order.
+ */
+class ImportPipeline {
+  private readonly started: GroupInFlight[] = [];
+  private nextGroup = 0;
+  private photosInFlight = 0;
+  private readonly inFlight: number;
+
+  constructor(
+    private readonly enrollment: EnrollmentService,
+    private readonly root: string,
+    private readonly groups: readonly ImportEntry[][],
+    private readonly actor: Actor,
+    private readonly options: ImportOptions,
+  ) {
+    this.inFlight = Math.max(1, options.inFlight ?? 1);
+  }
+
+  /** The next group in plan order, prepared; starts more groups so the engine stays busy meanwhile. */
+  async next(): Promise<GroupInFlight | undefined> {
+    await this.fill();
+    const head = this.started.shift();
+    if (!head) return undefined;
+    await head.prepared;
+    this.photosInFlight -= head.photos.length;
+    // Refill before the caller commits, so the engine works while the store writes.
+    await this.fill();
+    return head;
+  }
+
+  /** Commits a group and writes each photo's outcome to its row; returns whether the employee was created. */
+  async commit(group: GroupInFlight): Promise<boolean> {
+    const prepared = await group.prepared;
+    if (prepared === undefined) return false;
+    if (isFacegateError(prepared)) {
+      for (const p of group.photos) p.row.reasons.push({ code: prepared.code, message: prepared.message });
+      return false;
+    }
+    try {
+      const result = await this.enrollment.commitPrepared(prepared);
+      writeOutcomes(group.photos, result.photos);
+      return result.created;
+    } catch (error) {
+      if (!isFacegateError(error)) throw error;
+      for (const p of group.photos) p.row.reasons.push({ code: error.code, message: error.message });
+      return false;
+    }
+  }
+
+  /** Waits for analyses still running (after an interruption); nothing of them is committed. */
+  async drain(): Promise<void> {
+    await Promise.allSettled(this.started.map((g) => g.prepared));
+    this.started.length = 0;
+  }
+
+  private async fill(): Promise<void> {
+    while (
+      this.nextGroup < this.groups.length &&
+      (this.started.length === 0 || this.photosInFlight < this.inFlight) &&
+      !this.options.signal?.aborted
+    ) {
+      const entries = at(this.groups, this.nextGroup++);
+      const rows = entries.map(entryRow);
+      const photos = await readPhotos(this.root, entries, rows);
+      this.photosInFlight += photos.length;
+      const prepared = this.prepare(entries, photos);
+      // Awaited in turn by next(); until then a failure must not count as unhandled.
+      prepared.catch(() => undefined);
+      this.started.push({ rows, photos, prepared });
+    }
+  }
+
+  private async prepare(
+    entries: readonly ImportEntry[],
+    photos: readonly ReadPhoto[],
+  ): Promise<PreparedEnrollment | FacegateError | undefined> {
+    if (photos.length === 0) return undefined;
+    const first = at(entries, 0);
+    try {
+      return await this.enrollment.prepareByBadge(
+        {
+          badge: first.badge,
+          firstName: first.firstName,
+          lastName: first.lastName,
+          email: first.email,
+          department: first.department,
+        },
+        photos.map((p) => ({ bytes: p.bytes, file: p.file })),
+        this.actor,
+        { force: this.options.force },
+      );
+    } catch (error) {
+      if (isFacegateError(error)) return error;
+      throw error;
+    }
+  }
+}
+
+/** Copies each photo's outcome onto its import row. */
+function writeOutcomes(photos: readonly ReadPhoto[], results: readonly PhotoResult[]): void {
+  for (const [i, p] of photos.entries()) {
+    const r = at(results, i);
+    Object.assign(p.row, {
+      accepted: r.accepted,
+      alreadyEnrolled: r.alreadyEnrolled === true,
+      templateId: r.templateId,
+      reasons: r.reasons,
+    });
+  }
 }
 
 /** A photo read from disk, with the row its outcome is written to. */
@@ -190,47 +341,6 @@ async function readPhotos(
     }
   }
   return photos;
-}
-
-/**
- * Enrolls one employee's photos in one call and writes each photo's outcome to its row; a facegate error
- * becomes a reason on every photo. Returns whether the employee was created.
- */
-async function enrollGroup(
-  enrollment: EnrollmentService,
-  first: ImportEntry,
-  photos: readonly ReadPhoto[],
-  actor: Actor,
-  force: boolean | undefined,
-): Promise<boolean> {
-  try {
-    const result = await enrollment.enrollByBadge(
-      {
-        badge: first.badge,
-        firstName: first.firstName,
-        lastName: first.lastName,
-        email: first.email,
-        department: first.department,
-      },
-      photos.map((p) => ({ bytes: p.bytes, file: p.file })),
-      actor,
-      { force },
-    );
-    for (const [i, p] of photos.entries()) {
-      const r = at(result.photos, i);
-      Object.assign(p.row, {
-        accepted: r.accepted,
-        alreadyEnrolled: r.alreadyEnrolled === true,
-        templateId: r.templateId,
-        reasons: r.reasons,
-      });
-    }
-    return result.created;
-  } catch (error) {
-    if (!isFacegateError(error)) throw error;
-    for (const p of photos) p.row.reasons.push({ code: error.code, message: error.message });
-    return false;
-  }
 }
 
 /** CSV of every rejected photo: file, badge, names, reason codes and messages. */

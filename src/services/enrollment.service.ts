@@ -85,6 +85,28 @@ export function toEmployeeRef(e: Employee): EmployeeRef {
 /** Who an enrollment is for: an employee that exists, or a validated new one. */
 type EnrollTarget = { existing: Employee } | { input: ReturnType<typeof validateNewEmployee> };
 
+/**
+ * An enrollment whose photos are analysed but not yet checked for duplicates nor committed
+ * ({@link EnrollmentService.prepareByBadge}). Its state stays inside the service; commit it once.
+ */
+export interface PreparedEnrollment {
+  /** Photos of the call. */
+  readonly photos: number;
+}
+
+/** The state of a prepared enrollment, held by the service. */
+interface PreparedState {
+  target: EnrollTarget;
+  results: PhotoResult[];
+  analysed: Candidate[];
+  copies: Array<[copy: number, original: number]>;
+  threshold: number;
+  actor: Actor;
+  options: EnrollOptions;
+  /** `performance.now()` when the enrollment started, for the audit's duration. */
+  started: number;
+}
+
 /** Everything {@link EnrollmentService} commits after the duplicate check. */
 interface CommitRequest {
   target: EnrollTarget;
@@ -140,6 +162,8 @@ export class EnrollmentService extends ServiceBase {
   private readonly pendingBlobs = new Map<string, number>();
   /** Duplicate check + commit, one enrollment at a time. */
   private readonly serial = new SerialQueue();
+  /** Enrollments prepared by this service and not yet committed. */
+  private readonly prepared = new WeakMap<PreparedEnrollment, PreparedState>();
 
   /** Adds photos to an existing employee (id or badge). Throws `NOT_FOUND`. */
   async enrollPhotos(
@@ -163,6 +187,19 @@ export class EnrollmentService extends ServiceBase {
     actor: Actor,
     options: EnrollOptions = {},
   ): Promise<EnrollmentResult> {
+    return this.commitPrepared(await this.prepareByBadge(input, photos, actor, options));
+  }
+
+  /**
+   * First half of {@link enrollByBadge}: checks, then runs the photos through the engine. Writes nothing;
+   * {@link commitPrepared} finishes it. A bulk import prepares the next employees while earlier ones commit.
+   */
+  async prepareByBadge(
+    input: EmployeeInput,
+    photos: PhotoInput[],
+    actor: Actor,
+    options: EnrollOptions = {},
+  ): Promise<PreparedEnrollment> {
     await this.policy.authorize(actor, 'faces:enroll');
     await this.policy.authorize(actor, 'employees:write');
     const existing = await this.store.employees.getByBadge(validateBadge(input.badge));
@@ -175,8 +212,39 @@ export class EnrollmentService extends ServiceBase {
         },
       );
     }
-    if (existing) return this.run({ existing }, photos, actor, options);
-    return this.run({ input: validateNewEmployee(input) }, photos, actor, options);
+    const target: EnrollTarget = existing ? { existing } : { input: validateNewEmployee(input) };
+    return this.prepare(target, photos, actor, options);
+  }
+
+  /**
+   * Second half: the duplicate check and the commit (blobs, then one transaction, then the gallery), one
+   * enrollment at a time in call order. Photos enrolled since the preparation are recognised again here, so the
+   * outcome is the one {@link enrollByBadge} would have given at this point.
+   */
+  async commitPrepared(prepared: PreparedEnrollment): Promise<EnrollmentResult> {
+    const state = this.prepared.get(prepared);
+    if (!state) throw new FacegateError('INTERNAL', 'Unknown or already committed enrollment');
+    this.prepared.delete(prepared);
+    const { target, results, copies, threshold, actor, options, started } = state;
+    const existing = 'existing' in target ? target.existing : undefined;
+    // Duplicate check and commit run one enrollment at a time, so two look-alike photos enrolled concurrently for
+    // different people cannot both pass the check before either reaches the gallery.
+    const outcome = await this.serial.run(async () => {
+      const analysed = await this.recheckEnrolled(state.analysed, results, existing, threshold);
+      const candidates = await this.checkDuplicates(analysed, results, threshold, existing?.id, options);
+      const copyIndexes = new Set(copies.map(([copy]) => copy));
+      return this.commit({ target, candidates, results, actor, options, started, copyIndexes });
+    });
+    for (const [copy, original] of copies) {
+      const from = at(results, original);
+      Object.assign(at(results, copy), {
+        accepted: from.accepted,
+        alreadyEnrolled: from.accepted,
+        templateId: from.templateId,
+        reasons: from.accepted ? [] : [...from.reasons],
+      });
+    }
+    return { ...outcome, photos: results };
   }
 
   /**
@@ -246,6 +314,16 @@ export class EnrollmentService extends ServiceBase {
     actor: Actor,
     options: EnrollOptions,
   ): Promise<EnrollmentResult> {
+    return this.commitPrepared(await this.prepare(target, photos, actor, options));
+  }
+
+  /** Screens and analyses the photos of one enrollment (nothing written). */
+  private async prepare(
+    target: EnrollTarget,
+    photos: PhotoInput[],
+    actor: Actor,
+    options: EnrollOptions,
+  ): Promise<PreparedEnrollment> {
     if (photos.length === 0) {
       throw new FacegateError('IMAGE_MISSING', 'At least one photo is required');
     }
@@ -259,24 +337,49 @@ export class EnrollmentService extends ServiceBase {
     );
     const results: PhotoResult[] = photos.map((p) => ({ file: p.file, accepted: false, reasons: [] }));
     const { analysed, copies } = await this.screen(photos, results, existing, threshold);
+    const prepared: PreparedEnrollment = { photos: photos.length };
+    this.prepared.set(prepared, { target, results, analysed, copies, threshold, actor, options, started });
+    return prepared;
+  }
 
-    // Duplicate check and commit run one enrollment at a time, so two look-alike photos enrolled concurrently for
-    // different people cannot both pass the check before either reaches the gallery.
-    const outcome = await this.serial.run(async () => {
-      const candidates = await this.checkDuplicates(analysed, results, threshold, existing?.id, options);
-      const copyIndexes = new Set(copies.map(([copy]) => copy));
-      return this.commit({ target, candidates, results, actor, options, started, copyIndexes });
-    });
-    for (const [copy, original] of copies) {
-      const from = at(results, original);
-      Object.assign(at(results, copy), {
-        accepted: from.accepted,
-        alreadyEnrolled: from.accepted,
-        templateId: from.templateId,
-        reasons: from.accepted ? [] : [...from.reasons],
-      });
+  /**
+   * Inside the serialised part: a candidate whose exact photo was committed after the first check (by an
+   * enrollment prepared at the same time) gets the answer the first check would have given now.
+   */
+  private async recheckEnrolled(
+    analysed: Candidate[],
+    results: PhotoResult[],
+    existing: Employee | undefined,
+    threshold: number,
+  ): Promise<Candidate[]> {
+    const kept: Candidate[] = [];
+    for (const candidate of analysed) {
+      const prior = await this.store.templates.findBySourceHash(candidate.hash);
+      if (prior) await this.answerEnrolled(prior, at(results, candidate.index), existing, threshold);
+      else kept.push(candidate);
     }
-    return { ...outcome, photos: results };
+    return kept;
+  }
+
+  /** The answer for a photo whose exact bytes are enrolled: accepted as it is for this employee, else refused. */
+  private async answerEnrolled(
+    prior: { id: string; employeeId: string },
+    result: PhotoResult,
+    existing: Employee | undefined,
+    threshold: number,
+  ): Promise<void> {
+    if (existing && prior.employeeId === existing.id) {
+      Object.assign(result, { accepted: true, alreadyEnrolled: true, templateId: prior.id });
+      return;
+    }
+    const owner = await this.store.employees.get(prior.employeeId);
+    result.reasons.push({
+      code: 'DUPLICATE_FACE',
+      message: `This exact photo is already enrolled for employee ${owner?.badge ?? prior.employeeId}`,
+      value: 1,
+      threshold,
+      ...(owner ? { employee: toEmployeeRef(owner) } : {}),
+    });
   }
 
   /**
@@ -303,18 +406,7 @@ export class EnrollmentService extends ServiceBase {
       seen.set(hash, index);
       const prior = await this.store.templates.findBySourceHash(hash);
       if (prior) {
-        if (existing && prior.employeeId === existing.id) {
-          Object.assign(result, { accepted: true, alreadyEnrolled: true, templateId: prior.id });
-        } else {
-          const owner = await this.store.employees.get(prior.employeeId);
-          result.reasons.push({
-            code: 'DUPLICATE_FACE',
-            message: `This exact photo is already enrolled for employee ${owner?.badge ?? prior.employeeId}`,
-            value: 1,
-            threshold,
-            ...(owner ? { employee: toEmployeeRef(owner) } : {}),
-          });
-        }
+        await this.answerEnrolled(prior, result, existing, threshold);
         continue;
       }
       const candidate = await this.assess(photo, index, hash, result);

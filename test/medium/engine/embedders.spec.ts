@@ -34,12 +34,12 @@ afterAll(async () => {
 
 describe('embedder choices', () => {
   it('each choice has its own model id, dimension and version', () => {
-    expect(engines.fr!.info).toMatchObject({ model: 'human-mesh+fr_feature', dimension: 512 });
-    expect(engines.dlib!.info).toMatchObject({ model: 'human-mesh+dlib', dimension: 128 });
-    expect(engines.dlibFlip!.info).toMatchObject({ model: 'human-mesh+dlib+flip', dimension: 128 });
-    expect(engines.mfn!.info).toMatchObject({ model: 'human-mesh+mobilefacenet', dimension: 192 });
+    expect(engines.fr!.info).toMatchObject({ model: 'mp-mesh+fr_feature', dimension: 512 });
+    expect(engines.dlib!.info).toMatchObject({ model: 'mp-mesh+dlib', dimension: 128 });
+    expect(engines.dlibFlip!.info).toMatchObject({ model: 'mp-mesh+dlib+flip', dimension: 128 });
+    expect(engines.mfn!.info).toMatchObject({ model: 'mp-mesh+mobilefacenet', dimension: 192 });
     expect(engines.fusion!.info).toMatchObject({
-      model: 'human-mesh+fr_feature*0.7+dlib*0.3',
+      model: 'mp-mesh+fr_feature*0.7+dlib*0.3',
       dimension: 640,
     });
     const models = new Set(Object.values(engines).map((e) => e.info.model));

@@ -65,7 +65,7 @@ describe('facegate detect / embed', () => {
     );
     expect(code).toBe(0);
     const out = lines[0]!;
-    expect(out).toMatchObject({ model: 'human-mesh+fr_feature', dimension: 512 });
+    expect(out).toMatchObject({ model: 'mp-mesh+fr_feature', dimension: 512 });
     const v = out.embedding as number[];
     expect(v).toHaveLength(512);
     expect(Math.hypot(...v)).toBeCloseTo(1, 3);

@@ -82,7 +82,7 @@ describe('default fusion: fr_feature and MobileFaceNet, each in its own thread',
     const mfn = new OnnxFaceEmbedder({ model: 'mobilefacenet', intraOpThreads: 1 });
     try {
       expect(engine.info).toMatchObject({
-        model: 'human-mesh+fr_feature*0.5+mobilefacenet*0.5',
+        model: 'mp-mesh+fr_feature*0.5+mobilefacenet*0.5',
         dimension: 704,
       });
       const jpeg = await faceCrop('s5-3');

@@ -47,7 +47,7 @@ describe('local engine on single-person photos', () => {
     const a = originals.get('s1-0')!;
     expect(a.engineInfo).toEqual({
       engine: 'local',
-      model: 'human-mesh+fr_feature+flip',
+      model: 'mp-mesh+fr_feature+flip',
       version: '1.1',
       dimension: 512,
     });
@@ -216,8 +216,26 @@ describe('local engine quality checks', () => {
 });
 
 describe('local engine on group photos', () => {
-  it('returns every face, most prominent first, with MULTIPLE_FACES on the primary', async () => {
+  // MediaPipe's full-range detector finds the small faces too (the default short range, the larger ones); same
+  // model id as the default, so its embeddings compare with the crops'.
+  let groupEngine: FaceEngine;
+  beforeAll(async () => {
+    groupEngine = testEngine({ embedder: 'fr_feature', flipAugment: true, detector: 'mediapipe-onnx-full' });
+    await groupEngine.load();
+  });
+  afterAll(async () => {
+    await groupEngine?.close();
+  });
+
+  it('the default detector flags a group photo as MULTIPLE_FACES', async () => {
     const result = await engine.detect(await groupPhoto(5));
+    expect(result.faces.length).toBeGreaterThanOrEqual(2);
+    expect(result.faces[0]!.quality.issues.map((i) => i.code)).toContain('MULTIPLE_FACES');
+  });
+
+  it('returns every face, most prominent first, with MULTIPLE_FACES on the primary', async () => {
+    expect(groupEngine.info.model).toBe(engine.info.model);
+    const result = await groupEngine.detect(await groupPhoto(5));
     expect(result.image.width).toBe(1920);
     expect(result.faces.length).toBe(5);
     const primary = result.faces[0]!;
@@ -235,7 +253,7 @@ describe('local engine on group photos', () => {
   });
 
   it('finds the people of the fixture crops in their group photo', async () => {
-    const analysis = await engine.analyze(await groupPhoto(1));
+    const analysis = await groupEngine.analyze(await groupPhoto(1));
     expect(analysis.faces.length).toBe(3);
     const scores = ['s1-0', 's1-1', 's1-2'].map((id) =>
       cosine(analysis.embedding, originals.get(id)!.embedding),

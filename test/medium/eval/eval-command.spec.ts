@@ -103,7 +103,7 @@ describe('facegate eval on transformed package photos', () => {
     expect(r.eer).toBe(0);
     expect(r['threshold_at_far_1e-4']).toEqual(expect.any(Number));
     expect(r.ms_per_image_median).toBeGreaterThan(0);
-    expect(r.engine).toMatchObject({ engine: 'local', model: expect.stringContaining('human-mesh') });
+    expect(r.engine).toMatchObject({ engine: 'local', model: expect.stringContaining('mp-mesh') });
     expect(r.rank1).toBe(1);
     // the default model is calibrated, so the report measures FAR/TAR at its preset thresholds
     expect(r.presets).toMatchObject({ balanced: { threshold: expect.any(Number), target_far: 1e-4 } });
