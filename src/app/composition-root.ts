@@ -16,6 +16,7 @@ import type { IdentificationService } from '../services/identification.service.j
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { LivenessService } from '../services/liveness.service.js';
 import { LivenessLoginService, livenessModeOf } from '../services/liveness-login.service.js';
+import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js';
 import {
   type Clock,
   type ServiceDeps,
@@ -31,7 +32,7 @@ import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
 import { kioskThrottleStateOn } from '../shared-state/kiosk-throttle-state.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
-import { createEngine, openStorage, type Storage } from './adapters.js';
+import { createMatcher, type MatcherChoice, openEngine, openStorage, type Storage } from './adapters.js';
 import { buildAuthServices } from './build-auth-services.js';
 import { FreshIdentificationService, openSharedState, startGalleryFeed } from './scale-out.js';
 import { WatchFolders } from './watch-folders.js';
@@ -114,6 +115,11 @@ export interface AppOptions {
   storage?: Storage;
   /** A ready shared state instead of the configured one; the app then does not close it. */
   sharedState?: SharedState;
+  /**
+   * The remote collection behind `FACEGATE_ENGINE=rekognition` (tests pass the Rekognition adapter on a mocked
+   * client); the configured one when absent.
+   */
+  remoteMatcher?: RemoteFaceMatcher;
 }
 
 /**
@@ -130,7 +136,7 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
   const storage = options.storage ?? (await openStorage(config));
   const closers: Array<() => Promise<void>> = [() => storage.close()];
   try {
-    const engine = options.engine ?? createEngine(config);
+    const engine = options.engine ?? (await openEngine(config));
     if (!options.engine) closers.unshift(() => engine.close());
     const { cipher, store, blobs } = storage;
     // ── Scale-out: shared state, then the gallery feed (which loads the gallery) ──
@@ -138,12 +144,11 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
       runtime.clock.now().getTime(),
     );
     if (!options.sharedState) closers.unshift(() => sharedState.close());
-    const gallery = new Gallery(engine.info, store);
-    const { feed, stats } = await startGalleryFeed(config, gallery, store, runtime.logger);
+    const { gallery, choice, feed, loaded } = await openMatcher(config, engine, store, runtime, options);
     closers.unshift(() => feed.stop());
-    const loaded = reportLoad(stats, engine, runtime.logger);
-    // Thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
-    const deps = { ...runtime, engine, store, blobs, gallery, config };
+    // Local thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
+    const { matcher, thresholds } = choice;
+    const deps = { ...runtime, engine, store, blobs, gallery, matcher, thresholds, config };
     const services = addLivenessServices(
       buildServices(deps, { cipher, sharedState, feed }, runtime),
       deps,
@@ -178,6 +183,50 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     for (const close of closers) await close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The matcher and what it needs: the in-memory gallery loaded by its feed (local engine), or the remote collection,
+ * which has neither (an empty, never-loaded gallery stands in for the template upgrade's view, and the feed is
+ * always fresh).
+ */
+async function openMatcher(
+  config: FacegateConfig,
+  engine: FaceEngine,
+  store: Store,
+  runtime: Required<ServiceRuntime>,
+  options: AppOptions,
+): Promise<{
+  gallery: Gallery;
+  choice: MatcherChoice;
+  feed: GalleryFeed;
+  loaded: Omit<StartupReport, 'orphanBlobsRemoved'>;
+}> {
+  if (config.engine.kind === 'local') {
+    const gallery = new Gallery(engine.info, store);
+    const choice = await createMatcher(config, engine, gallery, store);
+    const { feed, stats } = await startGalleryFeed(config, gallery, store, runtime.logger);
+    return { gallery, choice, feed, loaded: reportLoad(stats, engine, runtime.logger) };
+  }
+  const gallery = new Gallery({ ...engine.info, dimension: 1 });
+  const choice = await createMatcher(config, engine, gallery, store, options.remoteMatcher);
+  return {
+    gallery,
+    choice,
+    feed: alwaysFreshFeed(),
+    loaded: { templatesLoaded: 0, templatesSkipped: 0, employees: 0 },
+  };
+}
+
+/** The feed of a remote collection: every node asks the collection itself, so none is ever stale. */
+function alwaysFreshFeed(): GalleryFeed {
+  return {
+    kind: 'local',
+    start: async () => {},
+    stop: async () => {},
+    status: () => ({ ready: true, lagMs: 0, lastSeq: 0, reconnects: 0, resyncs: 0 }),
+    assertFresh: () => {},
+  };
 }
 
 /** What the gallery load found; warns about templates of another model, which never match. */

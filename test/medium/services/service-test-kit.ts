@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine } from '../../../src/app/adapters.js';
+import { createEngine } from '../../../src/app/local-engine.js';
 import { type App, createApp } from '../../../src/app/composition-root.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../../src/config/config.js';
 import type { Actor } from '../../../src/domain/access.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../../src/app/adapters.js';
+import { createEngine } from '../../../src/app/local-engine.js';
 import { type App, createApp } from '../../../src/app/composition-root.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { KEEP_PHOTOS_KEY } from '../../../src/services/match-settings.js';
