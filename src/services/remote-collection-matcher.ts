@@ -24,6 +24,13 @@ export interface RemoteCollectionOptions {
   version?: string;
 }
 
+/**
+ * What a remote template stores in place of an embedding (the engine never gives one; stores refuse an empty
+ * vector). It is tagged with the remote model, so a local gallery never loads it, and `facegate templates upgrade`
+ * can rebuild it from its kept photo when the install moves to the local engine.
+ */
+export const REMOTE_TEMPLATE_EMBEDDING = new Float32Array([0]);
+
 /** Image errors a remote search reports on the photo itself: the caller should take another one. */
 const PHOTO_CODES = new Set(['NO_FACE', 'MULTIPLE_FACES']);
 
@@ -109,7 +116,7 @@ export class RemoteCollectionMatcher implements FaceMatcher {
       template: {
         // The collection's face id is the template id: deleting the template deletes that face.
         id: outcome.faceId,
-        embedding: new Float32Array(0),
+        embedding: REMOTE_TEMPLATE_EMBEDDING,
         engine: this.info.engine,
         model: this.info.model,
         modelVersion: outcome.modelVersion ?? this.info.version,
