@@ -10,6 +10,7 @@ import type { ErasureService } from '../services/erasure.service.js';
 import type { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import type { LivenessService } from '../services/liveness.service.js';
 import type { LivenessLoginService } from '../services/liveness-login.service.js';
+import type { ProbeUploadService } from '../services/probe-upload.service.js';
 import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
@@ -38,6 +39,8 @@ export interface ApiContext {
   liveness: Pick<LivenessService, 'issueChallenge'>;
   /** Face login with the liveness mode enforced. */
   livenessLogin: Pick<LivenessLoginService, 'authenticate' | 'verify' | 'setKeyMode'>;
+  /** Upload tickets of the serverless deployment's validation bucket (refused elsewhere). */
+  probeUploads: Pick<ProbeUploadService, 'issue' | 'take'>;
   /** State shared between nodes: rate-limit counters, readiness (absent: counted in this process). */
   sharedState?: SharedState;
   /** Freshness of the gallery, for readiness (absent: always fresh). */

@@ -44,6 +44,7 @@ import { mfaRoutes } from './routes/mfa.routes.js';
 import type { RouteDeps, TypedApp } from './routes/route-types.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { templateRoutes } from './routes/template.routes.js';
+import { uploadRoutes } from './routes/upload.routes.js';
 
 /** Largest JSON body accepted. */
 export const JSON_BODY_LIMIT = 256 * 1024;
@@ -334,6 +335,7 @@ function registerRoutes(app: ServerApp, ctx: ApiContext, options: ServerOptions)
   const typed = app as unknown as TypedApp;
   systemRoutes(typed, deps);
   faceRoutes(typed, deps);
+  uploadRoutes(typed, deps);
   employeeRoutes(typed, deps);
   accessRoutes(typed, deps);
   adminRoutes(typed, deps);

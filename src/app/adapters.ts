@@ -1,7 +1,8 @@
 import { join } from 'node:path';
+import { S3ProbeUploads } from '../aws/s3-probe-uploads.js';
 import { EncryptedBlobStore } from '../blobs/encrypted-blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
-import { S3BlobStore } from '../blobs/s3-blob-store.js';
+import { createS3Client, S3BlobStore } from '../blobs/s3-blob-store.js';
 import type { FacegateConfig } from '../config/config.js';
 import { createDataCipher, type DataCipher } from '../crypto/data-cipher.js';
 import { FacegateError } from '../domain/errors.js';
@@ -10,6 +11,7 @@ import { RemoteOnlyEngine } from '../engine/remote-only-engine.js';
 import type { FaceMatcher } from '../services/face-matcher.port.js';
 import { LocalFaceMatcher } from '../services/local-face-matcher.js';
 import type { ThresholdLookup } from '../services/match-settings.js';
+import type { ProbeUploads } from '../services/probe-upload.service.js';
 import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js';
 import type { ServiceGallery } from '../services/service-context.js';
 import { MIGRATIONS } from '../store/sqlite/migrations.js';
@@ -149,6 +151,23 @@ export async function createMatcher(
     matcher,
     thresholds: (_model, preset) => REKOGNITION_SIMILARITY[preset] / 100,
   };
+}
+
+/**
+ * The validation bucket of the upload flow (`FACEGATE_VALIDATION_BUCKET`), only where photos live in S3: signed
+ * with the same S3 settings (endpoint, credentials) as the photo store. Absent otherwise.
+ */
+export function createProbeUploads(config: FacegateConfig): ProbeUploads | undefined {
+  const bucket = config.aws.validationBucket;
+  if (config.blobs.kind !== 's3' || !bucket) return undefined;
+  const { s3 } = config.blobs;
+  return new S3ProbeUploads({
+    client: createS3Client(s3),
+    bucket,
+    region: s3.region,
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    maxBytes: config.engine.maxImageBytes,
+  });
 }
 
 /** The data at rest without an engine: cipher, store and photo store (key rotation, account commands). */

@@ -16,6 +16,7 @@ import type { IdentificationService } from '../services/identification.service.j
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { LivenessService } from '../services/liveness.service.js';
 import { LivenessLoginService, livenessModeOf } from '../services/liveness-login.service.js';
+import { ProbeUploadService } from '../services/probe-upload.service.js';
 import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js';
 import {
   type Clock,
@@ -32,7 +33,14 @@ import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
 import { kioskThrottleStateOn } from '../shared-state/kiosk-throttle-state.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
-import { createMatcher, type MatcherChoice, openEngine, openStorage, type Storage } from './adapters.js';
+import {
+  createMatcher,
+  createProbeUploads,
+  type MatcherChoice,
+  openEngine,
+  openStorage,
+  type Storage,
+} from './adapters.js';
 import { buildAuthServices } from './build-auth-services.js';
 import { FreshIdentificationService, openSharedState, startGalleryFeed } from './scale-out.js';
 import { WatchFolders } from './watch-folders.js';
@@ -59,6 +67,8 @@ export interface AppServices extends CoreServices {
   auditViews: AuditViewService;
   /** Liveness challenges: issue, answer. */
   liveness: LivenessService;
+  /** Upload tickets of the validation bucket (serverless deployment); refused where not configured. */
+  probeUploads: ProbeUploadService;
   /** Face login with the liveness mode enforced (what the API's face-login routes call). */
   livenessLogin: LivenessLoginService;
 }
@@ -252,7 +262,7 @@ function buildServices(
   deps: ServiceDeps & { gallery: Gallery },
   { cipher, sharedState, feed }: ServiceShared,
   runtime: Required<ServiceRuntime>,
-): Omit<AppServices, 'liveness' | 'livenessLogin'> {
+): Omit<AppServices, 'liveness' | 'livenessLogin' | 'probeUploads'> {
   const employees = new EmployeeService(deps);
   const enrollment = new EnrollmentService(deps);
   const identification = new FreshIdentificationService(deps, feed);
@@ -299,7 +309,7 @@ function buildServices(
 
 /** Liveness: challenges in the shared state, and face login with the liveness mode enforced. */
 function addLivenessServices(
-  services: Omit<AppServices, 'liveness' | 'livenessLogin'>,
+  services: Omit<AppServices, 'liveness' | 'livenessLogin' | 'probeUploads'>,
   deps: ServiceDeps,
   state: SharedState,
 ): AppServices {
@@ -312,7 +322,8 @@ function addLivenessServices(
     faceLogin: services.auth.faceLogin,
     engineInfo: deps.engine.info,
   });
-  return { ...services, liveness, livenessLogin };
+  const probeUploads = new ProbeUploadService({ ...deps, uploads: createProbeUploads(deps.config) });
+  return { ...services, liveness, livenessLogin, probeUploads };
 }
 
 /** What the HTTP API needs of a built app. */
@@ -333,6 +344,7 @@ export function apiContextOf(app: App): ApiContext {
     auditViews: services.auditViews,
     liveness: services.liveness,
     livenessLogin: services.livenessLogin,
+    probeUploads: services.probeUploads,
     sharedState: app.sharedState,
     galleryFeed: app.feed,
   };

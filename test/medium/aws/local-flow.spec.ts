@@ -26,7 +26,11 @@ let client: S3Client;
 let dataDir: string;
 
 beforeAll(async () => {
-  [engine, dynamo, s3] = await Promise.all([loadEngine(), startLocalDynamo(), startLocalS3(['storage'])]);
+  [engine, dynamo, s3] = await Promise.all([
+    loadEngine(),
+    startLocalDynamo(),
+    startLocalS3(['storage', 'validation']),
+  ]);
   client = s3.client();
   dataDir = await mkdtemp(join(tmpdir(), 'facegate-aws-flow-'));
 });
@@ -107,9 +111,44 @@ describe('local run of the AWS flavour: dynalite + s3rver + the local engine, re
     });
     const unauthenticated = await api(authenticateEvent('fg_nope_nope', probe), {});
     expect(unauthenticated.statusCode).toBe(401);
+
+    // The validation-bucket flow: a ticket, a PUT to the presigned URL, then authenticate with the key.
+    const ticketReply = await api(jsonEvent(kiosk.secret, '/v1/uploads', { contentType: 'image/jpeg' }), {});
+    expect(ticketReply.statusCode, ticketReply.body).toBe(201);
+    const ticket = JSON.parse(ticketReply.body) as {
+      url: string;
+      headers: Record<string, string>;
+      key: string;
+    };
+    expect(ticket.key).toMatch(/^probes\/[0-9a-f-]{36}\.jpg$/);
+    expect(new URL(ticket.url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-type;host');
+    const put = await fetch(ticket.url, { method: 'PUT', headers: ticket.headers, body: probe });
+    expect(put.status).toBe(200);
+    const uploaded = await api(jsonEvent(kiosk.secret, '/v1/authenticate/upload', { key: ticket.key }), {});
+    expect(uploaded.statusCode, uploaded.body).toBe(200);
+    expect(JSON.parse(uploaded.body)).toMatchObject({ decision: 'match', employee: { badge: 'E2' } });
+    const foreign = await api(
+      jsonEvent(kiosk.secret, '/v1/authenticate/upload', { key: 'probes/../blobs/x' }),
+      {},
+    );
+    expect(foreign.statusCode).toBe(400);
+    const never = `probes/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}.jpg`;
+    const missing = await api(jsonEvent(kiosk.secret, '/v1/authenticate/upload', { key: never }), {});
+    expect(JSON.parse(missing.body).error.code).toBe('NOT_FOUND');
     await app.close();
   });
 });
+
+/** An API Gateway HTTP API (payload 2.0) event for a JSON POST. */
+function jsonEvent(key: string, path: string, payload: unknown) {
+  const event = authenticateEvent(key, Buffer.from(JSON.stringify(payload)));
+  return {
+    ...event,
+    rawPath: path,
+    headers: { ...event.headers, 'content-type': 'application/json' },
+    requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path } },
+  };
+}
 
 /** An API Gateway HTTP API (payload 2.0) event carrying a JPEG body. */
 function authenticateEvent(key: string, jpeg: Buffer) {
@@ -157,6 +196,7 @@ async function assembleApp(): Promise<{ app: App; server: () => Promise<FastifyI
     FACEGATE_S3_FORCE_PATH_STYLE: 'true',
     FACEGATE_S3_ACCESS_KEY_ID: 'S3RVER',
     FACEGATE_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    FACEGATE_VALIDATION_BUCKET: 'validation',
   };
   const announced: string[] = [];
   const built = await createAwsApp(env, { app: { engine }, announce: (line) => announced.push(line) });
