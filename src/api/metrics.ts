@@ -33,7 +33,8 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** @param onDecision told the outcome of every decision (`match`, `no_match`, `retry`), e.g. to export it. */
+  constructor(private readonly onDecision?: (outcome: string) => void) {
     collectDefaultMetrics({ register: this.registry, prefix: 'facegate_' });
   }
 
@@ -86,6 +87,7 @@ export class ApiMetrics {
   /** Records a face decision and its engine timings. */
   observeDecision(action: 'authenticate' | 'verify', result: MatchResult): void {
     this.decisions.inc({ action, decision: result.decision });
+    this.onDecision?.(result.decision);
     for (const [stage, ms] of Object.entries(result.timings)) {
       if (typeof ms === 'number') this.stages.observe({ stage }, ms / 1000);
     }

@@ -61,6 +61,8 @@ export interface ServerOptions {
   maxImagesInFlight?: number;
   /** Event-loop delay (ms) beyond which requests get `503 OVERLOADED`. */
   maxEventLoopDelayMs?: number;
+  /** Told the outcome of every face-login decision (the Lambda function writes a CloudWatch metric line). */
+  onDecision?: (outcome: string) => void;
 }
 
 /** Headers never written to logs. */
@@ -323,7 +325,7 @@ function registerRoutes(app: ServerApp, ctx: ApiContext, options: ServerOptions)
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.imageWork) imageGate.assertCapacity();
   });
-  const metrics = new ApiMetrics();
+  const metrics = new ApiMetrics(options.onDecision);
   metrics.install(app);
   metrics.watchImpostorAlarm(ctx.auth.kioskThrottle);
 

@@ -1,4 +1,5 @@
 import type { AwsApp } from '../aws/lambda/aws-app.js';
+import { decisionMetricLine } from '../aws/lambda/emf-metrics.js';
 import { serviceEnroller } from '../aws/lambda/service-enroller.js';
 import { loadConfig } from '../config/config.js';
 import { FacegateError } from '../domain/errors.js';
@@ -19,6 +20,8 @@ export interface AwsAppOptions {
   readSecrets?: SecretsReader;
   /** Where the first-run setup token is written (the function's log); stdout when absent. */
   announce?: (line: string) => void;
+  /** Where each decision's CloudWatch embedded-metric line is written (the function's log); stdout when absent. */
+  metricLine?: (line: string) => void;
   logger?: ServiceLogger;
 }
 
@@ -46,11 +49,13 @@ export async function createAwsApp(env: Env, options: AwsAppOptions = {}): Promi
     await app.close();
     throw error;
   }
+  // One EMF line per decision: CloudWatch turns it into Facegate/Decisions (the impostor-rate alarm).
+  const emit = options.metricLine ?? ((line: string) => process.stdout.write(`${line}\n`));
   let server: ReturnType<typeof buildAppServer> | undefined;
   return {
     app,
     server: () => {
-      server ??= buildAppServer(app);
+      server ??= buildAppServer(app, { onDecision: (outcome) => emit(decisionMetricLine(outcome)) });
       return server;
     },
     enroller: serviceEnroller(app.services.enrollment),

@@ -24,6 +24,8 @@ let dynamo: LocalDynamo;
 let s3: LocalS3;
 let client: S3Client;
 let dataDir: string;
+/** CloudWatch embedded-metric lines the API function wrote. */
+const metricLines: string[] = [];
 
 beforeAll(async () => {
   [engine, dynamo, s3] = await Promise.all([
@@ -109,6 +111,16 @@ describe('local run of the AWS flavour: dynalite + s3rver + the local engine, re
       decision: 'match',
       employee: { badge: 'E2', firstName: 'Bea' },
     });
+    // One embedded-metric line for that decision: the impostor-rate alarm's Facegate/Decisions metric.
+    expect(metricLines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        outcome: 'match',
+        Decisions: 1,
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [expect.objectContaining({ Namespace: 'Facegate', Dimensions: [['outcome']] })],
+        }),
+      }),
+    ]);
     const unauthenticated = await api(authenticateEvent('fg_nope_nope', probe), {});
     expect(unauthenticated.statusCode).toBe(401);
 
@@ -199,7 +211,11 @@ async function assembleApp(): Promise<{ app: App; server: () => Promise<FastifyI
     FACEGATE_VALIDATION_BUCKET: 'validation',
   };
   const announced: string[] = [];
-  const built = await createAwsApp(env, { app: { engine }, announce: (line) => announced.push(line) });
+  const built = await createAwsApp(env, {
+    app: { engine },
+    announce: (line) => announced.push(line),
+    metricLine: (line) => metricLines.push(line),
+  });
   expect(built.app.store.kind).toBe('dynamodb');
   expect(announced.join()).toMatch(/first-run setup token/);
   return built;
