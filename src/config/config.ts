@@ -155,8 +155,8 @@ export interface AwsSettings {
   /** `FACEGATE_VALIDATION_BUCKET`: where the upload flow's probes go (presigned PUT); off when unset. */
   validationBucket: string | undefined;
   /**
-   * `FACEGATE_LIVENESS_PROVIDER`: `local` (the challenge; default with the local engine), `rekognition` (Face
-   * Liveness) or `none` (default with the Rekognition engine).
+   * `FACEGATE_LIVENESS_PROVIDER`: `local` (the challenge; default with the local engine) or `none` (default with
+   * the Rekognition engine); `rekognition` (Face Liveness sessions) is reserved and refused: not built yet.
    */
   livenessProvider: LivenessProvider;
 }
@@ -438,7 +438,7 @@ function readConfig(r: Reader, env: Env): FacegateConfig {
     match: readMatch(r),
     store: readStore(r, env),
     aws: readAws(r, env),
-    blobs: readBlobs(r),
+    blobs: readBlobs(r, env),
     sharedState: readSharedState(r),
     security: readSecurity(r),
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
@@ -533,20 +533,21 @@ export function awsProblems(config: Pick<FacegateConfig, 'engine' | 'store' | 'a
       'FACEGATE_ENGINE=rekognition cannot run FACEGATE_LIVENESS_PROVIDER=local: the local liveness challenge reads face meshes only the local engine gives (use rekognition or none)',
     );
   }
-  if (config.engine.kind === 'local' && livenessProvider === 'rekognition') {
+  if (livenessProvider === 'rekognition') {
+    // A mode that is not built is refused, never ignored.
     problems.push(
-      'FACEGATE_LIVENESS_PROVIDER=rekognition needs FACEGATE_ENGINE=rekognition (Face Liveness checks its face against the collection)',
+      'FACEGATE_LIVENESS_PROVIDER=rekognition (Rekognition Face Liveness) is not available in this build; use none or, with the local engine, local',
     );
   }
   return problems;
 }
 
-function readBlobs(r: Reader): FacegateConfig['blobs'] {
+function readBlobs(r: Reader, env: Env): FacegateConfig['blobs'] {
   return {
     kind: r.oneOf('BLOBS', 'fs', ['fs', 's3']),
     s3: {
       endpoint: r.opt('S3_ENDPOINT'),
-      region: r.str('S3_REGION', 'us-east-1'),
+      region: r.opt('S3_REGION') ?? awsRegion(r, env),
       bucket: r.opt('S3_BUCKET'),
       prefix: r.str('S3_PREFIX', ''),
       forcePathStyle: r.bool('S3_FORCE_PATH_STYLE', false),
