@@ -34,6 +34,7 @@ export interface AwsAppOptions {
 export async function createAwsApp(env: Env, options: AwsAppOptions = {}): Promise<AwsApp & { app: App }> {
   const config = loadConfig(await withSecrets(env, options.readSecrets));
   const app = await createApp(config, {
+    sweepOrphanBlobs: false,
     ...options.app,
     ...(options.logger ? { logger: options.logger } : {}),
   });

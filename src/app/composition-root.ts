@@ -130,6 +130,11 @@ export interface AppOptions {
    * client); the configured one when absent.
    */
   remoteMatcher?: RemoteFaceMatcher;
+  /**
+   * Remove unreferenced photo blobs at start-up (default true). The Lambda functions turn it off: many instances
+   * start at any time, and one instance's sweep could take a photo another has written but not committed yet.
+   */
+  sweepOrphanBlobs?: boolean;
 }
 
 /**
@@ -164,7 +169,8 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
       deps,
       sharedState,
     );
-    const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
+    const orphanBlobsRemoved =
+      options.sweepOrphanBlobs === false ? 0 : await services.enrollment.sweepOrphanBlobs();
     const watchers = new WatchFolders(services.enrollment, runtime.logger, {
       allowExisting: config.operations.watchAllowExisting,
     });
