@@ -45,9 +45,7 @@ describe('AWS settings', () => {
         FACEGATE_LIVENESS_PROVIDER: 'local',
       })[0],
     ).toMatch(/cannot run FACEGATE_LIVENESS_PROVIDER=local/);
-    expect(problems({ FACEGATE_LIVENESS_PROVIDER: 'rekognition' })[0]).toMatch(
-      /not available in this build/,
-    );
+    expect(problems({ FACEGATE_LIVENESS_PROVIDER: 'rekognition' })[0]).toMatch(/not available in this build/);
     expect(problems({ FACEGATE_DYNAMODB_ENDPOINT: 'localhost:8000' })).toEqual([
       'FACEGATE_DYNAMODB_ENDPOINT must be an http:// or https:// URL',
     ]);
