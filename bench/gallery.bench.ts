@@ -1,21 +1,27 @@
 /**
  * Gallery benchmark: identify latency over synthetic galleries, exact float32 scan vs the product-quantised index
- * (PqIndex, 10-bit re-rank), memory per template, and recall@1 of the quantised index against the exact float32 scan.
+ * (PqIndex: fast scan of 4-bit codes, 10-bit re-rank) and, in the same run, the former quantised index with its
+ * scalar JavaScript scan (`bench/baseline`), memory per template, and recall@1 of both against the exact float32 scan.
  *
  *   npm run bench:gallery -- [--dim 704] [--sizes 10000,100000,1000000] [--queries 200] [--exact-queries 30]
- *                            [--cos 0.4,0.6] [--subspaces N] [--rerank N] [--float-rerank]
- *                            [--dist iso|real] [--cache embeddings.jsonl] [--rank 32] [--rng legacy]
+ *                            [--cos 0.4,0.6] [--subspaces N] [--rerank N] [--float-rerank] [--no-baseline]
+ *                            [--scan wasm|typescript] [--dist iso|real] [--cache embeddings.jsonl] [--rank 32]
+ *                            [--rng legacy]
  *
  * `--dist iso` (default): random unit vectors; a genuine probe is a stored vector turned to cosine `cos` with it.
  * `--dist real`: distractors drawn from mean + `rank` principal axes + isotropic remainder fitted to the embeddings
  * of a `facegate eval --cache` file (its dimension replaces `--dim`); each identity with two or more photos enrols
  * its first photo, and its other photos are the genuine probes. `--rng legacy` uses the benchmark's former
  * generator, whose period (2,792,790 draws) makes a 704-d gallery repeat every 126,945 vectors.
- * Sub-spaces and re-rank depth default to those the gallery picks for the dimension. At 1 M templates the process
- * holds both indexes, about 7.5 GB resident: run it alone.
+ * Sub-spaces and re-rank depth default to those the gallery picks for the dimension. The quantised indexes train at
+ * 50,000 templates as the gallery does, then encode the rest as they are added. The two quantised indexes are timed
+ * on the same probes in alternation, so that both see the same load; the ratio is new / former. At 1 M templates the
+ * process holds the three indexes, about 6 GB resident: run it alone.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { ExactIndex } from '../src/gallery/exact-index.js';
+import type { ScanEngine } from '../src/gallery/fast-scan.js';
 import { PqIndex } from '../src/gallery/pq-index.js';
 import { QuantisedVectors } from '../src/gallery/quantised-vectors.js';
 import {
@@ -27,6 +33,8 @@ import {
   randomUnit,
   sampleEmbedding,
 } from '../src/gallery/synthetic-vectors.js';
+import type { VectorHit } from '../src/gallery/vector-index.port.js';
+import { ScalarPqIndex } from './baseline/scalar-pq-index.js';
 
 interface Args {
   dim: number;
@@ -37,6 +45,8 @@ interface Args {
   subspaces: number | undefined;
   rerank: number | undefined;
   floatRerank: boolean;
+  baseline: boolean;
+  scan: ScanEngine | undefined;
   dist: 'iso' | 'real';
   cache: string;
   rank: number;
@@ -59,6 +69,8 @@ function parseArgs(argv: string[]): Args {
     subspaces: optional('subspaces'),
     rerank: optional('rerank'),
     floatRerank: argv.includes('--float-rerank'),
+    baseline: !argv.includes('--no-baseline'),
+    scan: argv.includes('--scan') ? (get('scan', '') === 'typescript' ? 'typescript' : 'wasm') : undefined,
     dist: get('dist', 'iso') === 'real' ? 'real' : 'iso',
     cache: get('cache', ''),
     rank: Number(get('rank', '32')),
@@ -181,14 +193,16 @@ interface Probe {
 interface Built {
   exact: ExactIndex;
   pq: PqIndex;
+  /** The former quantised index (scalar scan), unless `--no-baseline`. */
+  base: ScalarPqIndex | null;
   probes: Probe[];
   impostors: Float32Array[];
-  buildMs: number;
-  trainMs: number;
+  /** Milliseconds spent adding to each index (the quantised ones include training and encoding). */
+  addMs: { exact: number; pq: number; base: number };
   mapBytes: number;
 }
 
-/** Fills an exact float32 index and a PQ index with the same gallery and draws the probes. */
+/** Fills an exact float32 index and the quantised indexes with the same gallery and draws the probes. */
 function build(args: Args, size: number, real: RealSet | null): Built {
   const normal = args.legacyRng ? legacyNormal(size) : gaussian(size);
   const dim = real ? real.dist.mean.length : args.dim;
@@ -196,26 +210,32 @@ function build(args: Args, size: number, real: RealSet | null): Built {
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const exact = new ExactIndex(dim);
-  const pq = new PqIndex(dim, {
+  const options = {
     ...(args.subspaces === undefined ? {} : { subspaces: args.subspaces }),
     ...(args.rerank === undefined ? {} : { rerank: args.rerank }),
     compact: !args.floatRerank,
-    trainAt: Number.MAX_SAFE_INTEGER,
-  });
+  };
+  const pq = new PqIndex(dim, { ...options, ...(args.scan === undefined ? {} : { scan: args.scan }) });
+  const base = args.baseline ? new ScalarPqIndex(dim, options) : null;
   const kept: Float32Array[] = [];
   const keepEvery = Math.max(1, Math.floor(size / 2000));
-  const buildMs = time(() => {
-    for (let i = 0; i < size; i++) {
-      const v = real && i < real.enrolled.length ? real.enrolled[i]! : draw();
-      exact.add(`t${i}`, `e${i}`, v);
-      pq.add(`t${i}`, `e${i}`, v);
-      if (i % keepEvery === 0) kept.push(v);
-    }
-  });
+  const addMs = { exact: 0, pq: 0, base: 0 };
+  for (let i = 0; i < size; i++) {
+    const v = real && i < real.enrolled.length ? real.enrolled[i]! : draw();
+    const t0 = performance.now();
+    exact.add(`t${i}`, `e${i}`, v);
+    const t1 = performance.now();
+    pq.add(`t${i}`, `e${i}`, v);
+    const t2 = performance.now();
+    base?.add(`t${i}`, `e${i}`, v);
+    addMs.exact += t1 - t0;
+    addMs.pq += t2 - t1;
+    addMs.base += performance.now() - t2;
+    if (i % keepEvery === 0) kept.push(v);
+  }
   global.gc?.();
-  // Ids and maps of one index (both hold the same).
-  const mapBytes = (process.memoryUsage().heapUsed - heapBefore) / 2;
-  const trainMs = time(() => pq.train());
+  // Ids and maps of one index (all hold the same).
+  const mapBytes = (process.memoryUsage().heapUsed - heapBefore) / (base ? 3 : 2);
   const probes: Probe[] = real
     ? real.probes.map((p) => ({ label: 'real genuine', q: p.q }))
     : Array.from({ length: args.queries }, (_, i) => {
@@ -224,7 +244,7 @@ function build(args: Args, size: number, real: RealSet | null): Built {
         return { label: `cos${cos}`, q: probeAtCosine(g, cos, normal) };
       });
   const impostors = Array.from({ length: Math.min(args.queries, 50) }, draw);
-  return { exact, pq, probes, impostors, buildMs, trainMs, mapBytes };
+  return { exact, pq, base, probes, impostors, addMs, mapBytes };
 }
 
 interface Row {
@@ -233,61 +253,140 @@ interface Row {
   build: string;
   median: string;
   p95: string;
+  ratio: string;
   bytesPerTemplate: string;
   recall: string;
 }
 
-/** Times both indexes and measures recall@1 of the PQ index against the exact float32 scan. */
-function measure(args: Args, size: number, b: Built): Row[] {
-  for (const q of b.impostors.slice(0, 5)) {
-    b.exact.search(q, 2);
-    b.pq.search(q, 2);
-  }
-  const exactCount = size >= 100_000 ? Math.min(args.exactQueries, b.probes.length) : b.probes.length;
-  // Spread the exactly scanned probes over the labels and the real probe list.
-  const step = b.probes.length / exactCount;
-  const checked = Array.from({ length: exactCount }, (_, i) => b.probes[Math.floor(i * step)]!);
-  const exactTimes: number[] = [];
-  const exactCpu: number[] = [];
+type Searchable = Pick<PqIndex, 'search'>;
+
+/** Recall@1 per probe label against the exact scan's best template, and the largest score difference on agreement. */
+function recallOf(index: Searchable, checked: Probe[], reference: Array<VectorHit | undefined>): string {
   const recall = new Map<string, [number, number]>();
   let maxScoreError = 0;
-  for (const p of checked) {
-    let e = b.exact.search(p.q, 2)[0];
-    timed(() => (e = b.exact.search(p.q, 2)[0]), exactTimes, exactCpu);
-    const hit = b.pq.search(p.q, 2)[0];
+  checked.forEach((p, i) => {
+    const e = reference[i];
+    const hit = index.search(p.q, 2)[0];
     const [ok, n] = recall.get(p.label) ?? [0, 0];
     recall.set(p.label, [ok + (hit?.templateId === e?.templateId ? 1 : 0), n + 1]);
     if (hit && e && hit.templateId === e.templateId)
       maxScoreError = Math.max(maxScoreError, Math.abs(hit.score - e.score));
+  });
+  return `${[...recall].map(([label, [ok, n]]) => `${(ok / n).toFixed(3)} ${label} (n=${n})`).join(', ')}; max |Δscore| ${maxScoreError.toExponential(1)}`;
+}
+
+interface Timings {
+  wall: number[];
+  cpu: number[];
+}
+
+const emptyTimings = (): Timings => ({ wall: [], cpu: [] });
+
+/** Times the quantised indexes on the same queries, alternating which goes first. */
+function timeQuantised(b: Built, queries: Float32Array[]): { pq: Timings; base: Timings } {
+  const pq = emptyTimings();
+  const base = emptyTimings();
+  queries.forEach((q, i) => {
+    const runPq = (): void => timed(() => b.pq.search(q, 2), pq.wall, pq.cpu);
+    const runBase = (): void => {
+      if (b.base) timed(() => b.base?.search(q, 2), base.wall, base.cpu);
+    };
+    if (i % 2 === 0) {
+      runPq();
+      runBase();
+    } else {
+      runBase();
+      runPq();
+    }
+  });
+  return { pq, base };
+}
+
+const fmt = (t: Timings): { median: string; p95: string; wall: number; cpu: number } => {
+  const w = latency(t.wall);
+  const c = latency(t.cpu);
+  return {
+    median: `${w.median.toFixed(2)} (${c.median.toFixed(2)})`,
+    p95: w.p95.toFixed(2),
+    wall: w.median,
+    cpu: c.median,
+  };
+};
+
+/** Times the indexes and measures recall@1 of the quantised ones against the exact float32 scan. */
+function measure(args: Args, size: number, b: Built): Row[] {
+  // Warm-up: the scans reach their optimised code (V8 tiers WebAssembly and JavaScript up after some calls).
+  for (const q of [...b.impostors, ...b.impostors].slice(0, 60)) {
+    b.pq.search(q, 2);
+    b.base?.search(q, 2);
   }
-  const pqTimes: number[] = [];
-  const pqCpu: number[] = [];
-  for (const p of b.probes.slice(0, args.queries)) timed(() => b.pq.search(p.q, 2), pqTimes, pqCpu);
-  for (const q of b.impostors) timed(() => b.pq.search(q, 2), pqTimes, pqCpu);
-  const e = latency(exactTimes);
-  const p = latency(pqTimes);
+  b.exact.search(b.impostors[0]!, 2);
+  const exactCount = size >= 100_000 ? Math.min(args.exactQueries, b.probes.length) : b.probes.length;
+  // Spread the exactly scanned probes over the labels and the real probe list.
+  const step = b.probes.length / exactCount;
+  const checked = Array.from({ length: exactCount }, (_, i) => b.probes[Math.floor(i * step)]!);
+  const exactTimes = emptyTimings();
+  const reference: Array<VectorHit | undefined> = [];
+  for (const p of checked) {
+    let e: VectorHit | undefined;
+    timed(() => (e = b.exact.search(p.q, 2)[0]), exactTimes.wall, exactTimes.cpu);
+    reference.push(e);
+  }
+  const queries = [...b.probes.slice(0, args.queries).map((p) => p.q), ...b.impostors];
+  const t = timeQuantised(b, queries);
+  const e = fmt(exactTimes);
+  const p = fmt(t.pq);
   const { subspaces, rerank, compact } = b.pq.params;
-  const exactBytes = b.exact.memoryBytes();
-  return [
+  const perTemplate = (bytes: number): string =>
+    `${(bytes / size).toFixed(0)} + ${(b.mapBytes / size).toFixed(0)} ids/maps`;
+  const rows: Row[] = [
     {
       size,
       index: 'exact float32',
-      build: `${(b.buildMs / 1000).toFixed(1)} s (both)`,
-      median: `${e.median.toFixed(2)} (${latency(exactCpu).median.toFixed(2)})`,
-      p95: e.p95.toFixed(2),
-      bytesPerTemplate: `${(exactBytes / size).toFixed(0)} + ${(b.mapBytes / size).toFixed(0)} ids/maps`,
+      build: `${(b.addMs.exact / 1000).toFixed(1)} s`,
+      median: e.median,
+      p95: e.p95,
+      ratio: '',
+      bytesPerTemplate: perTemplate(b.exact.memoryBytes()),
       recall: 'reference',
     },
-    {
-      size,
-      index: `PQ ${subspaces} × 4 bit, ${compact ? '10-bit' : 'float32'} re-rank of ${rerank}`,
-      build: `+ ${(b.trainMs / 1000).toFixed(1)} s`,
-      median: `${p.median.toFixed(2)} (${latency(pqCpu).median.toFixed(2)})`,
-      p95: p.p95.toFixed(2),
-      bytesPerTemplate: `${(b.pq.memoryBytes() / size).toFixed(0)} + ${(b.mapBytes / size).toFixed(0)} ids/maps`,
-      recall: `${[...recall].map(([label, [ok, n]]) => `${(ok / n).toFixed(3)} ${label} (n=${n})`).join(', ')}; max |Δscore| ${maxScoreError.toExponential(1)}`,
-    },
   ];
+  const label = `PQ ${subspaces} × 4 bit, ${compact ? '10-bit' : 'float32'} re-rank of ${rerank}`;
+  if (b.base) {
+    const f = fmt(t.base);
+    rows.push({
+      size,
+      index: `${label}, scalar scan (former)`,
+      build: `${(b.addMs.base / 1000).toFixed(1)} s`,
+      median: f.median,
+      p95: f.p95,
+      ratio: '1.00',
+      bytesPerTemplate: perTemplate(b.base.memoryBytes()),
+      recall: recallOf(b.base, checked, reference),
+    });
+    rows.push({
+      size,
+      index: `${label}, fast scan (${b.pq.scan})`,
+      build: `${(b.addMs.pq / 1000).toFixed(1)} s`,
+      median: p.median,
+      p95: p.p95,
+      ratio: `${(p.wall / f.wall).toFixed(3)} (CPU ${(p.cpu / f.cpu).toFixed(3)})`,
+      bytesPerTemplate: perTemplate(b.pq.memoryBytes()),
+      recall: recallOf(b.pq, checked, reference),
+    });
+  } else {
+    rows.push({
+      size,
+      index: `${label}, fast scan (${b.pq.scan})`,
+      build: `${(b.addMs.pq / 1000).toFixed(1)} s`,
+      median: p.median,
+      p95: p.p95,
+      ratio: '',
+      bytesPerTemplate: perTemplate(b.pq.memoryBytes()),
+      recall: recallOf(b.pq, checked, reference),
+    });
+  }
+  return rows;
 }
 
 function main(): void {
@@ -300,18 +399,25 @@ function main(): void {
   const rows: Row[] = [];
   for (const size of args.sizes) {
     const built = build(args, size, real);
+    console.log(
+      `  ${size}: built, pq index ${mb(built.pq.memoryBytes())}, exact index ${mb(built.exact.memoryBytes())}, rss ${mb(process.memoryUsage().rss)}, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     rows.push(...measure(args, size, built));
     console.log(
-      `  ${size}: built in ${(built.buildMs / 1000).toFixed(1)} s, pq index ${mb(built.pq.memoryBytes())}, exact index ${mb(built.exact.memoryBytes())}, rss ${mb(process.memoryUsage().rss)}`,
+      `  ${size}: measured, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
     );
   }
   console.log(
-    '\n| templates | index | build | median ms (CPU ms) | p95 ms | bytes/template | recall@1 vs exact float32 |',
+    '\n| templates | index | build | median ms (CPU ms) | p95 ms | × former | bytes/template | recall@1 vs exact float32 |',
   );
-  console.log('| ---: | --- | ---: | ---: | ---: | ---: | --- |');
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of rows) {
     console.log(
-      `| ${r.size.toLocaleString('en')} | ${r.index} | ${r.build} | ${r.median} | ${r.p95} | ${r.bytesPerTemplate} | ${r.recall} |`,
+      `| ${r.size.toLocaleString('en')} | ${r.index} | ${r.build} | ${r.median} | ${r.p95} | ${r.ratio} | ${r.bytesPerTemplate} | ${r.recall} |`,
     );
   }
 }

@@ -7,10 +7,13 @@ import type { AuditViewService } from '../services/audit-view.service.js';
 import type { EmployeeService } from '../services/employee.service.js';
 import type { EmployeeViewService } from '../services/employee-view.service.js';
 import type { ErasureService } from '../services/erasure.service.js';
+import type { InvitationService } from '../services/invitation.service.js';
 import type { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import type { LivenessService } from '../services/liveness.service.js';
 import type { LivenessLoginService } from '../services/liveness-login.service.js';
 import type { ProbeUploadService } from '../services/probe-upload.service.js';
+import type { ReviewService } from '../services/review.service.js';
+import type { SelfEnrolmentService } from '../services/self-enrolment.service.js';
 import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { WelcomePhotoService } from '../services/welcome-photo.service.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
@@ -41,6 +44,10 @@ export interface ApiContext {
   livenessLogin: Pick<LivenessLoginService, 'authenticate' | 'verify' | 'setKeyMode'>;
   /** Upload tickets of the serverless deployment's validation bucket (refused elsewhere). */
   probeUploads: Pick<ProbeUploadService, 'issue' | 'take'>;
+  /** Self-service enrolment: invitations, the enrolment page's steps, the review queue. */
+  invitations: InvitationService;
+  selfEnrolment: SelfEnrolmentService;
+  review: ReviewService;
   /** State shared between nodes: rate-limit counters, readiness (absent: counted in this process). */
   sharedState?: SharedState;
   /** Freshness of the gallery, for readiness (absent: always fresh). */

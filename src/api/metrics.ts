@@ -25,6 +25,12 @@ export class ApiMetrics {
     labelNames: ['action', 'decision'] as const,
     registers: [this.registry],
   });
+  private readonly secondFactorSteps = new Counter({
+    name: 'facegate_second_factor_steps_total',
+    help: 'Second-factor steps of face login by outcome (match, or the refusal code)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly stages = new Histogram({
     name: 'facegate_engine_stage_seconds',
     help: 'Engine pipeline timings per stage',
@@ -42,14 +48,16 @@ export class ApiMetrics {
    * Exposes the global impostor-rate alarm: `facegate_impostor_alarm` (1 while the share of `no_match` is above
    * the set rate), the share itself, and the number of alarms raised (at most one per window).
    */
-  watchImpostorAlarm(source: { alarmState(): ImpostorAlarmState }): void {
+  watchImpostorAlarm(source: { alarmState(): Promise<ImpostorAlarmState> }): void {
     const gauge = (name: string, help: string, read: (s: ImpostorAlarmState) => number) =>
       new Gauge({
         name,
         help,
         registers: [this.registry],
-        collect() {
-          this.set(read(source.alarmState()));
+        async collect() {
+          // Shared state out of reach: the gauge keeps its last value rather than failing the whole scrape.
+          const state = await source.alarmState().catch(() => undefined);
+          if (state) this.set(read(state));
         },
       });
     gauge(
@@ -84,13 +92,32 @@ export class ApiMetrics {
     });
   }
 
-  /** Records a face decision and its engine timings. */
-  observeDecision(action: 'authenticate' | 'verify', result: MatchResult): void {
-    this.decisions.inc({ action, decision: result.decision });
-    this.onDecision?.(result.decision);
+  /**
+   * Records a face decision and its engine timings. A match that still needs a second factor is counted as
+   * `second_factor_required`, not as a match: the completed step counts the match ({@link observeSecondFactor}).
+   */
+  observeDecision(
+    action: 'authenticate' | 'verify',
+    result: MatchResult,
+    secondFactorRequired = false,
+  ): void {
+    const decision = secondFactorRequired ? 'second_factor_required' : result.decision;
+    this.decisions.inc({ action, decision });
+    this.onDecision?.(decision);
     for (const [stage, ms] of Object.entries(result.timings)) {
       if (typeof ms === 'number') this.stages.observe({ stage }, ms / 1000);
     }
+  }
+
+  /**
+   * Records the end of a second-factor step: a completed one is the face login's `match` decision; a refused
+   * one counts under its error code only (the face decision was already counted as `second_factor_required`).
+   */
+  observeSecondFactor(outcome: { action: 'authenticate' | 'verify' } | { code: string }): void {
+    if ('action' in outcome) {
+      this.decisions.inc({ action: outcome.action, decision: 'match' });
+      this.secondFactorSteps.inc({ outcome: 'match' });
+    } else this.secondFactorSteps.inc({ outcome: outcome.code.toLowerCase() });
   }
 
   /** Records a refusal before any decision (lockout, overload). */

@@ -34,6 +34,18 @@ const UPLOADS: Record<string, Media> = {
     ...rawImage(),
   },
   'POST /v1/employees/:id/faces': multipart({ photos: PHOTOS }, ['photos']),
+  'POST /v1/enrol/:token/submission': multipart({ photos: { ...PHOTOS, minItems: 3, maxItems: 5 } }, [
+    'photos',
+  ]),
+  'POST /v1/enrol/:token/liveness': multipart(
+    {
+      challengeId: { type: 'string', format: 'uuid' },
+      nonce: { type: 'string' },
+      frames: { type: 'array', items: PHOTO, minItems: 4, maxItems: 12 },
+      timestamps: { type: 'string', description: 'JSON array of epoch milliseconds, one per frame' },
+    },
+    ['challengeId', 'nonce', 'frames', 'timestamps'],
+  ),
   'POST /v1/employees/enroll': multipart(
     {
       badge: { type: 'string', pattern: '^\\s*[A-Za-z0-9][A-Za-z0-9._-]*\\s*$', maxLength: 64 },
@@ -68,6 +80,10 @@ const NON_JSON_ANSWERS: Record<string, { description: string; content: Media }> 
   },
   'GET /v1/employees/:id/photos/:photoId': { description: 'The image bytes', content: IMAGE_ANSWER },
   'GET /v1/welcome-photo/:token': { description: 'The image bytes', content: IMAGE_ANSWER },
+  'GET /v1/enrolment/submissions/:id/photos/:index': {
+    description: 'The image bytes',
+    content: IMAGE_ANSWER,
+  },
 };
 
 const RETRY_AFTER = {

@@ -37,6 +37,7 @@ import { registerRequestAuth } from './request-auth.js';
 import { accessRoutes } from './routes/access.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { employeeRoutes, MAX_PHOTOS_PER_REQUEST } from './routes/employee.routes.js';
+import { enrolRoutes, invitationRoutes } from './routes/enrolment.routes.js';
 import { faceRoutes } from './routes/face.routes.js';
 import { kioskRoutes } from './routes/kiosk.routes.js';
 import { livenessRoutes } from './routes/liveness.routes.js';
@@ -345,4 +346,6 @@ function registerRoutes(app: ServerApp, ctx: ApiContext, options: ServerOptions)
   kioskRoutes(typed, deps);
   mfaRoutes(typed, deps);
   livenessRoutes(typed, deps);
+  invitationRoutes(typed, deps);
+  enrolRoutes(typed, deps);
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { S3ProbeUploads } from '../aws/s3-probe-uploads.js';
+import type { KeyedBlobStore } from '../blobs/blob-store.port.js';
 import { EncryptedBlobStore } from '../blobs/encrypted-blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
 import { createS3Client, S3BlobStore } from '../blobs/s3-blob-store.js';
@@ -16,6 +17,9 @@ import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js'
 import type { ServiceGallery } from '../services/service-context.js';
 import { MIGRATIONS } from '../store/sqlite/migrations.js';
 import type { Store } from '../store/store.port.js';
+import type { TransferEnd } from '../store/transfer/archive-manifest.js';
+import { type ExportReport, exportArchive } from '../store/transfer/export-archive.js';
+import { type ImportReport, importArchive } from '../store/transfer/import-archive.js';
 
 // The adapters behind each port, chosen from the config. Only the composition root (and tests of one adapter
 // through it) call these.
@@ -75,12 +79,18 @@ export async function createBlobStore(
   config: FacegateConfig,
   cipher: DataCipher,
 ): Promise<EncryptedBlobStore> {
-  if (config.blobs.kind === 's3') {
-    return new EncryptedBlobStore(S3BlobStore.fromSettings(config.blobs.s3), cipher);
-  }
+  return new EncryptedBlobStore(await createRawBlobStore(config), cipher);
+}
+
+/**
+ * The photo objects as stored, beneath the encryption (ciphertexts at their keyed addresses): the files under
+ * `<dataDir>/blobs` (stale temp files of a crashed writer swept first) or the `FACEGATE_S3_*` bucket.
+ */
+async function createRawBlobStore(config: FacegateConfig): Promise<KeyedBlobStore> {
+  if (config.blobs.kind === 's3') return S3BlobStore.fromSettings(config.blobs.s3);
   const files = new FsBlobStore(join(config.dataDir, BLOB_DIR));
   await files.removeStaleTempFiles();
-  return new EncryptedBlobStore(files, cipher);
+  return files;
 }
 
 /** The Rekognition adapter on a collection of the region (its SDK is loaded only here). */
@@ -206,4 +216,29 @@ export async function migrateStorage(config: FacegateConfig): Promise<MigrationR
   const store = await createStore(config, cipher);
   await store.close();
   return { store: config.store.kind, schemaVersion: Math.max(...MIGRATIONS.map((m) => m.version)) };
+}
+
+/** Opens the configured store and raw photo store as one end of a move, runs `fn`, and closes the store. */
+async function withTransferEnd<T>(config: FacegateConfig, fn: (end: TransferEnd) => Promise<T>): Promise<T> {
+  const cipher = await createDataCipher(config);
+  const store = await createStore(config, cipher);
+  try {
+    if (!store.transfer) {
+      throw new FacegateError('CONFIG_INVALID', `The ${store.kind} store cannot be exported or imported`);
+    }
+    const photos = await createRawBlobStore(config);
+    return await fn({ storeKind: store.kind, transfer: store.transfer, photos, cipher });
+  } finally {
+    await store.close();
+  }
+}
+
+/** `facegate export`: the configured store and photo store, as stored, into the archive directory `dir`. */
+export function exportStorage(config: FacegateConfig, dir: string): Promise<ExportReport> {
+  return withTransferEnd(config, (source) => exportArchive({ ...source, blobsKind: config.blobs.kind }, dir));
+}
+
+/** `facegate import`: the archive in `dir` into the configured (empty) store and photo store, then verified. */
+export function importStorage(config: FacegateConfig, dir: string): Promise<ImportReport> {
+  return withTransferEnd(config, (target) => importArchive(target, dir));
 }

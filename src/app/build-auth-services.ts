@@ -22,6 +22,7 @@ import { localOnlyPolicy } from '../domain/access.js';
 import type { IdentificationService } from '../services/identification.service.js';
 import { type ServiceRuntime, systemClock } from '../services/service-context.js';
 import type { KioskThrottleState } from '../shared-state/kiosk-throttle-state.js';
+import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
 
 /** What the auth services are built from, besides the policy, clock and logger every service gets. */
@@ -33,6 +34,8 @@ export interface AuthPorts {
   identification: Pick<IdentificationService, 'identify' | 'verify'>;
   /** The kiosk throttle's windows, probes and gate on shared state (several nodes); absent: in this process. */
   kioskState?: KioskThrottleState;
+  /** Memory on one node, Redis across nodes: the password pace and the impostor alarm count there. */
+  sharedState: SharedState;
 }
 
 /** Builds the auth services over one store, each with the same policy and clock. */
@@ -46,7 +49,7 @@ export function buildAuthServices(ports: AuthPorts, runtime: ServiceRuntime): Au
     limits: () => settings.lockoutLimits(),
   });
   const sessions = new SessionService({ ...runtime, store, ttlSeconds: config.security.sessionTtlSeconds });
-  const throttle = new PasswordThrottleService(lockout);
+  const throttle = new PasswordThrottleService({ lockout, slots: ports.sharedState });
   const tokens = new TokenService({ ...runtime, config });
   const mfa = buildSecondFactors(ports, runtime, { lockout, settings, tokens });
   const users = new UserService({
@@ -139,6 +142,7 @@ function buildKioskThrottle(
     limits,
     now: () => clock.now(),
     ...ports.kioskState,
+    alarmCounters: ports.sharedState,
     options: {
       windowSeconds: sec.kioskWindowSeconds,
       maxDelaySeconds: sec.kioskMaxDelaySeconds,

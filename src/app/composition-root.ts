@@ -13,11 +13,14 @@ import { EmployeeViewService } from '../services/employee-view.service.js';
 import { EnrollmentService } from '../services/enrollment.service.js';
 import { ErasureService } from '../services/erasure.service.js';
 import type { IdentificationService } from '../services/identification.service.js';
+import { InvitationService } from '../services/invitation.service.js';
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { LivenessService } from '../services/liveness.service.js';
 import { LivenessLoginService, livenessModeOf } from '../services/liveness-login.service.js';
 import { ProbeUploadService } from '../services/probe-upload.service.js';
 import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js';
+import { ReviewService } from '../services/review.service.js';
+import { SelfEnrolmentService } from '../services/self-enrolment.service.js';
 import {
   type Clock,
   type ServiceDeps,
@@ -71,6 +74,10 @@ export interface AppServices extends CoreServices {
   probeUploads: ProbeUploadService;
   /** Face login with the liveness mode enforced (what the API's face-login routes call). */
   livenessLogin: LivenessLoginService;
+  /** Self-service enrolment: invitations, the enrolment page's steps, the review queue. */
+  invitations: InvitationService;
+  selfEnrolment: SelfEnrolmentService;
+  review: ReviewService;
 }
 
 /** What start-up found and repaired. */
@@ -164,11 +171,10 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     // Local thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
     const { matcher, thresholds } = choice;
     const deps = { ...runtime, engine, store, blobs, gallery, matcher, thresholds, config };
-    const services = addLivenessServices(
-      buildServices(deps, { cipher, sharedState, feed }, runtime),
-      deps,
+    const services = addLivenessServices(buildServices(deps, { cipher, sharedState, feed }, runtime), deps, {
       sharedState,
-    );
+      cipher,
+    });
     const orphanBlobsRemoved =
       options.sweepOrphanBlobs === false ? 0 : await services.enrollment.sweepOrphanBlobs();
     const watchers = new WatchFolders(services.enrollment, runtime.logger, {
@@ -268,7 +274,7 @@ function buildServices(
   deps: ServiceDeps & { gallery: Gallery },
   { cipher, sharedState, feed }: ServiceShared,
   runtime: Required<ServiceRuntime>,
-): Omit<AppServices, 'liveness' | 'livenessLogin' | 'probeUploads'> {
+): Omit<AppServices, LivenessBased> {
   const employees = new EmployeeService(deps);
   const enrollment = new EnrollmentService(deps);
   const identification = new FreshIdentificationService(deps, feed);
@@ -279,6 +285,7 @@ function buildServices(
       store: deps.store,
       employees,
       identification,
+      sharedState,
       ...(kioskState ? { kioskState } : {}),
     },
     runtime,
@@ -313,13 +320,28 @@ function buildServices(
   };
 }
 
-/** Liveness: challenges in the shared state, and face login with the liveness mode enforced. */
+/** The services built on the liveness service. */
+type LivenessBased =
+  | 'liveness'
+  | 'livenessLogin'
+  | 'invitations'
+  | 'selfEnrolment'
+  | 'review'
+  | 'probeUploads';
+
+/**
+ * Liveness: challenges in the shared state, face login with the liveness mode enforced, and self-service
+ * enrolment (whose captures must follow a passed challenge).
+ */
 function addLivenessServices(
-  services: Omit<AppServices, 'liveness' | 'livenessLogin' | 'probeUploads'>,
+  services: Omit<AppServices, LivenessBased>,
   deps: ServiceDeps,
-  state: SharedState,
+  { sharedState: state, cipher }: { sharedState: SharedState; cipher: DataCipher },
 ): AppServices {
   const liveness = new LivenessService({ ...deps, state });
+  const review = new ReviewService({ ...deps, enrollment: services.enrollment });
+  const selfEnrolment = new SelfEnrolmentService({ ...deps, liveness, state, cipher, review });
+  const invitations = new InvitationService(deps);
   const livenessLogin = new LivenessLoginService({
     ...deps,
     settings: services.auth.settings,
@@ -329,7 +351,7 @@ function addLivenessServices(
     engineInfo: deps.engine.info,
   });
   const probeUploads = new ProbeUploadService({ ...deps, uploads: createProbeUploads(deps.config) });
-  return { ...services, liveness, livenessLogin, probeUploads };
+  return { ...services, liveness, livenessLogin, invitations, selfEnrolment, review, probeUploads };
 }
 
 /** What the HTTP API needs of a built app. */
@@ -351,6 +373,9 @@ export function apiContextOf(app: App): ApiContext {
     liveness: services.liveness,
     livenessLogin: services.livenessLogin,
     probeUploads: services.probeUploads,
+    invitations: services.invitations,
+    selfEnrolment: services.selfEnrolment,
+    review: services.review,
     sharedState: app.sharedState,
     galleryFeed: app.feed,
   };

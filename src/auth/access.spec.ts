@@ -13,6 +13,7 @@ import {
   seesDecisionDetails,
   systemActor,
 } from '../domain/access.js';
+import { MemorySharedState } from '../shared-state/memory-shared-state.js';
 import { createMemoryStore } from '../store/testing/memory-store.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -39,7 +40,13 @@ function setup() {
     verify: async () => Promise.reject(new Error('not used')),
   };
   const auth = buildAuthServices(
-    { config, store: mem, employees: noLocks, identification: noMatching },
+    {
+      config,
+      store: mem,
+      employees: noLocks,
+      identification: noMatching,
+      sharedState: new MemorySharedState(),
+    },
     { policy: rolePolicy, clock: { now: () => now } },
   );
   return {

@@ -136,6 +136,6 @@ describe('KioskThrottleService', () => {
     const alarms = mem.state.audit.filter((e) => e.action === 'security.impostor_alarm');
     expect(alarms).toHaveLength(1);
     expect(alarms[0]).toMatchObject({ outcome: 'alarm', details: { noMatches: 4, decisions: 4 } });
-    expect(throttle.alarmState()).toMatchObject({ active: true, raised: 1 });
+    expect(await throttle.alarmState()).toMatchObject({ active: true, raised: 1 });
   });
 });

@@ -1,7 +1,12 @@
 import { FacegateError } from '../domain/errors.js';
 import type { Decision } from '../services/identification.service.js';
 import type { Store } from '../store/store.port.js';
-import { type ImpostorAlarmRule, type ImpostorAlarmState, ImpostorRateAlarm } from './impostor-alarm.js';
+import {
+  type AlarmCounters,
+  type ImpostorAlarmRule,
+  type ImpostorAlarmState,
+  ImpostorRateAlarm,
+} from './impostor-alarm.js';
 import { type FaceSubject, type FailedProbes, MemoryFailedProbes } from './impostor-probes.js';
 import type { AttemptContext, LockoutLimits } from './lockout.service.js';
 import { LocalThrottleGate, type ThrottleGate } from './throttle-gate.js';
@@ -40,6 +45,8 @@ export interface KioskThrottleDeps {
   windows?: FailureWindows;
   probes?: FailedProbes;
   gate?: ThrottleGate;
+  /** Where the impostor alarm counts (the shared state); a memory state of its own when absent. */
+  alarmCounters?: AlarmCounters;
 }
 
 /** Subjects of a face subject: one unknown face that keeps failing. */
@@ -70,7 +77,7 @@ export class KioskThrottleService {
     this.windows = deps.windows ?? new MemoryFailureWindows(windowMs);
     this.probes = deps.probes ?? new MemoryFailedProbes(windowMs);
     this.gate = deps.gate ?? new LocalThrottleGate();
-    this.alarm = new ImpostorRateAlarm(deps.options.alarm);
+    this.alarm = new ImpostorRateAlarm(deps.options.alarm, deps.alarmCounters);
   }
 
   /**
@@ -94,7 +101,7 @@ export class KioskThrottleService {
   }
 
   /** Alarm counts and state, for metrics. */
-  alarmState(): ImpostorAlarmState {
+  alarmState(): Promise<ImpostorAlarmState> {
     return this.alarm.snapshot(this.now().getTime());
   }
 
@@ -148,7 +155,7 @@ export class KioskThrottleService {
   }
 
   private async feedAlarm(decision: 'match' | 'no_match', context: AttemptContext): Promise<void> {
-    const due = this.alarm.record(decision, this.now().getTime());
+    const due = await this.alarm.record(decision, this.now().getTime());
     if (!due) return;
     await this.deps.store.audit.append({
       action: 'security.impostor_alarm',

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { MemorySharedState } from '../shared-state/memory-shared-state.js';
 import { createMemoryStore } from '../store/testing/memory-store.js';
 import { LockoutService } from './lockout.service.js';
 import { PasswordThrottleService } from './password-throttle.service.js';
@@ -16,14 +17,14 @@ function setup() {
   });
   let ms = 0;
   const waits: number[] = [];
-  const throttle = new PasswordThrottleService(
+  const throttle = new PasswordThrottleService({
     lockout,
-    { intervalMs: 1000, maxWaitMs: 2000 },
-    () => ms,
-    async (wait) => {
+    slots: new MemorySharedState({ now: () => ms }),
+    pace: { intervalMs: 1000, maxWaitMs: 2000 },
+    sleep: async (wait) => {
       waits.push(wait);
     },
-  );
+  });
   const advance = (seconds: number) => {
     now = new Date(now.getTime() + seconds * 1000);
     ms += seconds * 1000;

@@ -1,3 +1,4 @@
+import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { AttemptContext, LockoutService } from './lockout.service.js';
 import { lockoutSubject } from './lockout.service.js';
 
@@ -11,28 +12,41 @@ export interface PasswordPace {
 
 const DEFAULT_PACE: PasswordPace = { intervalMs: 1000, maxWaitMs: 2000 };
 
-/** Most usernames paced at once; beyond that the oldest reservations are dropped. */
-const MAX_PACED = 10_000;
+/** Where a username's pace is booked: the shared state (memory on one node, Redis across nodes). */
+export type PaceSlots = Pick<SharedState, 'reserveSlot' | 'releaseSlots'>;
+
+/** What the password throttle is built from. */
+export interface PasswordThrottleDeps {
+  lockout: LockoutService;
+  slots: PaceSlots;
+  pace?: PasswordPace;
+  sleep?: (ms: number) => Promise<void>;
+}
 
 /**
  * Password throttling that cannot be turned against an account's owner: failures count per (username, client
  * address), with growing delays (refused with `LOCKED_OUT` inside them), so guessing from one
  * place is slowed while the right password from another place still signs in. Per username there is only a
- * gentle pace of about one attempt a second, which waits and never refuses.
+ * gentle pace of about one attempt a second, which waits and never refuses. The pace is booked on the shared
+ * state, so it holds across nodes; the delays are lockout rows in the store.
  */
 export class PasswordThrottleService {
-  private readonly nextSlot = new Map<string, number>();
+  private readonly lockout: LockoutService;
+  private readonly slots: PaceSlots;
+  private readonly pace: PasswordPace;
+  private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(
-    private readonly lockout: LockoutService,
-    private readonly pace: PasswordPace = DEFAULT_PACE,
-    private readonly clock: () => number = () => performance.now(),
-    private readonly sleep: (ms: number) => Promise<void> = defaultSleep,
-  ) {}
+  constructor(deps: PasswordThrottleDeps) {
+    this.lockout = deps.lockout;
+    this.slots = deps.slots;
+    this.pace = deps.pace ?? DEFAULT_PACE;
+    this.sleep = deps.sleep ?? defaultSleep;
+  }
 
   /** Waits for the username's turn, then throws `LOCKED_OUT` while the (username, address) pair is in a delay. */
   async before(username: string, context: AttemptContext): Promise<void> {
-    await this.sleep(this.reserve(username.toLowerCase()));
+    const wait = await this.slots.reserveSlot(paceKey(username), this.pace.intervalMs, this.pace.maxWaitMs);
+    await this.sleep(wait);
     await this.lockout.assertNotLocked(subjects(username, context.ip), context);
   }
 
@@ -43,29 +57,20 @@ export class PasswordThrottleService {
 
   /** The right password: resets the pair's counter, and the username's pace. */
   async succeeded(username: string, ip: string | null): Promise<void> {
-    this.nextSlot.delete(username.toLowerCase());
+    await this.slots.releaseSlots(paceKey(username));
     await this.lockout.recordSuccess(subjects(username, ip));
   }
 
   /** Forgets every delay of a username (after an administrator resets its password). */
   async clear(username: string): Promise<void> {
-    this.nextSlot.delete(username.toLowerCase());
+    await this.slots.releaseSlots(paceKey(username));
     await this.lockout.clearPrefix(lockoutSubject.loginPairPrefix(username));
   }
+}
 
-  /** Books the username's next slot and returns how long to wait for it. */
-  private reserve(name: string): number {
-    const now = this.clock();
-    const slot = Math.min(Math.max(now, this.nextSlot.get(name) ?? now), now + this.pace.maxWaitMs);
-    this.nextSlot.delete(name);
-    this.nextSlot.set(name, slot + this.pace.intervalMs);
-    // Oldest bookings first: drop the ones already past, and any beyond the bound.
-    for (const [stale, next] of this.nextSlot) {
-      if (next > now && this.nextSlot.size <= MAX_PACED) break;
-      this.nextSlot.delete(stale);
-    }
-    return slot - now;
-  }
+/** The shared-state key of a username's pace (case-folded like usernames). */
+function paceKey(username: string): string {
+  return `password-pace:${username.toLowerCase()}`;
 }
 
 /** Only the (username, address) pair: a count per username or per shared address would let a stranger lock others out. */

@@ -9,6 +9,7 @@ import { registerMigrateCommands } from './migrate.command.js';
 import { runCli } from './run-cli.js';
 import { registerServeCommands } from './serve.command.js';
 import { registerTemplateCommands } from './templates.command.js';
+import { registerTransferCommands } from './transfer.command.js';
 
 const program = new Command('facegate')
   .description('Face-recognition authentication for employees')
@@ -23,5 +24,6 @@ registerServeCommands(program);
 registerDataKeyCommands(program);
 registerTemplateCommands(program);
 registerMigrateCommands(program);
+registerTransferCommands(program);
 
 await runCli(program, process.argv);

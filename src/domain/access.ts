@@ -50,7 +50,9 @@ export type Permission =
   | 'settings:write'
   | 'keys:manage'
   | 'users:manage'
-  | 'calibration:read';
+  | 'calibration:read'
+  | 'invitations:manage'
+  | 'submissions:review';
 
 /** The role → permissions table of a policy. A permission absent from a role's list is refused. */
 export type RoleTable = Readonly<Record<Role, readonly Permission[]>>;
@@ -75,6 +77,8 @@ export const ROLE_PERMISSIONS: RoleTable = {
     'users:manage',
     'calibration:read',
     'templates:upgrade',
+    'invitations:manage',
+    'submissions:review',
   ],
   enroller: [
     'employees:read',
@@ -83,6 +87,8 @@ export const ROLE_PERMISSIONS: RoleTable = {
     'faces:read',
     'photos:read',
     'settings:read',
+    'invitations:manage',
+    'submissions:review',
   ],
   // Auditors read the log and employee records, never photos or biometric metadata.
   auditor: ['audit:read', 'employees:read', 'settings:read', 'calibration:read'],

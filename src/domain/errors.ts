@@ -63,10 +63,21 @@ export const ERROR_STATUS = {
   CHALLENGE_INVALID: 400,
   /** Upload tickets need photos in S3 and a validation bucket (`FACEGATE_BLOBS=s3`, `FACEGATE_VALIDATION_BUCKET`). */
   UPLOADS_NOT_CONFIGURED: 404,
+  // self-service enrolment
+  /** The invitation link has expired. */
+  INVITATION_EXPIRED: 409,
+  /** The invitation link was revoked by an admin or enroller. */
+  INVITATION_REVOKED: 409,
+  /** The invitation link was already used for a submission (it now only shows the outcome). */
+  INVITATION_USED: 409,
   // service
   OVERLOADED: 503,
   NOT_READY: 503,
   CONFIG_INVALID: 500,
+  /** An export archive that is malformed, altered, or does not match its manifest (`facegate import`). */
+  ARCHIVE_INVALID: 422,
+  /** `facegate import` into a store or photo store that already holds other data. */
+  TARGET_NOT_EMPTY: 409,
   /** A shipped model file does not have the sha256 the engine expects. */
   MODEL_INTEGRITY: 500,
   INTERNAL: 500,

@@ -1,7 +1,9 @@
 import { required } from '../util/checked-access.js';
 import { dot, ExactIndex, type OwnerTopK } from './exact-index.js';
+import { FastScanCodes, MAX_SCAN_ROWS, quantiseTables, type ScanEngine } from './fast-scan.js';
 import { pqParamsFor } from './pq-params.js';
 import { QuantisedVectors } from './quantised-vectors.js';
+import { CompactRerank } from './rerank-kernel.js';
 import { seededRandom } from './seeded-random.js';
 import type { SearchReport, VectorHit } from './vector-index.port.js';
 
@@ -10,7 +12,7 @@ import type { SearchReport, VectorHit } from './vector-index.port.js';
 
 /** Tuning of {@link PqIndex}; sub-spaces and re-rank depth default to {@link pqParamsFor} of the dimension. */
 export interface PqIndexOptions {
-  /** Number of sub-spaces (4-bit codes, eight per 32-bit word); a multiple of 8. Default from the dimension. */
+  /** Number of sub-spaces (4-bit codes, two per byte); a multiple of 8. Default from the dimension. */
   subspaces?: number;
   /** Candidates kept by the quantised scan and re-ranked on the stored vectors. Default from the dimension. */
   rerank?: number;
@@ -25,14 +27,19 @@ export interface PqIndexOptions {
   /** Once trained, keep the vectors in 10 bits (int8 + 2 low bits) with a per-vector scale, not float32. Default true. */
   compact?: boolean;
   chunkRows?: number;
+  /** The code scan: WebAssembly SIMD (default where available) or its TypeScript reference. */
+  scan?: ScanEngine;
 }
 
 const CENTROIDS = 16;
+/** Rows of the first scan chunk (a multiple of 16), which fills the candidate heap. */
+const FIRST_CHUNK = 4096;
 
 /**
  * Approximate search for large galleries: product quantisation with 16 centroids per sub-space (4-bit codes),
- * asymmetric distance via per-query lookup tables over byte pairs, a full scan of the codes to keep the best
- * `rerank` templates, then re-ranking of those on the stored vectors. A linear scan of compact codes (rather than a
+ * asymmetric distance via per-query u8 lookup tables, a full "fast scan" of the codes (WebAssembly SIMD, see
+ * {@link FastScanCodes}) to keep the best `rerank` templates, then re-ranking of those on the stored vectors (SIMD
+ * on the 10-bit vectors, see {@link CompactRerank}). A linear scan of compact codes (rather than a
  * partition such as IVF) keeps recall high even on unstructured vectors. Below `trainAt` vectors it is an exact
  * float32 index. Once trained (and `compact`), vectors are kept in 10 bits with a per-vector scale (1.25 d + 4 bytes
  * rather than 4 d), so every score, also `ownerScore` and `searchExact`, is then that approximation of the cosine
@@ -51,22 +58,33 @@ export class PqIndex extends ExactIndex {
   private readonly bounds: Int32Array;
   /** Centroids, per sub-space: CENTROIDS rows of that sub-space's width, laid out at dimension offsets. */
   private codebook: Float32Array | null = null;
-  /** Codes, `words` uint32 per slot; byte p of a row holds sub-spaces 2p (low nibble) and 2p+1 (high nibble). */
-  private codes = new Uint32Array(0);
-  private readonly words: number;
+  /** Codes in the fast-scan layout, once trained. */
+  private codes: FastScanCodes | null = null;
+  private readonly scanEngine: ScanEngine | undefined;
+  /** One row's codes while encoding. */
+  private readonly rowCodes: Uint8Array;
+  /** Float and quantised lookup tables of the current query. */
+  private readonly single: Float32Array;
+  private readonly tables: Uint8Array;
   private readonly enabled: boolean;
   /** The 10-bit vectors once trained and compact (the float32 chunks are then released). */
   private compact: QuantisedVectors | null = null;
+  /** Re-ranking on the 10-bit vectors with WebAssembly SIMD, where available. */
+  private reranker: CompactRerank | null = null;
+  private rerankScores = new Float32Array(0);
 
   constructor(dimension: number, options: PqIndexOptions = {}) {
     super(dimension, options.chunkRows);
     const params = pqParamsFor(dimension);
     const requested = options.subspaces ?? params.subspaces;
     if (requested < 8 || requested % 8 !== 0) throw new Error('subspaces must be a multiple of 8');
-    // Sub-spaces come in words of eight 4-bit codes; vectors under 8 dimensions stay exact.
+    // Sub-spaces come in multiples of eight 4-bit codes; vectors under 8 dimensions stay exact.
     const m = Math.floor(Math.min(requested, dimension) / 8) * 8;
     this.m = Math.max(m, 8);
-    this.words = this.m / 8;
+    this.scanEngine = options.scan;
+    this.rowCodes = new Uint8Array(this.m);
+    this.single = new Float32Array(this.m * CENTROIDS);
+    this.tables = new Uint8Array(this.m * CENTROIDS);
     this.rerank = options.rerank ?? params.rerank;
     this.enabled = m >= 8;
     this.trainAt = this.enabled ? (options.trainAt ?? 50_000) : Number.POSITIVE_INFINITY;
@@ -83,32 +101,27 @@ export class PqIndex extends ExactIndex {
     return { subspaces: this.m, rerank: this.rerank, compact: this.compactOnTrain };
   }
 
+  /** The code scan in use once trained (null before). */
+  get scan(): ScanEngine | null {
+    return this.codes?.engine ?? null;
+  }
+
   /** True once codebooks exist (searches are approximate). */
   get trained(): boolean {
     return this.codebook !== null;
   }
 
   protected override afterAdd(slot: number, vector: Float32Array): void {
-    if (!this.codebook) {
+    if (!this.codes) {
       if (this.count >= this.trainAt) this.train();
       return;
     }
-    this.ensureCodeCapacity(slot + 1);
+    this.codes.ensure(slot + 1);
     this.encodeInto(vector, 0, slot);
   }
 
   protected override afterMove(from: number, to: number): void {
-    if (!this.codebook) return;
-    this.codes.copyWithin(to * this.words, from * this.words, (from + 1) * this.words);
-  }
-
-  private ensureCodeCapacity(rows: number): void {
-    if (this.codes.length >= rows * this.words) return;
-    const grown = new Uint32Array(
-      Math.max(rows, Math.ceil((this.codes.length / this.words) * 1.5), 1024) * this.words,
-    );
-    grown.set(this.codes);
-    this.codes = grown;
+    this.codes?.move(from, to);
   }
 
   /** Trains the codebooks on a deterministic sample (k-means per sub-space) and encodes every stored vector. */
@@ -158,8 +171,9 @@ export class PqIndex extends ExactIndex {
       }
     }
     this.codebook = codebook;
-    this.codes = new Uint32Array(0);
-    this.ensureCodeCapacity(n);
+    const codes = new FastScanCodes(this.m, this.scanEngine);
+    codes.ensure(n);
+    this.codes = codes;
     const row = new Float32Array(d);
     for (let slot = 0; slot < n; slot++) {
       this.readRow(slot, row, 0);
@@ -177,6 +191,7 @@ export class PqIndex extends ExactIndex {
     }
     this.chunks.length = 0;
     this.compact = compact;
+    if (this.scanEngine !== 'typescript') this.reranker = CompactRerank.create(this.dimension, this.rerank);
   }
 
   /** Copies the stored vector of a slot (dequantised once compact) into `out` at `offset`. */
@@ -227,15 +242,12 @@ export class PqIndex extends ExactIndex {
 
   private encodeInto(source: Float32Array, offset: number, slot: number): void {
     const codebook = required(this.codebook, 'this.codebook');
-    const row = slot * this.words;
-    for (let w = 0; w < this.words; w++) this.codes[row + w] = 0;
     for (let s = 0; s < this.m; s++) {
       const lo = this.bounds[s] ?? 0;
       const w = (this.bounds[s + 1] ?? 0) - lo;
-      const c = nearest(codebook, CENTROIDS * lo, w, source, offset + lo);
-      // Sub-space s is nibble s of the row: byte s>>1, high nibble when s is odd.
-      this.codes[row + (s >>> 3)] = (this.codes[row + (s >>> 3)] ?? 0) | (c << ((s & 7) * 4));
+      this.rowCodes[s] = nearest(codebook, CENTROIDS * lo, w, source, offset + lo);
     }
+    required(this.codes, 'this.codes').set(slot, this.rowCodes);
   }
 
   override search(
@@ -244,135 +256,82 @@ export class PqIndex extends ExactIndex {
     accept?: (ownerId: string) => boolean,
     report?: SearchReport,
   ): VectorHit[] {
-    if (!this.codebook) return this.searchExact(query, k, accept, report);
+    if (!this.codes) return this.searchExact(query, k, accept, report);
     this.assertDimension(query);
     const top = this.topK(k, accept);
     const candidates = this.candidates(query);
     const owners = this.ownerOfSlot;
-    for (const slot of candidates) top.offer(owners[slot] ?? 0, slot, this.scoreSlot(slot, query));
+    if (this.reranker && this.compact && candidates.length <= this.reranker.capacity) {
+      if (this.rerankScores.length < candidates.length) this.rerankScores = new Float32Array(this.rerank);
+      const scores = this.rerankScores;
+      this.reranker.score(this.compact, candidates, query, scores);
+      candidates.forEach((slot, i) => {
+        top.offer(owners[slot] ?? 0, slot, scores[i] ?? 0);
+      });
+    } else {
+      for (const slot of candidates) top.offer(owners[slot] ?? 0, slot, this.scoreSlot(slot, query));
+    }
     return this.hits(top, report);
   }
 
-  /** Byte-pair lookup table: entry [p * 256 + b] = score of byte value b at byte position p. */
-  private lookupTable(query: Float32Array): Float32Array {
+  /** The query's score of every centroid, `single[s * 16 + c]`, quantised into the scan's u8 tables. */
+  private loadTables(query: Float32Array, codes: FastScanCodes): void {
     const codebook = required(this.codebook, 'this.codebook');
-    const single = new Float32Array(this.m * CENTROIDS);
     for (let s = 0; s < this.m; s++) {
       const lo = this.bounds[s] ?? 0;
       const w = (this.bounds[s + 1] ?? 0) - lo;
       for (let c = 0; c < CENTROIDS; c++) {
-        single[s * CENTROIDS + c] = dot(codebook, CENTROIDS * lo + c * w, query, lo, w);
+        this.single[s * CENTROIDS + c] = dot(codebook, CENTROIDS * lo + c * w, query, lo, w);
       }
     }
-    const bytes = this.m / 2;
-    const table = new Float32Array(bytes * 256);
-    for (let p = 0; p < bytes; p++) {
-      for (let b = 0; b < 256; b++) {
-        table[p * 256 + b] =
-          (single[2 * p * CENTROIDS + (b & 15)] ?? 0) + (single[(2 * p + 1) * CENTROIDS + (b >>> 4)] ?? 0);
-      }
-    }
-    return table;
+    quantiseTables(this.single, this.m, this.tables);
+    codes.setTables(this.tables);
   }
 
-  /** Slots of the `rerank` best rows by quantised score (unordered). */
+  /**
+   * Slots of the `rerank` best rows by quantised score (unordered). The scan runs over chunks that double in size,
+   * each keeping only rows above the heap's admission floor at its start: after the first chunk fills the heap,
+   * each chunk passes about `rerank` rows to JavaScript, so the heap sees a few thousand rows, not every row.
+   */
   private candidates(query: Float32Array): Int32Array {
-    const table = this.lookupTable(query);
-    const heap = new MinHeap(Math.min(this.rerank, this.count));
-    // One call per query: each scan keeps its whole row loop inside, so the split adds no per-row cost.
-    if (this.words === 4) return scan32(this.codes, table, this.count, heap);
-    if (this.words === 6) return scan48(this.codes, table, this.count, heap);
-    return scanWords(this.codes, this.words, table, this.count, heap);
+    const codes = required(this.codes, 'this.codes');
+    this.loadTables(query, codes);
+    const n = this.count;
+    const heap = new MinHeap(Math.min(this.rerank, n));
+    const rows = codes.outRows;
+    const scores = codes.outScores;
+    let threshold = -1;
+    let chunk = FIRST_CHUNK;
+    for (let start = 0; start < n; start += chunk, chunk = Math.min(chunk * 2, MAX_SCAN_ROWS)) {
+      const found = codes.scan(start, Math.min(n, start + chunk), threshold);
+      for (let i = 0; i < found; i++) {
+        const row = rows[i] ?? 0;
+        // The last block's rows past the stored ones carry stale or zero codes.
+        if (row >= n) continue;
+        const floor = heap.push(scores[i] ?? 0, row);
+        threshold = floor === Number.NEGATIVE_INFINITY ? -1 : floor;
+      }
+    }
+    return heap.items();
+  }
+
+  /**
+   * Bytes of fixed working memory, whatever the gallery's size: the code scan's tables and output, and the
+   * re-ranker's staging area. Included in {@link memoryBytes}.
+   */
+  get workspaceBytes(): number {
+    return (this.codes?.workspaceBytes ?? 0) + (this.reranker?.byteLength() ?? 0);
   }
 
   override memoryBytes(): number {
     return (
       super.memoryBytes() +
       (this.compact?.bytes() ?? 0) +
-      this.codes.byteLength +
+      (this.codes?.byteLength() ?? 0) +
+      (this.reranker?.byteLength() ?? 0) +
       (this.codebook?.byteLength ?? 0)
     );
   }
-}
-
-/** Best rows over 32 sub-spaces (4 words a row), unrolled: this loop is the whole cost of a large-gallery search. */
-function scan32(codes: Uint32Array, table: Float32Array, n: number, heap: MinHeap): Int32Array {
-  let floor = Number.NEGATIVE_INFINITY;
-  for (let i = 0, o = 0; i < n; i++, o += 4) {
-    const a = codes[o] ?? 0;
-    const b = codes[o + 1] ?? 0;
-    const c = codes[o + 2] ?? 0;
-    const d = codes[o + 3] ?? 0;
-    const s =
-      (table[a & 255] ?? 0) +
-      (table[256 + ((a >>> 8) & 255)] ?? 0) +
-      (table[512 + ((a >>> 16) & 255)] ?? 0) +
-      (table[768 + (a >>> 24)] ?? 0) +
-      (table[1024 + (b & 255)] ?? 0) +
-      (table[1280 + ((b >>> 8) & 255)] ?? 0) +
-      (table[1536 + ((b >>> 16) & 255)] ?? 0) +
-      (table[1792 + (b >>> 24)] ?? 0) +
-      (table[2048 + (c & 255)] ?? 0) +
-      (table[2304 + ((c >>> 8) & 255)] ?? 0) +
-      (table[2560 + ((c >>> 16) & 255)] ?? 0) +
-      (table[2816 + (c >>> 24)] ?? 0) +
-      (table[3072 + (d & 255)] ?? 0) +
-      (table[3328 + ((d >>> 8) & 255)] ?? 0) +
-      (table[3584 + ((d >>> 16) & 255)] ?? 0) +
-      (table[3840 + (d >>> 24)] ?? 0);
-    if (s > floor) floor = heap.push(s, i);
-  }
-  return heap.items();
-}
-
-/** Best rows over 48 sub-spaces (6 words a row), the choice at 704 dimensions (the default embedder), unrolled. */
-function scan48(codes: Uint32Array, table: Float32Array, n: number, heap: MinHeap): Int32Array {
-  let floor = Number.NEGATIVE_INFINITY;
-  for (let i = 0, o = 0; i < n; i++, o += 6) {
-    const s =
-      wordScore(table, 0, codes[o] ?? 0) +
-      wordScore(table, 1024, codes[o + 1] ?? 0) +
-      wordScore(table, 2048, codes[o + 2] ?? 0) +
-      wordScore(table, 3072, codes[o + 3] ?? 0) +
-      wordScore(table, 4096, codes[o + 4] ?? 0) +
-      wordScore(table, 5120, codes[o + 5] ?? 0);
-    if (s > floor) floor = heap.push(s, i);
-  }
-  return heap.items();
-}
-
-/** Best rows for any other number of code words a row. */
-function scanWords(
-  codes: Uint32Array,
-  words: number,
-  table: Float32Array,
-  n: number,
-  heap: MinHeap,
-): Int32Array {
-  let floor = Number.NEGATIVE_INFINITY;
-  for (let i = 0, o = 0; i < n; i++, o += words) {
-    let s = 0;
-    for (let w = 0, t = 0; w < words; w++, t += 1024) {
-      const x = codes[o + w] ?? 0;
-      s +=
-        (table[t + (x & 255)] ?? 0) +
-        (table[t + 256 + ((x >>> 8) & 255)] ?? 0) +
-        (table[t + 512 + ((x >>> 16) & 255)] ?? 0) +
-        (table[t + 768 + (x >>> 24)] ?? 0);
-    }
-    if (s > floor) floor = heap.push(s, i);
-  }
-  return heap.items();
-}
-
-/** Quantised score of one code word (four byte positions from table offset `t`). */
-function wordScore(table: Float32Array, t: number, x: number): number {
-  return (
-    (table[t + (x & 255)] ?? 0) +
-    (table[t + 256 + ((x >>> 8) & 255)] ?? 0) +
-    (table[t + 512 + ((x >>> 16) & 255)] ?? 0) +
-    (table[t + 768 + (x >>> 24)] ?? 0)
-  );
 }
 
 function nearest(codebook: Float32Array, base: number, w: number, v: Float32Array, vo: number): number {

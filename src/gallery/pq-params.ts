@@ -1,8 +1,8 @@
 /** Product-quantiser parameters of {@link PqIndex} for one dimension. */
 export interface PqParams {
-  /** Sub-spaces, a multiple of 8 (eight 4-bit codes per 32-bit word). */
+  /** Sub-spaces, a multiple of 8 (4-bit codes, two per byte). */
   subspaces: number;
-  /** Bits per sub-space code: 4 (16 centroids), so that a byte holds two codes and scores come from byte-pair tables. */
+  /** Bits per sub-space code: 4 (16 centroids), so that one SIMD table look-up scores a sub-space for 16 templates. */
   bits: 4;
   /** Candidates kept by the quantised scan and re-ranked on the stored vectors. */
   rerank: number;

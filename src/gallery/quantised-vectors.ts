@@ -46,8 +46,11 @@ export function quantise10(
  */
 export class QuantisedVectors {
   private readonly hiChunks: Int8Array[] = [];
+  /** Byte views of `hiChunks`, for copying rows out whole. */
+  private readonly hiBytes: Uint8Array[] = [];
   private readonly loChunks: Uint8Array[] = [];
   private scales: Float32Array;
+  private scaleBytes: Uint8Array;
   private readonly loWidth: number;
   private readonly blocks: number;
 
@@ -58,19 +61,43 @@ export class QuantisedVectors {
     this.loWidth = Math.ceil(dimension / 4);
     this.blocks = Math.ceil(dimension / BLOCK);
     this.scales = new Float32Array(1024 * this.blocks);
+    this.scaleBytes = new Uint8Array(this.scales.buffer);
+  }
+
+  /** Bytes of one row as {@link stage} writes it: high bytes, low bits, scales. */
+  get stagedBytes(): number {
+    return this.dimension + this.loWidth + 4 * this.blocks;
+  }
+
+  /**
+   * Copies row `slot` as stored into `out` at `offset`: d high bytes, ⌈d/4⌉ bytes of low bits, then the ⌈d/64⌉ float32
+   * scales (little-endian), for a kernel that scores rows where they are copied to.
+   */
+  stage(slot: number, out: Uint8Array, offset: number): void {
+    const d = this.dimension;
+    const c = Math.floor(slot / this.chunkRows);
+    const row = slot % this.chunkRows;
+    out.set(at(this.hiBytes, c).subarray(row * d, row * d + d), offset);
+    const lo = row * this.loWidth;
+    out.set(at(this.loChunks, c).subarray(lo, lo + this.loWidth), offset + d);
+    const scales = slot * this.blocks * 4;
+    out.set(this.scaleBytes.subarray(scales, scales + 4 * this.blocks), offset + d + this.loWidth);
   }
 
   /** Stores the vector `v[vo .. vo + d)` at `slot` (slots are filled densely from 0). */
   write(slot: number, v: Float32Array, vo = 0): void {
     const chunk = Math.floor(slot / this.chunkRows);
     while (this.hiChunks.length <= chunk) {
-      this.hiChunks.push(new Int8Array(this.chunkRows * this.dimension));
+      const hi = new Int8Array(this.chunkRows * this.dimension);
+      this.hiChunks.push(hi);
+      this.hiBytes.push(new Uint8Array(hi.buffer));
       this.loChunks.push(new Uint8Array(this.chunkRows * this.loWidth));
     }
     if ((slot + 1) * this.blocks > this.scales.length) {
       const grown = new Float32Array(Math.max((slot + 1) * this.blocks, this.scales.length * 2));
       grown.set(this.scales);
       this.scales = grown;
+      this.scaleBytes = new Uint8Array(grown.buffer);
     }
     const row = slot % this.chunkRows;
     quantise10(v, vo, this.dimension, {
@@ -100,6 +127,7 @@ export class QuantisedVectors {
   trim(count: number): void {
     while (this.hiChunks.length > 1 && (this.hiChunks.length - 2) * this.chunkRows >= count) {
       this.hiChunks.pop();
+      this.hiBytes.pop();
       this.loChunks.pop();
     }
   }

@@ -243,7 +243,11 @@ export class EnrollmentService extends ServiceBase {
     // Blobs are listed before the references are read: a photo committed in between is then seen as referenced.
     const keys: string[] = [];
     for await (const key of this.blobs.list()) keys.push(key);
-    const referenced = new Set(await this.store.templates.listPhotoKeys());
+    const referenced = new Set([
+      ...(await this.store.templates.listPhotoKeys()),
+      // Captures of self-service enrolment waiting for review are referenced by their submission.
+      ...((await this.store.enrolmentSubmissions?.listPhotoKeys()) ?? []),
+    ]);
     let removed = 0;
     for (const key of keys) {
       if (referenced.has(key) || this.pendingBlobs.has(key)) continue;

@@ -29,6 +29,8 @@ export class ErasureService extends ServiceBase {
 
     const { photoKeys, templatesDeleted } = await this.store.transaction(async (tx) => {
       const templates = await tx.templates.listByEmployee(employee.id);
+      // Self-service captures waiting for review go with the employee (their rows by cascade).
+      const captures = (await tx.enrolmentSubmissions?.listPhotoKeys(employee.id)) ?? [];
       for (const t of templates) await tx.templates.delete(t.id);
       await tx.employees.delete(employee.id);
       await tx.audit.append({
@@ -41,7 +43,7 @@ export class ErasureService extends ServiceBase {
         details: { badge: employee.badge, templatesDeleted: templates.length },
       });
       return {
-        photoKeys: [...new Set(templates.flatMap((t) => (t.photoKey ? [t.photoKey] : [])))],
+        photoKeys: [...new Set([...templates.flatMap((t) => (t.photoKey ? [t.photoKey] : [])), ...captures])],
         templatesDeleted: templates.length,
       };
     });

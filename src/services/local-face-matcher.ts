@@ -104,5 +104,5 @@ function analysisOf(probe: MatchProbe): FaceAnalysis {
 }
 
 function embeddingOf(probe: MatchProbe): Float32Array {
-  return analysisOf(probe).embedding;
+  return probe.embedding ?? analysisOf(probe).embedding;
 }

@@ -30,6 +30,8 @@ export class MemorySharedState implements SharedState {
   private readonly counters = new Map<string, Expiring<number>>();
   private readonly locks = new Map<string, Expiring<string>>();
   private readonly sets = new Map<string, Expiring<StoredEntry[]>>();
+  /** Per paced key, the time (epoch ms) its next slot starts. */
+  private readonly slots = new Map<string, Expiring<number>>();
   private readonly now: () => number;
   private readonly maxKeys: number;
 
@@ -68,6 +70,23 @@ export class MemorySharedState implements SharedState {
 
   async resetCounter(key: string): Promise<void> {
     this.counters.delete(key);
+  }
+
+  async readCounters(keys: readonly string[]): Promise<number[]> {
+    const now = this.now();
+    return keys.map((key) => live(this.counters, key, now)?.value ?? 0);
+  }
+
+  async reserveSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<number> {
+    const now = this.now();
+    const next = live(this.slots, key, now)?.value ?? now;
+    const slot = Math.min(Math.max(now, next), now + maxWaitMs);
+    this.write(this.slots, key, { value: slot + intervalMs, expiresAt: slot + intervalMs });
+    return slot - now;
+  }
+
+  async releaseSlots(key: string): Promise<void> {
+    this.slots.delete(key);
   }
 
   async timedAdd(key: string, entry: Uint8Array, at: number, limits: TimedSetLimits): Promise<void> {
@@ -126,6 +145,7 @@ export class MemorySharedState implements SharedState {
     this.counters.clear();
     this.locks.clear();
     this.sets.clear();
+    this.slots.clear();
   }
 
   /** Writes a key last in insertion order, then evicts the oldest keys over the bound. */

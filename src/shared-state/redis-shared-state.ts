@@ -38,6 +38,16 @@ local found = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1], 'LIMIT', 0,
 if found[1] then return redis.call('ZREM', KEYS[1], found[1]) end
 return 0`;
 
+// The server's clock, so that every node books slots on one time line.
+const RESERVE_SLOT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local nextSlot = tonumber(redis.call('GET', KEYS[1]) or now)
+local slot = math.min(math.max(now, nextSlot), now + tonumber(ARGV[2]))
+redis.call('SET', KEYS[1], slot + interval, 'PX', slot + interval - now)
+return slot - now`;
+
 const UNLOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -106,6 +116,21 @@ export class RedisSharedState implements SharedState {
   }
 
   async resetCounter(key: string): Promise<void> {
+    await this.run(() => this.client.del(this.k(key)));
+  }
+
+  async readCounters(keys: readonly string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const values = await this.run(() => this.client.mget(keys.map((key) => this.k(key))));
+    return values.map((value) => (value === null ? 0 : Number(value)));
+  }
+
+  async reserveSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<number> {
+    const wait = await this.run(() => this.client.eval(RESERVE_SLOT, 1, this.k(key), intervalMs, maxWaitMs));
+    return Number(wait);
+  }
+
+  async releaseSlots(key: string): Promise<void> {
     await this.run(() => this.client.del(this.k(key)));
   }
 

@@ -23,6 +23,17 @@ export interface SharedState {
   increment(key: string, ttlMs: number): Promise<CounterState>;
   /** Resets a counter. */
   resetCounter(key: string): Promise<void>;
+  /** The current values of counters, in the order given (0 for one absent or whose window ended). */
+  readCounters(keys: readonly string[]): Promise<number[]>;
+
+  /**
+   * Books the next slot of a paced key: slots are `intervalMs` apart, starting now when the key is idle, but never
+   * more than `maxWaitMs` ahead. Returns how long the caller waits for its slot. Times come from one clock for
+   * every node (the server's, on Redis), so nodes share one pace.
+   */
+  reserveSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<number>;
+  /** Forgets the slots booked on a key: the next one starts now. */
+  releaseSlots(key: string): Promise<void>;
 
   /**
    * Adds an entry (opaque bytes, unique within the set) stamped `at` (epoch ms) to a timed set, drops entries

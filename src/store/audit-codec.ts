@@ -1,4 +1,5 @@
 import { FacegateError } from '../domain/errors.js';
+import type { AuditQuery } from '../domain/models.js';
 
 /** Position of an audit page: the event's time and sequence number. */
 export interface AuditCursor {
@@ -37,4 +38,33 @@ export function auditDetailsJson(details: Record<string, unknown> | undefined): 
     }
     return value;
   });
+}
+
+/** A parameter's placeholder in a statement, from its 1-based position: `?` in SQLite, `$n` in PostgreSQL. */
+export type Placeholder = (position: number) => string;
+
+/** The WHERE clause of an audit query in either dialect: its filters and the position after its cursor. */
+export function auditFilter(query: AuditQuery, mark: Placeholder): { clause: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const bind = (value: unknown): string => {
+    params.push(value);
+    return mark(params.length);
+  };
+  const filters: Array<[string, string | undefined]> = [
+    ['at >=', query.from],
+    ['at <=', query.to],
+    ['employee_id =', query.employeeId],
+    ['actor_id =', query.actorId],
+    ['action =', query.action],
+    ['outcome =', query.outcome],
+  ];
+  for (const [test, value] of filters) {
+    if (value !== undefined) where.push(`${test} ${bind(value)}`);
+  }
+  if (query.cursor) {
+    const cursor = decodeAuditCursor(query.cursor);
+    where.push(`(at < ${bind(cursor.at)} OR (at = ${bind(cursor.at)} AND seq < ${bind(cursor.seq)}))`);
+  }
+  return { clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', params };
 }

@@ -1,4 +1,12 @@
 import type {
+  EnrolmentSubmission,
+  Invitation,
+  NewEnrolmentSubmission,
+  NewInvitation,
+  SubmissionDecision,
+  SubmissionStatus,
+} from '../domain/enrolment.js';
+import type {
   ApiKey,
   AuditEvent,
   AuditQuery,
@@ -15,6 +23,7 @@ import type {
   User,
 } from '../domain/models.js';
 import type { FactorKind, FactorSubject, NewSecondFactor, SecondFactor } from '../domain/second-factors.js';
+import type { StoreTransfer } from './store-transfer.port.js';
 
 /** Employee records. Unique badge: creating or renaming onto a taken badge throws `CONFLICT`. */
 export interface EmployeeRepository {
@@ -174,6 +183,46 @@ export interface SecondFactorRepository {
   deleteBySubject(subject: FactorSubject, kinds?: readonly FactorKind[]): Promise<number>;
 }
 
+/** Self-service enrolment invitations (token hashes only). */
+export interface InvitationRepository {
+  /** Throws `NOT_FOUND` when the employee does not exist, `CONFLICT` for a token hash in use. */
+  create(invitation: NewInvitation): Promise<Invitation>;
+  get(id: string): Promise<Invitation | undefined>;
+  getByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
+  /** Newest first; optionally of one employee. */
+  list(query: { employeeId?: string; limit: number; offset: number }): Promise<Invitation[]>;
+  /** Marks it revoked unless it is already revoked or used; false otherwise. */
+  revoke(id: string, at: string): Promise<boolean>;
+  /**
+   * Marks it used, atomically, only when it is neither revoked, used nor expired at `at`: of two concurrent
+   * submissions through one link exactly one gets `true`.
+   */
+  markUsed(id: string, at: string): Promise<boolean>;
+  /** Records the accepted consent version; false when the invitation is absent. */
+  recordConsent(id: string, version: string, at: string): Promise<boolean>;
+}
+
+/** Self-service enrolment submissions waiting for review (and their outcome). */
+export interface EnrolmentSubmissionRepository {
+  create(submission: NewEnrolmentSubmission): Promise<EnrolmentSubmission>;
+  get(id: string): Promise<EnrolmentSubmission | undefined>;
+  /** The latest submission made through an invitation. */
+  getByInvitation(invitationId: string): Promise<EnrolmentSubmission | undefined>;
+  /** Oldest first (a queue); optionally of the given statuses. */
+  list(query: {
+    statuses?: readonly SubmissionStatus[];
+    limit: number;
+    offset: number;
+  }): Promise<EnrolmentSubmission[]>;
+  /**
+   * Records the decision and empties the photo keys, only while the submission is `pending` or `held`: of two
+   * concurrent reviews exactly one gets `true`.
+   */
+  decide(id: string, decision: SubmissionDecision): Promise<boolean>;
+  /** Every blob key a submission still references (orphan sweep, erasure). */
+  listPhotoKeys(employeeId?: string): Promise<string[]>;
+}
+
 /**
  * The store: every repository over one database.
  * `transaction(fn)` runs fn with repositories whose writes commit together or not at all;
@@ -192,7 +241,12 @@ export interface Store {
   settings: SettingsRepository;
   /** Second factors; optional until every store adapter has them (MFA fails closed without it). */
   secondFactors?: SecondFactorRepository;
+  /** Self-service enrolment; optional until every store adapter has it (the services refuse with `NOT_READY`). */
+  invitations?: InvitationRepository;
+  enrolmentSubmissions?: EnrolmentSubmissionRepository;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Every table as stored, for moving the data to another store; absent where moving is not built (DynamoDB). */
+  readonly transfer?: StoreTransfer;
   /** Re-encrypts stored secrets under the current data key after a rotation; returns how many records changed. */
   reencrypt?(): Promise<number>;
   /** Throws when the database is unreachable (readiness probe). */

@@ -6,7 +6,7 @@ const clientRoot = fileURLToPath(new URL('./client/', import.meta.url));
 const outDir = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 /**
- * Vite build of the kiosk (`index.html`) and admin (`admin.html`) pages into `dist/web`.
+ * Vite build of the kiosk (`index.html`), admin (`admin.html`) and enrolment (`enrol.html`) pages into `dist/web`.
  * `dist/web` also receives the compiled server plugin from tsc, so only the web output is cleaned.
  */
 export default defineConfig({
@@ -25,7 +25,11 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     rolldownOptions: {
-      input: { kiosk: `${clientRoot}index.html`, admin: `${clientRoot}admin.html` },
+      input: {
+        kiosk: `${clientRoot}index.html`,
+        admin: `${clientRoot}admin.html`,
+        enrol: `${clientRoot}enrol.html`,
+      },
       output: {
         entryFileNames: 'assets/[name]-[hash].js',
         chunkFileNames: 'assets/[name]-[hash].js',
@@ -38,7 +42,7 @@ export default defineConfig({
       name: 'facegate-clean-web-output',
       apply: 'build',
       buildStart() {
-        for (const entry of ['assets', 'index.html', 'admin.html']) {
+        for (const entry of ['assets', 'index.html', 'admin.html', 'enrol.html']) {
           rmSync(`${outDir}${entry}`, { recursive: true, force: true });
         }
       },

@@ -22,6 +22,7 @@ describe('web plugin', () => {
     await mkdir(join(built, 'assets'));
     await writeFile(join(built, 'index.html'), '<!doctype html><title>kiosk</title>');
     await writeFile(join(built, 'admin.html'), '<!doctype html><title>admin</title>');
+    await writeFile(join(built, 'enrol.html'), '<!doctype html><title>enrol</title>');
     await writeFile(join(built, 'assets', 'kiosk-AbCd1234.js'), 'console.log(1)');
     await writeFile(join(built, 'secret.txt'), 'not served');
   });
@@ -45,6 +46,11 @@ describe('web plugin', () => {
       expect(page.statusCode, path).toBe(200);
       expect(page.body).toContain('admin');
     }
+    const enrol = await app.inject('/enrol/AbCdEfGhIjKlMnOpQrStUv_-12345678');
+    expect(enrol.statusCode).toBe(200);
+    expect(enrol.body).toContain('enrol');
+    expect(enrol.headers['content-security-policy']).toBe(WEB_CSP);
+    expect(enrol.headers['cache-control']).toBe('no-cache');
     await app.close();
   });
 

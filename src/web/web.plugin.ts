@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 
 /** Options of {@link webPlugin}. */
 export interface WebPluginOptions {
-  /** Folder holding the Vite build (index.html, admin.html, assets/); defaults to `<repo>/dist/web`. */
+  /** Folder holding the Vite build (index.html, admin.html, enrol.html, assets/); defaults to `<repo>/dist/web`. */
   root?: string;
   /** Re-read the HTML files on every request (development with `vite build --watch`). */
   reloadHtml?: boolean;
@@ -39,11 +39,11 @@ export function defaultWebRoot(): string {
   return resolve(fileURLToPath(new URL('../../dist/web/', import.meta.url)));
 }
 
-type Page = 'index.html' | 'admin.html';
+type Page = 'index.html' | 'admin.html' | 'enrol.html';
 
 /**
- * Serves the kiosk (`/`) and the admin single-page app (`/admin`, `/admin/...`) with their hashed assets under
- * `/assets/`. HTML is never cached and carries a strict CSP; assets are immutable.
+ * Serves the kiosk (`/`), the admin single-page app (`/admin`, `/admin/...`) and the self-service enrolment page
+ * (`/enrol/<token>`) with their hashed assets under `/assets/`. HTML is never cached and carries a strict CSP; assets are immutable.
  */
 export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, options) => {
   const root = options.root ?? defaultWebRoot();
@@ -80,6 +80,8 @@ export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, optio
   app.get('/kiosk', { schema: { hide: true } }, (_request, reply) => reply.redirect('/', 301));
   app.get('/admin', { schema: { hide: true } }, (_request, reply) => sendPage(reply, 'admin.html'));
   app.get('/admin/*', { schema: { hide: true } }, (_request, reply) => sendPage(reply, 'admin.html'));
+  // The token stays in the page's address only: the page reads it and calls /v1/enrol/{token}.
+  app.get('/enrol/:token', { schema: { hide: true } }, (_request, reply) => sendPage(reply, 'enrol.html'));
 };
 
 function registerAssets(app: FastifyInstance, assets: string): void {

@@ -66,8 +66,14 @@ export interface RunningFacegate {
   close(): Promise<void>;
 }
 
-/** Starts facegate over a fresh temp data directory; `overrides` adjust the config (e.g. lockout limits). */
-export async function startFacegate(overrides: DeepPartial<FacegateConfig> = {}): Promise<RunningFacegate> {
+/**
+ * Starts facegate over a fresh temp data directory; `overrides` adjust the config (e.g. lockout limits), `server`
+ * the HTTP server (e.g. a longer event-loop delay before `503 OVERLOADED` on a busy test machine).
+ */
+export async function startFacegate(
+  overrides: DeepPartial<FacegateConfig> = {},
+  server: { maxEventLoopDelayMs?: number } = {},
+): Promise<RunningFacegate> {
   const dataDir = await mkdtemp(join(tmpdir(), 'facegate-e2e-'));
   const config = loadConfig(
     { FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir, FACEGATE_ENGINE_WORKERS: '0', FACEGATE_PORT: '0' },
@@ -76,7 +82,7 @@ export async function startFacegate(overrides: DeepPartial<FacegateConfig> = {})
   const running = await startServer(config, {
     handleSignals: false,
     announceSetupToken: false,
-    server: { logger: false },
+    server: { logger: false, ...server },
   });
   noteMissingCalibration(running.app.engine.info.model);
   return {

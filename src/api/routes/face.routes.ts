@@ -52,7 +52,7 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
       const input = faceLoginInputOf(await readImages(request, MAX_FACE_LOGIN_IMAGES));
       try {
         const login = await imageGate.run(() => livenessLogin.authenticate(actor, input));
-        metrics.observeDecision('authenticate', login.result);
+        metrics.observeDecision('authenticate', login.result, login.secondFactor !== undefined);
         return toLoginDto(actor, login);
       } catch (error) {
         if (isFacegateError(error)) metrics.observeRefusal('authenticate', error.code);
@@ -85,7 +85,7 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
       }
       try {
         const login = await imageGate.run(() => livenessLogin.verify(actor, claimed, input));
-        metrics.observeDecision('verify', login.result);
+        metrics.observeDecision('verify', login.result, login.secondFactor !== undefined);
         return toLoginDto(actor, login);
       } catch (error) {
         if (isFacegateError(error)) metrics.observeRefusal('verify', error.code);

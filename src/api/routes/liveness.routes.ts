@@ -46,8 +46,8 @@ export function faceLoginInputOf(upload: ImageUpload): FaceLoginInput {
   return { challenge: { challengeId, nonce, frames } };
 }
 
-/** What a kiosk is told to do on a retry, by the verifier's reason. */
-function hintOf(reason: string | undefined): string {
+/** What a kiosk (or the enrolment page) is told to do on a retry, by the verifier's reason. */
+export function hintOf(reason: string | undefined): string {
   if (!reason) return 'TRY_AGAIN';
   if (reason === 'no_face' || reason === 'too_few_embeddings') return 'FACE_NOT_FOUND';
   if (reason === 'face_too_small' || reason === 'action_missing:come_closer') return 'COME_CLOSER';

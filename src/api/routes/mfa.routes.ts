@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { StepResponse } from '../../auth/mfa/second-factor.service.js';
 import type { Actor } from '../../domain/access.js';
-import { FacegateError } from '../../domain/errors.js';
+import { FacegateError, isFacegateError } from '../../domain/errors.js';
 import type { FactorKind, FactorSubject } from '../../domain/second-factors.js';
 import { toUserDto } from '../dto/auth.dto.js';
 import { actorOf, SESSION_COOKIE } from '../request-auth.js';
@@ -48,7 +48,7 @@ export function mfaRoutes(app: TypedApp, deps: RouteDeps): void {
 }
 
 /** `POST /v1/authenticate/second-factor` (+ `/options`): the second step of face login. */
-function faceStepRoutes(app: TypedApp, { ctx }: RouteDeps): void {
+function faceStepRoutes(app: TypedApp, { ctx, metrics }: RouteDeps): void {
   const { faceSecondFactor } = ctx.auth;
   app.post(
     '/v1/authenticate/second-factor',
@@ -64,7 +64,14 @@ function faceStepRoutes(app: TypedApp, { ctx }: RouteDeps): void {
     },
     async (request) => {
       const actor = actorOf(request);
-      const done = await faceSecondFactor.complete(actor, request.body.stepToken, stepResponse(request.body));
+      let done: Awaited<ReturnType<typeof faceSecondFactor.complete>>;
+      try {
+        done = await faceSecondFactor.complete(actor, request.body.stepToken, stepResponse(request.body));
+      } catch (error) {
+        if (isFacegateError(error)) metrics.observeSecondFactor({ code: error.code });
+        throw error;
+      }
+      metrics.observeSecondFactor({ action: done.method });
       return {
         decision: 'match' as const,
         employee: done.employee,

@@ -26,6 +26,8 @@ export interface CompletedFaceLogin {
   employee: EmployeeRef;
   token: SignedToken;
   amr: string[];
+  /** The face login the step completed. */
+  method: 'authenticate' | 'verify';
 }
 
 /** What the face-login second step is built from. */
@@ -84,7 +86,7 @@ export class FaceSecondFactorLogin implements FaceSecondFactorGate {
       method,
       amr: done.amr,
     });
-    return { employee, token, amr: done.amr };
+    return { employee, token, amr: done.amr, method };
   }
 }
 

@@ -12,10 +12,10 @@ import type {
   TemplateQuality,
 } from '../../domain/models.js';
 import { at } from '../../util/checked-access.js';
-import { templateAad } from '../sqlite/repositories/template.repository.js';
+import { bytesToEmbedding, embeddingToBytes } from '../row-mappers.js';
 import { openSourceDigest, sealSourceHash, sourceHashCandidates } from '../sqlite/source-hash.js';
-import { bytesToEmbedding, embeddingToBytes } from '../sqlite/sqlite-mappers.js';
 import type { EmployeeFaceSummary, EmployeeRepository, TemplateRepository } from '../store.port.js';
+import { templateAad } from '../template-codec.js';
 import type { FactorCascade } from './dynamodb-account-repositories.js';
 import { claim, clampInt, notFound, releaseClaim } from './dynamodb-claims.js';
 import { type DynamoItem, type DynamoOps, type DynamoRunner, now } from './dynamodb-runner.js';

@@ -2,21 +2,19 @@ import type { DataCipher } from '../../crypto/data-cipher.js';
 import { FacegateError } from '../../domain/errors.js';
 import type { ApiKey, Session, User } from '../../domain/models.js';
 import { required } from '../../util/checked-access.js';
-import { notFound, now } from '../sqlite/repositories/sql-helpers.js';
 import {
   type ApiKeyRow,
+  rotateUserTotp,
   type SessionRow,
+  sealUserTotp,
   toApiKey,
   toSession,
-  toUser,
+  toUserDecrypted,
   type UserRow,
-} from '../sqlite/sqlite-mappers.js';
+} from '../row-mappers.js';
+import { notFound, now } from '../sqlite/repositories/sql-helpers.js';
 import type { ApiKeyRepository, SessionRepository, UserRepository } from '../store.port.js';
 import { asciiLower, changes, countTable, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
-
-function userTotpAad(userId: string): string {
-  return `facegate:user-totp:${userId}`;
-}
 
 type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'disabled' | 'totpSecret' | 'lastLoginAt'>>;
 
@@ -28,16 +26,11 @@ export class PgUserRepository implements UserRepository {
   ) {}
 
   private decode(row: UserRow): User {
-    const secret = row.totp_secret_enc
-      ? Buffer.from(this.cipher.decrypt(row.totp_secret_enc, userTotpAad(row.id))).toString('utf8')
-      : null;
-    return toUser(row, secret);
+    return toUserDecrypted(row, this.cipher);
   }
 
   private encryptSecret(id: string, secret: string | null): Buffer | null {
-    return secret === null
-      ? null
-      : Buffer.from(this.cipher.encrypt(Buffer.from(secret, 'utf8'), userTotpAad(id)));
+    return sealUserTotp(this.cipher, id, secret);
   }
 
   async create(user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt'>): Promise<User> {
@@ -138,7 +131,7 @@ export class PgUserRepository implements UserRepository {
     );
     for (const row of rows) {
       if (!this.cipher.needsRotation(row.totp_secret_enc)) continue;
-      const fresh = Buffer.from(this.cipher.rotate(row.totp_secret_enc, userTotpAad(row.id)));
+      const fresh = rotateUserTotp(this.cipher, row.id, row.totp_secret_enc);
       rewritten += await changes(
         this.runner,
         'UPDATE users SET totp_secret_enc = $1 WHERE id = $2 AND totp_secret_enc = $3',

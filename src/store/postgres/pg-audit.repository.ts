@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditQuery, NewAuditEvent } from '../../domain/models.js';
 import { required } from '../../util/checked-access.js';
-import { auditDetailsJson, decodeAuditCursor, encodeAuditCursor } from '../audit-codec.js';
+import { auditDetailsJson, auditFilter, encodeAuditCursor } from '../audit-codec.js';
+import { type AuditRow, toAuditEvent } from '../row-mappers.js';
 import { clampInt, now } from '../sqlite/repositories/sql-helpers.js';
-import { type AuditRow, toAuditEvent } from '../sqlite/sqlite-mappers.js';
 import type { AuditRepository } from '../store.port.js';
 import { changes, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
 
@@ -12,32 +12,6 @@ type PgAuditRow = Omit<AuditRow, 'seq'> & { seq: string };
 
 function toEvent(row: PgAuditRow): AuditEvent {
   return toAuditEvent({ ...row, seq: Number(row.seq) });
-}
-
-/** The WHERE clause of an audit query: its filters and the position after its cursor. */
-function auditFilter(query: AuditQuery): { clause: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const filters: Array<[string, string | undefined]> = [
-    ['at >=', query.from],
-    ['at <=', query.to],
-    ['employee_id =', query.employeeId],
-    ['actor_id =', query.actorId],
-    ['action =', query.action],
-    ['outcome =', query.outcome],
-  ];
-  for (const [test, value] of filters) {
-    if (value === undefined) continue;
-    params.push(value);
-    where.push(`${test} $${params.length}`);
-  }
-  if (query.cursor) {
-    const cursor = decodeAuditCursor(query.cursor);
-    params.push(cursor.at, cursor.seq);
-    const n = params.length;
-    where.push(`(at < $${n - 1} OR (at = $${n - 1} AND seq < $${n}))`);
-  }
-  return { clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 
 /** PostgreSQL append-only audit log; a trigger refuses UPDATE, only retention deletes. */
@@ -81,7 +55,7 @@ export class PgAuditRepository implements AuditRepository {
 
   /** Newest first; `from` and `to` are inclusive ISO timestamps; limit defaults to 50 (max 1000). */
   async query(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
-    const { clause, params } = auditFilter(query);
+    const { clause, params } = auditFilter(query, (n) => `$${n}`);
     const limit = clampInt(query.limit, 50, 1, 1000);
     const rows = await rowsOf<PgAuditRow>(
       this.runner,

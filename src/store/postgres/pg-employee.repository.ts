@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Employee, EmployeePatch, EmployeeStatus, NewEmployee, Page } from '../../domain/models.js';
 import { required } from '../../util/checked-access.js';
+import { EMPLOYEE_COLUMNS, type EmployeeRow, toEmployee } from '../row-mappers.js';
 import { clampInt, likePattern, notFound, now } from '../sqlite/repositories/sql-helpers.js';
-import { EMPLOYEE_COLUMNS, type EmployeeRow, toEmployee } from '../sqlite/sqlite-mappers.js';
 import type { EmployeeRepository } from '../store.port.js';
 import { asciiLower, changes, countTable, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
 

@@ -2,6 +2,8 @@ import type { DataCipher } from '../../crypto/data-cipher.js';
 import { PgApiKeyRepository, PgSessionRepository, PgUserRepository } from './pg-account.repositories.js';
 import { PgAuditRepository } from './pg-audit.repository.js';
 import { PgEmployeeRepository } from './pg-employee.repository.js';
+import { PgEnrolmentSubmissionRepository } from './pg-enrolment-submission.repository.js';
+import { PgInvitationRepository } from './pg-invitation.repository.js';
 import { PgKioskPairingRepository } from './pg-kiosk-pairing.repository.js';
 import type { PgRunner } from './pg-runner.js';
 import { PgSecondFactorRepository } from './pg-second-factor.repository.js';
@@ -20,6 +22,8 @@ export class PgRepositories {
   readonly lockouts: PgLockoutRepository;
   readonly settings: PgSettingsRepository;
   readonly secondFactors: PgSecondFactorRepository;
+  readonly invitations: PgInvitationRepository;
+  readonly enrolmentSubmissions: PgEnrolmentSubmissionRepository;
 
   constructor(runner: PgRunner, cipher: DataCipher) {
     this.employees = new PgEmployeeRepository(runner);
@@ -32,5 +36,7 @@ export class PgRepositories {
     this.lockouts = new PgLockoutRepository(runner);
     this.settings = new PgSettingsRepository(runner);
     this.secondFactors = new PgSecondFactorRepository(runner, cipher);
+    this.invitations = new PgInvitationRepository(runner);
+    this.enrolmentSubmissions = new PgEnrolmentSubmissionRepository(runner);
   }
 }

@@ -1,6 +1,6 @@
 import type { LockoutState } from '../../domain/models.js';
+import { type LockoutRow, toLockout } from '../row-mappers.js';
 import { now } from '../sqlite/repositories/sql-helpers.js';
-import { type LockoutRow, toLockout } from '../sqlite/sqlite-mappers.js';
 import type { LockoutRepository, SettingsRepository } from '../store.port.js';
 import { type PgRunner, rowOf, rowsOf } from './pg-runner.js';
 

@@ -1,16 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { DataCipher } from '../../crypto/data-cipher.js';
 import type { FaceTemplate, NewFaceTemplate } from '../../domain/models.js';
+import { bytesToEmbedding, type TemplateRow, toTemplate } from '../row-mappers.js';
 import { clampInt, now } from '../sqlite/repositories/sql-helpers.js';
-import { assertStorableEmbedding, templateAad } from '../sqlite/repositories/template.repository.js';
 import { openSourceDigest, sealSourceHash, sourceHashCandidates } from '../sqlite/source-hash.js';
-import {
-  bytesToEmbedding,
-  embeddingToBytes,
-  type TemplateRow,
-  toTemplate,
-} from '../sqlite/sqlite-mappers.js';
 import type { EmployeeFaceSummary, TemplateRepository } from '../store.port.js';
+import { sealNewTemplate, TEMPLATE_INSERT_COLUMNS, templateAad } from '../template-codec.js';
 import { changes, countTable, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
 
 /**
@@ -29,45 +23,13 @@ export class PgTemplateRepository implements TemplateRepository {
   }
 
   async add(employeeId: string, template: NewFaceTemplate): Promise<FaceTemplate> {
-    const embedding = template.embedding;
-    assertStorableEmbedding(embedding);
-    const id = template.id ?? randomUUID();
-    const at = now();
-    const encrypted = this.cipher.encrypt(embeddingToBytes(embedding), templateAad(id, employeeId));
-    const source = sealSourceHash(this.cipher, id, employeeId, template.sourceHash);
+    const { values, record } = sealNewTemplate(this.cipher, employeeId, template, now());
     await this.runner.query(
-      `INSERT INTO face_templates (id, employee_id, embedding_enc, dimension, engine, model, model_version,
-         quality, source_hash, source_digest_enc, photo_key, photo_content_type, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        id,
-        employeeId,
-        Buffer.from(encrypted.buffer, encrypted.byteOffset, encrypted.byteLength),
-        embedding.length,
-        template.engine,
-        template.model,
-        template.modelVersion,
-        JSON.stringify(template.quality),
-        source.hash,
-        Buffer.from(source.digestEnc),
-        template.photoKey,
-        template.photoContentType,
-        at,
-      ],
+      `INSERT INTO face_templates (${TEMPLATE_INSERT_COLUMNS})
+       VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})`,
+      values,
     );
-    return {
-      id,
-      employeeId,
-      embedding: Float32Array.from(embedding),
-      engine: template.engine,
-      model: template.model,
-      modelVersion: template.modelVersion,
-      quality: { ...template.quality },
-      sourceHash: template.sourceHash,
-      photoKey: template.photoKey,
-      photoContentType: template.photoContentType,
-      createdAt: at,
-    };
+    return record;
   }
 
   async listByEmployee(employeeId: string): Promise<FaceTemplate[]> {

@@ -4,8 +4,10 @@ import type { DataCipher } from '../../crypto/data-cipher.js';
 import { FacegateError } from '../../domain/errors.js';
 import { MIGRATIONS } from '../sqlite/migrations.js';
 import type { Store } from '../store.port.js';
+import type { StoreTransfer } from '../store-transfer.port.js';
 import { PgRepositories } from './pg-repository-set.js';
 import { mapPostgresError, type PgRunner } from './pg-runner.js';
+import { PgTransfer } from './pg-transfer.js';
 import { migratePostgres } from './postgres-migrations.js';
 
 /** Options of {@link PostgresStore.open}. */
@@ -37,6 +39,8 @@ const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
 export class PostgresStore extends PgRepositories implements Store {
   readonly kind = 'postgres';
   private closed = false;
+  /** Every table as stored, for `facegate export` / `import`. */
+  readonly transfer: StoreTransfer;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -47,6 +51,7 @@ export class PostgresStore extends PgRepositories implements Store {
       atomic: (fn) => this.onOneClient((client) => fn(clientRunner(client))),
     };
     super(runner, cipher);
+    this.transfer = new PgTransfer(runner);
   }
 
   /** Connects, applies pending migrations (one node at a time) and returns the store. */
@@ -144,6 +149,8 @@ export class PostgresStore extends PgRepositories implements Store {
       lockouts: repositories.lockouts,
       settings: repositories.settings,
       secondFactors: repositories.secondFactors,
+      invitations: repositories.invitations,
+      enrolmentSubmissions: repositories.enrolmentSubmissions,
       // Nested transactions are savepoints of the open one.
       transaction: async <U>(inner: (tx: Store) => Promise<U>): Promise<U> => {
         if (!state.active) throw new FacegateError('INTERNAL', 'Transaction already ended');

@@ -435,6 +435,45 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX kiosk_pairings_expires ON kiosk_pairings (expires_at);
     `),
   },
+  {
+    version: 6,
+    name: 'self-service enrolment',
+    // Invitations keep only a hash of the link's token. A submission's photos are blob keys (encrypted blobs, like
+    // enrolled photos); both go with the employee by cascade (the erasure service deletes the blobs first).
+    ...bothDialects(`
+      CREATE TABLE invitations (
+        id TEXT PRIMARY KEY,
+        employee_id TEXT NOT NULL REFERENCES employees (id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT,
+        used_at TEXT,
+        consent_version TEXT,
+        consented_at TEXT
+      );
+      CREATE INDEX invitations_employee ON invitations (employee_id, created_at);
+      CREATE INDEX invitations_created ON invitations (created_at);
+
+      CREATE TABLE enrolment_submissions (
+        id TEXT PRIMARY KEY,
+        invitation_id TEXT NOT NULL REFERENCES invitations (id) ON DELETE CASCADE,
+        employee_id TEXT NOT NULL REFERENCES employees (id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'held', 'approved', 'rejected')),
+        checks TEXT NOT NULL DEFAULT '{}',
+        consent_version TEXT NOT NULL,
+        photo_keys TEXT NOT NULL DEFAULT '[]',
+        reviewer_id TEXT,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        decided_at TEXT
+      );
+      CREATE INDEX enrolment_submissions_status ON enrolment_submissions (status, created_at);
+      CREATE INDEX enrolment_submissions_invitation ON enrolment_submissions (invitation_id, created_at);
+      CREATE INDEX enrolment_submissions_employee ON enrolment_submissions (employee_id);
+    `),
+  },
   // Append steps here, each with `sql` (SQLite) and `postgres` (PostgreSQL). A step that also rewrites rows in
   // code gives both `run` and `postgresRun`.
 ];

@@ -6,9 +6,11 @@ import type { DataCipher } from '../../crypto/data-cipher.js';
 import { FacegateError } from '../../domain/errors.js';
 import { SerialQueue } from '../../util/serial-queue.js';
 import type { Store } from '../store.port.js';
+import type { StoreTransfer } from '../store-transfer.port.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { SqliteRepositories } from './repositories/repository-set.js';
 import { mapSqliteError, Sql, type SqlRunner } from './sql-runner.js';
+import { SqliteTransfer, type SqliteWork } from './sqlite-transfer.js';
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -43,6 +45,8 @@ export class SqliteStore extends SqliteRepositories implements Store {
   private readonly queue = new SerialQueue();
   private readonly sql: Sql;
   private closed = false;
+  /** Every table as stored, for `facegate export` / `import`. */
+  readonly transfer: StoreTransfer;
 
   private constructor(
     private readonly db: BetterSqlite3.Database,
@@ -54,6 +58,10 @@ export class SqliteStore extends SqliteRepositories implements Store {
     };
     super(runner, cipher);
     this.sql = new Sql(db);
+    this.transfer = new SqliteTransfer({
+      run: (fn) => this.runLocked(fn),
+      transaction: (fn) => this.rawTransaction(fn),
+    });
   }
 
   /** Opens (creating when needed) the database file and applies pending migrations. */
@@ -132,6 +140,23 @@ export class SqliteStore extends SqliteRepositories implements Store {
     });
   }
 
+  /** `fn` between BEGIN IMMEDIATE and COMMIT (ROLLBACK when it throws), holding the connection throughout. */
+  private rawTransaction<T>(fn: (work: SqliteWork) => Promise<T>): Promise<T> {
+    this.assertUsable();
+    return this.queue.run(async () => {
+      if (this.closed) throw new FacegateError('NOT_READY', 'Store is closed');
+      run(this.sql, (sql) => sql.db.exec('BEGIN IMMEDIATE'));
+      try {
+        const result = await fn(async (work) => run(this.sql, work));
+        run(this.sql, (sql) => sql.db.exec('COMMIT'));
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
   private transactionView(state: TxState): Store {
     const runner: SqlRunner = {
       run: async (fn) => {
@@ -157,6 +182,8 @@ export class SqliteStore extends SqliteRepositories implements Store {
       lockouts: repositories.lockouts,
       settings: repositories.settings,
       secondFactors: repositories.secondFactors,
+      invitations: repositories.invitations,
+      enrolmentSubmissions: repositories.enrolmentSubmissions,
       // Nested transactions are savepoints of the open one.
       transaction: async <U>(inner: (tx: Store) => Promise<U>): Promise<U> => {
         if (!state.active) throw new FacegateError('INTERNAL', 'Transaction already ended');

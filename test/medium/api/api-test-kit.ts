@@ -48,6 +48,11 @@ export interface OpenApiOptions {
    * the `livenessMode` setting `off`, so that tests of matching can send one photo.
    */
   livenessDefault?: boolean;
+  /**
+   * The event-loop delay above which the server answers `503 OVERLOADED` (2 s by default). Tests that run the
+   * engine in their own process on a busy machine raise it, so that their set-up is not refused.
+   */
+  maxEventLoopDelayMs?: number;
 }
 
 /**
@@ -67,7 +72,10 @@ export async function openApi(
   const app = await createApp(testConfig(dir, overrides), { engine, ...(now ? { clock: { now } } : {}) });
   if (!options.livenessDefault) await app.store.settings.set(SETTINGS_KEYS.livenessMode, 'off');
   const ctx = apiContextOf(app);
-  const server = await buildAppServer(app, { logger: false });
+  const server = await buildAppServer(app, {
+    logger: false,
+    ...(options.maxEventLoopDelayMs ? { maxEventLoopDelayMs: options.maxEventLoopDelayMs } : {}),
+  });
   const setupToken = (await ctx.auth.setup.issueToken()) ?? '';
   return {
     server,

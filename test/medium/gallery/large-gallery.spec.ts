@@ -31,6 +31,8 @@ describe('PqIndex at the default embedder dimension and 150 k templates', () => 
     index.train();
     expect(index.trained).toBe(true);
     expect(index.params.subspaces).toBe(48);
+    // The search under test is the gallery's: the WebAssembly SIMD scan of the codes, then the SIMD re-rank.
+    expect(index.scan).toBe('wasm');
     let found = 0;
     probes.forEach((q, i) => {
       const hit = index.search(q, 2)[0]!;
@@ -39,6 +41,8 @@ describe('PqIndex at the default embedder dimension and 150 k templates', () => 
       expect(Math.abs(hit.score - exact[i]!.score)).toBeLessThan(5e-4);
     });
     expect(found / PROBES).toBeGreaterThanOrEqual(0.99);
-    expect(index.memoryBytes() / SIZE).toBeLessThanOrEqual(1024);
+    // Per template, beside the fixed working area of the scan and re-rank (about 1 MB per index).
+    expect(index.workspaceBytes).toBeLessThanOrEqual(1.2 * 1024 * 1024);
+    expect((index.memoryBytes() - index.workspaceBytes) / SIZE).toBeLessThanOrEqual(1024);
   }, 240_000);
 });

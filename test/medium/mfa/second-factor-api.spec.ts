@@ -11,6 +11,7 @@ import {
   errorCode,
   formPost,
   imagePost,
+  METRICS_AUTH,
   openStaffedApi,
   PASSWORD,
   type StaffedApi,
@@ -82,6 +83,19 @@ async function putSettings(mfa: Record<string, unknown>) {
   });
   expect(res.statusCode, res.body).toBe(200);
   return body<{ mfa: unknown }>(res);
+}
+
+/** The face-login counters of `/metrics` that a second factor changes. */
+async function decisionMetrics(): Promise<{ match: number; required: number; stepsMatched: number }> {
+  const res = await api.server.inject({ method: 'GET', url: '/metrics', headers: METRICS_AUTH });
+  const value = (pattern: RegExp) => Number(pattern.exec(res.body)?.[1] ?? 0);
+  return {
+    match: value(/^facegate_decisions_total\{action="authenticate",decision="match"\} (\d+)$/m),
+    required: value(
+      /^facegate_decisions_total\{action="authenticate",decision="second_factor_required"\} (\d+)$/m,
+    ),
+    stepsMatched: value(/^facegate_second_factor_steps_total\{outcome="match"\} (\d+)$/m),
+  };
 }
 
 async function auditCount(action: string, outcome: string): Promise<number> {
@@ -223,6 +237,25 @@ describe('second factor after the face (API)', () => {
     const res = await authenticate(guard.face);
     expect(body<Decision>(res).decision).toBe('second_factor_required');
     expect(body<{ employee?: { photoUrl?: string } }>(res).employee?.photoUrl).toBeUndefined();
+  });
+
+  it('/metrics counts a match waiting for its factor as second_factor_required, the completed step as the match', async () => {
+    const before = await decisionMetrics();
+    advance(TOTP_STEP_MS);
+    const step = await faceStep(guard);
+    const middle = await decisionMetrics();
+    expect(middle.required).toBe(before.required + 1);
+    expect(middle.match).toBe(before.match);
+    const done = await secondFactor({
+      stepToken: step.stepToken,
+      kind: 'otp',
+      code: totpCodeAt(totpSecret, now()),
+    });
+    expect(done.statusCode, done.body).toBe(200);
+    const after = await decisionMetrics();
+    expect(after.match).toBe(before.match + 1);
+    expect(after.required).toBe(middle.required);
+    expect(after.stepsMatched).toBe(before.stepsMatched + 1);
   });
 
   it('a wrong, replayed or expired TOTP is refused and audited', async () => {

@@ -9,10 +9,10 @@ import { SQLITE_FILE } from '../../../src/app/adapters.js';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import { sha256Hex } from '../../../src/crypto/hash.js';
 import type { NewFaceTemplate } from '../../../src/domain/models.js';
+import { embeddingToBytes } from '../../../src/store/row-mappers.js';
 import { MIGRATIONS, migrate } from '../../../src/store/sqlite/migrations.js';
-import { templateAad } from '../../../src/store/sqlite/repositories/template.repository.js';
-import { embeddingToBytes } from '../../../src/store/sqlite/sqlite-mappers.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { templateAad } from '../../../src/store/template-codec.js';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
 const k2 = { id: 'k2', key: randomBytes(32) };

@@ -37,8 +37,10 @@ describe('Redis shared state: its own behaviour', () => {
       await state.increment('counter', 60_000);
       await state.timedAdd('set', Uint8Array.from([1]), Date.now(), { ttlMs: 60_000, maxEntries: 5 });
       await state.tryLock('lock', 60_000);
+      await state.reserveSlot('pace', 1000, 60_000);
+      await state.reserveSlot('pace', 1000, 60_000);
       const keys = await prefix.keys();
-      expect(keys.sort()).toEqual(['counter', 'item', 'lock', 'set'].map((k) => prefix.name + k));
+      expect(keys.sort()).toEqual(['counter', 'item', 'lock', 'pace', 'set'].map((k) => prefix.name + k));
       for (const key of keys) {
         const ttl = await state.client.pttl(key);
         expect(ttl).toBeGreaterThan(0);

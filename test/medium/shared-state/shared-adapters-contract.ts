@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KioskThrottleService, type ProbeCheck } from '../../../src/auth/kiosk-throttle.service.js';
+import { LockoutService } from '../../../src/auth/lockout.service.js';
+import { PasswordThrottleService } from '../../../src/auth/password-throttle.service.js';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import type { Decision } from '../../../src/services/identification.service.js';
 import { SharedFailedProbes } from '../../../src/shared-state/shared-failed-probes.js';
@@ -20,10 +22,10 @@ function face(n: number, jitter = 0): Float32Array {
 }
 
 /** One kiosk node: its own throttle service, with the kiosk state on the shared state. */
-function kioskNode(state: SharedState, clock: () => Date) {
+function kioskNode(state: SharedState, clock: () => Date, store = createMemoryStore(clock)) {
   const windowMs = 600_000;
   return new KioskThrottleService({
-    store: createMemoryStore(clock),
+    store,
     limits: async () => ({ threshold: 3, baseDelaySeconds: 30, hardCap: 10 }),
     now: clock,
     options: {
@@ -34,7 +36,29 @@ function kioskNode(state: SharedState, clock: () => Date) {
     windows: new SharedFailureWindows(state, windowMs),
     probes: new SharedFailedProbes(state, { ttlMs: windowMs }),
     gate: new SharedThrottleGate(state),
+    alarmCounters: state,
   });
+}
+
+/** One node's password throttle: its own pace bookkeeping on the shared state, waits recorded, not slept. */
+function passwordNode(state: SharedState) {
+  const clock = () => new Date('2026-01-01T00:00:00Z');
+  const lockout = new LockoutService({
+    store: createMemoryStore(clock),
+    employees: { lockFaceLogin: async () => undefined, clearFaceLoginLock: async () => undefined },
+    limits: async () => ({ threshold: 3, baseDelaySeconds: 30, hardCap: 5 }),
+    clock: { now: clock },
+  });
+  const waits: number[] = [];
+  const throttle = new PasswordThrottleService({
+    lockout,
+    slots: state,
+    pace: { intervalMs: 1000, maxWaitMs: 5000 },
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+  });
+  return { throttle, waits };
 }
 
 const door = ['key:k1', 'ip:10.0.0.1'];
@@ -149,6 +173,46 @@ export function describeSharedAdapters(name: string, open: () => Promise<SharedS
         code: 'LOCKED_OUT',
         details: { retryAfterSeconds: 30 },
       });
+    });
+
+    it('password pace: attempts on one username through two nodes are paced as one', async () => {
+      const nodeA = passwordNode(s.a);
+      const nodeB = passwordNode(s.b);
+      const from = (ip: string) => ({ action: 'login', actor: null, ip });
+      await nodeA.throttle.before('Alice', from('10.0.0.1'));
+      await nodeB.throttle.before('alice', from('10.0.0.2'));
+      await nodeA.throttle.before('ALICE', from('10.0.0.3'));
+      const waits = [...nodeA.waits, ...nodeB.waits].sort((x, y) => x - y);
+      expect(waits[0]).toBe(0);
+      expect(waits[1]).toBeGreaterThan(500);
+      expect(waits[2]).toBeGreaterThan(1500);
+      // Another username has its own pace; a success on one node resets the pace for every node.
+      await nodeB.throttle.before('bob', from('10.0.0.4'));
+      expect(nodeB.waits.at(-1)).toBe(0);
+      await nodeB.throttle.succeeded('alice', '10.0.0.2');
+      await nodeA.throttle.before('alice', from('10.0.0.1'));
+      expect(nodeA.waits.at(-1)).toBe(0);
+    });
+
+    it('impostor alarm: decisions through both nodes count in one window, and one node raises it', async () => {
+      let t = Date.parse('2026-01-01T00:00:00Z');
+      const clock = () => new Date(t);
+      const storeA = createMemoryStore(clock);
+      const storeB = createMemoryStore(clock);
+      const nodeA = kioskNode(s.a, clock, storeA);
+      const nodeB = kioskNode(s.b, clock, storeB);
+      const ctxOf = (i: number) => ({ ...ctx, ip: `10.0.2.${i}` });
+      for (let i = 0; i < 6; i++) {
+        const node = i % 2 ? nodeA : nodeB;
+        await node.attempt([`ip:10.0.2.${i}`], ctxOf(i), async () => ({ decision: 'no_match' as const }));
+        t += 1000;
+      }
+      const alarms = [...storeA.state.audit, ...storeB.state.audit].filter(
+        (e) => e.action === 'security.impostor_alarm',
+      );
+      expect(alarms).toHaveLength(1);
+      expect(await nodeA.alarmState()).toMatchObject({ decisions: 6, noMatches: 6, active: true });
+      expect(await nodeB.alarmState()).toMatchObject({ decisions: 6, noMatches: 6, active: true });
     });
   });
 }

@@ -125,6 +125,38 @@ export function describeSharedStateContract(name: string, open: () => Promise<Sh
       expect(await s.b.unlock('door', next!)).toBe(true);
     });
 
+    it('counters read back as counted by either node, 0 when absent or expired', async () => {
+      await s.a.increment('rc:1', 10_000);
+      await s.b.increment('rc:1', 10_000);
+      await s.b.increment('rc:2', 10_000);
+      await s.a.increment('rc:short', 60);
+      expect(await s.b.readCounters(['rc:1', 'rc:2', 'rc:absent', 'rc:short'])).toEqual([2, 1, 0, 1]);
+      expect(await s.a.readCounters([])).toEqual([]);
+      await sleep(150);
+      expect(await s.a.readCounters(['rc:short', 'rc:1'])).toEqual([0, 2]);
+    });
+
+    it('paced slots are booked one interval apart across nodes, never beyond the longest wait', async () => {
+      const waits = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => (i % 2 ? s.a : s.b).reserveSlot('pace:alice', 1000, 100_000)),
+      );
+      // Each booking is one interval after the one before; time passing while they run only shortens waits.
+      const sorted = [...waits].sort((x, y) => x - y);
+      sorted.forEach((wait, i) => {
+        expect(wait).toBeLessThanOrEqual(i * 1000);
+        expect(wait).toBeGreaterThan(i * 1000 - 500);
+      });
+      expect(await s.a.reserveSlot('pace:bob', 1000, 2000)).toBe(0);
+      await s.b.reserveSlot('pace:bob', 1000, 2000);
+      await s.a.reserveSlot('pace:bob', 1000, 2000);
+      expect(await s.b.reserveSlot('pace:bob', 1000, 2000)).toBe(2000);
+      await s.a.releaseSlots('pace:bob');
+      expect(await s.b.reserveSlot('pace:bob', 1000, 2000)).toBe(0);
+      expect(await s.a.reserveSlot('pace:carol', 60, 1000)).toBe(0);
+      await sleep(150);
+      expect(await s.b.reserveSlot('pace:carol', 60, 1000)).toBe(0);
+    });
+
     it('ping answers', async () => {
       await expect(s.a.ping()).resolves.toBeUndefined();
     });

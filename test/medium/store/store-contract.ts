@@ -144,6 +144,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     accountContract(ctx);
     stateContract(ctx);
     secondFactorContract(ctx);
+    enrolmentContract(ctx);
   });
 }
 
@@ -820,5 +821,98 @@ function secondFactorContract(ctx: Ctx): void {
     expect(await rotated.reencrypt?.()).toBe(0);
     const onlyNew = await ctx.reopen(new DataCipher([ctx.keys.key2]));
     expect((await factorsOf(onlyNew).get(totp.id))?.secret).toBe('OLDSECRET');
+  });
+}
+
+/** The self-service enrolment repositories of a store (every adapter under this contract has them). */
+function enrolmentOf(store: Store) {
+  const { invitations, enrolmentSubmissions } = store;
+  if (!invitations || !enrolmentSubmissions) throw new Error('store without enrolment repositories');
+  return { invitations, submissions: enrolmentSubmissions };
+}
+
+function enrolmentContract(ctx: Ctx): void {
+  const T0 = '2026-01-01T00:00:00.000Z';
+  const invite = (employeeId: string, id: string, expiresAt = '2026-01-08T00:00:00.000Z') => ({
+    id,
+    employeeId,
+    tokenHash: `hash-${id}`,
+    createdBy: 'admin',
+    createdAt: T0,
+    expiresAt,
+  });
+
+  it('invitations: created, found by token hash, used once, revoked unless used, consent recorded', async () => {
+    const { invitations } = enrolmentOf(ctx.store);
+    const employee = await ctx.store.employees.create({ badge: 'INV1', firstName: 'Ida', lastName: 'Nv' });
+    const created = await invitations.create(invite(employee.id, 'i1'));
+    expect(created).toMatchObject({ id: 'i1', usedAt: null, revokedAt: null, consentVersion: null });
+    await invitations.create(invite(employee.id, 'i2'));
+    await invitations.create(invite(employee.id, 'i3', '2026-01-01T00:01:00.000Z'));
+    expect(await codeOf(invitations.create(invite('ghost', 'i4')))).toBe('NOT_FOUND');
+    expect(await codeOf(invitations.create({ ...invite(employee.id, 'i5'), tokenHash: 'hash-i1' }))).toBe(
+      'CONFLICT',
+    );
+    expect((await invitations.getByTokenHash('hash-i2'))?.id).toBe('i2');
+    expect(await invitations.getByTokenHash('nope')).toBeUndefined();
+    expect(await invitations.recordConsent('i1', 'v2', T0)).toBe(true);
+    expect(await invitations.get('i1')).toMatchObject({ consentVersion: 'v2', consentedAt: T0 });
+    const at = '2026-01-02T00:00:00.000Z';
+    expect(await invitations.markUsed('i1', at)).toBe(true);
+    expect(await invitations.markUsed('i1', at)).toBe(false);
+    expect(await invitations.revoke('i1', at)).toBe(false);
+    expect(await invitations.markUsed('i3', at)).toBe(false); // expired
+    expect(await invitations.revoke('i2', at)).toBe(true);
+    expect(await invitations.revoke('i2', at)).toBe(false);
+    expect(await invitations.markUsed('i2', at)).toBe(false);
+    const all = await invitations.list({ limit: 10, offset: 0 });
+    expect(all.map((i) => i.id).sort()).toEqual(['i1', 'i2', 'i3']);
+    expect(await invitations.list({ employeeId: 'other', limit: 10, offset: 0 })).toEqual([]);
+  });
+
+  it('submissions: a queue by status, decided once, photo keys emptied by the decision, cascade with the employee', async () => {
+    const { invitations, submissions } = enrolmentOf(ctx.store);
+    const employee = await ctx.store.employees.create({ badge: 'SUB1', firstName: 'Sue', lastName: 'Bm' });
+    await invitations.create(invite(employee.id, 'j1'));
+    const checks = {
+      liveness: { outcome: 'pass', checks: [] },
+      photos: [],
+      duplicate: null,
+      consistency: null,
+    };
+    const base = { invitationId: 'j1', employeeId: employee.id, checks, consentVersion: 'v1' };
+    await submissions.create({
+      ...base,
+      id: 's1',
+      status: 'pending',
+      photoKeys: ['k1', 'k2'],
+      createdAt: T0,
+    });
+    await submissions.create({
+      ...base,
+      id: 's2',
+      status: 'held',
+      photoKeys: ['k3'],
+      createdAt: '2026-01-01T00:00:01.000Z',
+    });
+    expect(await submissions.get('s1')).toMatchObject({ checks, photoKeys: ['k1', 'k2'], reviewerId: null });
+    expect((await submissions.getByInvitation('j1'))?.id).toBe('s2');
+    expect((await submissions.list({ statuses: ['held'], limit: 10, offset: 0 })).map((s) => s.id)).toEqual([
+      's2',
+    ]);
+    expect((await submissions.list({ limit: 10, offset: 0 })).map((s) => s.id)).toEqual(['s1', 's2']);
+    expect((await submissions.listPhotoKeys()).sort()).toEqual(['k1', 'k2', 'k3']);
+    const decision = { status: 'rejected' as const, reviewerId: 'u1', reason: 'blurry', decidedAt: T0 };
+    expect(await submissions.decide('s1', decision)).toBe(true);
+    expect(await submissions.decide('s1', { ...decision, status: 'approved' })).toBe(false);
+    expect(await submissions.get('s1')).toMatchObject({
+      status: 'rejected',
+      reason: 'blurry',
+      photoKeys: [],
+    });
+    expect(await submissions.listPhotoKeys(employee.id)).toEqual(['k3']);
+    await ctx.store.employees.delete(employee.id);
+    expect(await submissions.get('s2')).toBeUndefined();
+    expect(await invitations.get('j1')).toBeUndefined();
   });
 }

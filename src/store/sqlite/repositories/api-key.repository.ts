@@ -1,7 +1,7 @@
 import type { ApiKey } from '../../../domain/models.js';
+import { type ApiKeyRow, toApiKey } from '../../row-mappers.js';
 import type { ApiKeyRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
-import { type ApiKeyRow, toApiKey } from '../sqlite-mappers.js';
 import { now, rowById } from './sql-helpers.js';
 
 /** SQLite API keys (hashed secrets only). */

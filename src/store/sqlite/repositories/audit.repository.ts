@@ -1,35 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditQuery, NewAuditEvent } from '../../../domain/models.js';
-import { auditDetailsJson, decodeAuditCursor, encodeAuditCursor } from '../../audit-codec.js';
+import { auditDetailsJson, auditFilter, encodeAuditCursor } from '../../audit-codec.js';
+import { type AuditRow, toAuditEvent } from '../../row-mappers.js';
 import type { AuditRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
-import { type AuditRow, toAuditEvent } from '../sqlite-mappers.js';
 import { clampInt, now, rowById } from './sql-helpers.js';
-
-/** The WHERE clause of an audit query: its filters and the position after its cursor. */
-function auditFilter(query: AuditQuery): { clause: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const filters: Array<[string, string | undefined]> = [
-    ['at >= ?', query.from],
-    ['at <= ?', query.to],
-    ['employee_id = ?', query.employeeId],
-    ['actor_id = ?', query.actorId],
-    ['action = ?', query.action],
-    ['outcome = ?', query.outcome],
-  ];
-  for (const [clause, value] of filters) {
-    if (value === undefined) continue;
-    where.push(clause);
-    params.push(value);
-  }
-  if (query.cursor) {
-    const cursor = decodeAuditCursor(query.cursor);
-    where.push('(at < ? OR (at = ? AND seq < ?))');
-    params.push(cursor.at, cursor.at, cursor.seq);
-  }
-  return { clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', params };
-}
 
 /** SQLite append-only audit log; a trigger refuses UPDATE, only retention deletes. */
 export class SqliteAuditRepository implements AuditRepository {
@@ -73,7 +48,7 @@ export class SqliteAuditRepository implements AuditRepository {
 
   /** Newest first; `from` and `to` are inclusive ISO timestamps; limit defaults to 50 (max 1000). */
   async query(query: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
-    const { clause, params } = auditFilter(query);
+    const { clause, params } = auditFilter(query, () => '?');
     const limit = clampInt(query.limit, 50, 1, 1000);
     return this.runner.run((sql) => {
       const rows = sql.all<AuditRow>(

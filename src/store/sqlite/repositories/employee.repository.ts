@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Employee, EmployeePatch, EmployeeStatus, NewEmployee, Page } from '../../../domain/models.js';
+import { EMPLOYEE_COLUMNS, type EmployeeRow, toEmployee } from '../../row-mappers.js';
 import type { EmployeeRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
-import { EMPLOYEE_COLUMNS, type EmployeeRow, toEmployee } from '../sqlite-mappers.js';
 import { clampInt, countRows, likePattern, now, rowById, updateById } from './sql-helpers.js';
 
 /** SQLite employees. */

@@ -1,7 +1,7 @@
 import type { LockoutState } from '../../../domain/models.js';
+import { type LockoutRow, toLockout } from '../../row-mappers.js';
 import type { LockoutRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
-import { type LockoutRow, toLockout } from '../sqlite-mappers.js';
 
 /** SQLite lockout counters. */
 export class SqliteLockoutRepository implements LockoutRepository {

@@ -3,6 +3,8 @@ import type { SqlRunner } from '../sql-runner.js';
 import { SqliteApiKeyRepository } from './api-key.repository.js';
 import { SqliteAuditRepository } from './audit.repository.js';
 import { SqliteEmployeeRepository } from './employee.repository.js';
+import { SqliteEnrolmentSubmissionRepository } from './enrolment-submission.repository.js';
+import { SqliteInvitationRepository } from './invitation.repository.js';
 import { SqliteKioskPairingRepository } from './kiosk-pairing.repository.js';
 import { SqliteLockoutRepository } from './lockout.repository.js';
 import { SqliteSecondFactorRepository } from './second-factor.repository.js';
@@ -23,6 +25,8 @@ export class SqliteRepositories {
   readonly lockouts: SqliteLockoutRepository;
   readonly settings: SqliteSettingsRepository;
   readonly secondFactors: SqliteSecondFactorRepository;
+  readonly invitations: SqliteInvitationRepository;
+  readonly enrolmentSubmissions: SqliteEnrolmentSubmissionRepository;
 
   constructor(runner: SqlRunner, cipher: DataCipher) {
     this.employees = new SqliteEmployeeRepository(runner);
@@ -35,5 +39,7 @@ export class SqliteRepositories {
     this.lockouts = new SqliteLockoutRepository(runner);
     this.settings = new SqliteSettingsRepository(runner);
     this.secondFactors = new SqliteSecondFactorRepository(runner, cipher);
+    this.invitations = new SqliteInvitationRepository(runner);
+    this.enrolmentSubmissions = new SqliteEnrolmentSubmissionRepository(runner);
   }
 }

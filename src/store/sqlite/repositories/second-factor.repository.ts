@@ -1,43 +1,21 @@
 import type { DataCipher } from '../../../crypto/data-cipher.js';
 import type {
   FactorKind,
-  FactorStatus,
   FactorSubject,
   NewSecondFactor,
   SecondFactor,
 } from '../../../domain/second-factors.js';
+import {
+  factorAad,
+  factorOwnerColumn,
+  SECOND_FACTOR_INSERT_COLUMNS,
+  type SecondFactorRow,
+  secondFactorValues,
+  toSecondFactor,
+} from '../../second-factor-codec.js';
 import type { SecondFactorRepository } from '../../store.port.js';
 import type { Sql, SqlRunner } from '../sql-runner.js';
 import { now, rowById } from './sql-helpers.js';
-
-/** A `second_factors` row as stored. */
-interface SecondFactorRow {
-  id: string;
-  employee_id: string | null;
-  user_id: string | null;
-  kind: string;
-  status: string;
-  label: string | null;
-  secret_enc: Buffer | null;
-  secret_hash: string | null;
-  credential_id: string | null;
-  public_key: Buffer | null;
-  sign_count: number;
-  transports: string;
-  multi_device: number;
-  last_used_step: number | null;
-  created_at: string;
-  last_used_at: string | null;
-}
-
-/** The secret is bound to its factor id: a ciphertext copied onto another row does not decrypt. */
-function factorAad(id: string): string {
-  return `facegate:second-factor:${id}`;
-}
-
-function ownerColumn(subject: FactorSubject): 'employee_id' | 'user_id' {
-  return subject.type === 'employee' ? 'employee_id' : 'user_id';
-}
 
 /** SQLite second factors; TOTP secrets are encrypted with the data cipher. */
 export class SqliteSecondFactorRepository implements SecondFactorRepository {
@@ -47,63 +25,15 @@ export class SqliteSecondFactorRepository implements SecondFactorRepository {
   ) {}
 
   private decode(row: SecondFactorRow): SecondFactor {
-    const subject: FactorSubject = row.employee_id
-      ? { type: 'employee', id: row.employee_id }
-      : { type: 'user', id: row.user_id ?? '' };
-    const secret = row.secret_enc
-      ? Buffer.from(this.cipher.decrypt(row.secret_enc, factorAad(row.id))).toString('utf8')
-      : null;
-    const passkey =
-      row.credential_id && row.public_key
-        ? {
-            credentialId: row.credential_id,
-            publicKey: new Uint8Array(row.public_key),
-            counter: row.sign_count,
-            transports: JSON.parse(row.transports) as string[],
-            multiDevice: row.multi_device === 1,
-          }
-        : null;
-    return {
-      id: row.id,
-      subject,
-      kind: row.kind as FactorKind,
-      status: row.status as FactorStatus,
-      label: row.label,
-      secret,
-      secretHash: row.secret_hash,
-      passkey,
-      lastUsedStep: row.last_used_step,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at,
-    };
+    return toSecondFactor(row, this.cipher);
   }
 
   async add(factor: NewSecondFactor): Promise<SecondFactor> {
-    const secretEnc =
-      factor.secret == null
-        ? null
-        : this.cipher.encrypt(Buffer.from(factor.secret, 'utf8'), factorAad(factor.id));
-    const passkey = factor.passkey ?? null;
+    const values = secondFactorValues(factor, this.cipher, now());
     return this.runner.run((sql) => {
       sql.run(
-        `INSERT INTO second_factors (id, employee_id, user_id, kind, status, label, secret_enc, secret_hash,
-           credential_id, public_key, sign_count, transports, multi_device, last_used_step, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        factor.id,
-        factor.subject.type === 'employee' ? factor.subject.id : null,
-        factor.subject.type === 'user' ? factor.subject.id : null,
-        factor.kind,
-        factor.status,
-        factor.label ?? null,
-        secretEnc,
-        factor.secretHash ?? null,
-        passkey?.credentialId ?? null,
-        passkey ? Buffer.from(passkey.publicKey) : null,
-        passkey?.counter ?? 0,
-        JSON.stringify(passkey?.transports ?? []),
-        passkey?.multiDevice ? 1 : 0,
-        factor.lastUsedStep ?? null,
-        now(),
+        `INSERT INTO second_factors (${SECOND_FACTOR_INSERT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`,
+        ...values,
       );
       return this.decode(rowById<SecondFactorRow>(sql, 'second_factors', factor.id));
     });
@@ -117,7 +47,7 @@ export class SqliteSecondFactorRepository implements SecondFactorRepository {
   }
 
   async listBySubject(subject: FactorSubject, kind?: FactorKind): Promise<SecondFactor[]> {
-    const column = ownerColumn(subject);
+    const column = factorOwnerColumn(subject);
     return this.runner.run((sql) => {
       const rows =
         kind === undefined
@@ -184,7 +114,7 @@ export class SqliteSecondFactorRepository implements SecondFactorRepository {
   }
 
   async deleteBySubject(subject: FactorSubject, kinds?: readonly FactorKind[]): Promise<number> {
-    const column = ownerColumn(subject);
+    const column = factorOwnerColumn(subject);
     return this.runner.run((sql) => {
       if (kinds === undefined) {
         return sql.run(`DELETE FROM second_factors WHERE ${column} = ?`, subject.id).changes;

@@ -1,7 +1,7 @@
 import type { Session } from '../../../domain/models.js';
+import { type SessionRow, toSession } from '../../row-mappers.js';
 import type { SessionRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
-import { type SessionRow, toSession } from '../sqlite-mappers.js';
 
 /** SQLite sessions (ids are token hashes); deleted with their user. */
 export class SqliteSessionRepository implements SessionRepository {

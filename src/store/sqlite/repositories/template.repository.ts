@@ -1,27 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { DataCipher } from '../../../crypto/data-cipher.js';
-import { FacegateError } from '../../../domain/errors.js';
 import type { FaceTemplate, NewFaceTemplate } from '../../../domain/models.js';
+import { bytesToEmbedding, type TemplateRow, toTemplate } from '../../row-mappers.js';
 import type { EmployeeFaceSummary, TemplateRepository } from '../../store.port.js';
+import { sealNewTemplate, TEMPLATE_INSERT_COLUMNS, templateAad } from '../../template-codec.js';
 import { openSourceDigest, sealSourceHash, sourceHashCandidates } from '../source-hash.js';
 import type { Sql, SqlRunner } from '../sql-runner.js';
-import { bytesToEmbedding, embeddingToBytes, type TemplateRow, toTemplate } from '../sqlite-mappers.js';
 import { clampInt, countRows, now } from './sql-helpers.js';
-
-/** Additional authenticated data binding a template's ciphertext to its row (id and owner). */
-export function templateAad(templateId: string, employeeId: string): string {
-  return `facegate:template:${templateId}:${employeeId}`;
-}
-
-/** Refuses an embedding that is not a non-empty Float32Array of finite values. */
-export function assertStorableEmbedding(embedding: Float32Array): void {
-  if (!(embedding instanceof Float32Array) || embedding.length === 0) {
-    throw new FacegateError('VALIDATION_FAILED', 'Template embedding must be a non-empty Float32Array');
-  }
-  if (!embedding.every(Number.isFinite)) {
-    throw new FacegateError('VALIDATION_FAILED', 'Template embedding contains non-finite values');
-  }
-}
 
 /** SQLite face templates; embeddings are AES-GCM encrypted, bound to template id and owner. */
 export class SqliteTemplateRepository implements TemplateRepository {
@@ -36,44 +20,13 @@ export class SqliteTemplateRepository implements TemplateRepository {
   }
 
   async add(employeeId: string, template: NewFaceTemplate): Promise<FaceTemplate> {
-    const embedding = template.embedding;
-    assertStorableEmbedding(embedding);
-    const id = template.id ?? randomUUID();
-    const at = now();
-    const encrypted = this.cipher.encrypt(embeddingToBytes(embedding), templateAad(id, employeeId));
-    const source = sealSourceHash(this.cipher, id, employeeId, template.sourceHash);
+    const { values, record } = sealNewTemplate(this.cipher, employeeId, template, now());
     return this.runner.run((sql) => {
       sql.run(
-        `INSERT INTO face_templates (id, employee_id, embedding_enc, dimension, engine, model, model_version,
-           quality, source_hash, source_digest_enc, photo_key, photo_content_type, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id,
-        employeeId,
-        encrypted,
-        embedding.length,
-        template.engine,
-        template.model,
-        template.modelVersion,
-        JSON.stringify(template.quality),
-        source.hash,
-        source.digestEnc,
-        template.photoKey,
-        template.photoContentType,
-        at,
+        `INSERT INTO face_templates (${TEMPLATE_INSERT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`,
+        ...values,
       );
-      return {
-        id,
-        employeeId,
-        embedding: Float32Array.from(embedding),
-        engine: template.engine,
-        model: template.model,
-        modelVersion: template.modelVersion,
-        quality: { ...template.quality },
-        sourceHash: template.sourceHash,
-        photoKey: template.photoKey,
-        photoContentType: template.photoContentType,
-        createdAt: at,
-      };
+      return record;
     });
   }
 

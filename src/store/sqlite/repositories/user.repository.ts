@@ -1,14 +1,10 @@
 import type { DataCipher } from '../../../crypto/data-cipher.js';
 import { FacegateError } from '../../../domain/errors.js';
 import type { User } from '../../../domain/models.js';
+import { rotateUserTotp, sealUserTotp, toUserDecrypted, type UserRow } from '../../row-mappers.js';
 import type { UserRepository } from '../../store.port.js';
 import type { SqlRunner } from '../sql-runner.js';
-import { toUser, type UserRow } from '../sqlite-mappers.js';
 import { countRows, now, rowById, updateById } from './sql-helpers.js';
-
-function userTotpAad(userId: string): string {
-  return `facegate:user-totp:${userId}`;
-}
 
 type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'disabled' | 'totpSecret' | 'lastLoginAt'>>;
 
@@ -20,14 +16,11 @@ export class SqliteUserRepository implements UserRepository {
   ) {}
 
   private decode(row: UserRow): User {
-    const secret = row.totp_secret_enc
-      ? Buffer.from(this.cipher.decrypt(row.totp_secret_enc, userTotpAad(row.id))).toString('utf8')
-      : null;
-    return toUser(row, secret);
+    return toUserDecrypted(row, this.cipher);
   }
 
-  private encryptSecret(id: string, secret: string | null): Uint8Array | null {
-    return secret === null ? null : this.cipher.encrypt(Buffer.from(secret, 'utf8'), userTotpAad(id));
+  private encryptSecret(id: string, secret: string | null): Buffer | null {
+    return sealUserTotp(this.cipher, id, secret);
   }
 
   async create(user: Omit<User, 'createdAt' | 'updatedAt' | 'lastLoginAt'>): Promise<User> {
@@ -121,7 +114,7 @@ export class SqliteUserRepository implements UserRepository {
       );
       for (const row of rows) {
         if (!this.cipher.needsRotation(row.totp_secret_enc)) continue;
-        const fresh = this.cipher.rotate(row.totp_secret_enc, userTotpAad(row.id));
+        const fresh = rotateUserTotp(this.cipher, row.id, row.totp_secret_enc);
         sql.run('UPDATE users SET totp_secret_enc = ? WHERE id = ?', fresh, row.id);
         rewritten++;
       }

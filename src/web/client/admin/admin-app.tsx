@@ -7,7 +7,10 @@ import { AuditPage } from './pages/audit-page.js';
 import { EmployeePage } from './pages/employee-page.js';
 import { EmployeesPage } from './pages/employees-page.js';
 import { ImportPage } from './pages/import-page.js';
+import { InvitationsPage } from './pages/invitations-page.js';
 import { LoginPage, SetupPage } from './pages/login-page.js';
+import { MySecurityPage } from './pages/my-security-page.js';
+import { ReviewPage } from './pages/review-page.js';
 import { SettingsPage } from './pages/settings-page.js';
 import { UsersPage } from './pages/users-page.js';
 import { matchRoute, navigate, useLocation } from './router.js';
@@ -38,6 +41,8 @@ interface NavItem {
 const NAV: readonly NavItem[] = [
   { href: '/admin/employees', label: 'Employees', cap: 'employees.read' },
   { href: '/admin/import', label: 'Bulk import', cap: 'employees.write' },
+  { href: '/admin/invitations', label: 'Invitations', cap: 'invitations.manage' },
+  { href: '/admin/review', label: 'Review', cap: 'submissions.review' },
   { href: '/admin/audit', label: 'Audit log', cap: 'audit.read' },
   { href: '/admin/settings', label: 'Settings', cap: 'settings.read' },
   { href: '/admin/api-keys', label: 'API keys', cap: 'keys.manage' },
@@ -119,10 +124,13 @@ function Route({ path, me, home }: { path: string; me: Me; home: string }) {
   if (employee?.id)
     return guard('employees.read', <EmployeePage me={me} id={employee.id} key={employee.id} />);
   if (path === '/admin/import') return guard('employees.write', <ImportPage />);
+  if (path === '/admin/invitations') return guard('invitations.manage', <InvitationsPage />);
+  if (path === '/admin/review') return guard('submissions.review', <ReviewPage />);
   if (path === '/admin/audit') return guard('audit.read', <AuditPage />);
   if (path === '/admin/settings') return guard('settings.read', <SettingsPage me={me} />);
   if (path === '/admin/api-keys') return guard('keys.manage', <ApiKeysPage />);
   if (path === '/admin/users') return guard('users.manage', <UsersPage me={me} />);
+  if (path === '/admin/security') return <MySecurityPage me={me} />;
   if (path === '/admin' || path === '/admin/login' || path === '/admin/setup') return null;
   return (
     <div class="card">
@@ -195,6 +203,13 @@ function Shell({
           <span class="user-chip" title={`Signed in as ${me.username}`}>
             {me.username} <span class="role-badge">{me.role}</span>
           </span>
+          <a
+            href="/admin/security"
+            class="btn btn--ghost btn--small"
+            aria-current={path === '/admin/security' ? 'page' : undefined}
+          >
+            Sign-in security
+          </a>
           <button type="button" class="btn btn--ghost btn--small" onClick={onLogout}>
             Sign out
           </button>

@@ -16,7 +16,9 @@ export type Capability =
   | 'settings.read'
   | 'settings.write'
   | 'keys.manage'
-  | 'users.manage';
+  | 'users.manage'
+  | 'invitations.manage'
+  | 'submissions.review';
 
 const CAPABILITIES: Record<Role, readonly Capability[]> = {
   admin: [
@@ -30,8 +32,17 @@ const CAPABILITIES: Record<Role, readonly Capability[]> = {
     'settings.write',
     'keys.manage',
     'users.manage',
+    'invitations.manage',
+    'submissions.review',
   ],
-  enroller: ['employees.read', 'employees.write', 'photos.read', 'settings.read'],
+  enroller: [
+    'employees.read',
+    'employees.write',
+    'photos.read',
+    'settings.read',
+    'invitations.manage',
+    'submissions.review',
+  ],
   // An auditor reads the audit, the employee list and the settings, never photos or templates.
   auditor: ['audit.read', 'employees.read', 'settings.read'],
   kiosk: [],

@@ -9,6 +9,7 @@ import {
   type LivenessMode,
   livenessModeOf,
 } from '../shared/liveness-types.js';
+import { FactorPanel, useFactorStep } from './factor-panel.js';
 import {
   type AuthenticateResult,
   DEFAULT_TIMINGS,
@@ -19,9 +20,16 @@ import {
   kioskTimer,
   kioskTransition,
 } from './kiosk.machine.js';
+import type { FactorAnswer } from './kiosk-factor-api.js';
 import { HINT_MESSAGES } from './kiosk-hints.js';
 import { kioskConfig, loadKey, storeKey } from './kiosk-key.js';
-import { answerChallenge, captureChallenge, fetchChallenge, type TimedFrame } from './kiosk-liveness.js';
+import {
+  answerChallenge,
+  captureChallenge,
+  fetchChallenge,
+  NO_FACTOR_MESSAGE,
+  type TimedFrame,
+} from './kiosk-liveness.js';
 import { HOLD_MS, KioskSetup, SetupUnlock } from './kiosk-setup.js';
 import { PromptOverlay, PromptPanel } from './liveness-prompt.js';
 
@@ -42,6 +50,7 @@ async function authenticate(image: Blob, key: string, signal: AbortSignal): Prom
     if (!(error instanceof ApiError)) throw error;
     if (error.code === 'LOCKED_OUT') return { type: 'LOCKED', seconds: error.retryAfterSeconds ?? null };
     if (error.status === 401 || error.code === 'FORBIDDEN') return { type: 'KEY_REJECTED' };
+    if (error.code === 'SECOND_FACTOR_NOT_ENROLLED') return { type: 'FAILED', message: NO_FACTOR_MESSAGE };
     if (error.code in HINT_MESSAGES)
       return { type: 'RESULT', result: { decision: 'retry', hint: error.code } };
     if (error.code === 'EMPLOYEE_SUSPENDED') return { type: 'RESULT', result: { decision: 'no_match' } };
@@ -70,6 +79,7 @@ export function KioskApp() {
   const streamRef = useRef<MediaStream | null>(null);
   const imageRef = useRef<Blob | null>(null);
   const answerRef = useRef<{ challenge: ChallengeDto; frames: TimedFrame[] } | null>(null);
+  const factorRef = useRef<FactorAnswer | null>(null);
   const [photoUrl, setPhotoUrl] = useState<string | null>(null);
 
   // The timer of the current state (auto-capture, result screens, lockout).
@@ -144,6 +154,7 @@ export function KioskApp() {
   }, [state]);
 
   useChallenge(state, key, videoRef, answerRef, dispatch);
+  useFactorStep(state, key, factorRef, dispatch);
 
   // checking: one API call per image; a cancel aborts it.
   useEffect(() => {
@@ -265,6 +276,7 @@ export function KioskApp() {
           photoUrl={photoUrl}
           allowUpload={config?.allowPhotoUpload === true && mode === 'off'}
           mode={mode}
+          factorRef={factorRef}
         />
       </main>
       <footer class="kiosk__foot">
@@ -377,6 +389,8 @@ interface PanelProps {
   allowUpload: boolean;
   /** `challenge`: the camera runs a liveness challenge instead of sending one photo. */
   mode: LivenessMode;
+  /** The second factor the person entered, until it is sent. */
+  factorRef: { current: FactorAnswer | null };
 }
 
 /** What a panel gets: its state, the dispatcher, and the ref of the button that takes the focus. */
@@ -389,7 +403,7 @@ interface StepProps<N extends KioskState['name']> {
 }
 
 /** The panel beside the camera: one small component per state; the main button takes the focus on each change. */
-function KioskPanel({ state, dispatch, onPhoto, photoUrl, allowUpload, mode }: PanelProps) {
+function KioskPanel({ state, dispatch, onPhoto, photoUrl, allowUpload, mode, factorRef }: PanelProps) {
   const primary = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     primary.current?.focus();
@@ -409,6 +423,9 @@ function KioskPanel({ state, dispatch, onPhoto, photoUrl, allowUpload, mode }: P
       return <PromptPanel state={state} dispatch={dispatch} primary={primary} />;
     case 'upload':
       return <UploadPanel state={state} onPhoto={onPhoto} {...common} />;
+    case 'factor':
+    case 'factorChecking':
+      return <FactorPanel state={state} dispatch={dispatch} primary={primary} answerRef={factorRef} />;
     case 'welcome':
       return <WelcomePanel state={state} photoUrl={photoUrl} {...common} />;
     case 'refused':
@@ -613,17 +630,19 @@ function WelcomePanel({
   );
 }
 
+const REFUSALS: Record<StateOf<'refused'>['reason'], [string, string]> = {
+  no_match: ['Not recognised', 'Sorry, we could not sign you in. Please try again or ask at reception.'],
+  gave_up: ['Please try again', 'We could not get a clear view of your face.'],
+  factor: ['Not signed in', 'The second step was not accepted. Please start again or ask at reception.'],
+};
+
 function RefusedPanel({ state, dispatch, primary }: StepProps<'refused'>) {
-  const gaveUp = state.reason === 'gave_up';
+  const [title, lead] = REFUSALS[state.reason];
   return (
     <section class="result result--refused" role="status" aria-live="assertive" data-testid="kiosk-result">
       <ResultIcon kind="no" />
-      <h1 class="result__title">{gaveUp ? 'Please try again' : 'Not recognised'}</h1>
-      <p class="lead">
-        {gaveUp
-          ? 'We could not get a clear view of your face.'
-          : 'Sorry, we could not sign you in. Please try again or ask at reception.'}
-      </p>
+      <h1 class="result__title">{title}</h1>
+      <p class="lead">{lead}</p>
       <button
         ref={primary}
         type="button"

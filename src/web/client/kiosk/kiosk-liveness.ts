@@ -14,12 +14,17 @@ const FRAME_QUALITY = 0.85;
 /** The widest frame sent, whatever the server allows. */
 const FRAME_MAX_WIDTH = 640;
 
+/** A face match whose second factor is not set up yet. */
+export const NO_FACTOR_MESSAGE =
+  'A second sign-in step is needed for you, but none is set up yet. Please ask an administrator.';
+
 /** Maps an API error of a kiosk call to a machine event (lockout, refused key, busy server, other). */
 export function errorEvent(error: unknown): KioskEvent {
   if (!(error instanceof ApiError))
     return { type: 'FAILED', message: 'Something went wrong. Please try again.' };
   if (error.code === 'LOCKED_OUT') return { type: 'LOCKED', seconds: error.retryAfterSeconds ?? null };
   if (error.status === 401 || error.code === 'FORBIDDEN') return { type: 'KEY_REJECTED' };
+  if (error.code === 'SECOND_FACTOR_NOT_ENROLLED') return { type: 'FAILED', message: NO_FACTOR_MESSAGE };
   if (error.code === 'RATE_LIMITED' || error.code === 'OVERLOADED') {
     return { type: 'FAILED', message: 'The system is busy. Please try again in a moment.' };
   }

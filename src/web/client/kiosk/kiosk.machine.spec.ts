@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ChallengeDto } from '../shared/liveness-types.js';
 import {
+  type AuthenticateResult,
   DEFAULT_TIMINGS,
   initialKioskState,
   type KioskEvent,
   type KioskState,
+  kioskFactorsOf,
   kioskNeedsCamera,
   kioskTimer,
   kioskTransition,
@@ -250,5 +252,87 @@ describe('kiosk state machine: liveness challenge', () => {
     expect(run(prompting(), { type: 'CANCEL' })).toEqual(idle);
     expect(run(prompting(), { type: 'CHALLENGE_READY', challenge, deadline: 1 })).toEqual(prompting());
     expect(run(fetching, { type: 'FRAMES_READY' })).toBe(fetching);
+  });
+});
+
+describe('kiosk second-factor step', () => {
+  const step = (allowed: string[]) =>
+    ({
+      stepToken: 'st-1',
+      expiresAt: '2026-11-29T10:02:00.000Z',
+      allowed,
+      passkeyOptions: null,
+    }) as NonNullable<AuthenticateResult['secondFactor']>;
+  const asked = (allowed: string[]): KioskEvent => ({
+    type: 'RESULT',
+    result: { decision: 'second_factor_required', employee: ada, secondFactor: step(allowed) },
+  });
+  const checking: KioskState = { name: 'checking', source: 'upload', attempt: 0 };
+
+  it('asks for the one factor the kiosk can take, never welcoming on the face alone', () => {
+    const factor = run(checking, asked(['pin']));
+    expect(factor).toEqual({ name: 'factor', employee: ada, step: step(['pin']), kind: 'pin', notice: null });
+    expect(kioskNeedsCamera(factor)).toBe(false);
+    // Recovery codes are for the console: a step that allows only them is refused at the kiosk.
+    expect(run(checking, asked(['recovery']))).toEqual({ name: 'refused', reason: 'factor' });
+    // An answer without its step (or without the employee) is a refusal too.
+    expect(
+      run(checking, { type: 'RESULT', result: { decision: 'second_factor_required', employee: ada } }),
+    ).toEqual({ name: 'refused', reason: 'no_match' });
+  });
+
+  it('lets the person choose among several factors, only among the allowed ones', () => {
+    const choosing = run(checking, asked(['totp', 'webauthn', 'recovery']));
+    expect(choosing).toMatchObject({ name: 'factor', kind: null });
+    expect(kioskFactorsOf(step(['totp', 'webauthn', 'pin']))).toEqual(['webauthn', 'totp', 'pin']);
+    expect(run(choosing, { type: 'FACTOR_CHOSEN', kind: 'pin' })).toBe(choosing);
+    expect(run(choosing, { type: 'FACTOR_SUBMITTED' })).toBe(choosing);
+    const totp = run(choosing, { type: 'FACTOR_CHOSEN', kind: 'totp' });
+    expect(totp).toMatchObject({ name: 'factor', kind: 'totp' });
+    expect(run(totp, { type: 'FACTOR_SUBMITTED' })).toEqual({
+      name: 'factorChecking',
+      employee: ada,
+      step: step(['totp', 'webauthn', 'recovery']),
+      kind: 'totp',
+    });
+  });
+
+  it('welcomes after an accepted factor and refuses after a refused one', () => {
+    const sent = run(checking, asked(['pin']), { type: 'FACTOR_SUBMITTED' });
+    expect(sent.name).toBe('factorChecking');
+    expect(run(sent, { type: 'FACTOR_ACCEPTED', employee: ada })).toEqual({ name: 'welcome', employee: ada });
+    const refused = run(sent, { type: 'FACTOR_REFUSED' });
+    expect(refused).toEqual({ name: 'refused', reason: 'factor' });
+    expect(run(refused, { type: 'TIMEOUT' })).toEqual(idle);
+    expect(run(sent, { type: 'LOCKED', seconds: 30 })).toEqual({ name: 'locked', seconds: 30 });
+    expect(run(sent, { type: 'FAILED', message: 'x' })).toEqual({ name: 'error', message: 'x' });
+    // A late answer after a cancel changes nothing.
+    expect(run(sent, { type: 'CANCEL' }, { type: 'FACTOR_ACCEPTED', employee: ada })).toEqual(idle);
+  });
+
+  it('keeps the passkey screen after a cancelled prompt, with a notice; another choice clears it', () => {
+    const passkey = run(checking, asked(['webauthn', 'pin']), { type: 'FACTOR_CHOSEN', kind: 'webauthn' });
+    const failed = run(passkey, { type: 'FACTOR_PROMPT_FAILED', message: 'No security key answered.' });
+    expect(failed).toMatchObject({ name: 'factor', kind: 'webauthn', notice: 'No security key answered.' });
+    expect(run(failed, { type: 'FACTOR_CHOSEN', kind: 'pin' })).toMatchObject({ kind: 'pin', notice: null });
+  });
+
+  it('goes back to idle when nobody enters a factor', () => {
+    const factor = run(checking, asked(['totp']));
+    expect(kioskTimer(factor)).toEqual({ ms: DEFAULT_TIMINGS.factorMs, event: { type: 'TIMEOUT' } });
+    expect(run(factor, { type: 'TIMEOUT' })).toEqual(idle);
+    // While the server checks the factor, no timer runs: its answer decides.
+    expect(kioskTimer(run(factor, { type: 'FACTOR_SUBMITTED' }))).toBeNull();
+  });
+
+  it('asks the factor after a passed liveness challenge too', () => {
+    const answeredChallenge: KioskState = { name: 'checking', source: 'challenge', attempt: 0, exclude: [] };
+    const result: AuthenticateResult = {
+      decision: 'second_factor_required',
+      employee: ada,
+      secondFactor: step(['pin']),
+      liveness: { outcome: 'pass', hint: null },
+    };
+    expect(run(answeredChallenge, { type: 'RESULT', result }).name).toBe('factor');
   });
 });

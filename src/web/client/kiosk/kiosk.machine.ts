@@ -19,6 +19,12 @@ import { failedActionOf, type KioskHint, toKioskHint, toLivenessHint } from './k
  *   camera → challenge (fetching one) → prompting (steps 0…n, frames captured) → checking → welcome | refused
  *                 ↑                         ↓ expired                              ↓ liveness retry
  *                 └──────────────────── retry (with the actions to exclude) ←──────┘
+ *
+ * When the face matched but the server asks for a second factor (`second_factor_required`):
+ *
+ *   checking → factor (choose, then PIN pad / code entry / passkey prompt) → factorChecking → welcome | refused
+ *                 ↓ no input for `factorMs`                                   ↓ locked / error
+ *               idle
  */
 
 /** Where the image of an attempt came from. */
@@ -31,9 +37,23 @@ export type WelcomeEmployee = NonNullable<DecisionDto['employee']>;
  * The answer of `POST /v1/authenticate` as far as the kiosk reads it. `hint` is the server's sentence, or the code
  * of an API error the kiosk turns into a retry (`NO_FACE`...).
  */
-export type AuthenticateResult = Pick<DecisionDto, 'decision' | 'employee' | 'token' | 'hint'> & {
+export type AuthenticateResult = Pick<
+  DecisionDto,
+  'decision' | 'employee' | 'token' | 'hint' | 'secondFactor'
+> & {
   liveness?: LivenessResultDto;
 };
+
+/** The second-factor step the server opened after a face match. */
+export type FactorStep = NonNullable<DecisionDto['secondFactor']>;
+
+/** The factors a kiosk asks for (recovery codes are for the admin console, not for a shared kiosk). */
+export type KioskFactorKind = 'pin' | 'totp' | 'webauthn';
+
+/** The kiosk factors a step allows, in the order the kiosk offers them. */
+export function kioskFactorsOf(step: FactorStep): KioskFactorKind[] {
+  return (['webauthn', 'totp', 'pin'] as const).filter((kind) => step.allowed.includes(kind));
+}
 
 /** Where the image(s) of an attempt came from: one camera frame, an uploaded photo, or a challenge's frames. */
 export type CheckingSource = KioskSource | 'challenge';
@@ -56,8 +76,19 @@ export type KioskState =
       step: number;
     }
   | { name: 'checking'; source: CheckingSource; attempt: number; exclude?: LivenessAction[] }
+  | {
+      name: 'factor';
+      employee: WelcomeEmployee;
+      step: FactorStep;
+      /** The factor being entered; null while the person chooses among several. */
+      kind: KioskFactorKind | null;
+      /** Why the previous passkey prompt ended without an answer (cancelled, no key), shown on the screen. */
+      notice: string | null;
+    }
+  | { name: 'factorChecking'; employee: WelcomeEmployee; step: FactorStep; kind: KioskFactorKind }
   | { name: 'welcome'; employee: WelcomeEmployee }
-  | { name: 'refused'; reason: 'no_match' | 'gave_up' }
+  /** `factor`: the face matched but the second factor was not accepted. */
+  | { name: 'refused'; reason: 'no_match' | 'gave_up' | 'factor' }
   /** `exclude` is present for a failed challenge: the retry asks for a new challenge without those actions. */
   | { name: 'retry'; attempt: number; hint: KioskHint; exclude?: LivenessAction[] }
   | { name: 'locked'; seconds: number | null }
@@ -78,6 +109,13 @@ export type KioskEvent =
   | { type: 'FRAME_REJECTED'; hint: KioskHint }
   | { type: 'IMAGE_READY'; source: KioskSource }
   | { type: 'RESULT'; result: AuthenticateResult }
+  | { type: 'FACTOR_CHOSEN'; kind: KioskFactorKind }
+  /** The PIN, code or passkey answer is ready (the controller holds it) and goes to the server. */
+  | { type: 'FACTOR_SUBMITTED' }
+  /** The passkey prompt ended without an answer; the person may try again or choose another factor. */
+  | { type: 'FACTOR_PROMPT_FAILED'; message: string }
+  | { type: 'FACTOR_ACCEPTED'; employee: WelcomeEmployee }
+  | { type: 'FACTOR_REFUSED' }
   | { type: 'LOCKED'; seconds: number | null }
   | { type: 'FAILED'; message: string }
   | { type: 'TIMEOUT' }
@@ -100,6 +138,8 @@ export interface KioskTimings {
   lockedMaxMs: number;
   /** The upload screen goes back to idle after this much inactivity. */
   uploadIdleMs: number;
+  /** A second-factor screen goes back to idle after this long without a factor (the step expires soon after). */
+  factorMs: number;
 }
 
 /** Default timings: a frame about every second, results shown for five seconds. */
@@ -112,6 +152,7 @@ export const DEFAULT_TIMINGS: KioskTimings = {
   lockedMinMs: 10_000,
   lockedMaxMs: 60_000,
   uploadIdleMs: 90_000,
+  factorMs: 60_000,
 };
 
 /** The state of a kiosk page on load: set-up until an admin stores an API key on the device. */
@@ -183,6 +224,9 @@ export function kioskTransition(
       return state;
     case 'checking':
       return afterChecking(state, event, timings);
+    case 'factor':
+    case 'factorChecking':
+      return duringFactor(state, event);
     case 'refused':
       // "Try again" restarts the camera at once: the person does not have to press Start a second time.
       if (event.type === 'START') return { name: 'camera', ready: false, attempt: 0 };
@@ -269,6 +313,10 @@ function afterChecking(
       // A challenge answered without a liveness verdict, or with `retry` as the decision, is never a welcome.
       if (state.source === 'challenge' && (!result.liveness || result.decision === 'retry'))
         return afterLivenessRetry(state.attempt, toLivenessHint(result.hint), state.exclude ?? [], timings);
+      if (result.decision === 'second_factor_required')
+        return result.secondFactor && result.employee
+          ? factorState(result.employee, result.secondFactor)
+          : { name: 'refused', reason: 'no_match' };
       if (result.decision === 'match' && result.employee)
         return { name: 'welcome', employee: result.employee };
       if (result.decision === 'retry') {
@@ -280,6 +328,55 @@ function afterChecking(
       // A match without an employee is treated as a refusal: never welcome an unnamed person.
       return { name: 'refused', reason: 'no_match' };
     }
+    case 'LOCKED':
+      return { name: 'locked', seconds: event.seconds };
+    case 'FAILED':
+      return { name: 'error', message: event.message };
+    default:
+      return state;
+  }
+}
+
+/** The factor screen of a step: straight to the one factor the kiosk can ask, else a choice (none: refused). */
+function factorState(employee: WelcomeEmployee, step: FactorStep): KioskState {
+  const kinds = kioskFactorsOf(step);
+  if (kinds.length === 0) return { name: 'refused', reason: 'factor' };
+  return {
+    name: 'factor',
+    employee,
+    step,
+    kind: kinds.length === 1 ? (kinds[0] ?? null) : null,
+    notice: null,
+  };
+}
+
+/** The second-factor states: choosing and entering a factor, then the server's answer. */
+function duringFactor(
+  state: Extract<KioskState, { name: 'factor' | 'factorChecking' }>,
+  event: KioskEvent,
+): KioskState {
+  const { employee, step } = state;
+  if (state.name === 'factor') {
+    switch (event.type) {
+      case 'FACTOR_CHOSEN':
+        return kioskFactorsOf(step).includes(event.kind)
+          ? { ...state, kind: event.kind, notice: null }
+          : state;
+      case 'FACTOR_PROMPT_FAILED':
+        return { ...state, notice: event.message };
+      case 'FACTOR_SUBMITTED':
+        return state.kind ? { name: 'factorChecking', employee, step, kind: state.kind } : state;
+      case 'TIMEOUT':
+        return { name: 'idle', notice: null };
+      default:
+        return state;
+    }
+  }
+  switch (event.type) {
+    case 'FACTOR_ACCEPTED':
+      return { name: 'welcome', employee: event.employee };
+    case 'FACTOR_REFUSED':
+      return { name: 'refused', reason: 'factor' };
     case 'LOCKED':
       return { name: 'locked', seconds: event.seconds };
     case 'FAILED':
@@ -333,6 +430,8 @@ export function kioskTimer(
     }
     case 'upload':
       return { ms: timings.uploadIdleMs, event: { type: 'TIMEOUT' } };
+    case 'factor':
+      return { ms: timings.factorMs, event: { type: 'TIMEOUT' } };
     default:
       return null;
   }

@@ -22,6 +22,7 @@ import { navigate } from '../router.js';
 import { can, type Me } from '../session.js';
 import { ConfirmDialog, Field, formatDate, Notice, PageHeader } from '../ui.js';
 import { StatusBadge } from './employees-page.js';
+import { FactorsPanel } from './factors-panel.js';
 
 /** One employee: details form, photos and enrollment, status actions and erasure. `id === null` creates one. */
 // Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
@@ -194,6 +195,13 @@ export function EmployeePage({ me, id }: { me: Me; id: string | null }) {
           )}
         </div>
       </div>
+      <FactorsPanel
+        subject={{ type: 'employee', id: employee.id }}
+        whose={`${employee.firstName}'s`}
+        canEnrol={can(me.role, 'employees.unlock')}
+        canReset={can(me.role, 'employees.unlock')}
+        allowPin
+      />
       {confirm === 'delete' ? (
         <ConfirmDialog
           title={`Delete ${name}?`}

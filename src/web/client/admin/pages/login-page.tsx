@@ -1,9 +1,11 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, apiRequest, errorMessage } from '../../shared/api.js';
+import { type SecondFactorStepDto, signInWithPassword } from '../factors-api.js';
 import { navigate } from '../router.js';
 import { login, type Me } from '../session.js';
 import { type Action, Field, Notice, useAction } from '../ui.js';
+import { LoginSecondFactor } from './login-second-factor.js';
 
 /** The centred card of the sign-in and set-up forms: brand, title, error banner, fields, one submit button. */
 function AuthCard({
@@ -54,11 +56,29 @@ function signInError(e: unknown): string {
   return errorMessage(e);
 }
 
-/** Sign-in form. */
+/** Sign-in form: the password, then the second factor when the account's policy asks one. */
 export function LoginPage({ onDone }: { onDone: (me: Me) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [step, setStep] = useState<SecondFactorStepDto | null>(null);
   const action = useAction();
+  const finish = (me: Me): void => {
+    if (location.pathname.replace(/\/+$/, '') === '/admin/login') navigate('/admin', true);
+    onDone(me);
+  };
+  if (step) {
+    return (
+      <LoginSecondFactor
+        step={step}
+        onDone={finish}
+        onRestart={(reason) => {
+          setStep(null);
+          setPassword('');
+          action.setError(reason || null);
+        }}
+      />
+    );
+  }
   return (
     <AuthCard
       id="login-title"
@@ -69,9 +89,9 @@ export function LoginPage({ onDone }: { onDone: (me: Me) => void }) {
       onSubmit={() =>
         void action.run(
           async () => {
-            const me = await login(username.trim(), password);
-            if (location.pathname.replace(/\/+$/, '') === '/admin/login') navigate('/admin', true);
-            onDone(me);
+            const signedIn = await signInWithPassword(username.trim(), password);
+            if (signedIn.kind === 'step') setStep(signedIn.step);
+            else finish(signedIn.me);
           },
           undefined,
           signInError,

@@ -10,6 +10,7 @@ import {
 } from '../admin-api.js';
 import { can, type Me } from '../session.js';
 import { Field, Notice, PageHeader } from '../ui.js';
+import { EnrolmentSettings } from './enrolment-settings.js';
 
 const PRESET_TEXT: Record<string, string> = {
   strict: 'Strict — fewest false accepts, more "try again"',
@@ -166,6 +167,7 @@ export function SettingsPage({ me }: { me: Me }) {
           </div>
         ) : null}
       </form>
+      <EnrolmentSettings editable={editable} />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { createUser, deleteUser, listUsers, type UserDto, updateUser } from '../admin-api.js';
+import { resetFactors } from '../factors-api.js';
 import type { Me, Role } from '../session.js';
 import {
   ActionNotices,
@@ -29,6 +30,7 @@ export function UsersPage({ me }: { me: Me }) {
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('enroller');
   const [deleting, setDeleting] = useState<UserDto | null>(null);
+  const [resetting, setResetting] = useState<UserDto | null>(null);
 
   const run = async (fn: () => Promise<void>, ok: string): Promise<void> => {
     if (await action.run(fn, ok)) reload();
@@ -119,7 +121,7 @@ export function UsersPage({ me }: { me: Me }) {
                 )}
               </td>
               <td class="col-optional">{formatDate(u.lastLoginAt)}</td>
-              <td class="right nowrap">
+              <td class="right nowrap cell-actions">
                 {self ? null : (
                   <>
                     <button
@@ -134,6 +136,9 @@ export function UsersPage({ me }: { me: Me }) {
                     >
                       {u.disabled ? 'Enable' : 'Disable'}
                     </button>{' '}
+                    <button type="button" class="btn btn--ghost btn--small" onClick={() => setResetting(u)}>
+                      Reset sign-in factors
+                    </button>{' '}
                     <button type="button" class="btn btn--ghost btn--small" onClick={() => setDeleting(u)}>
                       Delete
                     </button>
@@ -144,6 +149,26 @@ export function UsersPage({ me }: { me: Me }) {
           );
         })}
       </DataTable>
+      {resetting ? (
+        <ConfirmDialog
+          title={`Reset the sign-in factors of “${resetting.username}”?`}
+          confirmLabel="Reset factors"
+          danger
+          onCancel={() => setResetting(null)}
+          onConfirm={() => {
+            const id = resetting.id;
+            setResetting(null);
+            void run(async () => {
+              await resetFactors({ type: 'user', id });
+            }, 'Sign-in factors reset. The audit log records it.');
+          }}
+        >
+          <p>
+            Their authenticator apps, passkeys and recovery codes are removed — for a lost or stolen device.
+            They set up a new one under “Sign-in security”. The audit log records the reset.
+          </p>
+        </ConfirmDialog>
+      ) : null}
       {deleting ? (
         <ConfirmDialog
           title={`Delete user “${deleting.username}”?`}

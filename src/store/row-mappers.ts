@@ -1,5 +1,6 @@
-import type { ActorType, Role } from '../../domain/access.js';
-import { FacegateError } from '../../domain/errors.js';
+import type { DataCipher } from '../crypto/data-cipher.js';
+import type { ActorType, Role } from '../domain/access.js';
+import { FacegateError } from '../domain/errors.js';
 import type {
   ApiKey,
   AuditEvent,
@@ -10,8 +11,11 @@ import type {
   Session,
   TemplateQuality,
   User,
-} from '../../domain/models.js';
-import { at } from '../../util/checked-access.js';
+} from '../domain/models.js';
+import { at } from '../util/checked-access.js';
+
+// Rows as both SQL stores hold them (one schema, SQLite and PostgreSQL alike) and their mapping to domain records,
+// shared by the repositories of both dialects.
 
 /** Row shapes as stored (snake_case); only the mappers below convert them to domain records. */
 export interface EmployeeRow {
@@ -242,4 +246,29 @@ export function toLockout(row: LockoutRow): LockoutState {
     lockedUntil: row.locked_until,
     updatedAt: row.updated_at,
   };
+}
+
+/** An admin user's TOTP secret is bound to the user id: a ciphertext copied onto another row does not decrypt. */
+function userTotpAad(userId: string): string {
+  return `facegate:user-totp:${userId}`;
+}
+
+/** A `users` row as a user, its TOTP secret decrypted. */
+export function toUserDecrypted(row: UserRow, cipher: DataCipher): User {
+  const secret = row.totp_secret_enc
+    ? Buffer.from(cipher.decrypt(row.totp_secret_enc, userTotpAad(row.id))).toString('utf8')
+    : null;
+  return toUser(row, secret);
+}
+
+/** A user's TOTP secret as stored (`users.totp_secret_enc`), or null. */
+export function sealUserTotp(cipher: DataCipher, userId: string, secret: string | null): Buffer | null {
+  return secret === null
+    ? null
+    : Buffer.from(cipher.encrypt(Buffer.from(secret, 'utf8'), userTotpAad(userId)));
+}
+
+/** A stored TOTP secret re-encrypted under the current data key (same binding), or unchanged. */
+export function rotateUserTotp(cipher: DataCipher, userId: string, stored: Uint8Array): Buffer {
+  return Buffer.from(cipher.rotate(stored, userTotpAad(userId)));
 }

@@ -1,0 +1,151 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sha256Hex } from '../auth/secrets.js';
+import type { Actor } from '../domain/access.js';
+import { type Invitation, type InvitationStatus, invitationStatus } from '../domain/enrolment.js';
+import { FacegateError } from '../domain/errors.js';
+import type { Employee } from '../domain/models.js';
+import type { Store } from '../store/store.port.js';
+import { resolveEmployee } from './employee.service.js';
+import { auditEnrolment, enrolmentRepositories } from './enrolment-common.js';
+import { GuardedService, type ServiceRuntime } from './service-context.js';
+
+/** Default validity of an invitation link. */
+export const INVITATION_TTL_DAYS = 7;
+/** Longest validity an inviter may choose. */
+export const MAX_INVITATION_DAYS = 30;
+/** Most employees invited in one call. */
+export const MAX_INVITATIONS_PER_CALL = 500;
+/** Path of the enrolment page; the token follows it. */
+export const ENROL_PATH = '/enrol/';
+
+/** The hash an invitation token is stored and found under. */
+export function tokenHashOf(token: string): string {
+  return sha256Hex(token.trim());
+}
+
+/** An invitation with its employee, as inviters see it. */
+export interface InvitationView {
+  invitation: Invitation;
+  status: InvitationStatus;
+  employee: Pick<Employee, 'id' | 'badge' | 'firstName' | 'lastName' | 'email'>;
+}
+
+/** An invitation just created: the only time its token (and so its link) exists outside the invitee's hands. */
+export interface CreatedInvitation extends InvitationView {
+  token: string;
+  /** `/enrol/<token>`, relative to the server's origin. */
+  link: string;
+}
+
+/**
+ * Invitations to self-service enrolment: single-use links bound to one employee, with an expiry (7 days by
+ * default). Only a hash of each token is stored, so the link is shown once, when it is created; every creation and
+ * revocation is audited.
+ */
+export class InvitationService extends GuardedService {
+  private readonly store: Store;
+
+  constructor(deps: ServiceRuntime & { store: Store }) {
+    super(deps);
+    this.store = deps.store;
+  }
+
+  /** Invites each employee (id or badge) once; all or nothing (an unknown employee refuses the whole call). */
+  async create(
+    actor: Actor,
+    input: { employees: readonly string[]; expiresInDays?: number },
+  ): Promise<CreatedInvitation[]> {
+    await this.policy.authorize(actor, 'invitations:manage');
+    enrolmentRepositories(this.store); // NOT_READY before any work on a store without enrolment
+    const days = input.expiresInDays ?? INVITATION_TTL_DAYS;
+    if (!Number.isInteger(days) || days < 1 || days > MAX_INVITATION_DAYS) {
+      throw new FacegateError('VALIDATION_FAILED', `expiresInDays must be 1 to ${MAX_INVITATION_DAYS}`);
+    }
+    const keys = [...new Set(input.employees.map((e) => e.trim()))];
+    if (keys.length === 0 || keys.length > MAX_INVITATIONS_PER_CALL) {
+      throw new FacegateError('VALIDATION_FAILED', `Invite 1 to ${MAX_INVITATIONS_PER_CALL} employees`);
+    }
+    const employees: Employee[] = [];
+    for (const key of keys) employees.push(await resolveEmployee(this.store, key));
+    const now = this.clock.now();
+    const createdAt = now.toISOString();
+    const expiresAt = new Date(now.getTime() + days * 86_400_000).toISOString();
+    return this.store.transaction(async (tx) => {
+      const repo = enrolmentRepositories(tx).invitations;
+      const created: CreatedInvitation[] = [];
+      for (const employee of employees) {
+        const token = randomBytes(24).toString('base64url');
+        const invitation = await repo.create({
+          id: randomUUID(),
+          employeeId: employee.id,
+          tokenHash: tokenHashOf(token),
+          createdBy: actor.id,
+          createdAt,
+          expiresAt,
+        });
+        await auditEnrolment(tx, actor, 'enrolment.invite', {
+          outcome: 'success',
+          at: createdAt,
+          employeeId: employee.id,
+          details: { invitationId: invitation.id, badge: employee.badge, expiresAt },
+        });
+        created.push({ ...viewOf(invitation, employee, createdAt), token, link: ENROL_PATH + token });
+      }
+      return created;
+    });
+  }
+
+  /** Invitations, newest first, optionally of one employee (id or badge). */
+  async list(
+    actor: Actor,
+    query: { employee?: string; limit?: number; offset?: number } = {},
+  ): Promise<InvitationView[]> {
+    await this.policy.authorize(actor, 'invitations:manage');
+    const { invitations } = enrolmentRepositories(this.store);
+    const employeeId = query.employee ? (await resolveEmployee(this.store, query.employee)).id : undefined;
+    const rows = await invitations.list({
+      ...(employeeId ? { employeeId } : {}),
+      limit: Math.min(Math.max(query.limit ?? 100, 1), 500),
+      offset: Math.max(query.offset ?? 0, 0),
+    });
+    const now = this.clock.now().toISOString();
+    const cache = new Map<string, Employee | undefined>();
+    const views: InvitationView[] = [];
+    for (const row of rows) {
+      if (!cache.has(row.employeeId))
+        cache.set(row.employeeId, await this.store.employees.get(row.employeeId));
+      const employee = cache.get(row.employeeId);
+      if (employee) views.push(viewOf(row, employee, now));
+    }
+    return views;
+  }
+
+  /** Revokes an invitation that is neither used nor revoked; `CONFLICT` otherwise, `NOT_FOUND` when unknown. */
+  async revoke(actor: Actor, id: string): Promise<InvitationView> {
+    await this.policy.authorize(actor, 'invitations:manage');
+    const { invitations } = enrolmentRepositories(this.store);
+    const invitation = await invitations.get(id);
+    if (!invitation) throw new FacegateError('NOT_FOUND', 'Invitation not found');
+    const at = this.clock.now().toISOString();
+    if (!(await invitations.revoke(id, at))) {
+      throw new FacegateError('CONFLICT', 'This invitation is already used or revoked');
+    }
+    await auditEnrolment(this.store, actor, 'enrolment.revoke', {
+      outcome: 'success',
+      at,
+      employeeId: invitation.employeeId,
+      details: { invitationId: id },
+    });
+    const employee = await resolveEmployee(this.store, invitation.employeeId);
+    return viewOf({ ...invitation, revokedAt: at }, employee, at);
+  }
+}
+
+function viewOf(invitation: Invitation, employee: Employee, now: string): InvitationView {
+  const { id, badge, firstName, lastName, email } = employee;
+  return {
+    invitation,
+    status: invitationStatus(invitation, now),
+    employee: { id, badge, firstName, lastName, email },
+  };
+}

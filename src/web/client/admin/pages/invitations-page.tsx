@@ -1,0 +1,181 @@
+import { useState } from 'preact/hooks';
+import QRCode from 'qrcode';
+import {
+  badgesOf,
+  type CreatedInvitationDto,
+  createInvitations,
+  type InvitationDto,
+  invitationsCsv,
+  listInvitations,
+  revokeInvitation,
+} from '../enrolment-api.js';
+import {
+  ActionNotices,
+  DataTable,
+  downloadText,
+  formatDate,
+  PageHeader,
+  useAction,
+  useLoaded,
+} from '../ui.js';
+import { CopyField } from './kiosk-pairing.js';
+
+/**
+ * Invitations to self-service enrolment: invite one or many employees (badges typed, pasted or from a CSV file),
+ * show each new link with a QR code, export them as CSV, and revoke open ones.
+ */
+export function InvitationsPage() {
+  const action = useAction();
+  const [list, reload] = useLoaded(listInvitations, action.setError);
+  const [badges, setBadges] = useState('');
+  const [days, setDays] = useState(7);
+  const [created, setCreated] = useState<CreatedInvitationDto[]>([]);
+  const invite = () =>
+    void action.run(async () => {
+      const items = await createInvitations(badgesOf(badges), days);
+      setCreated(items);
+      setBadges('');
+      reload();
+    }, 'Invitations created. Copy the links now: they are not shown again.');
+  const readFile = async (file: File | undefined) => {
+    if (file) setBadges(badgesOf(await file.text()).join('\n'));
+  };
+  return (
+    <section>
+      <PageHeader title="Invitations" />
+      <p class="muted">
+        An invitation is a single-use link for one employee to enrol their own face from their phone, after
+        consent and a liveness check. Their photos wait in the review queue until approved.
+      </p>
+      <ActionNotices action={action} />
+      <form
+        class="card invite-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          invite();
+        }}
+      >
+        <h2>Invite employees</h2>
+        <label for="invite-badges">Badges (one per line, or paste a CSV with a badge column)</label>
+        <textarea
+          id="invite-badges"
+          name="badges"
+          rows={4}
+          value={badges}
+          onInput={(e) => setBadges(e.currentTarget.value)}
+        />
+        <label for="invite-file">…or choose a CSV file</label>
+        <input
+          id="invite-file"
+          type="file"
+          accept=".csv,text/csv,text/plain"
+          onChange={(e) => void readFile(e.currentTarget.files?.[0])}
+        />
+        <label for="invite-days">Valid for (days)</label>
+        <input
+          id="invite-days"
+          type="number"
+          min={1}
+          max={30}
+          value={days}
+          onInput={(e) => setDays(Number(e.currentTarget.value) || 7)}
+        />
+        <button
+          type="submit"
+          class="btn btn--primary"
+          disabled={action.busy || badgesOf(badges).length === 0}
+        >
+          Create {badgesOf(badges).length || ''} invitation{badgesOf(badges).length === 1 ? '' : 's'}
+        </button>
+      </form>
+      {created.length > 0 ? <CreatedLinks items={created} /> : null}
+      <h2>All invitations</h2>
+      <DataTable
+        testId="invitations-table"
+        columns={[
+          { label: 'Employee' },
+          { label: 'Status' },
+          { label: 'Created', optional: true },
+          { label: 'Expires', optional: true },
+          { label: 'Actions', hidden: true },
+        ]}
+        empty={list && list.length === 0 ? 'No invitations yet.' : null}
+      >
+        {(list ?? []).map((i) => (
+          <InvitationRow
+            key={i.id}
+            invitation={i}
+            onRevoke={() => void action.run(() => revokeInvitation(i.id).then(reload), 'Invitation revoked.')}
+          />
+        ))}
+      </DataTable>
+    </section>
+  );
+}
+
+function InvitationRow({ invitation: i, onRevoke }: { invitation: InvitationDto; onRevoke: () => void }) {
+  return (
+    <tr>
+      <td>
+        {i.employee.firstName} {i.employee.lastName} <span class="muted">({i.employee.badge})</span>
+      </td>
+      <td data-status={i.status}>{i.status}</td>
+      <td class="col-optional">{formatDate(i.createdAt)}</td>
+      <td class="col-optional">{formatDate(i.expiresAt)}</td>
+      <td>
+        {i.status === 'open' ? (
+          <button type="button" class="btn btn--ghost" onClick={onRevoke}>
+            Revoke
+          </button>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
+/** The links just created (shown once), each with a QR code, and the CSV of them all. */
+function CreatedLinks({ items }: { items: CreatedInvitationDto[] }) {
+  const [qr, setQr] = useState<Record<string, string>>({});
+  const show = async (item: CreatedInvitationDto) => {
+    const svg = await QRCode.toString(location.origin + item.link, {
+      type: 'svg',
+      margin: 2,
+      errorCorrectionLevel: 'M',
+    });
+    setQr({ ...qr, [item.id]: `data:image/svg+xml;utf8,${encodeURIComponent(svg)}` });
+  };
+  return (
+    <div class="card" data-testid="created-invitations">
+      <h2>New links</h2>
+      <button
+        type="button"
+        class="btn btn--primary"
+        onClick={() => downloadText('invitations.csv', invitationsCsv(items, location.origin))}
+      >
+        Download CSV
+      </button>
+      <ul class="invitation-links">
+        {items.map((item) => (
+          <li key={item.id}>
+            <p>
+              {item.employee.firstName} {item.employee.lastName} ({item.employee.badge}) · until{' '}
+              {formatDate(item.expiresAt)}
+            </p>
+            <CopyField id={`link-${item.id}`} label="Enrolment link" value={location.origin + item.link} />
+            {qr[item.id] ? (
+              <img
+                class="invitation-qr"
+                src={qr[item.id]}
+                alt={`QR code of the link for ${item.employee.firstName}`}
+              />
+            ) : (
+              <button type="button" class="btn btn--ghost" onClick={() => void show(item)}>
+                Show QR code
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
