@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
+import { enrolmentRepositories } from '../../../src/services/enrolment-common.js';
 import { MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
 import type { Store } from '../../../src/store/store.port.js';
 import { codeOf, floatBytes, template } from './store-fixtures.js';
@@ -107,7 +108,16 @@ interface Ctx {
  * secrets bound to their rows, key rotation, and the transaction semantics (all or nothing, isolation from callers
  * outside, savepoints, statement atomicity). Run by each adapter's spec with its own `open`.
  */
-export function describeStoreContract(name: string, open: OpenStore): void {
+/** What a store under the contract offers beyond the required repositories. */
+export interface ContractOptions {
+  /**
+   * Self-service enrolment's repositories (invitations, submissions); default true. A store without them must make
+   * the enrolment services refuse with `NOT_READY`, which the contract then checks instead.
+   */
+  enrolment?: boolean;
+}
+
+export function describeStoreContract(name: string, open: OpenStore, options: ContractOptions = {}): void {
   const key1 = { id: 'k1', key: randomBytes(32) };
   const key2 = { id: 'k2', key: randomBytes(32) };
   const cipher = new DataCipher([key1]);
@@ -144,7 +154,8 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     accountContract(ctx);
     stateContract(ctx);
     secondFactorContract(ctx);
-    enrolmentContract(ctx);
+    if (options.enrolment === false) enrolmentAbsentContract(ctx);
+    else enrolmentContract(ctx);
   });
 }
 
@@ -829,6 +840,15 @@ function enrolmentOf(store: Store) {
   const { invitations, enrolmentSubmissions } = store;
   if (!invitations || !enrolmentSubmissions) throw new Error('store without enrolment repositories');
   return { invitations, submissions: enrolmentSubmissions };
+}
+
+/** A store without self-service enrolment: the services refuse the feature instead of failing later. */
+function enrolmentAbsentContract(ctx: Ctx): void {
+  it('self-service enrolment: not offered by this store, so the enrolment services refuse it with NOT_READY', async () => {
+    expect(ctx.store.invitations).toBeUndefined();
+    expect(ctx.store.enrolmentSubmissions).toBeUndefined();
+    expect(await codeOf((async () => enrolmentRepositories(ctx.store))())).toBe('NOT_READY');
+  });
 }
 
 function enrolmentContract(ctx: Ctx): void {
