@@ -221,16 +221,20 @@ describe('model upgrade with the real engine and SQLite', () => {
 
   it('facegate templates upgrade --dry-run prints the JSON summary and changes nothing', async () => {
     const { dir, old } = await oldGallery();
-    const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', 'templates', 'upgrade', '--dry-run'], {
-      cwd: process.cwd(),
-      env: {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FACEGATE_'))),
-        FACEGATE_ENV: 'test',
-        FACEGATE_DATA_DIR: dir,
-        FACEGATE_LOG_LEVEL: 'silent',
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'templates', 'upgrade', '--dry-run'],
+      {
+        cwd: process.cwd(),
+        env: {
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FACEGATE_'))),
+          FACEGATE_ENV: 'test',
+          FACEGATE_DATA_DIR: dir,
+          FACEGATE_LOG_LEVEL: 'silent',
+        },
+        timeout: 60_000,
       },
-      timeout: 60_000,
-    });
+    );
     const summary = JSON.parse(stdout) as TemplateUpgradeSummary;
     expect(summary).toMatchObject({
       dryRun: true,
