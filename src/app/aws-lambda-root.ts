@@ -35,6 +35,8 @@ export async function createAwsApp(env: Env, options: AwsAppOptions = {}): Promi
   const config = loadConfig(await withSecrets(env, options.readSecrets));
   const app = await createApp(config, {
     sweepOrphanBlobs: false,
+    // The bundle carries no native Argon2 binary for Lambda; the WebAssembly one reads and writes the same hashes.
+    passwordHasher: 'wasm',
     ...options.app,
     ...(options.logger ? { logger: options.logger } : {}),
   });
