@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { PasswordHasher } from '../auth/password-hasher.js';
-import { wasmPasswordHasher } from '../auth/wasm-password-hasher.js';
+import { loadWasmPasswordHasher } from '../auth/wasm-password-hasher.js';
 import { S3ProbeUploads } from '../aws/s3-probe-uploads.js';
 import type { KeyedBlobStore } from '../blobs/blob-store.port.js';
 import { EncryptedBlobStore } from '../blobs/encrypted-blob-store.js';
@@ -268,5 +268,5 @@ export async function openPasswordHasher(
       );
     }
   }
-  return wasmPasswordHasher();
+  return loadWasmPasswordHasher();
 }
