@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import type { PasswordHasher } from '../auth/password-hasher.js';
+import { loadWasmPasswordHasher } from '../auth/wasm-password-hasher.js';
 import { S3ProbeUploads } from '../aws/s3-probe-uploads.js';
 import type { KeyedBlobStore } from '../blobs/blob-store.port.js';
 import { EncryptedBlobStore } from '../blobs/encrypted-blob-store.js';
@@ -14,7 +16,7 @@ import { LocalFaceMatcher } from '../services/local-face-matcher.js';
 import type { ThresholdLookup } from '../services/match-settings.js';
 import type { ProbeUploads } from '../services/probe-upload.service.js';
 import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js';
-import type { ServiceGallery } from '../services/service-context.js';
+import type { ServiceGallery, ServiceLogger } from '../services/service-context.js';
 import { MIGRATIONS } from '../store/sqlite/migrations.js';
 import type { Store } from '../store/store.port.js';
 import type { TransferEnd } from '../store/transfer/archive-manifest.js';
@@ -241,4 +243,30 @@ export function exportStorage(config: FacegateConfig, dir: string): Promise<Expo
 /** `facegate import`: the archive in `dir` into the configured (empty) store and photo store, then verified. */
 export function importStorage(config: FacegateConfig, dir: string): Promise<ImportReport> {
   return withTransferEnd(config, (target) => importArchive(target, dir));
+}
+
+/** Which Argon2id implementation hashes passwords, PINs and recovery codes; see {@link openPasswordHasher}. */
+export type PasswordHasherChoice = 'native' | 'wasm';
+
+/**
+ * The password hasher: the native `@node-rs/argon2` when it loads and runs here, else the WebAssembly one
+ * (`wasm` asks for that directly: the Lambda bundle carries no native binary). Both read each other's hashes.
+ */
+export async function openPasswordHasher(
+  choice: PasswordHasherChoice | undefined,
+  logger: ServiceLogger,
+): Promise<PasswordHasher> {
+  if (choice !== 'wasm') {
+    try {
+      const { nativePasswordHasher } = await import('../auth/native-password-hasher.js');
+      return await nativePasswordHasher();
+    } catch (error) {
+      if (choice === 'native') throw error;
+      logger.warn(
+        { err: String(error) },
+        'native Argon2id is not available here; hashing passwords in WebAssembly',
+      );
+    }
+  }
+  return loadWasmPasswordHasher();
 }

@@ -23,6 +23,11 @@ export interface AwsAppOptions {
   /** Where each decision's CloudWatch embedded-metric line is written (the function's log); stdout when absent. */
   metricLine?: (line: string) => void;
   logger?: ServiceLogger;
+  /**
+   * Event-loop delay at which the API answers 503; the server default when absent, 0 turns the check off (tests on
+   * a busy machine, where one blocked second reads as infinite delay).
+   */
+  maxEventLoopDelayMs?: number;
 }
 
 /**
@@ -35,6 +40,8 @@ export async function createAwsApp(env: Env, options: AwsAppOptions = {}): Promi
   const config = loadConfig(await withSecrets(env, options.readSecrets));
   const app = await createApp(config, {
     sweepOrphanBlobs: false,
+    // The bundle carries no native Argon2 binary for Lambda; the WebAssembly one reads and writes the same hashes.
+    passwordHasher: 'wasm',
     ...options.app,
     ...(options.logger ? { logger: options.logger } : {}),
   });
@@ -56,7 +63,12 @@ export async function createAwsApp(env: Env, options: AwsAppOptions = {}): Promi
   return {
     app,
     server: () => {
-      server ??= buildAppServer(app, { onDecision: (outcome) => emit(decisionMetricLine(outcome)) });
+      server ??= buildAppServer(app, {
+        onDecision: (outcome) => emit(decisionMetricLine(outcome)),
+        ...(options.maxEventLoopDelayMs === undefined
+          ? {}
+          : { maxEventLoopDelayMs: options.maxEventLoopDelayMs }),
+      });
       return server;
     },
     enroller: serviceEnroller(app.services.enrollment),

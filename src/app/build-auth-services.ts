@@ -11,6 +11,7 @@ import {
   FaceSecondFactorLogin,
   secondFactorFailureCounter,
 } from '../auth/mfa/second-factor-login.js';
+import type { PasswordHasher } from '../auth/password-hasher.js';
 import { PasswordThrottleService } from '../auth/password-throttle.service.js';
 import { SessionService } from '../auth/session.service.js';
 import { SettingsService } from '../auth/settings.service.js';
@@ -36,6 +37,8 @@ export interface AuthPorts {
   kioskState?: KioskThrottleState;
   /** Memory on one node, Redis across nodes: the password pace and the impostor alarm count there. */
   sharedState: SharedState;
+  /** Argon2id of passwords, PINs and recovery codes (native or WebAssembly). */
+  hasher: PasswordHasher;
 }
 
 /** Builds the auth services over one store, each with the same policy and clock. */
@@ -57,6 +60,7 @@ export function buildAuthServices(ports: AuthPorts, runtime: ServiceRuntime): Au
     store,
     sessions,
     throttle,
+    hasher: ports.hasher,
     secondFactor: (user, ip) => mfa.console.stepFor(user, ip),
   });
   mfa.bindUsers(users);
@@ -105,6 +109,7 @@ function buildSecondFactors(
     policy: runtime.policy ?? localOnlyPolicy,
     settings: async () => (await settings.current()).mfa,
     webauthn: config.webauthn,
+    hasher: ports.hasher,
     onFailure: secondFactorFailureCounter(store, lockout),
   });
   let users: UserService | undefined;

@@ -1,5 +1,6 @@
 import type { ApiContext } from '../api/api-context.js';
 import type { AuthServices } from '../auth/auth-services.js';
+import type { PasswordHasher } from '../auth/password-hasher.js';
 import type { BlobStore } from '../blobs/blob-store.port.js';
 import type { FacegateConfig } from '../config/config.js';
 import type { DataCipher } from '../crypto/data-cipher.js';
@@ -42,7 +43,9 @@ import {
   createProbeUploads,
   type MatcherChoice,
   openEngine,
+  openPasswordHasher,
   openStorage,
+  type PasswordHasherChoice,
   type Storage,
 } from './adapters.js';
 import { buildAuthServices } from './build-auth-services.js';
@@ -143,6 +146,8 @@ export interface AppOptions {
    * start at any time, and one instance's sweep could take a photo another has written but not committed yet.
    */
   sweepOrphanBlobs?: boolean;
+  /** The Argon2id implementation; the native one when it runs here, else WebAssembly (the AWS app asks `wasm`). */
+  passwordHasher?: PasswordHasherChoice;
 }
 
 /**
@@ -172,7 +177,9 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     // Local thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
     const { matcher, thresholds } = choice;
     const deps = { ...runtime, engine, store, blobs, gallery, matcher, thresholds, config };
-    const services = addLivenessServices(buildServices(deps, { cipher, sharedState, feed }, runtime), deps, {
+    const hasher = await openPasswordHasher(options.passwordHasher, runtime.logger);
+    const shared = { cipher, sharedState, feed, hasher };
+    const services = addLivenessServices(buildServices(deps, shared, runtime), deps, {
       sharedState,
       cipher,
     });
@@ -268,12 +275,13 @@ interface ServiceShared {
   cipher: DataCipher;
   sharedState: SharedState;
   feed: Pick<GalleryFeed, 'assertFresh'>;
+  hasher: PasswordHasher;
 }
 
 /** Every service over the same ports, policy and clock. */
 function buildServices(
   deps: ServiceDeps & { gallery: Gallery },
-  { cipher, sharedState, feed }: ServiceShared,
+  { cipher, sharedState, feed, hasher }: ServiceShared,
   runtime: Required<ServiceRuntime>,
 ): Omit<AppServices, LivenessBased> {
   const employees = new EmployeeService(deps);
@@ -287,6 +295,7 @@ function buildServices(
       employees,
       identification,
       sharedState,
+      hasher,
       ...(kioskState ? { kioskState } : {}),
     },
     runtime,

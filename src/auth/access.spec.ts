@@ -15,6 +15,7 @@ import {
 } from '../domain/access.js';
 import { MemorySharedState } from '../shared-state/memory-shared-state.js';
 import { createMemoryStore } from '../store/testing/memory-store.js';
+import { wasmPasswordHasher } from './wasm-password-hasher.js';
 
 const PASSWORD = 'correct horse battery staple';
 const cli: Actor = { type: 'cli', id: 'op', role: 'admin', name: 'op', ip: null };
@@ -46,6 +47,7 @@ function setup() {
       employees: noLocks,
       identification: noMatching,
       sharedState: new MemorySharedState(),
+      hasher: wasmPasswordHasher(),
     },
     { policy: rolePolicy, clock: { now: () => now } },
   );

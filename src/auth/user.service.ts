@@ -5,7 +5,7 @@ import type { User } from '../domain/models.js';
 import { GuardedService, type ServiceRuntime } from '../services/service-context.js';
 import type { Store } from '../store/store.port.js';
 import type { SecondFactorStep } from './mfa/second-factor.service.js';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from './password-hasher.js';
+import { checkPasswordPolicy, type PasswordHasher } from './password-hasher.js';
 import type { PasswordThrottleService } from './password-throttle.service.js';
 import type { OpenedSession, SessionService } from './session.service.js';
 
@@ -27,10 +27,11 @@ export class UserService extends GuardedService {
   private readonly sessions: SessionService;
   private readonly throttle: PasswordThrottleService;
   private readonly secondFactor: ConsoleSecondFactorGate | undefined;
+  private readonly hasher: PasswordHasher;
 
   /**
    * `throttle` paces and locks out password guesses (per account, per address, per pair); `secondFactor` is
-   * the second-factor policy of console sign-in (none without it).
+   * the second-factor policy of console sign-in (none without it); `hasher` hashes and checks passwords.
    */
   constructor(
     deps: ServiceRuntime & {
@@ -38,6 +39,7 @@ export class UserService extends GuardedService {
       sessions: SessionService;
       throttle: PasswordThrottleService;
       secondFactor?: ConsoleSecondFactorGate;
+      hasher: PasswordHasher;
     },
   ) {
     super(deps);
@@ -45,6 +47,7 @@ export class UserService extends GuardedService {
     this.sessions = deps.sessions;
     this.throttle = deps.throttle;
     this.secondFactor = deps.secondFactor;
+    this.hasher = deps.hasher;
   }
 
   /** True when no enabled admin exists yet (first run). */
@@ -70,7 +73,7 @@ export class UserService extends GuardedService {
     const user = await this.store.users.createFirstAdmin({
       id: randomUUID(),
       username: input.username,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await this.hasher.hash(input.password),
       disabled: false,
       totpSecret: null,
     });
@@ -127,7 +130,7 @@ export class UserService extends GuardedService {
     const context = { action: 'login', actor: null, ip: input.ip };
     await this.throttle.before(input.username, context);
     const user = await this.store.users.getByUsername(input.username);
-    const ok = await verifyPassword(user?.passwordHash, input.password);
+    const ok = await this.hasher.verify(user?.passwordHash, input.password);
     if (!user || !ok || user.disabled) {
       await this.throttle.failed(input.username, context);
       await this.store.audit.append({
@@ -166,13 +169,13 @@ export class UserService extends GuardedService {
     if (!user) throw new FacegateError('UNAUTHENTICATED', 'Current password is wrong');
     const context = { action: 'user.password', actor, ip: actor.ip ?? null };
     await this.throttle.before(user.username, context);
-    if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
       await this.throttle.failed(user.username, context);
       throw new FacegateError('UNAUTHENTICATED', 'Current password is wrong');
     }
     await this.throttle.succeeded(user.username, actor.ip ?? null);
     checkPasswordPolicy(input.newPassword);
-    await this.store.users.update(user.id, { passwordHash: await hashPassword(input.newPassword) });
+    await this.store.users.update(user.id, { passwordHash: await this.hasher.hash(input.newPassword) });
     await this.sessions.closeAllFor(user.id);
     await this.audit(actor, 'user.password', user.id);
   }
@@ -183,7 +186,9 @@ export class UserService extends GuardedService {
     const user = await this.store.users.getByUsername(username);
     if (!user) throw new FacegateError('NOT_FOUND', 'User not found');
     checkPasswordPolicy(password);
-    const updated = await this.store.users.update(user.id, { passwordHash: await hashPassword(password) });
+    const updated = await this.store.users.update(user.id, {
+      passwordHash: await this.hasher.hash(password),
+    });
     await this.sessions.closeAllFor(user.id);
     await this.throttle.clear(username);
     await this.audit(actor, 'user.password.reset', user.id);
@@ -244,7 +249,7 @@ export class UserService extends GuardedService {
     const user = await this.store.users.create({
       id: randomUUID(),
       username: input.username,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await this.hasher.hash(input.password),
       role: input.role,
       disabled: false,
       totpSecret: null,

@@ -32,8 +32,9 @@ export const LOCAL_ENGINE_MODULES = [
  * Packages the bundled code imports at module level although a function on Rekognition and DynamoDB never calls
  * them (the engine's worker pool and image decoder, the SQLite driver). An ES module bundle hoists such imports,
  * so each is aliased to a stub that throws when used instead of being left external and missing at load time.
- * `@node-rs/argon2` (administrator passwords) is among them: its native binary for linux-arm64 is not in the
- * bundle, so password login on the API function is refused (see docs/aws.md).
+ * `@node-rs/argon2` is among them: its native binary for linux-arm64 is not in the bundle. The AWS app hashes
+ * passwords with `hash-wasm`'s WebAssembly Argon2id instead, which esbuild bundles like any JavaScript (the same
+ * PHC strings: a hash made by the CLI verifies on Lambda and back; see docs/aws.md).
  */
 export const ABSENT_MODULES = ['sharp', 'better-sqlite3', 'piscina', '@node-rs/argon2'];
 

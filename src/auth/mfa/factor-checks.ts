@@ -2,7 +2,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { isFacegateError } from '../../domain/errors.js';
 import type { FactorSubject, SecondFactor } from '../../domain/second-factors.js';
 import type { SecondFactorRepository } from '../../store/store.port.js';
-import { verifyPassword } from '../password-hasher.js';
+import type { PasswordHasher } from '../password-hasher.js';
 import type { UserVerification } from './factor-policy.js';
 import type { PasskeyCeremony } from './passkey-ceremony.js';
 import { normalizeRecoveryCode, recoveryCodeLabel } from './recovery-codes.js';
@@ -55,9 +55,10 @@ export async function checkPin(
   subject: FactorSubject,
   pin: string,
   at: Date,
+  hasher: PasswordHasher,
 ): Promise<FactorCheck> {
   const [factor] = await active(factors, subject, 'pin');
-  const ok = await verifyPassword(factor?.secretHash ?? undefined, pin.slice(0, 64));
+  const ok = await hasher.verify(factor?.secretHash ?? undefined, pin.slice(0, 64));
   if (!factor) return fail('NOT_ENROLLED');
   if (!ok) return fail('WRONG_PIN');
   await factors.touch(factor.id, at.toISOString());
@@ -69,6 +70,7 @@ export async function checkRecoveryCode(
   factors: SecondFactorRepository,
   subject: FactorSubject,
   input: string,
+  hasher: PasswordHasher,
 ): Promise<FactorCheck> {
   const code = normalizeRecoveryCode(input.slice(0, 64));
   if (!code) return fail('WRONG_CODE');
@@ -76,13 +78,13 @@ export async function checkRecoveryCode(
     (f) => f.label === recoveryCodeLabel(code),
   );
   for (const factor of candidates) {
-    if (!factor.secretHash || !(await verifyPassword(factor.secretHash, code))) continue;
+    if (!factor.secretHash || !(await hasher.verify(factor.secretHash, code))) continue;
     // Deleting is the atomic use: a concurrent request with the same code finds it gone.
     return (await factors.delete(factor.id))
       ? { ok: true, factorId: factor.id, amr: 'otp' }
       : fail('REPLAYED');
   }
-  if (candidates.length === 0) await verifyPassword(undefined, code);
+  if (candidates.length === 0) await hasher.verify(undefined, code);
   return fail('WRONG_CODE');
 }
 

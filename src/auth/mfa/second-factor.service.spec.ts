@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Actor, authorize } from '../../domain/access.js';
 import { isFacegateError } from '../../domain/errors.js';
 import { createMemoryStore } from '../../store/testing/memory-store.js';
+import { wasmPasswordHasher } from '../wasm-password-hasher.js';
 import { DEFAULT_SECOND_FACTOR_SETTINGS } from './factor-policy.js';
 import { SecondFactorService } from './second-factor.service.js';
 import { TOTP_STEP_MS, totpCodeAt } from './totp.js';
@@ -20,6 +21,7 @@ async function setup() {
     policy: { authorize },
     settings: async () => ({ ...DEFAULT_SECOND_FACTOR_SETTINGS, employeeDefault: { require: 'any' } }),
     webauthn: rp,
+    hasher: wasmPasswordHasher(),
   });
   const subject = { type: 'employee', id: employee.id } as const;
   return {
@@ -88,6 +90,7 @@ describe('SecondFactorService over the memory store', () => {
         policy: { authorize },
         settings: async () => settings,
         webauthn: rp,
+        hasher: wasmPasswordHasher(),
       });
     const lenient = make(DEFAULT_SECOND_FACTOR_SETTINGS);
     expect(await lenient.requirementFor(subject)).toEqual({ outcome: 'none' });

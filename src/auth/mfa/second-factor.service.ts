@@ -11,7 +11,7 @@ import { FacegateError } from '../../domain/errors.js';
 import type { FactorKind, FactorSubject, SecondFactor } from '../../domain/second-factors.js';
 import type { Clock } from '../../services/service-context.js';
 import type { SecondFactorRepository, Store } from '../../store/store.port.js';
-import { hashPassword } from '../password-hasher.js';
+import type { PasswordHasher } from '../password-hasher.js';
 import {
   checkPasskey,
   checkPin,
@@ -61,6 +61,8 @@ export interface SecondFactorServiceDeps {
   /** Second-factor settings in force (stored settings over defaults). */
   settings: () => Promise<SecondFactorSettings>;
   webauthn: WebAuthnConfig;
+  /** Hashes and checks PINs and recovery codes (Argon2id). */
+  hasher: PasswordHasher;
   /** Pending steps; defaults to this process's memory (a shared store for several nodes). */
   steps?: OneTimeStore<PendingStep>;
   /** Registration challenges; defaults to this process's memory. */
@@ -130,6 +132,7 @@ export class SecondFactorService {
   private readonly steps: StepTokens;
   private readonly rpName: string;
   private readonly onFailure: SecondFactorServiceDeps['onFailure'];
+  private readonly hasher: PasswordHasher;
 
   constructor(deps: SecondFactorServiceDeps) {
     this.store = deps.store;
@@ -141,6 +144,7 @@ export class SecondFactorService {
     this.steps = new StepTokens(deps.steps ?? new MemoryOneTimeStore(now), now);
     this.rpName = deps.webauthn.rpName;
     this.onFailure = deps.onFailure;
+    this.hasher = deps.hasher;
   }
 
   private get factors(): SecondFactorRepository {
@@ -193,7 +197,7 @@ export class SecondFactorService {
     if (!fresh) throw await this.enrolFailure(actor, subject, 'EXPIRED');
     const check = await checkTotpFactor(this.factors, factor, code, now);
     if (!check.ok) throw await this.enrolFailure(actor, subject, check.reason);
-    const { codes, hashes } = await newRecoveryCodes();
+    const { codes, hashes } = await newRecoveryCodes(this.hasher);
     await this.store.transaction(async (tx) => {
       const factors = factorsOf(tx);
       for (const old of await factors.listBySubject(subject, 'totp')) {
@@ -218,7 +222,7 @@ export class SecondFactorService {
         'Recovery codes need an authenticator app or a passkey first',
       );
     }
-    const { codes, hashes } = await newRecoveryCodes();
+    const { codes, hashes } = await newRecoveryCodes(this.hasher);
     await this.store.transaction(async (tx) => {
       await replaceRecoveryCodes(factorsOf(tx), subject, hashes);
       await this.auditIn(tx, actor, subject, 'mfa.recovery_codes', 'success', null, { count: codes.length });
@@ -231,7 +235,7 @@ export class SecondFactorService {
     await this.authorizeManage(actor, subject, 'enrol');
     await this.describe(subject);
     checkPinPolicy(pin);
-    const secretHash = await hashPassword(pin);
+    const secretHash = await this.hasher.hash(pin);
     await this.store.transaction(async (tx) => {
       const factors = factorsOf(tx);
       await factors.deleteBySubject(subject, ['pin']);
@@ -289,7 +293,7 @@ export class SecondFactorService {
       throw await this.enrolFailure(actor, subject, reason, 'webauthn');
     }
     const hasCodes = (await this.factors.listBySubject(subject, 'recovery')).length > 0;
-    const fresh = hasCodes ? null : await newRecoveryCodes();
+    const fresh = hasCodes ? null : await newRecoveryCodes(this.hasher);
     const factorId = randomUUID();
     await this.store.transaction(async (tx) => {
       const factors = factorsOf(tx);
@@ -508,8 +512,8 @@ export class SecondFactorService {
     }
     if (typeof response.code !== 'string') return { ok: false, reason: 'WRONG_CODE' };
     if (response.kind === 'totp') return checkTotp(factors, step.subject, response.code, now);
-    if (response.kind === 'pin') return checkPin(factors, step.subject, response.code, now);
-    return checkRecoveryCode(factors, step.subject, response.code);
+    if (response.kind === 'pin') return checkPin(factors, step.subject, response.code, now, this.hasher);
+    return checkRecoveryCode(factors, step.subject, response.code, this.hasher);
   }
 
   private async passkeysOf(subject: FactorSubject) {
@@ -630,7 +634,7 @@ function cleanLabel(label: string | undefined): string | null {
   return clean ? clean : null;
 }
 
-async function newRecoveryCodes(): Promise<{
+async function newRecoveryCodes(hasher: PasswordHasher): Promise<{
   codes: string[];
   hashes: Array<{ label: string; hash: string }>;
 }> {
@@ -638,7 +642,7 @@ async function newRecoveryCodes(): Promise<{
   const hashes: Array<{ label: string; hash: string }> = [];
   for (const code of codes) {
     const normalized = normalizeRecoveryCode(code) ?? code;
-    hashes.push({ label: recoveryCodeLabel(normalized), hash: await hashPassword(normalized) });
+    hashes.push({ label: recoveryCodeLabel(normalized), hash: await hasher.hash(normalized) });
   }
   return { codes, hashes };
 }

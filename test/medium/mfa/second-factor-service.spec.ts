@@ -15,6 +15,7 @@ import {
 import { STEP_TOKEN_TTL_MS } from '../../../src/auth/mfa/step-tokens.js';
 import { SoftAuthenticator } from '../../../src/auth/mfa/testing/soft-authenticator.js';
 import { TOTP_STEP_MS, totpCodeAt } from '../../../src/auth/mfa/totp.js';
+import { wasmPasswordHasher } from '../../../src/auth/wasm-password-hasher.js';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import { type Actor, authorize } from '../../../src/domain/access.js';
 import { isFacegateError } from '../../../src/domain/errors.js';
@@ -70,6 +71,7 @@ beforeEach(async () => {
     policy: { authorize },
     settings: async () => settings,
     webauthn: rp,
+    hasher: wasmPasswordHasher(),
     onFailure: async (failure) => {
       failures.push(failure);
       if (failure.subject.type === 'employee') {
