@@ -9,11 +9,12 @@
  * the invitation. Chromium reads its fake-camera video when the page opens the camera, which the page does right
  * after consent, before it asks for its challenge. So while the page's consent request is answered (the server
  * records the consent; the answer reaches the page unchanged, only later, as on a slow network), the test (1) draws
- * challenges for the invitation with the public `exclude` parameter until one uses only the clip's turns, leaving
- * the others to expire; (2) cuts the clip's turns in that order on the page's own capture schedule (the kiosk's
- * `captureChallenge`), followed by the man facing the camera for the photos; (3) hands the page that challenge
- * when it asks for one (`page.route`; the server's challenge for the same invitation, unused). The server checks
- * the page's frames of the clip exactly as for a person; nothing is answered through the API by the test.
+ * challenges for the invitation (through the service the page's challenge route calls, with the public `exclude`
+ * parameter) until one uses only the clip's turns, leaving the others to expire; (2) cuts the clip's turns in
+ * that order on the page's own capture schedule (the kiosk's `captureChallenge`), followed by the man facing the
+ * camera for the photos; (3) hands the page that challenge when it asks for one (`page.route`; the server's
+ * challenge for the same invitation, unused). The employee presses Start at the video's pre-roll. The server
+ * checks the page's frames of the clip exactly as for a person; the test answers nothing through the API.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -114,27 +115,30 @@ describe.skipIf(!clip)('self-service enrolment in Chromium (needs ../shared/medi
 
   /**
    * Lets the page's consent request through and, before its answer reaches the page (which then opens the
-   * camera), draws the challenge and writes the phone's video for it. Resolves with the challenge.
+   * camera), draws the challenge and writes the phone's video for it. `challenge` resolves once that is done.
    */
-  function prepareOnConsent(phone: Page, token: string): Promise<ChallengeDto> {
-    return new Promise((resolve, reject) => {
-      const handler = async (route: Route): Promise<void> => {
+  async function prepareOnConsent(phone: Page, token: string): Promise<{ challenge: Promise<ChallengeDto> }> {
+    let prepare: ((route: Route) => Promise<void>) | undefined;
+    const challenge = new Promise<ChallengeDto>((resolve, reject) => {
+      prepare = async (route) => {
         try {
           const response = await route.fetch();
           expect(response.status()).toBe(204);
-          const challenge = await challengeForClip(token);
-          await promptedClipVideo(clip ?? '', challenge.actions, challenge.frames, phoneVideo, {
+          const drawn = await challengeForClip(token);
+          await promptedClipVideo(clip ?? '', drawn.actions, drawn.frames, phoneVideo, {
             frontalTail: PHOTO_SECONDS,
           });
           await route.fulfill({ response });
-          resolve(challenge);
+          resolve(drawn);
         } catch (error) {
           reject(error);
           await route.abort().catch(() => undefined);
         }
       };
-      void phone.route(`**/v1/enrol/${token}/consent`, handler, { times: 1 });
     });
+    challenge.catch(() => undefined); // awaited by the test; not an unhandled rejection if an earlier step fails
+    await phone.route(`**/v1/enrol/${token}/consent`, (route) => prepare?.(route), { times: 1 });
+    return { challenge };
   }
 
   /** How long the page's camera picture has played, in seconds (the `<video>` element's clock); in the page. */
@@ -180,12 +184,12 @@ describe.skipIf(!clip)('self-service enrolment in Chromium (needs ../shared/medi
       // The employee opens it on a phone: consent first.
       const phone = await (await phoneBrowser.newContext({ viewport: PHONE })).newPage();
       const { errors } = watchConsole(phone);
-      const prepared = prepareOnConsent(phone, token);
+      const prepared = await prepareOnConsent(phone, token);
       await phone.goto(link);
       await phone.getByRole('heading', { name: 'Hello Zubair' }).waitFor(WAIT);
       await screenshot(phone, 'enrol-2-consent');
       await phone.getByRole('button', { name: 'I agree, continue' }).click();
-      const challenge = await prepared;
+      const challenge = await prepared.challenge;
 
       // Photos are refused before a passed challenge, whoever sends them.
       const early = new FormData();
