@@ -1,9 +1,9 @@
 /**
- * Fake-camera videos for the kiosk liveness e2e test, built at test time with Debian's `ffmpeg` from real media:
- * a real head-turn clip from `../shared/media` (cut and re-timed to follow a challenge's prompts), and a still
- * photo shipped by an npm package, held still. Chromium plays a `.y4m` file as its webcam
- * (`--use-file-for-fake-video-capture`), looping it, and reads the file when a page opens the camera: a test may
- * write the video after the browser started, as long as it does so before the kiosk opens the camera.
+ * Fake-camera videos for the liveness e2e tests (kiosk and self-service enrolment), built at test time with
+ * Debian's `ffmpeg` from real media: a real head-turn clip from `../shared/media` (cut and re-timed to follow a
+ * challenge's prompts), and a still photo shipped by an npm package, held still. Chromium plays a `.y4m` file as
+ * its webcam (`--use-file-for-fake-video-capture`), looping it, and reads the file when a page opens the camera: a
+ * test may write the video after the browser started, as long as it does so before the page opens the camera.
  */
 import { execFile } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -139,16 +139,36 @@ export function promptedDurations(
   return plan.steps.map((step, i) => (step.endMs - step.startMs + (i === 0 ? PREROLL_MS : 0)) / 1000);
 }
 
+/** Options of {@link promptedClipVideo}. */
+export interface PromptedOptions {
+  /**
+   * Seconds of the man facing the camera after the challenge's part (the clip's frontal opening played back and
+   * forth): what a camera shows when photos are taken after the challenge, before the video loops to the turns.
+   */
+  frontalTail?: number;
+}
+
+/** Seconds from the start of a prompted video to the end of its challenge's part (where a frontal tail begins). */
+export function promptedSeconds(
+  actions: readonly LivenessAction[],
+  frames: { min: number; max: number },
+): number {
+  const parts = promptedDurations(actions, frames).reduce((a, b) => a + b, 0);
+  return parts + (FRONTAL_END.to - FRONTAL_END.from);
+}
+
 /**
  * A video of the clip's man doing `actions` in order, timed on the kiosk's own capture schedule: the frontal
  * opening (stretched over the pre-roll and the frontal step), then each action's turn, held for its step, then
- * the frontal ending (slack for a late start). Throws for an action the clip does not show.
+ * the frontal ending (slack for a late start) and the optional frontal tail. Throws for an action the clip does
+ * not show.
  */
 export async function promptedClipVideo(
   clip: string,
   actions: readonly LivenessAction[],
   frames: { min: number; max: number },
   out: string,
+  options: PromptedOptions = {},
 ): Promise<string> {
   const durations = promptedDurations(actions, frames);
   const dir = await mkdtemp(join(tmpdir(), 'facegate-clip-'));
@@ -161,6 +181,7 @@ export async function promptedClipVideo(
       files.push(await heldTurn(cut, turn, durations[i + 1] ?? 2, join(dir, `turn-${i}.y4m`)));
     }
     files.push(await cut(FRONTAL_END, FRONTAL_END.to - FRONTAL_END.from));
+    if (options.frontalTail) files.push(await frontalTail(cut, options.frontalTail, join(dir, 'tail.y4m')));
     await concat(files, join(dir, 'parts.txt'), out);
     return out;
   } finally {
@@ -202,6 +223,17 @@ async function heldTurn(cut: Cut, turn: Turn, seconds: number, out: string): Pro
   const forth = await cut(held, span);
   let filled = into;
   for (let i = 0; filled < seconds; i++, filled += span) files.push(i % 2 === 0 ? back : forth);
+  await concat(files, `${out}.txt`, out, seconds);
+  return out;
+}
+
+/** The frontal opening backwards then forwards, again and again, `seconds` long: a person facing the camera. */
+async function frontalTail(cut: Cut, seconds: number, out: string): Promise<string> {
+  const span = FRONTAL.to - FRONTAL.from;
+  const back = await cut(FRONTAL, span, true);
+  const forth = await cut(FRONTAL, span);
+  const files: string[] = [];
+  for (let filled = 0, i = 0; filled < seconds; i++, filled += span) files.push(i % 2 === 0 ? back : forth);
   await concat(files, `${out}.txt`, out, seconds);
   return out;
 }
