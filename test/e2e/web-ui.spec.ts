@@ -830,6 +830,10 @@ describe('facegate web UI in Chromium', () => {
       await page.goto(`${fg.url}/admin/employees?q=INV-`);
       const table = page.getByTestId('employee-table');
       await table.locator('tbody tr', { hasText: 'Darden' }).waitFor();
+      // The selection column comes first; cells are found by their column's name, as the other tests do.
+      const darden = table.locator('tbody tr', { hasText: 'Darden' });
+      expect(await darden.locator('td[data-label="Faces"]').textContent()).toBe('0');
+      expect(await darden.locator('td[data-label="Badge"]').textContent()).toBe('INV-3');
       const invite = page.getByRole('button', { name: /^Invite selected/ });
       expect(await invite.textContent()).toBe('Invite selected (0)');
       expect(await invite.isDisabled()).toBe(true);
