@@ -266,8 +266,10 @@ describe('facegate web UI in Chromium', () => {
         await expect.poll(() => thumbs.nth(i).evaluate(imageLoaded)).toBe(true);
       }
       expect(faceRequests).toEqual([]);
-      // Columns: photo, name, badge, department, faces, status.
-      expect(await rows.filter({ hasText: 'Lovelace' }).locator('td').nth(4).textContent()).toBe('1');
+      // Columns: selection, photo, name, badge, department, faces, status.
+      expect(await rows.filter({ hasText: 'Lovelace' }).locator('td[data-label="Faces"]').textContent()).toBe(
+        '1',
+      );
       await screenshot(page, 'admin-employees');
       await page.getByLabel('Search employees').fill('lovelace');
       await expect.poll(() => rows.count()).toBe(1);
@@ -811,6 +813,101 @@ describe('facegate web UI in Chromium', () => {
   );
 
   it(
+    'inviting a selection of the employee list: two selected, two links with QR code and CSV; only inviters select',
+    async () => {
+      const seeds = [
+        { badge: 'INV-1', firstName: 'Mary', lastName: 'Jackson' },
+        { badge: 'INV-2', firstName: 'Dorothy', lastName: 'Vaughan' },
+        { badge: 'INV-3', firstName: 'Christine', lastName: 'Darden' },
+      ];
+      for (const seed of seeds)
+        if (!(await api.findEmployee(seed.badge))) await api.call('POST', '/v1/employees', seed);
+      type Invitations = { items: Array<{ id: string; status: string; employee: { badge: string } }> };
+      const before = await api.call<Invitations>('GET', '/v1/invitations?limit=200');
+
+      const { context, page, console } = await newPage();
+      await signIn(page, 'admin');
+      await page.goto(`${fg.url}/admin/employees?q=INV-`);
+      const table = page.getByTestId('employee-table');
+      await table.locator('tbody tr', { hasText: 'Darden' }).waitFor();
+      // The selection column comes first; cells are found by their column's name, as the other tests do.
+      const darden = table.locator('tbody tr', { hasText: 'Darden' });
+      expect(await darden.locator('td[data-label="Faces"]').textContent()).toBe('0');
+      expect(await darden.locator('td[data-label="Badge"]').textContent()).toBe('INV-3');
+      const invite = page.getByRole('button', { name: /^Invite selected/ });
+      expect(await invite.textContent()).toBe('Invite selected (0)');
+      expect(await invite.isDisabled()).toBe(true);
+      const all = page.getByLabel('Select all on this page', { exact: true });
+      await all.check();
+      expect(await invite.textContent()).toBe('Invite selected (3)');
+      await page.getByLabel('Select Christine Darden', { exact: true }).uncheck();
+      expect(await invite.textContent()).toBe('Invite selected (2)');
+      expect(await all.evaluate((el) => (el as { indeterminate: boolean }).indeterminate)).toBe(true);
+      expect(await page.getByLabel('Select Mary Jackson', { exact: true }).isChecked()).toBe(true);
+      expect(await page.getByLabel('Select Dorothy Vaughan', { exact: true }).isChecked()).toBe(true);
+      await screenshot(page, 'employees-select-1280x800');
+
+      await invite.click();
+      const created = page.getByTestId('created-invitations');
+      await created.waitFor(WAIT);
+      const links = created.getByLabel('Enrolment link');
+      expect(await links.count()).toBe(2);
+      for (let i = 0; i < 2; i++)
+        expect(await links.nth(i).inputValue()).toMatch(new RegExp(`^${fg.url}/enrol/[A-Za-z0-9_-]{32}$`));
+      const shown = (await created.textContent()) ?? '';
+      expect(shown).toContain('Mary Jackson (INV-1)');
+      expect(shown).toContain('Dorothy Vaughan (INV-2)');
+      expect(shown).not.toContain('INV-3');
+      expect(await invite.textContent()).toBe('Invite selected (0)');
+      await created.getByRole('button', { name: 'Show QR code' }).first().click();
+      await created.locator('img.invitation-qr').waitFor();
+      const download = page.waitForEvent('download');
+      await created.getByRole('button', { name: 'Download CSV' }).click();
+      const csv = await readFile((await (await download).path()) ?? '', 'utf8');
+      expect(csv.trim().split('\r\n')).toHaveLength(3);
+      expect(csv).toContain(await links.first().inputValue());
+
+      const after = await api.call<Invitations>('GET', '/v1/invitations?limit=200');
+      const fresh = after.items.filter((i) => !before.items.some((b) => b.id === i.id));
+      expect(fresh.map((i) => i.employee.badge).sort()).toEqual(['INV-1', 'INV-2']);
+      expect(fresh.every((i) => i.status === 'open')).toBe(true);
+
+      await screenshot(page, 'employees-invite-1280x800');
+      await checkPage(page, {}, [
+        { width: 1280, height: 800 },
+        { width: 390, height: 844 },
+      ]);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByLabel('Select Christine Darden', { exact: true }).check();
+      expect(await page.getByRole('button', { name: /^Invite selected/ }).textContent()).toBe(
+        'Invite selected (1)',
+      );
+      expect(await axeViolations(page)).toEqual([]);
+      await page.evaluate('window.scrollTo(0, 0)');
+      await screenshot(page, 'employees-invite-390x844');
+      expect(console.errors).toEqual([]);
+      await context.close();
+
+      // An enroller may invite too; an auditor sees neither the checkboxes nor the action (the server refuses it).
+      for (const [username, role, shown] of [
+        ['enid', 'enroller', 1],
+        ['audrey', 'auditor', 0],
+      ] as const) {
+        await api.ensureUser(username, role);
+        const other = await newPage();
+        await signIn(other.page, username);
+        await other.page.goto(`${fg.url}/admin/employees?q=INV-`);
+        await other.page.getByTestId('employee-table').locator('tbody tr', { hasText: 'Darden' }).waitFor();
+        expect(await other.page.getByRole('button', { name: /^Invite selected/ }).count(), role).toBe(shown);
+        expect(await other.page.getByRole('checkbox').count(), role).toBe(shown * 4);
+        expect(other.console.errors).toEqual([]);
+        await other.context.close();
+      }
+    },
+    LONG,
+  );
+
+  it(
     'keyboard and phone size: focus follows navigation and dialogs, every admin page fits 390 px, screenshots',
     async () => {
       const employeeId = await ensurePerson('ada');
@@ -864,8 +961,7 @@ describe('facegate web UI in Chromium', () => {
       const faces = phone.page
         .getByTestId('employee-table')
         .locator('tbody tr', { hasText: 'Lovelace' })
-        .locator('td')
-        .nth(4);
+        .locator('td[data-label="Faces"]');
       expect(await faces.isVisible()).toBe(true);
       await screenshot(phone.page, 'employees-390x844');
       const pages = [

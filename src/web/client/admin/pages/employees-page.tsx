@@ -1,13 +1,18 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../../shared/api.js';
 import { type EmployeeDto, listEmployees, photoUrl } from '../admin-api.js';
+import { type CreatedInvitationDto, createInvitations } from '../enrolment-api.js';
 import { navigate, useLocation } from '../router.js';
 import { can, type Me } from '../session.js';
-import { DataTable, Notice, PageHeader } from '../ui.js';
+import { ActionNotices, DataTable, Notice, PageHeader, useAction } from '../ui.js';
+import { CreatedInvitations } from './created-invitations.js';
 
 const PAGE_SIZE = 20;
 
-/** Searchable, paged employee list with thumbnails (for roles that may see photos) and status. */
+/**
+ * Searchable, paged employee list with thumbnails (for roles that may see photos) and status; inviters select
+ * employees in it and invite them to self-service enrolment.
+ */
 // Long by design: one page of JSX markup over small handlers; the logic lives in the imported helpers.
 export function EmployeesPage({ me }: { me: Me }) {
   const { search: params } = useLocation();
@@ -17,6 +22,8 @@ export function EmployeesPage({ me }: { me: Me }) {
   const [data, setData] = useState<{ items: EmployeeDto[]; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const showPhotos = can(me.role, 'photos.read');
+  const mayInvite = can(me.role, 'invitations.manage');
+  const selection = useSelection();
 
   useEffect(() => {
     let live = true;
@@ -83,9 +90,11 @@ export function EmployeesPage({ me }: { me: Me }) {
         </span>
       </form>
       {error ? <Notice kind="error">{error}</Notice> : null}
+      {mayInvite ? <InviteSelection items={data?.items ?? []} selection={selection} /> : null}
       <DataTable
         testId="employee-table"
         columns={[
+          mayInvite ? { label: 'Select', hidden: true, class: 'col-select' } : null,
           showPhotos ? { label: 'Photo', hidden: true, class: 'col-thumb' } : null,
           { label: 'Name' },
           { label: 'Badge' },
@@ -102,7 +111,12 @@ export function EmployeesPage({ me }: { me: Me }) {
         }
       >
         {data?.items.map((e) => (
-          <EmployeeRow key={e.id} employee={e} showPhotos={showPhotos} />
+          <EmployeeRow
+            key={e.id}
+            employee={e}
+            showPhotos={showPhotos}
+            selection={mayInvite ? selection : null}
+          />
         ))}
       </DataTable>
       <nav class="pager" aria-label="Pages">
@@ -137,10 +151,28 @@ export function StatusBadge({ employee }: { employee: EmployeeDto }) {
   return <span class="badge badge--ok">Active</span>;
 }
 
-function EmployeeRow({ employee: e, showPhotos }: { employee: EmployeeDto; showPhotos: boolean }) {
+function EmployeeRow({
+  employee: e,
+  showPhotos,
+  selection,
+}: {
+  employee: EmployeeDto;
+  showPhotos: boolean;
+  selection: Selection | null;
+}) {
   // Face count and thumbnail come with the list (one grouped read on the server), only for roles that may see them.
   return (
     <tr>
+      {selection ? (
+        <td class="col-select">
+          <input
+            type="checkbox"
+            aria-label={`Select ${e.firstName} ${e.lastName}`}
+            checked={selection.ids.has(e.id)}
+            onChange={(event) => selection.set([e.id], event.currentTarget.checked)}
+          />
+        </td>
+      ) : null}
       {showPhotos ? (
         <td class="col-thumb">
           <Thumb employee={e} src={e.photoId ? photoUrl(e.id, e.photoId) : null} />
@@ -159,6 +191,83 @@ function EmployeeRow({ employee: e, showPhotos }: { employee: EmployeeDto; showP
         <StatusBadge employee={e} />
       </td>
     </tr>
+  );
+}
+
+/** Employees picked for an invitation, by id: kept across pages and searches until invited or cleared. */
+interface Selection {
+  ids: ReadonlySet<string>;
+  set(ids: readonly string[], selected: boolean): void;
+  clear(): void;
+}
+
+function useSelection(): Selection {
+  const [ids, setIds] = useState<ReadonlySet<string>>(new Set());
+  return {
+    ids,
+    set: (changed, selected) =>
+      setIds((previous) => {
+        const next = new Set(previous);
+        for (const id of changed) {
+          if (selected) next.add(id);
+          else next.delete(id);
+        }
+        return next;
+      }),
+    clear: () => setIds(new Set()),
+  };
+}
+
+/**
+ * "Select all on this page" and "Invite selected (n)": one invitation per selected employee through the invitation
+ * API (default validity), then the new links with QR codes and CSV, as on the Invitations page.
+ */
+function InviteSelection({ items, selection }: { items: EmployeeDto[]; selection: Selection }) {
+  const action = useAction();
+  const [created, setCreated] = useState<CreatedInvitationDto[]>([]);
+  const pageIds = items.map((e) => e.id);
+  const onPage = pageIds.filter((id) => selection.ids.has(id)).length;
+  const all = pageIds.length > 0 && onPage === pageIds.length;
+  const count = selection.ids.size;
+  const allBox = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (allBox.current) allBox.current.indeterminate = onPage > 0 && !all;
+  });
+  const invite = () =>
+    void action.run(async () => {
+      setCreated(await createInvitations([...selection.ids]));
+      selection.clear();
+    }, 'Invitations created. Copy the links now: they are not shown again.');
+  return (
+    <>
+      <div class="selection-bar">
+        <label class="choice">
+          <input
+            ref={allBox}
+            type="checkbox"
+            checked={all}
+            disabled={pageIds.length === 0}
+            onChange={(e) => selection.set(pageIds, e.currentTarget.checked)}
+          />
+          Select all on this page
+        </label>
+        <button
+          type="button"
+          class="btn btn--primary btn--small"
+          disabled={action.busy || count === 0}
+          onClick={invite}
+        >
+          Invite selected ({count})
+        </button>
+        {count > 0 ? (
+          <button type="button" class="btn btn--ghost btn--small" onClick={selection.clear}>
+            Clear selection
+          </button>
+        ) : null}
+      </div>
+      <ActionNotices action={action} />
+      {created.length > 0 ? <CreatedInvitations items={created} /> : null}
+    </>
   );
 }
 

@@ -1,24 +1,14 @@
 import { useState } from 'preact/hooks';
-import QRCode from 'qrcode';
 import {
   badgesOf,
   type CreatedInvitationDto,
   createInvitations,
   type InvitationDto,
-  invitationsCsv,
   listInvitations,
   revokeInvitation,
 } from '../enrolment-api.js';
-import {
-  ActionNotices,
-  DataTable,
-  downloadText,
-  formatDate,
-  PageHeader,
-  useAction,
-  useLoaded,
-} from '../ui.js';
-import { CopyField } from './kiosk-pairing.js';
+import { ActionNotices, DataTable, formatDate, PageHeader, useAction, useLoaded } from '../ui.js';
+import { CreatedInvitations } from './created-invitations.js';
 
 /**
  * Invitations to self-service enrolment: invite one or many employees (badges typed, pasted or from a CSV file),
@@ -88,7 +78,7 @@ export function InvitationsPage() {
           Create {badgesOf(badges).length || ''} invitation{badgesOf(badges).length === 1 ? '' : 's'}
         </button>
       </form>
-      {created.length > 0 ? <CreatedLinks items={created} /> : null}
+      {created.length > 0 ? <CreatedInvitations items={created} /> : null}
       <h2>All invitations</h2>
       <DataTable
         testId="invitations-table"
@@ -130,52 +120,5 @@ function InvitationRow({ invitation: i, onRevoke }: { invitation: InvitationDto;
         ) : null}
       </td>
     </tr>
-  );
-}
-
-/** The links just created (shown once), each with a QR code, and the CSV of them all. */
-function CreatedLinks({ items }: { items: CreatedInvitationDto[] }) {
-  const [qr, setQr] = useState<Record<string, string>>({});
-  const show = async (item: CreatedInvitationDto) => {
-    const svg = await QRCode.toString(location.origin + item.link, {
-      type: 'svg',
-      margin: 2,
-      errorCorrectionLevel: 'M',
-    });
-    setQr({ ...qr, [item.id]: `data:image/svg+xml;utf8,${encodeURIComponent(svg)}` });
-  };
-  return (
-    <div class="card" data-testid="created-invitations">
-      <h2>New links</h2>
-      <button
-        type="button"
-        class="btn btn--primary"
-        onClick={() => downloadText('invitations.csv', invitationsCsv(items, location.origin))}
-      >
-        Download CSV
-      </button>
-      <ul class="invitation-links">
-        {items.map((item) => (
-          <li key={item.id}>
-            <p>
-              {item.employee.firstName} {item.employee.lastName} ({item.employee.badge}) · until{' '}
-              {formatDate(item.expiresAt)}
-            </p>
-            <CopyField id={`link-${item.id}`} label="Enrolment link" value={location.origin + item.link} />
-            {qr[item.id] ? (
-              <img
-                class="invitation-qr"
-                src={qr[item.id]}
-                alt={`QR code of the link for ${item.employee.firstName}`}
-              />
-            ) : (
-              <button type="button" class="btn btn--ghost" onClick={() => void show(item)}>
-                Show QR code
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
-    </div>
   );
 }
