@@ -43,7 +43,7 @@ export interface PresentationResult {
   label: 'live' | 'spoof';
   kind: 'clip' | 'still-single' | 'still-repeated' | 'still-warped';
   actions: LivenessAction[];
-  /** Live clips only: whether the clip's own motion gave a challenge with a head rotation. */
+  /** Live clips only: a bona fide attempt (its own motion holds a head rotation, and it shows one person only). */
   matching?: boolean;
   /** Live clips left out of BPCER: why (the motion no issued challenge could match). */
   excluded?: string;
@@ -173,9 +173,12 @@ async function evalClip(
   for (const f of frames) observations.push(await observe(engine, f));
   const faces = observations.filter((o) => o.faceCount === 1 && o.mesh);
   const observed = observedActions(faces, LIVENESS_ACTIONS, 3, verifier.thresholds);
-  const matching = observed.some((a) => HEAD_ROTATIONS.includes(a));
+  const rotation = observed.some((a) => HEAD_ROTATIONS.includes(a));
+  // A kiosk takes one person in view: a clip with other people in it is no bona fide attempt at one.
+  const crowded = observations.filter((o) => o.faceCount > 1).length;
+  const matching = rotation && crowded === 0;
   const actions =
-    label === 'live' ? (matching ? observed : attackerChallenge(observed)) : attackerChallenge(observed);
+    label === 'live' ? (rotation ? observed : attackerChallenge(observed)) : attackerChallenge(observed);
   const verdict = verify(verifier, actions, observations);
   const live =
     label === 'live'
@@ -183,7 +186,11 @@ async function evalClip(
           matching,
           ...(matching
             ? {}
-            : { excluded: unmatchedReason(observed, faces.length, observations.length, verifier) }),
+            : {
+                excluded: crowded
+                  ? `other people in view: two or more faces in ${crowded} of ${observations.length} frames`
+                  : unmatchedReason(observed, faces.length, observations.length, verifier),
+              }),
         }
       : {};
   return summarise({ file, label, kind: 'clip', actions, ...live }, verdict);
