@@ -9,7 +9,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { createEngine } from '../src/app/adapters.js';
+import { createEngine } from '../src/app/local-engine.js';
 import {
   type DeepPartial,
   type EmbedderId,

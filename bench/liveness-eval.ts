@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createEngine } from '../src/app/adapters.js';
+import { createEngine } from '../src/app/local-engine.js';
 import { loadConfig } from '../src/config/config.js';
 import { buildLivenessReport, evaluateLiveness, type PresentationResult } from '../src/eval/liveness-eval.js';
 import { FrLivenessModel } from '../src/liveness/fr-liveness.model.js';

@@ -11,6 +11,7 @@ import type { InvitationService } from '../services/invitation.service.js';
 import type { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import type { LivenessService } from '../services/liveness.service.js';
 import type { LivenessLoginService } from '../services/liveness-login.service.js';
+import type { ProbeUploadService } from '../services/probe-upload.service.js';
 import type { ReviewService } from '../services/review.service.js';
 import type { SelfEnrolmentService } from '../services/self-enrolment.service.js';
 import type { TemplateUpgradeService } from '../services/template-upgrade.service.js';
@@ -41,6 +42,8 @@ export interface ApiContext {
   liveness: Pick<LivenessService, 'issueChallenge'>;
   /** Face login with the liveness mode enforced. */
   livenessLogin: Pick<LivenessLoginService, 'authenticate' | 'verify' | 'setKeyMode'>;
+  /** Upload tickets of the serverless deployment's validation bucket (refused elsewhere). */
+  probeUploads: Pick<ProbeUploadService, 'issue' | 'take'>;
   /** Self-service enrolment: invitations, the enrolment page's steps, the review queue. */
   invitations: InvitationService;
   selfEnrolment: SelfEnrolmentService;

@@ -39,7 +39,8 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** @param onDecision told the outcome of every decision (`match`, `no_match`, `retry`), e.g. to export it. */
+  constructor(private readonly onDecision?: (outcome: string) => void) {
     collectDefaultMetrics({ register: this.registry, prefix: 'facegate_' });
   }
 
@@ -102,6 +103,7 @@ export class ApiMetrics {
   ): void {
     const decision = secondFactorRequired ? 'second_factor_required' : result.decision;
     this.decisions.inc({ action, decision });
+    this.onDecision?.(decision);
     for (const [stage, ms] of Object.entries(result.timings)) {
       if (typeof ms === 'number') this.stages.observe({ stage }, ms / 1000);
     }

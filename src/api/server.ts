@@ -48,6 +48,7 @@ import { mfaRoutes } from './routes/mfa.routes.js';
 import type { RouteDeps, TypedApp } from './routes/route-types.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { templateRoutes } from './routes/template.routes.js';
+import { uploadRoutes } from './routes/upload.routes.js';
 
 /** Largest JSON body accepted. */
 export const JSON_BODY_LIMIT = 256 * 1024;
@@ -69,6 +70,8 @@ export interface ServerOptions {
    * connection (default {@link REQUEST_TIMEOUT_MS}; tests shorten it).
    */
   requestTimeoutMs?: number;
+  /** Told the outcome of every face-login decision (the Lambda function writes a CloudWatch metric line). */
+  onDecision?: (outcome: string) => void;
 }
 
 /** How long a request may take to arrive: slow uploads (slowloris) cannot hold a connection for long. */
@@ -363,7 +366,7 @@ function registerRoutes(app: ServerApp, ctx: ApiContext, options: ServerOptions)
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.imageWork) imageGate.assertCapacity();
   });
-  const metrics = new ApiMetrics();
+  const metrics = new ApiMetrics(options.onDecision);
   metrics.install(app);
   metrics.watchImpostorAlarm(ctx.auth.kioskThrottle);
 
@@ -375,6 +378,7 @@ function registerRoutes(app: ServerApp, ctx: ApiContext, options: ServerOptions)
   const typed = app as unknown as TypedApp;
   systemRoutes(typed, deps);
   faceRoutes(typed, deps);
+  uploadRoutes(typed, deps);
   employeeRoutes(typed, deps);
   accessRoutes(typed, deps);
   adminRoutes(typed, deps);

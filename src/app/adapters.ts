@@ -1,18 +1,21 @@
 import { join } from 'node:path';
+import { S3ProbeUploads } from '../aws/s3-probe-uploads.js';
 import type { KeyedBlobStore } from '../blobs/blob-store.port.js';
 import { EncryptedBlobStore } from '../blobs/encrypted-blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
-import { S3BlobStore } from '../blobs/s3-blob-store.js';
+import { createS3Client, S3BlobStore } from '../blobs/s3-blob-store.js';
 import type { FacegateConfig } from '../config/config.js';
 import { createDataCipher, type DataCipher } from '../crypto/data-cipher.js';
 import { FacegateError } from '../domain/errors.js';
-import { localEngineSettings } from '../engine/create-face-engine.js';
-import type { FaceEngine } from '../engine/face-engine.port.js';
-import { LocalFaceEngine } from '../engine/local-face-engine.js';
-import { PooledFaceEngine } from '../engine/pooled-face-engine.js';
-import { PostgresStore } from '../store/postgres/postgres-store.js';
+import type { EngineInfo, FaceEngine } from '../engine/face-engine.port.js';
+import { RemoteOnlyEngine } from '../engine/remote-only-engine.js';
+import type { FaceMatcher } from '../services/face-matcher.port.js';
+import { LocalFaceMatcher } from '../services/local-face-matcher.js';
+import type { ThresholdLookup } from '../services/match-settings.js';
+import type { ProbeUploads } from '../services/probe-upload.service.js';
+import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js';
+import type { ServiceGallery } from '../services/service-context.js';
 import { MIGRATIONS } from '../store/sqlite/migrations.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.port.js';
 import type { TransferEnd } from '../store/transfer/archive-manifest.js';
 import { type ExportReport, exportArchive } from '../store/transfer/export-archive.js';
@@ -28,21 +31,41 @@ export const SQLITE_FILE = 'facegate.db';
 export const BLOB_DIR = 'blobs';
 
 /**
- * Opens the configured store, migrated on open: SQLite at `<dataDir>/facegate.db`, or PostgreSQL at
- * `FACEGATE_DATABASE_URL` (its search path chooses the schema).
+ * Opens the configured store, migrated on open: SQLite at `<dataDir>/facegate.db`, PostgreSQL at
+ * `FACEGATE_DATABASE_URL` (its search path chooses the schema), or DynamoDB's `FACEGATE_DYNAMODB_TABLE` (created by
+ * the CDK stack; no migrations). Each store's module is loaded only when chosen, so a Lambda bundle never loads
+ * the SQLite driver.
  */
 export async function createStore(config: FacegateConfig, cipher: DataCipher): Promise<Store> {
   switch (config.store.kind) {
-    case 'sqlite':
+    case 'sqlite': {
+      const { SqliteStore } = await import('../store/sqlite/sqlite-store.js');
       return SqliteStore.open(join(config.dataDir, SQLITE_FILE), cipher);
-    case 'postgres':
+    }
+    case 'postgres': {
       if (!config.store.postgresUrl) {
         throw new FacegateError(
           'CONFIG_INVALID',
           'FACEGATE_DATABASE_URL is required when FACEGATE_STORE=postgres',
         );
       }
+      const { PostgresStore } = await import('../store/postgres/postgres-store.js');
       return PostgresStore.open({ connectionString: config.store.postgresUrl }, cipher);
+    }
+    case 'dynamodb': {
+      const { table, endpoint, region } = config.store.dynamodb;
+      if (!table) {
+        throw new FacegateError(
+          'CONFIG_INVALID',
+          'FACEGATE_DYNAMODB_TABLE is required when FACEGATE_STORE=dynamodb',
+        );
+      }
+      const { DynamoStore } = await import('../store/dynamodb/dynamodb-store.js');
+      return DynamoStore.open(
+        { tableName: table, clientConfig: { region, ...(endpoint ? { endpoint } : {}) } },
+        cipher,
+      );
+    }
     default:
       throw new FacegateError('CONFIG_INVALID', `Unknown store kind "${String(config.store.kind)}"`);
   }
@@ -70,22 +93,91 @@ async function createRawBlobStore(config: FacegateConfig): Promise<KeyedBlobStor
   return files;
 }
 
+/** The Rekognition adapter on a collection of the region (its SDK is loaded only here). */
+async function rekognitionMatcher(region: string, collectionId: string): Promise<RemoteFaceMatcher> {
+  const [{ RekognitionClient }, { RekognitionFaceMatcher }] = await Promise.all([
+    import('@aws-sdk/client-rekognition'),
+    import('../aws/rekognition/rekognition-face-matcher.js'),
+  ]);
+  return new RekognitionFaceMatcher({ client: new RekognitionClient({ region }), collectionId });
+}
+
+/** What facegate records as the engine of a remote collection (Rekognition gives no embeddings: dimension 0). */
+export const REKOGNITION_ENGINE: EngineInfo = {
+  engine: 'rekognition',
+  model: 'rekognition',
+  version: '1',
+  dimension: 0,
+};
+
 /**
- * Builds the configured FaceEngine: `engine.workers` = 0 runs the local engine in the calling thread
- * (CLI, tests, eval); more runs it in that many worker threads so inference never blocks the event loop.
- * Models load on the first call or on `load()`.
+ * The configured FaceEngine: the local engine (loaded lazily, see `local-engine.ts`), or for a remote collection
+ * an engine that only names it and refuses local analysis.
  */
-export function createEngine(config: FacegateConfig): FaceEngine {
-  if (config.engine.kind !== 'local') {
+export async function openEngine(config: FacegateConfig): Promise<FaceEngine> {
+  if (config.engine.kind === 'rekognition') return new RemoteOnlyEngine(REKOGNITION_ENGINE);
+  const { createEngine } = await import('./local-engine.js');
+  return createEngine(config);
+}
+
+/** The matcher of the services and the thresholds on its scale (the calibrated table for the local engine). */
+export interface MatcherChoice {
+  matcher: FaceMatcher;
+  /** Set for a remote collection: its presets on its own similarity scale. */
+  thresholds?: ThresholdLookup;
+}
+
+/**
+ * The configured matcher: the local engine over the in-memory gallery, or the Rekognition collection
+ * (created when missing). `store` tells the remote matcher which employees have faces.
+ */
+export async function createMatcher(
+  config: FacegateConfig,
+  engine: FaceEngine,
+  gallery: ServiceGallery,
+  store: Store,
+  given?: RemoteFaceMatcher,
+): Promise<MatcherChoice> {
+  if (config.engine.kind === 'local') return { matcher: new LocalFaceMatcher(engine, gallery) };
+  const collectionId = config.aws.collectionId;
+  if (!collectionId) {
     throw new FacegateError(
       'CONFIG_INVALID',
-      `Face engine "${config.engine.kind}" is not available in this build`,
+      'FACEGATE_REKOGNITION_COLLECTION is required when FACEGATE_ENGINE=rekognition',
     );
   }
-  const settings = localEngineSettings(config);
-  return config.engine.workers === 0
-    ? new LocalFaceEngine(settings)
-    : new PooledFaceEngine(settings, config.engine.workers);
+  const [{ REKOGNITION_SIMILARITY }, { RemoteCollectionMatcher }] = await Promise.all([
+    import('../aws/rekognition/rekognition-thresholds.js'),
+    import('../services/remote-collection-matcher.js'),
+  ]);
+  const remote = given ?? (await rekognitionMatcher(config.aws.region, collectionId));
+  await remote.ensureGallery();
+  const matcher = new RemoteCollectionMatcher(remote, {
+    limits: config.engine,
+    hasFaces: async (employeeId) => (await store.templates.listByEmployee(employeeId)).length > 0,
+    version: REKOGNITION_ENGINE.version,
+  });
+  return {
+    matcher,
+    thresholds: (_model, preset) => REKOGNITION_SIMILARITY[preset] / 100,
+  };
+}
+
+/**
+ * The validation bucket of the upload flow (`FACEGATE_VALIDATION_BUCKET`), only where photos live in S3: signed
+ * with the same S3 settings (endpoint, credentials) as the photo store. Absent otherwise.
+ */
+export function createProbeUploads(config: FacegateConfig): ProbeUploads | undefined {
+  const bucket = config.aws.validationBucket;
+  if (config.blobs.kind !== 's3' || !bucket) return undefined;
+  const { s3 } = config.blobs;
+  return new S3ProbeUploads({
+    client: createS3Client(s3),
+    bucket,
+    region: s3.region,
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    maxBytes: config.engine.maxImageBytes,
+  });
 }
 
 /** The data at rest without an engine: cipher, store and photo store (key rotation, account commands). */

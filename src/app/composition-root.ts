@@ -18,6 +18,8 @@ import { InvitationService } from '../services/invitation.service.js';
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { LivenessService } from '../services/liveness.service.js';
 import { LivenessLoginService, livenessModeOf } from '../services/liveness-login.service.js';
+import { ProbeUploadService } from '../services/probe-upload.service.js';
+import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js';
 import { ReviewService } from '../services/review.service.js';
 import { SelfEnrolmentService } from '../services/self-enrolment.service.js';
 import {
@@ -35,7 +37,14 @@ import { WelcomePhotoPasses } from '../services/welcome-photo-pass.js';
 import { kioskThrottleStateOn } from '../shared-state/kiosk-throttle-state.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
-import { createEngine, openStorage, type Storage } from './adapters.js';
+import {
+  createMatcher,
+  createProbeUploads,
+  type MatcherChoice,
+  openEngine,
+  openStorage,
+  type Storage,
+} from './adapters.js';
 import { buildAuthServices } from './build-auth-services.js';
 import { FreshIdentificationService, openSharedState, startGalleryFeed } from './scale-out.js';
 import { WatchFolders } from './watch-folders.js';
@@ -62,6 +71,8 @@ export interface AppServices extends CoreServices {
   auditViews: AuditViewService;
   /** Liveness challenges: issue, answer. */
   liveness: LivenessService;
+  /** Upload tickets of the validation bucket (serverless deployment); refused where not configured. */
+  probeUploads: ProbeUploadService;
   /** Face login with the liveness mode enforced (what the API's face-login routes call). */
   livenessLogin: LivenessLoginService;
   /** Self-service enrolment: invitations, the enrolment page's steps, the review queue. */
@@ -122,6 +133,16 @@ export interface AppOptions {
   storage?: Storage;
   /** A ready shared state instead of the configured one; the app then does not close it. */
   sharedState?: SharedState;
+  /**
+   * The remote collection behind `FACEGATE_ENGINE=rekognition` (tests pass the Rekognition adapter on a mocked
+   * client); the configured one when absent.
+   */
+  remoteMatcher?: RemoteFaceMatcher;
+  /**
+   * Remove unreferenced photo blobs at start-up (default true). The Lambda functions turn it off: many instances
+   * start at any time, and one instance's sweep could take a photo another has written but not committed yet.
+   */
+  sweepOrphanBlobs?: boolean;
 }
 
 /**
@@ -138,7 +159,7 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
   const storage = options.storage ?? (await openStorage(config));
   const closers: Array<() => Promise<void>> = [() => storage.close()];
   try {
-    const engine = options.engine ?? createEngine(config);
+    const engine = options.engine ?? (await openEngine(config));
     if (!options.engine) closers.unshift(() => engine.close());
     const { cipher, store, blobs } = storage;
     // ── Scale-out: shared state, then the gallery feed (which loads the gallery) ──
@@ -146,17 +167,17 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
       runtime.clock.now().getTime(),
     );
     if (!options.sharedState) closers.unshift(() => sharedState.close());
-    const gallery = new Gallery(engine.info, store);
-    const { feed, stats } = await startGalleryFeed(config, gallery, store, runtime.logger);
+    const { gallery, choice, feed, loaded } = await openMatcher(config, engine, store, runtime, options);
     closers.unshift(() => feed.stop());
-    const loaded = reportLoad(stats, engine, runtime.logger);
-    // Thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
-    const deps = { ...runtime, engine, store, blobs, gallery, config };
+    // Local thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
+    const { matcher, thresholds } = choice;
+    const deps = { ...runtime, engine, store, blobs, gallery, matcher, thresholds, config };
     const services = addLivenessServices(buildServices(deps, { cipher, sharedState, feed }, runtime), deps, {
       sharedState,
       cipher,
     });
-    const orphanBlobsRemoved = await services.enrollment.sweepOrphanBlobs();
+    const orphanBlobsRemoved =
+      options.sweepOrphanBlobs === false ? 0 : await services.enrollment.sweepOrphanBlobs();
     const watchers = new WatchFolders(services.enrollment, runtime.logger, {
       allowExisting: config.operations.watchAllowExisting,
     });
@@ -185,6 +206,50 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     for (const close of closers) await close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The matcher and what it needs: the in-memory gallery loaded by its feed (local engine), or the remote collection,
+ * which has neither (an empty, never-loaded gallery stands in for the template upgrade's view, and the feed is
+ * always fresh).
+ */
+async function openMatcher(
+  config: FacegateConfig,
+  engine: FaceEngine,
+  store: Store,
+  runtime: Required<ServiceRuntime>,
+  options: AppOptions,
+): Promise<{
+  gallery: Gallery;
+  choice: MatcherChoice;
+  feed: GalleryFeed;
+  loaded: Omit<StartupReport, 'orphanBlobsRemoved'>;
+}> {
+  if (config.engine.kind === 'local') {
+    const gallery = new Gallery(engine.info, store);
+    const choice = await createMatcher(config, engine, gallery, store);
+    const { feed, stats } = await startGalleryFeed(config, gallery, store, runtime.logger);
+    return { gallery, choice, feed, loaded: reportLoad(stats, engine, runtime.logger) };
+  }
+  const gallery = new Gallery({ ...engine.info, dimension: 1 });
+  const choice = await createMatcher(config, engine, gallery, store, options.remoteMatcher);
+  return {
+    gallery,
+    choice,
+    feed: alwaysFreshFeed(),
+    loaded: { templatesLoaded: 0, templatesSkipped: 0, employees: 0 },
+  };
+}
+
+/** The feed of a remote collection: every node asks the collection itself, so none is ever stale. */
+function alwaysFreshFeed(): GalleryFeed {
+  return {
+    kind: 'local',
+    start: async () => {},
+    stop: async () => {},
+    status: () => ({ ready: true, lagMs: 0, lastSeq: 0, reconnects: 0, resyncs: 0 }),
+    assertFresh: () => {},
+  };
 }
 
 /** What the gallery load found; warns about templates of another model, which never match. */
@@ -257,7 +322,13 @@ function buildServices(
 }
 
 /** The services built on the liveness service. */
-type LivenessBased = 'liveness' | 'livenessLogin' | 'invitations' | 'selfEnrolment' | 'review';
+type LivenessBased =
+  | 'liveness'
+  | 'livenessLogin'
+  | 'invitations'
+  | 'selfEnrolment'
+  | 'review'
+  | 'probeUploads';
 
 /**
  * Liveness: challenges in the shared state, face login with the liveness mode enforced, and self-service
@@ -282,7 +353,8 @@ function addLivenessServices(
     faceLogin: services.auth.faceLogin,
     engineInfo: deps.engine.info,
   });
-  return { ...services, liveness, livenessLogin, invitations, selfEnrolment, review };
+  const probeUploads = new ProbeUploadService({ ...deps, uploads: createProbeUploads(deps.config) });
+  return { ...services, liveness, livenessLogin, invitations, selfEnrolment, review, probeUploads };
 }
 
 /** What the HTTP API needs of a built app. */
@@ -303,6 +375,7 @@ export function apiContextOf(app: App): ApiContext {
     auditViews: services.auditViews,
     liveness: services.liveness,
     livenessLogin: services.livenessLogin,
+    probeUploads: services.probeUploads,
     invitations: services.invitations,
     selfEnrolment: services.selfEnrolment,
     review: services.review,

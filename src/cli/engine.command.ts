@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createEngine } from '../app/adapters.js';
+import { createEngine } from '../app/local-engine.js';
 import { type EmbedderChoice, loadConfig } from '../config/config.js';
 import { isFacegateError } from '../domain/errors.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { createEngine } from '../app/adapters.js';
+import { createEngine } from '../app/local-engine.js';
 import { loadConfig } from '../config/config.js';
 import { evaluateLiveness, type LivenessEvalReport } from '../eval/liveness-eval.js';
 import { FrLivenessModel } from '../liveness/fr-liveness.model.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { createEngine } from '../app/adapters.js';
+import { createEngine } from '../app/local-engine.js';
 import { type EmbedderChoice, type FacegateConfig, loadConfig } from '../config/config.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { runEvaluation } from '../eval/eval.service.js';

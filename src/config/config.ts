@@ -64,8 +64,13 @@ export interface FacegateConfig {
     /** Minimum gap between the best and second-best employee for 1:N. */
     margin: number;
   };
-  /** `postgresUrl` is `FACEGATE_DATABASE_URL`, required by (and only used by) the PostgreSQL store. */
-  store: { kind: 'sqlite' | 'postgres'; postgresUrl: string | undefined };
+  /**
+   * `postgresUrl` is `FACEGATE_DATABASE_URL`, required by (and only used by) the PostgreSQL store; `dynamodb` holds
+   * the `FACEGATE_DYNAMODB_*` settings, required by (and only used by) the DynamoDB store.
+   */
+  store: { kind: StoreKind; postgresUrl: string | undefined; dynamodb: DynamoSettings };
+  /** AWS settings of the serverless flavour (`FACEGATE_ENGINE=rekognition`, the Lambda functions). */
+  aws: AwsSettings;
   /** Photo storage: files under the data directory, or an S3-compatible bucket. */
   blobs: { kind: 'fs' | 's3'; s3: S3Settings };
   /** Where state shared between nodes lives (lockout windows, rate limits, single-use items): see {@link SharedStateSettings}. */
@@ -123,6 +128,37 @@ export interface WebAuthnConfig {
   origins: string[];
   /** Name shown by authenticators. */
   rpName: string;
+}
+
+/** Where facegate keeps its records. */
+export type StoreKind = 'sqlite' | 'postgres' | 'dynamodb';
+
+/** The DynamoDB store's table (`FACEGATE_DYNAMODB_*`); read always, checked only when `FACEGATE_STORE=dynamodb`. */
+export interface DynamoSettings {
+  table: string | undefined;
+  /** Endpoint of a DynamoDB-compatible server (DynamoDB Local, dynalite); AWS's own endpoint when unset. */
+  endpoint: string | undefined;
+  region: string;
+}
+
+/**
+ * Which provider answers liveness: the local challenge (local engine only), Rekognition Face Liveness sessions,
+ * or none (a stored liveness mode other than `off` then refuses face login, never skips the check).
+ */
+export type LivenessProvider = 'local' | 'rekognition' | 'none';
+
+/** AWS settings: the Rekognition collection, the validation bucket and the liveness provider. */
+export interface AwsSettings {
+  region: string;
+  /** `FACEGATE_REKOGNITION_COLLECTION`: required when `FACEGATE_ENGINE=rekognition`. */
+  collectionId: string | undefined;
+  /** `FACEGATE_VALIDATION_BUCKET`: where the upload flow's probes go (presigned PUT); off when unset. */
+  validationBucket: string | undefined;
+  /**
+   * `FACEGATE_LIVENESS_PROVIDER`: `local` (the challenge; default with the local engine) or `none` (default with
+   * the Rekognition engine); `rekognition` (Face Liveness sessions) is reserved and refused: not built yet.
+   */
+  livenessProvider: LivenessProvider;
 }
 
 /** Where the S3 blob store keeps photos (`FACEGATE_S3_*`); read always, checked only when `FACEGATE_BLOBS=s3`. */
@@ -404,8 +440,9 @@ function readConfig(r: Reader, env: Env): FacegateConfig {
     watchDir: r.opt('WATCH_DIR') === undefined ? undefined : resolve(r.str('WATCH_DIR', '')),
     engine: readEngine(r),
     match: readMatch(r),
-    store: readStore(r),
-    blobs: readBlobs(r),
+    store: readStore(r, env),
+    aws: readAws(r, env),
+    blobs: readBlobs(r, env),
     sharedState: readSharedState(r),
     security: readSecurity(r),
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
@@ -441,19 +478,80 @@ function metricsTokenProblems(config: FacegateConfig): string[] {
   return [];
 }
 
-function readStore(r: Reader): FacegateConfig['store'] {
+/** The region of AWS clients: `FACEGATE_AWS_REGION`, else the Lambda runtime's `AWS_REGION`, else us-east-1. */
+function awsRegion(r: Reader, env: Env): string {
+  return r.opt('AWS_REGION') ?? env.AWS_REGION ?? 'us-east-1';
+}
+
+function readStore(r: Reader, env: Env): FacegateConfig['store'] {
   return {
-    kind: r.oneOf('STORE', 'sqlite', ['sqlite', 'postgres']),
+    kind: r.oneOf<StoreKind>('STORE', 'sqlite', ['sqlite', 'postgres', 'dynamodb']),
     postgresUrl: r.opt('DATABASE_URL'),
+    dynamodb: {
+      table: r.opt('DYNAMODB_TABLE'),
+      endpoint: r.opt('DYNAMODB_ENDPOINT'),
+      region: r.opt('DYNAMODB_REGION') ?? awsRegion(r, env),
+    },
   };
 }
 
-function readBlobs(r: Reader): FacegateConfig['blobs'] {
+function readAws(r: Reader, env: Env): AwsSettings {
+  const remote = r.opt('ENGINE') === 'rekognition';
+  return {
+    region: awsRegion(r, env),
+    collectionId: r.opt('REKOGNITION_COLLECTION'),
+    validationBucket: r.opt('VALIDATION_BUCKET'),
+    livenessProvider: r.oneOf<LivenessProvider>('LIVENESS_PROVIDER', remote ? 'none' : 'local', [
+      'local',
+      'rekognition',
+      'none',
+    ]),
+  };
+}
+
+const COLLECTION_ID = /^[a-zA-Z0-9_.-]{1,255}$/;
+
+/**
+ * The engine, store and liveness combinations that are built. The local liveness challenge reads face meshes
+ * from the local engine, so with `FACEGATE_ENGINE=rekognition` liveness is Rekognition Face Liveness or nothing;
+ * Face Liveness sessions need the Rekognition client, which only the `rekognition` engine configures.
+ */
+export function awsProblems(config: Pick<FacegateConfig, 'engine' | 'store' | 'aws'>): string[] {
+  const problems: string[] = [];
+  const { dynamodb } = config.store;
+  if (config.store.kind === 'dynamodb' && !dynamodb.table) {
+    problems.push('FACEGATE_DYNAMODB_TABLE is required when FACEGATE_STORE=dynamodb');
+  }
+  if (dynamodb.endpoint !== undefined && !isUrl(dynamodb.endpoint, ['http:', 'https:'])) {
+    problems.push('FACEGATE_DYNAMODB_ENDPOINT must be an http:// or https:// URL');
+  }
+  const { collectionId, livenessProvider } = config.aws;
+  if (config.engine.kind === 'rekognition' && !collectionId) {
+    problems.push('FACEGATE_REKOGNITION_COLLECTION is required when FACEGATE_ENGINE=rekognition');
+  }
+  if (collectionId !== undefined && !COLLECTION_ID.test(collectionId)) {
+    problems.push('FACEGATE_REKOGNITION_COLLECTION must be 1-255 letters, digits or _ . -');
+  }
+  if (config.engine.kind === 'rekognition' && livenessProvider === 'local') {
+    problems.push(
+      'FACEGATE_ENGINE=rekognition cannot run FACEGATE_LIVENESS_PROVIDER=local: the local liveness challenge reads face meshes only the local engine gives (use rekognition or none)',
+    );
+  }
+  if (livenessProvider === 'rekognition') {
+    // A mode that is not built is refused, never ignored.
+    problems.push(
+      'FACEGATE_LIVENESS_PROVIDER=rekognition (Rekognition Face Liveness) is not available in this build; use none or, with the local engine, local',
+    );
+  }
+  return problems;
+}
+
+function readBlobs(r: Reader, env: Env): FacegateConfig['blobs'] {
   return {
     kind: r.oneOf('BLOBS', 'fs', ['fs', 's3']),
     s3: {
       endpoint: r.opt('S3_ENDPOINT'),
-      region: r.str('S3_REGION', 'us-east-1'),
+      region: r.opt('S3_REGION') ?? awsRegion(r, env),
       bucket: r.opt('S3_BUCKET'),
       prefix: r.str('S3_PREFIX', ''),
       forcePathStyle: r.bool('S3_FORCE_PATH_STYLE', false),
@@ -561,6 +659,7 @@ function crossCheck(config: FacegateConfig, r: Reader): string[] {
   }
   problems.push(...storageProblems(config, r));
   problems.push(...sharedStateProblems(config.sharedState));
+  problems.push(...awsProblems(config));
   problems.push(...metricsTokenProblems(config));
   if (config.engine.minBrightness >= config.engine.maxBrightness) {
     problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');

@@ -61,6 +61,8 @@ export const ERROR_STATUS = {
   CHALLENGE_FOREIGN: 403,
   /** Unknown challenge id, or a nonce that does not belong to it. */
   CHALLENGE_INVALID: 400,
+  /** Upload tickets need photos in S3 and a validation bucket (`FACEGATE_BLOBS=s3`, `FACEGATE_VALIDATION_BUCKET`). */
+  UPLOADS_NOT_CONFIGURED: 404,
   // self-service enrolment
   /** The invitation link has expired. */
   INVITATION_EXPIRED: 409,

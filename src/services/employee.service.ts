@@ -277,7 +277,7 @@ export class EmployeeService extends ServiceBase {
       });
       return employee;
     });
-    this.gallery.setEligible(updated.id, isEligible(updated));
+    this.matcher.setEligible(updated.id, isEligible(updated));
     return updated;
   }
 }

@@ -1,14 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../crypto/hash.js';
 import type { Actor } from '../domain/access.js';
 import { FacegateError, isFacegateError } from '../domain/errors.js';
 import type { Employee } from '../domain/models.js';
-import type { FaceAnalysis } from '../engine/face-engine.port.js';
 import type { Store } from '../store/store.port.js';
 import { at } from '../util/checked-access.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeInput, validateBadge, validateNewEmployee } from './employee-validation.js';
-import { toNewTemplate } from './face-template.mapper.js';
+import type { MatchProbe, PreparedTemplate } from './face-matcher.port.js';
 import { currentThreshold, keepPhotos, roundScore } from './match-settings.js';
 import { ServiceBase } from './service-context.js';
 
@@ -83,7 +83,9 @@ export function toEmployeeRef(e: Employee): EmployeeRef {
 }
 
 /** Who an enrollment is for: an employee that exists, or a validated new one. */
-type EnrollTarget = { existing: Employee } | { input: ReturnType<typeof validateNewEmployee> };
+type EnrollTarget =
+  | { existing: Employee }
+  | { input: ReturnType<typeof validateNewEmployee> & { id: string } };
 
 /**
  * An enrollment whose photos are analysed but not yet checked for duplicates nor committed
@@ -140,12 +142,27 @@ async function employeeFor(
   return { employee: await tx.employees.create(target.input), created: true };
 }
 
+/** A candidate and the template the matcher prepared for it. */
+interface PreparedCandidate {
+  candidate: Candidate;
+  template: Extract<PreparedTemplate, { template: unknown }>['template'];
+}
+
+function preparedIds(prepared: readonly PreparedCandidate[]): string[] {
+  return prepared.flatMap((p) => (p.template.id ? [p.template.id] : []));
+}
+
+/** The id the employee has or will have (a new employee's id is chosen before its faces are prepared). */
+function targetId(target: EnrollTarget): string {
+  return 'existing' in target ? target.existing.id : target.input.id;
+}
+
 interface Candidate {
   index: number;
   hash: string;
   bytes: Uint8Array;
   contentType: string;
-  analysis: FaceAnalysis;
+  probe: MatchProbe;
   forcedDuplicateOf?: string;
   /** Best score against the employee's own faces when it was below the threshold and the enroller confirmed. */
   confirmedMismatch?: number;
@@ -212,7 +229,9 @@ export class EnrollmentService extends ServiceBase {
         },
       );
     }
-    const target: EnrollTarget = existing ? { existing } : { input: validateNewEmployee(input) };
+    const target: EnrollTarget = existing
+      ? { existing }
+      : { input: { ...validateNewEmployee(input), id: randomUUID() } };
     return this.prepare(target, photos, actor, options);
   }
 
@@ -260,7 +279,7 @@ export class EnrollmentService extends ServiceBase {
         throw new FacegateError('NOT_FOUND', 'Face template not found', { templateId });
       }
       // Matching stops first, so the face cannot be recognised while the deletion runs.
-      const galleryEntryRemoved = this.gallery.removeTemplate(template.id);
+      const galleryEntryRemoved = await this.matcher.removeTemplate(employee.id, template.id);
       await this.store.transaction(async (tx) => {
         await tx.templates.delete(template.id);
         await tx.audit.append({
@@ -273,7 +292,7 @@ export class EnrollmentService extends ServiceBase {
           details: {
             badge: employee.badge,
             templateId: template.id,
-            remaining: this.gallery.templateCount(employee.id),
+            remaining: this.matcher.templateCount(employee.id),
           },
         });
       });
@@ -332,7 +351,7 @@ export class EnrollmentService extends ServiceBase {
     const { threshold } = await currentThreshold(
       this.store,
       this.config,
-      this.engine.info.model,
+      this.matcher.info.model,
       this.thresholds,
     );
     const results: PhotoResult[] = photos.map((p) => ({ file: p.file, accepted: false, reasons: [] }));
@@ -425,8 +444,9 @@ export class EnrollmentService extends ServiceBase {
   ): Promise<Candidate[]> {
     const kept: Candidate[] = [];
     for (const candidate of analysed) {
-      if (employeeId && !this.passesOwnFaces(candidate, results, threshold, employeeId, options)) continue;
-      const duplicate = this.gallery.findDuplicate(candidate.analysis.embedding, threshold, employeeId);
+      if (employeeId && !(await this.passesOwnFaces(candidate, results, threshold, employeeId, options)))
+        continue;
+      const duplicate = await this.matcher.findDuplicate(candidate.probe, threshold, employeeId);
       if (duplicate) {
         const other = await this.store.employees.get(duplicate.employeeId);
         at(results, candidate.index).reasons.push({
@@ -450,14 +470,19 @@ export class EnrollmentService extends ServiceBase {
    * A face that does not match the employee's enrolled faces is most likely someone else's photo: refused with
    * `FACE_MISMATCH` unless the enroller confirmed it (then kept, with the reason, and audited).
    */
-  private passesOwnFaces(
+  private async passesOwnFaces(
     candidate: Candidate,
     results: PhotoResult[],
     threshold: number,
     employeeId: string,
     options: EnrollOptions,
-  ): boolean {
-    const score = this.gallery.verify(employeeId, candidate.analysis.embedding);
+  ): Promise<boolean> {
+    const verdict = await this.matcher.verify(employeeId, candidate.probe, threshold);
+    if ('retry' in verdict) {
+      at(results, candidate.index).reasons.push(...verdict.retry);
+      return false;
+    }
+    const score = verdict.score;
     if (score === null || score >= threshold) return true;
     at(results, candidate.index).reasons.push({
       code: 'FACE_MISMATCH',
@@ -470,66 +495,108 @@ export class EnrollmentService extends ServiceBase {
     return true;
   }
 
-  /** Runs one photo through the engine and the quality gate. */
+  /** Runs one photo through the matcher's quality gate. */
   private async assess(
     photo: PhotoInput,
     index: number,
     hash: string,
     result: PhotoResult,
   ): Promise<Candidate | undefined> {
-    let analysis: FaceAnalysis;
+    let probe: MatchProbe;
     try {
-      analysis = await this.engine.analyze(photo.bytes);
+      probe = await this.matcher.probe(photo.bytes);
     } catch (error) {
       if (!isFacegateError(error)) throw error;
       result.reasons.push({ code: error.code, message: error.message });
       return undefined;
     }
-    for (const issue of analysis.face.quality.issues) {
-      result.reasons.push({
-        code: issue.code,
-        message: issue.message,
-        value: issue.value,
-        threshold: issue.threshold,
-      });
-    }
+    for (const issue of probe.issues) result.reasons.push({ ...issue });
     if (result.reasons.length > 0) return undefined;
-    if (analysis.engineInfo.model !== this.engine.info.model) {
+    if (probe.analysis && probe.analysis.engineInfo.model !== this.matcher.info.model) {
       result.reasons.push({
         code: 'MODEL_MISMATCH',
         message: 'Engine returned an embedding of another model',
       });
       return undefined;
     }
-    const format = analysis.image.format === 'jpg' ? 'jpeg' : analysis.image.format;
-    return { index, hash, bytes: photo.bytes, contentType: photo.contentType ?? `image/${format}`, analysis };
+    const contentType = photo.contentType ?? `image/${probe.format ?? 'jpeg'}`;
+    return { index, hash, bytes: photo.bytes, contentType, probe };
   }
 
-  /** Writes what survived the checks: blobs, then employee + templates + audit in one transaction, then gallery. */
+  /**
+   * Writes what survived the checks: the matcher prepares each template (a remote collection indexes the face
+   * here), blobs are written, then employee + templates + audit in one transaction, then the matcher makes the
+   * committed templates matchable. A failed commit undoes the blobs and the prepared faces.
+   */
   private async commit(request: CommitRequest): Promise<Omit<EnrollmentResult, 'photos'>> {
-    const { candidates, results } = request;
-    if (candidates.length === 0) return this.commitNothing(request);
-    const keys = await this.writeBlobs(candidates);
+    const { results } = request;
+    const employeeId = targetId(request.target);
+    const prepared = await this.prepareTemplates(employeeId, request.candidates, results);
+    const kept = { ...request, candidates: prepared.map((p) => p.candidate) };
+    if (prepared.length === 0) return this.commitNothing(kept);
+    const keys = await this.writeBlobs(kept.candidates);
+    let written: Awaited<ReturnType<EnrollmentService['writeEnrollment']>> | undefined;
     try {
-      const { employee, created, templates } = await this.store.transaction((tx) =>
-        this.writeEnrollment(tx, request, keys),
+      written = await this.store.transaction((tx) =>
+        this.writeEnrollment(tx, kept, { employeeId, prepared }, keys),
       );
+      const { employee, created, templates } = written;
       for (const t of templates) {
         const result = at(results, t.candidate.index);
         result.accepted = true;
         result.templateId = t.id;
       }
-      this.gallery.add(
+      this.matcher.committed(
         employee.id,
         templates.map((t) => ({ id: t.id, embedding: t.embedding })),
+        isEligible(employee),
       );
-      this.gallery.setEligible(employee.id, isEligible(employee));
       return { employee, created, added: templates.length };
     } catch (error) {
       await this.discardBlobs(keys);
       throw error;
     } finally {
+      await this.discardPrepared(written, employeeId, prepared);
       for (const key of keys) if (key) this.releasePending(key);
+    }
+  }
+
+  /** The matcher's template for each candidate; a candidate the engine refuses gets the engine's reasons. */
+  private async prepareTemplates(
+    employeeId: string,
+    candidates: Candidate[],
+    results: PhotoResult[],
+  ): Promise<PreparedCandidate[]> {
+    const prepared: PreparedCandidate[] = [];
+    try {
+      for (const candidate of candidates) {
+        const outcome = await this.matcher.prepare(employeeId, candidate.probe);
+        if ('refused' in outcome) at(results, candidate.index).reasons.push(...outcome.refused);
+        else prepared.push({ candidate, template: outcome.template });
+      }
+    } catch (error) {
+      await this.matcher.discard(employeeId, preparedIds(prepared));
+      throw error;
+    }
+    return prepared;
+  }
+
+  /** Undoes prepared templates the store did not keep (all of them when the commit failed). */
+  private async discardPrepared(
+    written: { employee: Employee; templates: Array<{ id: string }> } | undefined,
+    employeeId: string,
+    prepared: PreparedCandidate[],
+  ): Promise<void> {
+    const stored = new Set(written?.employee.id === employeeId ? written.templates.map((t) => t.id) : []);
+    const unused = preparedIds(prepared).filter((id) => !stored.has(id));
+    if (unused.length === 0) return;
+    try {
+      await this.matcher.discard(employeeId, unused);
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error), employeeId },
+        'could not undo prepared faces',
+      );
     }
   }
 
@@ -555,21 +622,32 @@ export class EnrollmentService extends ServiceBase {
   }
 
   /** The transaction of {@link commit}: the employee (created when new), its templates and the audit record. */
-  private async writeEnrollment(tx: Store, request: CommitRequest, keys: Array<string | null>) {
-    const { candidates, results, options, copyIndexes } = request;
+  private async writeEnrollment(
+    tx: Store,
+    request: CommitRequest,
+    ready: { employeeId: string; prepared: PreparedCandidate[] },
+    keys: Array<string | null>,
+  ) {
+    const { results, options, copyIndexes } = request;
     const { employee, created } = await employeeFor(tx, request.target);
+    let prepared = ready.prepared;
+    if (employee.id !== ready.employeeId) {
+      // Another request created this badge meanwhile: the faces are prepared again for that employee.
+      await this.matcher.discard(ready.employeeId, preparedIds(prepared));
+      prepared = await this.prepareTemplates(employee.id, request.candidates, results);
+    }
+    const candidates = prepared.map((p) => p.candidate);
     const templates: Array<{ candidate: Candidate; id: string; embedding: Float32Array }> = [];
-    for (const [i, candidate] of candidates.entries()) {
+    for (const { candidate, template } of prepared) {
       // A concurrent request may have committed the same photo since the first check.
       if (await tx.templates.findBySourceHash(candidate.hash)) continue;
-      const saved = await tx.templates.add(
-        employee.id,
-        toNewTemplate(candidate.analysis, {
-          sourceHash: candidate.hash,
-          photoKey: keys[i] ?? null,
-          photoContentType: keys[i] ? candidate.contentType : null,
-        }),
-      );
+      const key = keys[request.candidates.indexOf(candidate)] ?? null;
+      const saved = await tx.templates.add(employee.id, {
+        ...template,
+        sourceHash: candidate.hash,
+        photoKey: key,
+        photoContentType: key ? candidate.contentType : null,
+      });
       templates.push({ candidate, id: saved.id, embedding: saved.embedding });
     }
     const reasons = rejectedCodes(results);
@@ -606,7 +684,7 @@ export class EnrollmentService extends ServiceBase {
       action: 'enroll',
       actorType: actor.type,
       actorId: actor.id,
-      engine: `${this.engine.info.model}@${this.engine.info.version}`,
+      engine: `${this.matcher.info.model}@${this.matcher.info.version}`,
       at: this.clock.now().toISOString(),
       durationMs: Math.round(performance.now() - started),
     };

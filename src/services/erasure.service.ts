@@ -24,7 +24,7 @@ export class ErasureService extends ServiceBase {
     await this.policy.authorize(actor, 'employees:delete');
     const employee = await resolveEmployee(this.store, idOrBadge);
     // Matching stops first, so the person cannot be recognised while the erasure runs.
-    this.gallery.setEligible(employee.id, false);
+    this.matcher.setEligible(employee.id, false);
     const erasedAt = this.clock.now().toISOString();
 
     const { photoKeys, templatesDeleted } = await this.store.transaction(async (tx) => {
@@ -47,7 +47,7 @@ export class ErasureService extends ServiceBase {
         templatesDeleted: templates.length,
       };
     });
-    const galleryEntriesRemoved = this.gallery.removeEmployee(employee.id);
+    const galleryEntriesRemoved = await this.matcher.removeEmployee(employee.id);
 
     // Content-addressed photos are shared only by templates of identical bytes; keep any still referenced.
     const stillReferenced = new Set(await this.store.templates.listPhotoKeys());
@@ -63,7 +63,7 @@ export class ErasureService extends ServiceBase {
       photos: (
         await Promise.all(photoKeys.filter((k) => !stillReferenced.has(k)).map((k) => this.blobs.has(k)))
       ).every((present) => !present),
-      galleryIndex: this.gallery.templateCount(employee.id) === 0,
+      galleryIndex: this.matcher.templateCount(employee.id) === 0,
     };
     if (!Object.values(verified).every(Boolean)) {
       this.logger.error({ employeeId: employee.id, verified }, 'erasure left residue');

@@ -4,6 +4,7 @@ import type { Employee } from '../domain/models.js';
 import type { FaceAnalysis, StageTimings } from '../engine/face-engine.port.js';
 import { isEligible, resolveEmployee } from './employee.service.js';
 import { type EmployeeRef, type PhotoReason, toEmployeeRef } from './enrollment.service.js';
+import type { MatchProbe } from './face-matcher.port.js';
 import { currentThreshold, type MatchMode, roundScore } from './match-settings.js';
 import { ServiceBase } from './service-context.js';
 
@@ -42,7 +43,10 @@ export interface DecisionOptions {
   analysis?: FaceAnalysis;
 }
 
-/** 1:N identification and 1:1 verification against the in-memory gallery; every decision is audited. */
+/** What every result of a decision starts from. */
+type RetryBase = Pick<MatchResult, 'threshold' | 'preset' | 'margin' | 'secondBest' | 'score'>;
+
+/** 1:N identification and 1:1 verification through the face matcher; every decision is audited. */
 export class IdentificationService extends ServiceBase {
   /** Who is this? Best employee above the threshold and ahead of the runner-up by the margin, else no match. */
   async identify(photo: Uint8Array, actor: Actor, options: DecisionOptions = {}): Promise<MatchResult> {
@@ -53,10 +57,11 @@ export class IdentificationService extends ServiceBase {
     const base = { threshold, preset, margin, secondBest: null, score: null };
     const analysed = await this.analyse(photo, actor, options, started, base, 'identify');
     if ('decision' in analysed) return analysed;
-    await options.beforeMatch?.({ embedding: analysed.embedding, threshold });
+    if (analysed.embedding) await options.beforeMatch?.({ embedding: analysed.embedding, threshold });
 
     const t0 = performance.now();
-    const verdict = this.gallery.identify(analysed.embedding, { threshold, margin });
+    const verdict = await this.matcher.identify(analysed, { threshold, margin });
+    if ('retry' in verdict) return this.retry(verdict.retry, base, actor, options, started, 'identify');
     const { best, secondBest } = verdict;
     const matchMs = performance.now() - t0;
     const result: MatchResult = {
@@ -79,8 +84,8 @@ export class IdentificationService extends ServiceBase {
       const refusal = this.refusal(employee);
       if (refusal || !employee) {
         // The gallery was out of step with the store: fix it, and never match.
-        if (employee) this.gallery.setEligible(employee.id, false);
-        else this.gallery.removeEmployee(best.employeeId);
+        if (employee) this.matcher.setEligible(employee.id, false);
+        else await this.matcher.removeEmployee(best.employeeId);
         result.reasons = [refusal ?? { code: 'NO_MATCH', message: 'No enrolled employee matches this face' }];
       } else {
         result.decision = 'match';
@@ -124,7 +129,11 @@ export class IdentificationService extends ServiceBase {
       return this.finish(result, actor, options, started, action);
     }
     const t0 = performance.now();
-    const score = this.gallery.verify(employee.id, analysed.embedding);
+    const verdict = await this.matcher.verify(employee.id, analysed, threshold);
+    if ('retry' in verdict) {
+      return this.retry(verdict.retry, base, actor, options, started, action, employee.id);
+    }
+    const score = verdict.score;
     result.timings.match = ms(performance.now() - t0);
     result.score = score === null ? null : roundScore(score);
     const refusal = this.refusal(employee);
@@ -147,55 +156,60 @@ export class IdentificationService extends ServiceBase {
       : { code: 'LOCKED_OUT', message: 'Face login is locked for this employee' };
   }
 
-  /** Runs the engine; returns a finished `retry` result when the face is unusable. */
+  /** Runs the matcher's quality gate; returns a finished `retry` result when the face is unusable. */
   private async analyse(
     photo: Uint8Array,
     actor: Actor,
     options: DecisionOptions,
     started: number,
-    base: Pick<MatchResult, 'threshold' | 'preset' | 'margin' | 'secondBest' | 'score'>,
+    base: RetryBase,
     action: string,
     employeeId?: string,
-  ): Promise<FaceAnalysis | MatchResult> {
-    let analysis: FaceAnalysis;
+  ): Promise<MatchProbe | MatchResult> {
+    let probe: MatchProbe;
     try {
-      analysis = options.analysis ?? (await this.engine.analyze(photo));
+      probe = await this.matcher.probe(photo, options.analysis);
     } catch (error) {
       if (isFacegateError(error, 'NO_FACE')) {
-        const retry: MatchResult = {
-          ...base,
-          decision: 'retry',
-          subjectEmployeeId: employeeId,
-          engine: this.engineRef(),
-          timings: { total: 0 },
-          reasons: [{ code: 'NO_FACE', message: error.message }],
-        };
-        return this.finish(retry, actor, options, started, action);
+        const reasons = [{ code: 'NO_FACE', message: error.message }];
+        return this.retry(reasons, base, actor, options, started, action, employeeId);
       }
       await this.auditError(error, actor, options, started, action, employeeId);
       throw error;
     }
-    const issues = analysis.face.quality.issues;
-    if (issues.length > 0) {
-      const retry: MatchResult = {
-        ...base,
-        decision: 'retry',
-        subjectEmployeeId: employeeId,
-        engine: this.engineRef(),
-        timings: { ...analysis.timings, total: 0 },
-        reasons: issues.map((i) => ({
-          code: i.code,
-          message: i.message,
-          value: roundScore(i.value),
-          threshold: i.threshold,
-        })),
-      };
-      return this.finish(retry, actor, options, started, action);
+    if (probe.issues.length > 0) {
+      const reasons = probe.issues.map((i) => ({
+        ...i,
+        ...(i.value !== undefined ? { value: roundScore(i.value) } : {}),
+      }));
+      return this.retry(reasons, base, actor, options, started, action, employeeId, probe.timings);
     }
-    if (analysis.engineInfo.model !== this.engine.info.model) {
+    if (probe.analysis && probe.analysis.engineInfo.model !== this.matcher.info.model) {
       throw new FacegateError('MODEL_MISMATCH', 'Engine returned an embedding of an unexpected model');
     }
-    return analysis;
+    return probe;
+  }
+
+  /** A finished, audited `retry` result: the face could not be used (quality, no face). */
+  private retry(
+    reasons: PhotoReason[],
+    base: RetryBase,
+    actor: Actor,
+    options: DecisionOptions,
+    started: number,
+    action: string,
+    employeeId?: string,
+    timings: StageTimings = {},
+  ): Promise<MatchResult> {
+    const retry: MatchResult = {
+      ...base,
+      decision: 'retry',
+      subjectEmployeeId: employeeId,
+      engine: this.engineRef(),
+      timings: { ...timings, total: 0 },
+      reasons,
+    };
+    return this.finish(retry, actor, options, started, action);
   }
 
   private async finish(
@@ -245,7 +259,7 @@ export class IdentificationService extends ServiceBase {
       actorType: actor.type,
       actorId: actor.id,
       employeeId: employeeId ?? null,
-      engine: `${this.engine.info.model}@${this.engine.info.version}`,
+      engine: `${this.matcher.info.model}@${this.matcher.info.version}`,
       ip: options.clientIp ?? null,
       durationMs: Math.round(performance.now() - started),
       at: this.clock.now().toISOString(),
@@ -253,11 +267,11 @@ export class IdentificationService extends ServiceBase {
   }
 
   private threshold(mode: MatchMode) {
-    return currentThreshold(this.store, this.config, this.engine.info.model, this.thresholds, mode);
+    return currentThreshold(this.store, this.config, this.matcher.info.model, this.thresholds, mode);
   }
 
   private engineRef(): { model: string; version: string } {
-    return { model: this.engine.info.model, version: this.engine.info.version };
+    return { model: this.matcher.info.model, version: this.matcher.info.version };
   }
 }
 

@@ -230,7 +230,7 @@ export class SelfEnrolmentService extends ServiceBase {
       });
       return { outcome: 'retake', photos: results };
     }
-    const checks = this.checks(employee, analysed, results, pass, threshold);
+    const checks = await this.checks(employee, analysed, results, pass, threshold);
     const duplicate = checks.duplicate;
     const status: SubmissionStatus =
       duplicate || (checks.consistency && !checks.consistency.passed) ? 'held' : 'pending';
@@ -308,20 +308,23 @@ export class SelfEnrolmentService extends ServiceBase {
   }
 
   /** Duplicate check against the whole gallery and consistency with the employee's enrolled faces. */
-  private checks(
+  private async checks(
     employee: Employee,
     analysed: readonly Analysed[],
     results: readonly CaptureResult[],
     pass: LivenessPass,
     threshold: number,
-  ): SubmissionChecks {
+  ): Promise<SubmissionChecks> {
     let duplicate: { employeeId: string; score: number } | null = null;
     let consistency: number | null = null;
-    for (const { embedding } of analysed) {
-      const other = this.gallery.findDuplicate(embedding, threshold, employee.id);
+    for (const { photo, embedding } of analysed) {
+      // Through the matcher: the captures were analysed by the local engine (the liveness challenge needs it).
+      const probe = { photo: photo.bytes, issues: [], timings: {}, embedding };
+      const other = await this.matcher.findDuplicate(probe, threshold, employee.id);
       if (other && (!duplicate || other.score > duplicate.score)) duplicate = other;
-      const own = this.gallery.verify(employee.id, embedding);
-      if (own !== null) consistency = consistency === null ? own : Math.min(consistency, own);
+      const own = await this.matcher.verify(employee.id, probe, threshold);
+      const score = 'score' in own ? own.score : null;
+      if (score !== null) consistency = consistency === null ? score : Math.min(consistency, score);
     }
     return {
       liveness: pass.checks,

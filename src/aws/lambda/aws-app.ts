@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { FacegateError } from '../../domain/errors.js';
 import type { StorageEnroller } from './storage.handler.js';
 
 /** What the Lambda entry points need from the composition root. */
@@ -10,7 +9,7 @@ export interface AwsApp {
   enroller: StorageEnroller;
 }
 
-/** Builds the {@link AwsApp}; set by {@link provideAwsApp} from the composition root. */
+/** Builds the {@link AwsApp} (tests register their own with {@link provideAwsApp}). */
 export type AwsAppFactory = () => Promise<AwsApp>;
 
 let factory: AwsAppFactory | undefined;
@@ -22,14 +21,22 @@ export function provideAwsApp(next: AwsAppFactory): void {
   app = undefined;
 }
 
-/** The app of this Lambda instance, built once per cold start. */
+/**
+ * The composition root's AWS app from the function's environment, with the keys from the stack's secret: what
+ * the functions run when no other factory was registered.
+ */
+export const defaultAwsApp: AwsAppFactory = async () => {
+  const [{ createAwsApp }, { readStackSecret }] = await Promise.all([
+    import('../../app/aws-lambda-root.js'),
+    import('./secrets-reader.js'),
+  ]);
+  return createAwsApp(process.env, { readSecrets: readStackSecret });
+};
+
+/** The app of this Lambda instance, built once per cold start (by {@link defaultAwsApp} unless one was provided). */
 export function awsApp(): Promise<AwsApp> {
-  if (!factory) {
-    return Promise.reject(
-      new FacegateError('NOT_READY', 'No AWS composition root registered (provideAwsApp was never called)'),
-    );
-  }
-  app ??= factory().catch((error: unknown) => {
+  const build = factory ?? defaultAwsApp;
+  app ??= build().catch((error: unknown) => {
     app = undefined;
     throw error;
   });

@@ -19,7 +19,6 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { FacegateError } from '../../domain/errors.js';
 import { MULTIPLE_FACES_RATIO } from '../../engine/quality.js';
-import { required } from '../../util/checked-access.js';
 import type {
   MatchThreshold,
   RemoteCandidate,
@@ -30,7 +29,8 @@ import type {
   RemoteRefusal,
   RemoteSearch,
   RemoteVerification,
-} from '../remote-face-matcher.port.js';
+} from '../../services/remote-face-matcher.port.js';
+import { required } from '../../util/checked-access.js';
 import { mapRekognitionError, type RetryOptions, withRetry } from './rekognition-errors.js';
 import { refusalsFor } from './rekognition-reasons.js';
 import { REKOGNITION_SIMILARITY, similarityFor } from './rekognition-thresholds.js';

@@ -1,6 +1,6 @@
 import type { Reason, UnindexedFace } from '@aws-sdk/client-rekognition';
 import type { ErrorCode } from '../../domain/errors.js';
-import type { RemoteRefusal } from '../remote-face-matcher.port.js';
+import type { RemoteRefusal } from '../../services/remote-face-matcher.port.js';
 
 /**
  * Rekognition's `UnindexedFaces` reasons on facegate's reason codes (ours were modelled on these). `LOW_CONFIDENCE`

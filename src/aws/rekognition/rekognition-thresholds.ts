@@ -1,6 +1,6 @@
 import type { ThresholdPreset } from '../../config/config.js';
 import { FacegateError } from '../../domain/errors.js';
-import type { MatchThreshold } from '../remote-face-matcher.port.js';
+import type { MatchThreshold } from '../../services/remote-face-matcher.port.js';
 
 /**
  * facegate's presets on Rekognition's similarity scale (0–100).

@@ -2,6 +2,7 @@ import type { DataCipher } from '../../crypto/data-cipher.js';
 import type { Role } from '../../domain/access.js';
 import { FacegateError } from '../../domain/errors.js';
 import type { ApiKey, Session, User } from '../../domain/models.js';
+import type { FactorSubject } from '../../domain/second-factors.js';
 import type { ApiKeyRepository, SessionRepository, UserRepository } from '../store.port.js';
 import { claim, notFound, releaseClaim } from './dynamodb-claims.js';
 import { type DynamoItem, type DynamoOps, type DynamoRunner, now } from './dynamodb-runner.js';
@@ -35,11 +36,17 @@ function userTotpAad(userId: string): string {
 }
 
 /** DynamoDB admin users; usernames are unique (any case) through a claim item; TOTP secrets are encrypted. */
+/** Deletes a subject's second factors inside the caller's statement (the SQL stores' cascade). */
+export interface FactorCascade {
+  deleteAllOf(ops: DynamoOps, subject: FactorSubject): Promise<number>;
+}
+
 export class DynamoUserRepository implements UserRepository {
   constructor(
     private readonly run: DynamoRunner,
     private readonly cipher: DataCipher,
     private readonly sessions: DynamoSessionRepository,
+    private readonly factors: FactorCascade,
   ) {}
 
   private decode(item: DynamoItem): User {
@@ -178,6 +185,7 @@ export class DynamoUserRepository implements UserRepository {
       if (!removed) return false;
       await releaseClaim(ops, USERNAME, String(removed.username).toLowerCase(), id);
       await this.sessions.deleteAllOf(ops, id);
+      await this.factors.deleteAllOf(ops, { type: 'user', id });
       return true;
     });
   }
@@ -287,7 +295,9 @@ export class DynamoSessionRepository implements SessionRepository {
         throw new FacegateError('NOT_FOUND', 'Referenced record does not exist');
       }
       const ttl = Math.ceil(Date.parse(session.expiresAt) / 1000);
-      if (!(await ops.putNew({ pk: SESSION, sk: session.id, type: 'session', ttl, ...session }))) {
+      // DynamoDB stores no NaN: an unparsable expiry gets no TTL (the expiry sweep still compares the text).
+      const expiry = Number.isFinite(ttl) ? { ttl } : {};
+      if (!(await ops.putNew({ pk: SESSION, sk: session.id, type: 'session', ...expiry, ...session }))) {
         throw new FacegateError('CONFLICT', 'Session already exists', { constraint: 'sessions.id' });
       }
       return { ...session };

@@ -16,6 +16,7 @@ import { bytesToEmbedding, embeddingToBytes } from '../row-mappers.js';
 import { openSourceDigest, sealSourceHash, sourceHashCandidates } from '../sqlite/source-hash.js';
 import type { EmployeeFaceSummary, EmployeeRepository, TemplateRepository } from '../store.port.js';
 import { templateAad } from '../template-codec.js';
+import type { FactorCascade } from './dynamodb-account-repositories.js';
 import { claim, clampInt, notFound, releaseClaim } from './dynamodb-claims.js';
 import { type DynamoItem, type DynamoOps, type DynamoRunner, now } from './dynamodb-runner.js';
 import { DYNAMO_KEYS } from './dynamodb-table.js';
@@ -90,6 +91,7 @@ export class DynamoEmployeeRepository implements EmployeeRepository {
   constructor(
     private readonly run: DynamoRunner,
     private readonly templates: DynamoTemplateRepository,
+    private readonly factors: FactorCascade,
   ) {}
 
   async create(input: NewEmployee): Promise<Employee> {
@@ -192,6 +194,7 @@ export class DynamoEmployeeRepository implements EmployeeRepository {
       const item = await ops.get(EMPLOYEE, id);
       if (!item) return false;
       await this.templates.deleteAllOf(ops, id);
+      await this.factors.deleteAllOf(ops, { type: 'employee', id });
       if (!(await ops.remove(EMPLOYEE, id))) return false;
       await releaseClaim(ops, BADGE, String(item.badge).toLowerCase(), id);
       return true;

@@ -21,6 +21,7 @@ import {
 } from './dynamodb-account-repositories.js';
 import { DynamoEmployeeRepository, DynamoTemplateRepository } from './dynamodb-face-repositories.js';
 import { DynamoJournal, DynamoOps, type DynamoRunner } from './dynamodb-runner.js';
+import { DynamoSecondFactorRepository } from './dynamodb-second-factor-repository.js';
 import {
   DynamoAuditRepository,
   DynamoKioskPairingRepository,
@@ -54,15 +55,18 @@ class DynamoRepositories {
   readonly kioskPairings: KioskPairingRepository;
   readonly lockouts: LockoutRepository;
   readonly settings: SettingsRepository;
+  readonly secondFactors: DynamoSecondFactorRepository;
 
   constructor(run: DynamoRunner, cipher: DataCipher) {
     const templates = new DynamoTemplateRepository(run, cipher);
     const sessions = new DynamoSessionRepository(run);
+    const factors = new DynamoSecondFactorRepository(run, cipher);
+    this.secondFactors = factors;
     this.templates = templates;
-    this.employees = new DynamoEmployeeRepository(run, templates);
+    this.employees = new DynamoEmployeeRepository(run, templates, factors);
     this.audit = new DynamoAuditRepository(run);
     this.sessions = sessions;
-    this.users = new DynamoUserRepository(run, cipher, sessions);
+    this.users = new DynamoUserRepository(run, cipher, sessions, factors);
     this.apiKeys = new DynamoApiKeyRepository(run);
     this.kioskPairings = new DynamoKioskPairingRepository(run);
     this.lockouts = new DynamoLockoutRepository(run);
@@ -207,7 +211,11 @@ export class DynamoStore extends DynamoRepositories implements Store {
 
   /** Re-encrypts templates and TOTP secrets under the current data key (after rotation); returns how many changed. */
   async reencrypt(): Promise<number> {
-    return (await this.templates.reencrypt()) + (await this.users.reencrypt());
+    return (
+      (await this.templates.reencrypt()) +
+      (await this.users.reencrypt()) +
+      (await this.secondFactors.reencrypt())
+    );
   }
 
   async ping(): Promise<void> {

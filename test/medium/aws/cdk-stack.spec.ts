@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnElement, RemovalPolicy } from 'aws-cdk-lib';
@@ -257,6 +257,12 @@ describe('CDK stack: bundles', () => {
       for (const dir of bundles) {
         expect(readdirSync(join(outdir, dir)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
         expect(statSync(join(outdir, dir, 'index.mjs')).size).toBeLessThan(5_000_000);
+        // Every module-level import must resolve on Lambda: only Node built-ins and the runtime's AWS SDK.
+        const code = readFileSync(join(outdir, dir, 'index.mjs'), 'utf8');
+        const statement =
+          /(?:^|[;\n])import\s*(?:[\w$]+\s*,?\s*)?(?:\{[^}]*\}|\*\s*as\s+[\w$]+)?\s*(?:from\s*)?"([^"]+)"/g;
+        const imported = [...code.matchAll(statement)].map((m) => m[1]);
+        expect(imported.filter((name) => !/^(node:|@aws-sdk\/)/.test(name ?? ''))).toEqual([]);
       }
     } finally {
       rmSync(outdir, { recursive: true, force: true });

@@ -1,24 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobStore } from '../../../src/app/adapters.js';
-import { type App, apiContextOf, createApp } from '../../../src/app/composition-root.js';
-import { buildAppServer } from '../../../src/app/server-lifecycle.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAwsApp } from '../../../src/app/aws-lambda-root.js';
+import { type App, apiContextOf } from '../../../src/app/composition-root.js';
 import { createApiHandler } from '../../../src/aws/lambda/api.handler.js';
 import type { S3Event } from '../../../src/aws/lambda/lambda-events.js';
 import { serviceEnroller } from '../../../src/aws/lambda/service-enroller.js';
 import { createStorageHandler } from '../../../src/aws/lambda/storage.handler.js';
 import { S3StorageObjects } from '../../../src/aws/lambda/storage-objects.js';
-import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import { systemActor } from '../../../src/domain/access.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
-import { DynamoStore } from '../../../src/store/dynamodb/dynamodb-store.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
-import { loadEngine, operator, testConfig } from '../services/service-test-kit.js';
+import { loadEngine, operator } from '../services/service-test-kit.js';
 import { type LocalDynamo, startLocalDynamo } from './dynalite-server.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
 
@@ -27,9 +24,15 @@ let dynamo: LocalDynamo;
 let s3: LocalS3;
 let client: S3Client;
 let dataDir: string;
+/** CloudWatch embedded-metric lines the API function wrote. */
+const metricLines: string[] = [];
 
 beforeAll(async () => {
-  [engine, dynamo, s3] = await Promise.all([loadEngine(), startLocalDynamo(), startLocalS3(['storage'])]);
+  [engine, dynamo, s3] = await Promise.all([
+    loadEngine(),
+    startLocalDynamo(),
+    startLocalS3(['storage', 'validation']),
+  ]);
   client = s3.client();
   dataDir = await mkdtemp(join(tmpdir(), 'facegate-aws-flow-'));
 });
@@ -50,7 +53,7 @@ function created(...keys: string[]): S3Event {
 
 describe('local run of the AWS flavour: dynalite + s3rver + the local engine, real photos', () => {
   it('enrols dropped photos into DynamoDB, refuses a faceless one, and authenticates another photo of her through an API Gateway event', async () => {
-    const app = await assembleApp();
+    const { app, server } = await assembleApp();
     const { enrollment, identification } = app.services;
     const handler = createStorageHandler({
       objects: new S3StorageObjects(client),
@@ -101,18 +104,63 @@ describe('local run of the AWS flavour: dynalite + s3rver + the local engine, re
     const ctx = apiContextOf(app);
     const kiosk = await ctx.auth.apiKeys.create(systemActor('test'), { name: 'door', role: 'kiosk' });
     await app.store.settings.set('liveness.mode', 'off'); // this test sends one photo
-    const api = createApiHandler(() => buildAppServer(app, { logger: false }));
+    const api = createApiHandler(server);
     const reply = await api(authenticateEvent(kiosk.secret, probe), {});
     expect(reply.statusCode, reply.body).toBe(200);
     expect(JSON.parse(reply.body)).toMatchObject({
       decision: 'match',
       employee: { badge: 'E2', firstName: 'Bea' },
     });
+    // One embedded-metric line for that decision: the impostor-rate alarm's Facegate/Decisions metric.
+    expect(metricLines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        outcome: 'match',
+        Decisions: 1,
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [expect.objectContaining({ Namespace: 'Facegate', Dimensions: [['outcome']] })],
+        }),
+      }),
+    ]);
     const unauthenticated = await api(authenticateEvent('fg_nope_nope', probe), {});
     expect(unauthenticated.statusCode).toBe(401);
+
+    // The validation-bucket flow: a ticket, a PUT to the presigned URL, then authenticate with the key.
+    const ticketReply = await api(jsonEvent(kiosk.secret, '/v1/uploads', { contentType: 'image/jpeg' }), {});
+    expect(ticketReply.statusCode, ticketReply.body).toBe(201);
+    const ticket = JSON.parse(ticketReply.body) as {
+      url: string;
+      headers: Record<string, string>;
+      key: string;
+    };
+    expect(ticket.key).toMatch(/^probes\/[0-9a-f-]{36}\.jpg$/);
+    expect(new URL(ticket.url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-type;host');
+    const put = await fetch(ticket.url, { method: 'PUT', headers: ticket.headers, body: probe });
+    expect(put.status).toBe(200);
+    const uploaded = await api(jsonEvent(kiosk.secret, '/v1/authenticate/upload', { key: ticket.key }), {});
+    expect(uploaded.statusCode, uploaded.body).toBe(200);
+    expect(JSON.parse(uploaded.body)).toMatchObject({ decision: 'match', employee: { badge: 'E2' } });
+    const foreign = await api(
+      jsonEvent(kiosk.secret, '/v1/authenticate/upload', { key: 'probes/../blobs/x' }),
+      {},
+    );
+    expect(foreign.statusCode).toBe(400);
+    const never = `probes/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}.jpg`;
+    const missing = await api(jsonEvent(kiosk.secret, '/v1/authenticate/upload', { key: never }), {});
+    expect(JSON.parse(missing.body).error.code).toBe('NOT_FOUND');
     await app.close();
   });
 });
+
+/** An API Gateway HTTP API (payload 2.0) event for a JSON POST. */
+function jsonEvent(key: string, path: string, payload: unknown) {
+  const event = authenticateEvent(key, Buffer.from(JSON.stringify(payload)));
+  return {
+    ...event,
+    rawPath: path,
+    headers: { ...event.headers, 'content-type': 'application/json' },
+    requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path } },
+  };
+}
 
 /** An API Gateway HTTP API (payload 2.0) event carrying a JPEG body. */
 function authenticateEvent(key: string, jpeg: Buffer) {
@@ -139,13 +187,36 @@ function authenticateEvent(key: string, jpeg: Buffer) {
 }
 
 /**
- * What the AWS composition root will build, until it exists: the composition root over a ready DynamoDB store (on
- * dynalite), file blobs and the local engine, with the API's role policy.
+ * The AWS flavour built by the composition root from the environment the stack gives the functions, with the
+ * local engine in place of Rekognition: the DynamoDB store on dynalite, photos in the s3rver bucket.
  */
-async function assembleApp(): Promise<App> {
-  const cipher = new DataCipher([{ id: 'k1', key: randomBytes(32) }]);
-  const store = DynamoStore.open({ tableName: await dynamo.freshTable(), client: dynamo.client() }, cipher);
-  const config = testConfig(dataDir);
-  const blobs = await createBlobStore(config, cipher);
-  return createApp(config, { engine, storage: { cipher, store, blobs, close: () => store.close() } });
+async function assembleApp(): Promise<{ app: App; server: () => Promise<FastifyInstance> }> {
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+  const env = {
+    FACEGATE_ENV: 'test',
+    FACEGATE_DATA_DIR: dataDir,
+    FACEGATE_ENGINE_WORKERS: '0',
+    FACEGATE_STORE: 'dynamodb',
+    FACEGATE_DYNAMODB_TABLE: await dynamo.freshTable(),
+    FACEGATE_DYNAMODB_ENDPOINT: dynamo.endpoint,
+    FACEGATE_ENGINE: 'local',
+    FACEGATE_BLOBS: 's3',
+    FACEGATE_S3_ENDPOINT: s3.endpoint,
+    FACEGATE_S3_BUCKET: 'storage',
+    FACEGATE_S3_PREFIX: 'blobs/',
+    FACEGATE_S3_FORCE_PATH_STYLE: 'true',
+    FACEGATE_S3_ACCESS_KEY_ID: 'S3RVER',
+    FACEGATE_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    FACEGATE_VALIDATION_BUCKET: 'validation',
+  };
+  const announced: string[] = [];
+  const built = await createAwsApp(env, {
+    app: { engine },
+    announce: (line) => announced.push(line),
+    metricLine: (line) => metricLines.push(line),
+  });
+  expect(built.app.store.kind).toBe('dynamodb');
+  expect(announced.join()).toMatch(/first-run setup token/);
+  return built;
 }

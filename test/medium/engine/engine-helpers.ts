@@ -1,4 +1,4 @@
-import { createEngine } from '../../../src/app/adapters.js';
+import { createEngine } from '../../../src/app/local-engine.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../../src/config/config.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 

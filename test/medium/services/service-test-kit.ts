@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine } from '../../../src/app/adapters.js';
 import { type App, createApp } from '../../../src/app/composition-root.js';
+import { createEngine } from '../../../src/app/local-engine.js';
 import { type DeepPartial, type FacegateConfig, loadConfig } from '../../../src/config/config.js';
 import type { Actor } from '../../../src/domain/access.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';

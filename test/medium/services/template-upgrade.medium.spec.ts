@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../../src/app/adapters.js';
 import { type App, createApp } from '../../../src/app/composition-root.js';
+import { createEngine } from '../../../src/app/local-engine.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { KEEP_PHOTOS_KEY } from '../../../src/services/match-settings.js';
 import type { TemplateUpgradeSummary } from '../../../src/services/template-upgrade.service.js';
@@ -221,16 +221,20 @@ describe('model upgrade with the real engine and SQLite', () => {
 
   it('facegate templates upgrade --dry-run prints the JSON summary and changes nothing', async () => {
     const { dir, old } = await oldGallery();
-    const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', 'templates', 'upgrade', '--dry-run'], {
-      cwd: process.cwd(),
-      env: {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FACEGATE_'))),
-        FACEGATE_ENV: 'test',
-        FACEGATE_DATA_DIR: dir,
-        FACEGATE_LOG_LEVEL: 'silent',
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'templates', 'upgrade', '--dry-run'],
+      {
+        cwd: process.cwd(),
+        env: {
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FACEGATE_'))),
+          FACEGATE_ENV: 'test',
+          FACEGATE_DATA_DIR: dir,
+          FACEGATE_LOG_LEVEL: 'silent',
+        },
+        timeout: 60_000,
       },
-      timeout: 60_000,
-    });
+    );
     const summary = JSON.parse(stdout) as TemplateUpgradeSummary;
     expect(summary).toMatchObject({
       dryRun: true,

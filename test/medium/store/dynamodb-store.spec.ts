@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import { isFacegateError } from '../../../src/domain/errors.js';
 import type { NewFaceTemplate } from '../../../src/domain/models.js';
 import { DynamoStore } from '../../../src/store/dynamodb/dynamodb-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../aws/dynalite-server.js';
+import { describeStoreContract, type RawStorage, type StoreUnderTest } from './store-contract.js';
 
 const key1 = { id: 'k1', key: randomBytes(32) };
 const key2 = { id: 'k2', key: randomBytes(32) };
@@ -46,6 +47,67 @@ function template(seed: number, extra: Partial<NewFaceTemplate> = {}): NewFaceTe
 let local: LocalDynamo;
 let table: string;
 let store: DynamoStore;
+
+/** The items behind the store, read and written with the document client (no SQL: hooks in DynamoDB terms). */
+function dynamoRawStorage(doc: DynamoDBDocumentClient, tableName: string): RawStorage {
+  const item = async (pk: string, sk: string) => {
+    const out = await doc.send(
+      new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
+    if (!out.Item) throw new Error(`no item ${pk}/${sk}`);
+    return out.Item;
+  };
+  const patch = async (pk: string, sk: string, fields: Record<string, unknown>) => {
+    await doc.send(new PutCommand({ TableName: tableName, Item: { ...(await item(pk, sk)), ...fields } }));
+  };
+  return {
+    schemaVersions: async () => null,
+    async template(id) {
+      const t = await item('TEMPLATE', id);
+      return {
+        embeddingEnc: t.embeddingEnc as Uint8Array,
+        sourceHash: String(t.sourceHash),
+        sourceDigestEnc: t.sourceDigestEnc as Uint8Array,
+      };
+    },
+    async copyTemplateCiphertext(fromId, toId) {
+      await patch('TEMPLATE', toId, { embeddingEnc: (await item('TEMPLATE', fromId)).embeddingEnc });
+    },
+    rewriteAudit: async () => 'unsupported',
+    userTotpCiphertext: async (userId) => (await item('USER', userId)).totpSecretEnc as Uint8Array,
+    factorSecretCiphertext: async (id) => (await item('FACTOR', id)).secretEnc as Uint8Array,
+    async setFactorSecretCiphertext(id, ciphertext) {
+      await patch('FACTOR', id, { secretEnc: ciphertext });
+    },
+  };
+}
+
+/** A DynamoDB store on a fresh table of the dynalite the contract run starts. */
+async function openDynamo(c: DataCipher): Promise<StoreUnderTest> {
+  const tableName = await local.freshTable();
+  const client = local.client();
+  const doc = DynamoDBDocumentClient.from(client);
+  // The store destroys its client on close, so each open gets its own.
+  let current = DynamoStore.open({ tableName, client: local.client() }, c);
+  return {
+    get store() {
+      return current;
+    },
+    async reopen(next) {
+      await current.close();
+      current = DynamoStore.open({ tableName, client: local.client() }, next);
+      return current;
+    },
+    raw: dynamoRawStorage(doc, tableName),
+    async dispose() {
+      await current.close();
+      client.destroy();
+    },
+  };
+}
+
+// Self-service enrolment (invitations, submissions) has no DynamoDB repositories yet: the contract checks the refusal.
+describeStoreContract('DynamoDB', openDynamo, { enrolment: false });
 
 beforeAll(async () => {
   local = await startLocalDynamo();

@@ -8,7 +8,7 @@ import { migratePostgres } from '../../../src/store/postgres/postgres-migrations
 import { PostgresStore } from '../../../src/store/postgres/postgres-store.js';
 import { MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
 import { requirePostgres, TEST_DATABASE_URL, TestSchema } from './postgres-harness.js';
-import { describeStoreContract, type StoreUnderTest } from './store-contract.js';
+import { describeStoreContract, type StoreUnderTest, sqlRawStorage } from './store-contract.js';
 import { codeOf } from './store-fixtures.js';
 
 await requirePostgres();
@@ -28,7 +28,7 @@ async function openPostgres(cipher: DataCipher): Promise<StoreUnderTest> {
       current = await open(next);
       return current;
     },
-    rawQuery: (sql, params) => schema.query(sql, params),
+    raw: sqlRawStorage((sql, params) => schema.query(sql, params)),
     async dispose() {
       await current.close();
       await schema.drop();

@@ -9,7 +9,7 @@ import { loadConfig } from '../../../src/config/config.js';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import { MIGRATIONS, migrate } from '../../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
-import { describeStoreContract, type StoreUnderTest } from './store-contract.js';
+import { describeStoreContract, type StoreUnderTest, sqlRawStorage } from './store-contract.js';
 import { codeOf, floatBytes, template } from './store-fixtures.js';
 
 /** A SQLite store in a fresh temp directory; raw SQL goes through its own connection. */
@@ -26,12 +26,12 @@ async function openSqlite(cipher: DataCipher): Promise<StoreUnderTest> {
       current = SqliteStore.open(path, next);
       return current;
     },
-    async rawQuery(sql, params = []) {
+    raw: sqlRawStorage(async (sql, params = []) => {
       const statement = current.database.prepare(sql);
       if (statement.reader) return statement.all(...params) as Array<Record<string, unknown>>;
       statement.run(...params);
       return [];
-    },
+    }),
     async dispose() {
       await current.close();
       await rm(root, { recursive: true, force: true });

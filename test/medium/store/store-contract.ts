@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
+import { enrolmentRepositories } from '../../../src/services/enrolment-common.js';
 import { MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
 import type { Store } from '../../../src/store/store.port.js';
 import { codeOf, floatBytes, template } from './store-fixtures.js';
@@ -10,10 +11,84 @@ export interface StoreUnderTest {
   store: Store;
   /** Closes the current store and opens the same database with `cipher` (key rotation). */
   reopen(cipher: DataCipher): Promise<Store>;
-  /** Raw SQL (`?` placeholders) on the same database, bypassing the store: tampering and storage checks. */
-  rawQuery(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
+  /** The same database read and changed behind the store's back: tampering and storage checks. */
+  raw: RawStorage;
   /** Closes what is open and removes the database. */
   dispose(): Promise<void>;
+}
+
+/** A stored template as it sits in the database. */
+export interface RawTemplate {
+  embeddingEnc: Uint8Array;
+  /** The keyed hash of the photo digest. */
+  sourceHash: string;
+  sourceDigestEnc: Uint8Array;
+}
+
+/**
+ * What the contract reads and changes in the database itself, each store in its own terms (SQL rows, DynamoDB
+ * items): the encrypted bytes at rest, ciphertext moved between rows, and the schema version.
+ */
+export interface RawStorage {
+  /** Applied migration versions; null for a store without migrations (DynamoDB: schemaless, no versions). */
+  schemaVersions(): Promise<number[] | null>;
+  template(id: string): Promise<RawTemplate>;
+  /** Copies one template's embedding ciphertext onto another row. */
+  copyTemplateCiphertext(fromId: string, toId: string): Promise<void>;
+  /**
+   * Overwrites every audit event in place. Rejects when the database refuses (SQL: an append-only trigger);
+   * `unsupported` where the database cannot refuse it (DynamoDB: only the functions' IAM policy, which grants no
+   * UpdateItem, keeps the audit append-only).
+   */
+  rewriteAudit(): Promise<'done' | 'unsupported'>;
+  userTotpCiphertext(userId: string): Promise<Uint8Array>;
+  factorSecretCiphertext(id: string): Promise<Uint8Array>;
+  setFactorSecretCiphertext(id: string, ciphertext: Uint8Array): Promise<void>;
+}
+
+/** The {@link RawStorage} of a SQL store, over one raw query function (`?` placeholders). */
+export function sqlRawStorage(
+  query: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>,
+): RawStorage {
+  const bytes = (value: unknown) => Buffer.from(value as Uint8Array);
+  return {
+    async schemaVersions() {
+      const rows = await query('SELECT version FROM schema_migrations ORDER BY version');
+      return rows.map((r) => Number(r.version));
+    },
+    async template(id) {
+      const [row] = await query(
+        'SELECT embedding_enc, source_hash, source_digest_enc FROM face_templates WHERE id = ?',
+        [id],
+      );
+      return {
+        embeddingEnc: bytes(row?.embedding_enc),
+        sourceHash: String(row?.source_hash),
+        sourceDigestEnc: bytes(row?.source_digest_enc),
+      };
+    },
+    async copyTemplateCiphertext(fromId, toId) {
+      await query(
+        'UPDATE face_templates SET embedding_enc = (SELECT embedding_enc FROM face_templates WHERE id = ?) WHERE id = ?',
+        [fromId, toId],
+      );
+    },
+    async rewriteAudit() {
+      await query("UPDATE audit_events SET outcome = 'match'");
+      return 'done' as const;
+    },
+    async userTotpCiphertext(userId) {
+      const [row] = await query('SELECT totp_secret_enc FROM users WHERE id = ?', [userId]);
+      return bytes(row?.totp_secret_enc);
+    },
+    async factorSecretCiphertext(id) {
+      const [row] = await query('SELECT secret_enc FROM second_factors WHERE id = ?', [id]);
+      return bytes(row?.secret_enc);
+    },
+    async setFactorSecretCiphertext(id, ciphertext) {
+      await query('UPDATE second_factors SET secret_enc = ? WHERE id = ?', [ciphertext, id]);
+    },
+  };
 }
 
 /** Opens a {@link StoreUnderTest} over a fresh, empty database with `cipher`. */
@@ -33,7 +108,16 @@ interface Ctx {
  * secrets bound to their rows, key rotation, and the transaction semantics (all or nothing, isolation from callers
  * outside, savepoints, statement atomicity). Run by each adapter's spec with its own `open`.
  */
-export function describeStoreContract(name: string, open: OpenStore): void {
+/** What a store under the contract offers beyond the required repositories. */
+export interface ContractOptions {
+  /**
+   * Self-service enrolment's repositories (invitations, submissions); default true. A store without them must make
+   * the enrolment services refuse with `NOT_READY`, which the contract then checks instead.
+   */
+  enrolment?: boolean;
+}
+
+export function describeStoreContract(name: string, open: OpenStore, options: ContractOptions = {}): void {
   const key1 = { id: 'k1', key: randomBytes(32) };
   const key2 = { id: 'k2', key: randomBytes(32) };
   const cipher = new DataCipher([key1]);
@@ -70,7 +154,8 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     accountContract(ctx);
     stateContract(ctx);
     secondFactorContract(ctx);
-    enrolmentContract(ctx);
+    if (options.enrolment === false) enrolmentAbsentContract(ctx);
+    else enrolmentContract(ctx);
   });
 }
 
@@ -78,8 +163,8 @@ function schemaContract(ctx: Ctx): void {
   it('is migrated to the latest version, keeps data across a re-open, answers ping and refuses use after close', async () => {
     await ctx.store.employees.create({ badge: 'B1', firstName: 'Ann', lastName: 'Lee' });
     const reopened = await ctx.reopen(ctx.cipher);
-    const versions = await ctx.sut.rawQuery('SELECT version FROM schema_migrations ORDER BY version');
-    expect(versions.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+    const versions = await ctx.sut.raw.schemaVersions();
+    if (versions !== null) expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await reopened.employees.count()).toBe(1);
     await reopened.ping();
     await reopened.close();
@@ -187,14 +272,11 @@ function templateContract(ctx: Ctx): void {
     });
     expect(Array.from(loaded!.embedding)).toEqual(Array.from(input.embedding));
     expect(loaded!.quality).toEqual(input.quality);
-    const [row] = await ctx.sut.rawQuery(
-      'SELECT embedding_enc, source_hash, source_digest_enc FROM face_templates WHERE id = ?',
-      [saved.id],
-    );
+    const row = await ctx.sut.raw.template(saved.id);
     // The photo digest is kept only as a keyed hash and a ciphertext.
-    expect(row!.source_hash).not.toBe('hash-1');
-    expect(Buffer.from(row!.source_digest_enc as Uint8Array).includes(Buffer.from('hash-1'))).toBe(false);
-    const stored = Buffer.from(row!.embedding_enc as Uint8Array);
+    expect(row.sourceHash).not.toBe('hash-1');
+    expect(Buffer.from(row.sourceDigestEnc).includes(Buffer.from('hash-1'))).toBe(false);
+    const stored = Buffer.from(row.embeddingEnc);
     const floats = floatBytes(input.embedding);
     expect(stored.length).toBeGreaterThan(floats.length);
     expect(stored.includes(floats.subarray(0, 16))).toBe(false);
@@ -208,10 +290,7 @@ function templateContract(ctx: Ctx): void {
     const e = await store.employees.create({ badge: 'T2', firstName: 'T', lastName: 'Two' });
     const a = await store.templates.add(e.id, template(2));
     const b = await store.templates.add(e.id, template(3));
-    await ctx.sut.rawQuery(
-      'UPDATE face_templates SET embedding_enc = (SELECT embedding_enc FROM face_templates WHERE id = ?) WHERE id = ?',
-      [a.id, b.id],
-    );
+    await ctx.sut.raw.copyTemplateCiphertext(a.id, b.id);
     expect(await codeOf(store.templates.get(b.id))).toBe('INTERNAL');
     expect((await store.templates.get(a.id))!.id).toBe(a.id);
   });
@@ -401,9 +480,10 @@ function auditContract(ctx: Ctx): void {
     const range = { from: '2026-01-02T00:00:00.000Z', to: '2026-01-03T00:00:00.000Z' };
     expect((await store.audit.query(range)).items).toHaveLength(2);
     expect(await codeOf(store.audit.query({ cursor: 'garbage' }))).toBe('VALIDATION_FAILED');
-    await expect(ctx.sut.rawQuery("UPDATE audit_events SET outcome = 'match'")).rejects.toThrow(
-      /append-only/,
-    );
+    const rewrite = ctx.sut.raw.rewriteAudit();
+    if ((await rewrite.catch(() => 'refused')) !== 'unsupported') {
+      await expect(rewrite).rejects.toThrow(/append-only/);
+    }
     const binary = {
       action: 'x',
       outcome: 'y',
@@ -431,8 +511,8 @@ function accountContract(ctx: Ctx): void {
     expect(user).toMatchObject({ username: 'Admin', totpSecret: secret, lastLoginAt: null });
     const dup = store.users.create({ ...base, id: 'u2', username: 'admin', role: 'kiosk', totpSecret: null });
     expect(await codeOf(dup)).toBe('CONFLICT');
-    const [row] = await ctx.sut.rawQuery('SELECT totp_secret_enc FROM users WHERE id = ?', ['u1']);
-    expect(Buffer.from(row!.totp_secret_enc as Uint8Array).includes(Buffer.from(secret))).toBe(false);
+    const totpEnc = await ctx.sut.raw.userTotpCiphertext('u1');
+    expect(Buffer.from(totpEnc).includes(Buffer.from(secret))).toBe(false);
     const patch = { lastLoginAt: '2026-01-01T00:00:00.000Z', totpSecret: null, disabled: true };
     expect(await store.users.update('u1', patch)).toMatchObject(patch);
     expect((await store.users.getByUsername('ADMIN'))?.id).toBe('u1');
@@ -652,8 +732,8 @@ function secondFactorContract(ctx: Ctx): void {
       secret,
       lastUsedAt: null,
     });
-    const [raw] = await ctx.sut.rawQuery('SELECT secret_enc FROM second_factors WHERE id = ?', [totp.id]);
-    expect(Buffer.from(raw?.secret_enc as Uint8Array).toString('latin1')).not.toContain('JBSWY3DP');
+    const raw = await ctx.sut.raw.factorSecretCiphertext(totp.id);
+    expect(Buffer.from(raw).toString('latin1')).not.toContain('JBSWY3DP');
     const other = await factors.add({
       id: randomUUID(),
       subject: employee,
@@ -661,10 +741,7 @@ function secondFactorContract(ctx: Ctx): void {
       status: 'pending',
       secret: 'GEZDGNBVGY3TQOJQ',
     });
-    await ctx.sut.rawQuery('UPDATE second_factors SET secret_enc = ? WHERE id = ?', [
-      raw?.secret_enc,
-      other.id,
-    ]);
+    await ctx.sut.raw.setFactorSecretCiphertext(other.id, raw);
     expect(await codeOf(factors.get(other.id))).toBe('INTERNAL');
     await factors.delete(other.id);
 
@@ -763,6 +840,15 @@ function enrolmentOf(store: Store) {
   const { invitations, enrolmentSubmissions } = store;
   if (!invitations || !enrolmentSubmissions) throw new Error('store without enrolment repositories');
   return { invitations, submissions: enrolmentSubmissions };
+}
+
+/** A store without self-service enrolment: the services refuse the feature instead of failing later. */
+function enrolmentAbsentContract(ctx: Ctx): void {
+  it('self-service enrolment: not offered by this store, so the enrolment services refuse it with NOT_READY', async () => {
+    expect(ctx.store.invitations).toBeUndefined();
+    expect(ctx.store.enrolmentSubmissions).toBeUndefined();
+    expect(await codeOf((async () => enrolmentRepositories(ctx.store))())).toBe('NOT_READY');
+  });
 }
 
 function enrolmentContract(ctx: Ctx): void {
