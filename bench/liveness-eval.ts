@@ -11,7 +11,7 @@ import { createEngine } from '../src/app/local-engine.js';
 import { loadConfig } from '../src/config/config.js';
 import { buildLivenessReport, evaluateLiveness, type PresentationResult } from '../src/eval/liveness-eval.js';
 import { FrLivenessModel } from '../src/liveness/fr-liveness.model.js';
-import { DEFAULT_LIVENESS_LIMITS } from '../src/liveness/liveness.verifier.js';
+import { LivenessVerifier, livenessLimitsFor } from '../src/liveness/liveness.verifier.js';
 
 const SHARED = resolve(import.meta.dirname, '..', '..', 'shared');
 /** Labels of ../shared/media/video from its SOURCES.md; the minivision GIF mixes a live woman with attacks. */
@@ -48,7 +48,9 @@ async function stageMedia(root: string): Promise<string> {
 const args = process.argv.slice(2);
 const frames = Number(process.env.LIVENESS_FRAMES ?? 12);
 const maxSide = Number(process.env.LIVENESS_MAX_SIDE ?? 480);
-const engine = createEngine(loadConfig({ NODE_ENV: 'test' }, { engine: { workers: 0 } }));
+const config = loadConfig({ NODE_ENV: 'test' }, { engine: { workers: 0 } });
+const engine = createEngine(config);
+const verifier = new LivenessVerifier(livenessLimitsFor(config.engine.detector));
 await engine.load();
 // faceplugin's passive model, scored on every still (LIVENESS_PASSIVE=0 skips it).
 const passive = process.env.LIVENESS_PASSIVE === '0' ? undefined : new FrLivenessModel();
@@ -61,6 +63,7 @@ try {
     const report = await evaluateLiveness(engine, dir, {
       frames,
       maxSide,
+      verifier,
       ...(passive ? { passive } : {}),
       onItem: (name) => process.stderr.write(`  ${name}\n`),
     });
@@ -72,7 +75,7 @@ try {
     const { presentations: _omit, ...figures } = report;
     console.log(JSON.stringify({ dir, seconds: Math.round((Date.now() - started) / 1000), ...figures }));
   }
-  const { presentations: _p, ...combined } = buildLivenessReport(all, DEFAULT_LIVENESS_LIMITS.planarResidual);
+  const { presentations: _p, ...combined } = buildLivenessReport(all, verifier.planarThreshold);
   console.log(JSON.stringify({ frames, maxSide, ...combined }));
 } finally {
   await engine.close();

@@ -4,6 +4,7 @@ import { createEngine } from '../app/local-engine.js';
 import { loadConfig } from '../config/config.js';
 import { evaluateLiveness, type LivenessEvalReport } from '../eval/liveness-eval.js';
 import { FrLivenessModel } from '../liveness/fr-liveness.model.js';
+import { LivenessVerifier, livenessLimitsFor } from '../liveness/liveness.verifier.js';
 
 interface EvalLivenessOptions {
   dir: string;
@@ -31,8 +32,7 @@ export function livenessSummaryLines(r: LivenessEvalReport): string[] {
     ),
     ...Object.entries(r.passive).map(([model, p]) => `  passive ${model}: AUC ${p.auc.toFixed(3)}`),
   ];
-  if (r.unmatchedLiveClips.length)
-    lines.push(`live clips without a head rotation: ${r.unmatchedLiveClips.join(', ')}`);
+  for (const { file, reason } of r.excludedLiveClips) lines.push(`  excluded from BPCER: ${file}: ${reason}`);
   return lines;
 }
 
@@ -52,13 +52,18 @@ export function registerEvalLivenessCommand(program: Command): void {
 }
 
 async function runEvalLiveness(opts: EvalLivenessOptions): Promise<void> {
-  const engine = createEngine(loadConfig(process.env, { engine: { workers: 0 } }));
+  const config = loadConfig(process.env, { engine: { workers: 0 } });
+  const engine = createEngine(config);
+  // The limits the server uses with this detector (its blink limit differs per face mesh).
+  const verifier = new LivenessVerifier(livenessLimitsFor(config.engine.detector));
   const passive = opts.passive ? new FrLivenessModel() : undefined;
   try {
     await engine.load();
+    process.stderr.write(`detector ${config.engine.detector}\n`);
     const report = await evaluateLiveness(engine, resolve(opts.dir), {
       frames: opts.frames,
       maxSide: opts.maxSide,
+      verifier,
       ...(passive ? { passive } : {}),
       onItem: (name) => process.stderr.write(`${name}\n`),
     });

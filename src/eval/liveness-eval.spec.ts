@@ -16,7 +16,15 @@ describe('buildLivenessReport', () => {
         outcome: 'retry',
         failed: ['actions:x'],
       },
-      { ...base, file: 'c.mp4', label: 'live', kind: 'clip', matching: false, outcome: 'refused' },
+      {
+        ...base,
+        file: 'c.mp4',
+        label: 'live',
+        kind: 'clip',
+        matching: false,
+        excluded: 'no head turn',
+        outcome: 'refused',
+      },
       { ...base, file: 'd.mp4', label: 'spoof', kind: 'clip', outcome: 'pass', planar: 0.05 },
       { ...base, file: 'e.jpg', label: 'live', kind: 'still-single', outcome: 'refused', passive: 0.9 },
       {
@@ -36,7 +44,7 @@ describe('buildLivenessReport', () => {
     expect(report.attacks).toBe(4);
     expect(report.apcer).toBe(0.25);
     expect(report.checks.actions).toEqual({ attackFailed: 0, bonafideFailed: 1 });
-    expect(report.unmatchedLiveClips).toEqual(['c.mp4']);
+    expect(report.excludedLiveClips).toEqual([{ file: 'c.mp4', reason: 'no head turn' }]);
     expect(report.planar.stillWarps).toEqual([0.04, 0.06]);
     expect(report.passive.fr_liveness?.auc).toBe(1);
   });

@@ -4,11 +4,18 @@ import sharp from 'sharp';
 import { isFacegateError } from '../domain/errors.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { observedActions } from '../liveness/action-sequence.js';
+import type { LivenessChallenge } from '../liveness/challenge.js';
 import { HEAD_ROTATIONS, LIVENESS_ACTIONS, type LivenessAction } from '../liveness/challenge.js';
 import type { FrLivenessModel } from '../liveness/fr-liveness.model.js';
 import { decodeKeyFrames, type KeyFrame } from '../liveness/frame-decoder.js';
 import { type FrameObservation, observeAnalysis } from '../liveness/frame-observation.js';
-import { framesToEmbed, type LivenessVerdict, LivenessVerifier } from '../liveness/liveness.verifier.js';
+import {
+  identityFrames,
+  keyFrames,
+  type LivenessVerdict,
+  LivenessVerifier,
+  needsAllFrames,
+} from '../liveness/liveness.verifier.js';
 import { type PlanarPose, planarPoseHomography, warpPerspective } from '../liveness/perspective-warp.js';
 import { at, required } from '../util/checked-access.js';
 import { areaUnderCurve } from './metrics.js';
@@ -36,8 +43,10 @@ export interface PresentationResult {
   label: 'live' | 'spoof';
   kind: 'clip' | 'still-single' | 'still-repeated' | 'still-warped';
   actions: LivenessAction[];
-  /** Live clips only: whether the clip's own motion gave a challenge with a head rotation. */
+  /** Live clips only: a bona fide attempt (its own motion holds a head rotation, and it shows one person only). */
   matching?: boolean;
+  /** Live clips left out of BPCER: why (the motion no issued challenge could match). */
+  excluded?: string;
   outcome: LivenessVerdict['outcome'];
   hint?: string;
   failed: string[];
@@ -54,7 +63,8 @@ export interface LivenessEvalReport {
   bonafide: number;
   checks: Record<string, { attackFailed: number; bonafideFailed: number }>;
   planar: { liveClips: number[]; spoofClips: number[]; stillWarps: number[]; threshold: number };
-  unmatchedLiveClips: string[];
+  /** Live clips left out of BPCER, each with the reason. */
+  excludedLiveClips: Array<{ file: string; reason: string }>;
   /** Per passive model: AUC of its score on the stills (live vs spoof folders), when measured. */
   passive: Record<string, { auc: number; live: number; spoof: number }>;
   presentations: PresentationResult[];
@@ -88,22 +98,34 @@ function attackerChallenge(observed: LivenessAction[]): LivenessAction[] {
   return [...observed.slice(0, 2), 'turn_left'];
 }
 
-/** Keeps the embeddings of the frames a server short of CPU would embed (best frontal, first and last). */
-function embedFew(frames: FrameObservation[]): FrameObservation[] {
-  const keep = new Set(framesToEmbed(frames));
-  return frames.map((f, i) => {
-    if (keep.has(i)) return f;
+/** The burst as the server would see it: only the `seen` frames, embeddings kept on its identity frames. */
+function judge(
+  verifier: LivenessVerifier,
+  challenge: LivenessChallenge,
+  all: FrameObservation[],
+  seen: ReadonlySet<number>,
+  now: number,
+): LivenessVerdict {
+  const sparse = all.map((f, i) => (seen.has(i) ? f : undefined));
+  const keep = new Set(identityFrames(sparse, verifier.thresholds));
+  const observed = sparse.flatMap((f, i) => {
+    if (!f) return [];
+    if (keep.has(i)) return [f];
     const { embedding: _dropped, ...rest } = f;
-    return rest;
+    return [rest];
   });
+  return verifier.verify(challenge, observed, now);
 }
 
+/**
+ * Replays the server's path: capture times first, then the key frames alone, and every frame only when the key
+ * frames leave an action unseen without another sign of an attack.
+ */
 function verify(
   verifier: LivenessVerifier,
   actions: LivenessAction[],
   all: FrameObservation[],
 ): LivenessVerdict {
-  const frames = embedFew(all);
   const challenge = {
     id: 'eval',
     nonce: 'eval',
@@ -111,8 +133,17 @@ function verify(
     issuedAt: ISSUED_AT,
     expiresAt: ISSUED_AT + 60_000,
   };
-  const last = frames.at(-1)?.timestampMs ?? ISSUED_AT;
-  return verifier.verify(challenge, frames, last + 100);
+  const now = (all.at(-1)?.timestampMs ?? ISSUED_AT) + 100;
+  const window = verifier.window(
+    challenge,
+    all.map((f) => f.timestampMs),
+    now,
+  );
+  if (!window.passed) return { outcome: 'refused', checks: [window] };
+  const keys = new Set(keyFrames(all.length));
+  const verdict = judge(verifier, challenge, all, keys, now);
+  if (!needsAllFrames(verdict) || keys.size >= all.length) return verdict;
+  return judge(verifier, challenge, all, new Set(all.keys()), now);
 }
 
 function summarise(
@@ -141,14 +172,42 @@ async function evalClip(
   const observations: FrameObservation[] = [];
   for (const f of frames) observations.push(await observe(engine, f));
   const faces = observations.filter((o) => o.faceCount === 1 && o.mesh);
-  const observed = observedActions(faces, LIVENESS_ACTIONS);
-  const matching = observed.some((a) => HEAD_ROTATIONS.includes(a));
+  const observed = observedActions(faces, LIVENESS_ACTIONS, 3, verifier.thresholds);
+  const rotation = observed.some((a) => HEAD_ROTATIONS.includes(a));
+  // A kiosk takes one person in view: a clip with other people in it is no bona fide attempt at one.
+  const crowded = observations.filter((o) => o.faceCount > 1).length;
+  const matching = rotation && crowded === 0;
   const actions =
-    label === 'live' ? (matching ? observed : attackerChallenge(observed)) : attackerChallenge(observed);
+    label === 'live' ? (rotation ? observed : attackerChallenge(observed)) : attackerChallenge(observed);
   const verdict = verify(verifier, actions, observations);
-  return summarise(
-    { file, label, kind: 'clip', actions, ...(label === 'live' ? { matching } : {}) },
-    verdict,
+  const live =
+    label === 'live'
+      ? {
+          matching,
+          ...(matching
+            ? {}
+            : {
+                excluded: crowded
+                  ? `other people in view: two or more faces in ${crowded} of ${observations.length} frames`
+                  : unmatchedReason(observed, faces.length, observations.length, verifier),
+              }),
+        }
+      : {};
+  return summarise({ file, label, kind: 'clip', actions, ...live }, verdict);
+}
+
+/** Why a live clip cannot answer any issued challenge: every challenge holds a head rotation. */
+function unmatchedReason(
+  observed: LivenessAction[],
+  faces: number,
+  frames: number,
+  verifier: LivenessVerifier,
+): string {
+  const { turnDeg, lookUpDeg } = verifier.thresholds;
+  const shown = observed.length ? observed.join(', ') : 'no prompted action';
+  return (
+    `no head turn of ${turnDeg}° or look up of ${lookUpDeg}° in its key frames (shows ${shown}; ` +
+    `one face with a mesh in ${faces} of ${frames} frames)`
   );
 }
 
@@ -197,7 +256,7 @@ async function evalStill(
     timestampMs: ISSUED_AT + i * STILL_STEP_MS,
   }));
   const faces = observations.filter((o) => o.faceCount === 1 && o.mesh);
-  const warpedActions = attackerChallenge(observedActions(faces, LIVENESS_ACTIONS));
+  const warpedActions = attackerChallenge(observedActions(faces, LIVENESS_ACTIONS, 3, verifier.thresholds));
   const single: LivenessAction[] = ['turn_left', 'blink'];
   const passive = options.passive ? await passiveScore(engine, options.passive, path) : undefined;
   return [
@@ -278,7 +337,9 @@ export function buildLivenessReport(
       threshold: planarThreshold,
     },
     passive: passiveFigures(presentations),
-    unmatchedLiveClips: clips.filter((p) => p.label === 'live' && !p.matching).map((p) => p.file),
+    excludedLiveClips: clips
+      .filter((p) => p.label === 'live' && !p.matching)
+      .map((p) => ({ file: p.file, reason: p.excluded ?? 'no head rotation in its motion' })),
     presentations,
   };
 }

@@ -7,6 +7,8 @@ import {
   identityFrames,
   keyFrames,
   LivenessVerifier,
+  livenessLimitsFor,
+  needsAllFrames,
 } from './liveness.verifier.js';
 import { embeddingOf, type SyntheticFrame, syntheticFrame } from './synthetic-frames.fixture.js';
 
@@ -133,5 +135,23 @@ describe('key frames and identity frames', () => {
     const sparse = burst.map((f, i) => ([0, 2, 5, 7].includes(i) ? f : undefined));
     const turned = sparse.map((f, i) => (f && i === 7 ? { ...f, pose: { yaw: 50, pitch: 0, roll: 0 } } : f));
     expect(identityFrames(turned)).toEqual([0, 2, 5]);
+  });
+
+  it('analyses every frame only when the key frames miss an action without any sign of an attack', () => {
+    const burst = turnBurst();
+    const keys = keyFrames(burst.length).map((i) => burst[i]!);
+    // The key frames 0, 3, 5, 8 see no 25° turn: an action left unseen, worth the whole burst.
+    const missed = verifier.verify(challenge(['turn_left', 'turn_right']), keys, now);
+    expect(missed.outcome).not.toBe('pass');
+    expect(needsAllFrames(missed)).toBe(true);
+    expect(verifier.verify(challenge(['turn_left', 'turn_right']), burst, now).outcome).toBe('pass');
+    // Two faces refuse at once, whatever the other frames hold.
+    const crowded = keys.map((f, i) => (i === 1 ? { ...f, faceCount: 2 } : f));
+    expect(needsAllFrames(verifier.verify(challenge(['turn_left', 'turn_right']), crowded, now))).toBe(false);
+  });
+
+  it('exposes the limits of the configured detector (its blink limit)', () => {
+    expect(new LivenessVerifier(livenessLimitsFor('mediapipe-onnx')).thresholds.blinkRatio).toBe(0.76);
+    expect(new LivenessVerifier(livenessLimitsFor('human')).thresholds.blinkRatio).toBe(0.7);
   });
 });

@@ -148,6 +148,11 @@ export function identityFrames(
 export class LivenessVerifier {
   constructor(private readonly limits: LivenessLimits = DEFAULT_LIVENESS_LIMITS) {}
 
+  /** The limits in force (action thresholds included): an evaluation reads actions with the same ones. */
+  get thresholds(): Readonly<LivenessLimits> {
+    return this.limits;
+  }
+
   /** The planar check's residual threshold (fraction of the inter-ocular distance). */
   get planarThreshold(): number {
     return this.limits.planarResidual;
@@ -187,6 +192,23 @@ export class LivenessVerifier {
       ...(bestIndex === undefined ? {} : { bestFrame: bestIndex }),
     };
   }
+}
+
+/**
+ * Whether the key frames left an action unseen (or too few faces) without any other sign of an attack: then the
+ * whole burst is analysed before deciding. Two faces, two people or repeated frames refuse at once.
+ */
+export function needsAllFrames(verdict: LivenessVerdict): boolean {
+  const failed = verdict.checks.filter((c) => !c.passed);
+  const unseen = failed.some((c) => c.check === 'actions' || c.reason === 'no_face');
+  return (
+    unseen &&
+    failed.every(
+      (c) =>
+        ['actions', 'planar', 'single_face', 'same_person'].includes(c.check) &&
+        !['two_faces', 'different_people'].includes(c.reason),
+    )
+  );
 }
 
 /** Reasons that only mean "not enough to measure" ask for a retry even from an attack check. */

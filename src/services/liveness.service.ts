@@ -14,6 +14,7 @@ import {
   keyFrames,
   type LivenessVerdict,
   LivenessVerifier,
+  needsAllFrames,
 } from '../liveness/liveness.verifier.js';
 import type { CheckResult } from '../liveness/liveness-checks.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
@@ -307,23 +308,6 @@ export class LivenessService extends GuardedService {
       await this.policy.authorize(actor, 'faces:verify');
     }
   }
-}
-
-/**
- * Whether the key frames left an action unseen (or too few faces) without any other sign of an attack: then the
- * whole burst is analysed before deciding. Two faces, two people or repeated frames refuse at once.
- */
-function needsAllFrames(verdict: LivenessVerdict): boolean {
-  const failed = verdict.checks.filter((c) => !c.passed);
-  const unseen = failed.some((c) => c.check === 'actions' || c.reason === 'no_face');
-  return (
-    unseen &&
-    failed.every(
-      (c) =>
-        ['actions', 'planar', 'single_face', 'same_person'].includes(c.check) &&
-        !['two_faces', 'different_people'].includes(c.reason),
-    )
-  );
 }
 
 function validateFrames(frames: readonly AnswerFrame[]): void {
