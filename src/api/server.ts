@@ -63,7 +63,7 @@ export interface ServerOptions {
   web?: FastifyPluginAsync;
   /** Concurrent image analyses before `503 OVERLOADED` (default: max(8, 4 × engine workers)). */
   maxImagesInFlight?: number;
-  /** Event-loop delay (ms) beyond which requests get `503 OVERLOADED`. */
+  /** Event-loop delay (ms) beyond which requests get `503 OVERLOADED`; 0 turns the check off. */
   maxEventLoopDelayMs?: number;
   /**
    * How long a request (headers and body) may take to arrive before `408 REQUEST_TIMEOUT` closes the

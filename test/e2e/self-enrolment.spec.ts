@@ -69,7 +69,7 @@ describe.skipIf(!clip)('self-service enrolment in Chromium (needs ../shared/medi
   beforeAll(async () => {
     await buildWeb();
     // The flow is not about load: a busy shared test machine must not answer it 503.
-    fg = await startFacegate({}, { maxEventLoopDelayMs: 30_000 });
+    fg = await startFacegate();
     api = new ApiSetup(fg);
     // The kiosk takes one photo (as the other web-UI tests); enrolment demands its challenge whatever this says.
     await api.settings({ livenessMode: 'off' });

@@ -39,7 +39,7 @@ import { freshBucketName, type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from 
 // through the same kiosk key. Also: a changed archive and a non-empty target are refused.
 
 /** The engine runs in this process: on a busy machine its event-loop delay must not refuse the set-up. */
-const BUSY_MACHINE = { maxEventLoopDelayMs: 60_000 };
+const BUSY_MACHINE = { maxEventLoopDelayMs: 0 };
 const DATA_KEY = `k1:${randomBytes(32).toString('base64')}`;
 
 let engine: FaceEngine;
