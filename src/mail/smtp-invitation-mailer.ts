@@ -73,8 +73,4 @@ export class SmtpInvitationMailer implements InvitationMailer {
       ...invitationBodies(mail),
     });
   }
-
-  async close(): Promise<void> {
-    this.transport.close();
-  }
 }

@@ -8,10 +8,9 @@ export interface InvitationMail {
   expiresAt: string;
 }
 
-/** Delivers invitation links by e-mail. Rejects when the server refuses the message. */
+/** Delivers invitation links by e-mail, one connection per message. Rejects when the server refuses it. */
 export interface InvitationMailer {
   send(mail: InvitationMail): Promise<void>;
   /** Origin (and path prefix) the relative `/enrol/<token>` links are made absolute with. */
   readonly publicUrl: string;
-  close(): Promise<void>;
 }
