@@ -38,6 +38,10 @@ async function startSmtp(): Promise<number> {
       if (auth.username === 'user' && auth.password === 'se:cret') callback(null, { user: auth.username });
       else callback(new Error('Invalid username or password'));
     },
+    onRcptTo(address, _session, callback) {
+      if (address.address === 'bounce@example.com') callback(new Error('Mailbox unavailable'));
+      else callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -141,6 +145,25 @@ describe('invitations delivered by e-mail', () => {
     expect(res.statusCode, res.body).toBe(201);
     expect(body<{ items: CreatedItem[] }>(res).items[0]?.email).toBeUndefined();
     expect(received).toHaveLength(before);
+  });
+
+  it('reports an SMTP refusal as smtp_error, keeps the invitation and audits the failure', async () => {
+    await employee(mailing, mailingAdmin, 'M-4', 'bounce@example.com');
+    const res = await mailing.server.inject({
+      method: 'POST',
+      url: '/v1/invitations',
+      headers: mailingAdmin,
+      payload: { employees: ['M-4'], sendEmail: true },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const [item] = body<{ items: CreatedItem[] }>(res).items;
+    expect(item?.email).toEqual({ sent: false, reason: 'smtp_error' });
+    const token = item?.link.replace('/enrol/', '');
+    const page = await mailing.server.inject({ method: 'GET', url: `/v1/enrol/${token}` });
+    expect(page.statusCode, page.body).toBe(200);
+    const { items: audit } = await mailing.app.store.audit.query({ limit: 100 });
+    const failed = audit.filter((e) => e.action === 'invitation.emailed' && e.outcome === 'failure');
+    expect(failed.map((e) => e.reason)).toEqual(['smtp_error']);
   });
 
   it('refuses sendEmail with MAIL_NOT_CONFIGURED when no SMTP server is set, creating nothing', async () => {
