@@ -107,8 +107,10 @@ export class InvitationService extends GuardedService {
         link: mailer.publicUrl + created.link,
         expiresAt: invitation.expiresAt,
       });
-    } catch {
-      // The SMTP error text may quote the message; only the fact is kept.
+    } catch (error) {
+      // Only the error's codes are logged: its text may quote the message, and so the link.
+      const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
+      this.logger.warn({ invitationId: invitation.id, code, responseCode }, 'invitation e-mail not sent');
       delivery = { sent: false, reason: 'smtp_error' };
     }
     await auditEnrolment(this.store, actor, 'invitation.emailed', {
