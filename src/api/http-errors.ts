@@ -10,6 +10,7 @@ const GENERIC: Partial<Record<ErrorCode, string>> = {
   RATE_LIMITED: 'Too many requests; slow down',
   OVERLOADED: 'Server busy; retry shortly',
   NOT_FOUND: 'Not found',
+  MAIL_NOT_CONFIGURED: 'E-mail delivery is not configured on this server',
   MODEL_INTEGRITY: 'A face model failed its integrity check; see the server log',
 };
 

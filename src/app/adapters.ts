@@ -11,7 +11,9 @@ import { createDataCipher, type DataCipher } from '../crypto/data-cipher.js';
 import { FacegateError } from '../domain/errors.js';
 import type { EngineInfo, FaceEngine } from '../engine/face-engine.port.js';
 import { RemoteOnlyEngine } from '../engine/remote-only-engine.js';
+import { SmtpInvitationMailer } from '../mail/smtp-invitation-mailer.js';
 import type { FaceMatcher } from '../services/face-matcher.port.js';
+import type { InvitationMailer } from '../services/invitation-mailer.port.js';
 import { LocalFaceMatcher } from '../services/local-face-matcher.js';
 import type { ThresholdLookup } from '../services/match-settings.js';
 import type { ProbeUploads } from '../services/probe-upload.service.js';
@@ -183,6 +185,13 @@ export function createProbeUploads(config: FacegateConfig): ProbeUploads | undef
 }
 
 /** The data at rest without an engine: cipher, store and photo store (key rotation, account commands). */
+/** The SMTP mailer of invitation links when `FACEGATE_SMTP_URL` is set (validated by the configuration), else none. */
+export function createInvitationMailer(config: FacegateConfig): InvitationMailer | undefined {
+  const { smtpUrl, from, publicUrl } = config.mail;
+  if (!smtpUrl || !from) return undefined;
+  return new SmtpInvitationMailer({ url: smtpUrl, from, publicUrl });
+}
+
 export interface Storage {
   cipher: DataCipher;
   store: Store;

@@ -39,6 +39,7 @@ import { kioskThrottleStateOn } from '../shared-state/kiosk-throttle-state.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
 import {
+  createInvitationMailer,
   createMatcher,
   createProbeUploads,
   type MatcherChoice,
@@ -353,7 +354,7 @@ function addLivenessServices(
   const liveness = new LivenessService({ ...deps, state, verifier });
   const review = new ReviewService({ ...deps, enrollment: services.enrollment });
   const selfEnrolment = new SelfEnrolmentService({ ...deps, liveness, state, cipher, review });
-  const invitations = new InvitationService(deps);
+  const invitations = new InvitationService({ ...deps, mailer: createInvitationMailer(deps.config) });
   const livenessLogin = new LivenessLoginService({
     ...deps,
     settings: services.auth.settings,

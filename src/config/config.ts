@@ -107,6 +107,18 @@ export interface FacegateConfig {
   webauthn: WebAuthnConfig;
   /** Operator-facing surfaces: the metrics endpoint and the watch folder. */
   operations: OperationsConfig;
+  /** E-mail delivery of invitation links (off when `FACEGATE_SMTP_URL` is unset). */
+  mail: MailConfig;
+}
+
+/** SMTP delivery of invitation links; see {@link smtpProblems} for what is accepted. */
+export interface MailConfig {
+  /** `FACEGATE_SMTP_URL`: `smtp://` or `smtps://`, credentials allowed; unset turns e-mail delivery off. */
+  smtpUrl: string | undefined;
+  /** `FACEGATE_SMTP_FROM`: the sender address; required with the URL. */
+  from: string | undefined;
+  /** Origin (and path prefix) the links in messages start with: `FACEGATE_PUBLIC_URL`, else the first WebAuthn origin. */
+  publicUrl: string;
 }
 
 /** Settings of the operator-facing surfaces (see {@link readOperations}). */
@@ -448,7 +460,59 @@ function readConfig(r: Reader, env: Env): FacegateConfig {
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     webauthn: readWebAuthn(r, port),
     operations: readOperations(r),
+    mail: readMail(r, port),
   };
+}
+
+function readMail(r: Reader, port: number): MailConfig {
+  const origin = r.opt('WEBAUTHN_ORIGIN')?.split(',')[0]?.trim();
+  return {
+    smtpUrl: r.opt('SMTP_URL'),
+    from: r.opt('SMTP_FROM'),
+    publicUrl: (r.opt('PUBLIC_URL') ?? origin ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+  };
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Problems of the SMTP settings. Outside development, plain `smtp://` is accepted only to a loopback relay or with
+ * `?requireTLS=true` (STARTTLS required, so credentials and links never cross the network in clear); `smtps://`
+ * (TLS from the first byte) is always accepted.
+ */
+export function smtpProblems(config: Pick<FacegateConfig, 'env' | 'mail'>): string[] {
+  const { smtpUrl, from } = config.mail;
+  if (smtpUrl === undefined) {
+    return from === undefined ? [] : ['FACEGATE_SMTP_FROM is set but FACEGATE_SMTP_URL is not'];
+  }
+  const problems: string[] = [];
+  if (from === undefined || !/^[^\s@<>]+@[^\s@<>]+$/.test(from.replace(/^.*<([^>]*)>\s*$/, '$1'))) {
+    problems.push(
+      'FACEGATE_SMTP_FROM must be an e-mail address (optionally "Name <address>") when FACEGATE_SMTP_URL is set',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    return [...problems, 'FACEGATE_SMTP_URL must be an smtp:// or smtps:// URL'];
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    return [...problems, 'FACEGATE_SMTP_URL must be an smtp:// or smtps:// URL'];
+  }
+  if (url.hostname === '') problems.push('FACEGATE_SMTP_URL must name a host');
+  const requireTls = url.searchParams.get('requireTLS') === 'true';
+  if (
+    url.protocol === 'smtp:' &&
+    config.env !== 'development' &&
+    !requireTls &&
+    !LOOPBACK.test(url.hostname)
+  ) {
+    problems.push(
+      'FACEGATE_SMTP_URL: plain smtp:// to a non-loopback host needs STARTTLS required (append ?requireTLS=true) or smtps://',
+    );
+  }
+  return problems;
 }
 
 /** Shortest `FACEGATE_METRICS_TOKEN` accepted outside development. */
@@ -661,6 +725,7 @@ function crossCheck(config: FacegateConfig, r: Reader): string[] {
   problems.push(...sharedStateProblems(config.sharedState));
   problems.push(...awsProblems(config));
   problems.push(...metricsTokenProblems(config));
+  problems.push(...smtpProblems(config));
   if (config.engine.minBrightness >= config.engine.maxBrightness) {
     problems.push('FACEGATE_MIN_BRIGHTNESS must be below FACEGATE_MAX_BRIGHTNESS');
   }

@@ -70,6 +70,8 @@ export const ERROR_STATUS = {
   INVITATION_REVOKED: 409,
   /** The invitation link was already used for a submission (it now only shows the outcome). */
   INVITATION_USED: 409,
+  /** Invitations were to be e-mailed but no SMTP server is configured (`FACEGATE_SMTP_URL`). */
+  MAIL_NOT_CONFIGURED: 409,
   // service
   OVERLOADED: 503,
   NOT_READY: 503,

@@ -7,6 +7,7 @@ import type { Employee } from '../domain/models.js';
 import type { Store } from '../store/store.port.js';
 import { resolveEmployee } from './employee.service.js';
 import { auditEnrolment, enrolmentRepositories } from './enrolment-common.js';
+import type { InvitationMailer } from './invitation-mailer.port.js';
 import { GuardedService, type ServiceRuntime } from './service-context.js';
 
 /** Default validity of an invitation link. */
@@ -35,6 +36,17 @@ export interface CreatedInvitation extends InvitationView {
   token: string;
   /** `/enrol/<token>`, relative to the server's origin. */
   link: string;
+  /** Present when e-mail delivery was asked for: whether the message went out, or why not. */
+  email?: EmailDelivery;
+}
+
+/** Why an invitation e-mail was not sent: the employee has no address, or the SMTP server refused it. */
+export type EmailFailure = 'no_address' | 'smtp_error';
+
+/** The outcome of e-mailing one invitation. */
+export interface EmailDelivery {
+  sent: boolean;
+  reason: EmailFailure | null;
 }
 
 /**
@@ -44,19 +56,77 @@ export interface CreatedInvitation extends InvitationView {
  */
 export class InvitationService extends GuardedService {
   private readonly store: Store;
+  private readonly mailer: InvitationMailer | undefined;
 
-  constructor(deps: ServiceRuntime & { store: Store }) {
+  constructor(deps: ServiceRuntime & { store: Store; mailer?: InvitationMailer | undefined }) {
     super(deps);
     this.store = deps.store;
+    this.mailer = deps.mailer;
   }
 
-  /** Invites each employee (id or badge) once; all or nothing (an unknown employee refuses the whole call). */
+  /**
+   * Invites each employee (id or badge) once; all or nothing (an unknown employee refuses the whole call). With
+   * `sendEmail`, each link is also e-mailed to its employee (`MAIL_NOT_CONFIGURED` without an SMTP server); a
+   * message that cannot be sent leaves its invitation created and says why.
+   */
   async create(
     actor: Actor,
-    input: { employees: readonly string[]; expiresInDays?: number },
+    input: { employees: readonly string[]; expiresInDays?: number; sendEmail?: boolean },
   ): Promise<CreatedInvitation[]> {
     await this.policy.authorize(actor, 'invitations:manage');
     enrolmentRepositories(this.store); // NOT_READY before any work on a store without enrolment
+    const mailer = input.sendEmail ? this.mailer : undefined;
+    if (input.sendEmail && !mailer) {
+      throw new FacegateError(
+        'MAIL_NOT_CONFIGURED',
+        'E-mail delivery is not configured (FACEGATE_SMTP_URL); copy the links instead',
+      );
+    }
+    const created = await this.createAll(actor, input);
+    if (!mailer) return created;
+    const delivered: CreatedInvitation[] = [];
+    for (const invitation of created) {
+      delivered.push({ ...invitation, email: await this.email(actor, mailer, invitation) });
+    }
+    return delivered;
+  }
+
+  /** E-mails one invitation's link and audits the outcome (never the token or link). */
+  private async email(
+    actor: Actor,
+    mailer: InvitationMailer,
+    created: CreatedInvitation,
+  ): Promise<EmailDelivery> {
+    const { employee, invitation } = created;
+    if (!employee.email) return { sent: false, reason: 'no_address' };
+    let delivery: EmailDelivery = { sent: true, reason: null };
+    try {
+      await mailer.send({
+        to: employee.email,
+        firstName: employee.firstName,
+        link: mailer.publicUrl + created.link,
+        expiresAt: invitation.expiresAt,
+      });
+    } catch (error) {
+      // Only the error's codes are logged: its text may quote the message, and so the link.
+      const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
+      this.logger.warn({ invitationId: invitation.id, code, responseCode }, 'invitation e-mail not sent');
+      delivery = { sent: false, reason: 'smtp_error' };
+    }
+    await auditEnrolment(this.store, actor, 'invitation.emailed', {
+      outcome: delivery.sent ? 'success' : 'failure',
+      at: this.clock.now().toISOString(),
+      employeeId: employee.id,
+      reason: delivery.reason,
+      details: { invitationId: invitation.id, badge: employee.badge },
+    });
+    return delivery;
+  }
+
+  private async createAll(
+    actor: Actor,
+    input: { employees: readonly string[]; expiresInDays?: number },
+  ): Promise<CreatedInvitation[]> {
     const days = input.expiresInDays ?? INVITATION_TTL_DAYS;
     if (!Number.isInteger(days) || days < 1 || days > MAX_INVITATION_DAYS) {
       throw new FacegateError('VALIDATION_FAILED', `expiresInDays must be 1 to ${MAX_INVITATION_DAYS}`);

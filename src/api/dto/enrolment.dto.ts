@@ -1,4 +1,4 @@
-import type { InvitationView } from '../../services/invitation.service.js';
+import type { CreatedInvitation, InvitationView } from '../../services/invitation.service.js';
 import type { SubmissionView } from '../../services/review.service.js';
 
 /** An invitation as inviters see it: never the token hash. */
@@ -12,6 +12,15 @@ export function toInvitationDto({ invitation, status, employee }: InvitationView
     revokedAt: invitation.revokedAt,
     usedAt: invitation.usedAt,
     consentVersion: invitation.consentVersion,
+  };
+}
+
+/** A new invitation: its link, and whether it was e-mailed when that was asked for. */
+export function toCreatedInvitationDto(created: CreatedInvitation) {
+  return {
+    ...toInvitationDto(created),
+    link: created.link,
+    ...(created.email ? { email: { ...created.email } } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { SubmissionStatus } from '../../domain/enrolment.js';
 import { FacegateError } from '../../domain/errors.js';
 import { CAPTURES } from '../../services/self-enrolment.service.js';
-import { toInvitationDto, toSubmissionDto } from '../dto/enrolment.dto.js';
+import { toCreatedInvitationDto, toInvitationDto, toSubmissionDto } from '../dto/enrolment.dto.js';
 import { readImages } from '../image-input.js';
 import { sendPhoto } from '../photo-reply.js';
 import { actorOf } from '../request-auth.js';
@@ -50,7 +50,8 @@ export function invitationRoutes(app: TypedApp, { ctx }: RouteDeps): void {
         tags,
         summary: 'Invite employees to enrol their own face: one single-use link each (7 days by default)',
         description:
-          'The links are in this answer only: facegate keeps a hash of each token, never the token.',
+          'The links are in this answer only: facegate keeps a hash of each token, never the token. With ' +
+          '`sendEmail`, each link is also e-mailed; `email` says per invitation whether it was sent.',
         security: SECURED,
         body: CreateInvitationsBody,
         response: { 201: CreatedInvitationsDto, ...errorResponses },
@@ -59,7 +60,7 @@ export function invitationRoutes(app: TypedApp, { ctx }: RouteDeps): void {
     async (request, reply) => {
       const created = await invitations.create(actorOf(request), request.body);
       reply.code(201);
-      return { items: created.map((c) => ({ ...toInvitationDto(c), link: c.link })) };
+      return { items: created.map(toCreatedInvitationDto) };
     },
   );
 

@@ -42,6 +42,12 @@ export const CreateInvitationsBody = Type.Object(
       description: 'Employee ids or badges; one invitation each',
     }),
     expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 30, description: 'Default 7' })),
+    sendEmail: Type.Optional(
+      Type.Boolean({
+        description:
+          'Also e-mail each link to its employee (needs FACEGATE_SMTP_URL, else 409 MAIL_NOT_CONFIGURED)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -78,6 +84,20 @@ export const CreatedInvitationDto = Type.Object(
   {
     ...InvitationDto.properties,
     link: Type.String({ description: '`/enrol/<token>`, relative to this server; shown once' }),
+    email: Type.Optional(
+      Type.Object(
+        {
+          sent: Type.Boolean(),
+          reason: Nullable(
+            Type.Union([Type.Literal('no_address'), Type.Literal('smtp_error')], {
+              description:
+                'Why it was not sent: the employee has no e-mail address, or the SMTP server failed',
+            }),
+          ),
+        },
+        { description: 'Only with `sendEmail`: whether the link was e-mailed' },
+      ),
+    ),
   },
   { title: 'CreatedInvitation' },
 );

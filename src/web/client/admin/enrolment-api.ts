@@ -14,9 +14,16 @@ export type InvitationDto = JsonAnswer<'/v1/invitations', 'get'>['items'][number
 /** A submission in the review queue. */
 export type SubmissionDto = JsonAnswer<'/v1/enrolment/submissions', 'get'>['items'][number];
 
-/** `POST /v1/invitations`: one invitation per employee (id or badge); the answer holds each link once. */
-export async function createInvitations(employees: string[], expiresInDays?: number) {
-  const body = { employees, ...(expiresInDays ? { expiresInDays } : {}) };
+/**
+ * `POST /v1/invitations`: one invitation per employee (id or badge); the answer holds each link once. With
+ * `sendEmail`, the server also e-mails each link and says per invitation whether it was sent.
+ */
+export async function createInvitations(employees: string[], expiresInDays?: number, sendEmail = false) {
+  const body = {
+    employees,
+    ...(expiresInDays ? { expiresInDays } : {}),
+    ...(sendEmail ? { sendEmail } : {}),
+  };
   return (await ok(api.POST('/v1/invitations', { body }))).items;
 }
 

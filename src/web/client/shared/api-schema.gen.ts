@@ -1213,7 +1213,7 @@ export interface paths {
         put?: never;
         /**
          * Invite employees to enrol their own face: one single-use link each (7 days by default)
-         * @description The links are in this answer only: facegate keeps a hash of each token, never the token.
+         * @description The links are in this answer only: facegate keeps a hash of each token, never the token. With `sendEmail`, each link is also e-mailed; `email` says per invitation whether it was sent.
          */
         post: operations["postInvitations"];
         delete?: never;
@@ -20315,6 +20315,8 @@ export interface operations {
                     employees: string[];
                     /** @description Default 7 */
                     expiresInDays?: number;
+                    /** @description Also e-mail each link to its employee (needs FACEGATE_SMTP_URL, else 409 MAIL_NOT_CONFIGURED) */
+                    sendEmail?: boolean;
                 };
             };
         };
@@ -20349,6 +20351,11 @@ export interface operations {
                             consentVersion: string | null;
                             /** @description `/enrol/<token>`, relative to this server; shown once */
                             link: string;
+                            /** @description Only with `sendEmail`: whether the link was e-mailed */
+                            email?: {
+                                sent: boolean;
+                                reason: ("no_address" | "smtp_error") | (never | null);
+                            };
                         }[];
                     };
                 };

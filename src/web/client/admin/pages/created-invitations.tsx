@@ -31,6 +31,7 @@ export function CreatedInvitations({ items }: { items: CreatedInvitationDto[] })
             <p>
               {item.employee.firstName} {item.employee.lastName} ({item.employee.badge}) · until{' '}
               {formatDate(item.expiresAt)}
+              {item.email ? <EmailStatus email={item.email} /> : null}
             </p>
             <CopyField id={`link-${item.id}`} label="Enrolment link" value={location.origin + item.link} />
             {qr[item.id] ? (
@@ -49,4 +50,15 @@ export function CreatedInvitations({ items }: { items: CreatedInvitationDto[] })
       </ul>
     </div>
   );
+}
+
+const NOT_SENT: Record<string, string> = {
+  no_address: 'not e-mailed: no e-mail address',
+  smtp_error: 'not e-mailed: the mail server failed',
+};
+
+/** Whether the link went out by e-mail, or why not. */
+function EmailStatus({ email }: { email: NonNullable<CreatedInvitationDto['email']> }) {
+  const text = email.sent ? 'e-mailed' : (NOT_SENT[email.reason ?? ''] ?? 'not e-mailed');
+  return <span data-email-sent={String(email.sent)}> · {email.sent ? text : <strong>{text}</strong>}</span>;
 }

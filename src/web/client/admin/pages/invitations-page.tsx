@@ -19,10 +19,11 @@ export function InvitationsPage() {
   const [list, reload] = useLoaded(listInvitations, action.setError);
   const [badges, setBadges] = useState('');
   const [days, setDays] = useState(7);
+  const [sendEmail, setSendEmail] = useState(false);
   const [created, setCreated] = useState<CreatedInvitationDto[]>([]);
   const invite = () =>
     void action.run(async () => {
-      const items = await createInvitations(badgesOf(badges), days);
+      const items = await createInvitations(badgesOf(badges), days, sendEmail);
       setCreated(items);
       setBadges('');
       reload();
@@ -70,6 +71,15 @@ export function InvitationsPage() {
           value={days}
           onInput={(e) => setDays(Number(e.currentTarget.value) || 7)}
         />
+        <label class="checkbox">
+          <input
+            type="checkbox"
+            name="sendEmail"
+            checked={sendEmail}
+            onChange={(e) => setSendEmail(e.currentTarget.checked)}
+          />
+          Also send by e-mail (needs an SMTP server in the configuration)
+        </label>
         <button
           type="submit"
           class="btn btn--primary"
