@@ -69,7 +69,7 @@ describe('server behaviour', () => {
   });
 
   it('turns overload into 503 OVERLOADED with Retry-After, never a crash', async () => {
-    const server = await buildServer(api.ctx, { logger: false, maxImagesInFlight: 1 });
+    const server = await buildServer(api.ctx, { logger: false, maxImagesInFlight: 1, maxEventLoopDelayMs: 0 });
     try {
       const probe = await transform(face, 'flip');
       const results = await Promise.all(
@@ -88,7 +88,7 @@ describe('server behaviour', () => {
   });
 
   it('graceful shutdown: an in-flight request on a real port finishes, then the port is closed', async () => {
-    const server = await buildServer(api.ctx, { logger: false });
+    const server = await buildServer(api.ctx, { logger: false, maxEventLoopDelayMs: 0 });
     await server.listen({ host: '127.0.0.1', port: 0 });
     const address = server.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
@@ -111,7 +111,7 @@ describe('server behaviour', () => {
     const log = captureLog();
     const logged = await buildServer(
       { ...api.ctx, config: { ...api.ctx.config, logLevel: 'trace' } },
-      { logStream: log.stream },
+      { logStream: log.stream, maxEventLoopDelayMs: 0 },
     );
     try {
       const probe = await transform(face, 'flip');
@@ -170,7 +170,7 @@ describe('server behaviour', () => {
           },
         },
       },
-      { logStream: log.stream },
+      { logStream: log.stream, maxEventLoopDelayMs: 0 },
     );
     try {
       const res = await broken.inject({
@@ -209,7 +209,7 @@ describe('server behaviour', () => {
           security: { ...api.ctx.config.security, corsOrigins: ['https://door.example'] },
         },
       },
-      { logger: false },
+      { logger: false, maxEventLoopDelayMs: 0 },
     );
     try {
       const allowed = await server.inject({
