@@ -69,7 +69,11 @@ describe('server behaviour', () => {
   });
 
   it('turns overload into 503 OVERLOADED with Retry-After, never a crash', async () => {
-    const server = await buildServer(api.ctx, { logger: false, maxImagesInFlight: 1, maxEventLoopDelayMs: 0 });
+    const server = await buildServer(api.ctx, {
+      logger: false,
+      maxImagesInFlight: 1,
+      maxEventLoopDelayMs: 0,
+    });
     try {
       const probe = await transform(face, 'flip');
       const results = await Promise.all(
