@@ -18,6 +18,7 @@ import {
   UserDto,
 } from '../schemas/auth.schema.js';
 import { errorResponses, IdParams } from '../schemas/common.schema.js';
+import { answerOpenedSession } from '../session-reply.js';
 import { type RouteDeps, SECURED, type TypedApp } from './route-types.js';
 
 /** Sessions, first-run setup, admin users and API keys. */
@@ -48,22 +49,7 @@ export function accessRoutes(app: TypedApp, { ctx }: RouteDeps): void {
       });
       if ('secondFactor' in begun) return { secondFactor: begun.secondFactor };
       const { session } = begun;
-      const bearer = request.body.session === 'bearer';
-      if (!bearer) {
-        reply.setCookie(SESSION_COOKIE, session.token, {
-          httpOnly: true,
-          sameSite: 'strict',
-          secure: secureCookie,
-          path: '/',
-          expires: new Date(session.expiresAt),
-        });
-      }
-      return {
-        user: toUserDto(session.user),
-        csrfToken: session.csrfToken,
-        expiresAt: session.expiresAt,
-        ...(bearer ? { token: session.token } : {}),
-      };
+      return answerOpenedSession(reply, session, { bearer: request.body.session === 'bearer', secureCookie });
     },
   );
 

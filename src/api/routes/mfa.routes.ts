@@ -9,8 +9,7 @@ import type { StepResponse } from '../../auth/mfa/second-factor.service.js';
 import type { Actor } from '../../domain/access.js';
 import { FacegateError, isFacegateError } from '../../domain/errors.js';
 import type { FactorKind, FactorSubject } from '../../domain/second-factors.js';
-import { toUserDto } from '../dto/auth.dto.js';
-import { actorOf, SESSION_COOKIE } from '../request-auth.js';
+import { actorOf } from '../request-auth.js';
 import { LoginResponse } from '../schemas/auth.schema.js';
 import { errorResponses } from '../schemas/common.schema.js';
 import { DecisionDto } from '../schemas/face.schema.js';
@@ -29,6 +28,7 @@ import {
   TotpEnrolBody,
   TotpEnrolmentDto,
 } from '../schemas/mfa.schema.js';
+import { answerOpenedSession } from '../session-reply.js';
 import { type RouteDeps, SECURED, type TypedApp } from './route-types.js';
 
 const TAGS = ['second factors'];
@@ -119,22 +119,7 @@ function consoleStepRoutes(app: TypedApp, { ctx }: RouteDeps): void {
         stepResponse(request.body),
         ip,
       );
-      const bearer = request.body.session === 'bearer';
-      if (!bearer) {
-        reply.setCookie(SESSION_COOKIE, session.token, {
-          httpOnly: true,
-          sameSite: 'strict',
-          secure: secureCookie,
-          path: '/',
-          expires: new Date(session.expiresAt),
-        });
-      }
-      return {
-        user: toUserDto(session.user),
-        csrfToken: session.csrfToken,
-        expiresAt: session.expiresAt,
-        ...(bearer ? { token: session.token } : {}),
-      };
+      return answerOpenedSession(reply, session, { bearer: request.body.session === 'bearer', secureCookie });
     },
   );
 }
