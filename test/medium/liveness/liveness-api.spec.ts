@@ -3,11 +3,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeKeyFrames } from '../../../src/liveness/frame-decoder.js';
-import {
-  type PlanarPose,
-  planarPoseHomography,
-  warpPerspective,
-} from '../../../src/liveness/perspective-warp.js';
+import { heldPhoto, TURNS } from '../../fixtures/held-photo.js';
 import { faceCrop, faceCrops, samplePhotoPath } from '../../fixtures/sample-faces.js';
 import {
   bearer,
@@ -104,26 +100,6 @@ async function lastLivenessAudit() {
     details?: { checks?: Array<{ check: string; passed: boolean; reason: string }> };
   };
 }
-
-async function heldPhoto(jpeg: Buffer, poses: readonly PlanarPose[]): Promise<Buffer[]> {
-  const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const image = { data: new Uint8Array(data), width: info.width, height: info.height };
-  return Promise.all(
-    poses.map((pose) => {
-      const w = warpPerspective(image, planarPoseHomography(pose, image.width, image.height));
-      return sharp(w.data, { raw: { width: w.width, height: w.height, channels: 3 } })
-        .jpeg()
-        .toBuffer();
-    }),
-  );
-}
-
-const TURNS: PlanarPose[] = [0, -20, -40, -20, 0, 20, 40, 20].map((yawDeg, i) => ({
-  yawDeg,
-  pitchDeg: i === 4 ? 25 : 0,
-  rollDeg: 0,
-  scale: 1 + i * 0.03,
-}));
 
 const failed = (audit: Awaited<ReturnType<typeof lastLivenessAudit>>) =>
   (audit.details?.checks ?? []).filter((c) => !c.passed).map((c) => `${c.check}:${c.reason}`);

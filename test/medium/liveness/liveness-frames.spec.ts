@@ -17,11 +17,7 @@ import {
   LivenessVerifier,
   livenessLimitsFor,
 } from '../../../src/liveness/liveness.verifier.js';
-import {
-  type PlanarPose,
-  planarPoseHomography,
-  warpPerspective,
-} from '../../../src/liveness/perspective-warp.js';
+import { heldPhoto, TURNS } from '../../fixtures/held-photo.js';
 import { faceCrops, samplePhotoPath } from '../../fixtures/sample-faces.js';
 import { testEngine } from '../engine/engine-helpers.js';
 
@@ -54,27 +50,6 @@ async function observe(jpeg: Uint8Array, i: number): Promise<FrameObservation> {
     return { timestampMs, faceCount: 0 };
   }
 }
-
-/** A photo held up and turned, tilted and brought closer: perspective warps of the same picture. */
-async function heldPhoto(jpeg: Buffer, poses: readonly PlanarPose[]): Promise<Buffer[]> {
-  const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const image = { data: new Uint8Array(data), width: info.width, height: info.height };
-  return Promise.all(
-    poses.map((pose) => {
-      const w = warpPerspective(image, planarPoseHomography(pose, image.width, image.height));
-      return sharp(w.data, { raw: { width: w.width, height: w.height, channels: 3 } })
-        .jpeg()
-        .toBuffer();
-    }),
-  );
-}
-
-const TURNS: PlanarPose[] = [0, -20, -40, -20, 0, 20, 40, 20].map((yawDeg, i) => ({
-  yawDeg,
-  pitchDeg: i === 4 ? 25 : 0,
-  rollDeg: 0,
-  scale: 1 + i * 0.03,
-}));
 
 function failures(verdict: LivenessVerdict): string[] {
   return verdict.checks.filter((c) => !c.passed).map((c) => `${c.check}:${c.reason}`);
