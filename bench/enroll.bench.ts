@@ -1,6 +1,6 @@
 /**
- * Bulk enrolment benchmark: the same folder imported by the old path (in-process engine, one employee at a time)
- * and the new ones (several photos in flight, commits in plan order; in-process as `facegate enroll DIR` runs it,
+ * Bulk enrolment benchmark: the same folder imported by the old pipeline (Human's detector, in-process engine, one
+ * employee at a time), the old import path with the default detector, and the new ones (several photos in flight, commits in plan order; in-process as `facegate enroll DIR` runs it,
  * and through the engine's worker pool as with FACEGATE_ENGINE_WORKERS), each into a fresh data directory, in turns
  * within one run. Times include start-up: opening the store, loading the models (in every pool worker) and the
  * import itself.
@@ -51,6 +51,8 @@ interface Path {
   label: string;
   workers: number;
   inFlight: number;
+  /** `FACEGATE_DETECTOR` for this path; the default detector when absent. */
+  detector?: string;
 }
 
 async function runPath(path: Path, folder: string) {
@@ -59,7 +61,12 @@ async function runPath(path: Path, folder: string) {
   const t0 = performance.now();
   const app = await createApp(
     loadConfig(
-      { ...process.env, FACEGATE_ENV: 'test', FACEGATE_DATA_DIR: dataDir },
+      {
+        ...process.env,
+        FACEGATE_ENV: 'test',
+        FACEGATE_DATA_DIR: dataDir,
+        ...(path.detector === undefined ? {} : { FACEGATE_DETECTOR: path.detector }),
+      },
       { engine: { workers: path.workers } },
     ),
   );
@@ -99,7 +106,8 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   const paths: Path[] = [
-    { label: 'old: in-process engine, one employee at a time', workers: 0, inFlight: 1 },
+    { label: 'old pipeline: Human detector, one at a time', workers: 0, inFlight: 1, detector: 'human' },
+    { label: 'old path: in-process engine, one at a time', workers: 0, inFlight: 1 },
     {
       label: `new: in-process engine, ${importInFlight(0)} photos in flight`,
       workers: 0,
