@@ -16,7 +16,7 @@ export function registerTransferCommands(program: Command): void {
     .command('export')
     .argument('<dir>', 'new (or empty) directory to write the archive into')
     .description(
-      'Copy every record and photo of the configured store, as stored (still encrypted), into an archive directory; stop the server first',
+      'Copy every record, read in one snapshot, and the photos they name, as stored (still encrypted), into an archive directory; the server may run',
     )
     .option('--json', 'machine-readable output')
     .action(async (dir: string, options: { json?: boolean }) => {
@@ -39,9 +39,13 @@ export function registerTransferCommands(program: Command): void {
 
 function describeExport(report: ExportReport): string {
   const rows = report.tables.map((t) => `  ${t.name.padEnd(16)} ${t.rows}\n`).join('');
+  const missing =
+    report.blobs.missing > 0
+      ? `  ${report.blobs.missing} photo object(s) named by templates or submissions are missing from the source's photo store\n`
+      : '';
   return (
     `Exported ${report.source.store} + ${report.source.blobs} (schema version ${report.schemaVersion}) to ${report.archive}\n` +
-    `${rows}  photo objects    ${report.blobs.count} (${report.blobs.bytes} bytes)\n`
+    `${rows}  photo objects    ${report.blobs.count} (${report.blobs.bytes} bytes)\n${missing}`
   );
 }
 

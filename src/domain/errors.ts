@@ -80,6 +80,8 @@ export const ERROR_STATUS = {
   ARCHIVE_INVALID: 422,
   /** `facegate import` into a store or photo store that already holds other data. */
   TARGET_NOT_EMPTY: 409,
+  /** `facegate export`: an employee or photo of the export's snapshot was removed before the archive was sealed. */
+  SOURCE_CHANGED: 409,
   /** A shipped model file does not have the sha256 the engine expects. */
   MODEL_INTEGRITY: 500,
   INTERNAL: 500,

@@ -19,6 +19,11 @@ export interface TransferTable {
   /** Primary-key column: rows are read in its order (bytewise for text), which fixes the content hash. */
   key: string;
   columns: ReadonlyArray<readonly [name: string, type: TransferColumnType]>;
+  /**
+   * The text column that names photo objects, when the table has one: one key (`key`), or a JSON array of keys
+   * (`list`). An export copies exactly the objects its rows name.
+   */
+  photos?: { column: string; form: 'key' | 'list' };
 }
 
 const text = (name: string) => [name, 'text'] as const;
@@ -67,6 +72,7 @@ export const TRANSFER_TABLES: readonly TransferTable[] = [
       text('created_at'),
       bytes('source_digest_enc'),
     ],
+    photos: { column: 'photo_key', form: 'key' },
   },
   {
     name: 'users',
@@ -206,20 +212,32 @@ export const TRANSFER_TABLES: readonly TransferTable[] = [
       text('created_at'),
       text('decided_at'),
     ],
+    photos: { column: 'photo_keys', form: 'list' },
   },
 ];
 
-/**
- * A store's tables seen whole, for moving them to another store. Rows are read and written as stored: encrypted
- * columns stay the ciphertexts they are (so the target needs the same data keys), keys and sequence numbers stay.
- */
-export interface StoreTransfer {
+/** Reads a store's tables as stored. */
+export interface TransferReader {
   /** The schema version the store is at. */
   schemaVersion(): Promise<number>;
   /** How many rows the table holds. */
   countRows(table: TransferTable): Promise<number>;
   /** The table's rows in key order (bytewise for text keys), in batches of at most `batchSize`. */
   readRows(table: TransferTable, batchSize: number): AsyncIterable<TransferRow[]>;
+}
+
+/**
+ * A store's tables seen whole, for moving them to another store. Rows are read and written as stored: encrypted
+ * columns stay the ciphertexts they are (so the target needs the same data keys), keys and sequence numbers stay.
+ * Its own reads are live: each statement sees the latest commits; {@link StoreTransfer.snapshot} reads one moment.
+ */
+export interface StoreTransfer extends TransferReader {
+  /**
+   * Runs `fn` with a reader that sees every table as of one moment (one read-only transaction), whatever is
+   * written meanwhile, so rows read from two tables agree. The store's other calls are not held up. The reader
+   * refuses use after `fn` settles; keep `fn` short, since the store keeps that moment's data until it ends.
+   */
+  snapshot<T>(fn: (reader: TransferReader) => Promise<T>): Promise<T>;
   /**
    * Runs `fn` in one transaction of the store: the rows it writes commit together, or none does when it throws.
    * After the writes, sequences (audit numbers) continue after the highest number written.

@@ -1,16 +1,16 @@
-import type { StoreTransfer, TransferRow, TransferTable } from '../store-transfer.port.js';
+import type { StoreTransfer, TransferReader, TransferRow, TransferTable } from '../store-transfer.port.js';
 import { columnList, hasTextKey, keysetPages } from '../transfer/transfer-rows.js';
 import { countTable, type PgRunner, rowOf, rowsOf } from './pg-runner.js';
 
 /** Most parameters of one multi-row INSERT (PostgreSQL allows 65535). */
 const MAX_PARAMS = 30_000;
 
-/**
- * {@link StoreTransfer} of the PostgreSQL store: keyset pages in primary-key order (text keys compared bytewise,
- * `COLLATE "C"`, as SQLite's BINARY does), multi-row inserts in one transaction of the store's own.
- */
-export class PgTransfer implements StoreTransfer {
-  constructor(private readonly runner: PgRunner) {}
+/** Runs `fn` with a runner whose statements all read one snapshot (a read-only transaction on one client). */
+export type PgSnapshotOpener = <T>(fn: (runner: PgRunner) => Promise<T>) => Promise<T>;
+
+/** Keyset pages in primary-key order, text keys compared bytewise (`COLLATE "C"`, as SQLite's BINARY does). */
+class PgTableReader implements TransferReader {
+  constructor(protected readonly runner: PgRunner) {}
 
   async schemaVersion(): Promise<number> {
     return (
@@ -31,6 +31,23 @@ export class PgTransfer implements StoreTransfer {
         ? rowsOf(this.runner, `${select} ORDER BY ${key} LIMIT $1`, [batchSize])
         : rowsOf(this.runner, `${select} WHERE ${key} > $1 ORDER BY ${key} LIMIT $2`, [after, batchSize]),
     );
+  }
+}
+
+/**
+ * {@link StoreTransfer} of the PostgreSQL store: keyset pages (live on the pool, or in one snapshot), multi-row
+ * inserts in one transaction of the store's own.
+ */
+export class PgTransfer extends PgTableReader implements StoreTransfer {
+  constructor(
+    runner: PgRunner,
+    private readonly openSnapshot: PgSnapshotOpener,
+  ) {
+    super(runner);
+  }
+
+  snapshot<T>(fn: (reader: TransferReader) => Promise<T>): Promise<T> {
+    return this.openSnapshot((runner) => fn(new PgTableReader(runner)));
   }
 
   load(

@@ -51,7 +51,7 @@ export class PostgresStore extends PgRepositories implements Store {
       atomic: (fn) => this.onOneClient((client) => fn(clientRunner(client))),
     };
     super(runner, cipher);
-    this.transfer = new PgTransfer(runner);
+    this.transfer = new PgTransfer(runner, (fn) => this.readSnapshot(fn));
   }
 
   /** Connects, applies pending migrations (one node at a time) and returns the store. */
@@ -96,15 +96,15 @@ export class PostgresStore extends PgRepositories implements Store {
     }
   }
 
-  /** Runs fn between BEGIN and COMMIT on a client of its own (ROLLBACK when fn throws), then releases it. */
-  private async onOneClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** Runs fn between `begin` and COMMIT on a client of its own (ROLLBACK when fn throws), then releases it. */
+  private async onOneClient<T>(fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     this.assertUsable();
     const client = await this.pool.connect().catch((error: unknown) => {
       throw mapPostgresError(error);
     });
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
@@ -116,6 +116,31 @@ export class PostgresStore extends PgRepositories implements Store {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * `fn` with a runner on one client inside a REPEATABLE READ, READ ONLY transaction: every statement reads the
+   * snapshot taken at its first one, whatever other connections commit meanwhile. The runner refuses use after.
+   */
+  private readSnapshot<T>(fn: (runner: PgRunner) => Promise<T>): Promise<T> {
+    return this.onOneClient(async (client) => {
+      const state = { active: true };
+      const inner = clientRunner(client);
+      const runner: PgRunner = {
+        query: (text, params) => {
+          if (!state.active) throw new FacegateError('INTERNAL', 'Snapshot read after its snapshot ended');
+          return inner.query(text, params);
+        },
+        atomic: (work) => work(runner),
+      };
+      try {
+        // The snapshot is taken at the first statement, not at BEGIN: now, before fn runs.
+        await runner.query('SELECT 1');
+        return await fn(runner);
+      } finally {
+        state.active = false;
+      }
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {

@@ -51,6 +51,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
   private constructor(
     private readonly db: BetterSqlite3.Database,
     private readonly cipher: DataCipher,
+    private readonly busyTimeoutMs: number,
   ) {
     const runner: SqlRunner = {
       run: (fn) => this.runLocked(fn),
@@ -61,13 +62,15 @@ export class SqliteStore extends SqliteRepositories implements Store {
     this.transfer = new SqliteTransfer({
       run: (fn) => this.runLocked(fn),
       transaction: (fn) => this.rawTransaction(fn),
+      readSnapshot: (fn) => this.readSnapshot(fn),
     });
   }
 
   /** Opens (creating when needed) the database file and applies pending migrations. */
   static open(path: string, cipher: DataCipher, options: SqliteStoreOptions = {}): SqliteStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    const db = new BetterSqlite3(path, { timeout: busyTimeoutMs });
     try {
       // Owner-only: names and e-mails are in clear; SQLite gives -wal/-shm the same mode.
       if (path !== ':memory:') chmodSync(path, 0o600);
@@ -81,7 +84,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
       db.close();
       throw mapSqliteError(error);
     }
-    return new SqliteStore(db, cipher);
+    return new SqliteStore(db, cipher, busyTimeoutMs);
   }
 
   /** The underlying connection, for tests and maintenance tools. */
@@ -155,6 +158,44 @@ export class SqliteStore extends SqliteRepositories implements Store {
         throw error;
       }
     });
+  }
+
+  /**
+   * `fn` inside one read transaction on a read-only connection of its own. WAL gives that transaction one
+   * snapshot while the store (and other processes) go on writing. Not on the store's connection: every caller
+   * shares it, so a transaction there would either hold them all up or take their writes into the snapshot.
+   */
+  private async readSnapshot<T>(fn: (work: SqliteWork) => Promise<T>): Promise<T> {
+    this.assertUsable();
+    if (this.db.memory) {
+      throw new FacegateError(
+        'CONFIG_INVALID',
+        'An in-memory database has no second connection to read from',
+      );
+    }
+    const reader = new BetterSqlite3(this.db.name, {
+      readonly: true,
+      fileMustExist: true,
+      timeout: this.busyTimeoutMs,
+    });
+    const sql = new Sql(reader);
+    let active = true;
+    try {
+      reader.exec('BEGIN');
+      // A deferred transaction takes its snapshot at its first read: now, before fn runs.
+      run(sql, (s) => s.get('SELECT count(*) AS n FROM sqlite_master'));
+      const result = await fn(async (work) => {
+        if (!active) throw new FacegateError('INTERNAL', 'Snapshot read after its snapshot ended');
+        return run(sql, work);
+      });
+      reader.exec('COMMIT');
+      return result;
+    } finally {
+      active = false;
+      reader.close();
+      // An erasure during the snapshot could not overwrite its rows in the file while the snapshot held them.
+      await this.runLocked(() => this.checkpoint()).catch(() => undefined);
+    }
   }
 
   private transactionView(state: TxState): Store {

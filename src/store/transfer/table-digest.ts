@@ -1,23 +1,28 @@
 import { createHash } from 'node:crypto';
-import type { StoreTransfer, TransferTable } from '../store-transfer.port.js';
+import type { TransferReader, TransferRow, TransferTable } from '../store-transfer.port.js';
 import { encodeRowLine } from './transfer-rows.js';
 
 /** Rows read per batch while exporting or verifying. */
 export const TRANSFER_BATCH = 500;
 
-/** The table's canonical lines, one batch of rows joined per chunk, with the running count of rows. */
+/**
+ * The table's canonical lines, one batch of rows joined per chunk, with the batch's count of rows; `observe` sees
+ * each batch of rows first.
+ */
 export async function* tableChunks(
-  transfer: StoreTransfer,
+  transfer: TransferReader,
   table: TransferTable,
+  observe?: (rows: readonly TransferRow[]) => void,
 ): AsyncIterable<{ chunk: string; rows: number }> {
   for await (const batch of transfer.readRows(table, TRANSFER_BATCH)) {
+    observe?.(batch);
     yield { chunk: batch.map((row) => encodeRowLine(table, row)).join(''), rows: batch.length };
   }
 }
 
 /** A table's row count and content hash (sha256 of its canonical lines), as an archive's manifest states them. */
 export async function digestTable(
-  transfer: StoreTransfer,
+  transfer: TransferReader,
   table: TransferTable,
 ): Promise<{ rows: number; sha256: string }> {
   const hash = createHash('sha256');

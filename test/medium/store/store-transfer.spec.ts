@@ -1,31 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EncryptedBlobStore } from '../../../src/blobs/encrypted-blob-store.js';
-import { FsBlobStore } from '../../../src/blobs/fs-blob-store.js';
-import { DataCipher } from '../../../src/crypto/data-cipher.js';
-import { PostgresStore } from '../../../src/store/postgres/postgres-store.js';
-import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../../../src/store/store.port.js';
 import type { StoreTransfer } from '../../../src/store/store-transfer.port.js';
-import {
-  type ArchiveManifest,
-  sealManifest,
-  type TransferEnd,
-} from '../../../src/store/transfer/archive-manifest.js';
+import { type ArchiveManifest, sealManifest } from '../../../src/store/transfer/archive-manifest.js';
 import { exportArchive } from '../../../src/store/transfer/export-archive.js';
 import { importArchive } from '../../../src/store/transfer/import-archive.js';
-import { requirePostgres, TEST_DATABASE_URL, TestSchema } from './postgres-harness.js';
-import { codeOf, embedding, template } from './store-fixtures.js';
+import { requirePostgres } from './postgres-harness.js';
+import { codeOf, embedding } from './store-fixtures.js';
+import { transferCipher as cipher, Ends, manifestOf, populate } from './transfer-fixtures.js';
 
 // The archive behind `facegate export` / `import`, on the stores themselves (no engine): SQLite ↔ PostgreSQL both
 // ways with equal hashes, numbering going on after the import, and the restart and refusal rules.
 
-const cipher = new DataCipher([{ id: 'k1', key: randomBytes(32) }]);
 let work: string;
 const cleanups: Array<() => Promise<void>> = [];
+const ends = new Ends(() => work, cleanups);
 
 beforeAll(async () => {
   await requirePostgres();
@@ -38,131 +29,8 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-interface End extends TransferEnd {
-  store: Store & { transfer: StoreTransfer };
-  blobs: EncryptedBlobStore;
-}
-
-async function sqliteEnd(): Promise<End> {
-  const dir = await mkdtemp(join(work, 'sqlite-'));
-  const store = SqliteStore.open(join(dir, 'facegate.db'), cipher);
-  const photos = new FsBlobStore(join(dir, 'blobs'));
-  cleanups.push(() => store.close());
-  return end(store, photos);
-}
-
-async function postgresEnd(): Promise<End> {
-  const schema = await new TestSchema().create();
-  const store = await PostgresStore.open(
-    { connectionString: TEST_DATABASE_URL, schema: schema.name },
-    cipher,
-  );
-  cleanups.push(() => schema.drop());
-  cleanups.push(() => store.close());
-  return end(store, new FsBlobStore(await mkdtemp(join(work, 'pg-blobs-'))));
-}
-
-function end(store: SqliteStore | PostgresStore, photos: FsBlobStore): End {
-  return {
-    storeKind: store.kind,
-    transfer: store.transfer,
-    photos,
-    cipher,
-    store,
-    blobs: new EncryptedBlobStore(photos, cipher),
-  };
-}
-
-/** Rows in every table, with the awkward values: unicode, case, nulls, floats, bytes, numbers of the audit. */
-async function populate(source: End): Promise<{ employeeId: string; photo: Uint8Array }> {
-  const { store } = source;
-  const photo = randomBytes(2048);
-  const photoKey = await source.blobs.put(photo, 'image/jpeg');
-  await source.blobs.put(randomBytes(100), 'image/jpeg');
-  const zoe = await store.employees.create({
-    badge: 'e-1',
-    firstName: 'Zoë',
-    lastName: 'Nguyễn',
-    email: 'z@x.io',
-  });
-  await store.employees.create({ badge: 'E-2', firstName: 'Åsa', lastName: "O'Brien", department: null });
-  await store.employees.update(zoe.id, { status: 'suspended' });
-  await store.templates.add(zoe.id, template(1, { photoKey, photoContentType: 'image/jpeg' }));
-  await store.templates.add(zoe.id, template(2));
-  const user = await store.users.create({
-    id: 'u-1',
-    username: 'Admin',
-    passwordHash: '$argon2id$v=19$…',
-    role: 'admin',
-    disabled: false,
-    totpSecret: 'JBSWY3DPEHPK3PXP',
-  });
-  await store.sessions.create({
-    id: 's-1',
-    userId: user.id,
-    csrfToken: 'csrf',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: '2099-01-01T00:00:00.000Z',
-  });
-  await store.apiKeys.create({
-    id: 'k-1',
-    name: 'door',
-    prefix: 'fg_abc',
-    secretHash: 'h',
-    role: 'kiosk',
-    createdBy: user.id,
-  });
-  await store.secondFactors?.add({
-    id: 'f-1',
-    subject: { type: 'employee', id: zoe.id },
-    kind: 'totp',
-    status: 'active',
-    secret: 'GEZDGNBV',
-  });
-  await store.secondFactors?.add({
-    id: 'f-2',
-    subject: { type: 'user', id: user.id },
-    kind: 'pin',
-    status: 'pending',
-    secretHash: 'p',
-  });
-  for (let i = 0; i < 7; i++) {
-    await store.audit.append({
-      action: i % 2 ? 'authenticate' : 'enroll',
-      outcome: 'match',
-      actorType: 'api_key',
-      actorId: 'k-1',
-      employeeId: zoe.id,
-      score: 0.1 + 0.2 * i,
-      threshold: 1 / 3,
-      durationMs: 12.345678901234 * i,
-      details: { i, note: 'ünïcode' },
-    });
-  }
-  await store.audit.deleteOlderThan('0000'); // nothing: numbers stay 1..7
-  await store.lockouts.put({
-    subject: 'login:admin|10.0.0.1',
-    consecutiveFailures: 2,
-    totalFailures: 5,
-    lockedUntil: null,
-    updatedAt: '2026-01-01T00:00:00.000Z',
-  });
-  await store.settings.set('thresholdPreset', 'strict');
-  await store.settings.set('lockout', { threshold: 4, nested: [1, 2.5, null] });
-  await store.kioskPairings.create({
-    codeHash: 'ph',
-    name: 'kiosk',
-    allowPhotoUpload: true,
-    createdBy: user.id,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: '2099-01-01T00:00:00.000Z',
-  });
-  return { employeeId: zoe.id, photo };
-}
-
-async function manifestOf(dir: string): Promise<ArchiveManifest> {
-  return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ArchiveManifest;
-}
+const sqliteEnd = () => ends.sqlite();
+const postgresEnd = () => ends.postgres();
 
 describe('store transfer archive', () => {
   it('SQLite → PostgreSQL → SQLite keeps every row and object, byte for byte', async () => {
@@ -171,6 +39,8 @@ describe('store transfer archive', () => {
     const first = join(work, 'first');
     const exported = await exportArchive({ ...source, blobsKind: 'fs' }, first);
     expect(exported.tables.find((t) => t.name === 'audit_events')?.rows).toBe(7);
+    // The photo of the template and the capture of the submission; not the object no row names.
+    expect(exported.blobs).toMatchObject({ count: 2, missing: 0 });
 
     const pg = await postgresEnd();
     const report = await importArchive(pg, first);
