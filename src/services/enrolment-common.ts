@@ -42,7 +42,10 @@ export async function readEnrolmentSettings(store: Store): Promise<EnrolmentSett
   };
 }
 
-/** The enrolment repositories of a store, or `NOT_READY` on a store that has none (DynamoDB today). */
+/**
+ * The enrolment repositories of a store, or `NOT_READY` on a store adapter without them (every shipped store has
+ * them; the in-memory test store does not).
+ */
 export function enrolmentRepositories(store: Store): {
   invitations: InvitationRepository;
   submissions: EnrolmentSubmissionRepository;
@@ -51,7 +54,7 @@ export function enrolmentRepositories(store: Store): {
   if (!invitations || !enrolmentSubmissions) {
     throw new FacegateError(
       'NOT_READY',
-      `Self-service enrolment is not available on the ${store.kind} store; use SQLite or PostgreSQL`,
+      `Self-service enrolment is not available on the ${store.kind} store`,
       { store: store.kind },
     );
   }

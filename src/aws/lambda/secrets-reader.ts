@@ -13,8 +13,8 @@ interface SecretsManagerModule {
 
 /**
  * Reads the stack's secret (`{"dataKey": …, "tokenSigningKey": …}`) with Secrets Manager. The client comes from the
- * Lambda runtime, which ships every AWS SDK v3 client; it is not a dependency of this repository, hence the
- * import by name.
+ * Lambda runtime, which ships every AWS SDK v3 client (the bundles leave `@aws-sdk/*` out). Here it is only a
+ * devDependency, for its tests; the import by name keeps a server installed without dev packages loading.
  */
 export async function readStackSecret(arn: string): Promise<{ dataKey?: string; tokenSigningKey?: string }> {
   const name = '@aws-sdk/client-secrets-manager';

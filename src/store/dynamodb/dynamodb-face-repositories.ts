@@ -18,6 +18,7 @@ import type { EmployeeFaceSummary, EmployeeRepository, TemplateRepository } from
 import { templateAad } from '../template-codec.js';
 import type { FactorCascade } from './dynamodb-account-repositories.js';
 import { claim, clampInt, notFound, releaseClaim } from './dynamodb-claims.js';
+import type { EnrolmentCascade } from './dynamodb-enrolment-repositories.js';
 import { type DynamoItem, type DynamoOps, type DynamoRunner, now } from './dynamodb-runner.js';
 import { DYNAMO_KEYS } from './dynamodb-table.js';
 
@@ -92,6 +93,7 @@ export class DynamoEmployeeRepository implements EmployeeRepository {
     private readonly run: DynamoRunner,
     private readonly templates: DynamoTemplateRepository,
     private readonly factors: FactorCascade,
+    private readonly enrolment: EnrolmentCascade,
   ) {}
 
   async create(input: NewEmployee): Promise<Employee> {
@@ -188,13 +190,17 @@ export class DynamoEmployeeRepository implements EmployeeRepository {
     return all.map(toEmployee).map(({ id, status, faceLoginLocked }) => ({ id, status, faceLoginLocked }));
   }
 
-  /** Deletes the templates first, then the employee and its badge claim (a cascade in three steps). */
+  /**
+   * Deletes the templates, second factors and self-service enrolment records first, then the employee and its
+   * badge claim (the SQL stores' cascade, in steps).
+   */
   async delete(id: string): Promise<boolean> {
     return this.run(async (ops) => {
       const item = await ops.get(EMPLOYEE, id);
       if (!item) return false;
       await this.templates.deleteAllOf(ops, id);
       await this.factors.deleteAllOf(ops, { type: 'employee', id });
+      await this.enrolment.deleteAllOf(ops, id);
       if (!(await ops.remove(EMPLOYEE, id))) return false;
       await releaseClaim(ops, BADGE, String(item.badge).toLowerCase(), id);
       return true;

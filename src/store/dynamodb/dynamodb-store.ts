@@ -8,6 +8,7 @@ import type {
   ApiKeyRepository,
   AuditRepository,
   EmployeeRepository,
+  InvitationRepository,
   KioskPairingRepository,
   LockoutRepository,
   SessionRepository,
@@ -19,6 +20,10 @@ import {
   DynamoSessionRepository,
   DynamoUserRepository,
 } from './dynamodb-account-repositories.js';
+import {
+  DynamoEnrolmentSubmissionRepository,
+  DynamoInvitationRepository,
+} from './dynamodb-enrolment-repositories.js';
 import { DynamoEmployeeRepository, DynamoTemplateRepository } from './dynamodb-face-repositories.js';
 import { DynamoJournal, DynamoOps, type DynamoRunner } from './dynamodb-runner.js';
 import { DynamoSecondFactorRepository } from './dynamodb-second-factor-repository.js';
@@ -56,14 +61,19 @@ class DynamoRepositories {
   readonly lockouts: LockoutRepository;
   readonly settings: SettingsRepository;
   readonly secondFactors: DynamoSecondFactorRepository;
+  readonly invitations: InvitationRepository;
+  readonly enrolmentSubmissions: DynamoEnrolmentSubmissionRepository;
 
   constructor(run: DynamoRunner, cipher: DataCipher) {
     const templates = new DynamoTemplateRepository(run, cipher);
     const sessions = new DynamoSessionRepository(run);
     const factors = new DynamoSecondFactorRepository(run, cipher);
+    const submissions = new DynamoEnrolmentSubmissionRepository(run);
     this.secondFactors = factors;
     this.templates = templates;
-    this.employees = new DynamoEmployeeRepository(run, templates, factors);
+    this.invitations = new DynamoInvitationRepository(run);
+    this.enrolmentSubmissions = submissions;
+    this.employees = new DynamoEmployeeRepository(run, templates, factors, submissions);
     this.audit = new DynamoAuditRepository(run);
     this.sessions = sessions;
     this.users = new DynamoUserRepository(run, cipher, sessions, factors);
@@ -179,6 +189,9 @@ export class DynamoStore extends DynamoRepositories implements Store {
       kioskPairings: repositories.kioskPairings,
       lockouts: repositories.lockouts,
       settings: repositories.settings,
+      secondFactors: repositories.secondFactors,
+      invitations: repositories.invitations,
+      enrolmentSubmissions: repositories.enrolmentSubmissions,
       // A nested transaction is a savepoint: its writes are undone alone when it throws.
       transaction: async <U>(inner: (tx: Store) => Promise<U>): Promise<U> => {
         if (!state.active) throw new FacegateError('INTERNAL', 'Transaction already ended');

@@ -23,6 +23,13 @@ import {
  * | lockout counters  | `LOCKOUT`            | subject              |                 |                 |
  * | setting           | `SETTING`            | key                  |                 |                 |
  * | first-admin guard | `META`               | `first-admin`        |                 |                 |
+ * | second factor     | `FACTOR`             | factor id            |                 |                 |
+ * | passkey claim     | `CREDENTIAL`         | credential id        |                 |                 |
+ * | kiosk pairing     | `PAIRING`            | code hash            |                 |                 |
+ * | invitation        | `INVITATION`         | invitation id        |                 |                 |
+ * | token-hash claim  | `INVITETOKEN`        | SHA-256 of the token |                 |                 |
+ * | submission        | `SUBMISSION`         | submission id        |                 |                 |
+ * | submission lookup | `INVSUB#<invitation>`| `<created>#<id>`     |                 |                 |
  *
  * Every lookup that must see the last write (badge, username, prefix, digest, get by id, lists) is a strongly
  * consistent GetItem or Query on the base table; only "templates of one employee" uses the GSI, which DynamoDB

@@ -117,27 +117,39 @@ export async function openStaffedApi(
   let api: TestApi | undefined;
   try {
     api = await openApi(engine, overrides, undefined, now, options);
-    const adminToken = await setupAdmin(api);
-    const key = await createKey(api, adminToken, 'kiosk');
     const opened = api;
-    return {
-      ...api,
-      engine,
-      adminToken,
-      admin: bearer(adminToken),
-      kioskSecret: key.secret,
-      kioskKeyId: key.key.id,
-      kiosk: bearer(key.secret),
-      async close() {
-        await opened.close();
-        await engine.close();
-      },
-    };
+    return await staffApi(api, engine, async () => {
+      await opened.close();
+      await engine.close();
+    });
   } catch (error) {
     await api?.close();
     await engine.close();
     throw error;
   }
+}
+
+/**
+ * Staffs an open API (any flavour: the server's, the AWS app's): first-run setup of the admin, a signed-in admin
+ * session and a kiosk key; `close` is what closing the staffed API does.
+ */
+export async function staffApi(
+  api: TestApi,
+  engine: FaceEngine,
+  close: () => Promise<void>,
+): Promise<StaffedApi> {
+  const adminToken = await setupAdmin(api);
+  const key = await createKey(api, adminToken, 'kiosk');
+  return {
+    ...api,
+    engine,
+    adminToken,
+    admin: bearer(adminToken),
+    kioskSecret: key.secret,
+    kioskKeyId: key.key.id,
+    kiosk: bearer(key.secret),
+    close,
+  };
 }
 
 /** A file part of a multipart body. */

@@ -244,7 +244,7 @@ describe('CDK stack: edge and alarms', () => {
 });
 
 describe('CDK stack: bundles', () => {
-  it('bundles each function with esbuild, offline and without Docker, with no face model inside', () => {
+  it('bundles each function with esbuild, offline and without Docker, with no face model and no AWS SDK inside', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'facegate-cdk-'));
     try {
       const app = new App({ outdir });
@@ -268,6 +268,8 @@ describe('CDK stack: bundles', () => {
           sources: string[];
         };
         expect(map.sources.some((source) => source.includes('node_modules/hash-wasm/'))).toBe(true);
+        // The AWS SDK (the Secrets Manager client, a devDependency here, included) comes from the runtime.
+        expect(map.sources.filter((source) => source.includes('node_modules/@aws-sdk/'))).toEqual([]);
       }
     } finally {
       rmSync(outdir, { recursive: true, force: true });

@@ -2,11 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createAwsApp } from '../../../src/app/aws-lambda-root.js';
-import { type App, apiContextOf } from '../../../src/app/composition-root.js';
+import { apiContextOf } from '../../../src/app/composition-root.js';
 import { createApiHandler } from '../../../src/aws/lambda/api.handler.js';
 import type { S3Event } from '../../../src/aws/lambda/lambda-events.js';
 import { serviceEnroller } from '../../../src/aws/lambda/service-enroller.js';
@@ -16,6 +14,13 @@ import { systemActor } from '../../../src/domain/access.js';
 import type { FaceEngine } from '../../../src/engine/face-engine.port.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
 import { loadEngine, operator } from '../services/service-test-kit.js';
+import {
+  announcedSetupToken,
+  assembleAwsApp,
+  authenticateEvent,
+  jsonEvent,
+  publicJsonEvent,
+} from './aws-app-kit.js';
 import { type LocalDynamo, startLocalDynamo } from './dynalite-server.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
 
@@ -161,7 +166,7 @@ describe('local run of the AWS flavour: dynalite + s3rver + the local engine, re
 
   it('lets the first administrator sign in with a password through API Gateway events (Argon2id in WebAssembly)', async () => {
     const { app, server, announced } = await assembleApp();
-    const token = /setup token \(this instance only\): (\S+)/.exec(announced.join())?.[1];
+    const token = announcedSetupToken(announced);
     expect(token).toBeTruthy();
     const api = createApiHandler(server);
     const credentials = { username: 'root', password: 'a long admin passphrase' };
@@ -183,85 +188,7 @@ describe('local run of the AWS flavour: dynalite + s3rver + the local engine, re
   });
 });
 
-/** An API Gateway HTTP API (payload 2.0) event for a JSON POST without credentials (setup, login). */
-function publicJsonEvent(path: string, payload: unknown) {
-  const { authorization: _, ...headers } = jsonEvent('none', path, payload).headers;
-  return { ...jsonEvent('none', path, payload), headers };
-}
-
-/** An API Gateway HTTP API (payload 2.0) event for a JSON POST. */
-function jsonEvent(key: string, path: string, payload: unknown) {
-  const event = authenticateEvent(key, Buffer.from(JSON.stringify(payload)));
-  return {
-    ...event,
-    rawPath: path,
-    headers: { ...event.headers, 'content-type': 'application/json' },
-    requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path } },
-  };
-}
-
-/** An API Gateway HTTP API (payload 2.0) event carrying a JPEG body. */
-function authenticateEvent(key: string, jpeg: Buffer) {
-  return {
-    version: '2.0' as const,
-    routeKey: '$default',
-    rawPath: '/v1/authenticate',
-    rawQueryString: '',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'image/jpeg', host: 'door.example.com' },
-    body: jpeg.toString('base64'),
-    isBase64Encoded: true,
-    requestContext: {
-      http: {
-        method: 'POST',
-        path: '/v1/authenticate',
-        protocol: 'HTTP/1.1',
-        sourceIp: '198.51.100.7',
-        userAgent: 't',
-      },
-      requestId: 'req-1',
-      stage: '$default',
-    },
-  };
-}
-
-/**
- * The AWS flavour built by the composition root from the environment the stack gives the functions, with the
- * local engine in place of Rekognition: the DynamoDB store on dynalite, photos in the s3rver bucket.
- */
-async function assembleApp(): Promise<{
-  app: App;
-  server: () => Promise<FastifyInstance>;
-  announced: string[];
-}> {
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-  const env = {
-    FACEGATE_ENV: 'test',
-    FACEGATE_DATA_DIR: dataDir,
-    FACEGATE_ENGINE_WORKERS: '0',
-    FACEGATE_STORE: 'dynamodb',
-    FACEGATE_DYNAMODB_TABLE: await dynamo.freshTable(),
-    FACEGATE_DYNAMODB_ENDPOINT: dynamo.endpoint,
-    FACEGATE_ENGINE: 'local',
-    FACEGATE_BLOBS: 's3',
-    FACEGATE_S3_ENDPOINT: s3.endpoint,
-    FACEGATE_S3_BUCKET: 'storage',
-    FACEGATE_S3_PREFIX: 'blobs/',
-    FACEGATE_S3_FORCE_PATH_STYLE: 'true',
-    FACEGATE_S3_ACCESS_KEY_ID: 'S3RVER',
-    FACEGATE_S3_SECRET_ACCESS_KEY: 'S3RVER',
-    FACEGATE_VALIDATION_BUCKET: 'validation',
-  };
-  const announced: string[] = [];
-  const built = await createAwsApp(env, {
-    app: { engine },
-    announce: (line) => announced.push(line),
-    metricLine: (line) => metricLines.push(line),
-    // A busy test machine (Argon2id on the event loop, the engine, other tests) must not read as overload: a loop
-    // blocked past the one-second sample reads as infinite delay, whatever the limit.
-    maxEventLoopDelayMs: 0,
-  });
-  expect(built.app.store.kind).toBe('dynamodb');
-  expect(announced.join()).toMatch(/first-run setup token/);
-  return { ...built, announced };
+/** The AWS app on this file's dynalite and s3rver, its metric lines kept in {@link metricLines}. */
+function assembleApp() {
+  return assembleAwsApp({ engine, dynamo, s3, dataDir }, { metricLine: (line) => metricLines.push(line) });
 }

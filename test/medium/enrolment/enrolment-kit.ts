@@ -5,16 +5,7 @@ import { expect } from 'vitest';
 import { buildAppServer } from '../../../src/app/server-lifecycle.js';
 import { isFacegateError } from '../../../src/domain/errors.js';
 import { decodeKeyFrames } from '../../../src/liveness/frame-decoder.js';
-import {
-  bearer,
-  body,
-  createKey,
-  formPost,
-  loadEngine,
-  openApi,
-  type StaffedApi,
-  setupAdmin,
-} from '../api/api-test-kit.js';
+import { body, formPost, loadEngine, openApi, type StaffedApi, staffApi } from '../api/api-test-kit.js';
 
 /**
  * A staffed test API without the event-loop backpressure check (a `503 OVERLOADED` from a
@@ -24,23 +15,11 @@ export async function openEnrolmentApi(now: () => Date): Promise<StaffedApi> {
   const engine = await loadEngine();
   const base = await openApi(engine, {}, undefined, now);
   const server = await buildAppServer(base.app, { logger: false, maxEventLoopDelayMs: 0 });
-  const api = { ...base, server };
-  const adminToken = await setupAdmin(api);
-  const key = await createKey(api, adminToken, 'kiosk');
-  return {
-    ...api,
-    engine,
-    adminToken,
-    admin: bearer(adminToken),
-    kioskSecret: key.secret,
-    kioskKeyId: key.key.id,
-    kiosk: bearer(key.secret),
-    async close() {
-      await server.close();
-      await base.close();
-      await engine.close();
-    },
-  };
+  return staffApi({ ...base, server }, engine, async () => {
+    await server.close();
+    await base.close();
+    await engine.close();
+  });
 }
 
 /** Real clips of `../shared/media` (absent on machines without the shared media: those tests skip). */

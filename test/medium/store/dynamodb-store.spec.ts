@@ -106,8 +106,7 @@ async function openDynamo(c: DataCipher): Promise<StoreUnderTest> {
   };
 }
 
-// Self-service enrolment (invitations, submissions) has no DynamoDB repositories yet: the contract checks the refusal.
-describeStoreContract('DynamoDB', openDynamo, { enrolment: false });
+describeStoreContract('DynamoDB', openDynamo);
 
 beforeAll(async () => {
   local = await startLocalDynamo();

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataCipher } from '../../../src/crypto/data-cipher.js';
-import { enrolmentRepositories } from '../../../src/services/enrolment-common.js';
 import { MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
 import type { Store } from '../../../src/store/store.port.js';
 import { codeOf, floatBytes, template } from './store-fixtures.js';
@@ -108,16 +107,7 @@ interface Ctx {
  * secrets bound to their rows, key rotation, and the transaction semantics (all or nothing, isolation from callers
  * outside, savepoints, statement atomicity). Run by each adapter's spec with its own `open`.
  */
-/** What a store under the contract offers beyond the required repositories. */
-export interface ContractOptions {
-  /**
-   * Self-service enrolment's repositories (invitations, submissions); default true. A store without them must make
-   * the enrolment services refuse with `NOT_READY`, which the contract then checks instead.
-   */
-  enrolment?: boolean;
-}
-
-export function describeStoreContract(name: string, open: OpenStore, options: ContractOptions = {}): void {
+export function describeStoreContract(name: string, open: OpenStore): void {
   const key1 = { id: 'k1', key: randomBytes(32) };
   const key2 = { id: 'k2', key: randomBytes(32) };
   const cipher = new DataCipher([key1]);
@@ -154,8 +144,7 @@ export function describeStoreContract(name: string, open: OpenStore, options: Co
     accountContract(ctx);
     stateContract(ctx);
     secondFactorContract(ctx);
-    if (options.enrolment === false) enrolmentAbsentContract(ctx);
-    else enrolmentContract(ctx);
+    enrolmentContract(ctx);
   });
 }
 
@@ -842,15 +831,6 @@ function enrolmentOf(store: Store) {
   return { invitations, submissions: enrolmentSubmissions };
 }
 
-/** A store without self-service enrolment: the services refuse the feature instead of failing later. */
-function enrolmentAbsentContract(ctx: Ctx): void {
-  it('self-service enrolment: not offered by this store, so the enrolment services refuse it with NOT_READY', async () => {
-    expect(ctx.store.invitations).toBeUndefined();
-    expect(ctx.store.enrolmentSubmissions).toBeUndefined();
-    expect(await codeOf((async () => enrolmentRepositories(ctx.store))())).toBe('NOT_READY');
-  });
-}
-
 function enrolmentContract(ctx: Ctx): void {
   const T0 = '2026-01-01T00:00:00.000Z';
   const invite = (employeeId: string, id: string, expiresAt = '2026-01-08T00:00:00.000Z') => ({
@@ -934,5 +914,173 @@ function enrolmentContract(ctx: Ctx): void {
     await ctx.store.employees.delete(employee.id);
     expect(await submissions.get('s2')).toBeUndefined();
     expect(await invitations.get('j1')).toBeUndefined();
+  });
+
+  const checks = {
+    liveness: { outcome: 'pass', checks: [{ check: 'turns', passed: true, reason: '' }] },
+    photos: [{ accepted: false, reasons: [{ code: 'LOW_SHARPNESS', message: 'Hold still' }] }],
+    duplicate: null,
+    consistency: { score: 0.71, threshold: 0.5, passed: true },
+  };
+  const minute = (m: number) => `2026-01-01T00:0${m}:00.000Z`;
+
+  it('invitations: listed newest first then by id, of one employee when asked, with limit and offset', async () => {
+    const { invitations } = enrolmentOf(ctx.store);
+    const a = await ctx.store.employees.create({ badge: 'LST1', firstName: 'La', lastName: 'St' });
+    const b = await ctx.store.employees.create({ badge: 'LST2', firstName: 'Lb', lastName: 'St' });
+    await invitations.create({ ...invite(a.id, 'k2'), createdAt: minute(1) });
+    await invitations.create({ ...invite(b.id, 'k3'), createdAt: minute(2) });
+    await invitations.create({ ...invite(a.id, 'k1'), createdAt: minute(1) });
+    await invitations.create({ ...invite(a.id, 'k4'), createdAt: minute(0) });
+    const ids = async (query: { employeeId?: string; limit: number; offset: number }) =>
+      (await invitations.list(query)).map((i) => i.id);
+    expect(await ids({ limit: 10, offset: 0 })).toEqual(['k3', 'k1', 'k2', 'k4']);
+    expect(await ids({ limit: 2, offset: 1 })).toEqual(['k1', 'k2']);
+    expect(await ids({ employeeId: a.id, limit: 10, offset: 0 })).toEqual(['k1', 'k2', 'k4']);
+    expect(await ids({ employeeId: a.id, limit: 1, offset: 2 })).toEqual(['k4']);
+    expect(await ids({ employeeId: b.id, limit: 10, offset: 1 })).toEqual([]);
+  });
+
+  it('submissions: the queue oldest first then by id, over several statuses and paged; a link answers its latest', async () => {
+    const { invitations, submissions } = enrolmentOf(ctx.store);
+    const employee = await ctx.store.employees.create({ badge: 'QUE1', firstName: 'Quo', lastName: 'Ue' });
+    await invitations.create(invite(employee.id, 'm1'));
+    await invitations.create(invite(employee.id, 'm2'));
+    const base = { invitationId: 'm1', employeeId: employee.id, checks, consentVersion: 'v1', photoKeys: [] };
+    const add = (id: string, status: 'pending' | 'held' | 'rejected', m: number, invitationId = 'm1') =>
+      submissions.create({ ...base, id, status, createdAt: minute(m), invitationId });
+    await add('q3', 'pending', 1);
+    await add('q1', 'held', 1);
+    await add('q4', 'pending', 0);
+    await add('q2', 'rejected', 2);
+    await add('q5', 'rejected', 2);
+    await add('q9', 'pending', 3, 'm2');
+    const ids = async (query: {
+      statuses?: Array<'pending' | 'held' | 'rejected'>;
+      limit: number;
+      offset: number;
+    }) => (await submissions.list(query)).map((s) => s.id);
+    expect(await ids({ limit: 10, offset: 0 })).toEqual(['q4', 'q1', 'q3', 'q2', 'q5', 'q9']);
+    expect(await ids({ statuses: ['pending', 'held'], limit: 10, offset: 0 })).toEqual([
+      'q4',
+      'q1',
+      'q3',
+      'q9',
+    ]);
+    expect(await ids({ statuses: ['pending', 'held'], limit: 2, offset: 1 })).toEqual(['q1', 'q3']);
+    expect(await ids({ statuses: ['rejected'], limit: 1, offset: 1 })).toEqual(['q5']);
+    // Latest by time, then by id descending.
+    expect((await submissions.getByInvitation('m1'))?.id).toBe('q5');
+    expect((await submissions.getByInvitation('m2'))?.id).toBe('q9');
+    expect(await submissions.getByInvitation('nope')).toBeUndefined();
+    expect((await submissions.get('q1'))?.checks).toEqual(checks);
+    expect(await codeOf(add('q6', 'pending', 4, 'ghost'))).toBe('NOT_FOUND');
+    expect(
+      await codeOf(
+        submissions.create({ ...base, id: 'q7', status: 'pending', createdAt: T0, employeeId: 'ghost' }),
+      ),
+    ).toBe('NOT_FOUND');
+    expect(await codeOf(add('q1', 'pending', 5))).toBe('CONFLICT');
+    const bogus = { ...base, id: 'q8', status: 'bogus' as 'pending', createdAt: T0 };
+    expect(await codeOf(submissions.create(bogus))).toBe('VALIDATION_FAILED');
+    expect((await submissions.list({ limit: 10, offset: 0 })).map((s) => s.id)).toHaveLength(6);
+  });
+
+  it('invitations and submissions: one use of a link and one decision under concurrency; a revocation survives a concurrent consent', async () => {
+    const { invitations, submissions } = enrolmentOf(ctx.store);
+    const employee = await ctx.store.employees.create({ badge: 'RACE1', firstName: 'Ra', lastName: 'Ce' });
+    await invitations.create(invite(employee.id, 'r1'));
+    await invitations.create(invite(employee.id, 'r2'));
+    const at = '2026-01-02T00:00:00.000Z';
+    const used = await Promise.all(Array.from({ length: 6 }, () => invitations.markUsed('r1', at)));
+    expect(used.filter(Boolean)).toHaveLength(1);
+    const [revoked] = await Promise.all([
+      invitations.revoke('r2', at),
+      invitations.recordConsent('r2', 'v3', at),
+      invitations.recordConsent('r2', 'v3', at),
+    ]);
+    expect(revoked).toBe(true);
+    expect(await invitations.get('r2')).toMatchObject({ revokedAt: at, consentVersion: 'v3' });
+    expect(await invitations.markUsed('r2', at)).toBe(false);
+    await submissions.create({
+      id: 'd1',
+      invitationId: 'r1',
+      employeeId: employee.id,
+      status: 'held',
+      checks,
+      consentVersion: 'v1',
+      photoKeys: ['p1'],
+      createdAt: T0,
+    });
+    const decisions = await Promise.all(
+      (['approved', 'rejected', 'approved', 'rejected'] as const).map((status, i) =>
+        submissions.decide('d1', { status, reviewerId: `u${i}`, reason: null, decidedAt: at }),
+      ),
+    );
+    expect(decisions.filter(Boolean)).toHaveLength(1);
+    const decided = await submissions.get('d1');
+    const winner = decisions.indexOf(true);
+    expect(decided).toMatchObject({ reviewerId: `u${winner}`, photoKeys: [], decidedAt: at });
+    expect(
+      await submissions.decide('ghost', { status: 'approved', reviewerId: 'u', reason: null, decidedAt: at }),
+    ).toBe(false);
+    expect(await invitations.revoke('ghost', at)).toBe(false);
+    expect(await invitations.recordConsent('ghost', 'v1', at)).toBe(false);
+  });
+
+  it('invitations and submissions join transactions: undone with them, and an erasure inside one sees the photos and cascades', async () => {
+    const { store } = ctx;
+    const employee = await store.employees.create({ badge: 'TXE1', firstName: 'Tx', lastName: 'En' });
+    const at = '2026-01-02T00:00:00.000Z';
+    await expect(
+      store.transaction(async (tx) => {
+        const repos = enrolmentOf(tx);
+        await repos.invitations.create(invite(employee.id, 't1'));
+        expect(await repos.invitations.markUsed('t1', at)).toBe(true);
+        await repos.submissions.create({
+          id: 'u1',
+          invitationId: 't1',
+          employeeId: employee.id,
+          status: 'pending',
+          checks,
+          consentVersion: 'v1',
+          photoKeys: ['x1'],
+          createdAt: at,
+        });
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    const { invitations, submissions } = enrolmentOf(store);
+    expect(await invitations.get('t1')).toBeUndefined();
+    expect(await invitations.getByTokenHash('hash-t1')).toBeUndefined();
+    expect(await submissions.get('u1')).toBeUndefined();
+    expect(await submissions.listPhotoKeys()).toEqual([]);
+
+    await invitations.create(invite(employee.id, 't1'));
+    await submissions.create({
+      id: 'u1',
+      invitationId: 't1',
+      employeeId: employee.id,
+      status: 'pending',
+      checks,
+      consentVersion: 'v1',
+      photoKeys: ['x1', 'x2'],
+      createdAt: at,
+    });
+    // The erasure service's transaction: the photo keys, then the employee with everything that cascades.
+    const keys = await store.transaction(async (tx) => {
+      const photos = await enrolmentOf(tx).submissions.listPhotoKeys(employee.id);
+      expect(await tx.employees.delete(employee.id)).toBe(true);
+      return photos;
+    });
+    expect(keys.sort()).toEqual(['x1', 'x2']);
+    expect(await submissions.get('u1')).toBeUndefined();
+    expect(await submissions.getByInvitation('t1')).toBeUndefined();
+    expect(await invitations.getByTokenHash('hash-t1')).toBeUndefined();
+    expect(await submissions.listPhotoKeys()).toEqual([]);
+    // The token hash is free again once its invitation is gone.
+    const other = await store.employees.create({ badge: 'TXE2', firstName: 'Tx', lastName: 'Two' });
+    await invitations.create({ ...invite(other.id, 't2'), tokenHash: 'hash-t1' });
+    expect((await invitations.getByTokenHash('hash-t1'))?.id).toBe('t2');
   });
 }
