@@ -257,8 +257,8 @@ async function assembleApp(): Promise<{
     app: { engine },
     announce: (line) => announced.push(line),
     metricLine: (line) => metricLines.push(line),
-    // A busy test machine (Argon2id on the event loop, the engine, other tests) must not read as overload: a loop
-    // blocked past the one-second sample reads as infinite delay, whatever the limit.
+    // A busy test machine (Argon2id on the event loop, the engine, other tests) must not read as overload: their
+    // back-to-back blocks of seconds are what the check refuses.
     maxEventLoopDelayMs: 0,
   });
   expect(built.app.store.kind).toBe('dynamodb');
