@@ -25,7 +25,7 @@ import sharp from 'sharp';
 import { startServer } from '../src/app/server-lifecycle.js';
 import { loadConfig } from '../src/config/config.js';
 import { cliActor } from '../src/domain/access.js';
-import { planarPoseHomography, warpPerspective } from '../src/liveness/perspective-warp.js';
+import { heldPhotoFrames } from '../src/liveness/held-photo-frames.js';
 import { at } from '../src/util/checked-access.js';
 import { clipFrame, headTurnClip } from '../test/e2e/liveness-video.js';
 import { faceCrops, transform } from '../test/fixtures/sample-faces.js';
@@ -49,23 +49,10 @@ const LIVE_SECONDS = [0.5, 0.9, 7.0, 7.2, 7.4, 9.3, 9.45, 9.55];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A photo held up in front of the camera and turned: perspective warps at webcam resolution. */
-async function heldFrames(jpeg: Buffer): Promise<Buffer[]> {
-  const { data, info } = await sharp(jpeg)
-    .resize({ width: 640, height: 480, fit: 'cover' })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const image = { data: new Uint8Array(data), width: info.width, height: info.height };
+function heldFrames(jpeg: Buffer): Promise<Buffer[]> {
   const yaws = [0, -15, -30, -15, 0, 15, 30, 15].slice(0, FRAMES);
-  return Promise.all(
-    yaws.map((yawDeg, i) => {
-      const pose = { yawDeg, pitchDeg: 0, rollDeg: 0, scale: 1 + i * 0.02 };
-      const w = warpPerspective(image, planarPoseHomography(pose, image.width, image.height));
-      return sharp(w.data, { raw: { width: w.width, height: w.height, channels: 3 } })
-        .jpeg({ quality: 85 })
-        .toBuffer();
-    }),
-  );
+  const poses = yaws.map((yawDeg, i) => ({ yawDeg, pitchDeg: 0, rollDeg: 0, scale: 1 + i * 0.02 }));
+  return heldPhotoFrames(sharp(jpeg).resize({ width: 640, height: 480, fit: 'cover' }), poses, 85);
 }
 
 /** A kiosk-like probe: the mirrored shot at webcam resolution. */

@@ -9,7 +9,6 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import fastifyUnderPressure from '@fastify/under-pressure';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyHttpOptions,
@@ -24,6 +23,7 @@ import { FacegateError } from '../domain/errors.js';
 import { rateLimitStoreOptions } from '../shared-state/rate-limit-store.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { ApiContext } from './api-context.js';
+import { registerLoopDelayGate } from './event-loop-gate.js';
 import {
   clientErrorHandler,
   frameworkErrorHandler,
@@ -63,7 +63,10 @@ export interface ServerOptions {
   web?: FastifyPluginAsync;
   /** Concurrent image analyses before `503 OVERLOADED` (default: max(8, 4 × engine workers)). */
   maxImagesInFlight?: number;
-  /** Event-loop delay (ms) beyond which requests get `503 OVERLOADED`; 0 turns the check off. */
+  /**
+   * Event-loop delay (ms, as `event-loop-gate.ts` reads it) beyond which requests get `503 OVERLOADED`
+   * (default {@link MAX_EVENT_LOOP_DELAY_MS}); 0 turns the check off.
+   */
   maxEventLoopDelayMs?: number;
   /**
    * How long a request (headers and body) may take to arrive before `408 REQUEST_TIMEOUT` closes the
@@ -73,6 +76,9 @@ export interface ServerOptions {
   /** Told the outcome of every face-login decision (the Lambda function writes a CloudWatch metric line). */
   onDecision?: (outcome: string) => void;
 }
+
+/** The event-loop delay beyond which requests are refused, unless the options say otherwise. */
+export const MAX_EVENT_LOOP_DELAY_MS = 2000;
 
 /** How long a request may take to arrive: slow uploads (slowloris) cannot hold a connection for long. */
 export const REQUEST_TIMEOUT_MS = 120_000;
@@ -263,13 +269,10 @@ async function registerLimits(
   options: ServerOptions,
   sharedState?: SharedState,
 ): Promise<void> {
-  await app.register(fastifyUnderPressure, {
-    maxEventLoopDelay: options.maxEventLoopDelayMs ?? 2000,
-    retryAfter: 5,
-    pressureHandler: () => {
-      throw new FacegateError('OVERLOADED', 'Server busy; retry shortly', { retryAfterSeconds: 5 });
-    },
-  });
+  registerLoopDelayGate(
+    app as unknown as FastifyInstance,
+    options.maxEventLoopDelayMs ?? MAX_EVENT_LOOP_DELAY_MS,
+  );
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     ...(sharedState ? rateLimitStoreOptions(sharedState) : {}),

@@ -24,8 +24,8 @@ export interface AwsAppOptions {
   metricLine?: (line: string) => void;
   logger?: ServiceLogger;
   /**
-   * Event-loop delay at which the API answers 503; the server default when absent, 0 turns the check off (tests on
-   * a busy machine, where one blocked second reads as infinite delay).
+   * Event-loop delay at which the API answers 503; the server default when absent, 0 turns the check off (tests
+   * that run the engine and Argon2 on the event loop of a busy machine).
    */
   maxEventLoopDelayMs?: number;
 }

@@ -9,6 +9,7 @@ import { HEAD_ROTATIONS, LIVENESS_ACTIONS, type LivenessAction } from '../livene
 import type { FrLivenessModel } from '../liveness/fr-liveness.model.js';
 import { decodeKeyFrames, type KeyFrame } from '../liveness/frame-decoder.js';
 import { type FrameObservation, observeAnalysis } from '../liveness/frame-observation.js';
+import { heldPhotoFrames } from '../liveness/held-photo-frames.js';
 import {
   identityFrames,
   keyFrames,
@@ -16,7 +17,7 @@ import {
   LivenessVerifier,
   needsAllFrames,
 } from '../liveness/liveness.verifier.js';
-import { type PlanarPose, planarPoseHomography, warpPerspective } from '../liveness/perspective-warp.js';
+import type { PlanarPose } from '../liveness/perspective-warp.js';
 import { at, required } from '../util/checked-access.js';
 import { areaUnderCurve } from './metrics.js';
 
@@ -218,24 +219,12 @@ async function warpedFrames(path: string, maxSide: number): Promise<KeyFrame[]> 
   const meta = await sharp(path).rotate().toBuffer({ resolveWithObject: true });
   const pad = Math.round(Math.max(meta.info.width, meta.info.height) * STILL_MARGIN);
   // Face crops fill their whole image; held up to a camera they show a background around them.
-  const { data, info } = await sharp(meta.data)
+  const framed = sharp(meta.data)
     .removeAlpha()
     .extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 110, g: 110, b: 105 } })
-    .resize(maxSide, maxSide, { fit: 'inside' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const image = { data: new Uint8Array(data), width: info.width, height: info.height };
-  const out: KeyFrame[] = [];
-  for (const [i, pose] of STILL_POSES.entries()) {
-    const warped = warpPerspective(image, planarPoseHomography(pose, image.width, image.height));
-    const jpeg = await sharp(warped.data, {
-      raw: { width: warped.width, height: warped.height, channels: 3 },
-    })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    out.push({ jpeg, timestampMs: i * STILL_STEP_MS });
-  }
-  return out;
+    .resize(maxSide, maxSide, { fit: 'inside' });
+  const frames = await heldPhotoFrames(framed, STILL_POSES, 90);
+  return frames.map((jpeg, i) => ({ jpeg, timestampMs: i * STILL_STEP_MS }));
 }
 
 async function evalStill(

@@ -82,8 +82,8 @@ export async function startFacegate(
   const running = await startServer(config, {
     handleSignals: false,
     announceSetupToken: false,
-    // The engine runs in the server's thread: the event-loop check is off unless a test asks for it (see the
-    // medium API kit for why no finite limit is safe on a loaded machine).
+    // The engine runs in the server's thread: the event-loop check is off unless a test asks for it (on a loaded
+    // machine its detections keep the loop late for seconds, which the check rightly reads as overload).
     server: { logger: false, maxEventLoopDelayMs: 0, ...server },
   });
   noteMissingCalibration(running.app.engine.info.model);

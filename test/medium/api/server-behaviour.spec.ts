@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOOP_TICK_MS, LOOP_WINDOW_MS } from '../../../src/api/event-loop-gate.js';
 import { buildServer } from '../../../src/api/server.js';
 import { faceCrop, transform } from '../../fixtures/sample-faces.js';
 import {
@@ -26,6 +27,41 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
 });
+
+/** Blocks the event loop with a busy loop for at least `ms`; returns the span measured. */
+function blockLoop(ms: number): number {
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    // busy: nothing else runs on this thread meanwhile
+  }
+  return performance.now() - start;
+}
+
+/** Keeps the event loop busy in chunks of `chunkMs` (one chunk a loop turn) until `stop`. */
+function keepLoopBusy(chunkMs: number): { chunks(count: number): Promise<void>; stop(): void } {
+  let done = 0;
+  let stopped = false;
+  const waiting: Array<{ count: number; resolve: () => void }> = [];
+  const chunk = () => {
+    if (stopped) return;
+    blockLoop(chunkMs);
+    done++;
+    for (const w of waiting.filter((w) => w.count <= done)) w.resolve();
+    setImmediate(chunk);
+  };
+  setImmediate(chunk);
+  return {
+    chunks: (count) => new Promise((resolve) => waiting.push({ count, resolve })),
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
+
+/** Lets the loop turn until its timers due by now have run. */
+function nextTimers(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 2 * LOOP_TICK_MS));
+}
 
 /** A log stream that keeps what the server writes. */
 function captureLog(): { stream: Writable; text: string } {
@@ -87,6 +123,50 @@ describe('server behaviour', () => {
       expect(busy.headers['retry-after']).toMatch(/^\d+$/);
       expect(results.every((r) => r.statusCode === 200 || r.statusCode === 503)).toBe(true);
     } finally {
+      await server.close();
+    }
+  });
+
+  it('answers requests after one long block of the event loop: a single stall is not overload', async () => {
+    const limitMs = 1000;
+    const server = await buildServer(api.ctx, { logger: false, maxEventLoopDelayMs: limitMs });
+    try {
+      expect((await server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      // Longer than the limit and than a one-second sampling interval.
+      expect(blockLoop(1.5 * limitMs)).toBeGreaterThanOrEqual(1.5 * limitMs);
+      const first = await server.inject({ method: 'GET', url: '/healthz' });
+      await nextTimers(); // the sampler has now recorded the block
+      const statuses = [first.statusCode];
+      for (let i = 0; i < 5; i++) {
+        statuses.push((await server.inject({ method: 'GET', url: '/v1/.well-known/jwks.json' })).statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 503 OVERLOADED with Retry-After while the event loop keeps running late', async () => {
+    const limitMs = 100;
+    const chunkMs = 2.5 * limitMs;
+    const server = await buildServer(api.ctx, { logger: false, maxEventLoopDelayMs: limitMs });
+    const load = keepLoopBusy(chunkMs);
+    try {
+      // Each chunk leaves one sample a whole chunk late. The window holds fewer on-time samples than one per half
+      // tick, and reads the sample of rank floor(samples / 100), worst first: it reads late once the late samples
+      // outnumber that rank. One chunk more, as the tick after the last chunk may not have run yet.
+      const onTimeAtMost = LOOP_WINDOW_MS / (LOOP_TICK_MS / 2);
+      let late = 2;
+      while (late <= Math.floor((onTimeAtMost + late) / 100)) late++;
+      await load.chunks(late + 1);
+      const busy = await server.inject({ method: 'GET', url: '/healthz' });
+      expect(busy.statusCode).toBe(503);
+      expect(errorCode(busy)).toBe('OVERLOADED');
+      expect(busy.headers['retry-after']).toBe('5');
+      const image = await server.inject(imagePost('/v1/authenticate', face, api.kiosk));
+      expect(errorCode(image)).toBe('OVERLOADED');
+    } finally {
+      load.stop();
       await server.close();
     }
   });

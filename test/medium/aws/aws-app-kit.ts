@@ -56,8 +56,8 @@ export async function assembleAwsApp(
     app: { engine: local.engine },
     announce: (line) => announced.push(line),
     metricLine: options.metricLine ?? (() => {}),
-    // A busy test machine (Argon2id on the event loop, the engine, other tests) must not read as overload: a loop
-    // blocked past the one-second sample reads as infinite delay, whatever the limit.
+    // A busy test machine (Argon2id on the event loop, the engine, other tests) must not read as overload: their
+    // back-to-back blocks of seconds are what the check refuses.
     maxEventLoopDelayMs: 0,
   });
   expect(built.app.store.kind).toBe('dynamodb');
