@@ -9,7 +9,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RekognitionLivenessSessions } from '../aws/rekognition/rekognition-liveness-sessions.js';
-import { rolePolicy } from '../domain/access.js';
+import { type Actor, rolePolicy } from '../domain/access.js';
 import { isFacegateError } from '../domain/errors.js';
 import { MemorySharedState } from '../shared-state/memory-shared-state.js';
 import { createMemoryStore, type MemoryStore } from '../store/testing/memory-store.js';
@@ -125,7 +125,7 @@ describe('Face Liveness sessions: answer', () => {
   beforeEach(async () => {
     c = await service.issueChallenge(kiosk);
   });
-  const answer = (actor = kiosk, id = c.challengeId) =>
+  const answer = (actor: Actor = kiosk, id = c.challengeId) =>
     service.answer(actor, { challengeId: id }, 'authenticate');
 
   it('passes a succeeded session at or above the minimum confidence, with its reference image to match', async () => {
