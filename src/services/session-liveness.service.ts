@@ -130,12 +130,13 @@ export class SessionLivenessService extends GuardedService implements LivenessPr
   /** The session's verdict: only a succeeded session at the minimum confidence with a reference image passes. */
   private judge(result: LivenessSessionResult): LivenessResult {
     const { status, confidence, referenceImage } = result;
-    const finished = check('session', status === 'SUCCEEDED', 1, 1, `session_${status.toLowerCase()}`);
+    const succeeded = status === 'SUCCEEDED';
+    const finished = check('session', succeeded, succeeded ? 1 : 0, 1, `session_${status.toLowerCase()}`);
     if (status === 'CREATED' || status === 'IN_PROGRESS') {
       return { outcome: 'retry', hint: finished.reason, checks: [finished] };
     }
     if (status === 'EXPIRED') return { outcome: 'refused', code: 'CHALLENGE_EXPIRED', checks: [finished] };
-    if (status !== 'SUCCEEDED') return { outcome: 'refused', code: 'LIVENESS_FAILED', checks: [finished] };
+    if (!succeeded) return { outcome: 'refused', code: 'LIVENESS_FAILED', checks: [finished] };
     const min = this.deps.minConfidence;
     const live: LivenessCheck = check(
       'confidence',
