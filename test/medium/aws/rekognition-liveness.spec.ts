@@ -21,6 +21,7 @@ import type { App } from '../../../src/app/composition-root.js';
 import { type ApiGatewayResult, createApiHandler } from '../../../src/aws/lambda/api.handler.js';
 import { systemActor } from '../../../src/domain/access.js';
 import { operator } from '../services/service-test-kit.js';
+import { jsonEvent } from './aws-app-kit.js';
 import { type LocalDynamo, startLocalDynamo } from './dynalite-server.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
 
@@ -154,29 +155,9 @@ function sessionEnds(result: Omit<GetFaceLivenessSessionResultsCommandOutput, '$
   rekognition.on(GetFaceLivenessSessionResultsCommand).resolves({ SessionId: 's', ...result });
 }
 
-/** An API Gateway HTTP API (payload 2.0) event: a JSON POST with the kiosk key. */
+/** A JSON POST through the API function, with the kiosk key. */
 function post(path: string, payload: unknown, key = kioskKey) {
-  return api(
-    {
-      version: '2.0',
-      routeKey: '$default',
-      rawPath: path,
-      rawQueryString: '',
-      headers: {
-        authorization: `Bearer ${key}`,
-        'content-type': 'application/json',
-        host: 'door.example.com',
-      },
-      body: JSON.stringify(payload),
-      isBase64Encoded: false,
-      requestContext: {
-        http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 't' },
-        requestId: 'req-1',
-        stage: '$default',
-      },
-    },
-    {},
-  );
+  return api(jsonEvent(key, path, payload), {});
 }
 
 const json = <T>(reply: ApiGatewayResult) => JSON.parse(reply.body) as T;
