@@ -9,8 +9,8 @@ import type { EmployeeViewService } from '../services/employee-view.service.js';
 import type { ErasureService } from '../services/erasure.service.js';
 import type { InvitationService } from '../services/invitation.service.js';
 import type { KioskPairingService } from '../services/kiosk-pairing.service.js';
-import type { LivenessService } from '../services/liveness.service.js';
 import type { LivenessLoginService } from '../services/liveness-login.service.js';
+import type { LivenessProvider } from '../services/liveness-provider.port.js';
 import type { ProbeUploadService } from '../services/probe-upload.service.js';
 import type { ReviewService } from '../services/review.service.js';
 import type { SelfEnrolmentService } from '../services/self-enrolment.service.js';
@@ -38,8 +38,8 @@ export interface ApiContext {
   kioskPairing: KioskPairingService;
   /** The audit log with actors and employees named. */
   auditViews: AuditViewService;
-  /** Liveness challenges. */
-  liveness: Pick<LivenessService, 'issueChallenge'>;
+  /** Liveness challenges of the provider in force. */
+  liveness: Pick<LivenessProvider, 'issueChallenge' | 'kind'>;
   /** Face login with the liveness mode enforced. */
   livenessLogin: Pick<LivenessLoginService, 'authenticate' | 'verify' | 'setKeyMode'>;
   /** Upload tickets of the serverless deployment's validation bucket (refused elsewhere). */

@@ -49,18 +49,40 @@ function faceLogin(extra: Record<string, unknown>, extraRequired: string[]): Med
   return { 'multipart/form-data': { schema: { oneOf: [photo, answer] } } };
 }
 
+/** The answer to a Face Liveness session (provider `rekognition`): its challenge id, the video went to AWS. */
+function sessionAnswer(extra: Record<string, unknown>): Media {
+  return {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: {
+          ...extra,
+          challengeId: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 64,
+            description: 'From POST /v1/liveness/challenges (provider rekognition)',
+          },
+        },
+        required: ['challengeId'],
+        additionalProperties: false,
+      },
+    },
+  };
+}
+
 function rawImage(): Media {
   return Object.fromEntries(RAW_IMAGE_TYPES.map((type) => [type, { schema: PHOTO }]));
 }
 
+const EMPLOYEE_FIELD = { type: 'string', description: 'Employee id or badge (or the query parameter)' };
+
 /** Request bodies of the image routes, by `METHOD url`. */
 const UPLOADS: Record<string, Media> = {
-  'POST /v1/authenticate': { ...faceLogin({}, []), ...rawImage() },
+  'POST /v1/authenticate': { ...faceLogin({}, []), ...sessionAnswer({}), ...rawImage() },
   'POST /v1/verify': {
-    ...faceLogin(
-      { employee: { type: 'string', description: 'Employee id or badge (or the query parameter)' } },
-      [],
-    ),
+    ...faceLogin({ employee: EMPLOYEE_FIELD }, []),
+    ...sessionAnswer({ employee: EMPLOYEE_FIELD }),
     ...rawImage(),
   },
   'POST /v1/employees/:id/faces': multipart({ photos: PHOTOS }, ['photos']),

@@ -14,6 +14,7 @@ import { RemoteOnlyEngine } from '../engine/remote-only-engine.js';
 import { SmtpInvitationMailer } from '../mail/smtp-invitation-mailer.js';
 import type { FaceMatcher } from '../services/face-matcher.port.js';
 import type { InvitationMailer } from '../services/invitation-mailer.port.js';
+import type { LivenessSessions } from '../services/liveness-sessions.port.js';
 import { LocalFaceMatcher } from '../services/local-face-matcher.js';
 import type { ThresholdLookup } from '../services/match-settings.js';
 import type { ProbeUploads } from '../services/probe-upload.service.js';
@@ -165,6 +166,38 @@ export async function createMatcher(
     matcher,
     thresholds: (_model, preset) => REKOGNITION_SIMILARITY[preset] / 100,
   };
+}
+
+/**
+ * The Face Liveness sessions behind `FACEGATE_LIVENESS_PROVIDER=rekognition` (the given ones, else Rekognition and
+ * STS clients of the configured region, their SDKs loaded only here); undefined for any other provider.
+ */
+export async function openLivenessSessions(
+  config: FacegateConfig,
+  given?: LivenessSessions,
+): Promise<LivenessSessions | undefined> {
+  if (config.aws.livenessProvider !== 'rekognition') return undefined;
+  if (given) return given;
+  const { streamingRoleArn, kmsKeyId } = config.aws.faceLiveness;
+  if (!streamingRoleArn) {
+    throw new FacegateError(
+      'CONFIG_INVALID',
+      'FACEGATE_LIVENESS_STREAMING_ROLE_ARN is required when FACEGATE_LIVENESS_PROVIDER=rekognition',
+    );
+  }
+  const [{ RekognitionClient }, { STSClient }, { RekognitionLivenessSessions }] = await Promise.all([
+    import('@aws-sdk/client-rekognition'),
+    import('@aws-sdk/client-sts'),
+    import('../aws/rekognition/rekognition-liveness-sessions.js'),
+  ]);
+  const { region } = config.aws;
+  return new RekognitionLivenessSessions({
+    rekognition: new RekognitionClient({ region }),
+    sts: new STSClient({ region }),
+    region,
+    streamingRoleArn,
+    ...(kmsKeyId ? { kmsKeyId } : {}),
+  });
 }
 
 /**

@@ -19,6 +19,9 @@ import { InvitationService } from '../services/invitation.service.js';
 import { KioskPairingService } from '../services/kiosk-pairing.service.js';
 import { LivenessService } from '../services/liveness.service.js';
 import { LivenessLoginService, livenessModeOf } from '../services/liveness-login.service.js';
+import type { LivenessProvider } from '../services/liveness-provider.port.js';
+import type { LivenessSessions } from '../services/liveness-sessions.port.js';
+import { LocalLivenessProvider } from '../services/local-liveness.provider.js';
 import { ProbeUploadService } from '../services/probe-upload.service.js';
 import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js';
 import { ReviewService } from '../services/review.service.js';
@@ -31,6 +34,7 @@ import {
   silentLogger,
   systemClock,
 } from '../services/service-context.js';
+import { SessionLivenessService } from '../services/session-liveness.service.js';
 import { TemplateUpgradeService } from '../services/template-upgrade.service.js';
 import type { FolderWatcher, WatchOptions } from '../services/watch-folder.js';
 import { WelcomePhotoService } from '../services/welcome-photo.service.js';
@@ -44,6 +48,7 @@ import {
   createProbeUploads,
   type MatcherChoice,
   openEngine,
+  openLivenessSessions,
   openPasswordHasher,
   openStorage,
   type PasswordHasherChoice,
@@ -73,8 +78,10 @@ export interface AppServices extends CoreServices {
   kioskPairing: KioskPairingService;
   /** The audit log with actors and employees named. */
   auditViews: AuditViewService;
-  /** Liveness challenges: issue, answer. */
+  /** The local liveness challenge (self-service enrolment always uses it: its captures need the local engine). */
   liveness: LivenessService;
+  /** The liveness provider of face login: the local challenge or Rekognition Face Liveness sessions. */
+  livenessProvider: LivenessProvider;
   /** Upload tickets of the validation bucket (serverless deployment); refused where not configured. */
   probeUploads: ProbeUploadService;
   /** Face login with the liveness mode enforced (what the API's face-login routes call). */
@@ -143,6 +150,11 @@ export interface AppOptions {
    */
   remoteMatcher?: RemoteFaceMatcher;
   /**
+   * Face Liveness sessions behind `FACEGATE_LIVENESS_PROVIDER=rekognition` (tests pass the Rekognition adapter on
+   * mocked clients); the configured one when absent.
+   */
+  livenessSessions?: LivenessSessions;
+  /**
    * Remove unreferenced photo blobs at start-up (default true). The Lambda functions turn it off: many instances
    * start at any time, and one instance's sweep could take a photo another has written but not committed yet.
    */
@@ -180,9 +192,11 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     const deps = { ...runtime, engine, store, blobs, gallery, matcher, thresholds, config };
     const hasher = await openPasswordHasher(options.passwordHasher, runtime.logger);
     const shared = { cipher, sharedState, feed, hasher };
+    const sessions = await openLivenessSessions(config, options.livenessSessions);
     const services = addLivenessServices(buildServices(deps, shared, runtime), deps, {
       sharedState,
       cipher,
+      ...(sessions ? { sessions } : {}),
     });
     const orphanBlobsRemoved =
       options.sweepOrphanBlobs === false ? 0 : await services.enrollment.sweepOrphanBlobs();
@@ -334,6 +348,7 @@ function buildServices(
 /** The services built on the liveness service. */
 type LivenessBased =
   | 'liveness'
+  | 'livenessProvider'
   | 'livenessLogin'
   | 'invitations'
   | 'selfEnrolment'
@@ -341,30 +356,52 @@ type LivenessBased =
   | 'probeUploads';
 
 /**
- * Liveness: challenges in the shared state, face login with the liveness mode enforced, and self-service
- * enrolment (whose captures must follow a passed challenge).
+ * Liveness: challenges in the shared state, the provider of face login (the local challenge, or Face Liveness
+ * sessions when `sessions` is given), face login with the liveness mode enforced, and self-service enrolment
+ * (whose captures must follow a passed local challenge).
  */
 function addLivenessServices(
   services: Omit<AppServices, LivenessBased>,
   deps: ServiceDeps,
-  { sharedState: state, cipher }: { sharedState: SharedState; cipher: DataCipher },
+  {
+    sharedState: state,
+    cipher,
+    sessions,
+  }: { sharedState: SharedState; cipher: DataCipher; sessions?: LivenessSessions },
 ): AppServices {
   // The eye-closure limit follows the face-mesh detector the engine runs (the meshes close the lids differently).
   const verifier = new LivenessVerifier(livenessLimitsFor(deps.config.engine.detector));
   const liveness = new LivenessService({ ...deps, state, verifier });
+  const livenessProvider: LivenessProvider = sessions
+    ? new SessionLivenessService({
+        ...deps,
+        state,
+        sessions,
+        minConfidence: deps.config.aws.faceLiveness.minConfidence,
+      })
+    : new LocalLivenessProvider(liveness);
   const review = new ReviewService({ ...deps, enrollment: services.enrollment });
   const selfEnrolment = new SelfEnrolmentService({ ...deps, liveness, state, cipher, review });
   const invitations = new InvitationService({ ...deps, mailer: createInvitationMailer(deps.config) });
   const livenessLogin = new LivenessLoginService({
     ...deps,
     settings: services.auth.settings,
-    liveness,
+    liveness: livenessProvider,
     welcomePhotos: services.welcomePhotos,
     faceLogin: services.auth.faceLogin,
     engineInfo: deps.engine.info,
   });
   const probeUploads = new ProbeUploadService({ ...deps, uploads: createProbeUploads(deps.config) });
-  return { ...services, liveness, livenessLogin, invitations, selfEnrolment, review, probeUploads };
+  return {
+    ...services,
+    liveness,
+    livenessProvider,
+    livenessLogin,
+    invitations,
+    selfEnrolment,
+    review,
+    probeUploads,
+  };
 }
 
 /** What the HTTP API needs of a built app. */
@@ -383,7 +420,7 @@ export function apiContextOf(app: App): ApiContext {
     welcomePhotos: services.welcomePhotos,
     kioskPairing: services.kioskPairing,
     auditViews: services.auditViews,
-    liveness: services.liveness,
+    liveness: services.livenessProvider,
     livenessLogin: services.livenessLogin,
     probeUploads: services.probeUploads,
     invitations: services.invitations,

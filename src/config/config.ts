@@ -167,10 +167,32 @@ export interface AwsSettings {
   /** `FACEGATE_VALIDATION_BUCKET`: where the upload flow's probes go (presigned PUT); off when unset. */
   validationBucket: string | undefined;
   /**
-   * `FACEGATE_LIVENESS_PROVIDER`: `local` (the challenge; default with the local engine) or `none` (default with
-   * the Rekognition engine); `rekognition` (Face Liveness sessions) is reserved and refused: not built yet.
+   * `FACEGATE_LIVENESS_PROVIDER`: `local` (the challenge; default with the local engine), `rekognition` (Face
+   * Liveness sessions; Rekognition engine only) or `none` (default with the Rekognition engine).
    */
   livenessProvider: LivenessProvider;
+  /** Rekognition Face Liveness settings; read always, checked only when the provider is `rekognition`. */
+  faceLiveness: FaceLivenessSettings;
+}
+
+/**
+ * Default least Face Liveness confidence (0–100) that passes. AWS's AI Service Card for Rekognition Face Liveness
+ * suggests 50–60 against presentation attacks and 80–90 against sophisticated digital injection (deepfakes,
+ * replayed video); a door takes the lower end of the high band.
+ */
+export const DEFAULT_FACE_LIVENESS_CONFIDENCE = 80;
+
+/** Rekognition Face Liveness sessions (`FACEGATE_LIVENESS_PROVIDER=rekognition`). */
+export interface FaceLivenessSettings {
+  /**
+   * `FACEGATE_LIVENESS_STREAMING_ROLE_ARN`: the role the server assumes (with a session policy) to hand the browser
+   * credentials allowed only `rekognition:StartFaceLivenessSession`. Required with the provider.
+   */
+  streamingRoleArn: string | undefined;
+  /** `FACEGATE_LIVENESS_MIN_CONFIDENCE`: least confidence (0–100) of a session that passes. */
+  minConfidence: number;
+  /** `FACEGATE_LIVENESS_KMS_KEY_ID`: KMS key Rekognition encrypts the session's images with; AWS-owned when unset. */
+  kmsKeyId: string | undefined;
 }
 
 /** Where the S3 blob store keeps photos (`FACEGATE_S3_*`); read always, checked only when `FACEGATE_BLOBS=s3`. */
@@ -570,6 +592,11 @@ function readAws(r: Reader, env: Env): AwsSettings {
       'rekognition',
       'none',
     ]),
+    faceLiveness: {
+      streamingRoleArn: r.opt('LIVENESS_STREAMING_ROLE_ARN'),
+      minConfidence: r.num('LIVENESS_MIN_CONFIDENCE', DEFAULT_FACE_LIVENESS_CONFIDENCE, 0, 100),
+      kmsKeyId: r.opt('LIVENESS_KMS_KEY_ID'),
+    },
   };
 }
 
@@ -601,11 +628,33 @@ export function awsProblems(config: Pick<FacegateConfig, 'engine' | 'store' | 'a
       'FACEGATE_ENGINE=rekognition cannot run FACEGATE_LIVENESS_PROVIDER=local: the local liveness challenge reads face meshes only the local engine gives (use rekognition or none)',
     );
   }
-  if (livenessProvider === 'rekognition') {
-    // A mode that is not built is refused, never ignored.
+  if (livenessProvider === 'rekognition') problems.push(...faceLivenessProblems(config));
+  return problems;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const KMS_KEY_ID = /^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2047}$/;
+
+/** Face Liveness sessions need the Rekognition client (the `rekognition` engine) and a streaming role. */
+function faceLivenessProblems(config: Pick<FacegateConfig, 'engine' | 'aws'>): string[] {
+  const problems: string[] = [];
+  const { streamingRoleArn, kmsKeyId } = config.aws.faceLiveness;
+  if (config.engine.kind !== 'rekognition') {
     problems.push(
-      'FACEGATE_LIVENESS_PROVIDER=rekognition (Rekognition Face Liveness) is not available in this build; use none or, with the local engine, local',
+      'FACEGATE_LIVENESS_PROVIDER=rekognition needs FACEGATE_ENGINE=rekognition: Face Liveness sessions run on the Rekognition client that engine configures (use local with the local engine)',
     );
+  }
+  if (!streamingRoleArn) {
+    problems.push(
+      'FACEGATE_LIVENESS_STREAMING_ROLE_ARN is required when FACEGATE_LIVENESS_PROVIDER=rekognition (the role whose short-lived credentials let the browser stream to Face Liveness)',
+    );
+  } else if (!ROLE_ARN.test(streamingRoleArn)) {
+    problems.push(
+      'FACEGATE_LIVENESS_STREAMING_ROLE_ARN must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+    );
+  }
+  if (kmsKeyId !== undefined && !KMS_KEY_ID.test(kmsKeyId)) {
+    problems.push('FACEGATE_LIVENESS_KMS_KEY_ID must be a KMS key id, key ARN or alias');
   }
   return problems;
 }

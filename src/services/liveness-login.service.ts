@@ -5,26 +5,27 @@ import { FacegateError } from '../domain/errors.js';
 import type { EngineInfo } from '../engine/face-engine.port.js';
 import type { Store } from '../store/store.port.js';
 import type { MatchResult } from './identification.service.js';
-import type { ChallengeAnswer, LivenessOutcome, LivenessService } from './liveness.service.js';
+import type { LivenessAnswer, LivenessProvider, LivenessResult } from './liveness-provider.port.js';
 import { GuardedService, type ServiceRuntime } from './service-context.js';
 import type { WelcomedLogin, WelcomePhotoService } from './welcome-photo.service.js';
 
 /** Settings key prefix of an API key's own liveness mode (absent: the `livenessMode` setting applies). */
 export const KEY_LIVENESS_KEY = 'liveness.mode.key.';
 
-/** What a face login carries: one photo, or the answer to a liveness challenge. */
-export type FaceLoginInput = { photo: Uint8Array } | { challenge: ChallengeAnswer };
+/** What a face login carries: one photo, or the answer to a liveness challenge (frames, or a session's id). */
+export type FaceLoginInput = { photo: Uint8Array } | { challenge: LivenessAnswer };
 
 /** A face login answer, with the liveness outcome when a challenge was answered. */
 export interface LivenessLogin extends WelcomedLogin {
-  liveness?: LivenessOutcome;
+  liveness?: LivenessResult;
 }
 
 /** What the liveness-enforcing face login is built from. */
 export interface LivenessLoginDeps extends ServiceRuntime {
   store: Store;
   settings: Pick<SettingsService, 'current'>;
-  liveness: Pick<LivenessService, 'answer'>;
+  /** The liveness provider in force (the local challenge or Face Liveness sessions). */
+  liveness: Pick<LivenessProvider, 'answer'>;
   welcomePhotos: Pick<WelcomePhotoService, 'authenticate' | 'verify'>;
   faceLogin: Pick<FaceLoginService, 'recordFailedChallenge' | 'assertDoorOpen'>;
   engineInfo: EngineInfo;
@@ -47,8 +48,9 @@ export async function livenessModeOf(
 /**
  * Face login with the liveness mode enforced. Under `challenge` a single photo is refused (`LIVENESS_REQUIRED`)
  * and never matched; a door in a lockout delay is refused (`LOCKED_OUT`) before any frame is analysed; a
- * challenge answer that passes is matched from its best frontal frame, one that is refused
- * counts as a failed login at the door (and against a claimed employee).
+ * challenge answer that passes is matched from the live face the provider kept (the best frontal frame, or a
+ * session's reference image), one that is refused counts as a failed login at the door (and against a claimed
+ * employee), whichever provider checked it.
  */
 export class LivenessLoginService extends GuardedService {
   constructor(private readonly deps: LivenessLoginDeps) {
@@ -131,7 +133,7 @@ export class LivenessLoginService extends GuardedService {
   /** A challenge that did not pass: `retry` asks for a new challenge, `refused` counts as a failed login. */
   private async unmatched(
     actor: Actor,
-    liveness: LivenessOutcome,
+    liveness: LivenessResult,
     method: 'authenticate' | 'verify',
     idOrBadge?: string,
   ): Promise<LivenessLogin> {

@@ -20,6 +20,7 @@ import type { CheckResult } from '../liveness/liveness-checks.js';
 import type { SharedState } from '../shared-state/shared-state.port.js';
 import type { Store } from '../store/store.port.js';
 import { at, required } from '../util/checked-access.js';
+import { assertMayLogin, livenessAuditEvent } from './liveness-audit.js';
 import { GuardedService, type ServiceRuntime } from './service-context.js';
 
 /** Frames a kiosk sends per answer (the HTTP contract: 4–12 JPEGs, at most 640 px wide). */
@@ -273,26 +274,9 @@ export class LivenessService extends GuardedService {
   }
 
   private async audit(actor: Actor, action: string, outcome: LivenessOutcome): Promise<void> {
-    const failed = outcome.checks.find((c) => !c.passed);
-    await this.deps.store.audit.append({
-      action: `${action}.liveness`,
-      outcome: outcome.outcome === 'pass' ? 'success' : outcome.outcome,
-      // The challenge's own refusal code, else the first failed check's reason (`planar`, `two_faces`...).
-      reason: outcome.code && outcome.code !== 'LIVENESS_FAILED' ? outcome.code : (failed?.reason ?? null),
-      actorType: actor.type,
-      actorId: actor.id,
-      ip: actor.ip ?? null,
-      at: this.clock.now().toISOString(),
-      details: {
-        checks: outcome.checks.map((c) => ({
-          check: c.check,
-          passed: c.passed,
-          value: Math.round(c.value * 1e4) / 1e4,
-          threshold: c.threshold,
-          reason: c.reason,
-        })),
-      },
-    });
+    await this.deps.store.audit.append(
+      livenessAuditEvent(actor, action, outcome, this.clock.now().toISOString()),
+    );
   }
 
   private ttl(): number {
@@ -301,12 +285,7 @@ export class LivenessService extends GuardedService {
 
   /** Anyone who may log in with a face (1:N or 1:1) may ask for a challenge. */
   private async assertMayLogin(actor: Actor): Promise<void> {
-    try {
-      await this.policy.authorize(actor, 'faces:identify');
-    } catch (error) {
-      if (!isFacegateError(error, 'FORBIDDEN')) throw error;
-      await this.policy.authorize(actor, 'faces:verify');
-    }
+    await assertMayLogin(this.policy, actor);
   }
 }
 

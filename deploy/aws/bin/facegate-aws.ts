@@ -20,5 +20,7 @@ new FacegateStack(app, context('stackName') ?? 'Facegate', {
   impostorRate: numeric('impostorRate'),
   alarmEmail: context('alarmEmail'),
   removalPolicy: context('removalPolicy') === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  livenessProvider: context('livenessProvider') === 'none' ? 'none' : 'rekognition',
+  livenessMinConfidence: numeric('livenessMinConfidence'),
 });
 app.synth();

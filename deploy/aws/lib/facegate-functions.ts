@@ -63,6 +63,18 @@ export const API_REKOGNITION_ACTIONS = [
   'rekognition:ListFaces',
 ];
 
+/**
+ * Face Liveness actions of the API function: create a session per challenge and read its results. Neither takes
+ * a resource-level permission, so their statement names no resource but `*`.
+ */
+export const API_LIVENESS_ACTIONS = [
+  'rekognition:CreateFaceLivenessSession',
+  'rekognition:GetFaceLivenessSessionResults',
+];
+
+/** The one action of the streaming role, whose short-lived credentials the browser streams video with. */
+export const STREAMING_ACTIONS = ['rekognition:StartFaceLivenessSession'];
+
 /** Rekognition actions of the storage function: enrol only (DeleteFaces undoes a refused index). */
 export const STORAGE_REKOGNITION_ACTIONS = [
   'rekognition:DescribeCollection',
@@ -76,12 +88,18 @@ export const STORAGE_REKOGNITION_ACTIONS = [
 /** Settings of {@link FacegateFunctions}. */
 export interface FacegateFunctionsProps {
   data: FacegateData;
+  /** Liveness of face login: Rekognition Face Liveness sessions (default), or none (kiosks trusted with `off`). */
+  livenessProvider?: 'rekognition' | 'none';
+  /** Least Face Liveness confidence that passes (0–100); the server's default when unset. */
+  livenessMinConfidence?: number;
 }
 
 /** The two Lambda functions, each with its own role listing only the actions it calls. */
 export class FacegateFunctions extends Construct {
   readonly api: nodejs.NodejsFunction;
   readonly storage: nodejs.NodejsFunction;
+  /** The role the API function assumes for the browser's Face Liveness stream (absent without Face Liveness). */
+  readonly streamingRole: iam.Role | undefined;
 
   constructor(scope: Construct, id: string, props: FacegateFunctionsProps) {
     super(scope, id);
@@ -101,6 +119,10 @@ export class FacegateFunctions extends Construct {
     };
     this.api = this.createFunction('Api', 'api.entry.ts', environment, Duration.seconds(29), 1024);
     this.storage = this.createFunction('Storage', 'storage.entry.ts', environment, Duration.minutes(2), 1024);
+    this.streamingRole =
+      (props.livenessProvider ?? 'rekognition') === 'rekognition'
+        ? this.addFaceLiveness(props.livenessMinConfidence)
+        : undefined;
     this.grantApi(data);
     this.grantStorage(data);
     data.storageBucket.addEventNotification(
@@ -198,6 +220,32 @@ export class FacegateFunctions extends Construct {
         resources: [data.validationBucket.arnForObjects('probes/*')],
       }),
     );
+  }
+
+  /**
+   * Face Liveness for the API function: its two session actions, a streaming role that only it may assume and whose
+   * policy allows only `StartFaceLivenessSession` (the server narrows the credentials further with a session
+   * policy), and the environment that selects the provider.
+   */
+  private addFaceLiveness(minConfidence: number | undefined): iam.Role {
+    const apiRole = this.api.role;
+    if (!apiRole) throw new Error('The API function has no role');
+    const streaming = new iam.Role(this, 'LivenessStreamingRole', {
+      assumedBy: new iam.ArnPrincipal(apiRole.roleArn),
+      description: 'facegate: browser credentials for the Face Liveness video stream only',
+      maxSessionDuration: Duration.hours(1),
+    });
+    streaming.addToPolicy(new iam.PolicyStatement({ actions: STREAMING_ACTIONS, resources: ['*'] }));
+    this.api.addToRolePolicy(new iam.PolicyStatement({ actions: API_LIVENESS_ACTIONS, resources: ['*'] }));
+    this.api.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [streaming.roleArn] }),
+    );
+    this.api.addEnvironment('FACEGATE_LIVENESS_PROVIDER', 'rekognition');
+    this.api.addEnvironment('FACEGATE_LIVENESS_STREAMING_ROLE_ARN', streaming.roleArn);
+    if (minConfidence !== undefined) {
+      this.api.addEnvironment('FACEGATE_LIVENESS_MIN_CONFIDENCE', String(minConfidence));
+    }
+    return streaming;
   }
 
   private grantStorage(data: FacegateData): void {

@@ -16,6 +16,10 @@ export interface FacegateStackProps extends StackProps {
   /** DESTROY for throw-away stacks; RETAIN (default) keeps the data when the stack is deleted. */
   removalPolicy?: RemovalPolicy;
   webAssets?: string;
+  /** Liveness of face login: `rekognition` (Face Liveness sessions, the default) or `none`. */
+  livenessProvider?: 'rekognition' | 'none';
+  /** Least Face Liveness confidence (0–100) that passes; the server's default (80) when unset. */
+  livenessMinConfidence?: number;
 }
 
 /**
@@ -34,7 +38,13 @@ export class FacegateStack extends Stack {
       uploadOrigins: props.uploadOrigins ?? [],
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    this.functions = new FacegateFunctions(this, 'Functions', { data: this.data });
+    this.functions = new FacegateFunctions(this, 'Functions', {
+      data: this.data,
+      livenessProvider: props.livenessProvider ?? 'rekognition',
+      ...(props.livenessMinConfidence === undefined
+        ? {}
+        : { livenessMinConfidence: props.livenessMinConfidence }),
+    });
     this.edge = new FacegateEdge(this, 'Edge', {
       api: this.functions.api,
       rateLimit: props.rateLimit ?? 50,
@@ -57,6 +67,7 @@ export class FacegateStack extends Stack {
       Collection: this.data.collectionId,
       SecretArn: this.data.secret.secretArn,
     };
+    if (this.functions.streamingRole) outputs.LivenessStreamingRole = this.functions.streamingRole.roleArn;
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }
 }

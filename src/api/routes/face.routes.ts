@@ -4,12 +4,11 @@ import type { LivenessLogin } from '../../services/liveness-login.service.js';
 import type { WelcomedLogin } from '../../services/welcome-photo.service.js';
 import { at } from '../../util/checked-access.js';
 import { toDecisionDto } from '../dto/decision.dto.js';
-import { readImages } from '../image-input.js';
 import { sendPhoto } from '../photo-reply.js';
 import { actorOf } from '../request-auth.js';
 import { errorResponses } from '../schemas/common.schema.js';
 import { DecisionDto, JwksDto, VerifyQuery } from '../schemas/face.schema.js';
-import { faceLoginInputOf, MAX_FACE_LOGIN_IMAGES, toLivenessDto } from './liveness.routes.js';
+import { readFaceLogin, toLivenessDto } from './liveness.routes.js';
 import { type RouteDeps, SECURED, type TypedApp } from './route-types.js';
 
 /** The link of a welcome-photo pass (`GET /v1/welcome-photo/{token}`). */
@@ -20,7 +19,8 @@ const IMAGE_BODY =
   'The photo as `multipart/form-data` (one file part, any field name) or as a raw image body (`image/jpeg`, `image/png`, ' +
   '`image/webp`, `image/gif` or `application/octet-stream`; the bytes are sniffed, JPEG, PNG, WebP and GIF are read) — ' +
   'only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, ' +
-  '`nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds).';
+  '`nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds); with Rekognition ' +
+  'Face Liveness (`provider: rekognition`), a JSON body `{"challengeId"}` once the browser has streamed the session.';
 
 /** A face-login answer as this caller may see it, with the liveness outcome when a challenge was answered. */
 function toLoginDto(actor: Parameters<typeof toDecisionDto>[0], login: LivenessLogin) {
@@ -50,7 +50,7 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
     },
     async (request) => {
       const actor = actorOf(request);
-      const input = faceLoginInputOf(await readImages(request, MAX_FACE_LOGIN_IMAGES));
+      const { input } = await readFaceLogin(request);
       try {
         const login = await imageGate.run(() => livenessLogin.authenticate(actor, input));
         metrics.observeDecision('authenticate', login.result, login.secondFactor !== undefined);
@@ -77,10 +77,8 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
     },
     async (request) => {
       const actor = actorOf(request);
-      const upload = await readImages(request, MAX_FACE_LOGIN_IMAGES);
-      const { fields } = upload;
-      const input = faceLoginInputOf(upload);
-      const claimed = (fields.employee ?? request.query.employee ?? '').trim();
+      const { input, employee } = await readFaceLogin(request);
+      const claimed = (employee ?? request.query.employee ?? '').trim();
       if (claimed === '' || claimed.length > 64) {
         throw new FacegateError('VALIDATION_FAILED', 'employee (id or badge) is required');
       }

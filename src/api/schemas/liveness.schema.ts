@@ -34,6 +34,38 @@ export const ChallengeDto = Type.Object(
   { title: 'LivenessChallenge' },
 );
 
+/** `POST /v1/liveness/challenges` response with the local provider: the local challenge, named. */
+export const LocalChallengeDto = Type.Object(
+  { provider: Type.Literal('local'), ...ChallengeDto.properties },
+  { title: 'LocalLivenessChallenge' },
+);
+
+/** `POST /v1/liveness/challenges` response with Rekognition Face Liveness: the session and its stream credentials. */
+export const SessionChallengeDto = Type.Object(
+  {
+    provider: Type.Literal('rekognition'),
+    challengeId: Uuid,
+    sessionId: Type.String({ description: 'Rekognition Face Liveness session id, for the streaming client' }),
+    region: Type.String({
+      description: 'Region of the streaming endpoint (streaming-rekognition.<region>.amazonaws.com)',
+    }),
+    expiresAt: Timestamp,
+    credentials: Type.Object(
+      {
+        accessKeyId: Type.String(),
+        secretAccessKey: Type.String(),
+        sessionToken: Type.String(),
+        expiration: Timestamp,
+      },
+      { description: 'Short-lived AWS credentials allowed only rekognition:StartFaceLivenessSession' },
+    ),
+  },
+  { title: 'SessionLivenessChallenge' },
+);
+
+/** `POST /v1/liveness/challenges` response: a challenge of the provider in force, told apart by `provider`. */
+export const LivenessChallengeDto = Type.Union([LocalChallengeDto, SessionChallengeDto]);
+
 /** One liveness check as admins see it. */
 export const LivenessCheckDto = Type.Object({
   check: Type.String(),

@@ -17,6 +17,8 @@ const RETRYABLE = new Set([
   'ProvisionedThroughputExceededException',
   'InternalServerError',
   'ServiceUnavailableException',
+  // STS (the Face Liveness streaming credentials) names its throttling error without the suffix.
+  'Throttling',
 ]);
 
 function errorName(error: unknown): string {
@@ -53,7 +55,7 @@ export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions
   }
 }
 
-/** Maps Rekognition's errors on an image to our codes; anything else passes through unchanged. */
+/** Maps Rekognition's (and STS's) errors to our codes; anything else passes through unchanged. */
 export function mapRekognitionError(error: unknown): unknown {
   if (error instanceof FacegateError) return error;
   const name = errorName(error);
@@ -72,6 +74,13 @@ export function mapRekognitionError(error: unknown): unknown {
         : wrap('VALIDATION_FAILED', message);
     case 'ResourceNotFoundException':
       return wrap('NOT_READY', 'Rekognition collection or user not found');
+    case 'AccessDeniedException':
+    case 'AccessDenied':
+      // A deployment fault, not the caller's. AWS's text names the account and role: it stays in the log (cause).
+      return wrap(
+        'CONFIG_INVALID',
+        'AWS denied the call: the role lacks a permission it needs (see the server log)',
+      );
     default:
       return error;
   }

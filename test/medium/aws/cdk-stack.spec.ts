@@ -6,8 +6,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  API_LIVENESS_ACTIONS,
   API_REKOGNITION_ACTIONS,
   STORAGE_REKOGNITION_ACTIONS,
+  STREAMING_ACTIONS,
   TABLE_ACTIONS,
 } from '../../../deploy/aws/lib/facegate-functions.js';
 import { FacegateStack } from '../../../deploy/aws/lib/facegate-stack.js';
@@ -34,6 +36,24 @@ function roleActions(role: iam.IRole): string[] {
     }
   }
   return [...actions].sort();
+}
+
+/** The statements of every policy attached to a role. */
+function policyStatements(
+  role: iam.IRole,
+): Array<{ Effect: string; Action: string | string[]; Resource: unknown }> {
+  const roleId = stack.getLogicalId(role.node.defaultChild as CfnElement);
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .filter((r) => (r.Properties.Roles as Array<{ Ref: string }>).some((ref) => ref.Ref === roleId))
+    .flatMap(
+      (r) =>
+        (
+          r.Properties.PolicyDocument as {
+            Statement: Array<{ Effect: string; Action: string | string[]; Resource: unknown }>;
+          }
+        ).Statement,
+    );
 }
 
 function ofType(type: string): Array<[string, Resources[string]]> {
@@ -130,6 +150,8 @@ describe('CDK stack: functions', () => {
         'logs:PutLogEvents',
         ...TABLE_ACTIONS,
         ...API_REKOGNITION_ACTIONS,
+        ...API_LIVENESS_ACTIONS,
+        'sts:AssumeRole',
         'secretsmanager:GetSecretValue',
         's3:GetObject',
         's3:PutObject',
@@ -156,6 +178,59 @@ describe('CDK stack: functions', () => {
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     const storageRole = stack.getLogicalId(stack.functions.storage.role!.node.defaultChild as CfnElement);
     expect(resources[storageRole]?.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('Face Liveness: the API function creates and reads sessions and may assume only the streaming role', () => {
+    const streaming = stack.functions.streamingRole!;
+    const streamingId = stack.getLogicalId(streaming.node.defaultChild as CfnElement);
+    const apiRoleId = stack.getLogicalId(stack.functions.api.role!.node.defaultChild as CfnElement);
+    const statements = policyStatements(stack.functions.api.role!);
+    expect(statements.filter((st) => [st.Action].flat().some((a) => a.includes('FaceLiveness')))).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: API_LIVENESS_ACTIONS, Resource: '*' }),
+    ]);
+    expect(statements.filter((st) => [st.Action].flat().includes('sts:AssumeRole'))).toEqual([
+      expect.objectContaining({ Action: 'sts:AssumeRole', Resource: { 'Fn::GetAtt': [streamingId, 'Arn'] } }),
+    ]);
+    // The streaming role: assumable by the API function's role alone, allowed only to start a liveness stream.
+    expect(roleActions(streaming)).toEqual(STREAMING_ACTIONS);
+    expect(resources[streamingId]?.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { AWS: { 'Fn::GetAtt': [apiRoleId, 'Arn'] } },
+        },
+      ],
+    });
+    expect(resources[streamingId]?.Properties.ManagedPolicyArns).toBeUndefined();
+    // Only the API function selects the provider; the storage function never issues a challenge.
+    const env = (fn: typeof stack.functions.api) =>
+      (
+        resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)]!.Properties.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+    expect(env(stack.functions.api)).toMatchObject({
+      FACEGATE_LIVENESS_PROVIDER: 'rekognition',
+      FACEGATE_LIVENESS_STREAMING_ROLE_ARN: { 'Fn::GetAtt': [streamingId, 'Arn'] },
+    });
+    expect(env(stack.functions.storage).FACEGATE_LIVENESS_PROVIDER).toBeUndefined();
+    expect(
+      roleActions(stack.functions.storage.role!).some((a) => a.includes('Liveness') || a.startsWith('sts:')),
+    ).toBe(false);
+  });
+
+  it('without Face Liveness (livenessProvider none) there is no streaming role and no liveness action', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const plain = new FacegateStack(app, 'Plain', { livenessProvider: 'none', webAssets: '/nonexistent' });
+    const plainResources = Template.fromStack(plain).toJSON().Resources as Resources;
+    const json = JSON.stringify(plainResources);
+    expect(plain.functions.streamingRole).toBeUndefined();
+    expect(json).not.toContain('FaceLiveness');
+    expect(json).not.toContain('FACEGATE_LIVENESS_PROVIDER');
+    const policies = Object.values(plainResources).filter((r) => r.Type === 'AWS::IAM::Policy');
+    expect(JSON.stringify(policies)).not.toContain('sts:AssumeRole');
   });
 
   it('the storage function is notified of objects created under incoming/', () => {

@@ -450,6 +450,8 @@ function KioskPanel({ state, dispatch, onPhoto, photoUrl, allowUpload, mode, fac
       return <LockedPanel state={state} />;
     case 'error':
       return <ErrorPanel state={state} {...common} />;
+    case 'unsupported':
+      return <UnsupportedPanel state={state} {...common} />;
     case 'setup':
       return null;
   }
@@ -690,6 +692,32 @@ function ErrorPanel({ state, dispatch, primary }: StepProps<'error'>) {
       <ResultIcon kind="alert" />
       <h1 class="result__title">Please try again</h1>
       <p class="lead">{state.message}</p>
+      <button
+        ref={primary}
+        type="button"
+        class="btn btn--primary"
+        onClick={() => dispatch({ type: 'TIMEOUT' })}
+      >
+        OK
+      </button>
+    </section>
+  );
+}
+
+/** The names a person at the door may read for a provider this kiosk cannot run. */
+const PROVIDER_NAMES: Record<StateOf<'unsupported'>['provider'], string> = {
+  rekognition: 'Amazon Rekognition Face Liveness',
+};
+
+function UnsupportedPanel({ state, dispatch, primary }: StepProps<'unsupported'>) {
+  return (
+    <section class="result result--error" role="alert" data-testid="kiosk-result">
+      <ResultIcon kind="alert" />
+      <h1 class="result__title">This kiosk cannot sign you in</h1>
+      <p class="lead">
+        The server checks liveness with {PROVIDER_NAMES[state.provider]}, which this kiosk cannot run. Please
+        ask at reception; an administrator must use a kiosk app with that provider's client.
+      </p>
       <button
         ref={primary}
         type="button"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChallengeDto } from '../shared/liveness-types.js';
+import type { ChallengeDto, LivenessChallengeDto } from '../shared/liveness-types.js';
 import {
   type AuthenticateResult,
   DEFAULT_TIMINGS,
@@ -334,5 +334,65 @@ describe('kiosk second-factor step', () => {
       liveness: { outcome: 'pass', hint: null },
     };
     expect(run(answeredChallenge, { type: 'RESULT', result }).name).toBe('factor');
+  });
+});
+
+describe('kiosk state machine: liveness providers', () => {
+  const ready: KioskState = { name: 'camera', ready: true, attempt: 0 };
+  const local: LivenessChallengeDto = {
+    provider: 'local',
+    id: 'c1',
+    nonce: 'n1',
+    actions: ['turn_right', 'blink'],
+    expiresAt: '2026-11-29T12:01:00.000Z',
+    frames: { min: 4, max: 12, maxWidth: 640 },
+  };
+  const session: LivenessChallengeDto = {
+    provider: 'rekognition',
+    challengeId: 'c2',
+    sessionId: 's2',
+    region: 'eu-west-1',
+    expiresAt: '2026-11-29T12:03:00.000Z',
+    credentials: {
+      accessKeyId: 'ASIA',
+      secretAccessKey: 'secret',
+      sessionToken: 'token',
+      expiration: '2026-11-29T12:15:00.000Z',
+    },
+  };
+
+  it('prompts a challenge the local provider issued', () => {
+    const s = run(
+      ready,
+      { type: 'BEGIN_CHALLENGE' },
+      { type: 'CHALLENGE_READY', challenge: local, deadline: 60_000 },
+    );
+    expect(s).toMatchObject({ name: 'prompting', challenge: { id: 'c1' }, step: 0 });
+  });
+
+  it('refuses a Face Liveness session on the spot: no prompts, no frames, no photo, no camera', () => {
+    const s = run(
+      ready,
+      { type: 'BEGIN_CHALLENGE' },
+      { type: 'CHALLENGE_READY', challenge: session, deadline: 180_000 },
+    );
+    expect(s).toEqual({ name: 'unsupported', provider: 'rekognition' });
+    expect(kioskNeedsCamera(s)).toBe(false);
+    // Nothing the capture or the server could send moves it towards a welcome.
+    for (const event of [
+      { type: 'FRAMES_READY' },
+      { type: 'CAPTURE' },
+      { type: 'IMAGE_READY', source: 'camera' },
+      { type: 'RESULT', result: { decision: 'match', employee: ada } },
+    ] as const) {
+      expect(run(s, event)).toEqual(s);
+    }
+    expect(kioskTimer(s)).toEqual({ ms: DEFAULT_TIMINGS.resultMs, event: { type: 'TIMEOUT' } });
+    expect(run(s, { type: 'TIMEOUT' })).toEqual(idle);
+    expect(run(s, { type: 'CANCEL' })).toEqual(idle);
+  });
+
+  it('ignores a session that arrives after the person cancelled', () => {
+    expect(run(idle, { type: 'CHALLENGE_READY', challenge: session, deadline: 180_000 })).toEqual(idle);
   });
 });

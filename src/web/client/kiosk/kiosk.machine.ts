@@ -2,7 +2,9 @@ import type { DecisionDto } from '../shared/api-types.js';
 import type {
   ChallengeDto,
   LivenessAction,
+  LivenessChallengeDto,
   LivenessMode,
+  LivenessProviderName,
   LivenessResultDto,
 } from '../shared/liveness-types.js';
 import { failedActionOf, type KioskHint, toKioskHint, toLivenessHint } from './kiosk-hints.js';
@@ -19,6 +21,11 @@ import { failedActionOf, type KioskHint, toKioskHint, toLivenessHint } from './k
  *   camera → challenge (fetching one) → prompting (steps 0…n, frames captured) → checking → welcome | refused
  *                 ↑                         ↓ expired                              ↓ liveness retry
  *                 └──────────────────── retry (with the actions to exclude) ←──────┘
+ *
+ * A challenge of a provider this kiosk cannot run (`rekognition`: AWS's Face Liveness client streams the video) is
+ * refused on the spot, never answered with frames or a single photo instead:
+ *
+ *   challenge → unsupported → idle
  *
  * When the face matched but the server asks for a second factor (`second_factor_required`):
  *
@@ -92,7 +99,9 @@ export type KioskState =
   /** `exclude` is present for a failed challenge: the retry asks for a new challenge without those actions. */
   | { name: 'retry'; attempt: number; hint: KioskHint; exclude?: LivenessAction[] }
   | { name: 'locked'; seconds: number | null }
-  | { name: 'error'; message: string };
+  | { name: 'error'; message: string }
+  /** The server's liveness provider needs a client this kiosk does not have: it cannot sign anyone in. */
+  | { name: 'unsupported'; provider: Exclude<LivenessProviderName, 'local'> };
 
 export type KioskEvent =
   | { type: 'KEY_SAVED' }
@@ -103,7 +112,8 @@ export type KioskEvent =
   | { type: 'USE_UPLOAD' }
   | { type: 'CAPTURE' }
   | { type: 'BEGIN_CHALLENGE' }
-  | { type: 'CHALLENGE_READY'; challenge: ChallengeDto; deadline: number }
+  /** A challenge without `provider` (a server older than providers) is the local one. */
+  | { type: 'CHALLENGE_READY'; challenge: LivenessChallengeDto | ChallengeDto; deadline: number }
   | { type: 'PROMPT_STEP'; step: number }
   | { type: 'FRAMES_READY' }
   | { type: 'FRAME_REJECTED'; hint: KioskHint }
@@ -234,6 +244,7 @@ export function kioskTransition(
     case 'welcome':
     case 'locked':
     case 'error':
+    case 'unsupported':
       return event.type === 'TIMEOUT' ? { name: 'idle', notice: null } : state;
   }
 }
@@ -248,6 +259,9 @@ function duringChallenge(
   switch (event.type) {
     case 'CHALLENGE_READY':
       if (state.name !== 'challenge') return state;
+      // Only the local challenge is answered here; another provider's session is never faked with frames.
+      if ('provider' in event.challenge && event.challenge.provider !== 'local')
+        return { name: 'unsupported', provider: event.challenge.provider };
       return {
         name: 'prompting',
         attempt,
@@ -420,6 +434,7 @@ export function kioskTimer(
     case 'welcome':
     case 'refused':
     case 'error':
+    case 'unsupported':
       return { ms: timings.resultMs, event: { type: 'TIMEOUT' } };
     case 'locked': {
       const wanted = (state.seconds ?? 0) * 1000;

@@ -49,7 +49,7 @@ export interface paths {
         put?: never;
         /**
          * Who is this? Photo → match / no_match / retry, with a signed token on match
-         * @description The photo as `multipart/form-data` (one file part, any field name) or as a raw image body (`image/jpeg`, `image/png`, `image/webp`, `image/gif` or `application/octet-stream`; the bytes are sniffed, JPEG, PNG, WebP and GIF are read) — only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, `nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds).
+         * @description The photo as `multipart/form-data` (one file part, any field name) or as a raw image body (`image/jpeg`, `image/png`, `image/webp`, `image/gif` or `application/octet-stream`; the bytes are sniffed, JPEG, PNG, WebP and GIF are read) — only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, `nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds); with Rekognition Face Liveness (`provider: rekognition`), a JSON body `{"challengeId"}` once the browser has streamed the session.
          */
         post: operations["postAuthenticate"];
         delete?: never;
@@ -69,7 +69,7 @@ export interface paths {
         put?: never;
         /**
          * Is this the claimed employee? Badge or id + photo → match / no_match / retry
-         * @description The photo as `multipart/form-data` (one file part, any field name) or as a raw image body (`image/jpeg`, `image/png`, `image/webp`, `image/gif` or `application/octet-stream`; the bytes are sniffed, JPEG, PNG, WebP and GIF are read) — only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, `nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds). The claimed employee (id or badge) comes as the `employee` multipart field or query parameter.
+         * @description The photo as `multipart/form-data` (one file part, any field name) or as a raw image body (`image/jpeg`, `image/png`, `image/webp`, `image/gif` or `application/octet-stream`; the bytes are sniffed, JPEG, PNG, WebP and GIF are read) — only where the liveness mode is `off` (else `LIVENESS_REQUIRED`). Under `challenge`: multipart `challengeId`, `nonce`, 4–12 `frames` parts in capture order and `timestamps` (JSON array of epoch milliseconds); with Rekognition Face Liveness (`provider: rekognition`), a JSON body `{"challengeId"}` once the browser has streamed the session. The claimed employee (id or badge) comes as the `employee` multipart field or query parameter.
          */
         post: operations["postVerify"];
         delete?: never;
@@ -1174,8 +1174,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A single-use liveness challenge: 2–3 random actions, answered within about a minute
-         * @description Answer it with `POST /v1/authenticate` or `/v1/verify` (multipart: `challengeId`, `nonce`, `frames` parts in capture order, `timestamps` JSON array of epoch milliseconds).
+         * A single-use liveness challenge of the provider in force (`provider`: local or rekognition)
+         * @description `local`: 2–3 random actions, answered within about a minute with `POST /v1/authenticate` or `/v1/verify` (multipart: `challengeId`, `nonce`, `frames` parts in capture order, `timestamps` JSON array of epoch milliseconds). `rekognition`: a Face Liveness session and credentials that may only stream video to it; the browser runs AWS’s Face Liveness client, then answers with JSON `{"challengeId"}`. `exclude` applies to the local challenge only.
          */
         post: operations["postLivenessChallenges"];
         delete?: never;
@@ -1900,6 +1900,10 @@ export interface operations {
                     /** @description JSON array of capture times (epoch ms), one per frame */
                     timestamps: string;
                 };
+                "application/json": {
+                    /** @description From POST /v1/liveness/challenges (provider rekognition) */
+                    challengeId: string;
+                };
                 "image/jpeg": Blob;
                 "image/png": Blob;
                 "image/webp": Blob;
@@ -2212,6 +2216,12 @@ export interface operations {
                     frames: Blob[];
                     /** @description JSON array of capture times (epoch ms), one per frame */
                     timestamps: string;
+                };
+                "application/json": {
+                    /** @description Employee id or badge (or the query parameter) */
+                    employee?: string;
+                    /** @description From POST /v1/liveness/challenges (provider rekognition) */
+                    challengeId: string;
                 };
                 "image/jpeg": Blob;
                 "image/png": Blob;
@@ -19622,6 +19632,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @enum {string} */
+                        provider: "local";
                         /** Format: uuid */
                         id: string;
                         nonce: string;
@@ -19633,6 +19645,25 @@ export interface operations {
                             min: number;
                             max: number;
                             maxWidth: number;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        provider: "rekognition";
+                        /** Format: uuid */
+                        challengeId: string;
+                        /** @description Rekognition Face Liveness session id, for the streaming client */
+                        sessionId: string;
+                        /** @description Region of the streaming endpoint (streaming-rekognition.<region>.amazonaws.com) */
+                        region: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** @description Short-lived AWS credentials allowed only rekognition:StartFaceLivenessSession */
+                        credentials: {
+                            accessKeyId: string;
+                            secretAccessKey: string;
+                            sessionToken: string;
+                            /** Format: date-time */
+                            expiration: string;
                         };
                     };
                 };

@@ -95,5 +95,7 @@ export type KioskOverviewDto = JsonAnswer<'/v1/kiosk/overview', 'get'>;
 
 /** `POST /v1/liveness/challenges` body. */
 export type ChallengeRequest = JsonBody<'/v1/liveness/challenges', 'post'>;
-/** `POST /v1/liveness/challenges` response (201). */
-export type ChallengeDto = JsonAnswer<'/v1/liveness/challenges', 'post'>;
+/** `POST /v1/liveness/challenges` response (201): a challenge of the provider in force, told apart by `provider`. */
+export type LivenessChallengeDto = JsonAnswer<'/v1/liveness/challenges', 'post'>;
+/** The local challenge (prompts answered with frames), as the enrolment page receives it. */
+export type ChallengeDto = JsonAnswer<'/v1/enrol/{token}/challenge', 'post'>;

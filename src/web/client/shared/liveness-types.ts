@@ -2,9 +2,12 @@
  * The liveness challenge as the web client reads it. The shapes are the generated ones of the OpenAPI document
  * (`api-types.ts`); this module adds the kiosk's names and the mode default.
  */
-import type { ChallengeDto, DecisionDto, KioskConfigDto } from './api-types.js';
+import type { ChallengeDto, DecisionDto, KioskConfigDto, LivenessChallengeDto } from './api-types.js';
 
-export type { ChallengeDto, ChallengeRequest } from './api-types.js';
+export type { ChallengeDto, ChallengeRequest, LivenessChallengeDto } from './api-types.js';
+
+/** A liveness provider a challenge can come from (`local` is the one this kiosk runs). */
+export type LivenessProviderName = LivenessChallengeDto['provider'];
 
 /** An action of a challenge, in the person's own frame (left = the person's left). */
 export type LivenessAction = ChallengeDto['actions'][number];
