@@ -11705,6 +11705,8 @@ export interface operations {
                         setupPinSet: boolean;
                         /** @description `challenge`: answer a liveness challenge with frames; `off`: one photo */
                         livenessMode: "off" | "challenge";
+                        /** @description Where this kiosk's challenges come from: `local` (prompts answered with frames), `rekognition` (AWS Face Liveness: the session's video is streamed by AWS's client), `none` (no liveness check runs: challenges are refused with `NOT_SUPPORTED`); `null` under `livenessMode: off`. A kiosk that cannot run the provider should refuse before asking for a challenge. */
+                        livenessProvider: "local" | "rekognition" | "none" | (never | null);
                     };
                 };
             };
