@@ -376,9 +376,22 @@ function addLivenessServices(
   const verifier = new LivenessVerifier(livenessLimitsFor(deps.config.engine.detector));
   const liveness = new LivenessService({ ...deps, state, verifier });
   const livenessProvider = faceLoginLiveness(deps, state, liveness, sessions);
+  // The capture step needs the local engine: the challenge reads its face meshes, the captures its embeddings.
+  const captureAvailable = deps.config.engine.kind === 'local';
   const review = new ReviewService({ ...deps, enrollment: services.enrollment });
-  const selfEnrolment = new SelfEnrolmentService({ ...deps, liveness, state, cipher, review });
-  const invitations = new InvitationService({ ...deps, mailer: createInvitationMailer(deps.config) });
+  const selfEnrolment = new SelfEnrolmentService({
+    ...deps,
+    liveness,
+    state,
+    cipher,
+    review,
+    captureAvailable,
+  });
+  const invitations = new InvitationService({
+    ...deps,
+    mailer: createInvitationMailer(deps.config),
+    captureAvailable,
+  });
   const livenessLogin = new LivenessLoginService({
     ...deps,
     settings: services.auth.settings,

@@ -21914,6 +21914,8 @@ export interface operations {
                             text: string;
                         };
                         autoApprove: boolean;
+                        /** @description Read-only: whether this deployment can run the capture step (the liveness challenge and the photos need the local face engine). When false, new invitations are refused with `NOT_SUPPORTED` */
+                        captureAvailable: boolean;
                     };
                 };
             };
@@ -22144,6 +22146,8 @@ export interface operations {
                             text: string;
                         };
                         autoApprove: boolean;
+                        /** @description Read-only: whether this deployment can run the capture step (the liveness challenge and the photos need the local face engine). When false, new invitations are refused with `NOT_SUPPORTED` */
+                        captureAvailable: boolean;
                     };
                 };
             };
@@ -22374,6 +22378,8 @@ export interface operations {
                         consentAccepted: boolean;
                         /** @description A passed challenge waits for the photos */
                         livenessPassed: boolean;
+                        /** @description False where this deployment cannot run the capture step (no local face engine): consent, the challenge and the photos are refused with `NOT_SUPPORTED`, and the page says so before anything is asked */
+                        captureAvailable: boolean;
                         submission: {
                             status: "pending" | "held" | "approved" | "rejected";
                             reason: string | null;
