@@ -22,6 +22,7 @@ import { LivenessLoginService, livenessModeOf } from '../services/liveness-login
 import type { LivenessProvider } from '../services/liveness-provider.port.js';
 import type { LivenessSessions } from '../services/liveness-sessions.port.js';
 import { LocalLivenessProvider } from '../services/local-liveness.provider.js';
+import { NoLivenessProvider } from '../services/no-liveness.provider.js';
 import { ProbeUploadService } from '../services/probe-upload.service.js';
 import type { RemoteFaceMatcher } from '../services/remote-face-matcher.port.js';
 import { ReviewService } from '../services/review.service.js';
@@ -340,6 +341,8 @@ function buildServices(
       store: deps.store,
       apiKeys: auth.apiKeys,
       livenessModeOf: (actor) => livenessModeOf({ store: deps.store, settings: auth.settings }, actor),
+      // The same setting chooses the provider adapter below, so what a kiosk is told is what it would get.
+      livenessProvider: deps.config.aws.livenessProvider,
     }),
     auditViews: new AuditViewService(deps.store, auth.audit),
   };
@@ -372,17 +375,23 @@ function addLivenessServices(
   // The eye-closure limit follows the face-mesh detector the engine runs (the meshes close the lids differently).
   const verifier = new LivenessVerifier(livenessLimitsFor(deps.config.engine.detector));
   const liveness = new LivenessService({ ...deps, state, verifier });
-  const livenessProvider: LivenessProvider = sessions
-    ? new SessionLivenessService({
-        ...deps,
-        state,
-        sessions,
-        minConfidence: deps.config.aws.faceLiveness.minConfidence,
-      })
-    : new LocalLivenessProvider(liveness);
+  const livenessProvider = faceLoginLiveness(deps, state, liveness, sessions);
+  // The capture step needs the local engine: the challenge reads its face meshes, the captures its embeddings.
+  const captureAvailable = deps.config.engine.kind === 'local';
   const review = new ReviewService({ ...deps, enrollment: services.enrollment });
-  const selfEnrolment = new SelfEnrolmentService({ ...deps, liveness, state, cipher, review });
-  const invitations = new InvitationService({ ...deps, mailer: createInvitationMailer(deps.config) });
+  const selfEnrolment = new SelfEnrolmentService({
+    ...deps,
+    liveness,
+    state,
+    cipher,
+    review,
+    captureAvailable,
+  });
+  const invitations = new InvitationService({
+    ...deps,
+    mailer: createInvitationMailer(deps.config),
+    captureAvailable,
+  });
   const livenessLogin = new LivenessLoginService({
     ...deps,
     settings: services.auth.settings,
@@ -402,6 +411,24 @@ function addLivenessServices(
     review,
     probeUploads,
   };
+}
+
+/**
+ * The liveness provider of face login, from `FACEGATE_LIVENESS_PROVIDER`: Face Liveness sessions (`sessions` is
+ * given only for `rekognition`), no provider at all (`none`: every challenge refused), or the local challenge.
+ */
+function faceLoginLiveness(
+  deps: ServiceDeps,
+  state: SharedState,
+  liveness: LivenessService,
+  sessions: LivenessSessions | undefined,
+): LivenessProvider {
+  if (sessions) {
+    const { minConfidence } = deps.config.aws.faceLiveness;
+    return new SessionLivenessService({ ...deps, state, sessions, minConfidence });
+  }
+  if (deps.config.aws.livenessProvider === 'none') return new NoLivenessProvider(deps);
+  return new LocalLivenessProvider(liveness);
 }
 
 /** What the HTTP API needs of a built app. */

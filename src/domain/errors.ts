@@ -73,6 +73,11 @@ export const ERROR_STATUS = {
   /** Invitations were to be e-mailed but no SMTP server is configured (`FACEGATE_SMTP_URL`). */
   MAIL_NOT_CONFIGURED: 409,
   // service
+  /**
+   * This deployment does not build what the request needs (a liveness challenge where no provider runs, the
+   * self-service capture step without the local face engine); refused before any work, never retried.
+   */
+  NOT_SUPPORTED: 409,
   OVERLOADED: 503,
   NOT_READY: 503,
   CONFIG_INVALID: 500,

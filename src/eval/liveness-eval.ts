@@ -1,14 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
-import { isFacegateError } from '../domain/errors.js';
 import type { FaceEngine } from '../engine/face-engine.port.js';
 import { observedActions } from '../liveness/action-sequence.js';
 import type { LivenessChallenge } from '../liveness/challenge.js';
 import { HEAD_ROTATIONS, LIVENESS_ACTIONS, type LivenessAction } from '../liveness/challenge.js';
 import type { FrLivenessModel } from '../liveness/fr-liveness.model.js';
 import { decodeKeyFrames, type KeyFrame } from '../liveness/frame-decoder.js';
-import { type FrameObservation, observeAnalysis } from '../liveness/frame-observation.js';
+import { type FrameObservation, isFacelessFrame, observeAnalysis } from '../liveness/frame-observation.js';
 import { heldPhotoFrames } from '../liveness/held-photo-frames.js';
 import {
   identityFrames,
@@ -88,7 +87,7 @@ async function observe(engine: FaceEngine, frame: KeyFrame): Promise<FrameObserv
       await engine.analyze(frame.jpeg, { withMesh: true }),
     );
   } catch (error) {
-    if (!isFacegateError(error)) throw error;
+    if (!isFacelessFrame(error)) throw error;
     return { timestampMs: ISSUED_AT + frame.timestampMs, faceCount: 0 };
   }
 }

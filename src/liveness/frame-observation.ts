@@ -1,9 +1,29 @@
+import { type ErrorCode, isFacegateError } from '../domain/errors.js';
 import type { DetectedFace, FaceAnalysis, Pose } from '../engine/face-engine.port.js';
 import { eyeAspectRatio, interOcular } from './face-measures.js';
 import type { Point2 } from './homography.js';
 
 /** A second face at least this fraction of the main face's width counts as another person in view. */
 export const COMPETING_FACE_RATIO = 0.5;
+
+/**
+ * The errors that say a frame shows no usable face: none was found, or the frame itself is not a readable image.
+ * Anything else (the engine not ready or unable to analyse locally, overloaded, a model, an internal failure) is a
+ * fault of the server, not of the frame, and must never read as an empty frame.
+ */
+const FACELESS_FRAME: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'NO_FACE',
+  'IMAGE_MISSING',
+  'IMAGE_UNREADABLE',
+  'IMAGE_TOO_SMALL',
+  'IMAGE_TOO_LARGE',
+  'UNSUPPORTED_FORMAT',
+]);
+
+/** True when analysing a frame failed because the frame shows no usable face (see {@link FACELESS_FRAME}). */
+export function isFacelessFrame(error: unknown): boolean {
+  return isFacegateError(error) && FACELESS_FRAME.has(error.code);
+}
 
 /** What the liveness checks need from one frame of the burst. */
 export interface FrameObservation {

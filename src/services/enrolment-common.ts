@@ -32,6 +32,23 @@ export interface EnrolmentSettings {
   autoApprove: boolean;
 }
 
+/** The settings as admins read them, with whether this deployment can run the capture step at all. */
+export interface EnrolmentSettingsView extends EnrolmentSettings {
+  captureAvailable: boolean;
+}
+
+/**
+ * The refusal of a self-service step this deployment cannot run: the capture step (the liveness challenge and the
+ * photos) needs the local face engine, which a remote collection (`FACEGATE_ENGINE=rekognition`) does not give.
+ */
+export function captureUnavailable(): FacegateError {
+  return new FacegateError(
+    'NOT_SUPPORTED',
+    'Self-service capture is not available on this deployment: its liveness challenge and photos need the local face engine (FACEGATE_ENGINE=local); an enroller must add the photos instead',
+    { feature: 'self-enrolment-capture' },
+  );
+}
+
 /** The self-service enrolment settings in force. */
 export async function readEnrolmentSettings(store: Store): Promise<EnrolmentSettings> {
   const consent = await store.settings.get<ConsentText>(CONSENT_KEY);

@@ -6,7 +6,7 @@ import { FacegateError } from '../domain/errors.js';
 import type { Employee } from '../domain/models.js';
 import type { Store } from '../store/store.port.js';
 import { resolveEmployee } from './employee.service.js';
-import { auditEnrolment, enrolmentRepositories } from './enrolment-common.js';
+import { auditEnrolment, captureUnavailable, enrolmentRepositories } from './enrolment-common.js';
 import type { InvitationMailer } from './invitation-mailer.port.js';
 import { GuardedService, type ServiceRuntime } from './service-context.js';
 
@@ -57,23 +57,35 @@ export interface EmailDelivery {
 export class InvitationService extends GuardedService {
   private readonly store: Store;
   private readonly mailer: InvitationMailer | undefined;
+  private readonly captureAvailable: boolean;
 
-  constructor(deps: ServiceRuntime & { store: Store; mailer?: InvitationMailer | undefined }) {
+  constructor(
+    deps: ServiceRuntime & {
+      store: Store;
+      mailer?: InvitationMailer | undefined;
+      /** False where the enrolment page's capture step cannot run (no local face engine); default true. */
+      captureAvailable?: boolean;
+    },
+  ) {
     super(deps);
     this.store = deps.store;
     this.mailer = deps.mailer;
+    this.captureAvailable = deps.captureAvailable ?? true;
   }
 
   /**
    * Invites each employee (id or badge) once; all or nothing (an unknown employee refuses the whole call). With
    * `sendEmail`, each link is also e-mailed to its employee (`MAIL_NOT_CONFIGURED` without an SMTP server); a
-   * message that cannot be sent leaves its invitation created and says why.
+   * message that cannot be sent leaves its invitation created and says why. `NOT_SUPPORTED` where the capture step
+   * cannot run: a link that could only say so is not handed out.
    */
   async create(
     actor: Actor,
     input: { employees: readonly string[]; expiresInDays?: number; sendEmail?: boolean },
   ): Promise<CreatedInvitation[]> {
     await this.policy.authorize(actor, 'invitations:manage');
+    // An employee must never receive a link whose capture step this deployment cannot run.
+    if (!this.captureAvailable) throw captureUnavailable();
     enrolmentRepositories(this.store); // NOT_READY before any work on a store without enrolment
     const mailer = input.sendEmail ? this.mailer : undefined;
     if (input.sendEmail && !mailer) {

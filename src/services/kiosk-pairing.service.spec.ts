@@ -30,8 +30,28 @@ describe('KioskPairingService', () => {
       allowPhotoUpload: false,
       setupPinSet: false,
       livenessMode: 'challenge',
+      livenessProvider: 'local',
     });
     await expect(s.pairing.redeem(code, null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it("announces the server's liveness provider, and none for a kiosk whose liveness mode is off", async () => {
+    const s = setup();
+    const kiosk: Actor = { type: 'api_key', id: 'k1', role: 'kiosk', name: 'Door', ip: null };
+    const modes: Record<string, 'off' | 'challenge'> = { k1: 'challenge' };
+    const pairing = new KioskPairingService({
+      policy: rolePolicy,
+      store: s.store,
+      apiKeys: s.keys,
+      livenessModeOf: async (actor) => modes[actor.id] ?? 'challenge',
+      livenessProvider: 'rekognition',
+    });
+    expect(await pairing.config(kiosk)).toMatchObject({
+      livenessMode: 'challenge',
+      livenessProvider: 'rekognition',
+    });
+    modes.k1 = 'off';
+    expect(await pairing.config(kiosk)).toMatchObject({ livenessMode: 'off', livenessProvider: null });
   });
 
   it('refuses an expired code and lets only admins start one', async () => {

@@ -4,6 +4,7 @@ import { safeEqual, sha256Hex } from '../auth/secrets.js';
 import type { Actor } from '../domain/access.js';
 import { FacegateError } from '../domain/errors.js';
 import type { Store } from '../store/store.port.js';
+import type { LivenessProviderKind } from './liveness-provider.port.js';
 import { GuardedService, type ServiceRuntime } from './service-context.js';
 
 /** How long a pairing code stays valid. */
@@ -41,6 +42,11 @@ export interface KioskConfig {
   setupPinSet: boolean;
   /** The liveness mode in force for this kiosk: `challenge` (frames answering a challenge) or `off` (one photo). */
   livenessMode: 'off' | 'challenge';
+  /**
+   * Which provider a challenge of this kiosk comes from (`local`, `rekognition`, or `none`: no challenge can be
+   * had); `null` under mode `off`, which needs none. A kiosk that cannot run it refuses before asking for one.
+   */
+  livenessProvider: LivenessProviderKind | null;
 }
 
 /** Normalises a typed code: upper case, letters and digits only (`abcd-efgh` → `ABCDEFGH`). */
@@ -72,6 +78,7 @@ export class KioskPairingService extends GuardedService {
   private readonly apiKeys: Pick<ApiKeyService, 'create'>;
 
   private readonly livenessModeOf: (actor: Actor) => Promise<'off' | 'challenge'>;
+  private readonly livenessProvider: LivenessProviderKind;
 
   constructor(
     deps: ServiceRuntime & {
@@ -79,12 +86,15 @@ export class KioskPairingService extends GuardedService {
       apiKeys: Pick<ApiKeyService, 'create'>;
       /** The liveness mode in force for a caller (default `challenge`). */
       livenessModeOf?: (actor: Actor) => Promise<'off' | 'challenge'>;
+      /** The liveness provider of face login on this server (default `local`). */
+      livenessProvider?: LivenessProviderKind;
     },
   ) {
     super(deps);
     this.store = deps.store;
     this.apiKeys = deps.apiKeys;
     this.livenessModeOf = deps.livenessModeOf ?? (async () => 'challenge');
+    this.livenessProvider = deps.livenessProvider ?? 'local';
   }
 
   /** Creates a pairing code for a new kiosk key named `name`. */
@@ -135,14 +145,19 @@ export class KioskPairingService extends GuardedService {
     return { secret, keyId: key.id, name: key.name };
   }
 
-  /** The calling kiosk's own settings (its key's name, photo fallback, whether a set-up PIN exists). */
+  /**
+   * The calling kiosk's own settings (its key's name, photo fallback, whether a set-up PIN exists, its liveness
+   * mode and the provider its challenges come from). Reading them creates no challenge.
+   */
   async config(actor: Actor): Promise<KioskConfig> {
     await this.policy.authorize(actor, 'faces:identify');
+    const livenessMode = await this.livenessModeOf(actor);
     return {
       name: actor.name ?? actor.id,
       allowPhotoUpload: (await this.store.settings.get<boolean>(PHOTO_UPLOAD_KEY + actor.id)) === true,
       setupPinSet: typeof (await this.store.settings.get<string>(SETUP_PIN_KEY)) === 'string',
-      livenessMode: await this.livenessModeOf(actor),
+      livenessMode,
+      livenessProvider: livenessMode === 'off' ? null : this.livenessProvider,
     };
   }
 

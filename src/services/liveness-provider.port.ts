@@ -2,8 +2,8 @@ import type { Actor } from '../domain/access.js';
 import type { FaceAnalysis } from '../engine/face-engine.port.js';
 import type { ChallengeAnswer, IssuedChallenge } from './liveness.service.js';
 
-/** Which liveness provider is in force (`FACEGATE_LIVENESS_PROVIDER`, `none` aside). */
-export type LivenessProviderKind = 'local' | 'rekognition';
+/** Which liveness provider is in force (`FACEGATE_LIVENESS_PROVIDER`; `none` issues no challenge at all). */
+export type LivenessProviderKind = 'local' | 'rekognition' | 'none';
 
 /** A local challenge as the caller receives it: prompts to perform while a burst of frames is taken. */
 export type LocalIssuedChallenge = IssuedChallenge & { provider: 'local' };
@@ -74,7 +74,8 @@ export interface LivenessResult {
 /**
  * The one liveness port of face login: issue a challenge bound to the caller, and check its answer once. The local
  * challenge (head movements, frames checked here) and Rekognition Face Liveness sessions (video streamed by the
- * browser to AWS) are its two adapters; the composition root chooses one from `FACEGATE_LIVENESS_PROVIDER`.
+ * browser to AWS) are its two adapters, and `none` refuses every challenge; the composition root chooses one from
+ * `FACEGATE_LIVENESS_PROVIDER`.
  */
 export interface LivenessProvider {
   readonly kind: LivenessProviderKind;

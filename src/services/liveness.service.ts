@@ -8,7 +8,7 @@ import {
   type LivenessAction,
   type LivenessChallenge,
 } from '../liveness/challenge.js';
-import { type FrameObservation, observeFace } from '../liveness/frame-observation.js';
+import { type FrameObservation, isFacelessFrame, observeFace } from '../liveness/frame-observation.js';
 import {
   identityFrames,
   keyFrames,
@@ -254,7 +254,8 @@ export class LivenessService extends GuardedService {
       const face = detected.faces[0];
       return { observation: observeFace(frame.timestamp, detected.faces), ...(face ? { face } : {}) };
     } catch (error) {
-      if (!isFacegateError(error) || isFacegateError(error, 'OVERLOADED')) throw error;
+      // Only the frame's own fault is an empty frame: an engine that cannot analyse is no "no face".
+      if (!isFacelessFrame(error)) throw error;
       return { observation: { timestampMs: frame.timestamp, faceCount: 0 } };
     }
   }

@@ -19,7 +19,8 @@ import {
   auditEnrolment,
   CONSENT_KEY,
   type ConsentText,
-  type EnrolmentSettings,
+  captureUnavailable,
+  type EnrolmentSettingsView,
   enrolmentRepositories,
   readEnrolmentSettings,
 } from './enrolment-common.js';
@@ -58,6 +59,11 @@ export interface EnrolmentPage {
   consentAccepted: boolean;
   /** A passed challenge waits for the captures (a reloaded page goes straight to the photos). */
   livenessPassed: boolean;
+  /**
+   * Whether this deployment can run the capture step (the liveness challenge and the photos need the local face
+   * engine). When false every step after opening the link is refused with `NOT_SUPPORTED`: the page says so first.
+   */
+  captureAvailable: boolean;
   submission: Pick<EnrolmentSubmission, 'status' | 'reason' | 'createdAt' | 'decidedAt'> | null;
 }
 
@@ -87,13 +93,16 @@ interface Analysed {
  * Self-service enrolment through an invitation link: consent, a liveness challenge bound to the invitation, then
  * 3–5 captures of the same live face. The captures pass the quality gate, a duplicate check against the whole
  * gallery and a consistency check with the employee's own faces; they are kept encrypted and become templates only
- * when approved ({@link ReviewService}). Without a passed challenge nothing is accepted.
+ * when approved ({@link ReviewService}). Without a passed challenge nothing is accepted. Where the deployment cannot
+ * run the capture step (no local face engine), consent, the challenge and the captures are refused with
+ * `NOT_SUPPORTED` before any work, and the page is told so when the link is opened.
  */
 export class SelfEnrolmentService extends ServiceBase {
   private readonly liveness: Pick<LivenessService, 'issueChallenge' | 'answer'>;
   private readonly state: SharedState;
   private readonly cipher: DataCipher;
   private readonly review: Pick<ReviewService, 'approveAutomatically'>;
+  private readonly captureAvailable: boolean;
 
   constructor(
     deps: ServiceDeps & {
@@ -101,6 +110,8 @@ export class SelfEnrolmentService extends ServiceBase {
       state: SharedState;
       cipher: DataCipher;
       review: Pick<ReviewService, 'approveAutomatically'>;
+      /** False where the capture step cannot run (no local face engine); default true. */
+      captureAvailable?: boolean;
     },
   ) {
     super(deps);
@@ -108,6 +119,7 @@ export class SelfEnrolmentService extends ServiceBase {
     this.state = deps.state;
     this.cipher = deps.cipher;
     this.review = deps.review;
+    this.captureAvailable = deps.captureAvailable ?? true;
   }
 
   /** What the page shows for a link; `INVITATION_EXPIRED` / `INVITATION_REVOKED` / `NOT_FOUND` refuse it. */
@@ -121,6 +133,7 @@ export class SelfEnrolmentService extends ServiceBase {
       expiresAt: invitation.expiresAt,
       consent,
       consentAccepted: invitation.consentVersion === consent.version,
+      captureAvailable: this.captureAvailable,
       livenessPassed: status === 'open' && (await this.state.peekItem(passKey(invitation.id))) !== undefined,
       submission: submission
         ? {
@@ -135,7 +148,7 @@ export class SelfEnrolmentService extends ServiceBase {
 
   /** Records the consent; `CONFLICT` when `version` is not the text in force (the page must show it again). */
   async acceptConsent(token: string, version: string, ip: string | null): Promise<void> {
-    const { invitation, actor } = await this.resolve(token, ip);
+    const { invitation, actor } = await this.resolve(token, ip, { capture: true });
     const { consent } = await readEnrolmentSettings(this.store);
     const at = this.clock.now().toISOString();
     if (version !== consent.version) {
@@ -158,7 +171,7 @@ export class SelfEnrolmentService extends ServiceBase {
     ip: string | null,
     input: { exclude?: readonly string[] } = {},
   ): Promise<IssuedChallenge> {
-    const { actor, invitation } = await this.resolve(token, ip);
+    const { actor, invitation } = await this.resolve(token, ip, { capture: true });
     await this.requireConsent(invitation);
     return this.liveness.issueChallenge(actor, input);
   }
@@ -169,7 +182,7 @@ export class SelfEnrolmentService extends ServiceBase {
     answer: ChallengeAnswer,
     ip: string | null,
   ): Promise<{ outcome: 'pass' | 'retry' | 'refused'; hint?: string; code?: string }> {
-    const { actor, invitation } = await this.resolve(token, ip);
+    const { actor, invitation } = await this.resolve(token, ip, { capture: true });
     await this.requireConsent(invitation);
     const outcome = await this.liveness.answer(actor, answer, 'enrolment');
     if (outcome.outcome === 'pass' && outcome.best) {
@@ -196,7 +209,7 @@ export class SelfEnrolmentService extends ServiceBase {
    * review, `held` when the face matches another employee or not the employee's own enrolled faces.
    */
   async submit(token: string, photos: readonly PhotoInput[], ip: string | null): Promise<SubmitResult> {
-    const { actor, invitation, employee } = await this.resolve(token, ip);
+    const { actor, invitation, employee } = await this.resolve(token, ip, { capture: true });
     await this.requireConsent(invitation);
     if (photos.length < CAPTURES.min || photos.length > CAPTURES.max) {
       throw new FacegateError('VALIDATION_FAILED', `Send ${CAPTURES.min} to ${CAPTURES.max} photos`);
@@ -243,17 +256,17 @@ export class SelfEnrolmentService extends ServiceBase {
     return { outcome: 'submitted', status, photos: results };
   }
 
-  /** The self-service enrolment settings (consent text and version, auto-approval). */
-  async settings(actor: Actor): Promise<EnrolmentSettings> {
+  /** The self-service enrolment settings (consent text and version, auto-approval), and whether capture runs. */
+  async settings(actor: Actor): Promise<EnrolmentSettingsView> {
     await this.policy.authorize(actor, 'settings:read');
-    return readEnrolmentSettings(this.store);
+    return { ...(await readEnrolmentSettings(this.store)), captureAvailable: this.captureAvailable };
   }
 
   /** Changes the consent text (a new version each time it changes) and auto-approval; audited. */
   async updateSettings(
     actor: Actor,
     patch: { consentText?: string; autoApprove?: boolean },
-  ): Promise<EnrolmentSettings> {
+  ): Promise<EnrolmentSettingsView> {
     await this.policy.authorize(actor, 'settings:write');
     const current = await readEnrolmentSettings(this.store);
     const text = patch.consentText?.trim();
@@ -276,7 +289,7 @@ export class SelfEnrolmentService extends ServiceBase {
         details: { consentVersion: next.consent.version, autoApprove: next.autoApprove },
       });
     });
-    return readEnrolmentSettings(this.store);
+    return { ...(await readEnrolmentSettings(this.store)), captureAvailable: this.captureAvailable };
   }
 
   /** Quality gate and same-person check of every capture against the face that passed the challenge. */
@@ -427,12 +440,12 @@ export class SelfEnrolmentService extends ServiceBase {
 
   /**
    * The invitation of a token with its employee, refused (and audited) when unknown, expired, revoked or, unless
-   * `allowUsed`, already used.
+   * `allowUsed`, already used; with `capture`, also where this deployment cannot run the capture step.
    */
   private async resolve(
     token: string,
     ip: string | null,
-    options: { allowUsed?: boolean } = {},
+    options: { allowUsed?: boolean; capture?: boolean } = {},
   ): Promise<{ invitation: Invitation; employee: Employee; status: InvitationStatus; actor: Actor }> {
     const { invitations } = enrolmentRepositories(this.store);
     const invitation =
@@ -452,18 +465,33 @@ export class SelfEnrolmentService extends ServiceBase {
     const status = invitationStatus(invitation, at);
     if (status !== 'open' && !(status === 'used' && options.allowUsed)) {
       const error = this.refusal(invitation, at);
-      await auditEnrolment(this.store, actor, 'enrolment.access', {
-        outcome: 'refused',
-        reason: error.code,
-        at,
-        employeeId: invitation.employeeId,
-        details: { invitationId: invitation.id },
-      });
+      await this.auditRefusal(actor, invitation, error, at);
+      throw error;
+    }
+    // A step that cannot run here is refused before the employee spends any effort on it.
+    if (options.capture && !this.captureAvailable) {
+      const error = captureUnavailable();
+      await this.auditRefusal(actor, invitation, error, at);
       throw error;
     }
     const employee = await this.store.employees.get(invitation.employeeId);
     if (!employee) throw new FacegateError('NOT_FOUND', 'This enrolment link is unknown');
     return { invitation, employee, status, actor };
+  }
+
+  private async auditRefusal(
+    actor: Actor,
+    invitation: Invitation,
+    error: FacegateError,
+    at: string,
+  ): Promise<void> {
+    await auditEnrolment(this.store, actor, 'enrolment.access', {
+      outcome: 'refused',
+      reason: error.code,
+      at,
+      employeeId: invitation.employeeId,
+      details: { invitationId: invitation.id },
+    });
   }
 
   private refusal(invitation: Invitation, at: string): FacegateError {

@@ -180,6 +180,11 @@ export const EnrolmentSettingsDto = Type.Object(
   {
     consent: Type.Object({ version: Type.String(), text: Type.String() }),
     autoApprove: Type.Boolean(),
+    captureAvailable: Type.Boolean({
+      description:
+        'Read-only: whether this deployment can run the capture step (the liveness challenge and the photos need ' +
+        'the local face engine). When false, new invitations are refused with `NOT_SUPPORTED`',
+    }),
   },
   { title: 'EnrolmentSettings' },
 );
@@ -203,6 +208,11 @@ export const EnrolmentPageDto = Type.Object(
     consent: Type.Object({ version: Type.String(), text: Type.String() }),
     consentAccepted: Type.Boolean(),
     livenessPassed: Type.Boolean({ description: 'A passed challenge waits for the photos' }),
+    captureAvailable: Type.Boolean({
+      description:
+        'False where this deployment cannot run the capture step (no local face engine): consent, the challenge ' +
+        'and the photos are refused with `NOT_SUPPORTED`, and the page says so before anything is asked',
+    }),
     submission: Nullable(
       Type.Object({
         status: SubmissionStatus,

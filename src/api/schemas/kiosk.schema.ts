@@ -41,6 +41,16 @@ export const KioskConfigDto = Type.Object({
   livenessMode: Type.Union([Type.Literal('off'), Type.Literal('challenge')], {
     description: '`challenge`: answer a liveness challenge with frames; `off`: one photo',
   }),
+  livenessProvider: Type.Union(
+    [Type.Literal('local'), Type.Literal('rekognition'), Type.Literal('none'), Type.Null()],
+    {
+      description:
+        "Where this kiosk's challenges come from: `local` (prompts answered with frames), `rekognition` (AWS Face " +
+        "Liveness: the session's video is streamed by AWS's client), `none` (no liveness check runs: challenges are " +
+        'refused with `NOT_SUPPORTED`); `null` under `livenessMode: off`. A kiosk that cannot run the provider ' +
+        'should refuse before asking for a challenge.',
+    },
+  ),
 });
 
 /** `POST /v1/kiosk/setup-check` body. */

@@ -46,6 +46,7 @@ describe('kiosk pairing over HTTP', () => {
       allowPhotoUpload: false,
       setupPinSet: false,
       livenessMode: 'off', // the test kit's setting
+      livenessProvider: null, // no challenge under `off`
     });
     expect(errorCode(await inject('POST', '/v1/kiosk/pair', {}, { code }))).toBe('UNAUTHENTICATED');
     expect((await inject('GET', '/v1/kiosk/config', bearer('fg_000000000000_junk'))).statusCode).toBe(401);

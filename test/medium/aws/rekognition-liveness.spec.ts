@@ -20,14 +20,18 @@ import { createAwsApp } from '../../../src/app/aws-lambda-root.js';
 import type { App } from '../../../src/app/composition-root.js';
 import { type ApiGatewayResult, createApiHandler } from '../../../src/aws/lambda/api.handler.js';
 import { systemActor } from '../../../src/domain/access.js';
+import { enrolmentRepositories } from '../../../src/services/enrolment-common.js';
+import { tokenHashOf } from '../../../src/services/invitation.service.js';
+import { multipart } from '../api/api-test-kit.js';
 import { operator } from '../services/service-test-kit.js';
-import { jsonEvent } from './aws-app-kit.js';
+import { apiEvent, jsonEvent, publicGetEvent, publicJsonEvent } from './aws-app-kit.js';
 import { type LocalDynamo, startLocalDynamo } from './dynalite-server.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
 
 // Face login with Rekognition Face Liveness through the Lambda API function, built by `createAwsApp` from the
 // environment the stack sets: DynamoDB on dynalite, photos in s3rver, Rekognition and STS mocked (the only parts
-// that cannot run here). The browser's stream to AWS is what the mocked session results stand for.
+// that cannot run here). The browser's stream to AWS is what the mocked session results stand for. The same app
+// also shows what a kiosk reads before it starts, and how self-service enrolment refuses on this engine.
 
 vi.mock('@node-rs/argon2', () => {
   const absent = () => {
@@ -297,5 +301,134 @@ describe('Face Liveness through the API function', () => {
     expect(reply.statusCode).toBe(503);
     expect(json<{ error: { code: string } }>(reply).error.code).toBe('OVERLOADED');
     expect(reply.headers['retry-after']).toBe('2');
+  });
+});
+
+describe('what a kiosk reads before it starts, on Face Liveness', () => {
+  it('announces the rekognition provider in the kiosk config without creating a session or assuming the role', async () => {
+    const reply = await api(
+      apiEvent({ method: 'GET', path: '/v1/kiosk/config', headers: { authorization: `Bearer ${kioskKey}` } }),
+      {},
+    );
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(json(reply)).toEqual({
+      name: 'door',
+      allowPhotoUpload: false,
+      setupPinSet: false,
+      livenessMode: 'challenge',
+      livenessProvider: 'rekognition',
+    });
+    expect(rekognition.commandCalls(CreateFaceLivenessSessionCommand)).toHaveLength(0);
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+
+    // A trusted kiosk with liveness off needs no provider at all.
+    const kiosk = (await app.store.apiKeys.list()).find((k) => k.name === 'door');
+    await app.services.livenessLogin.setKeyMode(operator, kiosk?.id ?? '', 'off');
+    const off = await api(
+      apiEvent({ method: 'GET', path: '/v1/kiosk/config', headers: { authorization: `Bearer ${kioskKey}` } }),
+      {},
+    );
+    expect(json(off)).toMatchObject({ livenessMode: 'off', livenessProvider: null });
+    expect(rekognition.commandCalls(CreateFaceLivenessSessionCommand)).toHaveLength(0);
+  });
+});
+
+describe('self-service enrolment on the Rekognition engine', () => {
+  /** A link made before this deployment ran Rekognition (new ones are refused), its consent given or not. */
+  async function seededLink(consented: boolean): Promise<string> {
+    const token = `rekognition-link-${Math.random().toString(36).slice(2, 12)}`;
+    const at = new Date().toISOString();
+    const { invitations } = enrolmentRepositories(app.store);
+    const invitation = await invitations.create({
+      id: crypto.randomUUID(),
+      employeeId: anaId,
+      tokenHash: tokenHashOf(token),
+      createdBy: 'operator',
+      createdAt: at,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    if (consented) await invitations.recordConsent(invitation.id, '1', at);
+    return token;
+  }
+
+  const code = (reply: ApiGatewayResult) => json<{ error?: { code: string } }>(reply).error?.code;
+
+  it('the link says capture is not available, and every capture step is refused with NOT_SUPPORTED before any work', async () => {
+    const fresh = await seededLink(false);
+    const page = await api(publicGetEvent(`/v1/enrol/${fresh}`), {});
+    expect(page.statusCode, page.body).toBe(200);
+    expect(json(page)).toMatchObject({ firstName: 'Ana', status: 'open', captureAvailable: false });
+    const consent = await api(publicJsonEvent(`/v1/enrol/${fresh}/consent`, { version: '1' }), {});
+    expect([consent.statusCode, code(consent)]).toEqual([409, 'NOT_SUPPORTED']);
+
+    const token = await seededLink(true);
+    const challenge = await api(publicJsonEvent(`/v1/enrol/${token}/challenge`, {}), {});
+    expect([challenge.statusCode, code(challenge)]).toEqual([409, 'NOT_SUPPORTED']);
+    const frame = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1]);
+    const form = multipart(
+      [0, 1, 2, 3].map((i) => ({ field: 'frames', name: `f${i}.jpg`, bytes: frame })),
+      {
+        challengeId: crypto.randomUUID(),
+        nonce: 'n',
+        timestamps: JSON.stringify([1, 2, 3, 4].map((t) => Date.now() + t)),
+      },
+    );
+    const answer = await api(
+      apiEvent({
+        method: 'POST',
+        path: `/v1/enrol/${token}/liveness`,
+        headers: form.headers,
+        body: form.payload,
+      }),
+      {},
+    );
+    expect([answer.statusCode, code(answer)]).toEqual([409, 'NOT_SUPPORTED']);
+    const photos = multipart([0, 1, 2].map((i) => ({ field: 'photos', name: `c${i}.jpg`, bytes: frame })));
+    const submission = await api(
+      apiEvent({
+        method: 'POST',
+        path: `/v1/enrol/${token}/submission`,
+        headers: photos.headers,
+        body: photos.payload,
+      }),
+      {},
+    );
+    expect([submission.statusCode, code(submission)]).toEqual([409, 'NOT_SUPPORTED']);
+
+    // Refused as a deployment that cannot run it, never judged as a person who showed no face.
+    expect(await auditOf('enrolment.liveness')).toEqual([]);
+    const refusals = await auditOf('enrolment.access');
+    expect(refusals.map((e) => [e.outcome, e.reason])).toContainEqual(['refused', 'NOT_SUPPORTED']);
+    expect(refusals).toHaveLength(4);
+  });
+
+  it('refuses new invitations, and says so in the enrolment settings', async () => {
+    await expect(app.services.invitations.create(operator, { employees: ['A1'] })).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
+    });
+    const admin = await app.services.auth.apiKeys.create(systemActor('test'), { name: 'hr', role: 'admin' });
+    const created = await post('/v1/invitations', { employees: ['A1'] }, admin.secret);
+    expect([created.statusCode, code(created)]).toEqual([409, 'NOT_SUPPORTED']);
+    const settings = await api(
+      apiEvent({
+        method: 'GET',
+        path: '/v1/enrolment/settings',
+        headers: { authorization: `Bearer ${admin.secret}` },
+      }),
+      {},
+    );
+    expect(json(settings)).toMatchObject({ captureAvailable: false, autoApprove: false });
+    expect(await auditOf('enrolment.invite')).toEqual([]);
+  });
+
+  it('the local challenge on this engine fails as the engine error it is, never as "no face in the frame"', async () => {
+    const kiosk = { type: 'api_key' as const, id: 'k', role: 'kiosk' as const, name: 'door', ip: null };
+    const issued = await app.services.liveness.issueChallenge(kiosk);
+    const now = Date.now();
+    const frames = [0, 1, 2, 3].map((i) => ({ bytes: new Uint8Array([0xff, 0xd8, i]), timestamp: now + i }));
+    await expect(
+      app.services.liveness.answer(kiosk, { challengeId: issued.id, nonce: issued.nonce, frames }),
+    ).rejects.toMatchObject({ code: 'NOT_READY' });
+    expect((await auditOf('liveness')).map((e) => e.reason)).not.toContain('no_face');
   });
 });

@@ -71,6 +71,7 @@ describe('invitations', () => {
       firstName: 'Ines',
       status: 'open',
       consentAccepted: false,
+      captureAvailable: true,
       submission: null,
     });
     const list = await api.server.inject({
@@ -194,7 +195,11 @@ describe('invitations', () => {
       url: '/v1/enrolment/settings',
       headers: api.admin,
     });
-    expect(body(read)).toMatchObject({ autoApprove: false, consent: { version: '1' } });
+    expect(body(read)).toMatchObject({
+      autoApprove: false,
+      consent: { version: '1' },
+      captureAvailable: true,
+    });
     const put = await api.server.inject({
       method: 'PUT',
       url: '/v1/enrolment/settings',

@@ -121,7 +121,7 @@ describe('liveness challenge over HTTP', () => {
     expect(items.some((e) => e.reason === 'LIVENESS_REQUIRED')).toBe(true);
     expect(items.some((e) => e.outcome === 'match')).toBe(false);
     const config = await api.server.inject({ method: 'GET', url: '/v1/kiosk/config', headers: api.kiosk });
-    expect(body<{ livenessMode: string }>(config).livenessMode).toBe('challenge');
+    expect(body(config)).toMatchObject({ livenessMode: 'challenge', livenessProvider: 'local' });
   });
 
   it('issues single-use challenges of 2–3 actions, never an excluded one', async () => {

@@ -10,30 +10,11 @@ import { ApiError } from '../shared/api.js';
 import { CameraError, captureFrame, openCamera, stopCamera, whenPlaying } from '../shared/camera.js';
 import type { ChallengeDto } from '../shared/liveness-types.js';
 import { type CaptureResult, type EnrolmentPage, enrolApi, tokenOfLocation } from './enrol-api.js';
+import { CLOSED_MESSAGES, type Step, stepOf } from './enrol-steps.js';
 
 /** Captures a submission holds. */
 const MIN_PHOTOS = 3;
 const MAX_PHOTOS = 5;
-
-type Step =
-  | { name: 'loading' }
-  | { name: 'closed'; message: string }
-  | { name: 'consent'; page: EnrolmentPage }
-  | { name: 'liveness'; page: EnrolmentPage }
-  | { name: 'photos'; page: EnrolmentPage }
-  | { name: 'status'; page: EnrolmentPage };
-
-const CLOSED_MESSAGES: Record<string, string> = {
-  INVITATION_EXPIRED: 'This link has expired. Ask your administrator for a new one.',
-  INVITATION_REVOKED: 'This link was withdrawn. Ask your administrator for a new one.',
-  NOT_FOUND: 'This link is not valid. Check that you opened the whole link.',
-};
-
-/** The step a freshly loaded page starts at. */
-function stepOf(page: EnrolmentPage): Step {
-  if (page.status === 'used' || page.submission) return { name: 'status', page };
-  return page.consentAccepted ? { name: 'liveness', page } : { name: 'consent', page };
-}
 
 function messageOf(error: unknown): string {
   if (error instanceof ApiError) {
@@ -68,6 +49,7 @@ export function EnrolApp() {
       </header>
       {step.name === 'loading' && <p role="status">Loading…</p>}
       {step.name === 'closed' && <Closed message={step.message} />}
+      {step.name === 'unavailable' && <Unavailable page={step.page} />}
       {step.name === 'consent' && token && (
         <Consent
           token={token}
@@ -88,6 +70,15 @@ function Closed({ message }: { message: string }) {
     <section class="enrol__card">
       <h1>Enrolment link</h1>
       <p data-testid="enrol-closed">{message}</p>
+    </section>
+  );
+}
+
+function Unavailable({ page }: { page: EnrolmentPage }) {
+  return (
+    <section class="enrol__card">
+      <h1>Hello {page.firstName}</h1>
+      <p data-testid="enrol-unavailable">{CLOSED_MESSAGES.NOT_SUPPORTED}</p>
     </section>
   );
 }

@@ -8,6 +8,7 @@ import {
   type KioskConfigWithLiveness,
   type LivenessMode,
   livenessModeOf,
+  unsupportedProviderOf,
 } from '../shared/liveness-types.js';
 import { FactorPanel, useFactorStep } from './factor-panel.js';
 import {
@@ -79,8 +80,10 @@ export function KioskApp() {
   const [unlocking, setUnlocking] = useState(false);
   const [config, setConfig] = useState<KioskConfigWithLiveness | null>(null);
   const mode = livenessModeOf(config);
+  // The reducer of the latest render runs each event, so a config that arrives later is taken into account.
+  const unsupported = unsupportedProviderOf(config);
   const [state, dispatch] = useReducer<KioskState, KioskEvent>(
-    (s, e) => kioskTransition(s, e),
+    (s, e) => kioskTransition(s, e, DEFAULT_TIMINGS, unsupported),
     initialKioskState(key !== null),
   );
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -704,9 +707,14 @@ function ErrorPanel({ state, dispatch, primary }: StepProps<'error'>) {
   );
 }
 
-/** The names a person at the door may read for a provider this kiosk cannot run. */
-const PROVIDER_NAMES: Record<StateOf<'unsupported'>['provider'], string> = {
-  rekognition: 'Amazon Rekognition Face Liveness',
+/** Why this kiosk cannot sign anyone in, per provider, in words a person at the door may read. */
+const UNSUPPORTED_TEXT: Record<StateOf<'unsupported'>['provider'], string> = {
+  rekognition:
+    'The server checks liveness with Amazon Rekognition Face Liveness, which this kiosk cannot run. Please ask ' +
+    "at reception; an administrator must use a kiosk app with that provider's client.",
+  none:
+    'The server has no liveness check, and this kiosk is set to require one. Please ask at reception; an ' +
+    'administrator must set up a liveness provider or change this kiosk’s liveness setting.',
 };
 
 function UnsupportedPanel({ state, dispatch, primary }: StepProps<'unsupported'>) {
@@ -714,10 +722,7 @@ function UnsupportedPanel({ state, dispatch, primary }: StepProps<'unsupported'>
     <section class="result result--error" role="alert" data-testid="kiosk-result">
       <ResultIcon kind="alert" />
       <h1 class="result__title">This kiosk cannot sign you in</h1>
-      <p class="lead">
-        The server checks liveness with {PROVIDER_NAMES[state.provider]}, which this kiosk cannot run. Please
-        ask at reception; an administrator must use a kiosk app with that provider's client.
-      </p>
+      <p class="lead">{UNSUPPORTED_TEXT[state.provider]}</p>
       <button
         ref={primary}
         type="button"

@@ -18,6 +18,10 @@ const FRAME_MAX_WIDTH = 640;
 export const NO_FACTOR_MESSAGE =
   'A second sign-in step is needed for you, but none is set up yet. Please ask an administrator.';
 
+/** The server runs no liveness check this kiosk can answer (it refused the challenge with `NOT_SUPPORTED`). */
+export const UNSUPPORTED_MESSAGE =
+  'This kiosk cannot sign you in: the server has no liveness check it can run. Please ask at reception.';
+
 /** Maps an API error of a kiosk call to a machine event (lockout, refused key, busy server, other). */
 export function errorEvent(error: unknown): KioskEvent {
   if (!(error instanceof ApiError))
@@ -25,6 +29,7 @@ export function errorEvent(error: unknown): KioskEvent {
   if (error.code === 'LOCKED_OUT') return { type: 'LOCKED', seconds: error.retryAfterSeconds ?? null };
   if (error.status === 401 || error.code === 'FORBIDDEN') return { type: 'KEY_REJECTED' };
   if (error.code === 'SECOND_FACTOR_NOT_ENROLLED') return { type: 'FAILED', message: NO_FACTOR_MESSAGE };
+  if (error.code === 'NOT_SUPPORTED') return { type: 'FAILED', message: UNSUPPORTED_MESSAGE };
   if (error.code === 'RATE_LIMITED' || error.code === 'OVERLOADED') {
     return { type: 'FAILED', message: 'The system is busy. Please try again in a moment.' };
   }

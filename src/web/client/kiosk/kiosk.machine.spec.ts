@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ChallengeDto, LivenessChallengeDto } from '../shared/liveness-types.js';
+import {
+  type ChallengeDto,
+  type LivenessChallengeDto,
+  unsupportedProviderOf,
+} from '../shared/liveness-types.js';
 import {
   type AuthenticateResult,
   DEFAULT_TIMINGS,
@@ -390,6 +394,65 @@ describe('kiosk state machine: liveness providers', () => {
     expect(kioskTimer(s)).toEqual({ ms: DEFAULT_TIMINGS.resultMs, event: { type: 'TIMEOUT' } });
     expect(run(s, { type: 'TIMEOUT' })).toEqual(idle);
     expect(run(s, { type: 'CANCEL' })).toEqual(idle);
+  });
+
+  it('goes straight to unsupported on Start when the config announced a provider it cannot run: no camera, no challenge', () => {
+    for (const provider of ['rekognition', 'none'] as const) {
+      const s = kioskTransition(idle, { type: 'START' }, DEFAULT_TIMINGS, provider);
+      expect(s).toEqual({ name: 'unsupported', provider });
+      expect(kioskNeedsCamera(s)).toBe(false);
+      // Neither the camera nor a challenge can start from there; it only times out to idle.
+      for (const event of [
+        { type: 'CAMERA_READY' },
+        { type: 'BEGIN_CHALLENGE' },
+        { type: 'START' },
+      ] as const) {
+        expect(kioskTransition(s, event, DEFAULT_TIMINGS, provider)).toEqual(s);
+      }
+      expect(kioskTransition(s, { type: 'TIMEOUT' }, DEFAULT_TIMINGS, provider)).toEqual(idle);
+      // "Try again" and "Try the camera" do not open the camera either.
+      const refused: KioskState = { name: 'refused', reason: 'no_match' };
+      const upload: KioskState = { name: 'upload', attempt: 0, hint: null, reason: 'chosen' };
+      for (const from of [refused, upload]) {
+        expect(kioskTransition(from, { type: 'START' }, DEFAULT_TIMINGS, provider).name).toBe('unsupported');
+      }
+    }
+  });
+
+  it('stops before asking for a challenge when the config arrives after the camera started', () => {
+    const s = kioskTransition(ready, { type: 'BEGIN_CHALLENGE' }, DEFAULT_TIMINGS, 'rekognition');
+    expect(s).toEqual({ name: 'unsupported', provider: 'rekognition' });
+    const retry: KioskState = { name: 'retry', attempt: 1, hint: { code: 'X', message: 'x' }, exclude: [] };
+    expect(kioskTransition(retry, { type: 'BEGIN_CHALLENGE' }, DEFAULT_TIMINGS, 'none')).toEqual({
+      name: 'unsupported',
+      provider: 'none',
+    });
+  });
+
+  it('runs the local challenge, and a server that does not announce a provider, as before', () => {
+    expect(kioskTransition(idle, { type: 'START' }, DEFAULT_TIMINGS, undefined)).toEqual({
+      name: 'camera',
+      ready: false,
+      attempt: 0,
+    });
+    expect(run(ready, { type: 'BEGIN_CHALLENGE' })).toEqual({ name: 'challenge', attempt: 0, exclude: [] });
+  });
+
+  it('reads the provider it cannot run from the kiosk config, never under mode off', () => {
+    const base = { name: 'Door', allowPhotoUpload: false, setupPinSet: false };
+    expect(
+      unsupportedProviderOf({ ...base, livenessMode: 'challenge', livenessProvider: 'rekognition' }),
+    ).toBe('rekognition');
+    expect(unsupportedProviderOf({ ...base, livenessMode: 'challenge', livenessProvider: 'none' })).toBe(
+      'none',
+    );
+    expect(
+      unsupportedProviderOf({ ...base, livenessMode: 'challenge', livenessProvider: 'local' }),
+    ).toBeUndefined();
+    expect(unsupportedProviderOf({ ...base, livenessMode: 'off', livenessProvider: null })).toBeUndefined();
+    // An older server that does not send the field: the challenge's own provider is checked when it arrives.
+    expect(unsupportedProviderOf({ ...base, livenessMode: 'challenge' })).toBeUndefined();
+    expect(unsupportedProviderOf(null)).toBeUndefined();
   });
 
   it('ignores a session that arrives after the person cancelled', () => {

@@ -4,8 +4,8 @@ import type {
   LivenessAction,
   LivenessChallengeDto,
   LivenessMode,
-  LivenessProviderName,
   LivenessResultDto,
+  UnsupportedProvider,
 } from '../shared/liveness-types.js';
 import { failedActionOf, type KioskHint, toKioskHint, toLivenessHint } from './kiosk-hints.js';
 
@@ -22,10 +22,14 @@ import { failedActionOf, type KioskHint, toKioskHint, toLivenessHint } from './k
  *                 ↑                         ↓ expired                              ↓ liveness retry
  *                 └──────────────────── retry (with the actions to exclude) ←──────┘
  *
- * A challenge of a provider this kiosk cannot run (`rekognition`: AWS's Face Liveness client streams the video) is
- * refused on the spot, never answered with frames or a single photo instead:
+ * A provider this kiosk cannot run (`rekognition`: AWS's Face Liveness client streams the video; `none`: no
+ * challenge exists) is refused on the spot, never answered with frames or a single photo instead. When the kiosk's
+ * config announced it, Start goes there without opening the camera or asking for a challenge; a server that did
+ * not announce it is caught when its challenge arrives:
  *
- *   challenge → unsupported → idle
+ *   idle / refused / upload --START--> unsupported → idle
+ *   camera / retry --BEGIN_CHALLENGE--> unsupported
+ *   challenge --CHALLENGE_READY (not local)--> unsupported
  *
  * When the face matched but the server asks for a second factor (`second_factor_required`):
  *
@@ -101,7 +105,7 @@ export type KioskState =
   | { name: 'locked'; seconds: number | null }
   | { name: 'error'; message: string }
   /** The server's liveness provider needs a client this kiosk does not have: it cannot sign anyone in. */
-  | { name: 'unsupported'; provider: Exclude<LivenessProviderName, 'local'> };
+  | { name: 'unsupported'; provider: UnsupportedProvider };
 
 export type KioskEvent =
   | { type: 'KEY_SAVED' }
@@ -172,14 +176,23 @@ export function initialKioskState(hasKey: boolean): KioskState {
 
 /**
  * Computes the next state. Events that make no sense in the current state leave it unchanged
- * (for example a late API answer after the user cancelled).
+ * (for example a late API answer after the user cancelled). `unsupported` is the provider the kiosk's config
+ * announced when this kiosk cannot run it: an attempt then stops before the camera and before any challenge.
  */
 // Long by design: the whole state table of the kiosk in one switch, so every transition is read in one place.
 export function kioskTransition(
   state: KioskState,
   event: KioskEvent,
   timings: KioskTimings = DEFAULT_TIMINGS,
+  unsupported?: UnsupportedProvider,
 ): KioskState {
+  // Nothing is filmed and no challenge is asked for that this kiosk could not answer.
+  const start = (): KioskState =>
+    unsupported
+      ? { name: 'unsupported', provider: unsupported }
+      : { name: 'camera', ready: false, attempt: 0 };
+  const challenge = (attempt: number, exclude: LivenessAction[]): KioskState =>
+    unsupported ? { name: 'unsupported', provider: unsupported } : { name: 'challenge', attempt, exclude };
   if (event.type === 'KEY_REJECTED') {
     return {
       name: 'setup',
@@ -192,7 +205,7 @@ export function kioskTransition(
     case 'setup':
       return event.type === 'KEY_SAVED' ? { name: 'idle', notice: null } : state;
     case 'idle':
-      if (event.type === 'START') return { name: 'camera', ready: false, attempt: 0 };
+      if (event.type === 'START') return start();
       if (event.type === 'USE_UPLOAD') return { name: 'upload', attempt: 0, hint: null, reason: 'chosen' };
       return state;
     case 'camera':
@@ -203,16 +216,14 @@ export function kioskTransition(
       if (event.type === 'USE_UPLOAD')
         return { name: 'upload', attempt: state.attempt, hint: null, reason: 'chosen' };
       if (event.type === 'CAPTURE' && state.ready) return { name: 'capturing', attempt: state.attempt };
-      if (event.type === 'BEGIN_CHALLENGE' && state.ready)
-        return { name: 'challenge', attempt: state.attempt, exclude: [] };
+      if (event.type === 'BEGIN_CHALLENGE' && state.ready) return challenge(state.attempt, []);
       return state;
     case 'challenge':
     case 'prompting':
       return duringChallenge(state, event, timings);
     case 'retry':
       if (event.type === 'CAPTURE') return { name: 'capturing', attempt: state.attempt };
-      if (event.type === 'BEGIN_CHALLENGE')
-        return { name: 'challenge', attempt: state.attempt, exclude: state.exclude ?? [] };
+      if (event.type === 'BEGIN_CHALLENGE') return challenge(state.attempt, state.exclude ?? []);
       if (event.type === 'USE_UPLOAD')
         return { name: 'upload', attempt: state.attempt, hint: null, reason: 'chosen' };
       if (event.type === 'CAMERA_UNAVAILABLE') {
@@ -230,7 +241,7 @@ export function kioskTransition(
     case 'upload':
       if (event.type === 'IMAGE_READY') return { name: 'checking', source: 'upload', attempt: state.attempt };
       if (event.type === 'TIMEOUT') return { name: 'idle', notice: null };
-      if (event.type === 'START') return { name: 'camera', ready: false, attempt: 0 };
+      if (event.type === 'START') return start();
       return state;
     case 'checking':
       return afterChecking(state, event, timings);
@@ -239,7 +250,7 @@ export function kioskTransition(
       return duringFactor(state, event);
     case 'refused':
       // "Try again" restarts the camera at once: the person does not have to press Start a second time.
-      if (event.type === 'START') return { name: 'camera', ready: false, attempt: 0 };
+      if (event.type === 'START') return start();
       return event.type === 'TIMEOUT' ? { name: 'idle', notice: null } : state;
     case 'welcome':
     case 'locked':

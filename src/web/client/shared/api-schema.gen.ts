@@ -11705,6 +11705,8 @@ export interface operations {
                         setupPinSet: boolean;
                         /** @description `challenge`: answer a liveness challenge with frames; `off`: one photo */
                         livenessMode: "off" | "challenge";
+                        /** @description Where this kiosk's challenges come from: `local` (prompts answered with frames), `rekognition` (AWS Face Liveness: the session's video is streamed by AWS's client), `none` (no liveness check runs: challenges are refused with `NOT_SUPPORTED`); `null` under `livenessMode: off`. A kiosk that cannot run the provider should refuse before asking for a challenge. */
+                        livenessProvider: "local" | "rekognition" | "none" | (never | null);
                     };
                 };
             };
@@ -21912,6 +21914,8 @@ export interface operations {
                             text: string;
                         };
                         autoApprove: boolean;
+                        /** @description Read-only: whether this deployment can run the capture step (the liveness challenge and the photos need the local face engine). When false, new invitations are refused with `NOT_SUPPORTED` */
+                        captureAvailable: boolean;
                     };
                 };
             };
@@ -22142,6 +22146,8 @@ export interface operations {
                             text: string;
                         };
                         autoApprove: boolean;
+                        /** @description Read-only: whether this deployment can run the capture step (the liveness challenge and the photos need the local face engine). When false, new invitations are refused with `NOT_SUPPORTED` */
+                        captureAvailable: boolean;
                     };
                 };
             };
@@ -22372,6 +22378,8 @@ export interface operations {
                         consentAccepted: boolean;
                         /** @description A passed challenge waits for the photos */
                         livenessPassed: boolean;
+                        /** @description False where this deployment cannot run the capture step (no local face engine): consent, the challenge and the photos are refused with `NOT_SUPPORTED`, and the page says so before anything is asked */
+                        captureAvailable: boolean;
                         submission: {
                             status: "pending" | "held" | "approved" | "rejected";
                             reason: string | null;

@@ -33,6 +33,23 @@ export type ChallengeDecisionDto = DecisionDto;
 /** `GET /v1/kiosk/config` response (the liveness mode included). */
 export type KioskConfigWithLiveness = KioskConfigDto;
 
+/** A provider of a kiosk's challenges that this kiosk cannot run (it runs the local challenge only). */
+export type UnsupportedProvider = Exclude<NonNullable<KioskConfigDto['livenessProvider']>, 'local'>;
+
+/**
+ * The provider the server announced for this kiosk when the kiosk cannot run it: `rekognition` (AWS's own client
+ * streams the video) or `none` (no challenge can be had at all). Undefined when the kiosk can go ahead: the local
+ * challenge, the mode `off` (no challenge), or a server that does not say (then a challenge's own `provider` is
+ * checked when it arrives).
+ */
+export function unsupportedProviderOf(
+  config: Partial<KioskConfigWithLiveness> | null,
+): UnsupportedProvider | undefined {
+  if (livenessModeOf(config) === 'off') return undefined;
+  const provider = config?.livenessProvider;
+  return provider === 'rekognition' || provider === 'none' ? provider : undefined;
+}
+
 /**
  * The liveness mode a kiosk uses. A server that does not say gets `challenge`: a kiosk never falls back to the
  * single-photo path on its own.

@@ -3,11 +3,12 @@ import {
   badgesOf,
   type CreatedInvitationDto,
   createInvitations,
+  getEnrolmentSettings,
   type InvitationDto,
   listInvitations,
   revokeInvitation,
 } from '../enrolment-api.js';
-import { ActionNotices, DataTable, formatDate, PageHeader, useAction, useLoaded } from '../ui.js';
+import { ActionNotices, DataTable, formatDate, Notice, PageHeader, useAction, useLoaded } from '../ui.js';
 import { CreatedInvitations } from './created-invitations.js';
 
 /**
@@ -17,6 +18,9 @@ import { CreatedInvitations } from './created-invitations.js';
 export function InvitationsPage() {
   const action = useAction();
   const [list, reload] = useLoaded(listInvitations, action.setError);
+  const [settings] = useLoaded(getEnrolmentSettings, action.setError);
+  // Where the capture step cannot run, the server refuses new invitations: the form says so before anyone types.
+  const unavailable = settings?.captureAvailable === false;
   const [badges, setBadges] = useState('');
   const [days, setDays] = useState(7);
   const [sendEmail, setSendEmail] = useState(false);
@@ -39,6 +43,14 @@ export function InvitationsPage() {
         consent and a liveness check. Their photos wait in the review queue until approved.
       </p>
       <ActionNotices action={action} />
+      {unavailable ? (
+        <Notice kind="warn">
+          Self-service enrolment cannot capture faces on this deployment: its liveness check and photos need
+          the local face engine, and this server matches faces in a remote collection (Amazon Rekognition).
+          New invitations are refused; enrol employees from their photos instead. Existing links tell the
+          employee the same.
+        </Notice>
+      ) : null}
       <form
         class="card invite-form"
         onSubmit={(e) => {
@@ -83,7 +95,7 @@ export function InvitationsPage() {
         <button
           type="submit"
           class="btn btn--primary"
-          disabled={action.busy || badgesOf(badges).length === 0}
+          disabled={unavailable || action.busy || badgesOf(badges).length === 0}
         >
           Create {badgesOf(badges).length || ''} invitation{badgesOf(badges).length === 1 ? '' : 's'}
         </button>
