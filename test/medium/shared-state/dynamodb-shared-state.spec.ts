@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STATE_TABLE_ACTIONS } from '../../../deploy/aws/lib/facegate-functions.js';
 import { DynamoSharedState } from '../../../src/shared-state/dynamodb-shared-state.js';
 import { kioskThrottleStateOn } from '../../../src/shared-state/kiosk-throttle-state.js';
 import { type LocalDynamo, startLocalDynamo } from '../aws/dynalite-server.js';
@@ -14,11 +15,18 @@ import { describeSharedStateContract, type SharedStateUnderTest } from './shared
 const dynamo: LocalDynamo = await startLocalDynamo();
 afterAll(() => dynamo.stop());
 
+/** Client settings of dynalite: each instance opened with them owns its client and destroys it on close. */
+const local = {
+  endpoint: dynamo.endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+};
+
 /** `n` instances on one fresh table; each owns a client of its own. */
 async function instances(n: number, table?: string): Promise<{ table: string; states: DynamoSharedState[] }> {
   const name = table ?? (await dynamo.freshStateTable());
   const states = await Promise.all(
-    Array.from({ length: n }, () => DynamoSharedState.open({ tableName: name, client: dynamo.client() })),
+    Array.from({ length: n }, () => DynamoSharedState.open({ tableName: name, clientConfig: local })),
   );
   return { table: name, states };
 }
@@ -228,6 +236,44 @@ describe('DynamoDB shared state: its own behaviour', () => {
       expect(Buffer.from(held[149]?.entry ?? []).equals(entries[149] ?? Buffer.alloc(0))).toBe(true);
     } finally {
       await closeAll(states);
+    }
+  });
+
+  it('calls exactly the DynamoDB actions the stack grants the API function on the state table', async () => {
+    const table = await dynamo.freshStateTable();
+    const client = dynamo.client();
+    const called = new Set<string>();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        called.add(`dynamodb:${String(context.commandName).replace(/Command$/, '')}`);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const state = await DynamoSharedState.open({ tableName: table, client });
+    try {
+      await state.putItem('i', 'v', 10_000);
+      await state.peekItem('i');
+      await state.takeItem('i');
+      await state.deleteItem('i');
+      await state.increment('c', 10_000);
+      await state.increment('c', 10_000);
+      await state.readCounters(['c']);
+      await state.resetCounter('c');
+      await state.reserveSlot('s', 1000, 5000);
+      await state.reserveSlot('s', 1000, 5000);
+      await state.releaseSlots('s');
+      await state.timedAdd('t', Uint8Array.from([1]), 1, limits);
+      await state.timedRange('t', 0);
+      await state.timedRemove('t', [Uint8Array.from([1])]);
+      await state.timedRemoveOneAt('t', 1);
+      const token = await state.tryLock('l', 10_000);
+      await state.unlock('l', token ?? '');
+      await state.ping();
+      expect([...called].sort()).toEqual([...STATE_TABLE_ACTIONS].sort());
+    } finally {
+      await state.close();
+      client.destroy();
     }
   });
 

@@ -52,7 +52,16 @@ describe('rate limits on shared state', () => {
     cleanup.push(() => dynamo.stop());
     const table = await dynamo.freshStateTable();
     const states = await Promise.all(
-      [1, 2].map(() => DynamoSharedState.open({ tableName: table, client: dynamo.client() })),
+      [1, 2].map(() =>
+        DynamoSharedState.open({
+          tableName: table,
+          clientConfig: {
+            endpoint: dynamo.endpoint,
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          },
+        }),
+      ),
     );
     for (const s of states) cleanup.push(() => s.close());
     const apps = await Promise.all(states.map(apiNode));
