@@ -46,9 +46,9 @@ const REQUEST_HANDLER = { connectionTimeout: 3000, requestTimeout: 5000 };
  * seconds (`ttl`) for DynamoDB's TTL sweeper, which is lazy (items may linger for days) and is only housekeeping.
  *
  * Time: DynamoDB has no clock that an expression can read, so expiries and slots are computed on the caller's
- * clock. Lambda hosts (and any EC2 host using the Amazon Time Sync Service) are NTP-synchronised to well under a
- * second, far below the shortest lifetime stored here (a one-second pace, minutes for challenges); a node whose
- * clock ran ahead would see items expire early, never late by more than its own skew.
+ * clock. The assumption (not measured here) is that the nodes' clocks are NTP-synchronised, as AWS keeps Lambda
+ * hosts, to well under a second: far below the shortest lifetime stored here (a one-second pace, minutes for
+ * challenges). A node's skew shifts the expiries and slots it computes by that skew, no more.
  */
 export class DynamoSharedState implements SharedState {
   readonly kind = 'dynamodb';
