@@ -214,14 +214,22 @@ export interface S3Settings {
   sseKmsKeyId: string | undefined;
 }
 
-/** `FACEGATE_SHARED_STATE` and its Redis settings; the URL is required by (and only used by) `redis`. */
+/**
+ * `FACEGATE_SHARED_STATE` and its settings: the Redis URL is required by (and only used by) `redis`, the table by
+ * `dynamodb`.
+ */
 export interface SharedStateSettings {
-  /** `local`: in this process (one node); `redis`: shared by every node. */
-  kind: 'local' | 'redis';
+  /** `local`: in this process (one node); `redis` or `dynamodb`: shared by every node. */
+  kind: 'local' | 'redis' | 'dynamodb';
   /** `FACEGATE_REDIS_URL`: `redis://` or `rediss://`. */
   redisUrl: string | undefined;
   /** `FACEGATE_REDIS_PREFIX`: prefix of every key (default `facegate:`), so one Redis can serve several installs. */
   redisPrefix: string;
+  /**
+   * `FACEGATE_SHARED_STATE_TABLE`, a table of its own (never the store's), on the store's DynamoDB endpoint and
+   * region (`FACEGATE_DYNAMODB_ENDPOINT`, `FACEGATE_DYNAMODB_REGION`).
+   */
+  dynamodb: DynamoSettings;
 }
 
 type Env = Record<string, string | undefined>;
@@ -477,7 +485,7 @@ function readConfig(r: Reader, env: Env): FacegateConfig {
     store: readStore(r, env),
     aws: readAws(r, env),
     blobs: readBlobs(r, env),
-    sharedState: readSharedState(r),
+    sharedState: readSharedState(r, env),
     security: readSecurity(r),
     auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     webauthn: readWebAuthn(r, port),
@@ -688,18 +696,33 @@ function isUrl(value: string, protocols: readonly string[]): boolean {
   }
 }
 
-function readSharedState(r: Reader): SharedStateSettings {
+function readSharedState(r: Reader, env: Env): SharedStateSettings {
   return {
-    kind: r.oneOf('SHARED_STATE', 'local', ['local', 'redis']),
+    kind: r.oneOf<SharedStateSettings['kind']>('SHARED_STATE', 'local', ['local', 'redis', 'dynamodb']),
     redisUrl: r.opt('REDIS_URL'),
     redisPrefix: r.str('REDIS_PREFIX', 'facegate:'),
+    dynamodb: {
+      table: r.opt('SHARED_STATE_TABLE'),
+      endpoint: r.opt('DYNAMODB_ENDPOINT'),
+      region: r.opt('DYNAMODB_REGION') ?? awsRegion(r, env),
+    },
   };
 }
 
 const REDIS_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** DynamoDB's rule for table names. */
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
-/** Problems of the shared-state settings: Redis needs a redis:// URL and a plain key prefix. */
-export function sharedStateProblems(settings: SharedStateSettings): string[] {
+/**
+ * Problems of the shared-state settings: Redis needs a redis:// URL and a plain key prefix; DynamoDB a valid
+ * table name of its own.
+ */
+export function sharedStateProblems(
+  settings: SharedStateSettings,
+  store?: Pick<FacegateConfig['store'], 'dynamodb'>,
+): string[] {
+  if (settings.kind === 'dynamodb')
+    return dynamoStateProblems(settings.dynamodb.table, store?.dynamodb.table);
   const problems: string[] = [];
   if (settings.kind !== 'redis') return problems;
   if (!settings.redisUrl) {
@@ -711,6 +734,21 @@ export function sharedStateProblems(settings: SharedStateSettings): string[] {
     problems.push('FACEGATE_REDIS_PREFIX must be 1-64 letters, digits or _ . : -');
   }
   return problems;
+}
+
+function dynamoStateProblems(table: string | undefined, storeTable: string | undefined): string[] {
+  if (!table) return ['FACEGATE_SHARED_STATE_TABLE is required when FACEGATE_SHARED_STATE=dynamodb'];
+  if (!TABLE_NAME.test(table)) {
+    return ['FACEGATE_SHARED_STATE_TABLE must be a DynamoDB table name (3-255 letters, digits or _ . -)'];
+  }
+  // One table for both would mix short-lived items rewritten in place into the backed-up records, and would need
+  // the store's table to grant UpdateItem, which keeps its audit items from being rewritten.
+  if (table === storeTable) {
+    return [
+      "FACEGATE_SHARED_STATE_TABLE must be a table of its own, not the store's FACEGATE_DYNAMODB_TABLE (create it with the CDK stack, or ensureSharedStateTable for a local server)",
+    ];
+  }
+  return [];
 }
 
 /**
@@ -725,8 +763,16 @@ export function sharedStateWarnings(config: Pick<FacegateConfig, 'store' | 'shar
       'FACEGATE_STORE=postgres with FACEGATE_SHARED_STATE=local: lockout windows, rate limits and single-use items stay in this process; run one node only, or set FACEGATE_SHARED_STATE=redis',
     );
   }
-  if (config.sharedState.kind === 'local' && config.sharedState.redisUrl) {
+  if (config.store.kind === 'dynamodb' && config.sharedState.kind === 'local') {
+    warnings.push(
+      'FACEGATE_STORE=dynamodb with FACEGATE_SHARED_STATE=local: challenges, rate limits and the kiosk throttle stay in this process (each Lambda instance counts alone); set FACEGATE_SHARED_STATE=dynamodb',
+    );
+  }
+  if (config.sharedState.kind !== 'redis' && config.sharedState.redisUrl) {
     warnings.push('FACEGATE_REDIS_URL is ignored unless FACEGATE_SHARED_STATE=redis');
+  }
+  if (config.sharedState.kind !== 'dynamodb' && config.sharedState.dynamodb.table) {
+    warnings.push('FACEGATE_SHARED_STATE_TABLE is ignored unless FACEGATE_SHARED_STATE=dynamodb');
   }
   return warnings;
 }
@@ -771,7 +817,7 @@ function crossCheck(config: FacegateConfig, r: Reader): string[] {
     );
   }
   problems.push(...storageProblems(config, r));
-  problems.push(...sharedStateProblems(config.sharedState));
+  problems.push(...sharedStateProblems(config.sharedState, config.store));
   problems.push(...awsProblems(config));
   problems.push(...metricsTokenProblems(config));
   problems.push(...smtpProblems(config));

@@ -1,11 +1,11 @@
 /**
  * State that every API node must see the same way: single-use items (liveness challenges, MFA step tokens,
  * pairing codes), counters over a time window (rate limits), timed sets (failure windows, recent failed probes),
- * and a one-at-a-time lock. One node keeps it in memory; several nodes share it through Redis. Every method is
- * atomic on its own key: two nodes racing on one key see one outcome.
+ * and a one-at-a-time lock. One node keeps it in memory; several nodes share it through Redis, or, on AWS Lambda,
+ * through a DynamoDB table. Every method is atomic on its own key: two nodes racing on one key see one outcome.
  */
 export interface SharedState {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'redis' | 'dynamodb';
 
   /** Stores a single-use item for `ttlMs`; false (nothing stored) when the key already holds a live item. */
   putItem(key: string, value: string, ttlMs: number): Promise<boolean>;
@@ -28,8 +28,9 @@ export interface SharedState {
 
   /**
    * Books the next slot of a paced key: slots are `intervalMs` apart, starting now when the key is idle, but never
-   * more than `maxWaitMs` ahead. Returns how long the caller waits for its slot. Times come from one clock for
-   * every node (the server's, on Redis), so nodes share one pace.
+   * more than `maxWaitMs` ahead. Returns how long the caller waits for its slot. Times come from one time line for
+   * every node (the server's clock on Redis; on DynamoDB the nodes' NTP-synchronised clocks), so nodes share one
+   * pace.
    */
   reserveSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<number>;
   /** Forgets the slots booked on a key: the next one starts now. */

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { SHARED_STATE_KEYS } from '../../../src/shared-state/dynamodb-state-table.js';
 import { DYNAMO_KEYS } from '../../../src/store/dynamodb/dynamodb-table.js';
 
 /** Settings of {@link FacegateData}. */
@@ -34,6 +35,8 @@ export class FacegateData extends Construct {
   /** Probe photos of the presigned-upload flow (`probes/`), deleted after a day. */
   readonly validationBucket: s3.Bucket;
   readonly table: dynamodb.Table;
+  /** What every API function instance must see alike: challenges, rate limits, the kiosk throttle's windows. */
+  readonly stateTable: dynamodb.Table;
   readonly collectionId: string;
   readonly collectionArn: string;
   /** `FACEGATE_DATA_KEY` and `FACEGATE_TOKEN_SIGNING_KEY`, as JSON keys `dataKey` and `tokenSigningKey`. */
@@ -66,6 +69,7 @@ export class FacegateData extends Construct {
       ],
     });
     this.table = this.createTable(props.removalPolicy);
+    this.stateTable = this.createStateTable(props.removalPolicy);
     this.collectionId = props.collectionId;
     this.collectionArn = Stack.of(this).formatArn({
       service: 'rekognition',
@@ -103,6 +107,26 @@ export class FacegateData extends Construct {
       projectionType: dynamodb.ProjectionType.ALL,
     });
     return table;
+  }
+
+  /**
+   * The shared state's table. No point-in-time recovery: it holds only what lives seconds to minutes (single-use
+   * challenges, counters, locks, failure windows), so a restore has nothing worth bringing back and would bring
+   * back spent challenges; PITR would also bill per GB-month for churn. TTL deletes the expired items (every read
+   * also checks the expiry, since the sweeper may lag by days). Removal policy and deletion protection follow the
+   * main table's, as for every stateful resource of the stack.
+   */
+  private createStateTable(removalPolicy: RemovalPolicy): dynamodb.Table {
+    const { partitionKey, sortKey, ttlAttribute } = SHARED_STATE_KEYS;
+    return new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: ttlAttribute,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
   }
 
   /** The collection through a custom resource (CloudFormation has no Rekognition collection of its own here). */

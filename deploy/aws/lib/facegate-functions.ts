@@ -50,6 +50,20 @@ export const TABLE_ACTIONS = [
   'dynamodb:DescribeTable',
 ];
 
+/**
+ * DynamoDB actions the shared-state adapter calls, granted to the API function on the state table only: the
+ * store's table keeps its narrower list (no UpdateItem there, so audit items are never rewritten in place).
+ */
+export const STATE_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:DescribeTable',
+];
+
 /** Rekognition actions of the API function: enrol, identify, verify, erase. */
 export const API_REKOGNITION_ACTIONS = [
   'rekognition:DescribeCollection',
@@ -94,7 +108,11 @@ export interface FacegateFunctionsProps {
   livenessMinConfidence?: number;
 }
 
-/** The two Lambda functions, each with its own role listing only the actions it calls. */
+/**
+ * The two Lambda functions, each with its own role listing only the actions it calls. Only the API function uses
+ * the shared state (challenges, rate limits, the kiosk throttle, password pacing); the storage function enrols
+ * photos, which touches none of it, so it keeps the in-process default and has no access to the state table.
+ */
 export class FacegateFunctions extends Construct {
   readonly api: nodejs.NodejsFunction;
   readonly storage: nodejs.NodejsFunction;
@@ -118,6 +136,8 @@ export class FacegateFunctions extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
     };
     this.api = this.createFunction('Api', 'api.entry.ts', environment, Duration.seconds(29), 1024);
+    this.api.addEnvironment('FACEGATE_SHARED_STATE', 'dynamodb');
+    this.api.addEnvironment('FACEGATE_SHARED_STATE_TABLE', data.stateTable.tableName);
     this.storage = this.createFunction('Storage', 'storage.entry.ts', environment, Duration.minutes(2), 1024);
     this.streamingRole =
       (props.livenessProvider ?? 'rekognition') === 'rekognition'
@@ -199,6 +219,10 @@ export class FacegateFunctions extends Construct {
 
   private grantApi(data: FacegateData): void {
     this.grantCommon(this.api, data, API_REKOGNITION_ACTIONS);
+    // The table itself only: it has no index.
+    this.api.addToRolePolicy(
+      new iam.PolicyStatement({ actions: STATE_TABLE_ACTIONS, resources: [data.stateTable.tableArn] }),
+    );
     const blobs = data.storageBucket.arnForObjects('blobs/*');
     this.api.addToRolePolicy(
       new iam.PolicyStatement({

@@ -64,6 +64,7 @@ export class FacegateStack extends Stack {
       ValidationBucket: this.data.validationBucket.bucketName,
       UiBucket: this.edge.uiBucket.bucketName,
       Table: this.data.table.tableName,
+      StateTable: this.data.stateTable.tableName,
       Collection: this.data.collectionId,
       SecretArn: this.data.secret.secretArn,
     };

@@ -94,7 +94,7 @@ const ReadyBody = Type.Object({
   engine: Type.String(),
   dependencies: Type.Object({
     store: Type.Literal('ok'),
-    sharedState: Type.String({ description: '`memory` or `redis`: reachable' }),
+    sharedState: Type.String({ description: '`memory`, `redis` or `dynamodb`: reachable' }),
     galleryFeed: Type.Object({
       kind: Type.String(),
       lagMs: Type.Number(),

@@ -16,31 +16,45 @@ export interface LocalAws {
   dataDir: string;
 }
 
-/** An assembled AWS app: the app, the API function's server factory and the lines it announced. */
+/** The two tables of an AWS app: the store's and the shared state's. */
+export interface AwsTables {
+  store: string;
+  state: string;
+}
+
+/** An assembled AWS app: the app, the API function's server factory, the lines it announced and its tables. */
 export interface AssembledAwsApp {
   app: App;
   server: () => Promise<FastifyInstance>;
   announced: string[];
+  tables: AwsTables;
 }
 
 /**
- * The AWS flavour built by the composition root from the environment the stack gives the functions, with the
- * local engine in place of Rekognition: the DynamoDB store on a fresh dynalite table, photos in the s3rver bucket.
- * `metricLine` receives the API function's embedded-metric lines.
+ * The AWS flavour built by the composition root from the environment the stack gives the API function, with the
+ * local engine in place of Rekognition: the DynamoDB store and the DynamoDB shared state on fresh dynalite tables
+ * (or on `tables`, for a second function instance beside a first), photos in the s3rver bucket. `metricLine`
+ * receives the API function's embedded-metric lines.
  */
 export async function assembleAwsApp(
   local: LocalAws,
-  options: { metricLine?: (line: string) => void } = {},
+  options: { metricLine?: (line: string) => void; tables?: AwsTables } = {},
 ): Promise<AssembledAwsApp> {
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+  const tables = options.tables ?? {
+    store: await local.dynamo.freshTable(),
+    state: await local.dynamo.freshStateTable(),
+  };
   const env = {
     FACEGATE_ENV: 'test',
     FACEGATE_DATA_DIR: local.dataDir,
     FACEGATE_ENGINE_WORKERS: '0',
     FACEGATE_STORE: 'dynamodb',
-    FACEGATE_DYNAMODB_TABLE: await local.dynamo.freshTable(),
+    FACEGATE_DYNAMODB_TABLE: tables.store,
     FACEGATE_DYNAMODB_ENDPOINT: local.dynamo.endpoint,
+    FACEGATE_SHARED_STATE: 'dynamodb',
+    FACEGATE_SHARED_STATE_TABLE: tables.state,
     FACEGATE_ENGINE: 'local',
     FACEGATE_BLOBS: 's3',
     FACEGATE_S3_ENDPOINT: local.s3.endpoint,
@@ -61,8 +75,9 @@ export async function assembleAwsApp(
     maxEventLoopDelayMs: 0,
   });
   expect(built.app.store.kind).toBe('dynamodb');
-  expect(announced.join()).toMatch(/first-run setup token/);
-  return { ...built, announced };
+  expect(built.app.sharedState.kind).toBe('dynamodb');
+  if (!options.tables) expect(announced.join()).toMatch(/first-run setup token/);
+  return { ...built, announced, tables };
 }
 
 /** The first-run setup token an assembled app announced. */

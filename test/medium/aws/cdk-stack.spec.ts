@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   API_LIVENESS_ACTIONS,
   API_REKOGNITION_ACTIONS,
+  STATE_TABLE_ACTIONS,
   STORAGE_REKOGNITION_ACTIONS,
   STREAMING_ACTIONS,
   TABLE_ACTIONS,
@@ -58,6 +59,23 @@ function policyStatements(
 
 function ofType(type: string): Array<[string, Resources[string]]> {
   return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+/** The logical id of a construct's CloudFormation resource. */
+function logicalId(construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** The statements of a role that name a table (its ARN, or its indexes). */
+function tableStatements(role: iam.IRole, table: { node: { defaultChild?: unknown } }) {
+  const id = logicalId(table);
+  return policyStatements(role).filter((st) => JSON.stringify(st.Resource).includes(`"${id}"`));
+}
+
+/** A function's environment variables. */
+function envOf(fn: typeof stack.functions.api): Record<string, unknown> {
+  return (resources[logicalId(fn)]!.Properties.Environment as { Variables: Record<string, unknown> })
+    .Variables;
 }
 
 beforeAll(() => {
@@ -122,6 +140,26 @@ describe('CDK stack: data', () => {
     });
   });
 
+  it('the shared-state table: TTL, on-demand, encrypted, retained like the main table, no PITR and no index', () => {
+    const state = resources[logicalId(stack.data.stateTable)] as Resources[string] & {
+      DeletionPolicy?: string;
+    };
+    expect(state.Properties).toMatchObject({
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      DeletionProtectionEnabled: true,
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+    expect(state.Properties.PointInTimeRecoverySpecification).toBeUndefined();
+    expect(state.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    expect(state.DeletionPolicy).toBe('Retain');
+    expect(logicalId(stack.data.stateTable)).not.toBe(logicalId(stack.data.table));
+  });
+
   it('creates the Rekognition collection through a custom resource allowed only that', () => {
     const [, collection] = ofType('Custom::AWS')[0]!;
     expect(JSON.stringify(collection.Properties.Create)).toContain('createCollection');
@@ -146,19 +184,50 @@ describe('CDK stack: functions', () => {
   it('the API function policy lists exactly the actions it calls', () => {
     expect(roleActions(stack.functions.api.role!)).toEqual(
       [
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        ...TABLE_ACTIONS,
-        ...API_REKOGNITION_ACTIONS,
-        ...API_LIVENESS_ACTIONS,
-        'sts:AssumeRole',
-        'secretsmanager:GetSecretValue',
-        's3:GetObject',
-        's3:PutObject',
-        's3:DeleteObject',
-        's3:ListBucket',
+        ...new Set([
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          ...TABLE_ACTIONS,
+          ...STATE_TABLE_ACTIONS,
+          ...API_REKOGNITION_ACTIONS,
+          ...API_LIVENESS_ACTIONS,
+          'sts:AssumeRole',
+          'secretsmanager:GetSecretValue',
+          's3:GetObject',
+          's3:PutObject',
+          's3:DeleteObject',
+          's3:ListBucket',
+        ]),
       ].sort(),
     );
+  });
+
+  it('the API function: the store table with the store actions, the state table alone with the state actions', () => {
+    const role = stack.functions.api.role!;
+    const table = logicalId(stack.data.table);
+    const state = logicalId(stack.data.stateTable);
+    expect(tableStatements(role, stack.data.table)).toEqual([
+      expect.objectContaining({
+        Action: TABLE_ACTIONS,
+        Resource: [
+          { 'Fn::GetAtt': [table, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/*']] },
+        ],
+      }),
+    ]);
+    expect(tableStatements(role, stack.data.stateTable)).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: STATE_TABLE_ACTIONS,
+        Resource: { 'Fn::GetAtt': [state, 'Arn'] },
+      }),
+    ]);
+    // The store's table is never granted in-place updates: its audit items are append-only.
+    expect(TABLE_ACTIONS).not.toContain('dynamodb:UpdateItem');
+    expect(envOf(stack.functions.api)).toMatchObject({
+      FACEGATE_SHARED_STATE: 'dynamodb',
+      FACEGATE_SHARED_STATE_TABLE: { Ref: state },
+    });
   });
 
   it('the storage function policy lists exactly the actions it calls, with no wildcard', () => {
@@ -178,6 +247,10 @@ describe('CDK stack: functions', () => {
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     const storageRole = stack.getLogicalId(stack.functions.storage.role!.node.defaultChild as CfnElement);
     expect(resources[storageRole]?.Properties.ManagedPolicyArns).toBeUndefined();
+    // Enrolment uses no shared state: no state table in its environment or its policy.
+    expect(tableStatements(stack.functions.storage.role!, stack.data.stateTable)).toEqual([]);
+    expect(envOf(stack.functions.storage).FACEGATE_SHARED_STATE).toBeUndefined();
+    expect(envOf(stack.functions.storage).FACEGATE_SHARED_STATE_TABLE).toBeUndefined();
   });
 
   it('Face Liveness: the API function creates and reads sessions and may assume only the streaming role', () => {

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureSharedStateTable } from '../../../src/shared-state/dynamodb-state-table.js';
 import { ensureDynamoTable } from '../../../src/store/dynamodb/dynamodb-table.js';
 
 type DynaliteFactory = (options: {
@@ -21,6 +22,8 @@ export interface LocalDynamo {
   client(): DynamoDBClient;
   /** A new, empty table with facegate's key schema; returns its name. */
   freshTable(): Promise<string>;
+  /** A new, empty table with the shared state's key schema; returns its name. */
+  freshStateTable(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +46,11 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
     async freshTable() {
       const name = `facegate-${randomUUID()}`;
       await ensureDynamoTable(admin, name);
+      return name;
+    },
+    async freshStateTable() {
+      const name = `facegate-state-${randomUUID()}`;
+      await ensureSharedStateTable(admin, name);
       return name;
     },
     async stop() {

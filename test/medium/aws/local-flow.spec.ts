@@ -137,6 +137,9 @@ describe('local run of the AWS flavour: dynalite + s3rver + the local engine, re
     ]);
     const unauthenticated = await api(authenticateEvent('fg_nope_nope', probe), {});
     expect(unauthenticated.statusCode).toBe(401);
+    // The function's rate limit and impostor alarm count in the DynamoDB shared state, where every instance sees them.
+    const [limited] = await app.sharedState.readCounters([`rate-limit:api_key:${kiosk.key.id}`]);
+    expect(limited).toBe(1);
 
     // The validation-bucket flow: a ticket, a PUT to the presigned URL, then authenticate with the key.
     const ticketReply = await api(jsonEvent(kiosk.secret, '/v1/uploads', { contentType: 'image/jpeg' }), {});

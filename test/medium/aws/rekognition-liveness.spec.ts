@@ -29,9 +29,10 @@ import { type LocalDynamo, startLocalDynamo } from './dynalite-server.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
 
 // Face login with Rekognition Face Liveness through the Lambda API function, built by `createAwsApp` from the
-// environment the stack sets: DynamoDB on dynalite, photos in s3rver, Rekognition and STS mocked (the only parts
-// that cannot run here). The browser's stream to AWS is what the mocked session results stand for. The same app
-// also shows what a kiosk reads before it starts, and how self-service enrolment refuses on this engine.
+// environment the stack sets: the store and the shared state on DynamoDB (dynalite), photos in s3rver, Rekognition
+// and STS mocked (the only parts that cannot run here). The browser's stream to AWS is what the mocked session
+// results stand for. The same app also shows what a kiosk reads before it starts, and how self-service enrolment
+// refuses on this engine.
 
 vi.mock('@node-rs/argon2', () => {
   const absent = () => {
@@ -54,6 +55,8 @@ let app: App;
 let api: ReturnType<typeof createApiHandler>;
 let kioskKey: string;
 let anaId: string;
+/** The tables of this test's first function instance, for a second instance beside it. */
+let tables: { store: string; state: string };
 
 beforeAll(async () => {
   [dynamo, s3] = await Promise.all([startLocalDynamo(), startLocalS3(['storage'])]);
@@ -79,7 +82,7 @@ beforeEach(async () => {
       Expiration: new Date(Date.now() + 900_000),
     },
   }));
-  ({ app, api } = await assemble());
+  ({ app, api, tables } = await assemble());
   await enrolAna();
   const kiosk = await app.services.auth.apiKeys.create(systemActor('test'), { name: 'door', role: 'kiosk' });
   kioskKey = kiosk.secret;
@@ -90,16 +93,20 @@ afterEach(async () => {
   sts.reset();
 });
 
-async function assemble() {
+/** One API function instance; a second one on the same `tables` when given, fresh tables otherwise. */
+async function assemble(on?: { store: string; state: string }) {
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+  const used = on ?? { store: await dynamo.freshTable(), state: await dynamo.freshStateTable() };
   const built = await createAwsApp(
     {
       FACEGATE_ENV: 'test',
       FACEGATE_DATA_DIR: dataDir,
       FACEGATE_STORE: 'dynamodb',
-      FACEGATE_DYNAMODB_TABLE: await dynamo.freshTable(),
+      FACEGATE_DYNAMODB_TABLE: used.store,
       FACEGATE_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      FACEGATE_SHARED_STATE: 'dynamodb',
+      FACEGATE_SHARED_STATE_TABLE: used.state,
       FACEGATE_ENGINE: 'rekognition',
       FACEGATE_REKOGNITION_COLLECTION: 'facegate-test',
       FACEGATE_LIVENESS_PROVIDER: 'rekognition',
@@ -117,7 +124,7 @@ async function assemble() {
     },
     { announce: () => {}, metricLine: () => {}, maxEventLoopDelayMs: 0 },
   );
-  return { app: built.app, api: createApiHandler(built.server) };
+  return { app: built.app, api: createApiHandler(built.server), tables: used };
 }
 
 function faceDetail() {
@@ -159,9 +166,9 @@ function sessionEnds(result: Omit<GetFaceLivenessSessionResultsCommandOutput, '$
   rekognition.on(GetFaceLivenessSessionResultsCommand).resolves({ SessionId: 's', ...result });
 }
 
-/** A JSON POST through the API function, with the kiosk key. */
-function post(path: string, payload: unknown, key = kioskKey) {
-  return api(jsonEvent(key, path, payload), {});
+/** A JSON POST through the API function (or another instance of it), with the kiosk key. */
+function post(path: string, payload: unknown, key = kioskKey, through = api) {
+  return through(jsonEvent(key, path, payload), {});
 }
 
 const json = <T>(reply: ApiGatewayResult) => JSON.parse(reply.body) as T;
@@ -175,8 +182,8 @@ interface Session {
   credentials: Record<string, string>;
 }
 
-async function challenge(): Promise<Session> {
-  const reply = await post('/v1/liveness/challenges', {});
+async function challenge(through = api): Promise<Session> {
+  const reply = await post('/v1/liveness/challenges', {}, kioskKey, through);
   expect(reply.statusCode, reply.body).toBe(201);
   return json<Session>(reply);
 }
@@ -430,5 +437,51 @@ describe('self-service enrolment on the Rekognition engine', () => {
       app.services.liveness.answer(kiosk, { challengeId: issued.id, nonce: issued.nonce, frames }),
     ).rejects.toMatchObject({ code: 'NOT_READY' });
     expect((await auditOf('liveness')).map((e) => e.reason)).not.toContain('no_face');
+  });
+});
+
+describe('two API function instances on the same tables (Lambda scaled out)', () => {
+  it('a challenge issued by one instance is answered through another; a replay through the first is refused', async () => {
+    const second = await assemble(tables);
+    try {
+      const c = await challenge(api);
+      sessionEnds({ Status: 'SUCCEEDED', Confidence: 97, ReferenceImage: { Bytes: reference } });
+      searchFinds([[anaId, 99.5]]);
+      const reply = await post('/v1/authenticate', { challengeId: c.challengeId }, kioskKey, second.api);
+      expect(reply.statusCode, reply.body).toBe(200);
+      expect(json(reply)).toMatchObject({
+        decision: 'match',
+        employee: { badge: 'A1' },
+        liveness: { outcome: 'pass' },
+      });
+      const replay = await post('/v1/authenticate', { challengeId: c.challengeId });
+      expect(json(replay)).toMatchObject({ decision: 'no_match', liveness: { outcome: 'refused' } });
+      expect((await auditOf('authenticate.liveness'))[0]).toMatchObject({ reason: 'CHALLENGE_USED' });
+      expect(rekognition.commandCalls(GetFaceLivenessSessionResultsCommand)).toHaveLength(1);
+    } finally {
+      await second.app.close();
+    }
+  });
+
+  it('refused sessions spread over both instances lock the door as they would on one', async () => {
+    const second = await assemble(tables);
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const through = i % 2 === 0 ? api : second.api;
+        const c = await challenge(through);
+        sessionEnds({ Status: 'SUCCEEDED', Confidence: 50, ReferenceImage: { Bytes: reference } });
+        codes.push(
+          (await post('/v1/authenticate', { challengeId: c.challengeId }, kioskKey, through)).statusCode,
+        );
+      }
+      expect(codes.slice(0, 2)).toEqual([200, 200]);
+      expect(codes.at(-1)).toBe(429);
+      const c = await challenge(api);
+      const locked = await post('/v1/authenticate', { challengeId: c.challengeId }, kioskKey, second.api);
+      expect(json<{ error: { code: string } }>(locked).error.code).toBe('LOCKED_OUT');
+    } finally {
+      await second.app.close();
+    }
   });
 });

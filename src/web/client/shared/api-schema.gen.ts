@@ -1666,7 +1666,7 @@ export interface operations {
                         dependencies: {
                             /** @enum {string} */
                             store: "ok";
-                            /** @description `memory` or `redis`: reachable */
+                            /** @description `memory`, `redis` or `dynamodb`: reachable */
                             sharedState: string;
                             galleryFeed: {
                                 kind: string;
