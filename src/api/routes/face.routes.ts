@@ -50,7 +50,7 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
     },
     async (request) => {
       const actor = actorOf(request);
-      const { input } = await readFaceLogin(request);
+      const { input } = await readFaceLogin(request, ctx.liveness.kind === 'rekognition');
       try {
         const login = await imageGate.run(() => livenessLogin.authenticate(actor, input));
         metrics.observeDecision('authenticate', login.result, login.secondFactor !== undefined);
@@ -77,7 +77,7 @@ export function faceRoutes(app: TypedApp, { ctx, metrics, imageGate }: RouteDeps
     },
     async (request) => {
       const actor = actorOf(request);
-      const { input, employee } = await readFaceLogin(request);
+      const { input, employee } = await readFaceLogin(request, ctx.liveness.kind === 'rekognition');
       const claimed = (employee ?? request.query.employee ?? '').trim();
       if (claimed === '' || claimed.length > 64) {
         throw new FacegateError('VALIDATION_FAILED', 'employee (id or badge) is required');

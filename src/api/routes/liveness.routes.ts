@@ -60,10 +60,15 @@ export interface FaceLoginBody {
 /**
  * Reads a face login's body: JSON `{"challengeId", "employee"?}` answers a Face Liveness session (its video went
  * to AWS, so nothing else is sent); a multipart form or raw image is a photo or a local challenge's frames.
+ * `sessionAnswers` is whether the liveness provider in force answers sessions at all.
  */
-export async function readFaceLogin(request: FastifyRequest): Promise<FaceLoginBody> {
+export async function readFaceLogin(
+  request: FastifyRequest,
+  sessionAnswers: boolean,
+): Promise<FaceLoginBody> {
   const { body } = request;
-  if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) {
+  // Without a session provider a JSON body is just not a photo: the same refusal as before sessions existed.
+  if (body === null || typeof body !== 'object' || Buffer.isBuffer(body) || !sessionAnswers) {
     const upload = await readImages(request, MAX_FACE_LOGIN_IMAGES);
     return { input: faceLoginInputOf(upload), employee: upload.fields.employee };
   }
