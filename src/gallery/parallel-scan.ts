@@ -187,8 +187,9 @@ export class ParallelScan {
     const helperChunks = chunks - mine;
     if (helperChunks === 0) return { chunks, helperChunks, helperFirstChunk: -1 };
     if (!this.waitFor(job, helperChunks)) {
-      // The helper failed or stalled: its chunks are not in its heap, so scan everything here.
+      // The helper failed or stalled: its chunks are not in its heap, so scan everything here, and from now on.
       this.broken = true;
+      void this.close();
       return this.alone(rows);
     }
     codes.merge(0, 1);

@@ -83,6 +83,7 @@ export class PqIndex extends ExactIndex {
   private readonly scanThreads: 1 | 2;
   /** The second scanning thread, once started (null before, with one thread, or after `close`). */
   private helper: ParallelScan | null = null;
+  private helperStarted = false;
   private closed = false;
   /** How the helper thread took part in the last search's selection (null: it had none). */
   protected lastSelection: SelectionRun | null = null;
@@ -318,9 +319,10 @@ export class PqIndex extends ExactIndex {
     return codes.heapRows(0, this.candidateSlots);
   }
 
-  /** The helper thread, started once the index holds two chunks of rows (null: scan on this thread). */
+  /** The helper thread, started (once) when the index holds two chunks of rows (null: scan on this thread). */
   private startHelper(codes: FastScanCodes, rows: number): ParallelScan | null {
-    if (this.helper || this.closed || rows < 2 * CHUNK_ROWS) return this.helper;
+    if (this.helperStarted || this.closed || rows < 2 * CHUNK_ROWS) return this.helper;
+    this.helperStarted = true;
     this.helper = ParallelScan.start(codes);
     if (this.helper) orphanHelpers.register(this, this.helper, this);
     return this.helper;
