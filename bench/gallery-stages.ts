@@ -62,6 +62,8 @@ const emptySamples = (): Samples =>
 const helperShare: number[] = [];
 /** How far into the chunks the helper took its first (share of the chunks; 1 when it took none). */
 const helperJoined: number[] = [];
+/** Two-thread searches in which the caller scanned the chunk the helper was still on. */
+let takenOver = 0;
 
 /** The gallery index with its search cut into timed stages. */
 class StagedPqIndex extends PqIndex {
@@ -86,6 +88,7 @@ class StagedPqIndex extends PqIndex {
       const run = this.lastSelection;
       helperShare.push(run ? run.helperChunks / run.chunks : 0);
       helperJoined.push(run && run.helperChunks > 0 ? run.helperFirstChunk / run.chunks : 1);
+      if (run?.takenOver) takenOver++;
     }
     stage('re-rank', () => this.scoreCandidates(query, count));
     stage('owners', () => {
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
   console.log(`  helper thread ready: ${index.helperReady}`);
   helperShare.length = 0;
   helperJoined.length = 0;
+  takenOver = 0;
   const samples = { 1: emptySamples(), 2: emptySamples() };
   let different = 0;
   for (let round = 0; round < args.rounds; round++) {
@@ -159,7 +163,7 @@ async function main(): Promise<void> {
   }
   const helped = helperShare.filter((share) => share > 0).length;
   console.log(
-    `  measured, load average ${load()}; probes whose hits differ between 1 and 2 threads: ${different}; the helper scanned chunks in ${helped} of ${helperShare.length} two-thread searches, median share ${median(helperShare).toFixed(2)}, joining after a median ${median(helperJoined).toFixed(2)} of the chunks`,
+    `  measured, load average ${load()}; probes whose hits differ between 1 and 2 threads: ${different}; the helper scanned chunks in ${helped} of ${helperShare.length} two-thread searches, median share ${median(helperShare).toFixed(2)}, joining after a median ${median(helperJoined).toFixed(2)} of the chunks; the caller took over the helper's last chunk in ${takenOver}`,
   );
   console.log('\n| stage | 1 thread: median ms wall (CPU) | 2 threads: median ms wall (CPU) |');
   console.log('| --- | ---: | ---: |');

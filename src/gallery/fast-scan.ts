@@ -19,8 +19,11 @@ export const CONTROL_BYTES = 64;
 const LUT_AT = CONTROL_BYTES;
 /** Bytes of a lane's scratch area (one block's 16 scores), before its heap. */
 const SCRATCH_BYTES = 32;
-/** Scanning lanes: one per thread that may select at the same time. */
-export const LANES = 2;
+/**
+ * Lanes (a scratch area and a heap each): one per thread that may select at the same time, and two more where a
+ * helper thread publishes copies of its heap (see `ParallelScan`).
+ */
+export const LANES = 4;
 
 /** Which scan runs: the WebAssembly SIMD kernel, or its TypeScript reference. */
 export type ScanEngine = 'wasm' | 'typescript';
@@ -49,8 +52,8 @@ export interface ScanLayout {
  * blocks of 16; in a block, byte p of the 16 rows sits in one 16-byte vector (sub-space 2p in the low nibble, 2p+1
  * in the high nibble), so the kernel looks up 16 rows' codes in a 16-entry u8 table with one swizzle. Codes, tables
  * and the selection's heaps live in one linear memory (a shared WebAssembly memory when SIMD is available, so that
- * a second thread can scan part of the rows), laid out as: control words, tables (16 bytes per sub-space), one lane
- * per scanning thread (a 32-byte scratch area and a min-heap of `depth` 64-bit keys), then the code blocks.
+ * a second thread can scan part of the rows), laid out as: control words, tables (16 bytes per sub-space), the
+ * {@link LANES} lanes (a 32-byte scratch area and a min-heap of `depth` 64-bit keys each), then the code blocks.
  *
  * A heap keeps the `depth` best rows of the rows offered to it, by quantised score and, among equal scores, lower
  * row first: a total order, so the rows kept do not depend on how the rows were split between lanes.

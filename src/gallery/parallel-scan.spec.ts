@@ -71,6 +71,13 @@ function compareMany(
 
 const started: ParallelScan[] = [];
 
+/**
+ * The helper at normal priority (in the product it takes the lowest): it then takes part even when the machine
+ * running the tests is busy, so that the two-thread path is exercised.
+ */
+const eager: HelperSpawner = (source, data) =>
+  new Worker(source, { eval: true, workerData: { ...data, nice: 0 } });
+
 function start(codes: FastScanCodes, spawn?: HelperSpawner): ParallelScan | null {
   const scan = ParallelScan.start(codes, spawn);
   if (scan) started.push(scan);
@@ -84,15 +91,23 @@ afterEach(async () => {
 describe.skipIf(!wasmSimdAvailable())('selection on two threads sharing the codes', () => {
   it('keeps exactly the rows of a one-thread scan, with the helper scanning some chunks', async () => {
     const codes = filledCodes(ROWS, 1);
-    const scan = start(codes);
+    const scan = start(codes, eager);
     if (!scan) throw new Error('a helper was expected');
     await until(() => scan.ready, 'the helper');
     expect(compareMany(scan, codes, ROWS, 2)).toBeGreaterThan(0);
   });
 
+  it('keeps the same rows with the helper at the lowest priority, as the product starts it', async () => {
+    const codes = filledCodes(3 * CHUNK_ROWS + 99, 13);
+    const scan = start(codes);
+    if (!scan) throw new Error('a helper was expected');
+    await until(() => scan.ready, 'the helper');
+    compareMany(scan, codes, 3 * CHUNK_ROWS + 99, 14, 1, 50);
+  });
+
   it('keeps working when the codes grow past a chunk boundary while the helper exists', async () => {
     const codes = filledCodes(2 * CHUNK_ROWS + 16, 3);
-    const scan = start(codes);
+    const scan = start(codes, eager);
     if (!scan) throw new Error('a helper was expected');
     await until(() => scan.ready, 'the helper');
     compareMany(scan, codes, 2 * CHUNK_ROWS + 16, 4, 1);
@@ -107,6 +122,35 @@ describe.skipIf(!wasmSimdAvailable())('selection on two threads sharing the code
       codes.set(r, row);
     }
     expect(compareMany(scan, codes, rows, 6)).toBeGreaterThan(0);
+    expect(scan.ready).toBe(true);
+  });
+
+  it('scans the chunk a stalled helper is on itself and uses the heap it published before, with the same rows', async () => {
+    const codes = filledCodes(4 * CHUNK_ROWS, 15);
+    // A helper that stalls 30 ms on its second chunk of every job (as if another process took its core).
+    const stalling: HelperSpawner = (source, data) => {
+      const call = 'select(layout.codesAt';
+      expect(source).toContain(call);
+      const stall = 'if (done === 1) { const until = Date.now() + 30; while (Date.now() < until); } ';
+      return eager(source.replace(call, stall + call), data);
+    };
+    const scan = start(codes, stalling);
+    if (!scan) throw new Error('a helper was expected');
+    await until(() => scan.ready, 'the helper');
+    const random = seededRandom(16);
+    let stolen = 0;
+    for (let i = 0; i < 40; i++) {
+      codes.setTables(randomTables(random, i % 2 === 0 ? 1000 : 2));
+      const run = scan.select(4 * CHUNK_ROWS);
+      // The helper finished one chunk, and the caller took over the one it stalled on.
+      if (run.takenOver) {
+        stolen++;
+        expect(run.helperChunks).toBeLessThanOrEqual(1);
+      }
+      expect(rowsOf(codes)).toEqual(alone(codes, 4 * CHUNK_ROWS));
+      // Back to back: the next job starts while the helper is still stalled in this one.
+    }
+    expect(stolen).toBeGreaterThan(0);
     expect(scan.ready).toBe(true);
   });
 
@@ -153,7 +197,7 @@ describe.skipIf(!wasmSimdAvailable())('selection on two threads sharing the code
       (source, data) =>
         new Worker(source, {
           eval: true,
-          workerData: { ...data, layout: { ...data.layout, codesAt: 0x7fff_0000 } },
+          workerData: { ...data, nice: 0, layout: { ...data.layout, codesAt: 0x7fff_0000 } },
         }),
     );
     if (!failing) throw new Error('a helper was expected');

@@ -21,27 +21,42 @@ const W_FAILED = 8;
 /** (job << 16) | the first chunk the helper took in that job: how late it joined. */
 const W_FIRST = 9;
 
+/** Lanes of the codes' memory: the caller's heap, the helper's heap, and the two copies the helper publishes. */
+const CALLER = 0;
+const HELPER = 1;
+const PUBLISHED = 2;
+
 /**
  * Rows per chunk taken at a time: 2,048 blocks (768 KB of codes at 48 sub-spaces), so that a million rows make
  * about thirty chunks and a thread that starts late, or is preempted, leaves its share to the other.
  */
 export const CHUNK_ROWS = 32_768;
-/** Longest wait for the helper's last chunk; past it the helper is given up and the scan is redone alone. */
-const GIVE_UP_MS = 2_000;
-const WAIT_SLICE_MS = 50;
+/** The helper's scheduling priority: the lowest, so that it only takes a core nothing else needs. */
+const HELPER_NICE = 19;
+/** Wait for the helper's last chunk when the caller took none to time it by. */
+const DEFAULT_CHUNK_MS = 0.5;
 
 /**
- * The helper thread's program (plain JavaScript, so that it needs no loader for TypeScript). It instantiates the
- * select kernel on the shared memory and, for each job, takes chunks into lane 1's heap until none is left.
+ * The helper thread's program (plain JavaScript, so that it needs no loader for TypeScript). It sets its own
+ * scheduling priority (on Linux, per thread): at the lowest it runs on a core nothing else needs and does not
+ * preempt the searching thread when the scheduler wakes it on the same core. It instantiates the select kernel on the shared memory and, for each job, takes chunks into its
+ * heap until none is left; after each chunk it copies its heap to one of two published lanes (alternately) and only
+ * then counts the chunk done, so that the caller can use the heap of its finished chunks while it scans another.
  */
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { memory, module, layout } = workerData;
+const { memory, module, layout, nice } = workerData;
+try {
+  require('node:os').setPriority(nice);
+} catch {}
 const { select } = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctl = new Int32Array(memory.buffer, 0, 16);
-const scratch = layout.lanesAt + layout.laneBytes;
+const lane = (i) => layout.lanesAt + i * layout.laneBytes;
+const scratch = lane(${HELPER});
 const heap = scratch + 32;
-const heapWords = new Int32Array(memory.buffer, heap, 2 * layout.depth);
+const words = (i) => new Int32Array(memory.buffer, lane(i) + 32, 2 * layout.depth);
+const heapWords = words(${HELPER});
+const published = [words(${PUBLISHED}), words(${PUBLISHED + 1})];
 function claim(job, chunks) {
   for (;;) {
     const v = Atomics.load(ctl, ${W_CLAIM});
@@ -75,6 +90,7 @@ for (;;) {
       for (let r = 0; r < tail; r++) lastMask |= 1 << ((r & 1) * 8 + (r >> 1));
       select(layout.codesAt, layout.lutAt, first / 16, lastBlock, lastMask, heap, layout.depth, scratch);
       done++;
+      published[done & 1].set(heapWords);
       Atomics.store(ctl, ${W_DONE}, (job << 16) | done);
       Atomics.notify(ctl, ${W_DONE});
     }
@@ -90,6 +106,8 @@ export interface HelperData {
   memory: WasmMemory;
   module: WasmModule;
   layout: ScanLayout;
+  /** Scheduling priority the helper gives itself (−20 highest .. 19 lowest). */
+  nice: number;
 }
 
 /** Starts the helper thread from its program; replaced in tests to make it fail. */
@@ -105,21 +123,30 @@ export interface SelectionRun {
   helperChunks: number;
   /** The first chunk the helper took (how many the caller had taken by then), or −1. */
   helperFirstChunk: number;
+  /** True when the caller scanned the chunk the helper was still on (or failed in). */
+  takenOver: boolean;
 }
 
 /**
  * Splits the selection of the best rows of a {@link FastScanCodes} (WebAssembly engine) between the calling thread
  * and one helper thread that shares its memory. Both instantiate the same kernel on the same memory and take chunks
- * of rows, each into its own lane's heap, until none is left; the caller then merges the helper's heap into its
- * own. The heaps order rows totally (score, then lower row), so the rows kept are those of a one-thread scan,
- * whatever the split. The helper is woken through a control word (`Atomics.notify`), not a message, and waits on
- * it between searches; the caller waits (`Atomics.wait`) only for a chunk the helper has started. A selection runs
- * synchronously, so the searches of one index never overlap. When the helper is not ready yet, has failed or
- * exited, the caller scans alone, with the same result.
+ * of rows in turn (a counter in the memory), each into its own heap, until none is left; the caller then merges the
+ * helper's published heap into its own. The heaps order rows totally (score, then lower row), so the rows kept are
+ * those of a one-thread scan, whatever the split. The helper is woken through a control word (`Atomics.notify`),
+ * not a message, and sleeps on it between searches.
+ *
+ * The caller never waits long for the helper: once every chunk is taken, the helper has at most one unfinished
+ * chunk (it works one at a time, in the order it took them), and the caller waits for it about as long as it takes
+ * itself to scan a chunk. Past that, it scans that chunk itself and merges the heap the helper published after its
+ * previous chunk, so a helper preempted by another process, failed or exited costs the search one chunk at most.
+ * A selection runs synchronously, so the searches of one index never overlap. When the helper is not ready yet,
+ * has failed or exited, the caller scans alone, with the same result.
  */
 export class ParallelScan {
   private readonly worker: Worker;
   private readonly control: Int32Array;
+  /** Chunks the caller took in the current job, in order (the helper took the others, in order). */
+  private taken = new Int32Array(64);
   private job = 0;
   private broken = false;
   private closing: Promise<void> | null = null;
@@ -149,7 +176,7 @@ export class ParallelScan {
     if (!memory || !module) return null;
     let worker: Worker;
     try {
-      worker = spawn(HELPER_SOURCE, { memory, module, layout: codes.layout });
+      worker = spawn(HELPER_SOURCE, { memory, module, layout: codes.layout, nice: HELPER_NICE });
     } catch {
       return null;
     }
@@ -178,29 +205,47 @@ export class ParallelScan {
     Atomics.store(ctl, W_CLAIM, job << 16);
     Atomics.store(ctl, W_SEQ, job);
     Atomics.notify(ctl, W_SEQ);
-    codes.resetHeap(0);
+    codes.resetHeap(CALLER);
+    if (this.taken.length < chunks) this.taken = new Int32Array(chunks);
     let mine = 0;
+    const started = performance.now();
     for (let c = this.claim(job, chunks); c >= 0; c = this.claim(job, chunks)) {
-      codes.select(c * CHUNK_ROWS, Math.min(rows, (c + 1) * CHUNK_ROWS), 0);
-      mine++;
+      codes.select(c * CHUNK_ROWS, Math.min(rows, (c + 1) * CHUNK_ROWS), CALLER);
+      this.taken[mine++] = c;
     }
     const helperChunks = chunks - mine;
-    if (helperChunks === 0) return { chunks, helperChunks, helperFirstChunk: -1 };
-    if (!this.waitFor(job, helperChunks)) {
-      // The helper failed or stalled: its chunks are not in its heap, so scan everything here, and from now on.
+    if (helperChunks === 0) return { chunks, helperChunks, helperFirstChunk: -1, takenOver: false };
+    const chunkMs = mine > 0 ? (performance.now() - started) / mine : DEFAULT_CHUNK_MS;
+    const done = this.waitFor(job, helperChunks, chunkMs);
+    if (done < helperChunks - 1) {
+      // Not the way the helper works (one chunk at a time): trust nothing it did.
       this.broken = true;
       void this.close();
       return this.alone(rows);
     }
-    codes.merge(0, 1);
+    if (done < helperChunks) {
+      // The helper is still on (or failed in) its last chunk: the last chunk the caller did not take.
+      const last = this.lastOfHelper(chunks, mine);
+      codes.select(last * CHUNK_ROWS, Math.min(rows, (last + 1) * CHUNK_ROWS), CALLER);
+      if (Atomics.load(ctl, W_FAILED) !== 0) {
+        this.broken = true;
+        void this.close();
+      }
+    }
+    if (done > 0) codes.merge(CALLER, PUBLISHED + (done & 1));
     const first = Atomics.load(ctl, W_FIRST);
-    return { chunks, helperChunks, helperFirstChunk: first >>> 16 === job ? first & 0xffff : -1 };
+    return {
+      chunks,
+      helperChunks: done,
+      helperFirstChunk: done > 0 && first >>> 16 === job ? first & 0xffff : -1,
+      takenOver: done < helperChunks,
+    };
   }
 
   private alone(rows: number): SelectionRun {
-    this.codes.resetHeap(0);
-    this.codes.select(0, rows, 0);
-    return { chunks: Math.ceil(rows / CHUNK_ROWS), helperChunks: 0, helperFirstChunk: -1 };
+    this.codes.resetHeap(CALLER);
+    this.codes.select(0, rows, CALLER);
+    return { chunks: Math.ceil(rows / CHUNK_ROWS), helperChunks: 0, helperFirstChunk: -1, takenOver: false };
   }
 
   private claim(job: number, chunks: number): number {
@@ -212,17 +257,27 @@ export class ParallelScan {
     }
   }
 
-  /** Waits until the helper finished `chunks` chunks of `job`; false when it failed or took too long. */
-  private waitFor(job: number, chunks: number): boolean {
+  /** The highest chunk the caller did not take (chunks are taken in increasing order). */
+  private lastOfHelper(chunks: number, mine: number): number {
+    let last = chunks - 1;
+    for (let i = mine - 1; i >= 0 && this.taken[i] === last; i--) last--;
+    return last;
+  }
+
+  /**
+   * Waits until the helper finished `chunks` chunks of `job`, for about one chunk's time at most; returns how many
+   * it finished (its heap after that many is published). Never more than `chunks`: all chunks are taken.
+   */
+  private waitFor(job: number, chunks: number, chunkMs: number): number {
     const ctl = this.control;
-    const expected = (job << 16) | chunks;
-    const started = performance.now();
+    const deadline = performance.now() + chunkMs;
     for (;;) {
-      const done = Atomics.load(ctl, W_DONE);
-      if (done === expected) return true;
-      if (Atomics.load(ctl, W_FAILED) !== 0) return false;
-      if (performance.now() - started > GIVE_UP_MS) return false;
-      Atomics.wait(ctl, W_DONE, done, WAIT_SLICE_MS);
+      const word = Atomics.load(ctl, W_DONE);
+      const done = word >>> 16 === job ? word & 0xffff : 0;
+      if (done >= chunks || Atomics.load(ctl, W_FAILED) !== 0) return done;
+      const left = deadline - performance.now();
+      if (left <= 0) return done;
+      Atomics.wait(ctl, W_DONE, word, left);
     }
   }
 
