@@ -1,3 +1,4 @@
+import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FastScanCodes, pairLimit, wasmSimdAvailable } from './fast-scan.js';
@@ -97,12 +98,14 @@ describe.skipIf(!wasmSimdAvailable())('selection on two threads sharing the code
     expect(compareMany(scan, codes, ROWS, 2)).toBeGreaterThan(0);
   });
 
-  it('keeps the same rows with the helper at the lowest priority, as the product starts it', async () => {
+  it('keeps the same rows with the helper at the lowest priority, as the product starts it, and leaves this thread at its own', async () => {
+    const priority = getPriority();
     const codes = filledCodes(3 * CHUNK_ROWS + 99, 13);
     const scan = start(codes);
     if (!scan) throw new Error('a helper was expected');
     await until(() => scan.ready, 'the helper');
     compareMany(scan, codes, 3 * CHUNK_ROWS + 99, 14, 1, 50);
+    expect(getPriority()).toBe(priority);
   });
 
   it('keeps working when the codes grow past a chunk boundary while the helper exists', async () => {

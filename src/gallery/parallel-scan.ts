@@ -31,24 +31,27 @@ const PUBLISHED = 2;
  * about thirty chunks and a thread that starts late, or is preempted, leaves its share to the other.
  */
 export const CHUNK_ROWS = 32_768;
-/** The helper's scheduling priority: the lowest, so that it only takes a core nothing else needs. */
+/** The helper's scheduling priority (Linux): the lowest, so that it only takes a core nothing else needs. */
 const HELPER_NICE = 19;
 /** Wait for the helper's last chunk when the caller took none to time it by. */
 const DEFAULT_CHUNK_MS = 0.5;
 
 /**
- * The helper thread's program (plain JavaScript, so that it needs no loader for TypeScript). It sets its own
- * scheduling priority (on Linux, per thread): at the lowest it runs on a core nothing else needs and does not
- * preempt the searching thread when the scheduler wakes it on the same core. It instantiates the select kernel on the shared memory and, for each job, takes chunks into its
+ * The helper thread's program (plain JavaScript, so that it needs no loader for TypeScript). On Linux it sets its
+ * own thread's scheduling priority: at the lowest it runs on a core nothing else needs and does not preempt the
+ * searching thread when the scheduler wakes it on the same core. It instantiates the select kernel on the shared memory and, for each job, takes chunks into its
  * heap until none is left; after each chunk it copies its heap to one of two published lanes (alternately) and only
  * then counts the chunk done, so that the caller can use the heap of its finished chunks while it scans another.
  */
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { memory, module, layout, nice } = workerData;
-try {
-  require('node:os').setPriority(nice);
-} catch {}
+// Linux sets a thread's own priority; elsewhere the call would set the whole process's.
+if (process.platform === 'linux') {
+  try {
+    require('node:os').setPriority(nice);
+  } catch {}
+}
 const { select } = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctl = new Int32Array(memory.buffer, 0, 16);
 const lane = (i) => layout.lanesAt + i * layout.laneBytes;
