@@ -267,8 +267,10 @@ function emitBody(): number[] {
 /**
  * Body of `select(codes, lut, block, end, lastMask, heap, k, scratch) → insertions`, unrolled over `pairs` code
  * bytes per row. For blocks [block, end) of 16 rows it sums each row's u8 table entries (two per code byte) in u16
- * lanes, keeps the lanes scoring above the heap's worst score (signed 16-bit compare; the last block's lanes also
- * masked by `lastMask`) and offers them to the heap.
+ * lanes, keeps the lanes scoring at least the heap's worst score (signed 16-bit compare; the last block's lanes
+ * also masked by `lastMask`) and offers them to the heap, which takes those whose key beats its worst. A lane equal
+ * to the worst score is offered too: its row may be lower than the worst key's (rows need not come in order), and
+ * then it wins.
  */
 function selectBody(pairs: number): number[] {
   const body: number[] = [
@@ -296,11 +298,11 @@ function selectBody(pairs: number): number[] {
     ...evenRows(),
     ...asm.get(L_ACC_WHOLE),
     ...asm.get(L_THRESHOLD),
-    ...asm.simd(Simd.i16x8GtS),
+    ...asm.simd(Simd.i16x8GeS),
     ...asm.simd(Simd.i16x8Bitmask),
     ...asm.get(L_ACC_ODD),
     ...asm.get(L_THRESHOLD),
-    ...asm.simd(Simd.i16x8GtS),
+    ...asm.simd(Simd.i16x8GeS),
     ...asm.simd(Simd.i16x8Bitmask),
     ...asm.i32(8),
     Op.i32Shl,
@@ -572,7 +574,7 @@ export function selectReference(
         sum = (sum + (((bytes[t + (byte & 15)] ?? 0) + (bytes[t + 16 + (byte >>> 4)] ?? 0)) & 255)) & 0xffff;
       }
       acc[r] = sum;
-      if ((sum << 16) >> 16 > threshold) mask |= 1 << ((r & 1) * 8 + (r >> 1));
+      if ((sum << 16) >> 16 >= threshold) mask |= 1 << ((r & 1) * 8 + (r >> 1));
     }
     if (b + 1 === end) mask &= lastMask;
     // The kernel's order within a block: even rows, then odd rows.

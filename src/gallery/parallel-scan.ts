@@ -141,7 +141,8 @@ export interface SelectionRun {
  * The caller never waits long for the helper: once every chunk is taken, the helper has at most one unfinished
  * chunk (it works one at a time, in the order it took them), and the caller waits for it about as long as it takes
  * itself to scan a chunk. Past that, it scans that chunk itself and merges the heap the helper published after its
- * previous chunk, so a helper preempted by another process, failed or exited costs the search one chunk at most.
+ * previous chunk, so a helper preempted by another process, failed or exited costs the search about two chunks'
+ * time at most.
  * A selection runs synchronously, so the searches of one index never overlap. When the helper is not ready yet,
  * has failed or exited, the caller scans alone, with the same result.
  */

@@ -62,6 +62,7 @@ export const Simd = {
   i8x16Swizzle: 0x0e,
   i16x8Splat: 0x10,
   i16x8GtS: 0x31,
+  i16x8GeS: 0x35,
   v128And: 0x4e,
   i8x16Add: 0x6e,
   i16x8Bitmask: 0x84,
