@@ -56,7 +56,8 @@ export interface ScanLayout {
  * {@link LANES} lanes (a 32-byte scratch area and a min-heap of `depth` 64-bit keys each), then the code blocks.
  *
  * A heap keeps the `depth` best rows of the rows offered to it, by quantised score and, among equal scores, lower
- * row first: a total order, so the rows kept do not depend on how the rows were split between lanes.
+ * row first: a total order, so the rows kept do not depend on how the rows were split between lanes, nor on the
+ * order they came in.
  */
 export class FastScanCodes {
   readonly pairs: number;

@@ -86,7 +86,8 @@ export class QuantisedVectors {
   private readonly segments: Segment[] = [];
   private readonly layout: ReturnType<typeof rowLayout>;
   private readonly module: WasmModule | null;
-  readonly depth: number;
+  /** Most rows one kernel call scores (the size of the header's slot and output areas). */
+  private readonly depth: number;
   /** Rows per segment. */
   private readonly segmentRows: number;
   /** Byte offset of the first row in a WebAssembly memory (after the kernel's header). */
@@ -116,14 +117,9 @@ export class QuantisedVectors {
     }
   }
 
-  /** True when candidates are scored by the WebAssembly SIMD kernel ({@link score}). */
+  /** True when candidates are scored by the WebAssembly SIMD kernel ({@link scoreRange}). */
   get simd(): boolean {
     return this.module !== null;
-  }
-
-  /** Bytes of one stored row: scales, high bytes, low bits (padded to 4). */
-  get rowBytes(): number {
-    return this.layout.stride;
   }
 
   private newSegment(): Segment {
