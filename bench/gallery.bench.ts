@@ -6,14 +6,15 @@
  *   npm run bench:gallery -- [--dim 704] [--sizes 10000,100000,1000000] [--queries 200] [--exact-queries 30]
  *                            [--cos 0.4,0.6] [--subspaces N] [--rerank N] [--float-rerank] [--no-baseline]
  *                            [--scan wasm|typescript] [--dist iso|real] [--cache embeddings.jsonl] [--rank 32]
- *                            [--rng legacy]
+ *                            [--rng legacy] [--scan-threads 1|2]
  *
  * `--dist iso` (default): random unit vectors; a genuine probe is a stored vector turned to cosine `cos` with it.
  * `--dist real`: distractors drawn from mean + `rank` principal axes + isotropic remainder fitted to the embeddings
  * of a `facegate eval --cache` file (its dimension replaces `--dim`); each identity with two or more photos enrols
  * its first photo, and its other photos are the genuine probes. `--rng legacy` uses the benchmark's former
  * generator, whose period (2,792,790 draws) makes a 704-d gallery repeat every 126,945 vectors.
- * Sub-spaces and re-rank depth default to those the gallery picks for the dimension. The quantised indexes train at
+ * Sub-spaces and re-rank depth default to those the gallery picks for the dimension; `--scan-threads 1` keeps the
+ * new index's scan on the calling thread (default 2: a helper thread scans part of the codes, as in the gallery). The quantised indexes train at
  * 50,000 templates as the gallery does, then encode the rest as they are added. The two quantised indexes are timed
  * on the same probes in alternation, so that both see the same load; the ratio is new / former. At 1 M templates the
  * process holds the three indexes, about 6 GB resident: run it alone.
@@ -51,6 +52,7 @@ interface Args {
   cache: string;
   rank: number;
   legacyRng: boolean;
+  scanThreads: 1 | 2;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -75,6 +77,7 @@ function parseArgs(argv: string[]): Args {
     cache: get('cache', ''),
     rank: Number(get('rank', '32')),
     legacyRng: get('rng', '') === 'legacy',
+    scanThreads: get('scan-threads', '2') === '1' ? 1 : 2,
   };
 }
 
@@ -215,7 +218,11 @@ function build(args: Args, size: number, real: RealSet | null): Built {
     ...(args.rerank === undefined ? {} : { rerank: args.rerank }),
     compact: !args.floatRerank,
   };
-  const pq = new PqIndex(dim, { ...options, ...(args.scan === undefined ? {} : { scan: args.scan }) });
+  const pq = new PqIndex(dim, {
+    ...options,
+    scanThreads: args.scanThreads,
+    ...(args.scan === undefined ? {} : { scan: args.scan }),
+  });
   const base = args.baseline ? new ScalarPqIndex(dim, options) : null;
   const kept: Float32Array[] = [];
   const keepEvery = Math.max(1, Math.floor(size / 2000));
@@ -366,7 +373,7 @@ function measure(args: Args, size: number, b: Built): Row[] {
     });
     rows.push({
       size,
-      index: `${label}, fast scan (${b.pq.scan})`,
+      index: `${label}, fast scan (${b.pq.scan}, ${args.scanThreads === 2 ? 'two threads' : 'one thread'})`,
       build: `${(b.addMs.pq / 1000).toFixed(1)} s`,
       median: p.median,
       p95: p.p95,
@@ -377,7 +384,7 @@ function measure(args: Args, size: number, b: Built): Row[] {
   } else {
     rows.push({
       size,
-      index: `${label}, fast scan (${b.pq.scan})`,
+      index: `${label}, fast scan (${b.pq.scan}, ${args.scanThreads === 2 ? 'two threads' : 'one thread'})`,
       build: `${(b.addMs.pq / 1000).toFixed(1)} s`,
       median: p.median,
       p95: p.p95,

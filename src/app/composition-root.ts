@@ -187,6 +187,8 @@ export async function createApp(config: FacegateConfig, options: AppOptions = {}
     );
     if (!options.sharedState) closers.unshift(() => sharedState.close());
     const { gallery, choice, feed, loaded } = await openMatcher(config, engine, store, runtime, options);
+    // A large gallery scans on a helper thread of its own.
+    closers.unshift(() => gallery.close());
     closers.unshift(() => feed.stop());
     // Local thresholds always come from the calibrated table: an uncalibrated model refuses to match (NOT_READY).
     const { matcher, thresholds } = choice;

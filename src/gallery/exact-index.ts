@@ -362,4 +362,7 @@ export class ExactIndex implements VectorIndex {
   memoryBytes(): number {
     return this.chunks.length * this.chunkRows * this.dimension * 4 + this.ownerOfSlot.byteLength;
   }
+
+  /** Nothing to release: the exact index holds heap memory only. */
+  async close(): Promise<void> {}
 }

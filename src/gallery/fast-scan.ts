@@ -1,81 +1,114 @@
 import {
   BLOCK_ROWS,
-  instantiateScanKernel,
-  type ScanKernel,
-  scanKernelModule,
-  scanReference,
+  instantiateSelectKernel,
+  laneMask,
+  type MergeKernel,
+  mergeReference,
+  type SelectKernel,
+  selectKernelModule,
+  selectReference,
+  sharedKernelMemory,
   type WasmMemory,
+  type WasmModule,
 } from './fast-scan-kernel.js';
 
-/** Rows one `scan` call may cover at most: its output area holds that many (row, score) pairs. */
-export const MAX_SCAN_ROWS = 16_384;
-
 const PAGE = 65_536;
-/** Byte offset of the lookup tables (after the kernel's 32-byte scratch area). */
-const LUT_AT = 64;
+/** Bytes of the control words at the start of the memory (used by a second scanning thread). */
+export const CONTROL_BYTES = 64;
+/** Byte offset of the lookup tables. */
+const LUT_AT = CONTROL_BYTES;
+/** Bytes of a lane's scratch area (one block's 16 scores), before its heap. */
+const SCRATCH_BYTES = 32;
+/**
+ * Lanes (a scratch area and a heap each): one per thread that may select at the same time, and two more where a
+ * helper thread publishes copies of its heap (see `ParallelScan`).
+ */
+export const LANES = 4;
 
 /** Which scan runs: the WebAssembly SIMD kernel, or its TypeScript reference. */
 export type ScanEngine = 'wasm' | 'typescript';
 
-/** True when this runtime compiles the SIMD kernel. */
+/** True when this runtime compiles the SIMD kernel (on a shared memory). */
 export function wasmSimdAvailable(): boolean {
-  return scanKernelModule(1) !== null;
+  return selectKernelModule(1) !== null;
 }
 
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
+/** Where the pieces of a {@link FastScanCodes} memory sit: what a second thread needs to scan it too. */
+export interface ScanLayout {
+  pairs: number;
+  /** Keys kept per lane's heap. */
+  depth: number;
+  lutAt: number;
+  /** Byte offset of lane `i`'s scratch area is `lanesAt + i * laneBytes`; its heap follows the scratch. */
+  lanesAt: number;
+  laneBytes: number;
+  codesAt: number;
+}
+
 /**
- * 4-bit product-quantiser codes in the "fast scan" layout, with their scan. Rows come in blocks of 16; in a block,
- * byte p of the 16 rows sits in one 16-byte vector (sub-space 2p in the low nibble, 2p+1 in the high nibble), so the
- * kernel looks up 16 rows' codes in a 16-entry u8 table with one swizzle. Codes, tables and the scan's output live
- * in one linear memory (a WebAssembly memory when SIMD is available), laid out as: 32-byte scratch, tables
- * (16 bytes per sub-space), output rows and scores ({@link MAX_SCAN_ROWS} of each), then the code blocks.
+ * 4-bit product-quantiser codes in the "fast scan" layout, with their selection of the best rows. Rows come in
+ * blocks of 16; in a block, byte p of the 16 rows sits in one 16-byte vector (sub-space 2p in the low nibble, 2p+1
+ * in the high nibble), so the kernel looks up 16 rows' codes in a 16-entry u8 table with one swizzle. Codes, tables
+ * and the selection's heaps live in one linear memory (a shared WebAssembly memory when SIMD is available, so that
+ * a second thread can scan part of the rows), laid out as: control words, tables (16 bytes per sub-space), the
+ * {@link LANES} lanes (a 32-byte scratch area and a min-heap of `depth` 64-bit keys each), then the code blocks.
+ *
+ * A heap keeps the `depth` best rows of the rows offered to it, by quantised score and, among equal scores, lower
+ * row first: a total order, so the rows kept do not depend on how the rows were split between lanes, nor on the
+ * order they came in.
  */
 export class FastScanCodes {
   readonly pairs: number;
   readonly engine: ScanEngine;
+  readonly layout: ScanLayout;
   private readonly stride: number;
-  private readonly rowsAt: number;
-  private readonly scoresAt: number;
-  private readonly codesAt: number;
-  private readonly memory: WasmMemory | null;
-  private readonly kernel: ScanKernel | null;
-  private buffer: ArrayBuffer;
+  /** The shared memory and compiled kernel (null for the TypeScript scan). */
+  readonly memory: WasmMemory | null;
+  readonly module: WasmModule | null;
+  private readonly selectKernel: SelectKernel | null;
+  private readonly mergeKernel: MergeKernel | null;
+  private buffer: ArrayBuffer | SharedArrayBuffer;
   private bytes: Uint8Array;
-  private rowsView: Int32Array;
-  private scoresView: Int32Array;
+  private words: Int32Array;
   private blocks = 0;
 
-  /** `subspaces` 4-bit codes per row (an even number); `engine` defaults to wasm where available. */
+  /** `subspaces` 4-bit codes per row (an even number), heaps of `depth` rows; `engine` defaults to wasm where available. */
   constructor(
     readonly subspaces: number,
+    readonly depth: number,
     engine?: ScanEngine,
   ) {
     if (!Number.isInteger(subspaces) || subspaces < 2 || subspaces % 2 !== 0)
       throw new Error('subspaces must be an even number ≥ 2');
+    if (!Number.isInteger(depth) || depth < 1) throw new Error('depth must be a positive integer');
     this.pairs = subspaces / 2;
     this.stride = this.pairs * 16;
-    this.rowsAt = alignUp(LUT_AT + subspaces * 16, 64);
-    this.scoresAt = this.rowsAt + MAX_SCAN_ROWS * 4;
-    this.codesAt = this.scoresAt + MAX_SCAN_ROWS * 4;
-    const module = engine === 'typescript' ? null : scanKernelModule(this.pairs);
+    const lanesAt = alignUp(LUT_AT + subspaces * 16, 64);
+    const laneBytes = alignUp(SCRATCH_BYTES + 8 * depth, 64);
+    const codesAt = lanesAt + LANES * laneBytes;
+    this.layout = { pairs: this.pairs, depth, lutAt: LUT_AT, lanesAt, laneBytes, codesAt };
+    const module = engine === 'typescript' ? null : selectKernelModule(this.pairs);
     if (engine === 'wasm' && !module) throw new Error('WebAssembly SIMD is not available');
     this.engine = module ? 'wasm' : 'typescript';
-    const pages = Math.ceil((this.codesAt + this.stride) / PAGE);
+    const pages = Math.ceil((codesAt + this.stride) / PAGE);
+    this.module = module;
     if (module) {
-      const { memory, scan } = instantiateScanKernel(module, pages);
-      this.memory = memory;
-      this.kernel = scan;
-      this.buffer = memory.buffer;
+      this.memory = sharedKernelMemory(pages);
+      const kernel = instantiateSelectKernel(module, this.memory);
+      this.selectKernel = kernel.select;
+      this.mergeKernel = kernel.merge;
+      this.buffer = this.memory.buffer;
     } else {
       this.memory = null;
-      this.kernel = null;
+      this.selectKernel = null;
+      this.mergeKernel = null;
       this.buffer = new ArrayBuffer(pages * PAGE);
     }
     this.bytes = new Uint8Array(this.buffer);
-    this.rowsView = new Int32Array(this.buffer, this.rowsAt, MAX_SCAN_ROWS);
-    this.scoresView = new Int32Array(this.buffer, this.scoresAt, MAX_SCAN_ROWS);
-    this.blocks = Math.floor((this.buffer.byteLength - this.codesAt) / this.stride);
+    this.words = new Int32Array(this.buffer);
+    this.blocks = Math.floor((this.buffer.byteLength - codesAt) / this.stride);
   }
 
   /** Rows the memory holds now. */
@@ -83,13 +116,23 @@ export class FastScanCodes {
     return this.blocks * BLOCK_ROWS;
   }
 
-  /** Grows the memory (by half at least) so that `rows` rows fit; new rows' codes are zero. */
+  /** The control words (a view valid through growth: they sit at the start of the memory). */
+  get control(): Int32Array {
+    return new Int32Array(this.buffer, 0, CONTROL_BYTES / 4);
+  }
+
+  /**
+   * Grows the memory so that `rows` rows fit; new rows' codes are zero. A shared WebAssembly memory grows in place,
+   * to the page; a plain buffer is copied, so it grows by half at least.
+   */
   ensure(rows: number): void {
     if (rows <= this.capacity) return;
-    const blocks = Math.max(Math.ceil(rows / BLOCK_ROWS), Math.ceil(this.blocks * 1.5));
-    const pages = Math.ceil((this.codesAt + blocks * this.stride) / PAGE);
+    const needed = Math.ceil(rows / BLOCK_ROWS);
+    const blocks = this.memory ? needed : Math.max(needed, Math.ceil(this.blocks * 1.5));
+    const pages = Math.ceil((this.layout.codesAt + blocks * this.stride) / PAGE);
     const more = pages - this.buffer.byteLength / PAGE;
     if (this.memory) {
+      // Only this thread's views are re-created; another thread's instance sees the new size by itself.
       this.memory.grow(more);
       this.buffer = this.memory.buffer;
     } else {
@@ -98,13 +141,12 @@ export class FastScanCodes {
       this.buffer = grown;
     }
     this.bytes = new Uint8Array(this.buffer);
-    this.rowsView = new Int32Array(this.buffer, this.rowsAt, MAX_SCAN_ROWS);
-    this.scoresView = new Int32Array(this.buffer, this.scoresAt, MAX_SCAN_ROWS);
-    this.blocks = Math.floor((this.buffer.byteLength - this.codesAt) / this.stride);
+    this.words = new Int32Array(this.buffer);
+    this.blocks = Math.floor((this.buffer.byteLength - this.layout.codesAt) / this.stride);
   }
 
   private byteAt(row: number, pair: number): number {
-    return this.codesAt + Math.floor(row / BLOCK_ROWS) * this.stride + pair * 16 + (row % BLOCK_ROWS);
+    return this.layout.codesAt + Math.floor(row / BLOCK_ROWS) * this.stride + pair * 16 + (row % BLOCK_ROWS);
   }
 
   /** Writes the codes of one row (`codes[s]` in 0..15 for each sub-space s). */
@@ -132,47 +174,75 @@ export class FastScanCodes {
     this.bytes.set(tables, LUT_AT);
   }
 
+  private heapAt(lane: number): number {
+    if (!Number.isInteger(lane) || lane < 0 || lane >= LANES) throw new Error('no such lane');
+    return this.layout.lanesAt + lane * this.layout.laneBytes + SCRATCH_BYTES;
+  }
+
+  /** Empties a lane's heap (every key the sentinel −1, below any row's key). */
+  resetHeap(lane: number): void {
+    const at = this.heapAt(lane) >> 2;
+    this.words.fill(-1, at, at + 2 * this.depth);
+  }
+
   /**
-   * Scores the rows of blocks [firstRow / 16, ⌈endRow / 16⌉) with the current tables and writes the rows scoring
-   * above `threshold` (−1: every row; rows past the last stored one included, with the zero code) to
-   * {@link outRows} and their scores to {@link outScores}, block by block (in a block, even rows first); returns
-   * how many.
+   * Offers the rows [firstRow, endRow) to a lane's heap with the current tables (`firstRow` on a block boundary);
+   * returns how many entered it. Rows past the last stored one are never offered.
    */
-  scan(firstRow: number, endRow: number, threshold: number): number {
-    if (firstRow % BLOCK_ROWS !== 0) throw new Error('scan must start at a block boundary');
+  select(firstRow: number, endRow: number, lane: number): number {
+    if (firstRow % BLOCK_ROWS !== 0) throw new Error('select must start at a block boundary');
+    if (endRow <= firstRow) return 0;
     const block = firstRow / BLOCK_ROWS;
     const end = Math.ceil(endRow / BLOCK_ROWS);
-    if ((end - block) * BLOCK_ROWS > MAX_SCAN_ROWS) throw new Error('scan covers too many rows');
-    if (end > this.blocks) throw new Error('scan past the stored rows');
-    if (this.kernel) {
-      return this.kernel(this.codesAt, LUT_AT, block, end, threshold, this.rowsAt, this.scoresAt);
+    if (end > this.blocks) throw new Error('select past the stored rows');
+    const lastMask = laneMask(endRow - (end - 1) * BLOCK_ROWS);
+    const heap = this.heapAt(lane);
+    const { codesAt, lutAt } = this.layout;
+    if (this.selectKernel) {
+      const scratch = heap - SCRATCH_BYTES;
+      return this.selectKernel(codesAt, lutAt, block, end, lastMask, heap, this.depth, scratch);
     }
-    return scanReference(
+    return selectReference(
       this.bytes,
+      this.words,
       this.pairs,
-      this.codesAt,
-      LUT_AT,
+      codesAt,
+      lutAt,
       block,
       end,
-      threshold,
-      this.rowsView,
-      this.scoresView,
+      lastMask,
+      heap,
+      this.depth,
     );
   }
 
-  /** Rows written by the last {@link scan} (a view into the memory; valid until the next `ensure`). */
-  get outRows(): Int32Array {
-    return this.rowsView;
+  /** Offers the rows kept by lane `from` to lane `into`; returns how many entered it. */
+  merge(into: number, from: number): number {
+    const heap = this.heapAt(into);
+    const other = this.heapAt(from);
+    if (this.mergeKernel) return this.mergeKernel(heap, other, this.depth);
+    return mergeReference(this.words, heap, other, this.depth);
   }
 
-  /** Scores written by the last {@link scan}, matching {@link outRows}. */
-  get outScores(): Int32Array {
-    return this.scoresView;
+  /** Writes the rows a lane's heap keeps to `out` in ascending order; returns how many. */
+  heapRows(lane: number, out: Int32Array): number {
+    const at = this.heapAt(lane) >> 2;
+    let n = 0;
+    for (let j = 0; j < this.depth; j++) {
+      // An entry with score −1 is an empty place.
+      if ((this.words[at + 2 * j + 1] ?? -1) < 0) continue;
+      out[n++] = ~(this.words[at + 2 * j] ?? 0);
+    }
+    out.subarray(0, n).sort();
+    return n;
   }
 
-  /** Bytes of the fixed area before the codes (scratch, tables and the scan's output), whatever the row count. */
+  /**
+   * Bytes that hold no code, whatever the number of rows: the area before the codes (control words, tables, the
+   * lanes' heaps) and the part of the last 64 KiB page past the last whole block.
+   */
   get workspaceBytes(): number {
-    return this.codesAt;
+    return this.buffer.byteLength - this.blocks * this.stride;
   }
 
   /** Bytes of memory held (codes with room to grow, and the fixed area). */

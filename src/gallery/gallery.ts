@@ -241,6 +241,11 @@ export class Gallery {
     return this.index.size;
   }
 
+  /** Stops the index's helper thread (large galleries scan on two threads); the gallery stays usable. */
+  close(): Promise<void> {
+    return this.index.close();
+  }
+
   /**
    * 1:N identification. Best and second-best are the best templates of two distinct eligible employees. The
    * decision is `match` only when best ≥ threshold, best − second ≥ margin, and no ineligible (suspended or

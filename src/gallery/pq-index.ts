@@ -1,9 +1,9 @@
 import { required } from '../util/checked-access.js';
 import { dot, ExactIndex, type OwnerTopK } from './exact-index.js';
-import { FastScanCodes, MAX_SCAN_ROWS, quantiseTables, type ScanEngine } from './fast-scan.js';
+import { FastScanCodes, quantiseTables, type ScanEngine } from './fast-scan.js';
+import { CHUNK_ROWS, ParallelScan, type SelectionRun } from './parallel-scan.js';
 import { pqParamsFor } from './pq-params.js';
 import { QuantisedVectors } from './quantised-vectors.js';
-import { CompactRerank } from './rerank-kernel.js';
 import { seededRandom } from './seeded-random.js';
 import type { SearchReport, VectorHit } from './vector-index.port.js';
 
@@ -29,17 +29,25 @@ export interface PqIndexOptions {
   chunkRows?: number;
   /** The code scan: WebAssembly SIMD (default where available) or its TypeScript reference. */
   scan?: ScanEngine;
+  /**
+   * Threads that scan the codes of a search: 2 (default: the calling thread and one helper thread sharing the
+   * codes' memory, started at the first search over at least two chunks of rows) or 1. The WebAssembly scan only.
+   */
+  scanThreads?: 1 | 2;
 }
 
 const CENTROIDS = 16;
-/** Rows of the first scan chunk (a multiple of 16), which fills the candidate heap. */
-const FIRST_CHUNK = 4096;
+
+/** Helper threads of indexes that were dropped without `close()`. */
+const orphanHelpers = new FinalizationRegistry<ParallelScan>((helper) => {
+  void helper.close();
+});
 
 /**
  * Approximate search for large galleries: product quantisation with 16 centroids per sub-space (4-bit codes),
  * asymmetric distance via per-query u8 lookup tables, a full "fast scan" of the codes (WebAssembly SIMD, see
  * {@link FastScanCodes}) to keep the best `rerank` templates, then re-ranking of those on the stored vectors (SIMD
- * on the 10-bit vectors, see {@link CompactRerank}). A linear scan of compact codes (rather than a
+ * on the 10-bit vectors in place, see {@link QuantisedVectors}). A linear scan of compact codes (rather than a
  * partition such as IVF) keeps recall high even on unstructured vectors. Below `trainAt` vectors it is an exact
  * float32 index. Once trained (and `compact`), vectors are kept in 10 bits with a per-vector scale (1.25 d + 4 bytes
  * rather than 4 d), so every score, also `ownerScore` and `searchExact`, is then that approximation of the cosine
@@ -69,9 +77,16 @@ export class PqIndex extends ExactIndex {
   private readonly enabled: boolean;
   /** The 10-bit vectors once trained and compact (the float32 chunks are then released). */
   private compact: QuantisedVectors | null = null;
-  /** Re-ranking on the 10-bit vectors with WebAssembly SIMD, where available. */
-  private reranker: CompactRerank | null = null;
-  private rerankScores = new Float32Array(0);
+  /** Slots of the current query's candidates, ascending, and their re-rank scores. */
+  private readonly candidateSlots: Int32Array;
+  private readonly candidateScores: Float32Array;
+  private readonly scanThreads: 1 | 2;
+  /** The second scanning thread, once started (null before, with one thread, or after `close`). */
+  private helper: ParallelScan | null = null;
+  private helperStarted = false;
+  private closed = false;
+  /** How the helper thread took part in the last search's selection (null: it had none). */
+  protected lastSelection: SelectionRun | null = null;
 
   constructor(dimension: number, options: PqIndexOptions = {}) {
     super(dimension, options.chunkRows);
@@ -86,6 +101,9 @@ export class PqIndex extends ExactIndex {
     this.single = new Float32Array(this.m * CENTROIDS);
     this.tables = new Uint8Array(this.m * CENTROIDS);
     this.rerank = options.rerank ?? params.rerank;
+    this.candidateSlots = new Int32Array(this.rerank);
+    this.candidateScores = new Float32Array(this.rerank);
+    this.scanThreads = options.scanThreads ?? 2;
     this.enabled = m >= 8;
     this.trainAt = this.enabled ? (options.trainAt ?? 50_000) : Number.POSITIVE_INFINITY;
     this.sampleSize = options.sample ?? 8192;
@@ -171,7 +189,7 @@ export class PqIndex extends ExactIndex {
       }
     }
     this.codebook = codebook;
-    const codes = new FastScanCodes(this.m, this.scanEngine);
+    const codes = new FastScanCodes(this.m, this.rerank, this.scanEngine);
     codes.ensure(n);
     this.codes = codes;
     const row = new Float32Array(d);
@@ -184,14 +202,16 @@ export class PqIndex extends ExactIndex {
 
   /** Moves every float32 row into 10-bit storage and releases the float32 chunks. */
   private compactRows(): void {
-    const compact = new QuantisedVectors(this.dimension, this.chunkRows);
+    const compact = new QuantisedVectors(this.dimension, this.chunkRows, {
+      wasm: this.scanEngine !== 'typescript',
+      depth: this.rerank,
+    });
     for (let slot = 0; slot < this.count; slot++) {
       const [chunk, offset] = this.rowOffset(slot);
       compact.write(slot, chunk, offset);
     }
     this.chunks.length = 0;
     this.compact = compact;
-    if (this.scanEngine !== 'typescript') this.reranker = CompactRerank.create(this.dimension, this.rerank);
   }
 
   /** Copies the stored vector of a slot (dequantised once compact) into `out` at `offset`. */
@@ -259,23 +279,16 @@ export class PqIndex extends ExactIndex {
     if (!this.codes) return this.searchExact(query, k, accept, report);
     this.assertDimension(query);
     const top = this.topK(k, accept);
-    const candidates = this.candidates(query);
-    const owners = this.ownerOfSlot;
-    if (this.reranker && this.compact && candidates.length <= this.reranker.capacity) {
-      if (this.rerankScores.length < candidates.length) this.rerankScores = new Float32Array(this.rerank);
-      const scores = this.rerankScores;
-      this.reranker.score(this.compact, candidates, query, scores);
-      candidates.forEach((slot, i) => {
-        top.offer(owners[slot] ?? 0, slot, scores[i] ?? 0);
-      });
-    } else {
-      for (const slot of candidates) top.offer(owners[slot] ?? 0, slot, this.scoreSlot(slot, query));
-    }
+    this.loadTables(query);
+    const count = this.selectCandidates(this.scanThreads);
+    this.scoreCandidates(query, count);
+    this.offerCandidates(top, count);
     return this.hits(top, report);
   }
 
   /** The query's score of every centroid, `single[s * 16 + c]`, quantised into the scan's u8 tables. */
-  private loadTables(query: Float32Array, codes: FastScanCodes): void {
+  protected loadTables(query: Float32Array): void {
+    const codes = required(this.codes, 'this.codes');
     const codebook = required(this.codebook, 'this.codebook');
     for (let s = 0; s < this.m; s++) {
       const lo = this.bounds[s] ?? 0;
@@ -289,38 +302,82 @@ export class PqIndex extends ExactIndex {
   }
 
   /**
-   * Slots of the `rerank` best rows by quantised score (unordered). The scan runs over chunks that double in size,
-   * each keeping only rows above the heap's admission floor at its start: after the first chunk fills the heap,
-   * each chunk passes about `rerank` rows to JavaScript, so the heap sees a few thousand rows, not every row.
+   * Selects the `rerank` best rows by quantised score under the loaded tables (ties to the lower row) into the
+   * candidate slots, ascending; returns how many. With two threads, a helper thread scans part of the rows (see
+   * {@link ParallelScan}): the rows selected are the same.
    */
-  private candidates(query: Float32Array): Int32Array {
+  protected selectCandidates(threads: 1 | 2): number {
     const codes = required(this.codes, 'this.codes');
-    this.loadTables(query, codes);
     const n = this.count;
-    const heap = new MinHeap(Math.min(this.rerank, n));
-    const rows = codes.outRows;
-    const scores = codes.outScores;
-    let threshold = -1;
-    let chunk = FIRST_CHUNK;
-    for (let start = 0; start < n; start += chunk, chunk = Math.min(chunk * 2, MAX_SCAN_ROWS)) {
-      const found = codes.scan(start, Math.min(n, start + chunk), threshold);
-      for (let i = 0; i < found; i++) {
-        const row = rows[i] ?? 0;
-        // The last block's rows past the stored ones carry stale or zero codes.
-        if (row >= n) continue;
-        const floor = heap.push(scores[i] ?? 0, row);
-        threshold = floor === Number.NEGATIVE_INFINITY ? -1 : floor;
-      }
+    const helper = threads === 2 ? this.startHelper(codes, n) : null;
+    if (helper) this.lastSelection = helper.select(n);
+    else {
+      this.lastSelection = null;
+      codes.resetHeap(0);
+      codes.select(0, n, 0);
     }
-    return heap.items();
+    return codes.heapRows(0, this.candidateSlots);
+  }
+
+  /** The helper thread, started (once) when the index holds two chunks of rows (null: scan on this thread). */
+  private startHelper(codes: FastScanCodes, rows: number): ParallelScan | null {
+    if (this.helperStarted || this.closed || rows < 2 * CHUNK_ROWS) return this.helper;
+    this.helperStarted = true;
+    this.helper = ParallelScan.start(codes);
+    if (this.helper) orphanHelpers.register(this, this.helper, this);
+    return this.helper;
+  }
+
+  /** Scores the first `count` candidate slots against the query on the stored vectors. */
+  protected scoreCandidates(query: Float32Array, count: number): void {
+    const slots = this.candidateSlots;
+    const scores = this.candidateScores;
+    const compact = this.compact;
+    if (compact?.simd) {
+      const step = compact.prepareQuery(query);
+      compact.scoreRange(slots, 0, count, step, scores);
+    } else {
+      for (let i = 0; i < count; i++) scores[i] = this.scoreSlot(slots[i] ?? 0, query);
+    }
+  }
+
+  /** Offers the scored candidates to the owners' top k. */
+  protected offerCandidates(top: OwnerTopK, count: number): void {
+    const owners = this.ownerOfSlot;
+    const slots = this.candidateSlots;
+    const scores = this.candidateScores;
+    for (let i = 0; i < count; i++) {
+      const slot = slots[i] ?? 0;
+      top.offer(owners[slot] ?? 0, slot, scores[i] ?? 0);
+    }
+  }
+
+  /** True while a helper thread scans part of the codes (started and neither failed nor closed). */
+  get helperReady(): boolean {
+    return this.helper?.ready ?? false;
+  }
+
+  /** Stops the helper thread, if any; searches go on, on the calling thread only. */
+  override async close(): Promise<void> {
+    this.closed = true;
+    const helper = this.helper;
+    this.helper = null;
+    if (!helper) return;
+    orphanHelpers.unregister(this);
+    await helper.close();
   }
 
   /**
-   * Bytes of fixed working memory, whatever the gallery's size: the code scan's tables and output, and the
-   * re-ranker's staging area. Included in {@link memoryBytes}.
+   * Bytes of fixed memory, whatever the gallery's size: the codebooks, the scan's control words, tables and heaps,
+   * the re-rank kernel's header, and the unused end of each memory's last 64 KiB page. Included in
+   * {@link memoryBytes}.
    */
   get workspaceBytes(): number {
-    return (this.codes?.workspaceBytes ?? 0) + (this.reranker?.byteLength() ?? 0);
+    return (
+      (this.codebook?.byteLength ?? 0) +
+      (this.codes?.workspaceBytes ?? 0) +
+      (this.compact?.overheadBytes ?? 0)
+    );
   }
 
   override memoryBytes(): number {
@@ -328,7 +385,6 @@ export class PqIndex extends ExactIndex {
       super.memoryBytes() +
       (this.compact?.bytes() ?? 0) +
       (this.codes?.byteLength() ?? 0) +
-      (this.reranker?.byteLength() ?? 0) +
       (this.codebook?.byteLength ?? 0)
     );
   }
@@ -350,51 +406,4 @@ function nearest(codebook: Float32Array, base: number, w: number, v: Float32Arra
     }
   }
   return best;
-}
-
-/** Fixed-capacity min-heap of (score, slot) keeping the largest scores. */
-class MinHeap {
-  private readonly scores: Float32Array;
-  private readonly slots: Int32Array;
-  private n = 0;
-
-  constructor(private readonly capacity: number) {
-    this.scores = new Float32Array(Math.max(1, capacity));
-    this.slots = new Int32Array(Math.max(1, capacity));
-  }
-
-  /** Inserts when there is room or the score beats the minimum; returns the new admission floor. */
-  push(score: number, slot: number): number {
-    if (this.n < this.capacity) {
-      let i = this.n++;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if ((this.scores[parent] ?? 0) <= score) break;
-        this.scores[i] = this.scores[parent] ?? 0;
-        this.slots[i] = this.slots[parent] ?? 0;
-        i = parent;
-      }
-      this.scores[i] = score;
-      this.slots[i] = slot;
-    } else if (score > (this.scores[0] ?? 0)) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= this.n) break;
-        const r = l + 1;
-        const c = r < this.n && (this.scores[r] ?? 0) < (this.scores[l] ?? 0) ? r : l;
-        if ((this.scores[c] ?? 0) >= score) break;
-        this.scores[i] = this.scores[c] ?? 0;
-        this.slots[i] = this.slots[c] ?? 0;
-        i = c;
-      }
-      this.scores[i] = score;
-      this.slots[i] = slot;
-    }
-    return this.n < this.capacity ? Number.NEGATIVE_INFINITY : (this.scores[0] ?? 0);
-  }
-
-  items(): Int32Array {
-    return this.slots.slice(0, this.n);
-  }
 }

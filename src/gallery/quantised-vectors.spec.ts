@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { wasmSimdAvailable } from './fast-scan.js';
 import { QuantisedVectors } from './quantised-vectors.js';
 import { gaussian, probeAtCosine, randomUnit } from './synthetic-vectors.js';
 
@@ -57,4 +58,33 @@ describe('QuantisedVectors', () => {
       expect(Math.abs(out[j]! - x)).toBeLessThanOrEqual(0.5 / 511 + 1e-7);
     }
   });
+
+  it.skipIf(!wasmSimdAvailable())(
+    'keeps rows in WebAssembly memories: grows a chunk at a time, copies across memories, releases whole memories',
+    () => {
+      const normal = gaussian(11);
+      const d = 64;
+      const store = new QuantisedVectors(d, 4, { wasm: true, depth: 8, segmentRows: 8 });
+      const vectors = Array.from({ length: 20 }, () => randomUnit(d, normal));
+      vectors.forEach((v, i) => {
+        store.write(i, v);
+      });
+      const out = new Float32Array(d);
+      store.read(17, out);
+      for (let j = 0; j < d; j++) expect(out[j]).toBeCloseTo(vectors[17]![j]!, 2);
+      // Row 19 (third memory) over row 2 (first memory), and within one memory.
+      store.copy(19, 2);
+      store.copy(9, 10);
+      expect(store.dot(2, vectors[19]!)).toBeCloseTo(1, 2);
+      expect(store.dot(10, vectors[9]!)).toBeCloseTo(1, 2);
+      const before = store.bytes();
+      expect(store.overheadBytes).toBeGreaterThan(0);
+      store.trim(3);
+      expect(store.bytes()).toBeLessThan(before);
+      expect(store.dot(1, vectors[1]!)).toBeCloseTo(1, 2);
+      // Written again after the trim: a new memory takes the place of the released one.
+      store.write(16, vectors[5]!);
+      expect(store.dot(16, vectors[5]!)).toBeCloseTo(1, 2);
+    },
+  );
 });

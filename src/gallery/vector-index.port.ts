@@ -53,4 +53,6 @@ export interface VectorIndex {
   has(templateId: string): boolean;
   /** Bytes held for vectors and codes (approximate; excludes Map overhead). */
   memoryBytes(): number;
+  /** Releases what the index holds outside the heap (a helper thread); the index stays usable. */
+  close(): Promise<void>;
 }

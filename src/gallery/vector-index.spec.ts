@@ -147,7 +147,7 @@ describe('PqIndex compact vectors', () => {
     const { index: full } = build(false);
     expect(index.trained).toBe(true);
     expect(index.params).toEqual({ subspaces: 48, rerank: 1024, compact: true });
-    // The scan's tables and output and the re-ranker's staging area are fixed per index (about 1 MB), not per template.
+    // The codebooks, the scan's tables and heaps and the re-rank kernel's header are fixed per index.
     expect(index.workspaceBytes).toBeLessThanOrEqual(1.2 * 1024 * 1024);
     expect((index.memoryBytes() - index.workspaceBytes) / index.size).toBeLessThanOrEqual(1024);
     expect(full.memoryBytes() / full.size).toBeGreaterThan(4 * dim);

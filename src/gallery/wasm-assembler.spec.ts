@@ -44,4 +44,28 @@ describe('wasm assembler', () => {
     expect(addStore(40, -2)).toBe(114);
     expect(new Int32Array(memory.buffer, 0, 1)[0]).toBe(38);
   });
+
+  it('imports a shared memory when asked, which a plain memory cannot satisfy', () => {
+    const bytes = assembleModule(
+      [
+        {
+          name: 'load',
+          params: 1,
+          result: true,
+          locals: [],
+          body: [...asm.get(0), ...asm.mem(Op.i32Load, 2)],
+        },
+      ],
+      { maximumPages: 4, shared: true },
+    );
+    const api = wasmApi();
+    if (!api) throw new Error('WebAssembly expected');
+    const module = new api.Module(bytes);
+    const memory = new api.Memory({ initial: 1, maximum: 4, shared: true });
+    expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    new Int32Array(memory.buffer)[2] = 42;
+    const load = new api.Instance(module, { env: { memory } }).exports.load as (at: number) => number;
+    expect(load(8)).toBe(42);
+    expect(() => new api.Instance(module, { env: { memory: new api.Memory({ initial: 1 }) } })).toThrow();
+  });
 });

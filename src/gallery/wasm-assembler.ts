@@ -6,6 +6,7 @@
 
 /** Value types. */
 export const I32 = 0x7f;
+export const I64 = 0x7e;
 export const V128 = 0x7b;
 
 /** Core opcodes used by the kernels. */
@@ -16,24 +17,38 @@ export const Op = {
   end: 0x0b,
   br: 0x0c,
   brIf: 0x0d,
+  select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
   i32Load: 0x28,
+  i64Load: 0x29,
   i32Load16U: 0x2f,
   i32Store: 0x36,
+  i64Store: 0x37,
   i32Const: 0x41,
+  i64Const: 0x42,
   i32Eqz: 0x45,
+  i32Eq: 0x46,
   i32GeU: 0x4f,
   i32LtU: 0x49,
+  i64LtS: 0x53,
+  i64GtS: 0x55,
+  i64GeS: 0x59,
   i32Ctz: 0x68,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32And: 0x71,
   i32Or: 0x72,
+  i32Xor: 0x73,
   i32Shl: 0x74,
   i32ShrU: 0x76,
+  i64Or: 0x84,
+  i64Shl: 0x86,
+  i64ShrS: 0x87,
+  i32WrapI64: 0xa7,
+  i64ExtendI32U: 0xad,
 } as const;
 
 /** SIMD opcodes (written after the 0xfd prefix as unsigned LEB128). */
@@ -47,6 +62,7 @@ export const Simd = {
   i8x16Swizzle: 0x0e,
   i16x8Splat: 0x10,
   i16x8GtS: 0x31,
+  i16x8GeS: 0x35,
   v128And: 0x4e,
   i8x16Add: 0x6e,
   i16x8Bitmask: 0x84,
@@ -97,6 +113,8 @@ export const asm = {
   set: (local: number): number[] => [Op.localSet, ...uleb(local)],
   tee: (local: number): number[] => [Op.localTee, ...uleb(local)],
   i32: (value: number): number[] => [Op.i32Const, ...sleb(value)],
+  /** An i64 constant in the 32-bit signed range. */
+  i64: (value: number): number[] => [Op.i64Const, ...sleb(value)],
   /** A memory instruction with its memarg (alignment as log2 bytes, constant offset). */
   mem: (opcode: number, align: number, offset = 0): number[] => [opcode, ...uleb(align), ...uleb(offset)],
   simd: (opcode: number): number[] => [0xfd, ...uleb(opcode)],
@@ -110,7 +128,7 @@ export const asm = {
   v128Const: (bytes: number[]): number[] => [0xfd, ...uleb(Simd.v128Const), ...bytes],
 };
 
-/** One exported function: i32 parameters, an optional i32 result, extra locals by type. */
+/** One exported function: i32 parameters, an optional i32 result, extra locals by type (in declaration order). */
 export interface WasmFunction {
   name: string;
   params: number;
@@ -132,15 +150,27 @@ function name(text: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-/** The bytes of a module importing `env.memory` (at least one page) and exporting `functions`. */
-export function assembleModule(functions: WasmFunction[]): Uint8Array {
+/** How the imported memory is declared: plain, or shared between threads (which needs a maximum size). */
+export interface ImportedMemory {
+  /** Largest size in 64 KiB pages; a shared memory reserves it at creation and grows in place. */
+  maximumPages: number;
+  shared: true;
+}
+
+/**
+ * The bytes of a module importing `env.memory` (at least one page; shared when `memory` says so) and exporting
+ * `functions`.
+ */
+export function assembleModule(functions: WasmFunction[], memory?: ImportedMemory): Uint8Array {
   const types = functions.map((f) => [
     0x60,
     ...uleb(f.params),
     ...new Array<number>(f.params).fill(I32),
     ...(f.result ? [1, I32] : [0]),
   ]);
-  const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]];
+  // Limits: flag 0 = minimum only; flag 3 = minimum, maximum, shared.
+  const limits = memory ? [0x03, ...uleb(1), ...uleb(memory.maximumPages)] : [0x00, ...uleb(1)];
+  const imports = [[...name('env'), ...name('memory'), 0x02, ...limits]];
   const exports = functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
   const bodies = functions.map((f) => {
     const content = [...vector(f.locals.map((l) => [...uleb(l.count), l.type])), ...f.body, Op.end];
