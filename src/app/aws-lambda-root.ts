@@ -34,7 +34,7 @@ export interface AwsAppOptions {
  * The AWS flavour through the one composition root: the config from the environment (`FACEGATE_STORE=dynamodb`,
  * `FACEGATE_ENGINE=rekognition`, `FACEGATE_BLOBS=s3` in the stack), `createApp`, then the API server and the storage
  * function's enroller over the same services. When no administrator exists, the one-time setup token is written
- * to the log of the instance that issued it.
+ * to the log of the instance that issued it, and any instance sharing its state table takes it.
  */
 export async function createAwsApp(env: Env, options: AwsAppOptions = {}): Promise<AwsApp & { app: App }> {
   const config = loadConfig(await withSecrets(env, options.readSecrets));
@@ -49,8 +49,10 @@ export async function createAwsApp(env: Env, options: AwsAppOptions = {}): Promi
     const token = await app.services.auth.setup.issueToken();
     if (token) {
       const announce = options.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
+      // The token is taken by every instance that shares the state table; with local state only by this one.
+      const scope = config.sharedState.kind === 'local' ? 'this instance only' : 'any instance, for a day';
       announce(
-        `facegate: no administrator yet; first-run setup token (this instance only): ${token} (or run \`facegate admin create\` against the table)`,
+        `facegate: no administrator yet; first-run setup token (${scope}): ${token} (or run \`facegate admin create\` against the table)`,
       );
     }
   } catch (error) {

@@ -69,7 +69,7 @@ export function buildAuthServices(ports: AuthPorts, runtime: ServiceRuntime): Au
     users,
     sessions,
     apiKeys: new ApiKeyService({ ...runtime, store }),
-    setup: new SetupService({ ...runtime, users }),
+    setup: new SetupService({ ...runtime, users, state: ports.sharedState }),
     lockout,
     kioskThrottle,
     tokens,

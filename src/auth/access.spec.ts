@@ -15,6 +15,7 @@ import {
 } from '../domain/access.js';
 import { MemorySharedState } from '../shared-state/memory-shared-state.js';
 import { createMemoryStore } from '../store/testing/memory-store.js';
+import { SetupService } from './setup.service.js';
 import { wasmPasswordHasher } from './wasm-password-hasher.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -23,6 +24,7 @@ const cli: Actor = { type: 'cli', id: 'op', role: 'admin', name: 'op', ip: null 
 /** The auth services as the composition root wires them, over a memory store and a test clock. */
 function setup() {
   let now = new Date('2026-01-01T00:00:00Z');
+  const sharedState = new MemorySharedState();
   const mem = createMemoryStore(() => now);
   const config = loadConfig(
     { NODE_ENV: 'test' },
@@ -46,13 +48,14 @@ function setup() {
       store: mem,
       employees: noLocks,
       identification: noMatching,
-      sharedState: new MemorySharedState(),
+      sharedState,
       hasher: wasmPasswordHasher(),
     },
     { policy: rolePolicy, clock: { now: () => now } },
   );
   return {
     mem,
+    sharedState,
     sessions: auth.sessions,
     users: auth.users,
     keys: auth.apiKeys,
@@ -135,6 +138,28 @@ describe('users, sessions and setup', () => {
     ).rejects.toMatchObject({
       code: 'SETUP_ALREADY_DONE',
     });
+  });
+
+  it('a setup token printed by one node is taken by another node of the same shared state, once', async () => {
+    const { users, sharedState } = setup();
+    const runtime = { policy: rolePolicy, clock: { now: () => new Date('2026-01-01T00:00:00Z') } };
+    const printing = new SetupService({ ...runtime, users, state: sharedState });
+    const other = new SetupService({ ...runtime, users, state: sharedState });
+    const alone = new SetupService({ ...runtime, users });
+    const token = await printing.issueToken();
+    if (token === null) throw new Error('no token while no admin exists');
+    // A node without the shared state only knows its own token.
+    await expect(
+      alone.complete(cli, { setupToken: token, username: 'admin', password: PASSWORD }),
+    ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(
+      other.complete(cli, { setupToken: 'fgsetup_wrong', username: 'admin', password: PASSWORD }),
+    ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await other.complete(cli, { setupToken: token, username: 'admin', password: PASSWORD });
+    expect(await printing.status()).toEqual({ needsSetup: false });
+    await expect(
+      printing.complete(cli, { setupToken: token, username: 'b', password: PASSWORD }),
+    ).rejects.toMatchObject({ code: 'SETUP_ALREADY_DONE' });
   });
 
   it('login gives one error for unknown users, wrong passwords and disabled accounts', async () => {

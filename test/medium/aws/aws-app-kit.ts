@@ -82,7 +82,7 @@ export async function assembleAwsApp(
 
 /** The first-run setup token an assembled app announced. */
 export function announcedSetupToken(announced: readonly string[]): string | undefined {
-  return /setup token \(this instance only\): (\S+)/.exec(announced.join())?.[1];
+  return /setup token \([^)]*\): (\S+)/.exec(announced.join())?.[1];
 }
 
 /** An API Gateway HTTP API (payload 2.0) event. */

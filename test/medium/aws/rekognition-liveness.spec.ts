@@ -24,7 +24,7 @@ import { enrolmentRepositories } from '../../../src/services/enrolment-common.js
 import { tokenHashOf } from '../../../src/services/invitation.service.js';
 import { multipart } from '../api/api-test-kit.js';
 import { operator } from '../services/service-test-kit.js';
-import { apiEvent, jsonEvent, publicGetEvent, publicJsonEvent } from './aws-app-kit.js';
+import { announcedSetupToken, apiEvent, jsonEvent, publicGetEvent, publicJsonEvent } from './aws-app-kit.js';
 import { type LocalDynamo, startLocalDynamo } from './dynalite-server.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
 
@@ -94,7 +94,7 @@ afterEach(async () => {
 });
 
 /** One API function instance; a second one on the same `tables` when given, fresh tables otherwise. */
-async function assemble(on?: { store: string; state: string }) {
+async function assemble(on?: { store: string; state: string }, announced: string[] = []) {
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
   const used = on ?? { store: await dynamo.freshTable(), state: await dynamo.freshStateTable() };
@@ -122,7 +122,7 @@ async function assemble(on?: { store: string; state: string }) {
       FACEGATE_S3_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_REGION: 'eu-west-1',
     },
-    { announce: () => {}, metricLine: () => {}, maxEventLoopDelayMs: 0 },
+    { announce: (line) => announced.push(line), metricLine: () => {}, maxEventLoopDelayMs: 0 },
   );
   return { app: built.app, api: createApiHandler(built.server), tables: used };
 }
@@ -441,6 +441,26 @@ describe('self-service enrolment on the Rekognition engine', () => {
 });
 
 describe('two API function instances on the same tables (Lambda scaled out)', () => {
+  it('the first-run setup token printed by one instance is taken through another', async () => {
+    const printed: string[] = [];
+    const first = await assemble(undefined, printed);
+    const second = await assemble(first.tables);
+    try {
+      const token = announcedSetupToken(printed);
+      expect(printed.join()).toContain('(any instance, for a day)');
+      const credentials = { username: 'root', password: 'a long admin passphrase' };
+      const created = await second.api(
+        publicJsonEvent('/v1/setup', { setupToken: token, ...credentials }),
+        {},
+      );
+      expect(created.statusCode, created.body).toBe(201);
+      const again = await first.api(publicJsonEvent('/v1/setup', { setupToken: token, ...credentials }), {});
+      expect(JSON.parse(again.body).error.code).toBe('SETUP_ALREADY_DONE');
+    } finally {
+      await Promise.all([first.app.close(), second.app.close()]);
+    }
+  });
+
   it('a challenge issued by one instance is answered through another; a replay through the first is refused', async () => {
     const second = await assemble(tables);
     try {
