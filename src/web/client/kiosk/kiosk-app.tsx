@@ -689,21 +689,33 @@ function LockedPanel({ state }: { state: StateOf<'locked'> }) {
   );
 }
 
-function ErrorPanel({ state, dispatch, primary }: StepProps<'error'>) {
+/** An alert result: a title, one sentence, and OK back to the idle screen. */
+function AlertResult(props: {
+  title: string;
+  message: string;
+  dispatch: (event: KioskEvent) => void;
+  primary: Ref<HTMLButtonElement>;
+}) {
   return (
     <section class="result result--error" role="alert" data-testid="kiosk-result">
       <ResultIcon kind="alert" />
-      <h1 class="result__title">Please try again</h1>
-      <p class="lead">{state.message}</p>
+      <h1 class="result__title">{props.title}</h1>
+      <p class="lead">{props.message}</p>
       <button
-        ref={primary}
+        ref={props.primary}
         type="button"
         class="btn btn--primary"
-        onClick={() => dispatch({ type: 'TIMEOUT' })}
+        onClick={() => props.dispatch({ type: 'TIMEOUT' })}
       >
         OK
       </button>
     </section>
+  );
+}
+
+function ErrorPanel({ state, dispatch, primary }: StepProps<'error'>) {
+  return (
+    <AlertResult title="Please try again" message={state.message} dispatch={dispatch} primary={primary} />
   );
 }
 
@@ -719,19 +731,12 @@ const UNSUPPORTED_TEXT: Record<StateOf<'unsupported'>['provider'], string> = {
 
 function UnsupportedPanel({ state, dispatch, primary }: StepProps<'unsupported'>) {
   return (
-    <section class="result result--error" role="alert" data-testid="kiosk-result">
-      <ResultIcon kind="alert" />
-      <h1 class="result__title">This kiosk cannot sign you in</h1>
-      <p class="lead">{UNSUPPORTED_TEXT[state.provider]}</p>
-      <button
-        ref={primary}
-        type="button"
-        class="btn btn--primary"
-        onClick={() => dispatch({ type: 'TIMEOUT' })}
-      >
-        OK
-      </button>
-    </section>
+    <AlertResult
+      title="This kiosk cannot sign you in"
+      message={UNSUPPORTED_TEXT[state.provider]}
+      dispatch={dispatch}
+      primary={primary}
+    />
   );
 }
 
