@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../test/fixtures/error-code.js';
 import { rolePolicy } from '../domain/access.js';
 import { isFacegateError } from '../domain/errors.js';
 import { ProbeUploadService, type ProbeUploads } from './probe-upload.service.js';
 
 const kiosk = { type: 'api_key' as const, id: 'k1', role: 'kiosk' as const };
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isFacegateError(error) ? error.code : String(error);
-  }
-  return undefined;
-}
 
 describe('probe uploads', () => {
   it('are refused with UPLOADS_NOT_CONFIGURED where photos are not in S3 with a validation bucket', async () => {

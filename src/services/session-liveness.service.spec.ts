@@ -8,6 +8,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codeOf } from '../../test/fixtures/error-code.js';
 import { RekognitionLivenessSessions } from '../aws/rekognition/rekognition-liveness-sessions.js';
 import { type Actor, rolePolicy } from '../domain/access.js';
 import { isFacegateError } from '../domain/errors.js';
@@ -76,15 +77,6 @@ const resultCalls = () => rekognition.commandCalls(GetFaceLivenessSessionResults
 async function lastAudit() {
   const { items } = await store.audit.query({ action: 'authenticate.liveness' });
   return items[0];
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isFacegateError(error) ? error.code : String(error);
-  }
-  return undefined;
 }
 
 describe('Face Liveness sessions: issue', () => {

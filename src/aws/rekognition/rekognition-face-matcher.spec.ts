@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codeOf } from '../../../test/fixtures/error-code.js';
 import { isFacegateError } from '../../domain/errors.js';
 import { RekognitionFaceMatcher } from './rekognition-face-matcher.js';
 import { REKOGNITION_SIMILARITY, similarityFor } from './rekognition-thresholds.js';
@@ -48,15 +49,6 @@ function face(id: string, width: number, extra: Record<string, unknown> = {}) {
       ...extra,
     },
   };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isFacegateError(error) ? error.code : `raw:${(error as Error).name}`;
-  }
-  return undefined;
 }
 
 beforeEach(() => {

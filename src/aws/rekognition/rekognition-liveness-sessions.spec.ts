@@ -9,6 +9,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codeOf } from '../../../test/fixtures/error-code.js';
 import { isFacegateError } from '../../domain/errors.js';
 import {
   RekognitionLivenessSessions,
@@ -33,15 +34,6 @@ function sessions(kmsKeyId?: string): RekognitionLivenessSessions {
     ...(kmsKeyId ? { kmsKeyId } : {}),
     retry: { attempts: 3, baseDelayMs: 100, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms) },
   });
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isFacegateError(error) ? error.code : `raw:${(error as Error).name}`;
-  }
-  return undefined;
 }
 
 beforeEach(() => {

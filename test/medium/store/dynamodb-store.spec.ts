@@ -5,21 +5,13 @@ import { DataCipher } from '../../../src/crypto/data-cipher.js';
 import { isFacegateError } from '../../../src/domain/errors.js';
 import type { NewFaceTemplate } from '../../../src/domain/models.js';
 import { DynamoStore } from '../../../src/store/dynamodb/dynamodb-store.js';
+import { codeOf } from '../../fixtures/error-code.js';
 import { type LocalDynamo, startLocalDynamo } from '../aws/dynalite-server.js';
 import { describeStoreContract, type RawStorage, type StoreUnderTest } from './store-contract.js';
 
 const key1 = { id: 'k1', key: randomBytes(32) };
 const key2 = { id: 'k2', key: randomBytes(32) };
 const cipher = new DataCipher([key1]);
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isFacegateError(error) ? error.code : `non-facegate: ${String(error)}`;
-  }
-  return undefined;
-}
 
 function template(seed: number, extra: Partial<NewFaceTemplate> = {}): NewFaceTemplate {
   const v = Float32Array.from({ length: 128 }, (_, i) => Math.sin(seed * 100 + i));

@@ -1,15 +1,7 @@
 import { isFacegateError } from '../../../src/domain/errors.js';
 import type { NewFaceTemplate } from '../../../src/domain/models.js';
 
-/** The FacegateError code a promise rejects with, `undefined` when it resolves. */
-export async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isFacegateError(error) ? error.code : `non-facegate: ${String(error)}`;
-  }
-  return undefined;
-}
+export { codeOf } from '../../fixtures/error-code.js';
 
 /** A deterministic unit-length embedding. */
 export function embedding(seed: number, dim = 512): Float32Array {
