@@ -20,6 +20,11 @@ function multipart(properties: Record<string, unknown>, required: string[]): Med
   return { 'multipart/form-data': { schema: { type: 'object', properties, required } } };
 }
 
+/** The challenge id of a face login's answer, as the route reads it (1–64 characters). */
+function challengeIdField(description: string) {
+  return { type: 'string', minLength: 1, maxLength: 64, description };
+}
+
 /**
  * A face login's multipart body: one `photo` (liveness mode `off`), or the answer to a liveness challenge (its
  * id, nonce, the frames in capture order and their capture times).
@@ -29,12 +34,7 @@ function faceLogin(extra: Record<string, unknown>, extraRequired: string[]): Med
     type: 'object',
     properties: {
       ...extra,
-      challengeId: {
-        type: 'string',
-        minLength: 1,
-        maxLength: 64,
-        description: 'From POST /v1/liveness/challenges',
-      },
+      challengeId: challengeIdField('From POST /v1/liveness/challenges'),
       nonce: { type: 'string', minLength: 1, maxLength: 64 },
       frames: { type: 'array', items: PHOTO, minItems: ANSWER_FRAMES.min, maxItems: ANSWER_FRAMES.max },
       timestamps: { type: 'string', description: 'JSON array of capture times (epoch ms), one per frame' },
@@ -57,12 +57,7 @@ function sessionAnswer(extra: Record<string, unknown>): Media {
         type: 'object',
         properties: {
           ...extra,
-          challengeId: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 64,
-            description: 'From POST /v1/liveness/challenges (provider rekognition)',
-          },
+          challengeId: challengeIdField('From POST /v1/liveness/challenges (provider rekognition)'),
         },
         required: ['challengeId'],
         additionalProperties: false,
